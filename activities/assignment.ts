@@ -1,0 +1,59 @@
+// Picks the responsible manager. One company never has two owners: a company already worked by
+// a manager goes to that manager. Otherwise a configurable scheme among present, active managers.
+import { ApplicationFailure } from '@temporalio/common';
+import type { Db } from './db';
+
+export type AssignmentScheme = 'round_robin' | 'least_loaded' | 'expertise';
+export interface Assignment { managerId: string; teamLeadId?: string; reason: string }
+
+const OPEN_STAGES = ['verification', 'awaiting_first_contact', 'qualifying', 'awaiting_consent', 'partner_offer', 'deal'];
+
+export function assignmentActivities(db: Db, scheme: AssignmentScheme = 'least_loaded') {
+  return {
+    async assignManager(req: { leadId: string; exclude?: string[] }): Promise<Assignment | null> {
+      const lead = await db.lead.findUnique({ where: { id: req.leadId } });
+      if (!lead) throw ApplicationFailure.nonRetryable(`lead ${req.leadId} is not in the registry`, 'UnknownLead');
+      const now = new Date();
+      const exclude = req.exclude ?? [];
+      const managers = (await db.manager.findMany({ where: { active: true, id: { notIn: exclude } }, orderBy: { id: 'asc' } }))
+        .filter((m) => !(m.absentFrom && m.absentTo && m.absentFrom <= now && now < m.absentTo));
+      if (managers.length === 0) return null;
+      const pick = (managerId: string, reason: string): Assignment => {
+        const m = managers.find((x) => x.id === managerId)!;
+        return { managerId, teamLeadId: m.teamLeadId ?? undefined, reason };
+      };
+
+      if (lead.companyKey) {
+        const owner = await db.lead.findFirst({
+          where: { companyKey: lead.companyKey, id: { not: lead.id }, managerId: { not: null }, stage: { in: OPEN_STAGES } },
+          orderBy: { createdAt: 'asc' },
+        });
+        if (owner?.managerId && managers.some((m) => m.id === owner.managerId)) return pick(owner.managerId, 'company owner');
+      }
+
+      const loads = await db.lead.groupBy({
+        by: ['managerId'],
+        where: { managerId: { in: managers.map((m) => m.id) }, stage: { in: OPEN_STAGES } },
+        _count: { _all: true },
+      });
+      const load = new Map(loads.map((l) => [l.managerId, l._count._all]));
+      const byLoad = (a: { id: string }, b: { id: string }) => (load.get(a.id) ?? 0) - (load.get(b.id) ?? 0) || a.id.localeCompare(b.id);
+
+      if (scheme === 'expertise') {
+        const fit = managers.filter(
+          (m) => (lead.topic && m.expertise.includes(lead.topic)) || (lead.region && m.territory.includes(lead.region)),
+        );
+        if (fit.length > 0) return pick([...fit].sort(byLoad)[0]!.id, 'expertise/territory');
+      }
+      if (scheme === 'round_robin') {
+        const lastAssigned = await db.lead.findFirst({
+          where: { managerId: { in: managers.map((m) => m.id) }, id: { not: lead.id } },
+          orderBy: { createdAt: 'desc' },
+        });
+        const idx = lastAssigned ? managers.findIndex((m) => m.id === lastAssigned.managerId) : -1;
+        return pick(managers[(idx + 1) % managers.length]!.id, 'round robin');
+      }
+      return pick([...managers].sort(byLoad)[0]!.id, 'least loaded');
+    },
+  };
+}

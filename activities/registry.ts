@@ -1,0 +1,64 @@
+// Keeps PostgreSQL's audit trail and read model in step with the workflow. Idempotent: events are
+// keyed by (lead id, sequence) and the read model only moves forward in sequence.
+import type { Transition } from '../domain/lifecycle';
+import type { Db } from './db';
+
+export interface ReadModel {
+  stage: string;
+  managerId?: string;
+  partnerId?: string;
+  stale: boolean;
+  dealValueMinor?: number;
+  currency?: string;
+  optedOut: boolean;
+  topic?: string;
+}
+
+export function registryActivities(db: Db) {
+  return {
+    /** Appends transitions to the audit trail and refreshes the lead's read model. */
+    async recordTransitions(leadId: string, transitions: Transition[], model: ReadModel): Promise<void> {
+      if (transitions.length === 0) return;
+      const last = transitions[transitions.length - 1]!;
+      const stageChange = [...transitions].reverse().find((t) => t.from !== t.to);
+      await db.$transaction([
+        db.leadEvent.createMany({
+          data: transitions.map((t) => ({
+            leadId, seq: t.seq, type: t.type, stage: t.to, actor: t.actor, reason: t.reason ?? null, at: new Date(t.at),
+          })),
+          skipDuplicates: true,
+        }),
+        db.lead.updateMany({
+          where: { id: leadId, lastSeq: { lt: last.seq } },
+          data: {
+            stage: model.stage,
+            managerId: model.managerId ?? null,
+            partnerId: model.partnerId ?? null,
+            stale: model.stale,
+            dealValueMinor: model.dealValueMinor === undefined ? null : BigInt(model.dealValueMinor),
+            currency: model.currency ?? null,
+            optedOut: model.optedOut,
+            topic: model.topic ?? undefined,
+            lastSeq: last.seq,
+            ...(stageChange ? { stageChangedAt: new Date(stageChange.at) } : {}),
+          },
+        }),
+      ]);
+    },
+
+    /** Work for a person, keyed so a retried activity creates it once. */
+    async createTask(task: { key: string; leadId: string; assignee: string; kind: string; title: string; dueAt?: string }): Promise<void> {
+      await db.task.upsert({
+        where: { key: task.key },
+        create: { ...task, dueAt: task.dueAt ? new Date(task.dueAt) : null },
+        update: {},
+      });
+    },
+
+    /** Closes a person's open tasks of a lead (the stage they were for is over). */
+    async completeTasks(leadId: string, assignee?: string): Promise<number> {
+      const res = await db.task.updateMany({ where: { leadId, doneAt: null, ...(assignee ? { assignee } : {}) }, data: { doneAt: new Date() } });
+      return res.count;
+    },
+  };
+}

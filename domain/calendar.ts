@@ -1,0 +1,63 @@
+// Business time: SLA clocks count working hours only (working days, working hours, public
+// holidays). Pure and deterministic, so workflows can turn "2 business days" into a timer.
+import { z } from 'zod';
+
+export const BusinessCalendar = z.object({
+  /** Offset of the team's local time from UTC, minutes (Moscow: +180, no DST). */
+  utcOffsetMinutes: z.number().int().min(-720).max(840).default(180),
+  workdayStartHour: z.number().int().min(0).max(23).default(9),
+  workdayEndHour: z.number().int().min(1).max(24).default(18),
+  /** Days of week off, 0 = Sunday. */
+  weekend: z.array(z.number().int().min(0).max(6)).default([0, 6]),
+  /** Public holidays that recur every year, as MM-DD (defaults: Russian Labour Code art. 112). */
+  annualHolidays: z.array(z.string().regex(/^\d{2}-\d{2}$/)).default([
+    '01-01', '01-02', '01-03', '01-04', '01-05', '01-06', '01-07', '01-08',
+    '02-23', '03-08', '05-01', '05-09', '06-12', '11-04',
+  ]),
+  /** One-off days off (transfers, company days), YYYY-MM-DD. */
+  extraHolidays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)).default([]),
+  /** Weekend days declared working days by transfer, YYYY-MM-DD. */
+  extraWorkdays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)).default([]),
+});
+export type BusinessCalendar = z.infer<typeof BusinessCalendar>;
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+function localDate(ms: number): { iso: string; mmdd: string; dow: number } {
+  const d = new Date(ms);
+  const iso = d.toISOString().slice(0, 10);
+  return { iso, mmdd: iso.slice(5), dow: d.getUTCDay() };
+}
+
+export function isWorkingDay(cal: BusinessCalendar, localMidnightMs: number): boolean {
+  const { iso, mmdd, dow } = localDate(localMidnightMs);
+  if (cal.extraWorkdays.includes(iso)) return true;
+  if (cal.extraHolidays.includes(iso)) return false;
+  if (cal.annualHolidays.includes(mmdd)) return false;
+  return !cal.weekend.includes(dow);
+}
+
+/** The instant (UTC ms) that is `businessMs` of working time after `startMs`. */
+export function addBusinessTime(cal: BusinessCalendar, startMs: number, businessMs: number): number {
+  const offset = cal.utcOffsetMinutes * 60_000;
+  let local = startMs + offset; // work in the team's local wall clock
+  let remaining = businessMs;
+  for (let guard = 0; guard < 3700; guard++) {
+    const midnight = Math.floor(local / DAY) * DAY;
+    const open = midnight + cal.workdayStartHour * HOUR;
+    const close = midnight + cal.workdayEndHour * HOUR;
+    if (isWorkingDay(cal, midnight) && local < close) {
+      const from = Math.max(local, open);
+      if (from + remaining <= close) return from + remaining - offset;
+      remaining -= close - from;
+    }
+    local = midnight + DAY;
+  }
+  throw new Error('business calendar has no working time within ten years');
+}
+
+/** Working time of one business day under this calendar. */
+export function businessDayMs(cal: BusinessCalendar): number {
+  return (cal.workdayEndHour - cal.workdayStartHour) * HOUR;
+}

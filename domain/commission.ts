@@ -1,0 +1,40 @@
+// Commission arithmetic, in integer minor units (BigInt inside, so no float ever touches money).
+import { z } from 'zod';
+
+export const Tier = z.object({ minGrade: z.number().int().min(1).max(5), percentBps: z.number().int().min(0).max(10_000) });
+
+export const Agreement = z.discriminatedUnion('model', [
+  z.object({ model: z.literal('percent_of_paid'), percentBps: z.number().int().min(0).max(10_000), currency: z.string() }),
+  z.object({ model: z.literal('fixed_per_lead'), fixedFeeMinor: z.number().int().nonnegative(), currency: z.string() }),
+  z.object({ model: z.literal('tiered_by_grade'), tiers: z.array(Tier).min(1), currency: z.string() }),
+]);
+export type Agreement = z.infer<typeof Agreement>;
+
+/** The default when a partner has no agreement on record: 10% of what the client paid (DOMAIN: 10–30%). */
+export const DEFAULT_AGREEMENT: Agreement = { model: 'percent_of_paid', percentBps: 1000, currency: 'RUB' };
+
+/** `amount × bps / 10 000`, rounded half up, exactly. */
+export function percentOf(amountMinor: number, bps: number): number {
+  const scaled = BigInt(amountMinor) * BigInt(bps);
+  return Number((scaled + 5000n) / 10_000n);
+}
+
+export function tierBps(tiers: z.infer<typeof Tier>[], grade: number): number {
+  const fit = tiers.filter((t) => grade >= t.minGrade).sort((a, b) => b.minGrade - a.minGrade)[0];
+  return fit?.percentBps ?? 0;
+}
+
+/**
+ * Commission due for one recorded payment. Percent models count pro rata on what was actually
+ * paid; a fixed fee per lead is due once, with the first payment.
+ */
+export function commissionFor(agreement: Agreement, p: { paidMinor: number; grade: number; firstPayment: boolean }): number {
+  switch (agreement.model) {
+    case 'percent_of_paid':
+      return percentOf(p.paidMinor, agreement.percentBps);
+    case 'tiered_by_grade':
+      return percentOf(p.paidMinor, tierBps(agreement.tiers, p.grade));
+    case 'fixed_per_lead':
+      return p.firstPayment ? agreement.fixedFeeMinor : 0;
+  }
+}

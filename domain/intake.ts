@@ -1,0 +1,75 @@
+// What arrives at intake, as one zod schema: TypeScript type, validation and OpenAPI document.
+import { z } from 'zod';
+import { companyKey, normalizeEmail, normalizePhone } from './contact';
+
+export const SourceChannel = z.enum(['web_form', 'phone', 'email', 'partner', 'event', 'referral', 'outbound', 'other']);
+export type SourceChannel = z.infer<typeof SourceChannel>;
+
+export const IntakeSource = z.object({
+  channel: SourceChannel,
+  partnerId: z.string().min(1).max(64).optional().describe('The referring partner, when the lead came from one'),
+  campaign: z.string().max(200).optional(),
+  externalId: z.string().min(1).max(200).optional().describe("The partner's own id for this lead; intake is idempotent on it"),
+});
+
+const phone = z.string().max(40).transform((raw, ctx) => {
+  const e164 = normalizePhone(raw);
+  if (!e164) {
+    ctx.addIssue({ code: 'custom', message: 'not a phone number (expected e.g. +7 495 123-45-67)' });
+    return z.NEVER;
+  }
+  return e164;
+});
+
+const email = z.string().max(254).transform((raw, ctx) => {
+  const normal = normalizeEmail(raw);
+  if (!normal) {
+    ctx.addIssue({ code: 'custom', message: 'not an e-mail address' });
+    return z.NEVER;
+  }
+  return normal;
+});
+
+export const LeadIntake = z
+  .object({
+    source: IntakeSource,
+    person: z.object({ name: z.string().trim().min(1).max(200) }).optional(),
+    company: z.object({ name: z.string().trim().min(1).max(300), switchboardPhone: phone.optional() }).optional(),
+    phone: phone.optional().describe("The person's own phone; normalised to E.164"),
+    email: email.optional(),
+    region: z.string().max(100).optional(),
+    topic: z.string().max(200).optional().describe('What the client asks for (expertise used to route and hand off)'),
+    budgetMinor: z.number().int().nonnegative().optional(),
+    currency: z.string().regex(/^[A-Z]{3}$/).default('RUB'),
+  })
+  .superRefine((v, ctx) => {
+    if (!v.phone && !v.email && !v.company?.switchboardPhone) {
+      ctx.addIssue({ code: 'custom', path: ['phone'], message: 'a lead needs a phone or an e-mail (or at least a company switchboard)' });
+    }
+    if (!v.person && !v.company) {
+      ctx.addIssue({ code: 'custom', path: ['person'], message: 'name a person or at least a company' });
+    }
+    if (v.source.channel === 'partner' && !v.source.partnerId) {
+      ctx.addIssue({ code: 'custom', path: ['source', 'partnerId'], message: 'a partner lead names its partner' });
+    }
+  });
+export type LeadIntake = z.infer<typeof LeadIntake>;
+
+export type LeadKind = 'lead' | 'interest';
+
+/**
+ * A lead is a specific person reachable on their own phone or e-mail. A company with only a
+ * switchboard number is an *interest*: it must be verified before it is worked as a lead.
+ */
+export function leadKind(intake: LeadIntake): LeadKind {
+  return intake.person && (intake.phone || intake.email) ? 'lead' : 'interest';
+}
+
+/** The keys de-duplication compares, across leads, refusals and clients. */
+export function dedupeKeys(intake: LeadIntake): { phone?: string; email?: string; companyKey?: string } {
+  return {
+    phone: intake.phone ?? intake.company?.switchboardPhone,
+    email: intake.email,
+    companyKey: intake.company ? companyKey(intake.company.name) : undefined,
+  };
+}

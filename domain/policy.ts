@@ -1,0 +1,52 @@
+// Every duration of the lifecycle is policy, passed into the workflow. Defaults are the trade's
+// own figures (shared/DOMAIN.md); tests run them unchanged under time-skipping.
+import { z } from 'zod';
+import { BusinessCalendar } from './calendar';
+
+/** A Temporal duration string: '3 days', '12 hours', '90 minutes'. */
+const Duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|milliseconds?|s|seconds?|m|minutes?|h|hours?|d|days?|w|weeks?)$/);
+
+export const LeadPolicy = z.object({
+  calendar: BusinessCalendar.default(BusinessCalendar.parse({})),
+  firstContact: z
+    .object({
+      /** Reminder to the owner when the first call has not happened (business hours). */
+      reminderAfterBusinessHours: z.number().positive().default(4),
+      /** Escalation to the team lead (business hours): one working day. */
+      escalateAfterBusinessHours: z.number().positive().default(9),
+      /** Untouched this long, a lead is stale ("протухает" after 2–3 days) and is reassigned. */
+      staleAfterBusinessDays: z.number().positive().default(2),
+      /** Unanswered calls before the lead counts as unreachable and goes to re-engagement. */
+      maxNoAnswerAttempts: z.number().int().positive().default(5),
+    })
+    .default({ reminderAfterBusinessHours: 4, escalateAfterBusinessHours: 9, staleAfterBusinessDays: 2, maxNoAnswerAttempts: 5 }),
+  /** Time the client has to answer the consent question; silence counts as "no". */
+  consentWindow: Duration.default('3 days'),
+  /** Time a partner has to accept or decline an offered lead (business days). */
+  partnerAcceptanceBusinessDays: z.number().positive().default(2),
+  /** Deal stage timeouts: each expiry creates a check-in task for the owner. */
+  dealStageTimeouts: z
+    .object({
+      meeting: Duration.default('14 days'),
+      proposal: Duration.default('21 days'),
+      negotiation: Duration.default('30 days'),
+      contract: Duration.default('30 days'),
+      payment: Duration.default('30 days'),
+    })
+    .default({ meeting: '14 days', proposal: '21 days', negotiation: '30 days', contract: '30 days', payment: '30 days' }),
+  reengagement: z
+    .object({
+      /** Stay in touch every 2–3 months. */
+      interval: Duration.default('75 days'),
+      /** How long a touch waits for the client's reply before the next cycle. */
+      replyWindow: Duration.default('14 days'),
+      maxAttempts: z.number().int().positive().default(12),
+      /** A returning client keeps the original partner's credit within this window. */
+      partnerCreditWindow: Duration.default('180 days'),
+    })
+    .default({ interval: '75 days', replyWindow: '14 days', maxAttempts: 12, partnerCreditWindow: '180 days' }),
+});
+export type LeadPolicy = z.infer<typeof LeadPolicy>;
+export type LeadPolicyInput = z.input<typeof LeadPolicy>;
+
+export const defaultPolicy = (): LeadPolicy => LeadPolicy.parse({});

@@ -1,0 +1,53 @@
+// Runs the Temporal CLI's dev server (gRPC + Web UI, persisted to SQLite when given a file)
+// with the project's search attributes registered.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Connection } from '@temporalio/client';
+import { allSearchAttributes } from '../../workflows/search-attributes';
+import { temporalCliPath } from './binaries';
+
+export interface RunningTemporal { address: string; uiUrl?: string; process: ChildProcess; stop(): Promise<void> }
+
+const cliType: Record<string, string> = { KEYWORD: 'Keyword', BOOL: 'Bool', INT: 'Int', TEXT: 'Text', DATETIME: 'Datetime', DOUBLE: 'Double', KEYWORD_LIST: 'KeywordList' };
+
+export async function startTemporalDevServer(opts: {
+  port: number;
+  uiPort?: number;
+  dbFile?: string;
+  log?: (m: string) => void;
+}): Promise<RunningTemporal> {
+  const cli = temporalCliPath();
+  if (!cli) throw new Error('Temporal CLI not found: run `npm run provision`, put `temporal` on PATH, or set TEMPORAL_CLI_PATH');
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'error'];
+  if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
+  else args.push('--headless');
+  if (opts.dbFile) args.push('--db-filename', opts.dbFile);
+  for (const key of allSearchAttributes) args.push('--search-attribute', `${key.name}=${cliType[key.type.toUpperCase()] ?? 'Keyword'}`);
+  const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+  const address = `127.0.0.1:${opts.port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`temporal dev server exited (${child.exitCode}): ${stderr}`);
+    try {
+      const conn = await Connection.connect({ address, connectTimeout: 1000 });
+      await conn.workflowService.getSystemInfo({});
+      await conn.close();
+      break;
+    } catch (err) {
+      if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`temporal dev server did not come up: ${String(err)} ${stderr}`); }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  return {
+    address,
+    uiUrl: opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : undefined,
+    process: child,
+    stop: () => new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+    }),
+  };
+}

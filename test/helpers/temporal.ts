@@ -1,0 +1,49 @@
+// Temporal for tests: the time-skipping server (a provisioned binary where there is one, the
+// SDK's download otherwise) and a worker on the prebuilt workflow bundle.
+import { randomUUID } from 'node:crypto';
+import type { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { NativeConnection } from '@temporalio/worker';
+import type { Db } from '../../activities/db';
+import { testServerPath } from '../../scripts/lib/binaries';
+import { allSearchAttributes } from '../../workflows/search-attributes';
+import { createWorker } from '../../worker';
+
+export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const path = testServerPath();
+  const env = await TestWorkflowEnvironment.createTimeSkipping(path ? { server: { executable: { type: 'existing-path', path } } } : {});
+  await registerSearchAttributes(env.connection);
+  return env;
+}
+
+/** The time-skipping server, like a real cluster, rejects search attributes it was not told about. */
+export async function registerSearchAttributes(connection: Connection, namespace = 'default'): Promise<void> {
+  const indexed: Record<string, temporal.api.enums.v1.IndexedValueType> = {
+    KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    BOOL: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+    INT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  };
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(allSearchAttributes.map((k) => [k.name, indexed[k.type]!])),
+  });
+}
+
+export interface RunningWorker { taskQueue: string; stop(): Promise<void> }
+
+export async function runWorker(connection: NativeConnection, db: Db, namespace = 'default'): Promise<RunningWorker> {
+  const taskQueue = `test-${randomUUID()}`;
+  const worker = await createWorker({
+    connection, namespace, taskQueue, db,
+    workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! },
+  });
+  const running = worker.run();
+  return {
+    taskQueue,
+    stop: async () => {
+      worker.shutdown();
+      await running;
+    },
+  };
+}

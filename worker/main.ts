@@ -1,0 +1,22 @@
+// Worker entry point: `npm run worker` (scale out by running more of them).
+import { NativeConnection } from '@temporalio/worker';
+import { createDb } from '../activities/db';
+import { loadConfig, requireDatabaseUrl } from '../platform/config';
+import { createWorker } from './index';
+
+async function main(): Promise<void> {
+  const cfg = loadConfig();
+  const db = createDb(requireDatabaseUrl(cfg));
+  const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
+  const worker = await createWorker({ connection, namespace: cfg.TEMPORAL_NAMESPACE, taskQueue: cfg.TASK_QUEUE, db, assignmentScheme: cfg.ASSIGNMENT_SCHEME });
+  console.log(`worker polling task queue "${cfg.TASK_QUEUE}" on ${cfg.TEMPORAL_ADDRESS}`);
+  // Worker.run() installs SIGINT/SIGTERM handlers and drains in-flight tasks before resolving.
+  await worker.run();
+  await connection.close();
+  await db.$disconnect();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

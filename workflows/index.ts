@@ -1,0 +1,3 @@
+// The workflows the worker registers.
+export { leadWorkflow } from './lead';
+export { commissionWorkflow } from './commission';

@@ -1,0 +1,399 @@
+// One sales lead, from intake to commission or to the last re-engagement attempt.
+// Reads top to bottom like the process; the rules live in domain/lifecycle.ts, the durations in
+// the policy, the side effects in activities.
+import * as wf from '@temporalio/workflow';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, type UpdateDefinition } from '@temporalio/common';
+import { ParentClosePolicy } from '@temporalio/workflow';
+import { msToNumber as ms } from '@temporalio/common/lib/time';
+import type { z } from 'zod';
+import type { LeadActivities } from '../activities';
+import * as A from '../domain/actions';
+import { addBusinessTime, businessDayMs } from '../domain/calendar';
+import {
+  type Action, apply, close, initialState, type LeadState, refusal, returnToQualification, TERMINAL, toReengagement,
+  transition, type Transition,
+} from '../domain/lifecycle';
+import { LeadPolicy, type LeadPolicyInput } from '../domain/policy';
+import { commissionWorkflow } from './commission';
+import * as M from './messages';
+import { LeadDealValue, LeadManager, LeadPartner, LeadSource, LeadStage, LeadStale } from './search-attributes';
+
+export interface LeadWorkflowInput {
+  leadId: string;
+  kind: 'lead' | 'interest';
+  sourceChannel: string;
+  partnerId?: string;
+  region?: string;
+  topic?: string;
+  policy?: LeadPolicyInput;
+  /** State carried over by continue-as-new (re-engagement cycles, long deals). */
+  carried?: LeadState;
+}
+
+export interface LeadOutcome { stage: LeadState['stage']; closedReason?: string; paidMinor: number }
+
+const acts = wf.proxyActivities<LeadActivities>({
+  startToCloseTimeout: '1 minute',
+  // Activities are idempotent, so they retry until the database is back.
+  retry: { initialInterval: '1 second', maximumInterval: '5 minutes', nonRetryableErrorTypes: ['UnknownLead', 'NoConsent', 'NotAccepted'] },
+});
+
+const HOUR = 3_600_000;
+const SYSTEM = 'system';
+
+export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcome> {
+  const policy = LeadPolicy.parse(input.policy ?? {});
+  const s: LeadState = input.carried ?? initialState({ ...input, now: Date.now() });
+  const cal = policy.calendar;
+  let flushed = input.carried ? s.seq : 0;
+  const ctx = (actor: string) => ({
+    actor, now: Date.now(), maxNoAnswer: policy.firstContact.maxNoAnswerAttempts, creditWindowMs: ms(policy.reengagement.partnerCreditWindow),
+  });
+  const taskKey = () => `${s.leadId}:${s.seq}`;
+  const owner = () => (s.managerId ? `manager:${s.managerId}` : 'ops');
+
+  // --- messages -------------------------------------------------------------------------
+  wf.setHandler(M.getState, () => view(s));
+  wf.setHandler(M.getHistory, () => s.history);
+
+  /** A staff action: validated synchronously (refused with a reason), applied, side effects run. */
+  function action<T extends Action['type'], S extends z.ZodType>(def: UpdateDefinition<M.LeadView, [M.Command<z.input<S>>]>, type: T, schema: S) {
+    wf.setHandler(
+      def,
+      async (cmd) => {
+        const a = { type, input: schema.parse(cmd.input) } as Action;
+        const before = snapshot(s);
+        apply(s, a, ctx(cmd.actor));
+        await sideEffects(a, before);
+        return view(s);
+      },
+      {
+        validator: (cmd) => {
+          const parsed = schema.safeParse(cmd?.input);
+          if (!parsed.success) throw ApplicationFailure.nonRetryable(parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '), 'InvalidInput');
+          if (!cmd.actor) throw ApplicationFailure.nonRetryable('actor is required', 'InvalidInput');
+          const why = refusal(s, { type, input: parsed.data } as Action);
+          if (why) throw ApplicationFailure.nonRetryable(why, 'ActionRefused');
+        },
+      },
+    );
+  }
+  action(M.verifyInterest, 'verifyInterest', A.VerifyInterest);
+  action(M.recordContact, 'recordContact', A.RecordContact);
+  action(M.qualify, 'qualify', A.Qualify);
+  action(M.recordConsent, 'recordConsent', A.RecordConsent);
+  action(M.withdrawConsent, 'withdrawConsent', A.WithdrawConsent);
+  action(M.partnerRespond, 'partnerRespond', A.PartnerRespond);
+  action(M.advanceDeal, 'advanceDeal', A.AdvanceDeal);
+  action(M.markLost, 'markLost', A.MarkLost);
+  action(M.recordPayment, 'recordPayment', A.RecordPayment);
+  action(M.reengagementOutcome, 'reengagementOutcome', A.ReengagementOutcome);
+  action(M.reassign, 'reassign', A.Reassign);
+  action(M.optOut, 'optOut', A.OptOut);
+
+  wf.setHandler(M.repeatInquiry, async (inq) => {
+    s.repeatInquiries += 1;
+    transition(s, { type: 'repeat_inquiry', actor: inq.partnerId ? `partner:${inq.partnerId}` : inq.sourceChannel, reason: `matched on ${inq.matchedOn}`, now: Date.now() });
+    // A refused client who asks again has come back by themselves.
+    if (s.stage === 'reengagement') returnToQualification(s, SYSTEM, Date.now(), 'asked again', ms(policy.reengagement.partnerCreditWindow));
+    if (!TERMINAL.has(s.stage)) await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: owner(), kind: 'repeat_inquiry', title: 'The client asked again: call back' });
+  });
+
+  wf.setHandler(M.partnerWebhook, async (answer) => {
+    const parsed = A.PartnerRespond.safeParse(answer);
+    const a: Action | undefined = parsed.success ? { type: 'partnerRespond', input: parsed.data } : undefined;
+    const why = a ? refusal(s, a) : 'malformed partner event';
+    if (!a || why) {
+      transition(s, { type: 'partner_event_ignored', actor: `partner:${parsed.success ? parsed.data.partnerId : 'unknown'}`, reason: why, now: Date.now() });
+      return;
+    }
+    const before = snapshot(s);
+    apply(s, a, ctx(`partner:${a.input.partnerId}`));
+    await sideEffects(a, before);
+  });
+
+  /** What an accepted action changes outside the workflow, before the Update returns. */
+  async function sideEffects(a: Action, before: Snapshot): Promise<void> {
+    const now = new Date().toISOString();
+    switch (a.type) {
+      case 'recordConsent':
+        await acts.recordConsent({ leadId: s.leadId, seq: s.seq, ...a.input, at: now });
+        break;
+      case 'withdrawConsent':
+      case 'optOut':
+        await acts.withdrawConsent(s.leadId, now);
+        for (const partnerId of before.liveOffers)
+          await acts.createTask({ key: `${taskKey()}:${partnerId}`, leadId: s.leadId, assignee: `partner:${partnerId}`, kind: 'stop_contact', title: 'The client withdrew consent: stop all contact and delete the data' });
+        await acts.completeTasks(s.leadId);
+        break;
+      case 'partnerRespond':
+        await acts.recordOffer({ leadId: s.leadId, partnerId: a.input.partnerId, status: a.input.accepted ? 'accepted' : 'declined', at: now, reason: a.input.reason });
+        if (a.input.accepted) {
+          await acts.releaseContact({ leadId: s.leadId, partnerId: a.input.partnerId });
+          transition(s, { type: 'contact_released', actor: SYSTEM, reason: a.input.partnerId, now: Date.now() });
+        }
+        break;
+      case 'reassign':
+        await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: owner(), kind: 'reassigned', title: `Lead reassigned to you: ${a.input.reason}` });
+        break;
+      default:
+        break;
+    }
+  }
+
+  // --- persistence and visibility ----------------------------------------------------------
+  // Transitions are appended to PostgreSQL (idempotent by sequence) and mirrored into search
+  // attributes and a PII-free memo, in the background of whatever the lead is waiting for.
+  async function persist(): Promise<void> {
+    for (;;) {
+      await wf.condition(() => s.seq > flushed);
+      const upto = s.seq;
+      const batch: Transition[] = s.history.filter((t) => t.seq > flushed);
+      await acts.recordTransitions(s.leadId, batch, readModel(s));
+      flushed = upto;
+      publish();
+    }
+  }
+  function publish(): void {
+    const partner = partnerOf(s);
+    wf.upsertSearchAttributes([
+      { key: LeadStage, value: s.stage },
+      { key: LeadManager, value: s.managerId ?? null },
+      { key: LeadPartner, value: partner ?? null },
+      { key: LeadSource, value: s.sourceChannel },
+      { key: LeadStale, value: s.stale },
+      { key: LeadDealValue, value: s.deal.valueMinor ?? null },
+    ]);
+    wf.upsertMemo({ summary: { stage: s.stage, dealStage: s.dealStage ?? null, manager: s.managerId ?? null, partner: partner ?? null, topic: s.topic ?? null, attempt: s.reengagement.attempt } });
+  }
+  void persist();
+
+  async function drain(): Promise<void> {
+    await wf.condition(() => flushed === s.seq && wf.allHandlersFinished());
+  }
+
+  // --- the process ------------------------------------------------------------------------------
+  if (!input.carried) transition(s, { type: 'received', actor: input.partnerId ? `partner:${input.partnerId}` : input.sourceChannel, reason: input.kind, now: Date.now() });
+
+  while (!TERMINAL.has(s.stage)) {
+    switch (s.stage) {
+      case 'verification':
+      case 'awaiting_first_contact':
+      case 'qualifying':
+        if (!s.managerId) await assign([]);
+        await awaitManager(s.stage);
+        break;
+      case 'awaiting_consent':
+        await requestConsent();
+        break;
+      case 'partner_offer':
+        await handOff();
+        break;
+      case 'deal':
+        await dealCycle();
+        break;
+      case 'reengagement':
+        await reengage();
+        break;
+      default:
+        throw ApplicationFailure.nonRetryable(`unknown stage ${String(s.stage)}`);
+    }
+  }
+  await payCommissions();
+  await acts.completeTasks(s.leadId);
+  await drain();
+  return { stage: s.stage, closedReason: s.closedReason, paidMinor: s.deal.paidMinor };
+
+  // --- stages -----------------------------------------------------------------------------------
+
+  /** Picks a manager automatically; with nobody free, ops are told and we try again hourly. */
+  async function assign(exclude: string[]): Promise<void> {
+    for (;;) {
+      const a = await acts.assignManager({ leadId: s.leadId, exclude });
+      if (a) {
+        s.managerId = a.managerId;
+        s.teamLeadId = a.teamLeadId;
+        s.slaFrom = Date.now();
+        transition(s, { type: exclude.length ? 'reassigned' : 'assigned', actor: SYSTEM, reason: `${a.managerId} (${a.reason})`, now: Date.now() });
+        const due = addBusinessTime(cal, Date.now(), policy.firstContact.reminderAfterBusinessHours * HOUR);
+        await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: owner(), kind: 'first_contact', title: s.stage === 'verification' ? 'Verify the company inquiry: find the person' : 'Call the lead', dueAt: new Date(due).toISOString() });
+        return;
+      }
+      transition(s, { type: 'not_distributed', actor: SYSTEM, reason: 'no active manager available', now: Date.now() });
+      await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: 'ops', kind: 'not_distributed', title: 'No manager available for a new lead' });
+      if (exclude.length) return; // keep the current owner rather than leave the lead ownerless
+      await wf.condition(() => TERMINAL.has(s.stage) || !!s.managerId, '1 hour');
+      if (s.managerId || TERMINAL.has(s.stage)) return;
+    }
+  }
+
+  /**
+   * The SLA ladder while the lead waits on its manager, counted in business time from the last
+   * touch: reminder to the owner → escalation to the team lead → stale, reassigned.
+   */
+  async function awaitManager(stage: LeadState['stage']): Promise<void> {
+    let step = 0;
+    let from = s.slaFrom;
+    while (s.stage === stage) {
+      const fc = policy.firstContact;
+      const ladder = [
+        addBusinessTime(cal, from, fc.reminderAfterBusinessHours * HOUR),
+        addBusinessTime(cal, from, fc.escalateAfterBusinessHours * HOUR),
+        addBusinessTime(cal, from, fc.staleAfterBusinessDays * businessDayMs(cal)),
+      ];
+      const due = ladder[step]!;
+      const moved = await wf.condition(() => s.stage !== stage || s.slaFrom !== from, Math.max(1, due - Date.now()));
+      if (moved) {
+        if (s.slaFrom !== from) { from = s.slaFrom; step = 0; }
+        continue;
+      }
+      if (step === 0) {
+        transition(s, { type: 'sla_reminder', actor: SYSTEM, reason: `${stage} overdue`, now: Date.now() });
+        await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: owner(), kind: 'sla_reminder', title: 'Reminder: the lead is waiting for you' });
+      } else if (step === 1) {
+        transition(s, { type: 'sla_escalated', actor: SYSTEM, reason: `to ${s.teamLeadId ? `team lead ${s.teamLeadId}` : 'ops'}`, now: Date.now() });
+        await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: s.teamLeadId ? `team_lead:${s.teamLeadId}` : 'ops', kind: 'sla_escalation', title: 'Escalation: a lead is not being worked' });
+      } else {
+        s.stale = true;
+        transition(s, { type: 'stale', actor: SYSTEM, reason: `untouched ${fc.staleAfterBusinessDays} business days`, now: Date.now() });
+        const previous = s.managerId;
+        await assign(previous ? [previous] : []);
+        from = s.slaFrom = Date.now();
+        step = -1;
+      }
+      step += 1;
+    }
+  }
+
+  /** Ask the client's consent; silence within the window counts as no. */
+  async function requestConsent(): Promise<void> {
+    await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: owner(), kind: 'request_consent', title: 'Ask the client whether we may pass their contacts to a partner' });
+    const answered = await wf.condition(() => s.stage !== 'awaiting_consent', policy.consentWindow);
+    if (!answered) toReengagement(s, SYSTEM, 'no consent within the consent window', Date.now(), 'consent_timeout');
+  }
+
+  /** Offer the lead to one partner at a time (2–3 when the client compares) until one accepts. */
+  async function handOff(): Promise<void> {
+    while (s.stage === 'partner_offer') {
+      if (!s.offers.some((o) => o.status === 'pending')) {
+        const picked = await acts.pickPartners({
+          leadId: s.leadId, topic: s.topic, region: s.region, budgetMinor: s.qualification?.budgetMinor,
+          exclude: s.offers.map((o) => o.partnerId), count: s.qualification?.compare ?? 1,
+        });
+        if (picked.length === 0) {
+          await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: 'ops', kind: 'no_partner', title: 'No partner left to take this lead' });
+          toReengagement(s, SYSTEM, 'no partner accepted the lead', Date.now(), 'no_partner');
+          return;
+        }
+        for (const partnerId of picked) {
+          const at = new Date().toISOString();
+          s.offers.push({ partnerId, offeredAt: at, status: 'pending' });
+          transition(s, { type: 'offered', actor: SYSTEM, reason: partnerId, now: Date.now() });
+          await acts.recordOffer({ leadId: s.leadId, partnerId, status: 'pending', at });
+          await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: `partner:${partnerId}`, kind: 'offer', title: 'A lead is offered to you: accept or decline' });
+        }
+      }
+      const deadline = addBusinessTime(cal, Date.now(), policy.partnerAcceptanceBusinessDays * businessDayMs(cal));
+      const answered = await wf.condition(() => s.stage !== 'partner_offer' || !s.offers.some((o) => o.status === 'pending'), Math.max(1, deadline - Date.now()));
+      if (!answered) {
+        for (const o of s.offers.filter((x) => x.status === 'pending')) {
+          o.status = 'expired';
+          transition(s, { type: 'offer_expired', actor: SYSTEM, reason: o.partnerId, now: Date.now() });
+          await acts.recordOffer({ leadId: s.leadId, partnerId: o.partnerId, status: 'expired', at: new Date().toISOString(), reason: 'no answer within the acceptance window' });
+        }
+      }
+    }
+  }
+
+  /** Meeting → proposal → negotiation → contract → payment; a silent stage gets a check-in task. */
+  async function dealCycle(): Promise<void> {
+    while (s.stage === 'deal') {
+      const moves = s.dealMoves;
+      const stage = s.dealStage ?? 'meeting';
+      const paid = s.deal.payments.length;
+      const moved = await wf.condition(() => s.stage !== 'deal' || s.dealMoves !== moves, policy.dealStageTimeouts[stage]);
+      if (s.deal.payments.length !== paid) await payCommissions();
+      if (!moved) {
+        transition(s, { type: 'deal_checkin', actor: SYSTEM, reason: `${stage} silent for ${policy.dealStageTimeouts[stage]}`, now: Date.now() });
+        const who = s.dealOwner?.kind === 'partner' ? `partner:${s.dealOwner.partnerId}` : owner();
+        await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: who, kind: 'deal_checkin', title: `Check in with the client: ${stage}` });
+      }
+      if (wf.workflowInfo().continueAsNewSuggested) await carryOn();
+    }
+  }
+
+  /**
+   * Signed and paid: each payment starts the commission process once (pro rata on what was
+   * paid), as a child workflow whose id is the payment, so it cannot run twice.
+   */
+  async function payCommissions(): Promise<void> {
+    if (!s.deal.signedAt) return;
+    for (const p of s.deal.payments) {
+      if (s.commissioned.includes(p.paymentId)) continue;
+      const owner = s.dealOwner;
+      const target = owner?.kind === 'partner'
+        ? { partnerId: owner.partnerId, direction: 'receivable' as const }
+        : s.creditPartnerId ? { partnerId: s.creditPartnerId, direction: 'payable' as const } : undefined;
+      if (target) {
+        try {
+          await wf.startChild(commissionWorkflow, {
+            workflowId: `commission-${s.leadId}-${p.paymentId}`,
+            parentClosePolicy: ParentClosePolicy.ABANDON,
+            args: [{ leadId: s.leadId, paymentId: p.paymentId, ...target, paidMinor: p.amountMinor, currency: p.currency, firstPayment: s.commissioned.length === 0 }],
+          });
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        }
+        transition(s, { type: 'commission_started', actor: SYSTEM, reason: `${target.direction} ${target.partnerId} on ${p.paymentId}`, now: Date.now() });
+      }
+      s.commissioned.push(p.paymentId);
+    }
+  }
+
+  /** Refused or lost: a touch every 2–3 months until the client returns, opts out or attempts run out. */
+  async function reengage(): Promise<void> {
+    const r = policy.reengagement;
+    if (s.reengagement.attempt >= r.maxAttempts) {
+      close(s, 'attempts_exhausted', SYSTEM, Date.now(), `${s.reengagement.attempt} re-engagement attempts`);
+      return;
+    }
+    if (await wf.condition(() => s.stage !== 'reengagement', r.interval)) return;
+    s.reengagement.attempt += 1;
+    s.reengagement.touchedAt = new Date().toISOString();
+    transition(s, { type: 'reengagement_touch', actor: SYSTEM, reason: `attempt ${s.reengagement.attempt} of ${r.maxAttempts}`, now: Date.now() });
+    await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: owner(), kind: 'reengagement', title: `Re-engage the client${s.topic ? ` about ${s.topic}` : ''} (attempt ${s.reengagement.attempt})` });
+    if (await wf.condition(() => s.stage !== 'reengagement', r.replyWindow)) return;
+    transition(s, { type: 'no_reply', actor: SYSTEM, reason: `attempt ${s.reengagement.attempt}`, now: Date.now() });
+    await carryOn();
+  }
+
+  /** Continue-as-new with the state carried over explicitly, once everything is written down. */
+  async function carryOn(): Promise<never> {
+    await drain();
+    return wf.continueAsNew<typeof leadWorkflow>({ ...input, carried: s });
+  }
+}
+
+// --- projections ------------------------------------------------------------------------------
+
+interface Snapshot { liveOffers: string[] }
+function snapshot(s: LeadState): Snapshot {
+  return { liveOffers: s.offers.filter((o) => o.status === 'pending' || o.status === 'accepted').map((o) => o.partnerId) };
+}
+
+function partnerOf(s: LeadState): string | undefined {
+  if (s.dealOwner?.kind === 'partner') return s.dealOwner.partnerId;
+  return s.offers.find((o) => o.status === 'pending')?.partnerId;
+}
+
+export function view(s: LeadState): M.LeadView {
+  const { history: _history, slaFrom, ...rest } = s;
+  return { ...rest, slaFrom: new Date(slaFrom).toISOString() };
+}
+
+function readModel(s: LeadState) {
+  return {
+    stage: s.stage, managerId: s.managerId, partnerId: partnerOf(s), stale: s.stale, dealValueMinor: s.deal.valueMinor,
+    currency: s.deal.currency, optedOut: s.closedReason === 'opted_out' || s.closedReason === 'consent_withdrawn', topic: s.topic,
+  };
+}
