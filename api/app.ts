@@ -1,0 +1,56 @@
+// The Fastify application: zod as the single source of validation, serialisation and OpenAPI;
+// problem+json errors; request ids in every response and log line.
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Client } from '@temporalio/client';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Db } from '../activities/db';
+import type { LeadPolicyInput } from '../domain/policy';
+import { IntakeService } from './intake';
+import { healthPlugin } from './plugins/health';
+import { leadsPlugin } from './plugins/leads';
+import { problemHandler, sendProblem } from './problem';
+
+export interface AppDeps {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  policy?: LeadPolicyInput;
+  logLevel?: string;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: deps.logLevel ?? 'info' },
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+    },
+    bodyLimit: 2 * 1024 * 1024,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(problemHandler);
+  app.setNotFoundHandler((req, reply) => sendProblem(reply, req, { status: 404, kind: 'not-found', title: `No route ${req.method} ${req.url.split('?')[0]}` }));
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Lead lifecycle engine', version: '0.1.0', description: 'Every sales lead is a durable Temporal workflow: intake, assignment, SLA, qualification, consented partner hand-off, deal cycle, commission and re-engagement.' },
+      tags: [{ name: 'intake' }, { name: 'leads' }, { name: 'actions' }, { name: 'ops' }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  const intake = new IntakeService(deps.db, deps.temporal, deps.taskQueue, deps.policy);
+  await app.register(healthPlugin, { db: deps.db, temporal: deps.temporal });
+  await app.register(leadsPlugin, { db: deps.db, temporal: deps.temporal, intake });
+  return app;
+}

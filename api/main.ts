@@ -1,0 +1,30 @@
+// API entry point: `npm run api` (scale out behind a load balancer).
+import { Client, Connection } from '@temporalio/client';
+import { createDb } from '../activities/db';
+import { loadConfig, requireDatabaseUrl } from '../platform/config';
+import { buildApp } from './app';
+
+async function main(): Promise<void> {
+  const cfg = loadConfig();
+  const db = createDb(requireDatabaseUrl(cfg));
+  const connection = await Connection.connect({ address: cfg.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE });
+  const app = await buildApp({ db, temporal, taskQueue: cfg.TASK_QUEUE, logLevel: cfg.LOG_LEVEL });
+  await app.listen({ host: cfg.API_HOST, port: cfg.API_PORT });
+
+  // Graceful shutdown: stop taking requests, finish those in flight, then close connections.
+  const stop = async (signal: string) => {
+    app.log.info({ signal }, 'shutting down');
+    await app.close();
+    await connection.close();
+    await db.$disconnect();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

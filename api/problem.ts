@@ -1,0 +1,57 @@
+// RFC 9457 problem details: every error the API returns is application/problem+json with a
+// machine-readable `type`, so callers can act on it without parsing prose.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+
+export const Problem = z.object({
+  type: z.string().describe('A URI identifying the kind of problem'),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().optional(),
+  instance: z.string().optional(),
+  requestId: z.string().optional(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional().describe('Field-level problems, for 400'),
+  reason: z.string().optional().describe('Why the lead refused the action, for 409'),
+});
+export type Problem = z.infer<typeof Problem>;
+
+const BASE = 'https://lead-engine.dev/problems/';
+
+export class HttpProblem extends Error {
+  constructor(public readonly status: number, public readonly kind: string, public readonly title: string, public readonly extra: Partial<Problem> = {}) {
+    super(title);
+  }
+}
+
+export const notFound = (what: string) => new HttpProblem(404, 'not-found', `${what} not found`);
+export const conflict = (reason: string) => new HttpProblem(409, 'action-refused', 'The lead cannot take this action now', { reason, detail: reason });
+export const badRequest = (errors: { path: string; message: string }[]) =>
+  new HttpProblem(400, 'invalid-request', 'The request is not valid', { errors, detail: errors.map((e) => `${e.path}: ${e.message}`).join('; ') });
+
+export function sendProblem(reply: FastifyReply, req: FastifyRequest, p: { status: number; kind: string; title: string } & Partial<Problem>): FastifyReply {
+  const { status, kind, title, ...extra } = p;
+  return reply
+    .status(status)
+    .type('application/problem+json')
+    .send({ type: BASE + kind, title, status, instance: req.url, requestId: req.id, ...extra });
+}
+
+/** Fastify error handler: client mistakes are 4xx with a reason; only our own faults are 5xx. */
+export function problemHandler(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (err instanceof HttpProblem) return sendProblem(reply, req, { status: err.status, kind: err.kind, title: err.title, ...err.extra });
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const errors = err.validation.map((v) => ({
+      path: [err.validationContext, ...v.instancePath.split('/')].filter((x) => x !== undefined && x !== '').join('.'),
+      message: v.message ?? 'invalid',
+    }));
+    return sendProblem(reply, req, { status: 400, kind: 'invalid-request', title: 'The request is not valid', errors, detail: errors.map((e) => `${e.path}: ${e.message}`).join('; ') });
+  }
+  const fe = err as FastifyError;
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    const kind = fe.statusCode === 429 ? 'rate-limited' : fe.statusCode === 415 ? 'unsupported-media-type' : fe.statusCode === 413 ? 'payload-too-large' : 'invalid-request';
+    return sendProblem(reply, req, { status: fe.statusCode, kind, title: fe.message, detail: fe.message });
+  }
+  req.log.error({ err }, 'unhandled error');
+  return sendProblem(reply, req, { status: 500, kind: 'internal', title: 'Internal error', detail: 'The error was logged with this request id' });
+}

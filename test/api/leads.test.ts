@@ -1,0 +1,125 @@
+// The API against the real backend (Temporal dev server + PostgreSQL), through inject.
+import { randomUUID } from 'node:crypto';
+import * as M from '../../workflows/messages';
+import { workflowIdOf } from '../../api/intake';
+import { seedManager, uid } from '../helpers/db';
+import { apiStack, type ApiStack } from '../helpers/api';
+
+let s: ApiStack;
+beforeAll(async () => {
+  s = await apiStack();
+  await seedManager(s.db);
+});
+afterAll(async () => s?.close());
+
+const phone = () => `+7916${Math.floor(1_000_000 + Math.random() * 8_999_999)}`;
+const lead = (over: Record<string, unknown> = {}) => ({
+  source: { channel: 'web_form' }, person: { name: 'Ivan Petrov' }, phone: phone(), email: `${randomUUID()}@example.com`, topic: 'crm', ...over,
+});
+
+test('intake creates a lead and its workflow; the same Idempotency-Key replays the first answer', async () => {
+  const key = randomUUID();
+  const body = lead({ phone: '8 (916) 123-45-67'.replace('123', String(100 + Math.floor(Math.random() * 899))) });
+  const first = await s.app.inject({ method: 'POST', url: '/leads', payload: body, headers: { 'idempotency-key': key } });
+  expect(first.statusCode).toBe(201);
+  const created = first.json();
+  expect(created).toMatchObject({ status: 'created', replayed: false, workflowId: `lead-${created.leadId}` });
+  expect(first.headers['x-request-id']).toBeTruthy();
+
+  const again = await s.app.inject({ method: 'POST', url: '/leads', payload: body, headers: { 'idempotency-key': key } });
+  expect(again.statusCode).toBe(200);
+  expect(again.json()).toMatchObject({ leadId: created.leadId, replayed: true });
+  expect(await s.db.lead.count({ where: { intakeKey: `key:${key}` } })).toBe(1);
+
+  const row = await s.db.lead.findUniqueOrThrow({ where: { id: created.leadId } });
+  expect(row.phone).toMatch(/^\+7916\d{7}$/); // normalised to E.164
+
+  const state = await s.app.inject({ method: 'GET', url: `/leads/${created.leadId}` });
+  expect(state.statusCode).toBe(200);
+  expect(state.json()).toMatchObject({ leadId: created.leadId, stage: 'awaiting_first_contact' });
+  const desc = await s.temporal.workflow.getHandle(workflowIdOf(created.leadId)).describe();
+  expect(desc.status.name).toBe('RUNNING');
+});
+
+test('a partner’s external id makes intake idempotent without any header', async () => {
+  const body = lead({ source: { channel: 'partner', partnerId: uid('ptn'), externalId: 'crm-42' } });
+  const a = (await s.app.inject({ method: 'POST', url: '/leads', payload: body })).json();
+  const b = await s.app.inject({ method: 'POST', url: '/leads', payload: body });
+  expect(b.statusCode).toBe(200);
+  expect(b.json()).toMatchObject({ leadId: a.leadId, replayed: true });
+});
+
+test('a repeat inquiry from a known contact is attached to the existing lead and recorded there', async () => {
+  const body = lead();
+  const first = (await s.app.inject({ method: 'POST', url: '/leads', payload: body })).json();
+  const repeat = await s.app.inject({ method: 'POST', url: '/leads', payload: { ...lead(), phone: body.phone, source: { channel: 'email' } } });
+  expect(repeat.statusCode).toBe(200);
+  expect(repeat.json()).toMatchObject({ leadId: first.leadId, status: 'attached', matchedOn: 'phone' });
+  const history = await s.temporal.workflow.getHandle(workflowIdOf(first.leadId)).query(M.getHistory);
+  expect(history.map((t) => t.type)).toContain('repeat_inquiry');
+});
+
+test('racing identical requests create exactly one lead', async () => {
+  const body = lead();
+  const answers = await Promise.all(Array.from({ length: 6 }, () => s.app.inject({ method: 'POST', url: '/leads', payload: body })));
+  const ids = new Set(answers.map((a) => a.json().leadId));
+  expect(ids.size).toBe(1);
+  expect(answers.filter((a) => a.statusCode === 201)).toHaveLength(1);
+  expect(await s.db.lead.count({ where: { phone: body.phone } })).toBe(1);
+});
+
+test('bad input is a 400 problem+json naming each field; nothing is stored', async () => {
+  const before = await s.db.lead.count();
+  const res = await s.app.inject({ method: 'POST', url: '/leads', payload: { source: { channel: 'fax' }, phone: 'call me', email: 'nope' } });
+  expect(res.statusCode).toBe(400);
+  expect(res.headers['content-type']).toContain('application/problem+json');
+  const problem = res.json();
+  expect(problem).toMatchObject({ status: 400, type: expect.stringContaining('invalid-request') });
+  const paths = problem.errors.map((e: { path: string }) => e.path);
+  expect(paths).toEqual(expect.arrayContaining(['body.source.channel', 'body.phone', 'body.email']));
+  expect(await s.db.lead.count()).toBe(before);
+});
+
+test('an action that does not fit the stage is a 409 with the workflow’s reason; unknown leads are 404', async () => {
+  const { leadId } = (await s.app.inject({ method: 'POST', url: '/leads', payload: lead() })).json();
+  const res = await s.app.inject({ method: 'POST', url: `/leads/${leadId}/payments`, payload: { paymentId: 'p1', amountMinor: 100, currency: 'RUB' } });
+  expect(res.statusCode).toBe(409);
+  expect(res.json().reason).toMatch(/recordPayment is not possible while the lead is awaiting_first_contact/);
+
+  const ok = await s.app.inject({ method: 'POST', url: `/leads/${leadId}/contact`, payload: { outcome: 'reached' }, headers: { 'x-actor': 'sales:olga' } });
+  expect(ok.statusCode).toBe(200);
+  expect(ok.json().stage).toBe('qualifying');
+
+  const missing = await s.app.inject({ method: 'GET', url: `/leads/${randomUUID()}` });
+  expect(missing.statusCode).toBe(404);
+  expect(missing.headers['content-type']).toContain('application/problem+json');
+  const badId = await s.app.inject({ method: 'GET', url: '/leads/not-a-uuid' });
+  expect(badId.statusCode).toBe(400);
+
+  const history = await s.app.inject({ method: 'GET', url: `/leads/${leadId}/history` });
+  expect(history.json().items.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['received']));
+});
+
+test('lists filter by stage and page with a cursor', async () => {
+  const source = 'event';
+  for (let i = 0; i < 3; i++) await s.app.inject({ method: 'POST', url: '/leads', payload: lead({ source: { channel: source } }) });
+  const page1 = (await s.app.inject({ method: 'GET', url: `/leads?source=${source}&limit=2` })).json();
+  expect(page1.items).toHaveLength(2);
+  expect(page1.nextCursor).toBeTruthy();
+  const page2 = (await s.app.inject({ method: 'GET', url: `/leads?source=${source}&limit=2&cursor=${page1.nextCursor}` })).json();
+  const ids = [...page1.items, ...page2.items].map((i: { id: string }) => i.id);
+  expect(new Set(ids).size).toBe(ids.length);
+  expect(ids.length).toBeGreaterThanOrEqual(3);
+  const bad = await s.app.inject({ method: 'GET', url: '/leads?cursor=garbage' });
+  expect(bad.statusCode).toBe(400);
+});
+
+test('health, readiness and the OpenAPI document', async () => {
+  expect((await s.app.inject({ method: 'GET', url: '/health' })).json()).toEqual({ status: 'ok' });
+  const ready = await s.app.inject({ method: 'GET', url: '/ready' });
+  expect(ready.statusCode).toBe(200);
+  expect(ready.json().checks.postgres.ok).toBe(true);
+  const doc = (await s.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+  expect(doc.openapi).toBe('3.0.3');
+  expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/leads', '/leads/{id}', '/leads/{id}/qualify', '/leads/{id}/payments']));
+});
