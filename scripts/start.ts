@@ -1,0 +1,116 @@
+// `npm start`: the whole product on one machine, on its embedded default.
+//   Temporal dev server + Web UI (SQLite file under the data folder)  unless TEMPORAL_ADDRESS is set
+//   PostgreSQL (embedded, under the data folder)                       unless DATABASE_URL is set
+//   migrations, then the worker and the API as child processes.
+// Ctrl-C stops every child cleanly; the next start finds all data and running leads again.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { migrate } from './lib/migrate';
+import { startEmbeddedPostgres, type RunningPostgres } from './lib/postgres';
+import { startTemporalDevServer, type RunningTemporal } from './lib/temporal';
+
+const root = resolve(__dirname, '..');
+const dataDir = resolve(process.env.LEAD_ENGINE_DATA ?? join(root, '.data'));
+const log = (m: string) => console.log(`[start] ${m}`);
+
+async function main(): Promise<void> {
+  mkdirSync(dataDir, { recursive: true });
+  const stops: Array<() => Promise<void>> = [];
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    log('stopping…');
+    for (const stop of stops.reverse()) await stop().catch((err: unknown) => console.error(err));
+    log('stopped; data kept in ' + dataDir);
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  try {
+    let databaseUrl = process.env.DATABASE_URL;
+    if (!databaseUrl) {
+      const port = Number(process.env.PG_PORT ?? 5433);
+      log(`starting embedded PostgreSQL on 127.0.0.1:${port} (${join(dataDir, 'postgres')})`);
+      const pg: RunningPostgres = await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres'), port, database: 'leads', persistent: true, log });
+      stops.push(pg.stop);
+      databaseUrl = pg.url;
+    }
+    const migrated = await migrate(databaseUrl, log);
+    log(`database ready (${migrated.applied.length} migrations applied, ${migrated.alreadyApplied} already in place)`);
+
+    let temporalAddress = process.env.TEMPORAL_ADDRESS;
+    let uiUrl = process.env.TEMPORAL_UI_URL;
+    if (!temporalAddress) {
+      const port = Number(process.env.TEMPORAL_PORT ?? 7233);
+      const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
+      log(`starting Temporal dev server on 127.0.0.1:${port}, Web UI on ${uiPort} (${join(dataDir, 'temporal.db')})`);
+      const t: RunningTemporal = await startTemporalDevServer({ port, uiPort, dbFile: join(dataDir, 'temporal.db') });
+      stops.push(t.stop);
+      temporalAddress = t.address;
+      uiUrl = t.uiUrl;
+    }
+
+    const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress };
+    const worker = child('worker', 'worker/main.ts', env);
+    stops.push(() => stopChild(worker));
+    const api = child('api', 'api/main.ts', env);
+    stops.push(() => stopChild(api));
+    for (const c of [worker, api]) c.once('exit', (code) => { if (!stopping) { log(`a child exited (${code}); stopping`); void shutdown(1); } });
+
+    const apiUrl = `http://${process.env.API_HOST ?? '127.0.0.1'}:${process.env.API_PORT ?? 3000}`;
+    await waitFor(`${apiUrl}/health`);
+    console.log(
+      [
+        '',
+        'Lead lifecycle engine is running',
+        `  API           ${apiUrl}`,
+        `  API docs      ${apiUrl}/docs`,
+        `  Temporal UI   ${uiUrl ?? '(external cluster)'}${uiUrl ? '/namespaces/default/workflows' : ''}`,
+        `  Temporal      ${temporalAddress}`,
+        `  PostgreSQL    ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}`,
+        `  Data          ${dataDir}`,
+        'Ctrl-C stops everything; data and running leads are kept.',
+        '',
+      ].join('\n'),
+    );
+  } catch (err) {
+    console.error(`[start] ${(err as Error).message}`);
+    await shutdown(1);
+  }
+}
+
+function child(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
+  // Plain node with tsx's loader (no wrapper process), so signals reach the child itself.
+  const c = spawn(process.execPath, ['--import', 'tsx', join(root, entry)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const prefix = (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).map((l) => `[${name}] ${l}`).join('\n') + '\n';
+  c.stdout?.on('data', (d: Buffer) => process.stdout.write(prefix(d)));
+  c.stderr?.on('data', (d: Buffer) => process.stderr.write(prefix(d)));
+  return c;
+}
+
+function stopChild(c: ChildProcess): Promise<void> {
+  return new Promise((done) => {
+    if (c.exitCode !== null || c.signalCode !== null) return done();
+    c.once('exit', () => done());
+    c.kill('SIGTERM');
+    setTimeout(() => c.kill('SIGKILL'), 15_000).unref();
+  });
+}
+
+async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > until) throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+void main();
