@@ -55,9 +55,12 @@ export function registryActivities(db: Db) {
       });
     },
 
-    /** Closes a person's open tasks of a lead (the stage they were for is over). */
-    async completeTasks(leadId: string, assignee?: string): Promise<number> {
-      const res = await db.task.updateMany({ where: { leadId, doneAt: null, ...(assignee ? { assignee } : {}) }, data: { doneAt: new Date() } });
+    /**
+     * Closes the open tasks of a lead whose stage is over. A partner's order to stop contact
+     * stays open until the partner confirms it.
+     */
+    async completeTasks(leadId: string): Promise<number> {
+      const res = await db.task.updateMany({ where: { leadId, doneAt: null, kind: { not: 'stop_contact' } }, data: { doneAt: new Date() } });
       return res.count;
     },
   };

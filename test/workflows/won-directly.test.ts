@@ -5,6 +5,7 @@ import type { Db } from '../../activities/db';
 import * as M from '../../workflows/messages';
 import { leadWorkflow } from '../../workflows/lead';
 import { seedLead, seedManager, seedPartner, testDb, uid } from '../helpers/db';
+import { until, waitFor } from '../helpers/lead';
 import { runWorker, timeSkippingEnv, type RunningWorker } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
@@ -34,7 +35,7 @@ test('a partner-referred lead is won by us; the referring partner earns 10% of w
   });
   const by = { actor: 'sales:anna' };
 
-  let state = await handle.query(M.getState);
+  let state = await until(handle, (s) => !!s.managerId);
   expect(state.stage).toBe('awaiting_first_contact');
 
   state = await handle.executeUpdate(M.recordContact, { args: [{ ...by, input: { outcome: 'reached' } }] });
@@ -82,11 +83,3 @@ test('a partner-referred lead is won by us; the referring partner earns 10% of w
   const events = await db.leadEvent.findMany({ where: { leadId }, orderBy: { seq: 'asc' } });
   expect(events.map((e) => e.seq)).toEqual(history.map((t) => t.seq));
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

@@ -1,0 +1,58 @@
+// Starting a lead the way intake does (registry row first, then its workflow) and small waits.
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Db } from '../../activities/db';
+import type { LeadPolicyInput } from '../../domain/policy';
+import { leadWorkflow } from '../../workflows/lead';
+import * as M from '../../workflows/messages';
+import { seedLead } from './db';
+
+export type LeadHandle = WorkflowHandle<typeof leadWorkflow>;
+
+export async function startLead(
+  env: TestWorkflowEnvironment, db: Db, taskQueue: string,
+  opts: { topic?: string; partnerId?: string; policy?: LeadPolicyInput; kind?: 'lead' | 'interest'; companyKey?: string } = {},
+): Promise<{ leadId: string; handle: LeadHandle }> {
+  const sourceChannel = opts.partnerId ? 'partner' : 'web_form';
+  const leadId = await seedLead(db, { sourceChannel, partnerId: opts.partnerId, topic: opts.topic, companyKey: opts.companyKey });
+  const handle = await env.client.workflow.start(leadWorkflow, {
+    workflowId: `lead-${leadId}`, taskQueue,
+    args: [{ leadId, kind: opts.kind ?? 'lead', sourceChannel, partnerId: opts.partnerId, topic: opts.topic, policy: opts.policy }],
+  });
+  await until(handle, (s) => !!s.managerId);
+  return { leadId, handle };
+}
+
+/** Polls the lead's state until `check` holds (timers fire asynchronously after env.sleep). */
+export async function until(handle: LeadHandle, check: (s: M.LeadView) => boolean, timeoutMs = 20_000): Promise<M.LeadView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await handle.query(M.getState);
+    if (check(s)) return s;
+    if (Date.now() > deadline) throw new Error(`lead never reached the expected state; last: ${JSON.stringify(s)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export const historyTypes = async (handle: LeadHandle) => (await handle.query(M.getHistory)).map((t) => t.type);
+
+export const as = (actor: string) => ({ actor });
+
+/** The reason a refused Update gave (validators reject with an ApplicationFailure). */
+export async function refusal(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError && err.cause) return err.cause.message;
+    throw err;
+  }
+  throw new Error('the update was accepted, expected a refusal');
+}
