@@ -1,0 +1,114 @@
+// Refusals are never dropped: a touch every 75 days (2–3 months), a 14-day reply window, a new
+// run (continue-as-new) per cycle, until the client returns, opts out or attempts run out.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Db } from '../../activities/db';
+import * as M from '../../workflows/messages';
+import { seedManager, seedPartner, testDb, uid } from '../helpers/db';
+import { as, historyTypes, startLead, until, waitFor, type LeadHandle } from '../helpers/lead';
+import { runWorker, timeSkippingEnv, type RunningWorker } from '../helpers/temporal';
+
+let env: TestWorkflowEnvironment;
+let db: Db;
+let worker: RunningWorker;
+
+beforeAll(async () => {
+  env = await timeSkippingEnv();
+  db = testDb();
+  worker = await runWorker(env.nativeConnection, db);
+  await seedManager(db);
+});
+
+afterAll(async () => {
+  await worker?.stop();
+  await env?.teardown();
+  await db?.$disconnect();
+});
+
+const sales = as('sales:vera');
+
+async function lostLead(opts: { partnerId?: string; maxAttempts?: number } = {}): Promise<{ leadId: string; handle: LeadHandle; firstRunId: string }> {
+  const lead = await startLead(env, db, worker.taskQueue, {
+    partnerId: opts.partnerId, topic: uid('crm'),
+    policy: opts.maxAttempts ? { reengagement: { interval: '75 days', replyWindow: '14 days', maxAttempts: opts.maxAttempts, partnerCreditWindow: '180 days' } } : undefined,
+  });
+  await lead.handle.executeUpdate(M.recordContact, { args: [{ ...sales, input: { outcome: 'reached' } }] });
+  await lead.handle.executeUpdate(M.qualify, { args: [{ ...sales, input: { target: true, route: 'ours', reason: 'fits', compare: 1 } }] });
+  const s = await lead.handle.executeUpdate(M.markLost, { args: [{ ...sales, input: { reason: 'budget frozen until next year' } }] });
+  expect(s).toMatchObject({ stage: 'reengagement', refusalReason: 'budget frozen until next year' });
+  const firstRunId = (await lead.handle.describe()).runId;
+  return { ...lead, firstRunId };
+}
+
+test('lost, re-engaged twice, comes back within the credit window and is won; the referrer keeps its commission', async () => {
+  const referrer = await seedPartner(db, { expertise: [uid('x')] });
+  const { leadId, handle, firstRunId } = await lostLead({ partnerId: referrer });
+
+  await env.sleep('75 days');
+  await until(handle, (s) => s.reengagement.attempt === 1);
+  await env.sleep('14 days'); // no reply → the next cycle runs as a new run
+  await waitFor(async () => (await handle.describe()).runId !== firstRunId);
+  await env.sleep('75 days');
+  const touched = await until(handle, (s) => s.reengagement.attempt === 2);
+  expect(touched.stage).toBe('reengagement');
+  const tasks = await db.task.count({ where: { leadId, kind: 'reengagement' } });
+  expect(tasks).toBe(2);
+
+  // 164 days after the loss the client answers: back to qualification, partner credit intact.
+  let s = await handle.executeUpdate(M.reengagementOutcome, { args: [{ ...sales, input: { outcome: 'returned', note: 'budget approved' } }] });
+  expect(s).toMatchObject({ stage: 'qualifying', creditPartnerId: referrer });
+  await handle.executeUpdate(M.qualify, { args: [{ ...sales, input: { target: true, route: 'ours', reason: 'back with budget', compare: 1 } }] });
+  await handle.executeUpdate(M.advanceDeal, { args: [{ ...sales, input: { to: 'contract', valueMinor: 250_000_00, currency: 'RUB' } }] });
+  s = await handle.executeUpdate(M.recordPayment, { args: [{ ...sales, input: { paymentId: 'p-1', amountMinor: 250_000_00, currency: 'RUB' } }] });
+  expect(s.stage).toBe('won');
+  expect(await handle.result()).toMatchObject({ stage: 'won', paidMinor: 250_000_00 });
+  await waitFor(async () => (await db.ledgerEntry.count({ where: { leadId, partnerId: referrer } })) === 1);
+
+  // The whole story is in the audit trail, across runs, in order.
+  const events = await db.leadEvent.findMany({ where: { leadId }, orderBy: { seq: 'asc' } });
+  const types = events.map((e) => e.type);
+  expect(types.filter((t) => t === 'reengagement_touch')).toHaveLength(2);
+  expect(types).toEqual(expect.arrayContaining(['lost', 'no_reply', 'returned', 'paid_in_full', 'commission_started']));
+  expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+});
+
+test('a client returning after the 180-day credit window comes back without the partner credit', async () => {
+  const referrer = await seedPartner(db, { expertise: [uid('x')] });
+  const { handle } = await lostLead({ partnerId: referrer });
+  for (let cycle = 1; cycle <= 3; cycle++) {
+    await env.sleep('75 days');
+    await until(handle, (s) => s.reengagement.attempt === cycle);
+    if (cycle < 3) await env.sleep('14 days');
+  }
+  const s = await handle.executeUpdate(M.reengagementOutcome, { args: [{ ...sales, input: { outcome: 'returned' } }] });
+  expect(s.stage).toBe('qualifying');
+  expect(s.creditPartnerId).toBeUndefined();
+});
+
+test('opt-out ends re-engagement at once', async () => {
+  const { handle } = await lostLead();
+  await env.sleep('75 days');
+  await until(handle, (s) => s.reengagement.attempt === 1);
+  const s = await handle.executeUpdate(M.optOut, { args: [{ ...sales, input: { reason: 'asked not to be contacted (41-FZ)' } }] });
+  expect(s).toMatchObject({ stage: 'closed', closedReason: 'opted_out' });
+  expect(await handle.result()).toMatchObject({ stage: 'closed', closedReason: 'opted_out' });
+});
+
+test('five years of re-engagement: 24 touches, a run per cycle, each run a few dozen events', async () => {
+  const { handle, firstRunId } = await lostLead({ maxAttempts: 24 });
+  const outcome = await handle.result(); // time-skipping runs the whole 24 × (75 + 14) days ≈ 5.9 years
+  expect(outcome).toMatchObject({ stage: 'closed', closedReason: 'attempts_exhausted' });
+  expect(await historyTypes(handle)).toContain('closed');
+
+  // Follow the chain of runs and measure each one's history.
+  const sizes: number[] = [];
+  let runId: string | undefined = firstRunId;
+  while (runId) {
+    const history = await env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+    const events = history.events ?? [];
+    sizes.push(events.length);
+    const last = events[events.length - 1];
+    runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  expect(sizes).toHaveLength(25); // the lost run + one per touch that got no reply (the 24th closes)
+  expect(Math.max(...sizes)).toBeLessThan(200);
+});

@@ -1,0 +1,99 @@
+// The first-contact SLA in business time: reminder (4 working hours) → escalation to the team
+// lead (1 working day) → stale after 2 business days untouched, and reassigned.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Db } from '../../activities/db';
+import { addBusinessTime, businessDayMs } from '../../domain/calendar';
+import { defaultPolicy } from '../../domain/policy';
+import * as M from '../../workflows/messages';
+import { seedManager, testDb, uid } from '../helpers/db';
+import { as, historyTypes, refusal, startLead, until, waitFor } from '../helpers/lead';
+import { runWorker, timeSkippingEnv, type RunningWorker } from '../helpers/temporal';
+
+let env: TestWorkflowEnvironment;
+let db: Db;
+let worker: RunningWorker;
+
+beforeAll(async () => {
+  env = await timeSkippingEnv();
+  db = testDb();
+  worker = await runWorker(env.nativeConnection, db);
+  const lead = await seedManager(db, { id: uid('teamlead') });
+  await seedManager(db, { teamLeadId: lead });
+  await seedManager(db, { teamLeadId: lead });
+});
+
+afterAll(async () => {
+  await worker?.stop();
+  await env?.teardown();
+  await db?.$disconnect();
+});
+
+const policy = defaultPolicy();
+const HOUR = 3_600_000;
+
+async function sleepUntil(instant: number): Promise<void> {
+  const now = (await env.currentTimeMs());
+  if (instant > now) await env.sleep(instant - now);
+}
+
+test('an untouched lead is reminded, escalated, then flagged stale and reassigned — in business time', async () => {
+  const { leadId, handle } = await startLead(env, db, worker.taskQueue);
+  const first = await handle.query(M.getState);
+  const from = Date.parse(first.slaFrom);
+  const cal = policy.calendar;
+  const reminderAt = addBusinessTime(cal, from, policy.firstContact.reminderAfterBusinessHours * HOUR);
+  const escalateAt = addBusinessTime(cal, from, policy.firstContact.escalateAfterBusinessHours * HOUR);
+  const staleAt = addBusinessTime(cal, from, policy.firstContact.staleAfterBusinessDays * businessDayMs(cal));
+  expect(staleAt - from).toBeGreaterThanOrEqual(2 * 9 * HOUR); // never sooner than two working days
+
+  await sleepUntil(reminderAt - 60_000);
+  expect(await historyTypes(handle)).not.toContain('sla_reminder');
+  await sleepUntil(reminderAt + 60_000);
+  await waitForType(handle, 'sla_reminder');
+
+  await sleepUntil(escalateAt + 60_000);
+  await waitForType(handle, 'sla_escalated');
+  const escalation = await db.task.findFirstOrThrow({ where: { leadId, kind: 'sla_escalation' } });
+  expect(escalation.assignee).toMatch(/^team_lead:teamlead-/);
+
+  await sleepUntil(staleAt - 60_000);
+  expect((await handle.query(M.getState)).stale).toBe(false);
+  await sleepUntil(staleAt + 60_000);
+  const stale = await until(handle, (s) => s.stale && s.managerId !== first.managerId);
+  expect(stale.stage).toBe('awaiting_first_contact');
+  expect(await historyTypes(handle)).toEqual(expect.arrayContaining(['stale', 'reassigned']));
+  // Ops see it in the read model too.
+  await waitFor(async () => (await db.lead.findUniqueOrThrow({ where: { id: leadId } })).stale);
+
+  // The new owner's first touch clears the flag and restarts the clock.
+  const touched = await handle.executeUpdate(M.recordContact, { args: [{ ...as('sales:new-owner'), input: { outcome: 'no_answer' } }] });
+  expect(touched.stale).toBe(false);
+  expect(Date.parse(touched.slaFrom)).toBeGreaterThan(from);
+});
+
+test('a company inquiry without a person is an interest: verified first, closed when nobody is found', async () => {
+  const { handle } = await startLead(env, db, worker.taskQueue, { kind: 'interest' });
+  expect((await handle.query(M.getState)).stage).toBe('verification');
+  expect(await refusal(handle.executeUpdate(M.qualify, { args: [{ ...as('sales:x'), input: { target: true, route: 'ours', reason: 'x', compare: 1 } }] })))
+    .toBe('qualify is not possible while the lead is verification; it needs qualifying');
+  const s = await handle.executeUpdate(M.verifyInterest, { args: [{ ...as('sales:x'), input: { personFound: false, note: 'switchboard only' } }] });
+  expect(s).toMatchObject({ stage: 'closed', closedReason: 'not_verified' });
+});
+
+test('five unanswered calls make the lead unreachable and send it to re-engagement', async () => {
+  const { handle } = await startLead(env, db, worker.taskQueue);
+  let s = await handle.query(M.getState);
+  for (let i = 0; i < policy.firstContact.maxNoAnswerAttempts; i++) {
+    s = await handle.executeUpdate(M.recordContact, { args: [{ ...as('sales:x'), input: { outcome: 'no_answer' } }] });
+  }
+  expect(s.stage).toBe('reengagement');
+  expect(s.refusalReason).toBe('unreachable after 5 attempts');
+});
+
+async function waitForType(handle: Parameters<typeof historyTypes>[0], type: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await historyTypes(handle)).includes(type)) {
+    if (Date.now() > deadline) throw new Error(`no ${type} in history: ${(await historyTypes(handle)).join(', ')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
