@@ -1,0 +1,94 @@
+// Records workflow histories of the lead lifecycle's main paths into test/histories/*.json.
+// test/replay/replay.test.ts replays them against the current workflow code: a change that
+// would break leads already running fails there (and needs patched() or a new workflow type).
+// Run after a deliberate, compatible change of behaviour: `node --import tsx scripts/record-histories.ts`.
+// Existing files are kept — histories of old code are exactly what must keep replaying.
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import globalSetup from '../test/setup/global-setup';
+import globalTeardown from '../test/setup/global-teardown';
+import { seedManager, seedPartner, testDb, uid } from '../test/helpers/db';
+import { startLead, until, type LeadHandle } from '../test/helpers/lead';
+import { runWorker, timeSkippingEnv } from '../test/helpers/temporal';
+import * as M from '../workflows/messages';
+
+const OUT = join(__dirname, '..', 'test', 'histories');
+const version = process.env.HISTORY_VERSION ?? 'v1';
+
+async function main(): Promise<void> {
+  await globalSetup();
+  const env = await timeSkippingEnv();
+  const db = testDb();
+  const worker = await runWorker(env.nativeConnection, db);
+  const by = { actor: 'sales:recorder' };
+  try {
+    await seedManager(db);
+    await seedManager(db);
+    const save = async (name: string, handle: LeadHandle, runId?: string) => {
+      const file = join(OUT, `${version}-${name}.json`);
+      if (existsSync(file)) return console.log(`kept ${file}`);
+      const h = env.client.workflow.getHandle(handle.workflowId, runId);
+      writeFileSync(file, historyToJSON(await h.fetchHistory()));
+      console.log(`wrote ${file}`);
+    };
+
+    // Won by us, referred by a partner, paid in two parts.
+    {
+      const referrer = await seedPartner(db, { expertise: [uid('t')] });
+      const { handle } = await startLead(env, db, worker.taskQueue, { partnerId: referrer, topic: 'crm' });
+      await handle.executeUpdate(M.recordContact, { args: [{ ...by, input: { outcome: 'reached' } }] });
+      await handle.executeUpdate(M.qualify, { args: [{ ...by, input: { target: true, route: 'ours', reason: 'fits', compare: 1 } }] });
+      await env.sleep('20 days');
+      await handle.executeUpdate(M.advanceDeal, { args: [{ ...by, input: { to: 'contract', valueMinor: 100_000_00, currency: 'RUB' } }] });
+      await handle.executeUpdate(M.recordPayment, { args: [{ ...by, input: { paymentId: 'a', amountMinor: 40_000_00, currency: 'RUB' } }] });
+      await handle.executeUpdate(M.recordPayment, { args: [{ ...by, input: { paymentId: 'b', amountMinor: 60_000_00, currency: 'RUB' } }] });
+      await handle.result();
+      await save('won-directly', handle);
+    }
+    // Handed off with consent: first partner declines, second accepts and wins.
+    {
+      const topic = uid('mobile');
+      const p1 = await seedPartner(db, { expertise: [topic], grade: 5 });
+      const p2 = await seedPartner(db, { expertise: [topic], grade: 4 });
+      const { handle } = await startLead(env, db, worker.taskQueue, { topic });
+      await handle.executeUpdate(M.recordContact, { args: [{ ...by, input: { outcome: 'reached' } }] });
+      await handle.executeUpdate(M.qualify, { args: [{ ...by, input: { target: true, route: 'partner', reason: 'not ours', compare: 1 } }] });
+      await handle.executeUpdate(M.recordConsent, { args: [{ ...by, input: { given: true, askedBy: 'sales:recorder', channel: 'phone', wording: 'May we pass your contacts to a colleague?' } }] });
+      await until(handle, (s) => s.offers.length === 1);
+      await handle.executeUpdate(M.partnerRespond, { args: [{ actor: `partner:${p1}`, input: { partnerId: p1, accepted: false } }] });
+      await until(handle, (s) => s.offers.length === 2);
+      await handle.executeUpdate(M.partnerRespond, { args: [{ actor: `partner:${p2}`, input: { partnerId: p2, accepted: true } }] });
+      await handle.executeUpdate(M.advanceDeal, { args: [{ ...by, input: { to: 'contract', valueMinor: 500_000_00, currency: 'RUB' } }] });
+      await handle.executeUpdate(M.recordPayment, { args: [{ ...by, input: { paymentId: 'x', amountMinor: 500_000_00, currency: 'RUB' } }] });
+      await handle.result();
+      await save('handed-off-won', handle);
+    }
+    // Untouched: reminder, escalation, stale and reassigned; then lost and re-engaged across runs.
+    {
+      const { handle } = await startLead(env, db, worker.taskQueue, { topic: 'crm' });
+      await env.sleep('5 days');
+      await until(handle, (s) => s.stale);
+      await handle.executeUpdate(M.recordContact, { args: [{ ...by, input: { outcome: 'refused', note: 'not now' } }] });
+      const firstRun = (await handle.describe()).runId;
+      await env.sleep('75 days');
+      await until(handle, (s) => s.reengagement.attempt === 1);
+      await env.sleep('14 days');
+      await save('stale-refused-reengaged', handle, firstRun);
+      await until(handle, (s) => s.stage === 'reengagement');
+      await handle.executeUpdate(M.optOut, { args: [{ ...by, input: { reason: 'stop' } }] });
+      await handle.result();
+      await save('reengagement-opt-out', handle);
+    }
+  } finally {
+    await worker.stop();
+    await env.teardown();
+    await db.$disconnect();
+    await globalTeardown();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
