@@ -30,7 +30,8 @@ export function normalizePhone(raw: string, defaultCountry = '7'): string | unde
   return '+' + digits;
 }
 
-const LEGAL_FORMS = /\b(ооо|оао|зао|пао|ао|ип|нко|llc|ltd|inc|corp|gmbh|plc|co)\b\.?/giu;
+// Word boundaries spelled out: \b knows only ASCII letters, and legal forms are often Cyrillic.
+const LEGAL_FORMS = /(?<![\p{L}\p{N}])(ооо|оао|зао|пао|ао|ип|нко|llc|ltd|inc|corp|gmbh|plc|co)(?![\p{L}\p{N}])\.?/giu;
 
 /** A company key for "two managers never work the same company": case, quotes and legal form ignored. */
 export function companyKey(name: string): string | undefined {

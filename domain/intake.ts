@@ -43,16 +43,17 @@ export const LeadIntake = z
     currency: z.string().regex(/^[A-Z]{3}$/).default('RUB'),
   })
   .superRefine((v, ctx) => {
+    // Also runs when fields already failed, so one answer names every problem; `v` may be partial.
     if (!v.phone && !v.email && !v.company?.switchboardPhone) {
       ctx.addIssue({ code: 'custom', path: ['phone'], message: 'a lead needs a phone or an e-mail (or at least a company switchboard)' });
     }
     if (!v.person && !v.company) {
       ctx.addIssue({ code: 'custom', path: ['person'], message: 'name a person or at least a company' });
     }
-    if (v.source.channel === 'partner' && !v.source.partnerId) {
+    if (v.source?.channel === 'partner' && !v.source.partnerId) {
       ctx.addIssue({ code: 'custom', path: ['source', 'partnerId'], message: 'a partner lead names its partner' });
     }
-  });
+  }, { when: (payload) => typeof payload.value === 'object' && payload.value !== null });
 export type LeadIntake = z.infer<typeof LeadIntake>;
 
 export type LeadKind = 'lead' | 'interest';

@@ -1,5 +1,6 @@
 // Refusals are never dropped: a touch every 75 days (2–3 months), a 14-day reply window, a new
 // run (continue-as-new) per cycle, until the client returns, opts out or attempts run out.
+import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Db } from '../../activities/db';
 import * as M from '../../workflows/messages';
@@ -103,10 +104,10 @@ test('five years of re-engagement: 24 touches, a run per cycle, each run a few d
   const sizes: number[] = [];
   let runId: string | undefined = firstRunId;
   while (runId) {
-    const history = await env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
-    const events = history.events ?? [];
+    const history: temporal.api.history.v1.IHistory = await env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+    const events: temporal.api.history.v1.IHistoryEvent[] = history.events ?? [];
     sizes.push(events.length);
-    const last = events[events.length - 1];
+    const last: temporal.api.history.v1.IHistoryEvent | undefined = events[events.length - 1];
     runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
   }
   expect(sizes).toHaveLength(25); // the lost run + one per touch that got no reply (the 24th closes)
