@@ -1,6 +1,8 @@
 // The Fastify application: zod as the single source of validation, serialisation and OpenAPI;
 // problem+json errors; request ids in every response and log line.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
@@ -11,14 +13,18 @@ import type { LeadPolicyInput } from '../domain/policy';
 import { IntakeService } from './intake';
 import { healthPlugin } from './plugins/health';
 import { leadsPlugin } from './plugins/leads';
-import { problemHandler, sendProblem } from './problem';
+import { type ApiKey, registerAuth } from './auth';
+import { HttpProblem, problemHandler, sendProblem } from './problem';
 
 export interface AppDeps {
   db: Db;
   temporal: Client;
   taskQueue: string;
+  apiKeys: ApiKey[];
   policy?: LeadPolicyInput;
   logLevel?: string;
+  /** Requests per minute per caller (API key, else address). */
+  rateLimitPerMinute?: number;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -38,11 +44,29 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', req.id);
   });
 
+  await app.register(helmet, {
+    // The docs page (/docs) loads its own scripts and styles from this origin.
+    contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] } },
+  });
+  await app.register(rateLimit, {
+    max: deps.rateLimitPerMinute ?? 1200,
+    timeWindow: '1 minute',
+    keyGenerator: (req) => {
+      const key = req.headers['x-api-key'] ?? req.headers.authorization;
+      return typeof key === 'string' ? `key:${createHash('sha256').update(key).digest('hex').slice(0, 16)}` : `ip:${req.ip}`;
+    },
+    allowList: (req) => req.url === '/health' || req.url === '/ready',
+    errorResponseBuilder: (_req, ctx) => new HttpProblem(429, 'rate-limited', 'Too many requests', { detail: `limit ${ctx.max} per ${ctx.after}` }),
+  });
+  registerAuth(app, deps.apiKeys, deps.db);
+
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
       info: { title: 'Lead lifecycle engine', version: '0.1.0', description: 'Every sales lead is a durable Temporal workflow: intake, assignment, SLA, qualification, consented partner hand-off, deal cycle, commission and re-engagement.' },
       tags: [{ name: 'intake' }, { name: 'leads' }, { name: 'actions' }, { name: 'ops' }],
+      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
+      security: [{ apiKey: [] }],
     },
     transform: jsonSchemaTransform,
   });

@@ -3,13 +3,16 @@ import { Client, Connection } from '@temporalio/client';
 import { createDb } from '../activities/db';
 import { loadConfig, requireDatabaseUrl } from '../platform/config';
 import { buildApp } from './app';
+import { parseApiKeys } from './auth';
 
 async function main(): Promise<void> {
   const cfg = loadConfig();
   const db = createDb(requireDatabaseUrl(cfg));
   const connection = await Connection.connect({ address: cfg.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE });
-  const app = await buildApp({ db, temporal, taskQueue: cfg.TASK_QUEUE, logLevel: cfg.LOG_LEVEL });
+  const apiKeys = parseApiKeys(cfg.API_KEYS);
+  if (apiKeys.length === 0) throw new Error('API_KEYS is empty: no caller could authenticate (format <key>:<role>:<subject>,…)');
+  const app = await buildApp({ db, temporal, taskQueue: cfg.TASK_QUEUE, apiKeys, logLevel: cfg.LOG_LEVEL, rateLimitPerMinute: cfg.RATE_LIMIT_PER_MINUTE });
   await app.listen({ host: cfg.API_HOST, port: cfg.API_PORT });
 
   // Graceful shutdown: stop taking requests, finish those in flight, then close connections.

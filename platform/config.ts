@@ -9,6 +9,9 @@ const Env = z.object({
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   ASSIGNMENT_SCHEME: z.enum(['round_robin', 'least_loaded', 'expertise']).default('least_loaded'),
+  /** `<key>:<role>:<subject>,…` — see api/auth.ts. */
+  API_KEYS: z.string().optional(),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Config = z.infer<typeof Env>;

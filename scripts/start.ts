@@ -4,7 +4,8 @@
 //   migrations, then the worker and the API as child processes.
 // Ctrl-C stops every child cleanly; the next start finds all data and running leads again.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { migrate } from './lib/migrate';
 import { startEmbeddedPostgres, type RunningPostgres } from './lib/postgres';
@@ -53,7 +54,8 @@ async function main(): Promise<void> {
       uiUrl = t.uiUrl;
     }
 
-    const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress };
+    const keys = localApiKeys();
+    const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, API_KEYS: keys.spec };
     const worker = child('worker', 'worker/main.ts', env);
     stops.push(() => stopChild(worker));
     const api = child('api', 'api/main.ts', env);
@@ -72,6 +74,7 @@ async function main(): Promise<void> {
         `  Temporal      ${temporalAddress}`,
         `  PostgreSQL    ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}`,
         `  Data          ${dataDir}`,
+        ...(keys.file ? [`  API keys      ${keys.file}  (admin: x-api-key: ${keys.admin})`] : []),
         'Ctrl-C stops everything; data and running leads are kept.',
         '',
       ].join('\n'),
@@ -80,6 +83,23 @@ async function main(): Promise<void> {
     console.error(`[start] ${(err as Error).message}`);
     await shutdown(1);
   }
+}
+
+/**
+ * API keys for the embedded default: API_KEYS if set, else a set made once and kept under the
+ * data folder (one key per role; a real deployment sets API_KEYS from its secret store).
+ */
+function localApiKeys(): { spec: string; file?: string; admin?: string } {
+  if (process.env.API_KEYS) return { spec: process.env.API_KEYS };
+  const file = join(dataDir, 'api-keys');
+  if (!existsSync(file)) {
+    const key = () => randomBytes(18).toString('base64url');
+    const spec = [['admin', 'admin'], ['sales', 'demo-sales'], ['team_lead', 'demo-team-lead'], ['ops', 'demo-ops']]
+      .map(([role, subject]) => `${key()}:${role}:${subject}`).join(',');
+    writeFileSync(file, spec + '\n', { mode: 0o600 });
+  }
+  const spec = readFileSync(file, 'utf8').trim();
+  return { spec, file, admin: spec.split(',')[0]!.split(':')[0] };
 }
 
 function child(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {

@@ -2,12 +2,14 @@
 // as a Workflow Update (409 with the workflow's reason when it does not fit the stage).
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../activities/db';
 import * as A from '../../domain/actions';
 import { LeadIntake } from '../../domain/intake';
 import * as M from '../../workflows/messages';
+import { allow, forbidden, STAFF } from '../auth';
 import { type IntakeService, workflowIdOf } from '../intake';
 import { badRequest, conflict, notFound, Problem } from '../problem';
 import { HistoryEntry, IntakeResult, LeadIdParams, LeadSummary, LeadView, Stage } from '../schemas';
@@ -16,10 +18,17 @@ export interface LeadsPluginOptions { db: Db; temporal: Client; intake: IntakeSe
 
 const IdempotencyHeaders = z.object({
   'idempotency-key': z.string().min(1).max(200).optional().describe('Repeat a POST with the same key to get the first result, changing nothing'),
-  'x-actor': z.string().min(1).max(100).optional().describe('Who acts (until API keys say it)'),
 });
 
-const problems = { 400: Problem, 404: Problem, 409: Problem };
+const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 429: Problem };
+
+/** What a partner may do on a lead: answer its own offer, and work a deal it owns. */
+const PARTNER_ACTIONS = new Set(['partner-response', 'deal', 'payments', 'lost']);
+const TEAM_LEAD_ACTIONS = new Set(['reassign']);
+
+const ContactData = z.object({
+  personName: z.string().nullable(), companyName: z.string().nullable(), phone: z.string().nullable(), email: z.string().nullable(), region: z.string().nullable(),
+});
 
 /** Each staff action: its path, its Update, its input schema. */
 const ACTIONS: Array<{ path: string; update: UpdateDefinition<M.LeadView, [M.Command<never>]>; schema: z.ZodType; summary: string }> = [
@@ -55,14 +64,24 @@ const Cursor = z.object({ v: z.iso.datetime(), id: z.string() });
 export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app, { db, temporal, intake }) => {
   const handleOf = (id: string) => temporal.workflow.getHandle(workflowIdOf(id));
 
-  async function requireLead(id: string): Promise<void> {
-    const exists = await db.lead.findUnique({ where: { id }, select: { id: true } });
-    if (!exists) throw notFound(`lead ${id}`);
+  /** The lead, if this caller may see it: partners only see leads offered to them (else 404). */
+  async function visibleLead(req: FastifyRequest, id: string) {
+    const lead = await db.lead.findUnique({ where: { id } });
+    if (!lead) throw notFound(`lead ${id}`);
+    const p = req.principal!;
+    if (p.role === 'partner') {
+      const offer = await db.partnerOffer.findUnique({ where: { leadId_partnerId: { leadId: id, partnerId: p.subject } } });
+      if (!offer) throw notFound(`lead ${id}`);
+      return { lead, offer };
+    }
+    return { lead, offer: undefined };
   }
 
   app.post('/leads', {
     schema: { tags: ['intake'], summary: 'Take in a lead (idempotent on the partner’s external id or Idempotency-Key)', headers: IdempotencyHeaders, body: LeadIntake, response: { 200: IntakeResult, 201: IntakeResult, ...problems } },
+    preHandler: allow(...STAFF, 'partner'),
   }, async (req, reply) => {
+    ownSource(req, req.body.source);
     const res = await intake.intake(req.body, req.headers['idempotency-key']);
     return reply.status(res.status === 'created' && !res.replayed ? 201 : 200).send(res);
   });
@@ -73,8 +92,10 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
       body: z.object({ leads: z.array(LeadIntake).min(1).max(500) }),
       response: { 200: z.object({ results: z.array(IntakeResult) }), ...problems },
     },
+    preHandler: allow('ops', 'partner'),
   }, async (req) => {
     const results = [];
+    for (const lead of req.body.leads) ownSource(req, lead.source);
     for (const lead of req.body.leads) {
       if (!lead.source.externalId) throw badRequest([{ path: 'body.leads.source.externalId', message: 'batch intake is idempotent on each lead’s externalId' }]);
       results.push(await intake.intake(lead));
@@ -84,8 +105,10 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
 
   app.get('/leads', {
     schema: { tags: ['leads'], summary: 'List leads from the read model, filtered, sorted, cursor-paginated', querystring: ListQuery, response: { 200: z.object({ items: z.array(LeadSummary), nextCursor: z.string().nullable() }), ...problems } },
+    preHandler: allow(...STAFF, 'partner'),
   }, async (req) => {
     const q = req.query;
+    const p = req.principal!;
     const field = q.sort.replace('-', '') as 'createdAt' | 'stageChangedAt';
     const dir = q.sort.startsWith('-') ? 'desc' : 'asc';
     let after: z.infer<typeof Cursor> | undefined;
@@ -102,6 +125,7 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
         stage: q.stage, managerId: q.managerId, partnerId: q.partnerId, sourceChannel: q.source,
         stale: q.stale === undefined ? undefined : q.stale === 'true',
         createdAt: q.createdFrom || q.createdTo ? { gte: q.createdFrom ? new Date(q.createdFrom) : undefined, lt: q.createdTo ? new Date(q.createdTo) : undefined } : undefined,
+        ...(p.role === 'partner' ? { offers: { some: { partnerId: p.subject } } } : {}),
         ...(after ? { OR: [{ [field]: { [cmp]: new Date(after.v) } }, { [field]: new Date(after.v), id: { [cmp]: after.id } }] } : {}),
       },
       orderBy: [{ [field]: dir }, { id: dir }],
@@ -121,7 +145,9 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
 
   app.get('/leads/:id', {
     schema: { tags: ['leads'], summary: "The lead's current state (from its workflow)", params: LeadIdParams, response: { 200: LeadView, ...problems } },
+    preHandler: allow(...STAFF, 'partner'),
   }, async (req) => {
+    await visibleLead(req, req.params.id);
     try {
       return await handleOf(req.params.id).query(M.getState);
     } catch (err) {
@@ -132,18 +158,42 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
 
   app.get('/leads/:id/history', {
     schema: { tags: ['leads'], summary: 'Every transition of the lead: who, when, why (audit trail)', params: LeadIdParams, response: { 200: z.object({ items: z.array(HistoryEntry) }), ...problems } },
+    preHandler: allow(...STAFF, 'partner'),
   }, async (req) => {
-    await requireLead(req.params.id);
+    await visibleLead(req, req.params.id);
     const events = await db.leadEvent.findMany({ where: { leadId: req.params.id }, orderBy: { seq: 'asc' } });
     return { items: events.map((e) => ({ seq: e.seq, at: e.at.toISOString(), type: e.type, stage: e.stage, actor: e.actor, reason: e.reason })) };
+  });
+
+  app.get('/leads/:id/contact', {
+    schema: {
+      tags: ['leads'], summary: "The client's contact data: staff, or the partner that accepted a lead the client consented to hand off",
+      params: LeadIdParams, response: { 200: ContactData, ...problems },
+    },
+    preHandler: allow(...STAFF, 'partner'),
+  }, async (req) => {
+    const { lead, offer } = await visibleLead(req, req.params.id);
+    if (req.principal!.role === 'partner') {
+      const consent = await db.consent.findFirst({ where: { leadId: lead.id, purpose: 'handoff', given: true, withdrawnAt: null } });
+      if (!offer?.releasedAt || offer.status !== 'accepted' || !consent) throw forbidden('contact data is released to a partner only after it accepted a lead the client consented to hand off');
+    }
+    return { personName: lead.personName, companyName: lead.companyName, phone: lead.phone, email: lead.email, region: lead.region };
   });
 
   for (const action of ACTIONS) {
     app.post(`/leads/:id/${action.path}`, {
       schema: { tags: ['actions'], summary: action.summary, params: LeadIdParams, headers: IdempotencyHeaders, body: action.schema, response: { 200: LeadView, ...problems } },
+      preHandler: allow(...STAFF, 'partner'),
     }, async (req) => {
-      await requireLead(req.params.id);
-      const actor = req.headers['x-actor'] ?? 'api';
+      const { lead } = await visibleLead(req, req.params.id);
+      const p = req.principal!;
+      if (p.role === 'partner') {
+        if (!PARTNER_ACTIONS.has(action.path)) throw forbidden(`a partner cannot ${action.path}`);
+        if (action.path === 'partner-response' && (req.body as { partnerId?: string }).partnerId !== p.subject) throw forbidden('a partner answers only its own offers');
+        if (action.path !== 'partner-response' && lead.partnerId !== p.subject) throw forbidden('a partner works only deals it owns');
+      }
+      if (TEAM_LEAD_ACTIONS.has(action.path) && p.role === 'sales') throw forbidden('reassignment is for team leads and ops');
+      const actor = p.actor;
       try {
         return await handleOf(req.params.id).executeUpdate(action.update, {
           args: [{ actor, input: req.body as never }],
@@ -155,6 +205,14 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
     });
   }
 };
+
+/** A partner submits leads only as itself. */
+function ownSource(req: FastifyRequest, source: { channel: string; partnerId?: string }): void {
+  const p = req.principal!;
+  if (p.role === 'partner' && (source.channel !== 'partner' || source.partnerId !== p.subject)) {
+    throw forbidden(`a partner submits leads as source { channel: "partner", partnerId: "${p.subject}" }`);
+  }
+}
 
 /** A refused Update becomes a 409 with the workflow's reason; a closed lead is a 409 too. */
 function updateProblem(err: unknown, leadId: string): unknown {

@@ -20,13 +20,13 @@ const lead = (over: Record<string, unknown> = {}) => ({
 test('intake creates a lead and its workflow; the same Idempotency-Key replays the first answer', async () => {
   const key = randomUUID();
   const body = lead({ phone: '8 (916) 123-45-67'.replace('123', String(100 + Math.floor(Math.random() * 899))) });
-  const first = await s.app.inject({ method: 'POST', url: '/leads', payload: body, headers: { 'idempotency-key': key } });
+  const first = await s.inject({ method: 'POST', url: '/leads', payload: body, headers: { 'idempotency-key': key } });
   expect(first.statusCode).toBe(201);
   const created = first.json();
   expect(created).toMatchObject({ status: 'created', replayed: false, workflowId: `lead-${created.leadId}` });
   expect(first.headers['x-request-id']).toBeTruthy();
 
-  const again = await s.app.inject({ method: 'POST', url: '/leads', payload: body, headers: { 'idempotency-key': key } });
+  const again = await s.inject({ method: 'POST', url: '/leads', payload: body, headers: { 'idempotency-key': key } });
   expect(again.statusCode).toBe(200);
   expect(again.json()).toMatchObject({ leadId: created.leadId, replayed: true });
   expect(await s.db.lead.count({ where: { intakeKey: `key:${key}` } })).toBe(1);
@@ -34,7 +34,7 @@ test('intake creates a lead and its workflow; the same Idempotency-Key replays t
   const row = await s.db.lead.findUniqueOrThrow({ where: { id: created.leadId } });
   expect(row.phone).toMatch(/^\+7916\d{7}$/); // normalised to E.164
 
-  const state = await s.app.inject({ method: 'GET', url: `/leads/${created.leadId}` });
+  const state = await s.inject({ method: 'GET', url: `/leads/${created.leadId}` });
   expect(state.statusCode).toBe(200);
   expect(state.json()).toMatchObject({ leadId: created.leadId, stage: 'awaiting_first_contact' });
   const desc = await s.temporal.workflow.getHandle(workflowIdOf(created.leadId)).describe();
@@ -43,16 +43,16 @@ test('intake creates a lead and its workflow; the same Idempotency-Key replays t
 
 test('a partner’s external id makes intake idempotent without any header', async () => {
   const body = lead({ source: { channel: 'partner', partnerId: uid('ptn'), externalId: 'crm-42' } });
-  const a = (await s.app.inject({ method: 'POST', url: '/leads', payload: body })).json();
-  const b = await s.app.inject({ method: 'POST', url: '/leads', payload: body });
+  const a = (await s.inject({ method: 'POST', url: '/leads', payload: body })).json();
+  const b = await s.inject({ method: 'POST', url: '/leads', payload: body });
   expect(b.statusCode).toBe(200);
   expect(b.json()).toMatchObject({ leadId: a.leadId, replayed: true });
 });
 
 test('a repeat inquiry from a known contact is attached to the existing lead and recorded there', async () => {
   const body = lead();
-  const first = (await s.app.inject({ method: 'POST', url: '/leads', payload: body })).json();
-  const repeat = await s.app.inject({ method: 'POST', url: '/leads', payload: { ...lead(), phone: body.phone, source: { channel: 'email' } } });
+  const first = (await s.inject({ method: 'POST', url: '/leads', payload: body })).json();
+  const repeat = await s.inject({ method: 'POST', url: '/leads', payload: { ...lead(), phone: body.phone, source: { channel: 'email' } } });
   expect(repeat.statusCode).toBe(200);
   expect(repeat.json()).toMatchObject({ leadId: first.leadId, status: 'attached', matchedOn: 'phone' });
   const history = await s.temporal.workflow.getHandle(workflowIdOf(first.leadId)).query(M.getHistory);
@@ -61,7 +61,7 @@ test('a repeat inquiry from a known contact is attached to the existing lead and
 
 test('racing identical requests create exactly one lead', async () => {
   const body = lead();
-  const answers = await Promise.all(Array.from({ length: 6 }, () => s.app.inject({ method: 'POST', url: '/leads', payload: body })));
+  const answers = await Promise.all(Array.from({ length: 6 }, () => s.inject({ method: 'POST', url: '/leads', payload: body })));
   const ids = new Set(answers.map((a) => a.json().leadId));
   expect(ids.size).toBe(1);
   expect(answers.filter((a) => a.statusCode === 201)).toHaveLength(1);
@@ -70,7 +70,7 @@ test('racing identical requests create exactly one lead', async () => {
 
 test('bad input is a 400 problem+json naming each field; nothing is stored', async () => {
   const before = await s.db.lead.count();
-  const res = await s.app.inject({ method: 'POST', url: '/leads', payload: { source: { channel: 'fax' }, phone: 'call me', email: 'nope' } });
+  const res = await s.inject({ method: 'POST', url: '/leads', payload: { source: { channel: 'fax' }, phone: 'call me', email: 'nope' } });
   expect(res.statusCode).toBe(400);
   expect(res.headers['content-type']).toContain('application/problem+json');
   const problem = res.json();
@@ -81,45 +81,45 @@ test('bad input is a 400 problem+json naming each field; nothing is stored', asy
 });
 
 test('an action that does not fit the stage is a 409 with the workflow’s reason; unknown leads are 404', async () => {
-  const { leadId } = (await s.app.inject({ method: 'POST', url: '/leads', payload: lead() })).json();
-  const res = await s.app.inject({ method: 'POST', url: `/leads/${leadId}/payments`, payload: { paymentId: 'p1', amountMinor: 100, currency: 'RUB' } });
+  const { leadId } = (await s.inject({ method: 'POST', url: '/leads', payload: lead() })).json();
+  const res = await s.inject({ method: 'POST', url: `/leads/${leadId}/payments`, payload: { paymentId: 'p1', amountMinor: 100, currency: 'RUB' } });
   expect(res.statusCode).toBe(409);
   expect(res.json().reason).toMatch(/recordPayment is not possible while the lead is awaiting_first_contact/);
 
-  const ok = await s.app.inject({ method: 'POST', url: `/leads/${leadId}/contact`, payload: { outcome: 'reached' }, headers: { 'x-actor': 'sales:olga' } });
+  const ok = await s.inject({ method: 'POST', url: `/leads/${leadId}/contact`, payload: { outcome: 'reached' } });
   expect(ok.statusCode).toBe(200);
   expect(ok.json().stage).toBe('qualifying');
 
-  const missing = await s.app.inject({ method: 'GET', url: `/leads/${randomUUID()}` });
+  const missing = await s.inject({ method: 'GET', url: `/leads/${randomUUID()}` });
   expect(missing.statusCode).toBe(404);
   expect(missing.headers['content-type']).toContain('application/problem+json');
-  const badId = await s.app.inject({ method: 'GET', url: '/leads/not-a-uuid' });
+  const badId = await s.inject({ method: 'GET', url: '/leads/not-a-uuid' });
   expect(badId.statusCode).toBe(400);
 
-  const history = await s.app.inject({ method: 'GET', url: `/leads/${leadId}/history` });
+  const history = await s.inject({ method: 'GET', url: `/leads/${leadId}/history` });
   expect(history.json().items.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['received']));
 });
 
 test('lists filter by stage and page with a cursor', async () => {
   const source = 'event';
-  for (let i = 0; i < 3; i++) await s.app.inject({ method: 'POST', url: '/leads', payload: lead({ source: { channel: source } }) });
-  const page1 = (await s.app.inject({ method: 'GET', url: `/leads?source=${source}&limit=2` })).json();
+  for (let i = 0; i < 3; i++) await s.inject({ method: 'POST', url: '/leads', payload: lead({ source: { channel: source } }) });
+  const page1 = (await s.inject({ method: 'GET', url: `/leads?source=${source}&limit=2` })).json();
   expect(page1.items).toHaveLength(2);
   expect(page1.nextCursor).toBeTruthy();
-  const page2 = (await s.app.inject({ method: 'GET', url: `/leads?source=${source}&limit=2&cursor=${page1.nextCursor}` })).json();
+  const page2 = (await s.inject({ method: 'GET', url: `/leads?source=${source}&limit=2&cursor=${page1.nextCursor}` })).json();
   const ids = [...page1.items, ...page2.items].map((i: { id: string }) => i.id);
   expect(new Set(ids).size).toBe(ids.length);
   expect(ids.length).toBeGreaterThanOrEqual(3);
-  const bad = await s.app.inject({ method: 'GET', url: '/leads?cursor=garbage' });
+  const bad = await s.inject({ method: 'GET', url: '/leads?cursor=garbage' });
   expect(bad.statusCode).toBe(400);
 });
 
 test('health, readiness and the OpenAPI document', async () => {
-  expect((await s.app.inject({ method: 'GET', url: '/health' })).json()).toEqual({ status: 'ok' });
-  const ready = await s.app.inject({ method: 'GET', url: '/ready' });
+  expect((await s.inject({ method: 'GET', url: '/health' })).json()).toEqual({ status: 'ok' });
+  const ready = await s.inject({ method: 'GET', url: '/ready' });
   expect(ready.statusCode).toBe(200);
   expect(ready.json().checks.postgres.ok).toBe(true);
-  const doc = (await s.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+  const doc = (await s.inject({ method: 'GET', url: '/openapi.json' })).json();
   expect(doc.openapi).toBe('3.0.3');
   expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/leads', '/leads/{id}', '/leads/{id}/qualify', '/leads/{id}/payments']));
 });

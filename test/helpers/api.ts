@@ -1,17 +1,39 @@
 // The API on the real stack: Temporal dev server and PostgreSQL from global setup, and a worker
 // on a task queue of its own.
+import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Db } from '../../activities/db';
 import { buildApp } from '../../api/app';
+import type { ApiKey } from '../../api/auth';
 import { testDb } from './db';
 import { runWorker, type RunningWorker } from './temporal';
 
-export interface ApiStack { app: FastifyInstance; db: Db; temporal: Client; worker: RunningWorker; close(): Promise<void> }
+export interface ApiStack {
+  app: FastifyInstance; db: Db; temporal: Client; worker: RunningWorker;
+  /** Headers of a caller with this role (two partners: `partner` and `partner2`). */
+  as(who: Caller): { 'x-api-key': string };
+  partnerIds: [string, string];
+  /** `app.inject` as `who` (a sales manager unless said otherwise). */
+  inject(opts: InjectOptions & { who?: Caller | 'nobody' }): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+export type Caller = 'sales' | 'team_lead' | 'ops' | 'admin' | 'partner' | 'partner2';
 
 export async function apiStack(): Promise<ApiStack> {
   const db = testDb();
+  const run = randomUUID().slice(0, 8);
+  const partnerIds: [string, string] = [`ptn-a-${run}`, `ptn-b-${run}`];
+  const callers: Record<Caller, ApiKey> = {
+    sales: { key: `sales-key-${run}-0000`, role: 'sales', subject: 'anna' },
+    team_lead: { key: `tl-key-${run}-00000000`, role: 'team_lead', subject: 'tatiana' },
+    ops: { key: `ops-key-${run}-0000000`, role: 'ops', subject: 'oleg' },
+    admin: { key: `admin-key-${run}-00000`, role: 'admin', subject: 'root' },
+    partner: { key: `partner-a-${run}-00000`, role: 'partner', subject: partnerIds[0] },
+    partner2: { key: `partner-b-${run}-00000`, role: 'partner', subject: partnerIds[1] },
+  };
   const address = process.env.TEMPORAL_ADDRESS!;
   const native = await NativeConnection.connect({ address });
   const worker = await runWorker(native, db);
@@ -19,7 +41,7 @@ export async function apiStack(): Promise<ApiStack> {
   const temporal = new Client({ connection });
   let app: FastifyInstance;
   try {
-    app = await buildApp({ db, temporal, taskQueue: worker.taskQueue, logLevel: 'silent' });
+    app = await buildApp({ db, temporal, taskQueue: worker.taskQueue, logLevel: 'silent', apiKeys: Object.values(callers), rateLimitPerMinute: 100_000 });
     await app.ready();
   } catch (err) {
     await worker.stop();
@@ -27,7 +49,10 @@ export async function apiStack(): Promise<ApiStack> {
     throw err;
   }
   return {
-    app, db, temporal, worker,
+    app, db, temporal, worker, partnerIds,
+    as: (who) => ({ 'x-api-key': callers[who].key }),
+    inject: ({ who = 'sales', headers, ...opts }) =>
+      app.inject({ ...opts, headers: { ...(who === 'nobody' ? {} : { 'x-api-key': callers[who].key }), ...(headers ?? {}) } }),
     close: async () => {
       await app.close();
       await worker.stop();

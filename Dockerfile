@@ -1,0 +1,58 @@
+# One image for the API, the worker and the migration job (docker-compose.yml picks the command).
+#
+#   docker build -t lead-lifecycle-engine .
+#   docker run lead-lifecycle-engine                               # API (default)
+#   docker run lead-lifecycle-engine node dist/worker/main.js      # worker
+#   docker run lead-lifecycle-engine node dist/scripts/db-migrate.js
+
+# --- build: dependencies, Prisma client, TypeScript -> dist/ -----------------------------------
+FROM node:20-bookworm-slim AS build
+# openssl: Prisma detects the platform's OpenSSL to pick its schema engine build.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends openssl ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+ENV CHECKPOINT_DISABLE=1 \
+    NPM_CONFIG_UPDATE_NOTIFIER=false
+WORKDIR /app
+
+COPY package.json package-lock.json ./
+# `npm install`, not `npm ci`: npm 11 leaves other platforms' optional binaries out of the
+# lockfile, which `npm ci` then rejects as out of sync. The lockfile still pins every version.
+RUN npm install --no-audit --no-fund
+# Fetch Prisma's schema engine now (`prisma migrate deploy` needs it), so the runtime image
+# never has to download into its read-only node_modules.
+RUN npx --no-install prisma version
+
+COPY . .
+# Generates the Prisma client into generated/prisma (compiled along with the rest below).
+RUN bash scripts/prisma-generate.sh
+# rootDir '.', outDir 'dist': api/main.ts -> dist/api/main.js, worker/main.ts -> dist/worker/main.js,
+# scripts/db-migrate.ts -> dist/scripts/db-migrate.js. The worker bundles workflow code at start-up
+# from require.resolve('../workflows'), i.e. dist/workflows/index.js.
+RUN npx tsc -p tsconfig.build.json
+
+# --- runtime ------------------------------------------------------------------------------------
+FROM node:20-bookworm-slim AS runtime
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends openssl ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production \
+    CHECKPOINT_DISABLE=1 \
+    NPM_CONFIG_UPDATE_NOTIFIER=false \
+    API_HOST=0.0.0.0 \
+    API_PORT=3000
+WORKDIR /app
+
+# node_modules keeps the dev dependencies: the migration job runs the `prisma` CLI.
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/prisma ./prisma
+COPY --from=build /app/prisma.config.ts /app/package.json ./
+# scripts/lib/migrate.ts (MIGRATOR=builtin, or the fallback of MIGRATOR=auto) finds the migrations
+# relative to its own file: dist/scripts/lib -> dist/prisma/migrations.
+RUN ln -s ../prisma dist/prisma
+
+# The official image's unprivileged user.
+USER node
+EXPOSE 3000
+CMD ["node", "dist/api/main.js"]

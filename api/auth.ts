@@ -1,0 +1,73 @@
+// Who is calling: API keys (`x-api-key` or `Authorization: Bearer`) mapped to a role and a
+// subject (a manager id, a partner id, …). Roles decide what a caller may do; a partner sees
+// only the leads offered to it. Every change is audited.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Db } from '../activities/db';
+import { HttpProblem } from './problem';
+
+export const Role = z.enum(['sales', 'team_lead', 'ops', 'partner', 'admin']);
+export type Role = z.infer<typeof Role>;
+
+export interface Principal { role: Role; subject: string; actor: string }
+
+export const ApiKey = z.object({ key: z.string().min(16), role: Role, subject: z.string().min(1).max(64) });
+export type ApiKey = z.infer<typeof ApiKey>;
+
+/** `API_KEYS="<key>:<role>:<subject>,…"` (keys of at least 16 characters). */
+export function parseApiKeys(spec: string | undefined): ApiKey[] {
+  if (!spec) return [];
+  return spec.split(',').map((entry) => entry.trim()).filter(Boolean).map((entry) => {
+    const [key, role, subject] = entry.split(':');
+    const parsed = ApiKey.safeParse({ key, role, subject });
+    if (!parsed.success) throw new Error(`API_KEYS entry "${entry.slice(0, 4)}…" is not <key ≥16 chars>:<${Role.options.join('|')}>:<subject>`);
+    return parsed.data;
+  });
+}
+
+declare module 'fastify' {
+  interface FastifyRequest { principal?: Principal }
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+const PUBLIC = [/^\/health$/, /^\/ready$/, /^\/docs(\/|$)/, /^\/openapi\.json$/, /^\/metrics$/];
+
+export const unauthorized = () => new HttpProblem(401, 'unauthorized', 'An API key is required (x-api-key or Authorization: Bearer)');
+export const forbidden = (why: string) => new HttpProblem(403, 'forbidden', 'Not allowed for this caller', { detail: why });
+
+export function registerAuth(app: FastifyInstance, keys: ApiKey[], db: Db): void {
+  const table = keys.map((k) => ({ ...k, hash: digest(k.key) }));
+  app.decorateRequest('principal', undefined);
+
+  app.addHook('onRequest', async (req) => {
+    const path = req.url.split('?')[0]!;
+    if (PUBLIC.some((p) => p.test(path))) return;
+    const header = req.headers['x-api-key'] ?? req.headers.authorization?.replace(/^Bearer\s+/i, '');
+    if (typeof header !== 'string' || !header) throw unauthorized();
+    const h = digest(header);
+    const found = table.find((k) => timingSafeEqual(k.hash, h)); // constant time per key
+    if (!found) throw unauthorized();
+    req.principal = { role: found.role, subject: found.subject, actor: `${found.role}:${found.subject}` };
+  });
+
+  // Audit every change (and every refused attempt at one): who, when, what, outcome.
+  app.addHook('onResponse', async (req: FastifyRequest, reply: FastifyReply) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' || !req.principal) return;
+    const leadId = (req.params as { id?: string } | undefined)?.id;
+    await db.auditLog
+      .create({ data: { actor: req.principal.actor, role: req.principal.role, method: req.method, path: req.url.split('?')[0]!, status: reply.statusCode, requestId: req.id, leadId: leadId ?? null } })
+      .catch((err: unknown) => req.log.error({ err }, 'audit write failed'));
+  });
+}
+
+/** preHandler: only these roles (admin always). */
+export function allow(...roles: Role[]) {
+  return async (req: FastifyRequest) => {
+    const p = req.principal;
+    if (!p) throw unauthorized();
+    if (p.role !== 'admin' && !roles.includes(p.role)) throw forbidden(`role ${p.role} cannot ${req.method} ${req.routeOptions.url}`);
+  };
+}
+
+export const STAFF: Role[] = ['sales', 'team_lead', 'ops'];
