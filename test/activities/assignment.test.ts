@@ -1,0 +1,91 @@
+// Manager assignment against a real PostgreSQL database of its own (the schemes compare all
+// managers, so this file keeps other test files' managers out of the way).
+import { randomUUID } from 'node:crypto';
+import { assignmentActivities } from '../../activities/assignment';
+import { createDb, type Db } from '../../activities/db';
+import { migrate } from '../../scripts/lib/migrate';
+import { ensureDatabase } from '../../scripts/lib/postgres';
+import { seedLead, seedManager } from '../helpers/db';
+
+let db: Db;
+
+beforeAll(async () => {
+  const url = new URL(process.env.DATABASE_URL!);
+  url.pathname = `/assign_${randomUUID().slice(0, 8)}`;
+  await ensureDatabase(url.toString());
+  await migrate(url.toString());
+  db = createDb(url.toString(), 2);
+});
+afterAll(async () => db?.$disconnect());
+
+beforeEach(async () => {
+  await db.lead.updateMany({ data: { stage: 'closed' } }); // earlier tests' leads count as done
+  await db.manager.updateMany({ data: { active: false } });
+});
+
+async function openLead(managerId: string | null, over: { companyKey?: string; topic?: string } = {}) {
+  const id = await seedLead(db, over);
+  await db.lead.update({ where: { id }, data: { managerId, stage: managerId ? 'qualifying' : 'received' } });
+  return id;
+}
+
+test('least loaded: the manager with fewer open leads gets the next one', async () => {
+  const a = await seedManager(db, { id: `a-${randomUUID().slice(0, 4)}` });
+  const b = await seedManager(db, { id: `b-${randomUUID().slice(0, 4)}` });
+  await openLead(a);
+  await openLead(a);
+  await openLead(b);
+  const lead = await openLead(null);
+  expect(await assignmentActivities(db, 'least_loaded').assignManager({ leadId: lead })).toMatchObject({ managerId: b, reason: 'least loaded' });
+});
+
+test('one company never has two owners: its open leads go to the manager already working it', async () => {
+  const a = await seedManager(db);
+  await seedManager(db); // a less busy manager is available
+  await openLead(a, { companyKey: 'romashka' });
+  await openLead(a);
+  await openLead(a); // a is busier, still gets the company
+  const lead = await openLead(null, { companyKey: 'romashka' });
+  expect(await assignmentActivities(db).assignManager({ leadId: lead })).toMatchObject({ managerId: a, reason: 'company owner' });
+});
+
+test('absent and inactive managers are skipped; nobody available means no assignment', async () => {
+  const away = await seedManager(db);
+  await db.manager.update({ where: { id: away }, data: { absentFrom: new Date(Date.now() - 86_400_000), absentTo: new Date(Date.now() + 86_400_000) } });
+  await seedManager(db, { active: false });
+  const lead = await openLead(null);
+  expect(await assignmentActivities(db).assignManager({ leadId: lead })).toBeNull();
+  const present = await seedManager(db);
+  expect(await assignmentActivities(db).assignManager({ leadId: lead })).toMatchObject({ managerId: present });
+  expect(await assignmentActivities(db).assignManager({ leadId: lead, exclude: [present] })).toBeNull();
+});
+
+test('expertise: a topic goes to the manager who knows it, else to the least loaded', async () => {
+  const generalist = await seedManager(db);
+  const expert = await seedManager(db, { expertise: ['erp'] });
+  await openLead(expert);
+  const erp = await openLead(null, { topic: 'erp' });
+  expect(await assignmentActivities(db, 'expertise').assignManager({ leadId: erp })).toMatchObject({ managerId: expert, reason: 'expertise/territory' });
+  const other = await openLead(null, { topic: 'mobile' });
+  expect(await assignmentActivities(db, 'expertise').assignManager({ leadId: other })).toMatchObject({ managerId: generalist, reason: 'least loaded' });
+});
+
+test('round robin: managers take turns', async () => {
+  const ids = [await seedManager(db, { id: `rr1-${randomUUID().slice(0, 4)}` }), await seedManager(db, { id: `rr2-${randomUUID().slice(0, 4)}` })].sort();
+  const rr = assignmentActivities(db, 'round_robin');
+  const picks: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const lead = await openLead(null);
+    const a = await rr.assignManager({ leadId: lead });
+    await db.lead.update({ where: { id: lead }, data: { managerId: a!.managerId } });
+    picks.push(a!.managerId);
+    await new Promise((r) => setTimeout(r, 5)); // distinct creation times
+  }
+  expect(new Set(picks)).toEqual(new Set(ids));
+  expect(picks[0]).not.toBe(picks[1]);
+  expect(picks[1]).not.toBe(picks[2]);
+});
+
+test('an unknown lead is a non-retryable failure, not an endless retry', async () => {
+  await expect(assignmentActivities(db).assignManager({ leadId: randomUUID() })).rejects.toMatchObject({ type: 'UnknownLead', nonRetryable: true });
+});
