@@ -13,8 +13,10 @@ import type { LeadPolicyInput } from '../domain/policy';
 import { IntakeService } from './intake';
 import { healthPlugin } from './plugins/health';
 import { leadsPlugin } from './plugins/leads';
+import { partnersPlugin } from './plugins/partners';
+import { ledgerPlugin } from './plugins/ledger';
 import { type ApiKey, registerAuth } from './auth';
-import { HttpProblem, problemHandler, sendProblem } from './problem';
+import { badRequest, HttpProblem, problemHandler, sendProblem } from './problem';
 
 export interface AppDeps {
   db: Db;
@@ -43,6 +45,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  // Safety net under every schema: NUL cannot be stored by PostgreSQL, so no input may carry it.
+  app.addHook('preValidation', async (req) => {
+    const where = nulPath({ body: req.body, querystring: req.query, params: req.params });
+    if (where) throw badRequest([{ path: where, message: 'must not contain NUL characters' }]);
+  });
 
   await app.register(helmet, {
     // The docs page (/docs) loads its own scripts and styles from this origin.
@@ -64,7 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     openapi: {
       openapi: '3.0.3',
       info: { title: 'Lead lifecycle engine', version: '0.1.0', description: 'Every sales lead is a durable Temporal workflow: intake, assignment, SLA, qualification, consented partner hand-off, deal cycle, commission and re-engagement.' },
-      tags: [{ name: 'intake' }, { name: 'leads' }, { name: 'actions' }, { name: 'ops' }],
+      tags: [{ name: 'intake' }, { name: 'leads' }, { name: 'actions' }, { name: 'money' }, { name: 'partners' }, { name: 'ops' }],
       components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
       security: [{ apiKey: [] }],
     },
@@ -76,5 +83,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const intake = new IntakeService(deps.db, deps.temporal, deps.taskQueue, deps.policy);
   await app.register(healthPlugin, { db: deps.db, temporal: deps.temporal });
   await app.register(leadsPlugin, { db: deps.db, temporal: deps.temporal, intake });
+  await app.register(partnersPlugin, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
+  await app.register(ledgerPlugin, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
   return app;
+}
+
+/** The path of the first string holding a NUL character, if any. */
+function nulPath(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k.includes('\u0000')) return path ? `${path}.${k}` : k;
+      const found = nulPath(v, path ? `${path}.${k}` : k);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }

@@ -1,18 +1,19 @@
 // What arrives at intake, as one zod schema: TypeScript type, validation and OpenAPI document.
 import { z } from 'zod';
-import { companyKey, normalizeEmail, normalizePhone } from './contact';
+import { text, trimmedText } from './text';
+import { companyKey, normalizePhone } from './contact';
 
 export const SourceChannel = z.enum(['web_form', 'phone', 'email', 'partner', 'event', 'referral', 'outbound', 'other']);
 export type SourceChannel = z.infer<typeof SourceChannel>;
 
 export const IntakeSource = z.object({
   channel: SourceChannel,
-  partnerId: z.string().min(1).max(64).optional().describe('The referring partner, when the lead came from one'),
-  campaign: z.string().max(200).optional(),
-  externalId: z.string().min(1).max(200).optional().describe("The partner's own id for this lead; intake is idempotent on it"),
+  partnerId: text(64, 1).optional().describe('The referring partner, when the lead came from one'),
+  campaign: text(200).optional(),
+  externalId: text(200, 1).optional().describe("The partner's own id for this lead; intake is idempotent on it"),
 });
 
-const phone = z.string().max(40).transform((raw, ctx) => {
+const phone = z.string().max(40).regex(/^\+?[\d\s().-]{8,40}$/, 'not a phone number (expected e.g. +7 495 123-45-67)').transform((raw, ctx) => {
   const e164 = normalizePhone(raw);
   if (!e164) {
     ctx.addIssue({ code: 'custom', message: 'not a phone number (expected e.g. +7 495 123-45-67)' });
@@ -21,24 +22,17 @@ const phone = z.string().max(40).transform((raw, ctx) => {
   return e164;
 });
 
-const email = z.string().max(254).transform((raw, ctx) => {
-  const normal = normalizeEmail(raw);
-  if (!normal) {
-    ctx.addIssue({ code: 'custom', message: 'not an e-mail address' });
-    return z.NEVER;
-  }
-  return normal;
-});
+const email = z.email({ message: 'not an e-mail address' }).max(254).transform((raw) => raw.toLowerCase());
 
 export const LeadIntake = z
   .object({
     source: IntakeSource,
-    person: z.object({ name: z.string().trim().min(1).max(200) }).optional(),
-    company: z.object({ name: z.string().trim().min(1).max(300), switchboardPhone: phone.optional() }).optional(),
+    person: z.object({ name: trimmedText(200, 1) }).optional(),
+    company: z.object({ name: trimmedText(300, 1), switchboardPhone: phone.optional() }).optional(),
     phone: phone.optional().describe("The person's own phone; normalised to E.164"),
     email: email.optional(),
-    region: z.string().max(100).optional(),
-    topic: z.string().max(200).optional().describe('What the client asks for (expertise used to route and hand off)'),
+    region: text(100).optional(),
+    topic: text(200).optional().describe('What the client asks for (expertise used to route and hand off)'),
     budgetMinor: z.number().int().nonnegative().optional(),
     currency: z.string().regex(/^[A-Z]{3}$/).default('RUB'),
   })

@@ -3,6 +3,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities } from '../activities';
 import type { AssignmentScheme } from '../activities/assignment';
 import type { Db } from '../activities/db';
+import type { PaymentRail } from '../activities/payouts';
 
 export async function createWorker(opts: {
   connection: NativeConnection;
@@ -10,6 +11,10 @@ export async function createWorker(opts: {
   taskQueue: string;
   db: Db;
   assignmentScheme?: AssignmentScheme;
+  paymentRail?: PaymentRail;
+  /** How long in-flight activities get on shutdown before they are abandoned. */
+  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  shutdownForceTime?: WorkerOptions['shutdownForceTime'];
   /** A prebuilt bundle (tests build it once); otherwise workflows are bundled from source. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }): Promise<Worker> {
@@ -17,7 +22,9 @@ export async function createWorker(opts: {
     connection: opts.connection,
     namespace: opts.namespace ?? 'default',
     taskQueue: opts.taskQueue,
-    activities: createActivities(opts.db, { assignmentScheme: opts.assignmentScheme }),
+    activities: createActivities(opts.db, { assignmentScheme: opts.assignmentScheme, paymentRail: opts.paymentRail }),
+    ...(opts.shutdownGraceTime ? { shutdownGraceTime: opts.shutdownGraceTime } : {}),
+    ...(opts.shutdownForceTime ? { shutdownForceTime: opts.shutdownForceTime } : {}),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
   });
 }

@@ -1,7 +1,9 @@
 // Worker entry point: `npm run worker` (scale out by running more of them).
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createDb } from '../activities/db';
 import { loadConfig, requireDatabaseUrl } from '../platform/config';
+import { ensureSchedules } from '../platform/schedules';
 import { createWorker } from './index';
 
 async function main(): Promise<void> {
@@ -9,6 +11,7 @@ async function main(): Promise<void> {
   const db = createDb(requireDatabaseUrl(cfg));
   const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
   const worker = await createWorker({ connection, namespace: cfg.TEMPORAL_NAMESPACE, taskQueue: cfg.TASK_QUEUE, db, assignmentScheme: cfg.ASSIGNMENT_SCHEME });
+  await ensureSchedules(new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE }), cfg.TASK_QUEUE);
   console.log(`worker polling task queue "${cfg.TASK_QUEUE}" on ${cfg.TEMPORAL_ADDRESS}`);
   // Worker.run() installs SIGINT/SIGTERM handlers and drains in-flight tasks before resolving.
   await worker.run();

@@ -1,3 +1,8 @@
 // The workflows the worker registers.
 export { leadWorkflow } from './lead';
 export { commissionWorkflow } from './commission';
+export { partnerExitWorkflow } from './partner-exit';
+export { reconciliationSweepWorkflow } from './reconciliation';
+export { payoutWorkflow, payoutRunWorkflow } from './payout';
+export { refundWorkflow } from './refund';
+export { nettingWorkflow } from './netting';

@@ -278,7 +278,8 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
       if (!s.offers.some((o) => o.status === 'pending')) {
         const picked = await acts.pickPartners({
           leadId: s.leadId, topic: s.topic, region: s.region, budgetMinor: s.qualification?.budgetMinor,
-          exclude: s.offers.map((o) => o.partnerId), count: s.qualification?.compare ?? 1,
+          // Never one already asked, nor the partner that referred the lead to us.
+          exclude: [...s.offers.map((o) => o.partnerId), ...(s.creditPartnerId ? [s.creditPartnerId] : [])], count: s.qualification?.compare ?? 1,
         });
         if (picked.length === 0) {
           await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: 'ops', kind: 'no_partner', title: 'No partner left to take this lead' });
@@ -331,9 +332,17 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
     for (const p of s.deal.payments) {
       if (s.commissioned.includes(p.paymentId)) continue;
       const owner = s.dealOwner;
-      const target = owner?.kind === 'partner'
-        ? { partnerId: owner.partnerId, direction: 'receivable' as const }
-        : s.creditPartnerId ? { partnerId: s.creditPartnerId, direction: 'payable' as const } : undefined;
+      let target: { partnerId: string; direction: 'payable' | 'receivable' | 'referral'; counterpartyId?: string } | undefined;
+      if (owner?.kind === 'partner') {
+        // Since the referral patch: a lead one partner referred and another won earns the
+        // referrer its commission, owed by the winner and settled between them by monthly
+        // netting. Runs that booked such a payment before the patch keep booking it as ours.
+        target = s.creditPartnerId && s.creditPartnerId !== owner.partnerId && wf.patched('referral-between-partners')
+          ? { partnerId: s.creditPartnerId, direction: 'referral', counterpartyId: owner.partnerId }
+          : { partnerId: owner.partnerId, direction: 'receivable' };
+      } else if (s.creditPartnerId) {
+        target = { partnerId: s.creditPartnerId, direction: 'payable' };
+      }
       if (target) {
         try {
           await wf.startChild(commissionWorkflow, {

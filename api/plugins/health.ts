@@ -18,9 +18,9 @@ async function timed(fn: () => Promise<unknown>): Promise<z.infer<typeof Check>>
 }
 
 export const healthPlugin: FastifyPluginAsyncZod<{ db: Db; temporal: Client }> = async (app, { db, temporal }) => {
-  app.get('/health', { schema: { tags: ['ops'], summary: 'Liveness', response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+  app.get('/health', { schema: { tags: ['ops'], summary: 'Liveness', security: [], response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
 
-  app.get('/ready', { schema: { tags: ['ops'], summary: 'Readiness: Temporal and PostgreSQL reachable', response: { 200: Ready, 503: Ready } } }, async (_req, reply) => {
+  app.get('/ready', { schema: { tags: ['ops'], summary: 'Readiness: Temporal and PostgreSQL reachable', security: [], response: { 200: Ready, 503: Ready } } }, async (_req, reply) => {
     const [t, p] = await Promise.all([
       timed(() => temporal.workflowService.getSystemInfo({})),
       timed(() => db.$queryRaw`SELECT 1`),

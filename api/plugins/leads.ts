@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Db } from '../../activities/db';
 import * as A from '../../domain/actions';
 import { LeadIntake } from '../../domain/intake';
+import { text } from '../../domain/text';
 import * as M from '../../workflows/messages';
 import { allow, forbidden, STAFF } from '../auth';
 import { type IntakeService, workflowIdOf } from '../intake';
@@ -48,9 +49,9 @@ const ACTIONS: Array<{ path: string; update: UpdateDefinition<M.LeadView, [M.Com
 
 const ListQuery = z.object({
   stage: Stage.optional(),
-  managerId: z.string().max(64).optional(),
-  partnerId: z.string().max(64).optional(),
-  source: z.string().max(64).optional(),
+  managerId: text(64).optional(),
+  partnerId: text(64).optional(),
+  source: text(64).optional(),
   stale: z.enum(['true', 'false']).optional(),
   createdFrom: z.iso.datetime().optional(),
   createdTo: z.iso.datetime().optional(),
@@ -96,10 +97,9 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
   }, async (req) => {
     const results = [];
     for (const lead of req.body.leads) ownSource(req, lead.source);
-    for (const lead of req.body.leads) {
-      if (!lead.source.externalId) throw badRequest([{ path: 'body.leads.source.externalId', message: 'batch intake is idempotent on each lead’s externalId' }]);
-      results.push(await intake.intake(lead));
-    }
+    const unkeyed = req.body.leads.flatMap((l, i) => (l.source.externalId ? [] : [{ path: `body.leads.${i}.source.externalId`, message: 'batch intake is idempotent on each lead’s externalId' }]));
+    if (unkeyed.length) throw badRequest(unkeyed);
+    for (const lead of req.body.leads) results.push(await intake.intake(lead));
     return { results };
   });
 

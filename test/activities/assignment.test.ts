@@ -2,20 +2,12 @@
 // managers, so this file keeps other test files' managers out of the way).
 import { randomUUID } from 'node:crypto';
 import { assignmentActivities } from '../../activities/assignment';
-import { createDb, type Db } from '../../activities/db';
-import { migrate } from '../../scripts/lib/migrate';
-import { ensureDatabase } from '../../scripts/lib/postgres';
-import { seedLead, seedManager } from '../helpers/db';
+import type { Db } from '../../activities/db';
+import { isolatedDb, seedLead, seedManager } from '../helpers/db';
 
 let db: Db;
 
-beforeAll(async () => {
-  const url = new URL(process.env.DATABASE_URL!);
-  url.pathname = `/assign_${randomUUID().slice(0, 8)}`;
-  await ensureDatabase(url.toString());
-  await migrate(url.toString());
-  db = createDb(url.toString(), 2);
-});
+beforeAll(async () => { db = await isolatedDb(); });
 afterAll(async () => db?.$disconnect());
 
 beforeEach(async () => {

@@ -80,6 +80,18 @@ test('bad input is a 400 problem+json naming each field; nothing is stored', asy
   expect(await s.db.lead.count()).toBe(before);
 });
 
+test('control characters (NUL) are refused at the door, never stored or sent to a workflow', async () => {
+  const bad = await s.inject({ method: 'POST', url: '/leads', payload: lead({ person: { name: 'Iv\u0000an' } }) });
+  expect(bad.statusCode).toBe(400);
+  expect(bad.json().errors[0].path).toBe('body.person.name');
+  const { leadId } = (await s.inject({ method: 'POST', url: '/leads', payload: lead() })).json();
+  const action = await s.inject({ method: 'POST', url: `/leads/${leadId}/opt-out`, payload: { reason: 'stop\u0000' } });
+  expect(action.statusCode).toBe(400);
+  expect((await s.inject({ method: 'GET', url: '/leads?managerId=%00' })).statusCode).toBe(400);
+  const batch = await s.inject({ who: 'ops', method: 'POST', url: '/leads/batch', payload: { leads: [lead(), lead()] } });
+  expect(batch.json().errors.map((e: { path: string }) => e.path)).toEqual(['body.leads.0.source.externalId', 'body.leads.1.source.externalId']);
+});
+
 test('an action that does not fit the stage is a 409 with the workflow’s reason; unknown leads are 404', async () => {
   const { leadId } = (await s.inject({ method: 'POST', url: '/leads', payload: lead() })).json();
   const res = await s.inject({ method: 'POST', url: `/leads/${leadId}/payments`, payload: { paymentId: 'p1', amountMinor: 100, currency: 'RUB' } });

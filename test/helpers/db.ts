@@ -2,9 +2,23 @@
 // running side by side never see each other's rows.
 import { randomUUID } from 'node:crypto';
 import { createDb, type Db } from '../../activities/db';
+import { migrate } from '../../scripts/lib/migrate';
+import { ensureDatabase } from '../../scripts/lib/postgres';
 
 export function testDb(): Db {
   return createDb(process.env.DATABASE_URL!, 4);
+}
+
+/**
+ * A fresh, migrated database of its own, for tests whose subject compares all rows of a kind
+ * (e.g. assignment over all managers), so test files running side by side cannot disturb them.
+ */
+export async function isolatedDb(): Promise<Db> {
+  const url = new URL(process.env.DATABASE_URL!);
+  url.pathname = `/iso_${randomUUID().slice(0, 8)}`;
+  await ensureDatabase(url.toString());
+  await migrate(url.toString());
+  return createDb(url.toString(), 4);
 }
 
 export const uid = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;

@@ -32,10 +32,13 @@ export async function registerSearchAttributes(connection: Connection, namespace
 
 export interface RunningWorker { taskQueue: string; stop(): Promise<void> }
 
-export async function runWorker(connection: NativeConnection, db: Db, namespace = 'default'): Promise<RunningWorker> {
-  const taskQueue = `test-${randomUUID()}`;
+export async function runWorker(
+  connection: NativeConnection, db: Db, namespace = 'default',
+  extra: Pick<Parameters<typeof createWorker>[0], 'paymentRail' | 'shutdownGraceTime' | 'shutdownForceTime'> & { taskQueue?: string } = {},
+): Promise<RunningWorker> {
+  const taskQueue = extra.taskQueue ?? `test-${randomUUID()}`;
   const worker = await createWorker({
-    connection, namespace, taskQueue, db,
+    connection, namespace, taskQueue, db, ...extra,
     workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! },
   });
   const running = worker.run();

@@ -5,7 +5,7 @@ import type { Db } from '../../activities/db';
 import { addBusinessTime, businessDayMs } from '../../domain/calendar';
 import { defaultPolicy } from '../../domain/policy';
 import * as M from '../../workflows/messages';
-import { seedManager, testDb, uid } from '../helpers/db';
+import { isolatedDb, seedManager, uid } from '../helpers/db';
 import { as, historyTypes, refusal, startLead, until, waitFor } from '../helpers/lead';
 import { runWorker, timeSkippingEnv, type RunningWorker } from '../helpers/temporal';
 
@@ -15,7 +15,7 @@ let worker: RunningWorker;
 
 beforeAll(async () => {
   env = await timeSkippingEnv();
-  db = testDb();
+  db = await isolatedDb(); // assignment compares all managers: keep other files' managers out
   worker = await runWorker(env.nativeConnection, db);
   const lead = await seedManager(db, { id: uid('teamlead') });
   await seedManager(db, { teamLeadId: lead });

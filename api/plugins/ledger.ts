@@ -1,0 +1,138 @@
+// Money: refunds (clawbacks), payouts per partner and period, statements, settlements.
+// Each write runs as a workflow whose id is the business key, so repeating a request repeats
+// nothing.
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Db } from '../../activities/db';
+import * as M from '../../workflows/messages';
+import { payoutWorkflow, payoutWorkflowId } from '../../workflows/payout';
+import { refundWorkflow, refundWorkflowId } from '../../workflows/refund';
+import { allow, forbidden } from '../auth';
+import { workflowIdOf } from '../intake';
+import { conflict, notFound, Problem } from '../problem';
+import { LeadIdParams } from '../schemas';
+
+export interface LedgerPluginOptions { db: Db; temporal: Client; taskQueue: string }
+
+const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 429: Problem };
+const currency = z.string().regex(/^[A-Z]{3}$/);
+const Period = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/).describe('YYYY-MM');
+const PartnerParams = z.object({ id: z.string().min(1).max(64) });
+
+const Refund = z.object({
+  refundId: z.string().min(1).max(100).describe('The refund’s own id: a refund is counted once'),
+  paymentId: z.string().min(1).max(100),
+  amountMinor: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  currency,
+});
+const Clawbacks = z.object({ clawbacks: z.array(z.object({ key: z.string(), amountMinor: z.number().int() })) });
+
+const PayoutResult = z.object({
+  payoutId: z.string(), status: z.enum(['prepared', 'paid', 'skipped']), amountMinor: z.number().int(), entries: z.number().int(),
+  reason: z.string().optional(), transferRef: z.string().optional(),
+});
+
+const Entry = z.object({
+  key: z.string(), kind: z.string(), status: z.string(), amountMinor: z.number().int(), currency: z.string(),
+  leadId: z.string().nullable(), counterpartyId: z.string().nullable(), payoutId: z.string().nullable(),
+  availableAt: z.string().nullable(), createdAt: z.string(), memo: z.string().nullable(),
+});
+
+/** Starts a workflow once per business key, or returns the result of the run that already did. */
+async function once<T>(temporal: Client, start: () => Promise<T>, workflowId: string): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return temporal.workflow.getHandle(workflowId).result() as Promise<T>;
+    throw err;
+  }
+}
+
+const ONCE = { workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING, workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE };
+
+/** A partner may read only its own money. */
+function ownPartner(req: FastifyRequest, partnerId: string): void {
+  const p = req.principal!;
+  if (p.role === 'partner' && p.subject !== partnerId) throw forbidden('a partner sees only its own statement and payouts');
+}
+
+export const ledgerPlugin: FastifyPluginAsyncZod<LedgerPluginOptions> = async (app, { db, temporal, taskQueue }) => {
+  app.post('/leads/:id/refunds', {
+    schema: { tags: ['money'], summary: 'Record a client refund: commissions on that payment are clawed back pro rata', params: LeadIdParams, body: Refund, response: { 200: Clawbacks, ...problems } },
+    preHandler: allow('ops'),
+  }, async (req) => {
+    const leadId = req.params.id;
+    if (!(await db.lead.findUnique({ where: { id: leadId }, select: { id: true } }))) throw notFound(`lead ${leadId}`);
+    let state: M.LeadView;
+    try {
+      state = await temporal.workflow.getHandle(workflowIdOf(leadId)).query(M.getState);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw notFound(`lead ${leadId}`);
+      throw err;
+    }
+    const payment = state.deal.payments.find((p) => p.paymentId === req.body.paymentId);
+    if (!payment) throw conflict(`lead ${leadId} has no payment ${req.body.paymentId}`);
+    if (payment.currency !== req.body.currency) throw conflict(`payment ${payment.paymentId} was in ${payment.currency}`);
+    if (req.body.amountMinor > payment.amountMinor) throw conflict(`the refund exceeds payment ${payment.paymentId} (${payment.amountMinor} minor units)`);
+    const input = { leadId, ...req.body };
+    const workflowId = refundWorkflowId(input);
+    const clawbacks = await once(temporal, () => temporal.workflow.execute(refundWorkflow, { workflowId, taskQueue, args: [input], ...ONCE }), workflowId);
+    return { clawbacks };
+  });
+
+  app.post('/partners/:id/payouts', {
+    schema: { tags: ['money'], summary: 'Pay a partner what is due for a period (exactly once per partner, period and currency)', params: PartnerParams, body: z.object({ period: Period, currency: currency.default('RUB') }), response: { 200: PayoutResult, ...problems } },
+    preHandler: allow('ops'),
+  }, async (req) => {
+    const input = { partnerId: req.params.id, period: req.body.period, currency: req.body.currency };
+    if (!(await db.partner.findUnique({ where: { id: input.partnerId }, select: { id: true } }))) throw notFound(`partner ${input.partnerId}`);
+    const workflowId = payoutWorkflowId(input);
+    return once(temporal, () => temporal.workflow.execute(payoutWorkflow, { workflowId, taskQueue, args: [input], ...ONCE }), workflowId);
+  });
+
+  app.get('/partners/:id/payouts', {
+    schema: { tags: ['money'], summary: "A partner's payouts", params: PartnerParams, response: { 200: z.object({ items: z.array(z.object({ id: z.string(), period: z.string(), currency: z.string(), amountMinor: z.number().int(), status: z.string(), transferRef: z.string().nullable(), paidAt: z.string().nullable() })) }), ...problems } },
+    preHandler: allow('ops', 'partner'),
+  }, async (req) => {
+    ownPartner(req, req.params.id);
+    const rows = await db.payout.findMany({ where: { partnerId: req.params.id }, orderBy: { createdAt: 'desc' } });
+    return { items: rows.map((r) => ({ id: r.id, period: r.period, currency: r.currency, amountMinor: Number(r.amountMinor), status: r.status, transferRef: r.transferRef, paidAt: r.paidAt?.toISOString() ?? null })) };
+  });
+
+  app.get('/partners/:id/statement', {
+    schema: {
+      tags: ['money'], summary: "A partner's statement: every ledger entry and the balances",
+      params: PartnerParams, querystring: z.object({ currency: currency.default('RUB') }),
+      response: { 200: z.object({ partnerId: z.string(), currency: z.string(), balances: z.object({ owedToPartner: z.number().int(), paidToPartner: z.number().int(), owedByPartner: z.number().int() }), entries: z.array(Entry) }), ...problems },
+    },
+    preHandler: allow('ops', 'partner'),
+  }, async (req) => {
+    ownPartner(req, req.params.id);
+    const entries = await db.ledgerEntry.findMany({ where: { partnerId: req.params.id, currency: req.query.currency }, orderBy: { id: 'asc' } });
+    const sum = (pred: (e: (typeof entries)[number]) => boolean) => entries.filter(pred).reduce((a, e) => a + Number(e.amountMinor), 0);
+    return {
+      partnerId: req.params.id,
+      currency: req.query.currency,
+      balances: {
+        owedToPartner: sum((e) => (e.kind === 'commission_payable' || (e.kind === 'clawback' && !e.counterpartyId)) && e.payoutId === null),
+        paidToPartner: -sum((e) => e.kind === 'payout'),
+        owedByPartner: sum((e) => e.kind === 'commission_receivable' || e.kind === 'clawback_receivable'),
+      },
+      entries: entries.map((e) => ({
+        key: e.idempotencyKey, kind: e.kind, status: e.status, amountMinor: Number(e.amountMinor), currency: e.currency, leadId: e.leadId,
+        counterpartyId: e.counterpartyId, payoutId: e.payoutId, availableAt: e.availableAt?.toISOString() ?? null, createdAt: e.createdAt.toISOString(), memo: e.memo,
+      })),
+    };
+  });
+
+  app.get('/settlements', {
+    schema: { tags: ['money'], summary: 'Monthly netting between partners who refer to each other', querystring: z.object({ period: Period }), response: { 200: z.object({ items: z.array(z.object({ id: z.string(), partnerA: z.string(), partnerB: z.string(), currency: z.string(), amountMinor: z.number().int().describe('positive: A pays B'), grossAToB: z.number().int(), grossBToA: z.number().int() })) }), ...problems } },
+    preHandler: allow('ops'),
+  }, async (req) => {
+    const rows = await db.settlement.findMany({ where: { period: req.query.period }, orderBy: { id: 'asc' } });
+    return { items: rows.map((r) => ({ id: r.id, partnerA: r.partnerA, partnerB: r.partnerB, currency: r.currency, amountMinor: Number(r.amountMinor), grossAToB: Number(r.grossAToB), grossBToA: Number(r.grossBToA) })) };
+  });
+};

@@ -1,0 +1,52 @@
+// Temporal Schedules of the engine's periodic processes, as a plain list of specs. The worker
+// calls `ensureSchedules` on start: a schedule that is missing is created, one that exists gets
+// the spec, action and policies of this code (its paused state and notes are left alone).
+import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
+import { nettingWorkflow } from '../workflows/netting';
+import { payoutRunWorkflow } from '../workflows/payout';
+import { reconciliationSweepWorkflow } from '../workflows/reconciliation';
+
+/** Business time zone of the schedules (the calendar of domain/calendar.ts is Moscow's too). */
+const TIMEZONE = 'Europe/Moscow';
+
+export function scheduleSpecs(taskQueue: string): ScheduleOptions[] {
+  return [
+    {
+      // DOMAIN: leads lost between a partner's form and our CRM → weekly reconciliation.
+      scheduleId: 'reconciliation-weekly',
+      spec: { calendars: [{ comment: 'every Monday, 06:00 Moscow time', dayOfWeek: 'MONDAY', hour: 6, minute: 0 }], timezone: TIMEZONE },
+      action: { type: 'startWorkflow', workflowType: reconciliationSweepWorkflow, args: [{ periodDays: 7 }], taskQueue, workflowId: 'reconciliation-weekly' },
+      // A sweep missed by an outage still runs when the cluster is back the same day; never two at once.
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+    },
+    {
+      // Pay partners what finished its holding period last month; one payout per partner,
+      // period and currency (the run is idempotent, so a catch-up after an outage pays nothing twice).
+      scheduleId: 'payouts-monthly',
+      spec: { calendars: [{ comment: '2nd of each month, 07:00 Moscow time', dayOfMonth: 2, hour: 7, minute: 0 }], timezone: TIMEZONE },
+      action: { type: 'startWorkflow', workflowType: payoutRunWorkflow, args: [{}], taskQueue, workflowId: 'payouts-monthly' },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '7 days' },
+    },
+    {
+      // Net what partners who refer clients to each other owe, one settlement per pair.
+      scheduleId: 'netting-monthly',
+      spec: { calendars: [{ comment: '1st of each month, 06:00 Moscow time', dayOfMonth: 1, hour: 6, minute: 0 }], timezone: TIMEZONE },
+      action: { type: 'startWorkflow', workflowType: nettingWorkflow, args: [{}], taskQueue, workflowId: 'netting-monthly' },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '7 days' },
+    },
+  ];
+}
+
+/** Idempotent: safe on every worker start, from any number of workers. */
+export async function ensureSchedules(client: Client, taskQueue: string): Promise<void> {
+  for (const s of scheduleSpecs(taskQueue)) {
+    try {
+      await client.schedule.create(s);
+    } catch (err) {
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+      await client.schedule.getHandle(s.scheduleId).update((prev) => ({
+        ...prev, spec: s.spec, action: s.action, policies: { ...prev.policies, ...s.policies },
+      }));
+    }
+  }
+}
