@@ -10,5 +10,7 @@ module.exports = {
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   setupFiles: ['<rootDir>/test/setup/quiet-runtime.ts'],
   testTimeout: 180_000,
-  maxWorkers: 2,
+  // One test file at a time: each time-skipping file runs its own Java test server beside the
+  // dev server and PostgreSQL, and on a 2-core machine two of them starve each other's timers.
+  maxWorkers: 1,
 };

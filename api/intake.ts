@@ -32,20 +32,22 @@ export class IntakeService {
     const lockKeys = [intakeKey, keys.phone && `phone:${keys.phone}`, keys.email && `email:${keys.email}`].filter((k): k is string => !!k).sort();
 
     const decided = await this.db.$transaction(async (tx) => {
-      for (const k of lockKeys) await tx.$queryRaw`SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended(${k}, 0))) AS l`;
-      const seen = await tx.inquiry.findUnique({ where: { intakeKey } });
+      // One statement takes every lock, in the keys' sorted order (unnest keeps array order), so
+      // two requests sharing keys never deadlock.
+      await tx.$queryRaw`SELECT count(*) AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(${lockKeys}::text[]) AS k) AS l`;
+      const seen = await tx.inquiry.findUnique({ where: { intakeKey }, include: { lead: true } });
       if (seen) {
-        return { leadId: seen.leadId, status: (seen.duplicate ? 'attached' : 'created') as IntakeStatus, replayed: true, matchedOn: seen.matchedOn ?? undefined };
+        return { lead: seen.lead, status: (seen.duplicate ? 'attached' : 'created') as IntakeStatus, replayed: true, matchedOn: seen.matchedOn ?? undefined };
       }
       const or = [keys.phone ? { phone: keys.phone } : undefined, keys.email ? { email: keys.email } : undefined].filter((x) => x !== undefined);
       const match = or.length ? await tx.lead.findFirst({ where: { OR: or }, orderBy: { createdAt: 'asc' } }) : null;
       if (match) {
         const matchedOn = keys.phone && match.phone === keys.phone ? 'phone' : 'email';
         await tx.inquiry.create({ data: { intakeKey, leadId: match.id, sourceChannel: body.source.channel, partnerId: body.source.partnerId ?? null, duplicate: true, matchedOn } });
-        return { leadId: match.id, status: 'attached' as const, replayed: false, matchedOn };
+        return { lead: match, status: 'attached' as const, replayed: false, matchedOn };
       }
       const leadId = randomUUID();
-      await tx.lead.create({
+      const lead = await tx.lead.create({
         data: {
           id: leadId, intakeKey, kind: leadKind(body), sourceChannel: body.source.channel, sourcePartnerId: body.source.partnerId ?? null,
           campaign: body.source.campaign ?? null, externalId: body.source.externalId ?? null, personName: body.person?.name ?? null,
@@ -55,10 +57,10 @@ export class IntakeService {
         },
       });
       await tx.inquiry.create({ data: { intakeKey, leadId, sourceChannel: body.source.channel, partnerId: body.source.partnerId ?? null } });
-      return { leadId, status: 'created' as const, replayed: false };
+      return { lead, status: 'created' as const, replayed: false, matchedOn: undefined };
     });
 
-    const lead = await this.db.lead.findUniqueOrThrow({ where: { id: decided.leadId } });
+    const { lead, ...outcome } = decided;
     const input: LeadWorkflowInput = {
       leadId: lead.id, kind: lead.kind === 'interest' ? 'interest' : 'lead', sourceChannel: lead.sourceChannel,
       partnerId: lead.sourcePartnerId ?? undefined, region: lead.region ?? undefined, topic: lead.topic ?? undefined, policy: this.policy,
@@ -75,7 +77,7 @@ export class IntakeService {
         typedSearchAttributes: [{ key: LeadStage, value: 'received' }, { key: LeadSource, value: lead.sourceChannel }],
       });
     }
-    return { ...decided, workflowId };
+    return { leadId: lead.id, ...outcome, workflowId };
   }
 
   private async start(input: LeadWorkflowInput): Promise<void> {

@@ -26,10 +26,16 @@ export async function startLead(
 /** Polls the lead's state until `check` holds (timers fire asynchronously after env.sleep). */
 export async function until(handle: LeadHandle, check: (s: M.LeadView) => boolean, timeoutMs = 20_000): Promise<M.LeadView> {
   const deadline = Date.now() + timeoutMs;
+  let last: unknown;
   for (;;) {
-    const s = await handle.query(M.getState);
-    if (check(s)) return s;
-    if (Date.now() > deadline) throw new Error(`lead never reached the expected state; last: ${JSON.stringify(s)}`);
+    try {
+      const s = await handle.query(M.getState);
+      if (check(s)) return s;
+      last = s;
+    } catch (err) {
+      last = err; // a run that has not finished its first workflow task cannot answer yet
+    }
+    if (Date.now() > deadline) throw new Error(`lead never reached the expected state; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

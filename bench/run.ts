@@ -1,0 +1,229 @@
+// `npm run bench`: what the intake API costs on top of starting the lead's workflow.
+// Against one freshly started stack (PostgreSQL, Temporal dev server, one worker) it measures
+//   raw  client.workflow.start(leadWorkflow) with a bare Temporal client, and
+//   api  POST /leads over real HTTP (validate, de-duplicate, register, start the workflow),
+// each at the same fixed concurrency, and checks the targets: API throughput ≥ 85 % of raw and
+// API p99 ≤ 100 ms. Figures go to bench/results/intake-<timestamp>.json and intake-latest.json.
+// Env: BENCH_N (500), BENCH_CONCURRENCY (20), BENCH_WARMUP (20), DATABASE_URL (else embedded).
+import { execFileSync } from 'node:child_process';
+import { randomInt, randomUUID } from 'node:crypto';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { arch, cpus, loadavg, platform, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import type { Db } from '../activities/db';
+import { buildApp } from '../api/app';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { leadWorkflow, type LeadWorkflowInput } from '../workflows/lead';
+import { LeadSource, LeadStage } from '../workflows/search-attributes';
+import { figuresOf, runClosedLoop, type PathFigures } from './load';
+import { startStack } from './stack';
+
+const TARGET_RATIO = 0.85;
+const TARGET_API_P99_MS = 100;
+const SETTLE_TIMEOUT_MS = 300_000;
+const RESULTS_DIR = join(__dirname, 'results');
+
+const log = (m: string) => console.log(`[bench] ${m}`);
+
+function positiveInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+/**
+ * Waits until the worker has assigned every given lead (the read model gets its manager), so one
+ * phase's workflows do not run on the worker — on the same few cores — during the next phase.
+ */
+async function settle(db: Db, leadIds: string[]): Promise<{ seconds: number; settled: boolean }> {
+  const t0 = performance.now();
+  for (;;) {
+    const pending = await db.lead.count({ where: { id: { in: leadIds }, managerId: null } });
+    const seconds = Math.round((performance.now() - t0) / 10) / 100;
+    if (pending === 0) return { seconds, settled: true };
+    if (performance.now() - t0 > SETTLE_TIMEOUT_MS) {
+      log(`WARNING: ${pending} of ${leadIds.length} workflows still unassigned after ${seconds} s; measuring anyway`);
+      return { seconds, settled: false };
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The commit measured, and whether the working tree differed from it (then it is only a hint). */
+function gitState(): { gitCommit?: string; gitDirty?: boolean } {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: __dirname, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    return { gitCommit: git('rev-parse', 'HEAD'), gitDirty: git('status', '--porcelain', '--untracked-files=no') !== '' };
+  } catch {
+    return {};
+  }
+}
+
+/** Written next to the target and renamed over it, so a reader never sees half a file. */
+function writeJson(path: string, data: unknown): void {
+  writeFileSync(`${path}.tmp`, JSON.stringify(data, null, 2) + '\n');
+  renameSync(`${path}.tmp`, path);
+}
+
+function printPath(name: string, f: PathFigures): void {
+  const l = f.latencyMs;
+  console.log(
+    `  ${name.padEnd(4)} ${String(f.requests).padStart(6)} req  ${f.wallSeconds.toFixed(2).padStart(7)} s  ${f.throughput.toFixed(1).padStart(8)} req/s  ` +
+      `p50 ${l.p50.toFixed(1)}  p90 ${l.p90.toFixed(1)}  p99 ${l.p99.toFixed(1)}  max ${l.max.toFixed(1)} ms` +
+      (f.failures ? `  FAILURES ${f.failures}` : ''),
+  );
+}
+
+async function main(): Promise<number> {
+  const n = positiveInt('BENCH_N', 500);
+  const concurrency = positiveInt('BENCH_CONCURRENCY', 20);
+  const warmup = positiveInt('BENCH_WARMUP', 20);
+
+  // Before any native connection exists: the worker's own INFO lines would drown the figures.
+  // The signals are ours (below), so the Runtime does not shut the worker down behind our back.
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+
+  // Other work on the machine skews every figure; the load average says how much there was.
+  const loadBefore = loadavg().map((x) => Math.round(x * 100) / 100);
+  const stack = await startStack(log);
+  process.once('SIGINT', () => {
+    log('interrupted; stopping');
+    void stack.stop().finally(() => process.exit(130));
+  });
+  const { apiDb, workerDb, client, taskQueue } = stack;
+  let app: FastifyInstance | undefined;
+  try {
+    // A sales caller, as a staff member entering a lead would be. The limiter stays in the path
+    // (its cost is part of intake) but high enough never to answer 429 to the benchmark.
+    const apiKey = { key: `bench-${randomUUID()}`, role: 'sales' as const, subject: 'bench' };
+    app = await buildApp({ db: apiDb, temporal: client, taskQueue, logLevel: 'warn', apiKeys: [apiKey], rateLimitPerMinute: 10_000_000 });
+    // Assignment needs an active manager, or every workflow would park as "not distributed".
+    await workerDb.manager.create({ data: { id: `bench-mgr-${randomUUID().slice(0, 8)}`, name: 'Bench Manager', expertise: [], territory: [] } });
+
+    // raw: the lead rows intake would have written, inserted before any timing, so the raw
+    // path's workflows find their lead and do the same worker-side work as the API's.
+    const rawIds = Array.from({ length: warmup + n }, () => randomUUID());
+    await workerDb.lead.createMany({
+      data: rawIds.map((id) => ({ id, intakeKey: `bench-raw:${id}`, kind: 'lead', sourceChannel: 'web_form', personName: 'Bench Person', topic: 'crm', stage: 'received', currency: 'RUB' })),
+    });
+    const rawStart = async (i: number) => {
+      const input: LeadWorkflowInput = { leadId: rawIds[i]!, kind: 'lead', sourceChannel: 'web_form', topic: 'crm' };
+      // Like for like: the same id policies and initial search attributes intake starts with.
+      await client.workflow.start(leadWorkflow, {
+        workflowId: `lead-${input.leadId}`, taskQueue, args: [input],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING, workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        typedSearchAttributes: [{ key: LeadStage, value: 'received' }, { key: LeadSource, value: input.sourceChannel }],
+      });
+    };
+
+    // api: unique contacts, or de-duplication would attach (200) instead of create (201). The
+    // random phone base keeps a reused external database from matching an earlier run's leads.
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const address = app.server.address();
+    if (!address || typeof address === 'string') throw new Error('the API did not report a TCP address');
+    const url = `http://127.0.0.1:${address.port}/leads`;
+    const runTag = randomUUID().slice(0, 8);
+    const phoneBase = randomInt(0, 10_000_000 - (warmup + n));
+    const apiIds: string[] = [];
+    const apiPost = async (i: number) => {
+      // Node's fetch keeps connections alive, so at most `concurrency` sockets are reused.
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': apiKey.key },
+        body: JSON.stringify({
+          source: { channel: 'web_form' },
+          person: { name: 'Bench Person' },
+          phone: `+7916${String(phoneBase + i).padStart(7, '0')}`,
+          email: `bench-${runTag}-${i}@example.com`,
+          topic: 'crm',
+        }),
+      });
+      const text = await res.text(); // read to the end, or the socket is not reused
+      if (res.status !== 201) throw new Error(`HTTP ${res.status}: ${text.slice(0, 300)}`);
+      apiIds.push((JSON.parse(text) as { leadId: string }).leadId);
+    };
+
+    log(`warming up: ${warmup} requests per path (not measured)`);
+    const warm = [await runClosedLoop(warmup, concurrency, rawStart), await runClosedLoop(warmup, concurrency, (i) => apiPost(n + i))];
+    const warmFailures = warm.flatMap((w) => w.failureSamples);
+    if (warmFailures.length) throw new Error(`warm-up failed: ${warmFailures.join(' | ')}`);
+    const settledWarmup = await settle(workerDb, [...rawIds.slice(0, warmup), ...apiIds]);
+    apiIds.length = 0;
+
+    log(`raw: ${n} workflow starts at concurrency ${concurrency}`);
+    const rawRun = await runClosedLoop(n, concurrency, (i) => rawStart(warmup + i));
+    const settledRaw = await settle(workerDb, rawIds.slice(warmup));
+    log(`raw: worker settled in ${settledRaw.seconds} s after the last start`);
+
+    log(`api: ${n} POST /leads at concurrency ${concurrency}`);
+    const apiRun = await runClosedLoop(n, concurrency, apiPost);
+    const settledApi = await settle(workerDb, apiIds);
+    log(`api: worker settled in ${settledApi.seconds} s after the last request`);
+
+    const raw = figuresOf(rawRun);
+    const api = figuresOf(apiRun);
+    const ratio = Math.round((api.throughput / raw.throughput) * 1000) / 1000;
+    const ratioPass = ratio >= TARGET_RATIO;
+    const p99Pass = api.latencyMs.p99 <= TARGET_API_P99_MS;
+
+    console.log('');
+    console.log(`Intake benchmark: N=${n}, concurrency=${concurrency}, ${cpus().length} CPUs, node ${process.version}, ${stack.database} PostgreSQL, load average ${loadBefore[0]} before`);
+    printPath('raw', raw);
+    printPath('api', api);
+    console.log(`  API/raw throughput ratio ${ratio.toFixed(3)}  (target ≥ ${TARGET_RATIO}): ${ratioPass ? 'PASS' : 'MISS'}`);
+    console.log(`  API p99 ${api.latencyMs.p99.toFixed(1)} ms  (target ≤ ${TARGET_API_P99_MS} ms): ${p99Pass ? 'PASS' : 'MISS'}`);
+    for (const [name, run] of [['raw', rawRun], ['api', apiRun]] as const) {
+      for (const s of run.failureSamples) console.log(`  ${name} failure: ${s}`);
+    }
+
+    const timestamp = new Date().toISOString();
+    const result = {
+      benchmark: 'intake',
+      timestamp,
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, totalMemGiB: Math.round(totalmem() / 2 ** 30 * 10) / 10, platform: platform(), arch: arch(), node: process.version,
+        loadAverage1mBefore: loadBefore[0], loadAverage1mAfter: Math.round(loadavg()[0]! * 100) / 100 },
+      config: { n, concurrency, warmup, database: stack.database, ...gitState() },
+      raw,
+      api,
+      apiRawThroughputRatio: ratio,
+      targets: {
+        throughputRatio: { target: TARGET_RATIO, value: ratio, pass: ratioPass },
+        apiP99Ms: { target: TARGET_API_P99_MS, value: api.latencyMs.p99, pass: p99Pass },
+      },
+      // How long the worker took to assign each phase's leads once the phase ended.
+      workerSettleSeconds: { warmup: settledWarmup.seconds, raw: settledRaw.seconds, api: settledApi.seconds },
+      settled: settledWarmup.settled && settledRaw.settled && settledApi.settled,
+      failureSamples: { raw: rawRun.failureSamples, api: apiRun.failureSamples },
+    };
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    const file = join(RESULTS_DIR, `intake-${timestamp.replace(/[:.]/g, '-')}.json`);
+    writeJson(file, result);
+    writeJson(join(RESULTS_DIR, 'intake-latest.json'), result);
+    console.log(`\n  written ${file}\n  written ${join(RESULTS_DIR, 'intake-latest.json')}`);
+
+    // A failed start is not a slow start: figures with failures are not a benchmark.
+    if (api.failures || raw.failures) {
+      console.error(`[bench] FAILED: ${api.failures} API and ${raw.failures} raw requests did not succeed`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    await app?.close();
+    await stack.stop();
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error('[bench]', err);
+    process.exitCode = 1;
+  },
+);
