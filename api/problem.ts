@@ -16,6 +16,20 @@ export const Problem = z.object({
 });
 export type Problem = z.infer<typeof Problem>;
 
+const problemOf = (description: string) => ({ description, content: { 'application/problem+json': { schema: Problem } } });
+
+/** The error responses every route documents, as application/problem+json. */
+export const problemResponses = {
+  400: problemOf('The request is not valid: `errors` lists each field'),
+  401: problemOf('No valid API key'),
+  403: problemOf('The caller may not do this'),
+  404: problemOf('Not found (or not visible to this caller)'),
+  409: problemOf('The action does not fit the current state: `reason` says why'),
+  413: problemOf('The body is too large'),
+  415: problemOf('Unsupported content type'),
+  429: problemOf('Too many requests'),
+};
+
 const BASE = 'https://lead-engine.dev/problems/';
 
 export class HttpProblem extends Error {

@@ -12,7 +12,7 @@ import { text } from '../../domain/text';
 import * as M from '../../workflows/messages';
 import { allow, forbidden, STAFF } from '../auth';
 import { type IntakeService, workflowIdOf } from '../intake';
-import { badRequest, conflict, notFound, Problem } from '../problem';
+import { badRequest, conflict, notFound, problemResponses } from '../problem';
 import { HistoryEntry, IntakeResult, LeadIdParams, LeadSummary, LeadView, Stage } from '../schemas';
 
 export interface LeadsPluginOptions { db: Db; temporal: Client; intake: IntakeService }
@@ -21,7 +21,7 @@ const IdempotencyHeaders = z.object({
   'idempotency-key': z.string().min(1).max(200).optional().describe('Repeat a POST with the same key to get the first result, changing nothing'),
 });
 
-const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 429: Problem };
+const problems = problemResponses;
 
 /** What a partner may do on a lead: answer its own offer, and work a deal it owns. */
 const PARTNER_ACTIONS = new Set(['partner-response', 'deal', 'payments', 'lost']);

@@ -12,12 +12,12 @@ import { payoutWorkflow, payoutWorkflowId } from '../../workflows/payout';
 import { refundWorkflow, refundWorkflowId } from '../../workflows/refund';
 import { allow, forbidden } from '../auth';
 import { workflowIdOf } from '../intake';
-import { conflict, notFound, Problem } from '../problem';
+import { conflict, notFound, problemResponses } from '../problem';
 import { LeadIdParams } from '../schemas';
 
 export interface LedgerPluginOptions { db: Db; temporal: Client; taskQueue: string }
 
-const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 429: Problem };
+const problems = problemResponses;
 const currency = z.string().regex(/^[A-Z]{3}$/);
 const Period = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/).describe('YYYY-MM');
 const PartnerParams = z.object({ id: z.string().min(1).max(64) });

@@ -16,12 +16,12 @@ import type { Partner, PartnerAgreement, PartnerConflict } from '../../generated
 import { allow, STAFF } from '../auth';
 import { givePartnerNotice } from '../partner-notice';
 import * as S from '../partner-schemas';
-import { badRequest, conflict, HttpProblem, notFound, Problem } from '../problem';
+import { badRequest, conflict, HttpProblem, notFound, problemResponses } from '../problem';
 import { LeadIdParams } from '../schemas';
 
 export interface PartnersPluginOptions { db: Db; temporal: Client; taskQueue: string }
 
-const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 429: Problem };
+const problems = problemResponses;
 const tags = ['partners'];
 
 /** The registry refuses a change that does not fit the partner's state (409, with the reason). */
