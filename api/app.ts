@@ -37,6 +37,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
     },
     bodyLimit: 2 * 1024 * 1024,
+    // Long path parameters reach the schema (a 400 that names the field), not a bare 414.
+    maxParamLength: 1000,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -45,8 +47,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
-  // Safety net under every schema: NUL cannot be stored by PostgreSQL, so no input may carry it.
-  app.addHook('preValidation', async (req) => {
+  // Safety net under every schema: NUL cannot be stored by PostgreSQL, so no validated input
+  // may carry it (checked after validation, so unknown keys the schemas drop do not matter).
+  app.addHook('preHandler', async (req) => {
     const where = nulPath({ body: req.body, querystring: req.query, params: req.params });
     if (where) throw badRequest([{ path: where, message: 'must not contain NUL characters' }]);
   });
