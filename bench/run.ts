@@ -18,6 +18,7 @@ import { buildApp } from '../api/app';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { leadWorkflow, type LeadWorkflowInput } from '../workflows/lead';
 import { LeadSource, LeadStage } from '../workflows/search-attributes';
+import { measureActions } from './actions';
 import { figuresOf, runClosedLoop, type PathFigures } from './load';
 import { startStack } from './stack';
 
@@ -71,6 +72,7 @@ function writeJson(path: string, data: unknown): void {
 }
 
 function printPath(name: string, f: PathFigures): void {
+  name = name.padEnd(10);
   const l = f.latencyMs;
   console.log(
     `  ${name.padEnd(4)} ${String(f.requests).padStart(6)} req  ${f.wallSeconds.toFixed(2).padStart(7)} s  ${f.throughput.toFixed(1).padStart(8)} req/s  ` +
@@ -165,6 +167,12 @@ async function main(): Promise<number> {
     const settledApi = await settle(workerDb, apiIds);
     log(`api: worker settled in ${settledApi.seconds} s after the last request`);
 
+    // Staff actions and reads on the leads just taken in (each already assigned to the manager).
+    log(`actions: one Update per lead through the API and from a bare client; reads; list pages`);
+    const actions = await measureActions({
+      client, baseUrl: url.replace(/\/leads$/, ''), apiKey: apiKey.key, rawLeadIds: rawIds.slice(warmup), apiLeadIds: apiIds, concurrency,
+    });
+
     const raw = figuresOf(rawRun);
     const api = figuresOf(apiRun);
     const ratio = Math.round((api.throughput / raw.throughput) * 1000) / 1000;
@@ -177,6 +185,12 @@ async function main(): Promise<number> {
     printPath('api', api);
     console.log(`  API/raw throughput ratio ${ratio.toFixed(3)}  (target ≥ ${TARGET_RATIO}): ${ratioPass ? 'PASS' : 'MISS'}`);
     console.log(`  API p99 ${api.latencyMs.p99.toFixed(1)} ms  (target ≤ ${TARGET_API_P99_MS} ms): ${p99Pass ? 'PASS' : 'MISS'}`);
+    console.log(`\nStaff actions and reads (same stack, concurrency ${concurrency})`);
+    printPath('update raw', actions.updateRaw);
+    printPath('update api', actions.updateApi);
+    printPath('read', actions.read);
+    printPath('list', actions.list);
+    for (const [name, t] of Object.entries(actions.targets)) console.log(`  ${name} ${t.value} (target ${name.endsWith('Ms') ? '≤' : '≥'} ${t.target}): ${t.pass ? 'PASS' : 'MISS'}`);
     for (const [name, run] of [['raw', rawRun], ['api', apiRun]] as const) {
       for (const s of run.failureSamples) console.log(`  ${name} failure: ${s}`);
     }
@@ -199,6 +213,7 @@ async function main(): Promise<number> {
       workerSettleSeconds: { warmup: settledWarmup.seconds, raw: settledRaw.seconds, api: settledApi.seconds },
       settled: settledWarmup.settled && settledRaw.settled && settledApi.settled,
       failureSamples: { raw: rawRun.failureSamples, api: apiRun.failureSamples },
+      actions,
     };
     mkdirSync(RESULTS_DIR, { recursive: true });
     const file = join(RESULTS_DIR, `intake-${timestamp.replace(/[:.]/g, '-')}.json`);
@@ -207,8 +222,9 @@ async function main(): Promise<number> {
     console.log(`\n  written ${file}\n  written ${join(RESULTS_DIR, 'intake-latest.json')}`);
 
     // A failed start is not a slow start: figures with failures are not a benchmark.
-    if (api.failures || raw.failures) {
-      console.error(`[bench] FAILED: ${api.failures} API and ${raw.failures} raw requests did not succeed`);
+    const actionFailures = [actions.updateRaw, actions.updateApi, actions.read, actions.list].reduce((a, f) => a + f.failures, 0);
+    if (api.failures || raw.failures || actionFailures) {
+      console.error(`[bench] FAILED: ${api.failures} API, ${raw.failures} raw and ${actionFailures} action requests did not succeed`);
       return 1;
     }
     return 0;
