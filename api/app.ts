@@ -13,6 +13,7 @@ import type { LeadPolicyInput } from '../domain/policy';
 import { IntakeService } from './intake';
 import { healthPlugin } from './plugins/health';
 import { leadsPlugin } from './plugins/leads';
+import { createMetrics, metricsPlugin } from './plugins/metrics';
 import { partnersPlugin } from './plugins/partners';
 import { ledgerPlugin } from './plugins/ledger';
 import { type ApiKey, registerAuth } from './auth';
@@ -65,7 +66,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const key = req.headers['x-api-key'] ?? req.headers.authorization;
       return typeof key === 'string' ? `key:${createHash('sha256').update(key).digest('hex').slice(0, 16)}` : `ip:${req.ip}`;
     },
-    allowList: (req) => req.url === '/health' || req.url === '/ready',
+    allowList: (req) => req.url === '/health' || req.url === '/ready' || req.url === '/metrics',
     errorResponseBuilder: (_req, ctx) => new HttpProblem(429, 'rate-limited', 'Too many requests', { detail: `limit ${ctx.max} per ${ctx.after}` }),
   });
   registerAuth(app, deps.apiKeys, deps.db);
@@ -85,7 +86,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const intake = new IntakeService(deps.db, deps.temporal, deps.taskQueue, deps.policy);
   await app.register(healthPlugin, { db: deps.db, temporal: deps.temporal });
-  await app.register(leadsPlugin, { db: deps.db, temporal: deps.temporal, intake });
+  const metrics = createMetrics(deps.db);
+  await app.register(metricsPlugin, { metrics });
+  await app.register(leadsPlugin, { db: deps.db, temporal: deps.temporal, intake, metrics });
   await app.register(partnersPlugin, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
   await app.register(ledgerPlugin, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
   return app;

@@ -1,6 +1,6 @@
 // Worker entry point: `npm run worker` (scale out by running more of them).
 import { Client } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createDb } from '../activities/db';
 import { loadConfig, requireDatabaseUrl } from '../platform/config';
 import { ensureSchedules } from '../platform/schedules';
@@ -8,11 +8,15 @@ import { createWorker } from './index';
 
 async function main(): Promise<void> {
   const cfg = loadConfig();
+  // Temporal's own worker metrics (task latencies, slots, poll results, …) for Prometheus.
+  if (cfg.WORKER_METRICS_ADDRESS) {
+    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: cfg.WORKER_METRICS_ADDRESS } } } });
+  }
   const db = createDb(requireDatabaseUrl(cfg));
   const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
   const worker = await createWorker({ connection, namespace: cfg.TEMPORAL_NAMESPACE, taskQueue: cfg.TASK_QUEUE, db, assignmentScheme: cfg.ASSIGNMENT_SCHEME });
   await ensureSchedules(new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE }), cfg.TASK_QUEUE);
-  console.log(`worker polling task queue "${cfg.TASK_QUEUE}" on ${cfg.TEMPORAL_ADDRESS}`);
+  console.log(`worker polling task queue "${cfg.TASK_QUEUE}" on ${cfg.TEMPORAL_ADDRESS}${cfg.WORKER_METRICS_ADDRESS ? `; metrics on http://${cfg.WORKER_METRICS_ADDRESS}/metrics` : ''}`);
   // Worker.run() installs SIGINT/SIGTERM handlers and drains in-flight tasks before resolving.
   await worker.run();
   await connection.close();

@@ -12,10 +12,11 @@ import { text } from '../../domain/text';
 import * as M from '../../workflows/messages';
 import { allow, forbidden, STAFF } from '../auth';
 import { type IntakeService, workflowIdOf } from '../intake';
+import type { Metrics } from './metrics';
 import { badRequest, conflict, notFound, problemResponses } from '../problem';
 import { HistoryEntry, IntakeResult, LeadIdParams, LeadSummary, LeadView, Stage } from '../schemas';
 
-export interface LeadsPluginOptions { db: Db; temporal: Client; intake: IntakeService }
+export interface LeadsPluginOptions { db: Db; temporal: Client; intake: IntakeService; metrics?: Metrics }
 
 const IdempotencyHeaders = z.object({
   'idempotency-key': z.string().min(1).max(200).optional().describe('Repeat a POST with the same key to get the first result, changing nothing'),
@@ -62,7 +63,7 @@ const ListQuery = z.object({
 
 const Cursor = z.object({ v: z.iso.datetime(), id: z.string() });
 
-export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app, { db, temporal, intake }) => {
+export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app, { db, temporal, intake, metrics }) => {
   const handleOf = (id: string) => temporal.workflow.getHandle(workflowIdOf(id));
 
   /** The lead, if this caller may see it: partners only see leads offered to them (else 404). */
@@ -194,12 +195,18 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
       }
       if (TEAM_LEAD_ACTIONS.has(action.path) && p.role === 'sales') throw forbidden('reassignment is for team leads and ops');
       const actor = p.actor;
+      const timer = metrics?.updateSeconds.startTimer({ action: action.path });
       try {
-        return await handleOf(req.params.id).executeUpdate(action.update, {
+        const state = await handleOf(req.params.id).executeUpdate(action.update, {
           args: [{ actor, input: req.body as never }],
           updateId: req.headers['idempotency-key'],
         });
+        timer?.({ outcome: 'accepted' });
+        return state;
       } catch (err) {
+        const refused = err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure;
+        timer?.({ outcome: refused ? 'refused' : 'error' });
+        if (refused) metrics?.updateRefusals.inc({ action: action.path, reason: (err.cause as ApplicationFailure).type ?? 'refused' });
         throw updateProblem(err, req.params.id);
       }
     });
