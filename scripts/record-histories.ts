@@ -64,6 +64,22 @@ async function main(): Promise<void> {
       await handle.result();
       await save('handed-off-won', handle);
     }
+    // Referred by one partner, handed off to another who wins: the referral commission (patched).
+    {
+      const topic = uid('erp');
+      const referrer = await seedPartner(db, { expertise: [uid('own')] });
+      const winner = await seedPartner(db, { expertise: [topic], grade: 5 });
+      const { handle } = await startLead(env, db, worker.taskQueue, { partnerId: referrer, topic });
+      await handle.executeUpdate(M.recordContact, { args: [{ ...by, input: { outcome: 'reached' } }] });
+      await handle.executeUpdate(M.qualify, { args: [{ ...by, input: { target: true, route: 'partner', reason: 'theirs', compare: 1 } }] });
+      await handle.executeUpdate(M.recordConsent, { args: [{ ...by, input: { given: true, askedBy: 'sales:recorder', channel: 'phone', wording: 'May we pass your contacts to a colleague?' } }] });
+      await until(handle, (s) => s.offers.length === 1);
+      await handle.executeUpdate(M.partnerRespond, { args: [{ actor: `partner:${winner}`, input: { partnerId: winner, accepted: true } }] });
+      await handle.executeUpdate(M.advanceDeal, { args: [{ ...by, input: { to: 'contract', valueMinor: 300_000_00, currency: 'RUB' } }] });
+      await handle.executeUpdate(M.recordPayment, { args: [{ ...by, input: { paymentId: 'r', amountMinor: 300_000_00, currency: 'RUB' } }] });
+      await handle.result();
+      await save('referral-between-partners', handle);
+    }
     // Untouched: reminder, escalation, stale and reassigned; then lost and re-engaged across runs.
     {
       const { handle } = await startLead(env, db, worker.taskQueue, { topic: 'crm' });
