@@ -47,7 +47,15 @@ export const LeadIntake = z
     if (v.source?.channel === 'partner' && !v.source.partnerId) {
       ctx.addIssue({ code: 'custom', path: ['source', 'partnerId'], message: 'a partner lead names its partner' });
     }
-  }, { when: (payload) => typeof payload.value === 'object' && payload.value !== null });
+  }, { when: (payload) => typeof payload.value === 'object' && payload.value !== null })
+  // The same three rules, said in the OpenAPI document (JSON Schema cannot run the check above).
+  .meta({
+    allOf: [
+      { anyOf: [{ required: ['phone'] }, { required: ['email'] }, { required: ['company'], properties: { company: { required: ['switchboardPhone'] } } }] },
+      { anyOf: [{ required: ['person'] }, { required: ['company'] }] },
+      { anyOf: [{ properties: { source: { properties: { channel: { not: { enum: ['partner'] } } } } } }, { properties: { source: { required: ['partnerId'] } } }] },
+    ],
+  });
 export type LeadIntake = z.infer<typeof LeadIntake>;
 
 export type LeadKind = 'lead' | 'interest';
