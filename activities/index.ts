@@ -1,4 +1,5 @@
 // All activities of the worker, bound to their dependencies.
+import { alarmActivities, type Notifier } from './alarms';
 import { assignmentActivities, type AssignmentScheme } from './assignment';
 import { commissionActivities } from './commission';
 import type { Db } from './db';
@@ -7,7 +8,7 @@ import { partnerActivities } from './partners';
 import { type PaymentRail, payoutActivities } from './payouts';
 import { registryActivities } from './registry';
 
-export function createActivities(db: Db, opts: { assignmentScheme?: AssignmentScheme; paymentRail?: PaymentRail } = {}) {
+export function createActivities(db: Db, opts: { assignmentScheme?: AssignmentScheme; paymentRail?: PaymentRail; notifier?: Notifier } = {}) {
   return {
     ...registryActivities(db),
     ...assignmentActivities(db, opts.assignmentScheme),
@@ -15,6 +16,7 @@ export function createActivities(db: Db, opts: { assignmentScheme?: AssignmentSc
     ...commissionActivities(db),
     ...partnerActivities(db),
     ...payoutActivities(db, opts.paymentRail),
+    ...alarmActivities(db, opts.notifier),
   };
 }
 

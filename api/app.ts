@@ -16,6 +16,8 @@ import { leadsPlugin } from './plugins/leads';
 import { createMetrics, metricsPlugin } from './plugins/metrics';
 import { partnersPlugin } from './plugins/partners';
 import { ledgerPlugin } from './plugins/ledger';
+import { alarmsPlugin } from './plugins/alarms';
+import { reportsPlugin } from './plugins/reports';
 import { type ApiKey, registerAuth } from './auth';
 import { badRequest, HttpProblem, problemHandler, sendProblem } from './problem';
 
@@ -91,6 +93,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(leadsPlugin, { db: deps.db, temporal: deps.temporal, intake, metrics });
   await app.register(partnersPlugin, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
   await app.register(ledgerPlugin, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
+  await app.register(alarmsPlugin, { db: deps.db });
+  await app.register(reportsPlugin, { db: deps.db });
   return app;
 }
 

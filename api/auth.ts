@@ -54,7 +54,8 @@ export function registerAuth(app: FastifyInstance, keys: ApiKey[], db: Db): void
   // Audit every change (and every refused attempt at one): who, when, what, outcome.
   app.addHook('onResponse', async (req: FastifyRequest, reply: FastifyReply) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' || !req.principal) return;
-    const leadId = (req.params as { id?: string } | undefined)?.id;
+    // Only lead routes carry a lead id; other resources (partners, alarms) are in `path`.
+    const leadId = req.routeOptions.url?.startsWith('/leads/:id') ? (req.params as { id?: string }).id : undefined;
     await db.auditLog
       .create({ data: { actor: req.principal.actor, role: req.principal.role, method: req.method, path: req.url.split('?')[0]!, status: reply.statusCode, requestId: req.id, leadId: leadId ?? null } })
       .catch((err: unknown) => req.log.error({ err }, 'audit write failed'));

@@ -11,7 +11,8 @@ export const PartnerId = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, di
 export const PartnerParams = z.object({ id: PartnerId });
 export const ConflictParams = z.object({ id: PartnerId, conflictId: z.uuid() });
 
-const Tag = z.string().trim().min(1).max(64);
+// The length limit applies to what was sent (as the document says), the emptiness to the trimmed tag.
+const Tag = z.string().max(64).trim().min(1);
 const Tags = z.array(Tag).max(50);
 const Minor = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
@@ -53,7 +54,8 @@ export const PartnerPatch = z
     reserveFor: Tags,
   })
   .partial()
-  .refine((p) => Object.keys(p).length > 0, 'nothing to change');
+  .refine((p) => Object.keys(p).length > 0, 'nothing to change')
+  .meta({ minProperties: 1 });
 
 export const AgreementView = z.object({
   id: z.string(),
@@ -145,7 +147,8 @@ export const ConflictPatch = z
   })
   .partial()
   .refine((p) => Object.keys(p).length > 0, 'nothing to change')
-  .refine((p) => p.status !== 'resolved' || !!p.resolution, { message: 'a resolved conflict needs its resolution', path: ['resolution'] });
+  .refine((p) => p.status !== 'resolved' || !!p.resolution, { message: 'a resolved conflict needs its resolution', path: ['resolution'] })
+  .meta({ minProperties: 1 });
 
 export const ConflictView = z.object({
   id: z.string(), partnerId: z.string(), leadId: z.string().nullable(), description: z.string(), status: ConflictStatus,

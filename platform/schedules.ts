@@ -2,6 +2,7 @@
 // calls `ensureSchedules` on start: a schedule that is missing is created, one that exists gets
 // the spec, action and policies of this code (its paused state and notes are left alone).
 import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
+import { alarmSweepWorkflow } from '../workflows/alarms';
 import { nettingWorkflow } from '../workflows/netting';
 import { payoutRunWorkflow } from '../workflows/payout';
 import { reconciliationSweepWorkflow } from '../workflows/reconciliation';
@@ -33,6 +34,25 @@ export function scheduleSpecs(taskQueue: string): ScheduleOptions[] {
       spec: { calendars: [{ comment: '1st of each month, 06:00 Moscow time', dayOfMonth: 1, hour: 6, minute: 0 }], timezone: TIMEZONE },
       action: { type: 'startWorkflow', workflowType: nettingWorkflow, args: [{}], taskQueue, workflowId: 'netting-monthly' },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '7 days' },
+    },
+    {
+      // DOMAIN: the funnel's alarms that need a quick eye — team overloaded (leads not
+      // distributed) and leads rotting with their manager — every hour, all day.
+      scheduleId: 'alarms-hourly',
+      spec: { calendars: [{ comment: 'every hour on the hour, Moscow time', hour: '*', minute: 0 }], timezone: TIMEZONE },
+      action: { type: 'startWorkflow', workflowType: alarmSweepWorkflow, args: [{ kinds: ['not_distributed', 'leads_rotting'] }], taskQueue, workflowId: 'alarms-hourly' },
+      // A missed hour is not worth catching up beyond the hour; never two sweeps at once.
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+    },
+    {
+      // Rolling-window alarms: target share, one manager's anomalous conversion, partner report drift.
+      scheduleId: 'alarms-daily',
+      spec: { calendars: [{ comment: 'every day, 07:00 Moscow time', hour: 7, minute: 0 }], timezone: TIMEZONE },
+      action: {
+        type: 'startWorkflow', workflowType: alarmSweepWorkflow, args: [{ kinds: ['low_target_share', 'manager_conversion_anomaly', 'partner_report_drift'] }],
+        taskQueue, workflowId: 'alarms-daily',
+      },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
     },
   ];
 }

@@ -6,3 +6,4 @@ export { reconciliationSweepWorkflow } from './reconciliation';
 export { payoutWorkflow, payoutRunWorkflow } from './payout';
 export { refundWorkflow } from './refund';
 export { nettingWorkflow } from './netting';
+export { alarmSweepWorkflow } from './alarms';

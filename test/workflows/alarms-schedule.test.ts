@@ -1,0 +1,131 @@
+// The alarm Schedules on the dev server: ensureSchedules leaves `alarms-hourly` and
+// `alarms-daily` on the cluster (Moscow time, never two sweeps at once) beside the existing
+// ones, and a triggered run sweeps its kinds through a worker and opens the alarms they find.
+import { randomUUID } from 'node:crypto';
+import { Client, Connection, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import type { AlarmNotice } from '../../activities/alarms';
+import type { Db } from '../../activities/db';
+import { ensureSchedules, scheduleSpecs } from '../../platform/schedules';
+import type { AlarmSweepOutcome } from '../../workflows/alarms';
+import { isolatedDb } from '../helpers/db';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+let db: Db;
+let native: NativeConnection;
+let connection: Connection;
+let client: Client;
+let worker: Worker;
+let running: Promise<void>;
+const taskQueue = `test-alarms-${randomUUID()}`;
+const notices: AlarmNotice[] = [];
+
+beforeAll(async () => {
+  const address = process.env.TEMPORAL_ADDRESS!;
+  db = await isolatedDb(); // the sweep judges every lead: keep other files' leads out of it
+  native = await NativeConnection.connect({ address });
+  worker = await Worker.create({
+    connection: native, taskQueue, workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! },
+    activities: createActivities(db, { notifier: { notify: async (a) => { notices.push(a); } } }),
+  });
+  running = worker.run();
+  connection = await Connection.connect({ address });
+  client = new Client({ connection });
+  await ensureSchedules(client, taskQueue);
+  await ensureSchedules(client, taskQueue); // the update path: already there
+});
+
+afterAll(async () => {
+  // Nothing of this test run fires later: remove every Schedule ensureSchedules made here.
+  for (const { scheduleId } of scheduleSpecs(taskQueue)) {
+    await client?.schedule.getHandle(scheduleId).delete().catch((err: unknown) => {
+      if (!(err instanceof ScheduleNotFoundError)) throw err;
+    });
+  }
+  worker?.shutdown();
+  await running;
+  await native?.close();
+  await connection?.close();
+  await db?.$disconnect();
+});
+
+test('ensureSchedules creates alarms-hourly and alarms-daily beside the existing Schedules', async () => {
+  expect(scheduleSpecs(taskQueue).map((s) => s.scheduleId)).toEqual(['reconciliation-weekly', 'payouts-monthly', 'netting-monthly', 'alarms-hourly', 'alarms-daily']);
+
+  const hourly = await client.schedule.getHandle('alarms-hourly').describe();
+  expect(hourly.spec.timezone).toBe('Europe/Moscow');
+  expect(hourly.spec.calendars).toEqual([expect.objectContaining({
+    hour: [{ start: 0, end: 23, step: 1 }],
+    minute: [{ start: 0, end: 0, step: 1 }],
+    comment: 'every hour on the hour, Moscow time',
+  })]);
+  expect(hourly.action).toMatchObject({ type: 'startWorkflow', workflowType: 'alarmSweepWorkflow', workflowId: 'alarms-hourly', taskQueue, args: [{ kinds: ['not_distributed', 'leads_rotting'] }] });
+  expect(hourly.policies).toMatchObject({ overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: HOUR });
+  expect(hourly.state.paused).toBe(false);
+  const everyHour = hourly.info.nextActionTimes.map((t) => t.getTime());
+  expect(everyHour.length).toBeGreaterThanOrEqual(2);
+  for (const t of everyHour) expect(new Date(t).toISOString()).toMatch(/T\d\d:00:00\.000Z$/);
+  for (let i = 1; i < everyHour.length; i++) expect(everyHour[i]! - everyHour[i - 1]!).toBe(HOUR);
+
+  const daily = await client.schedule.getHandle('alarms-daily').describe();
+  expect(daily.spec.timezone).toBe('Europe/Moscow');
+  expect(daily.spec.calendars).toEqual([expect.objectContaining({ hour: [{ start: 7, end: 7, step: 1 }], minute: [{ start: 0, end: 0, step: 1 }] })]);
+  expect(daily.action).toMatchObject({
+    type: 'startWorkflow', workflowType: 'alarmSweepWorkflow', workflowId: 'alarms-daily', taskQueue,
+    args: [{ kinds: ['low_target_share', 'manager_conversion_anomaly', 'partner_report_drift'] }],
+  });
+  expect(daily.policies).toMatchObject({ overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: DAY });
+  // Daily at 07:00 in Moscow: 04:00 UTC, a day apart.
+  const everyDay = daily.info.nextActionTimes.map((t) => t.getTime());
+  expect(everyDay.length).toBeGreaterThanOrEqual(2);
+  for (const t of everyDay) expect(new Date(t).toISOString()).toMatch(/T04:00:00\.000Z$/);
+  for (let i = 1; i < everyDay.length; i++) expect(everyDay[i]! - everyDay[i - 1]!).toBe(DAY);
+
+  // The existing Schedules are still there.
+  expect((await client.schedule.getHandle('reconciliation-weekly').describe()).action).toMatchObject({ workflowType: 'reconciliationSweepWorkflow' });
+});
+
+test('a triggered hourly run sweeps its kinds and opens the alarms it finds, once', async () => {
+  const now = Date.now();
+  const manager = `mgr-${randomUUID().slice(0, 8)}`;
+  const lead = async (data: { managerId: string | null; stage: string; createdAt: Date }) => {
+    const id = randomUUID();
+    await db.lead.create({ data: { id, intakeKey: `test:${id}`, sourceChannel: 'web_form', stageChangedAt: data.createdAt, ...data } });
+    return id;
+  };
+  const waiting = await lead({ managerId: null, stage: 'awaiting_first_contact', createdAt: new Date(now - 2 * HOUR) });
+  const rotting = await lead({ managerId: manager, stage: 'qualifying', createdAt: new Date(now - 10 * DAY) });
+
+  const runOnce = async (): Promise<AlarmSweepOutcome> => {
+    const handle = client.schedule.getHandle('alarms-hourly');
+    const before = (await handle.describe()).info.recentActions.length;
+    await handle.trigger();
+    for (let i = 0; i < 100; i++) {
+      const actions = (await handle.describe()).info.recentActions;
+      if (actions.length > before) return client.workflow.getHandle<() => Promise<AlarmSweepOutcome>>(actions[actions.length - 1]!.action.workflow.workflowId).result();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('the triggered run did not start');
+  };
+
+  const first = await runOnce();
+  expect(first.results).toEqual([
+    expect.objectContaining({ kind: 'not_distributed', firing: ['all'], opened: [expect.objectContaining({ subject: 'all' })], notified: 1 }),
+    expect.objectContaining({ kind: 'leads_rotting', firing: [manager], opened: [expect.objectContaining({ subject: manager })], notified: 1 }),
+  ]);
+  const alarms = await db.alarm.findMany({ orderBy: { kind: 'asc' } });
+  expect(alarms.map((a) => [a.kind, a.subject, a.state, (a.evidence as { leadIds: string[] }).leadIds])).toEqual([
+    ['leads_rotting', manager, 'open', [rotting]],
+    ['not_distributed', 'all', 'open', [waiting]],
+  ]);
+  expect(notices.map((n) => n.id).sort()).toEqual(alarms.map((a) => a.id).sort());
+
+  // The next run finds them open: nothing new, nobody told twice.
+  const second = await runOnce();
+  expect(second.results.map((r) => 'opened' in r && r.opened.length)).toEqual([0, 0]);
+  expect(await db.alarm.count()).toBe(2);
+  expect(notices).toHaveLength(2);
+});
