@@ -13,4 +13,7 @@ module.exports = {
   // One test file at a time: each time-skipping file runs its own Java test server beside the
   // dev server and PostgreSQL, and on a 2-core machine two of them starve each other's timers.
   maxWorkers: 1,
+  // A fresh worker process for every test file: each file's Temporal runtime (native threads and
+  // connections) dies with its process instead of piling up in one long-lived process.
+  workerIdleMemoryLimit: '1MB',
 };

@@ -59,6 +59,8 @@ export interface LeadState {
   /** Start of the current SLA clock (ms): assignment, reassignment or the last staff touch. */
   slaFrom: number;
   noAnswerAttempts: number;
+  /** Stale reassignments since the last staff touch (absent in states carried from older runs). */
+  staleReassignments?: number;
   qualification?: { target: boolean; route?: 'ours' | 'partner'; reason: string; budgetMinor?: number; compare: number };
   consent?: { given: boolean; askedBy: string; channel: string; wording: string; at: string; withdrawnAt?: string };
   offers: Offer[];
@@ -214,6 +216,7 @@ export function toReengagement(s: LeadState, actor: string, reason: string, now:
 function touch(s: LeadState, now: number): void {
   s.slaFrom = now;
   s.stale = false;
+  s.staleReassignments = 0;
 }
 
 /**

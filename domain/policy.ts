@@ -18,8 +18,13 @@ export const LeadPolicy = z.object({
       staleAfterBusinessDays: z.number().positive().default(2),
       /** Unanswered calls before the lead counts as unreachable and goes to re-engagement. */
       maxNoAnswerAttempts: z.number().int().positive().default(5),
+      /**
+       * Stale reassignments before the lead stops moving between managers: it stays stale with
+       * its owner and ops are told once, until someone touches it.
+       */
+      maxStaleReassignments: z.number().int().nonnegative().default(3),
     })
-    .default({ reminderAfterBusinessHours: 4, escalateAfterBusinessHours: 9, staleAfterBusinessDays: 2, maxNoAnswerAttempts: 5 }),
+    .default({ reminderAfterBusinessHours: 4, escalateAfterBusinessHours: 9, staleAfterBusinessDays: 2, maxNoAnswerAttempts: 5, maxStaleReassignments: 3 }),
   /** Time the client has to answer the consent question; silence counts as "no". */
   consentWindow: Duration.default('3 days'),
   /** Time a partner has to accept or decline an offered lead (business days). */

@@ -256,8 +256,17 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
       } else {
         s.stale = true;
         transition(s, { type: 'stale', actor: SYSTEM, reason: `untouched ${fc.staleAfterBusinessDays} business days`, now: Date.now() });
+        // Since the parking patch: after a few stale reassignments the lead stops bouncing between
+        // managers (and its history stops growing); ops are told once and the SLA waits for a touch.
+        if ((s.staleReassignments ?? 0) >= fc.maxStaleReassignments && wf.patched('park-after-stale-reassignments')) {
+          transition(s, { type: 'stale_parked', actor: SYSTEM, reason: `${s.staleReassignments} reassignments without a touch`, now: Date.now() });
+          await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: 'ops', kind: 'stale_parked', title: 'A lead went stale with several managers: decide who works it' });
+          await wf.condition(() => s.stage !== stage || s.slaFrom !== from);
+          continue;
+        }
         const previous = s.managerId;
         await assign(previous ? [previous] : []);
+        s.staleReassignments = (s.staleReassignments ?? 0) + 1;
         from = s.slaFrom = Date.now();
         step = -1;
       }

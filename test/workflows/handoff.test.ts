@@ -1,98 +1,82 @@
 // Hand-off to a partner: only with the client's recorded consent, one partner at a time, the
 // contact released only after acceptance. Production windows (3-day consent, 2 business days
 // to accept) under time-skipping.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Db } from '../../activities/db';
 import * as M from '../../workflows/messages';
-import { seedManager, seedPartner, testDb, uid } from '../helpers/db';
+import { seedManager, seedPartner, uid } from '../helpers/db';
 import { as, historyTypes, refusal, startLead, until, waitFor, type LeadHandle } from '../helpers/lead';
-import { runWorker, timeSkippingEnv, type RunningWorker } from '../helpers/temporal';
+import { timeSkippingStack } from '../helpers/temporal';
 
-let env: TestWorkflowEnvironment;
-let db: Db;
-let worker: RunningWorker;
-
-beforeAll(async () => {
-  env = await timeSkippingEnv();
-  db = testDb();
-  worker = await runWorker(env.nativeConnection, db);
-  await seedManager(db);
-});
-
-afterAll(async () => {
-  await worker?.stop();
-  await env?.teardown();
-  await db?.$disconnect();
-});
+const t = timeSkippingStack({ seed: (db) => seedManager(db) });
 
 const sales = as('sales:boris');
 const consent = { given: true, askedBy: 'sales:boris', channel: 'phone' as const, wording: 'Do you mind if I pass your contacts to a colleague? They will call you; the consultation is free.' };
 
 /** A lead qualified as a partner's, waiting for the client's consent. */
 async function partnerLead(topic: string): Promise<{ leadId: string; handle: LeadHandle }> {
-  const lead = await startLead(env, db, worker.taskQueue, { topic });
+  const lead = await startLead(t.env, t.db, t.worker.taskQueue, { topic });
   await lead.handle.executeUpdate(M.recordContact, { args: [{ ...sales, input: { outcome: 'reached' } }] });
   const s = await lead.handle.executeUpdate(M.qualify, { args: [{ ...sales, input: { target: true, route: 'partner', reason: 'mobile app: not our expertise', budgetMinor: 600_000_00, compare: 1 } }] });
   expect(s.stage).toBe('awaiting_consent');
   return lead;
 }
 
-const offerOf = (leadId: string, partnerId: string) => db.partnerOffer.findUnique({ where: { leadId_partnerId: { leadId, partnerId } } });
+const offerOf = (leadId: string, partnerId: string) => t.db.partnerOffer.findUnique({ where: { leadId_partnerId: { leadId, partnerId } } });
 
 test('with consent, the best-graded partner gets the lead, wins it and owes us commission on what was paid', async () => {
   const topic = uid('mobile');
-  const best = await seedPartner(db, { expertise: [topic], grade: 5 });
-  const other = await seedPartner(db, { expertise: [topic], grade: 3 });
+  const best = await seedPartner(t.db, { expertise: [topic], grade: 5 });
+  const other = await seedPartner(t.db, { expertise: [topic], grade: 3 });
   const { leadId, handle } = await partnerLead(topic);
 
   let s = await handle.executeUpdate(M.recordConsent, { args: [{ ...sales, input: consent }] });
   expect(s.stage).toBe('partner_offer');
   s = await until(handle, (x) => x.offers.length > 0);
   expect(s.offers.map((o) => o.partnerId)).toEqual([best]); // one partner, not a broadcast
-  expect((await offerOf(leadId, best))?.releasedAt).toBeNull(); // no contact before acceptance
+  await waitFor(async () => !!(await offerOf(leadId, best))); // the offer is recorded just after it is made
+  expect((await offerOf(leadId, best))!.releasedAt).toBeNull(); // no contact before acceptance
 
   s = await handle.executeUpdate(M.partnerRespond, { args: [{ actor: `partner:${best}`, input: { partnerId: best, accepted: true } }] });
   expect(s).toMatchObject({ stage: 'deal', dealOwner: { kind: 'partner', partnerId: best } });
   expect((await offerOf(leadId, best))?.releasedAt).toBeInstanceOf(Date);
   expect(await offerOf(leadId, other)).toBeNull();
-  const stored = await db.consent.findFirstOrThrow({ where: { leadId } });
+  const stored = await t.db.consent.findFirstOrThrow({ where: { leadId } });
   expect(stored).toMatchObject({ given: true, askedBy: 'sales:boris', channel: 'phone', wording: consent.wording });
 
   await handle.executeUpdate(M.advanceDeal, { args: [{ actor: `partner:${best}`, input: { to: 'contract', valueMinor: 600_000_00, currency: 'RUB' } }] });
   await handle.executeUpdate(M.recordPayment, { args: [{ actor: `partner:${best}`, input: { paymentId: 'inv-1', amountMinor: 600_000_00, currency: 'RUB' } }] });
   expect(await handle.result()).toMatchObject({ stage: 'won', paidMinor: 600_000_00 });
-  await waitFor(async () => (await db.ledgerEntry.count({ where: { leadId } })) === 1);
-  const entry = await db.ledgerEntry.findFirstOrThrow({ where: { leadId } });
+  await waitFor(async () => (await t.db.ledgerEntry.count({ where: { leadId } })) === 1);
+  const entry = await t.db.ledgerEntry.findFirstOrThrow({ where: { leadId } });
   expect([entry.partnerId, entry.kind, Number(entry.amountMinor)]).toEqual([best, 'commission_receivable', 60_000_00]);
 });
 
 test('no consent, no hand-off: a refusal goes to re-engagement and nothing is offered', async () => {
   const topic = uid('web');
-  await seedPartner(db, { expertise: [topic] });
+  await seedPartner(t.db, { expertise: [topic] });
   const { leadId, handle } = await partnerLead(topic);
   const s = await handle.executeUpdate(M.recordConsent, { args: [{ ...sales, input: { ...consent, given: false } }] });
   expect(s.stage).toBe('reengagement');
   expect(s.offers).toEqual([]);
-  expect(await db.partnerOffer.count({ where: { leadId } })).toBe(0);
+  expect(await t.db.partnerOffer.count({ where: { leadId } })).toBe(0);
 });
 
 test('silence through the 3-day consent window counts as no', async () => {
   const topic = uid('seo');
-  await seedPartner(db, { expertise: [topic] });
+  await seedPartner(t.db, { expertise: [topic] });
   const { leadId, handle } = await partnerLead(topic);
-  await env.sleep('2 days');
+  await t.env.sleep('2 days');
   expect((await handle.query(M.getState)).stage).toBe('awaiting_consent');
-  await env.sleep('1 day');
+  await t.env.sleep('1 day');
   const s = await until(handle, (x) => x.stage !== 'awaiting_consent');
   expect(s.stage).toBe('reengagement');
   expect(await historyTypes(handle)).toContain('consent_timeout');
-  expect(await db.partnerOffer.count({ where: { leadId } })).toBe(0);
+  expect(await t.db.partnerOffer.count({ where: { leadId } })).toBe(0);
 });
 
 test('a partner that declines is never asked again; the next one accepts', async () => {
   const topic = uid('erp');
-  const first = await seedPartner(db, { expertise: [topic], grade: 5 });
-  const second = await seedPartner(db, { expertise: [topic], grade: 4 });
+  const first = await seedPartner(t.db, { expertise: [topic], grade: 5 });
+  const second = await seedPartner(t.db, { expertise: [topic], grade: 4 });
   const { leadId, handle } = await partnerLead(topic);
   await handle.executeUpdate(M.recordConsent, { args: [{ ...sales, input: consent }] });
   await until(handle, (x) => x.offers.length === 1);
@@ -112,11 +96,11 @@ test('a partner that declines is never asked again; the next one accepts', async
 
 test('a partner that never answers loses the offer after 2 business days; with nobody left the lead is re-engaged', async () => {
   const topic = uid('bi');
-  const silent = await seedPartner(db, { expertise: [topic] });
+  const silent = await seedPartner(t.db, { expertise: [topic] });
   const { handle } = await partnerLead(topic);
   await handle.executeUpdate(M.recordConsent, { args: [{ ...sales, input: consent }] });
   await until(handle, (x) => x.offers.length === 1);
-  await env.sleep('5 days'); // 2 business days is at most 4 calendar days (a weekend in between)
+  await t.env.sleep('5 days'); // 2 business days is at most 4 calendar days (a weekend in between)
   const s = await until(handle, (x) => x.stage === 'reengagement');
   expect(s.offers).toEqual([expect.objectContaining({ partnerId: silent, status: 'expired' })]);
   expect(await historyTypes(handle)).toEqual(expect.arrayContaining(['offer_expired', 'no_partner']));
@@ -124,7 +108,7 @@ test('a partner that never answers loses the offer after 2 business days; with n
 
 test('withdrawn consent mid-deal stops everything at once and tells the partner', async () => {
   const topic = uid('ai');
-  const partner = await seedPartner(db, { expertise: [topic] });
+  const partner = await seedPartner(t.db, { expertise: [topic] });
   const { leadId, handle } = await partnerLead(topic);
   await handle.executeUpdate(M.recordConsent, { args: [{ ...sales, input: consent }] });
   await until(handle, (x) => x.offers.length === 1);
@@ -134,8 +118,8 @@ test('withdrawn consent mid-deal stops everything at once and tells the partner'
   const s = await handle.executeUpdate(M.withdrawConsent, { args: [{ ...sales, input: { reason: 'client called: do not contact me' } }] });
   expect(s).toMatchObject({ stage: 'closed', closedReason: 'consent_withdrawn' });
   expect(await handle.result()).toMatchObject({ stage: 'closed', closedReason: 'consent_withdrawn' });
-  expect((await db.consent.findFirstOrThrow({ where: { leadId } })).withdrawnAt).toBeInstanceOf(Date);
+  expect((await t.db.consent.findFirstOrThrow({ where: { leadId } })).withdrawnAt).toBeInstanceOf(Date);
   expect((await offerOf(leadId, partner))?.status).toBe('withdrawn');
-  const told = await db.task.findMany({ where: { leadId, assignee: `partner:${partner}`, kind: 'stop_contact' } });
+  const told = await t.db.task.findMany({ where: { leadId, assignee: `partner:${partner}`, kind: 'stop_contact' } });
   expect(told).toHaveLength(1);
 });

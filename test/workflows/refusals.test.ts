@@ -1,33 +1,16 @@
 // Staff actions that do not fit the lead's stage are refused by the Update validators with a
 // precise reason, and change nothing; repeat inquiries and partner webhooks arrive as signals.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Db } from '../../activities/db';
 import * as M from '../../workflows/messages';
-import { seedManager, testDb, uid } from '../helpers/db';
+import { seedManager, uid } from '../helpers/db';
 import { as, historyTypes, refusal, startLead, until, type LeadHandle } from '../helpers/lead';
-import { runWorker, timeSkippingEnv, type RunningWorker } from '../helpers/temporal';
+import { timeSkippingStack } from '../helpers/temporal';
 
-let env: TestWorkflowEnvironment;
-let db: Db;
-let worker: RunningWorker;
-
-beforeAll(async () => {
-  env = await timeSkippingEnv();
-  db = testDb();
-  worker = await runWorker(env.nativeConnection, db);
-  await seedManager(db);
-});
-
-afterAll(async () => {
-  await worker?.stop();
-  await env?.teardown();
-  await db?.$disconnect();
-});
+const t = timeSkippingStack({ seed: (db) => seedManager(db) });
 
 const by = as('sales:gleb');
 
 async function dealLead(): Promise<LeadHandle> {
-  const { handle } = await startLead(env, db, worker.taskQueue, { topic: uid('crm') });
+  const { handle } = await startLead(t.env, t.db, t.worker.taskQueue, { topic: uid('crm') });
   await handle.executeUpdate(M.recordContact, { args: [{ ...by, input: { outcome: 'reached' } }] });
   await handle.executeUpdate(M.qualify, { args: [{ ...by, input: { target: true, route: 'ours', reason: 'fits', compare: 1 } }] });
   return handle;

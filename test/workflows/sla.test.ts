@@ -1,43 +1,32 @@
 // The first-contact SLA in business time: reminder (4 working hours) → escalation to the team
 // lead (1 working day) → stale after 2 business days untouched, and reassigned.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Db } from '../../activities/db';
 import { addBusinessTime, businessDayMs } from '../../domain/calendar';
 import { defaultPolicy } from '../../domain/policy';
 import * as M from '../../workflows/messages';
-import { isolatedDb, seedManager, uid } from '../helpers/db';
+import { seedManager, uid } from '../helpers/db';
 import { as, historyTypes, refusal, startLead, until, waitFor } from '../helpers/lead';
-import { runWorker, timeSkippingEnv, type RunningWorker } from '../helpers/temporal';
+import { timeSkippingStack } from '../helpers/temporal';
 
-let env: TestWorkflowEnvironment;
-let db: Db;
-let worker: RunningWorker;
-
-beforeAll(async () => {
-  env = await timeSkippingEnv();
-  db = await isolatedDb(); // assignment compares all managers: keep other files' managers out
-  worker = await runWorker(env.nativeConnection, db);
-  const lead = await seedManager(db, { id: uid('teamlead') });
-  await seedManager(db, { teamLeadId: lead });
-  await seedManager(db, { teamLeadId: lead });
-});
-
-afterAll(async () => {
-  await worker?.stop();
-  await env?.teardown();
-  await db?.$disconnect();
+// Assignment compares all managers: this file keeps other files' managers out.
+const t = timeSkippingStack({
+  isolated: true,
+  seed: async (db) => {
+    const lead = await seedManager(db, { id: uid('teamlead') });
+    await seedManager(db, { teamLeadId: lead });
+    await seedManager(db, { teamLeadId: lead });
+  },
 });
 
 const policy = defaultPolicy();
 const HOUR = 3_600_000;
 
 async function sleepUntil(instant: number): Promise<void> {
-  const now = (await env.currentTimeMs());
-  if (instant > now) await env.sleep(instant - now);
+  const now = (await t.env.currentTimeMs());
+  if (instant > now) await t.env.sleep(instant - now);
 }
 
 test('an untouched lead is reminded, escalated, then flagged stale and reassigned — in business time', async () => {
-  const { leadId, handle } = await startLead(env, db, worker.taskQueue);
+  const { leadId, handle } = await startLead(t.env, t.db, t.worker.taskQueue);
   const first = await handle.query(M.getState);
   const from = Date.parse(first.slaFrom);
   const cal = policy.calendar;
@@ -53,7 +42,7 @@ test('an untouched lead is reminded, escalated, then flagged stale and reassigne
 
   await sleepUntil(escalateAt + 60_000);
   await waitForType(handle, 'sla_escalated');
-  const escalation = await db.task.findFirstOrThrow({ where: { leadId, kind: 'sla_escalation' } });
+  const escalation = await t.db.task.findFirstOrThrow({ where: { leadId, kind: 'sla_escalation' } });
   expect(escalation.assignee).toMatch(/^team_lead:teamlead-/);
 
   await sleepUntil(staleAt - 60_000);
@@ -63,7 +52,7 @@ test('an untouched lead is reminded, escalated, then flagged stale and reassigne
   expect(stale.stage).toBe('awaiting_first_contact');
   expect(await historyTypes(handle)).toEqual(expect.arrayContaining(['stale', 'reassigned']));
   // Ops see it in the read model too.
-  await waitFor(async () => (await db.lead.findUniqueOrThrow({ where: { id: leadId } })).stale);
+  await waitFor(async () => (await t.db.lead.findUniqueOrThrow({ where: { id: leadId } })).stale);
 
   // The new owner's first touch clears the flag and restarts the clock.
   const touched = await handle.executeUpdate(M.recordContact, { args: [{ ...as('sales:new-owner'), input: { outcome: 'no_answer' } }] });
@@ -72,7 +61,7 @@ test('an untouched lead is reminded, escalated, then flagged stale and reassigne
 });
 
 test('a company inquiry without a person is an interest: verified first, closed when nobody is found', async () => {
-  const { handle } = await startLead(env, db, worker.taskQueue, { kind: 'interest' });
+  const { handle } = await startLead(t.env, t.db, t.worker.taskQueue, { kind: 'interest' });
   expect((await handle.query(M.getState)).stage).toBe('verification');
   expect(await refusal(handle.executeUpdate(M.qualify, { args: [{ ...as('sales:x'), input: { target: true, route: 'ours', reason: 'x', compare: 1 } }] })))
     .toBe('qualify is not possible while the lead is verification; it needs qualifying');
@@ -81,7 +70,7 @@ test('a company inquiry without a person is an interest: verified first, closed 
 });
 
 test('five unanswered calls make the lead unreachable and send it to re-engagement', async () => {
-  const { handle } = await startLead(env, db, worker.taskQueue);
+  const { handle } = await startLead(t.env, t.db, t.worker.taskQueue);
   let s = await handle.query(M.getState);
   for (let i = 0; i < policy.firstContact.maxNoAnswerAttempts; i++) {
     s = await handle.executeUpdate(M.recordContact, { args: [{ ...as('sales:x'), input: { outcome: 'no_answer' } }] });
@@ -97,3 +86,19 @@ async function waitForType(handle: Parameters<typeof historyTypes>[0], type: str
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+test('a lead nobody touches stops bouncing after 3 stale reassignments: parked with its owner, ops told once', async () => {
+  const { leadId, handle } = await startLead(t.env, t.db, t.worker.taskQueue);
+  await t.env.sleep('60 days'); // far past four stale thresholds, weekends and holidays included
+  await waitFor(async () => (await historyTypes(handle)).includes('stale_parked'));
+  await t.env.sleep('60 days');
+  const types = await historyTypes(handle);
+  expect(types.filter((x) => x === 'stale')).toHaveLength(4);
+  expect(types.filter((x) => x === 'reassigned')).toHaveLength(3);
+  expect(types.filter((x) => x === 'stale_parked')).toHaveLength(1);
+  expect(await t.db.task.count({ where: { leadId, kind: 'stale_parked' } })).toBe(1);
+
+  // A touch starts the clock again.
+  const touched = await handle.executeUpdate(M.recordContact, { args: [{ ...as('sales:finally'), input: { outcome: 'reached' } }] });
+  expect(touched).toMatchObject({ stage: 'qualifying', stale: false, staleReassignments: 0 });
+});
