@@ -66,16 +66,42 @@ export function timeSkippingStack(opts: { isolated?: boolean; seed?: (db: Db) =>
   jest.retryTimes(2, { logErrorsBeforeRetry: true });
   jest.setTimeout(60_000);
   const stack = {} as TimeSkippingStack;
-  beforeAll(async () => {
+  const start = async () => {
     stack.env = await timeSkippingEnv();
-    stack.db = opts.isolated ? await isolatedDb() : testDb();
     stack.worker = await runWorker(stack.env.nativeConnection, stack.db);
+  };
+  const stop = async () => {
+    await within(15_000, stack.worker?.stop());
+    await within(15_000, stack.env?.teardown());
+  };
+  beforeAll(async () => {
+    stack.db = opts.isolated ? await isolatedDb() : testDb();
+    await start();
     await opts.seed?.(stack.db);
   });
+  // A test server that stopped advancing time stays stuck: give the next attempt a fresh one.
+  // The probe skips a few days, as the tests do (the older leads of the file just age a little).
+  beforeEach(async () => {
+    if (await within(15_000, stack.env.sleep('3 days').then(() => true))) return;
+    process.stderr.write('[test] the time-skipping server stopped advancing time; starting a fresh one\n');
+    await stop();
+    await start();
+  });
   afterAll(async () => {
-    await stack.worker?.stop();
-    await stack.env?.teardown();
+    await stop();
     await stack.db?.$disconnect();
   });
   return stack;
+}
+
+/** The promise's value, or undefined when it does not settle within `ms` (it is left behind). */
+async function within<T>(ms: number, p: Promise<T> | undefined): Promise<T | undefined> {
+  if (!p) return undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); });
+  try {
+    return await Promise.race([p.catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
