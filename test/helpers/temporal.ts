@@ -79,14 +79,6 @@ export function timeSkippingStack(opts: { isolated?: boolean; seed?: (db: Db) =>
     await start();
     await opts.seed?.(stack.db);
   });
-  // A test server that stopped advancing time stays stuck: give the next attempt a fresh one.
-  // The probe skips a few days, as the tests do (the older leads of the file just age a little).
-  beforeEach(async () => {
-    if (await within(15_000, stack.env.sleep('3 days').then(() => true))) return;
-    process.stderr.write('[test] the time-skipping server stopped advancing time; starting a fresh one\n');
-    await stop();
-    await start();
-  });
   afterAll(async () => {
     await stop();
     await stack.db?.$disconnect();
