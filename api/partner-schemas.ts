@@ -2,7 +2,7 @@
 // one source. Money is integer minor units; times are ISO strings.
 import { z } from 'zod';
 import { Agreement } from '../domain/commission';
-import { normalizeEmail, normalizePhone } from '../domain/contact';
+import { EmailAddress, PhoneNumber } from '../domain/contact';
 import { PartnerStatus } from '../domain/partner-policy';
 
 /** Partner ids appear in intake keys (`partner:<id>:<externalId>`) and workflow ids: no separators. */
@@ -16,23 +16,6 @@ const Tag = z.string().max(64).trim().min(1);
 const Tags = z.array(Tag).max(50);
 const Minor = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
-const HandoffPhone = z.string().max(40).transform((raw, ctx) => {
-  const e164 = normalizePhone(raw);
-  if (!e164) {
-    ctx.addIssue({ code: 'custom', message: 'not a phone number (expected e.g. +7 495 123-45-67)' });
-    return z.NEVER;
-  }
-  return e164;
-});
-const HandoffEmail = z.string().max(254).transform((raw, ctx) => {
-  const normal = normalizeEmail(raw);
-  if (!normal) {
-    ctx.addIssue({ code: 'custom', message: 'not an e-mail address' });
-    return z.NEVER;
-  }
-  return normal;
-});
-
 export const PartnerInput = z.object({
   id: PartnerId.describe('Our id of the partner (its API key subject and source.partnerId at intake)'),
   name: z.string().trim().min(1).max(200),
@@ -41,8 +24,8 @@ export const PartnerInput = z.object({
   priceNicheMinor: Minor.optional().describe('Its usual project size; "a project to grow" is a bit above'),
   capacity: z.number().int().min(0).max(10_000).default(10).describe('Open offers and deals it can carry at once'),
   reserveFor: Tags.default([]).describe('Topics it is a reserve partner for: offered those last'),
-  handoffEmail: HandoffEmail.optional().describe('Where hand-off notices go'),
-  handoffPhone: HandoffPhone.optional().describe('Its call centre, for live call transfers'),
+  handoffEmail: EmailAddress.optional().describe('Where hand-off notices go'),
+  handoffPhone: PhoneNumber.optional().describe('Its call centre, for live call transfers'),
 });
 
 export const PartnerPatch = z

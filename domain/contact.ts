@@ -1,5 +1,6 @@
 // Contact normalisation: the keys de-duplication compares. Pure, so the workflow sandbox and the
 // API can both use it.
+import { z } from 'zod';
 
 /** Lower-cased, trimmed e-mail, or undefined when it is not a plausible address. */
 export function normalizeEmail(raw: string): string | undefined {
@@ -43,3 +44,23 @@ export function companyKey(name: string): string | undefined {
     .trim();
   return key.length > 0 ? key : undefined;
 }
+
+/** A phone number from outside, normalised to E.164 (or a precise validation issue). */
+export const PhoneNumber = z.string().max(40).transform((raw, ctx) => {
+  const e164 = normalizePhone(raw);
+  if (!e164) {
+    ctx.addIssue({ code: 'custom', message: 'not a phone number (expected e.g. +7 495 123-45-67)' });
+    return z.NEVER;
+  }
+  return e164;
+});
+
+/** An e-mail address from outside, trimmed and lower-cased (or a precise validation issue). */
+export const EmailAddress = z.string().max(254).transform((raw, ctx) => {
+  const normal = normalizeEmail(raw);
+  if (!normal) {
+    ctx.addIssue({ code: 'custom', message: 'not an e-mail address' });
+    return z.NEVER;
+  }
+  return normal;
+});

@@ -2,7 +2,7 @@
 // both ways it arrives: JSON, and CSV (`externalId,sentAt,phone,email`) where every bad row is
 // reported by its line number, so the partner can fix its export in one go.
 import { z } from 'zod';
-import { normalizeEmail, normalizePhone } from './contact';
+import { EmailAddress, PhoneNumber } from './contact';
 
 export const MAX_SENT_LEADS = 10_000;
 
@@ -16,29 +16,11 @@ const SentAt = z
   .refine((s) => (ISO_DATE.test(s) || ISO_DATETIME.test(s)) && !Number.isNaN(Date.parse(s)), 'not an ISO 8601 date or date-time with a time zone (e.g. 2026-11-20T10:15:00+03:00)')
   .transform((s) => new Date(s));
 
-const Phone = z.string().max(40).transform((raw, ctx) => {
-  const e164 = normalizePhone(raw);
-  if (!e164) {
-    ctx.addIssue({ code: 'custom', message: 'not a phone number (expected e.g. +7 495 123-45-67)' });
-    return z.NEVER;
-  }
-  return e164;
-});
-
-const Email = z.string().max(254).transform((raw, ctx) => {
-  const normal = normalizeEmail(raw);
-  if (!normal) {
-    ctx.addIssue({ code: 'custom', message: 'not an e-mail address' });
-    return z.NEVER;
-  }
-  return normal;
-});
-
 export const SentLeadRow = z.object({
   externalId: z.string().trim().min(1).max(200).describe("The partner's own id of the lead (source.externalId at intake)"),
   sentAt: SentAt.describe('When the partner sent it: an ISO date or a date-time with a time zone'),
-  phone: Phone.nullish().describe('Compared with what we received, after normalisation'),
-  email: Email.nullish(),
+  phone: PhoneNumber.nullish().describe('Compared with what we received, after normalisation'),
+  email: EmailAddress.nullish(),
 });
 export type SentLeadRow = z.output<typeof SentLeadRow>;
 
