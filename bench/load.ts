@@ -75,3 +75,33 @@ export function figuresOf(run: LoadRun): PathFigures {
     },
   };
 }
+
+/**
+ * Open loop: request i is due at i/rate seconds, whether or not earlier ones have answered, and
+ * its latency counts from when it was due — so a stall shows up in the percentiles instead of
+ * silently slowing the arrival rate (no coordinated omission).
+ */
+export async function runOpenLoop(n: number, ratePerSecond: number, op: (i: number) => Promise<void>): Promise<LoadRun> {
+  const latenciesMs: number[] = [];
+  const failureSamples: string[] = [];
+  let failures = 0;
+  const interval = 1000 / ratePerSecond;
+  const started = performance.now();
+  const inFlight: Array<Promise<void>> = [];
+  for (let i = 0; i < n; i++) {
+    const due = started + i * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    inFlight.push(
+      op(i).then(
+        () => { latenciesMs.push(performance.now() - due); },
+        (err: unknown) => {
+          failures += 1;
+          if (failureSamples.length < MAX_FAILURE_SAMPLES) failureSamples.push(err instanceof Error ? err.message : String(err));
+        },
+      ),
+    );
+  }
+  await Promise.all(inFlight);
+  return { requests: n, failures, failureSamples, latenciesMs, wallMs: performance.now() - started };
+}

@@ -11,14 +11,12 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, platform, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import type { FastifyInstance } from 'fastify';
 import type { Db } from '../activities/db';
-import { buildApp } from '../api/app';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { leadWorkflow, type LeadWorkflowInput } from '../workflows/lead';
 import { LeadSource, LeadStage } from '../workflows/search-attributes';
-import { measureActions } from './actions';
+import { measureActions, PACED_RATE } from './actions';
+import { httpClient } from './http';
 import { figuresOf, runClosedLoop, type PathFigures } from './load';
 import { startStack } from './stack';
 
@@ -72,7 +70,7 @@ function writeJson(path: string, data: unknown): void {
 }
 
 function printPath(name: string, f: PathFigures): void {
-  name = name.padEnd(10);
+  name = name.padEnd(17);
   const l = f.latencyMs;
   console.log(
     `  ${name.padEnd(4)} ${String(f.requests).padStart(6)} req  ${f.wallSeconds.toFixed(2).padStart(7)} s  ${f.throughput.toFixed(1).padStart(8)} req/s  ` +
@@ -86,10 +84,6 @@ async function main(): Promise<number> {
   const concurrency = positiveInt('BENCH_CONCURRENCY', 20);
   const warmup = positiveInt('BENCH_WARMUP', 20);
 
-  // Before any native connection exists: the worker's own INFO lines would drown the figures.
-  // The signals are ours (below), so the Runtime does not shut the worker down behind our back.
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
-
   // Other work on the machine skews every figure; the load average says how much there was.
   const loadBefore = loadavg().map((x) => Math.round(x * 100) / 100);
   const stack = await startStack(log);
@@ -97,13 +91,9 @@ async function main(): Promise<number> {
     log('interrupted; stopping');
     void stack.stop().finally(() => process.exit(130));
   });
-  const { apiDb, workerDb, client, taskQueue } = stack;
-  let app: FastifyInstance | undefined;
+  const { db: workerDb, client, taskQueue } = stack;
+  const http = httpClient(stack.apiUrl, { 'x-api-key': stack.apiKey }, concurrency);
   try {
-    // A sales caller, as a staff member entering a lead would be. The limiter stays in the path
-    // (its cost is part of intake) but high enough never to answer 429 to the benchmark.
-    const apiKey = { key: `bench-${randomUUID()}`, role: 'sales' as const, subject: 'bench' };
-    app = await buildApp({ db: apiDb, temporal: client, taskQueue, logLevel: 'warn', apiKeys: [apiKey], rateLimitPerMinute: 10_000_000 });
     // Assignment needs an active manager, or every workflow would park as "not distributed".
     await workerDb.manager.create({ data: { id: `bench-mgr-${randomUUID().slice(0, 8)}`, name: 'Bench Manager', expertise: [], territory: [] } });
 
@@ -125,28 +115,18 @@ async function main(): Promise<number> {
 
     // api: unique contacts, or de-duplication would attach (200) instead of create (201). The
     // random phone base keeps a reused external database from matching an earlier run's leads.
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const address = app.server.address();
-    if (!address || typeof address === 'string') throw new Error('the API did not report a TCP address');
-    const url = `http://127.0.0.1:${address.port}/leads`;
     const runTag = randomUUID().slice(0, 8);
     const phoneBase = randomInt(0, 10_000_000 - (warmup + n));
     const apiIds: string[] = [];
     const apiPost = async (i: number) => {
-      // Node's fetch keeps connections alive, so at most `concurrency` sockets are reused.
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': apiKey.key },
-        body: JSON.stringify({
-          source: { channel: 'web_form' },
-          person: { name: 'Bench Person' },
-          phone: `+7916${String(phoneBase + i).padStart(7, '0')}`,
-          email: `bench-${runTag}-${i}@example.com`,
-          topic: 'crm',
-        }),
+      const { status, text } = await http.call('POST', '/leads', {
+        source: { channel: 'web_form' },
+        person: { name: 'Bench Person' },
+        phone: `+7916${String(phoneBase + i).padStart(7, '0')}`,
+        email: `bench-${runTag}-${i}@example.com`,
+        topic: 'crm',
       });
-      const text = await res.text(); // read to the end, or the socket is not reused
-      if (res.status !== 201) throw new Error(`HTTP ${res.status}: ${text.slice(0, 300)}`);
+      if (status !== 201) throw new Error(`HTTP ${status}: ${text.slice(0, 300)}`);
       apiIds.push((JSON.parse(text) as { leadId: string }).leadId);
     };
 
@@ -170,7 +150,7 @@ async function main(): Promise<number> {
     // Staff actions and reads on the leads just taken in (each already assigned to the manager).
     log(`actions: one Update per lead through the API and from a bare client; reads; list pages`);
     const actions = await measureActions({
-      client, baseUrl: url.replace(/\/leads$/, ''), apiKey: apiKey.key, rawLeadIds: rawIds.slice(warmup), apiLeadIds: apiIds, concurrency,
+      client, http, rawLeadIds: rawIds.slice(warmup), apiLeadIds: apiIds, concurrency, log,
     });
 
     const raw = figuresOf(rawRun);
@@ -185,10 +165,12 @@ async function main(): Promise<number> {
     printPath('api', api);
     console.log(`  API/raw throughput ratio ${ratio.toFixed(3)}  (target ≥ ${TARGET_RATIO}): ${ratioPass ? 'PASS' : 'MISS'}`);
     console.log(`  API p99 ${api.latencyMs.p99.toFixed(1)} ms  (target ≤ ${TARGET_API_P99_MS} ms): ${p99Pass ? 'PASS' : 'MISS'}`);
-    console.log(`\nStaff actions and reads (same stack, concurrency ${concurrency})`);
+    console.log(`\nStaff actions and reads (same stack; closed loop at concurrency ${concurrency}, paced at ${PACED_RATE} req/s)`);
     printPath('update raw', actions.updateRaw);
     printPath('update api', actions.updateApi);
-    printPath('read', actions.read);
+    printPath('update raw paced', actions.updateRawPaced);
+    printPath('update api paced', actions.updateApiPaced);
+    printPath('read paced', actions.read);
     printPath('list', actions.list);
     for (const [name, t] of Object.entries(actions.targets)) console.log(`  ${name} ${t.value} (target ${name.endsWith('Ms') ? '≤' : '≥'} ${t.target}): ${t.pass ? 'PASS' : 'MISS'}`);
     for (const [name, run] of [['raw', rawRun], ['api', apiRun]] as const) {
@@ -222,14 +204,14 @@ async function main(): Promise<number> {
     console.log(`\n  written ${file}\n  written ${join(RESULTS_DIR, 'intake-latest.json')}`);
 
     // A failed start is not a slow start: figures with failures are not a benchmark.
-    const actionFailures = [actions.updateRaw, actions.updateApi, actions.read, actions.list].reduce((a, f) => a + f.failures, 0);
+    const actionFailures = [actions.updateRaw, actions.updateApi, actions.updateRawPaced, actions.updateApiPaced, actions.read, actions.list].reduce((a, f) => a + f.failures, 0);
     if (api.failures || raw.failures || actionFailures) {
       console.error(`[bench] FAILED: ${api.failures} API, ${raw.failures} raw and ${actionFailures} action requests did not succeed`);
       return 1;
     }
     return 0;
   } finally {
-    await app?.close();
+    http.close();
     await stack.stop();
   }
 }

@@ -1,29 +1,31 @@
 // The backing services for one benchmark run, brought up with the same library functions as
-// `npm start` and the test setup: PostgreSQL (DATABASE_URL, else embedded in a temp folder),
-// migrations, a headless Temporal dev server, and one in-process worker.
+// `npm start`: PostgreSQL (DATABASE_URL, else embedded in a temp folder), migrations, a headless
+// Temporal dev server, and the worker and the API each in a process of its own, as in production
+// — so the load generator, the API and the worker do not share one event loop.
 import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import { createDb, type Db } from '../activities/db';
 import { migrate } from '../scripts/lib/migrate';
 import { freePort } from '../scripts/lib/ports';
 import { ensureDatabase, startEmbeddedPostgres } from '../scripts/lib/postgres';
+import { child, stopChild, waitForHttp, waitForLine } from '../scripts/lib/processes';
 import { startTemporalDevServer } from '../scripts/lib/temporal';
-import { createWorker } from '../worker';
 
 export interface BenchStack {
   database: 'embedded' | 'external';
   databaseUrl: string;
   temporalAddress: string;
   taskQueue: string;
-  /** The API's pool and the worker's pool are separate, as in production (separate processes). */
-  apiDb: Db;
-  workerDb: Db;
-  /** One Temporal client for both paths, so they share the very same gRPC connection. */
+  /** The bench's own pool: seeding, and watching the read model the worker keeps. */
+  db: Db;
+  /** The bare Temporal client of the raw paths. */
   client: Client;
+  /** The API process, e.g. http://127.0.0.1:PORT, and a sales caller's key for it. */
+  apiUrl: string;
+  apiKey: string;
   /** Stops everything that was started, last started first; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -58,29 +60,36 @@ export async function startStack(log: (m: string) => void): Promise<BenchStack> 
     onStop('stop Temporal dev server', temporal.stop);
     log(`Temporal dev server ready on ${temporal.address}`);
 
-    const workerDb = createDb(url);
-    onStop('disconnect worker db', () => workerDb.$disconnect());
-    const apiDb = createDb(url);
-    onStop('disconnect api db', () => apiDb.$disconnect());
-
+    const db = createDb(url);
+    onStop('disconnect bench db', () => db.$disconnect());
     const connection = await Connection.connect({ address: temporal.address });
     onStop('close client connection', () => connection.close());
     const client = new Client({ connection });
 
-    const native = await NativeConnection.connect({ address: temporal.address });
-    onStop('close worker connection', () => native.close());
     // A queue of its own, so an external cluster's other workers never pick up bench tasks.
     const taskQueue = `bench-${randomUUID()}`;
-    const worker = await createWorker({ connection: native, taskQueue, db: workerDb });
-    // A worker that dies mid-run would only show up as a settle timeout; say why at once.
-    const running = worker.run().catch((err: unknown) => console.error('[bench] worker stopped with an error:', err));
-    onStop('shut down worker', async () => {
-      worker.shutdown();
-      await running;
-    });
-    log(`worker polling ${taskQueue}`);
+    // A sales caller, as a staff member entering a lead would be. The limiter stays in the path
+    // (its cost is part of every request) but high enough never to answer 429 to the benchmark.
+    const apiKey = `bench-${randomUUID()}`;
+    const apiPort = await freePort();
+    const env = {
+      ...process.env, DATABASE_URL: url, TEMPORAL_ADDRESS: temporal.address, TASK_QUEUE: taskQueue,
+      WORKER_METRICS_ADDRESS: '', API_HOST: '127.0.0.1', API_PORT: String(apiPort), API_KEYS: `${apiKey}:sales:bench`,
+      RATE_LIMIT_PER_MINUTE: '100000000', LOG_LEVEL: 'warn',
+    };
+    const worker = child('worker', 'worker/main.ts', env, { quiet: true });
+    onStop('stop worker', () => stopChild(worker));
+    await waitForLine(worker, /worker polling/);
+    log(`worker process ${worker.pid} polling ${taskQueue}`);
+    // BENCH_API_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the API under load.
+    const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const api = child('api', 'api/main.ts', env, { quiet: true, nodeArgs });
+    onStop('stop API', () => stopChild(api));
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    await waitForHttp(`${apiUrl}/health`, { process: api });
+    log(`API process ${api.pid} on ${apiUrl}`);
 
-    return { database, databaseUrl: url, temporalAddress: temporal.address, taskQueue, apiDb, workerDb, client, stop };
+    return { database, databaseUrl: url, temporalAddress: temporal.address, taskQueue, db, client, apiUrl, apiKey, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -3,11 +3,11 @@
 //   PostgreSQL (embedded, under the data folder)                       unless DATABASE_URL is set
 //   migrations, then the worker and the API as child processes.
 // Ctrl-C stops every child cleanly; the next start finds all data and running leads again.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { migrate } from './lib/migrate';
+import { child, stopChild, waitForHttp } from './lib/processes';
 import { startEmbeddedPostgres, type RunningPostgres } from './lib/postgres';
 import { startTemporalDevServer, type RunningTemporal } from './lib/temporal';
 
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     for (const c of [worker, api]) c.once('exit', (code) => { if (!stopping) { log(`a child exited (${code}); stopping`); void shutdown(1); } });
 
     const apiUrl = `http://${process.env.API_HOST ?? '127.0.0.1'}:${process.env.API_PORT ?? 3000}`;
-    await waitFor(`${apiUrl}/health`);
+    await waitForHttp(`${apiUrl}/health`, { process: api });
     console.log(
       [
         '',
@@ -100,37 +100,6 @@ function localApiKeys(): { spec: string; file?: string; admin?: string } {
   }
   const spec = readFileSync(file, 'utf8').trim();
   return { spec, file, admin: spec.split(',')[0]!.split(':')[0] };
-}
-
-function child(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
-  // Plain node with tsx's loader (no wrapper process), so signals reach the child itself.
-  const c = spawn(process.execPath, ['--import', 'tsx', join(root, entry)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const prefix = (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).map((l) => `[${name}] ${l}`).join('\n') + '\n';
-  c.stdout?.on('data', (d: Buffer) => process.stdout.write(prefix(d)));
-  c.stderr?.on('data', (d: Buffer) => process.stderr.write(prefix(d)));
-  return c;
-}
-
-function stopChild(c: ChildProcess): Promise<void> {
-  return new Promise((done) => {
-    if (c.exitCode !== null || c.signalCode !== null) return done();
-    c.once('exit', () => done());
-    c.kill('SIGTERM');
-    setTimeout(() => c.kill('SIGKILL'), 15_000).unref();
-  });
-}
-
-async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > until) throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
 }
 
 void main();

@@ -1,17 +1,23 @@
 // Worker entry point: `npm run worker` (scale out by running more of them).
 import { Client } from '@temporalio/client';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { createDb } from '../activities/db';
 import { loadConfig, requireDatabaseUrl } from '../platform/config';
 import { ensureSchedules } from '../platform/schedules';
 import { createWorker } from './index';
 
+const SDK_LEVEL: Record<ReturnType<typeof loadConfig>['LOG_LEVEL'], LogLevel> = {
+  fatal: 'ERROR', error: 'ERROR', warn: 'WARN', info: 'INFO', debug: 'DEBUG', trace: 'TRACE', silent: 'ERROR',
+};
+
 async function main(): Promise<void> {
   const cfg = loadConfig();
-  // Temporal's own worker metrics (task latencies, slots, poll results, …) for Prometheus.
-  if (cfg.WORKER_METRICS_ADDRESS) {
-    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: cfg.WORKER_METRICS_ADDRESS } } } });
-  }
+  // LOG_LEVEL governs the SDK's logger too (worker state, workflow and activity logs), and
+  // Temporal's own worker metrics (task latencies, slots, poll results, …) go to Prometheus.
+  Runtime.install({
+    logger: new DefaultLogger(SDK_LEVEL[cfg.LOG_LEVEL]),
+    ...(cfg.WORKER_METRICS_ADDRESS ? { telemetryOptions: { metrics: { prometheus: { bindAddress: cfg.WORKER_METRICS_ADDRESS } } } } : {}),
+  });
   const db = createDb(requireDatabaseUrl(cfg));
   const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
   const worker = await createWorker({ connection, namespace: cfg.TEMPORAL_NAMESPACE, taskQueue: cfg.TASK_QUEUE, db, assignmentScheme: cfg.ASSIGNMENT_SCHEME });

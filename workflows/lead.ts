@@ -179,10 +179,14 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
     switch (s.stage) {
       case 'verification':
       case 'awaiting_first_contact':
-      case 'qualifying':
+      case 'qualifying': {
+        const stage = s.stage;
         if (!s.managerId) await assign([]);
-        await awaitManager(s.stage);
+        // An action while the manager was being picked (an opt-out, say) may have moved the lead
+        // on; before this patch the SLA ladder then ran on the new stage — for ever, if closed.
+        if (s.stage === stage || !wf.patched('stage-moved-during-assignment')) await awaitManager(s.stage);
         break;
+      }
       case 'awaiting_consent':
         await requestConsent();
         break;

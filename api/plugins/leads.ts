@@ -148,7 +148,8 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
     schema: { tags: ['leads'], summary: "The lead's current state (from its workflow)", params: LeadIdParams, response: { 200: LeadView, ...problems } },
     preHandler: allow(...STAFF, 'partner'),
   }, async (req) => {
-    await visibleLead(req, req.params.id);
+    // Staff may see every lead: the query itself says whether it exists (one round trip, not two).
+    if (req.principal!.role === 'partner') await visibleLead(req, req.params.id);
     try {
       return await handleOf(req.params.id).query(M.getState);
     } catch (err) {
@@ -186,9 +187,11 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
       schema: { tags: ['actions'], summary: action.summary, params: LeadIdParams, headers: IdempotencyHeaders, body: action.schema, response: { 200: LeadView, ...problems } },
       preHandler: allow(...STAFF, 'partner'),
     }, async (req) => {
-      const { lead } = await visibleLead(req, req.params.id);
       const p = req.principal!;
       if (p.role === 'partner') {
+        // Partners act only on their own offers and deals, which the read model tells; staff go
+        // straight to the workflow, and an unknown lead is told apart from a closed one on failure.
+        const { lead } = await visibleLead(req, req.params.id);
         if (!PARTNER_ACTIONS.has(action.path)) throw forbidden(`a partner cannot ${action.path}`);
         if (action.path === 'partner-response' && (req.body as { partnerId?: string }).partnerId !== p.subject) throw forbidden('a partner answers only its own offers');
         if (action.path !== 'partner-response' && lead.partnerId !== p.subject) throw forbidden('a partner works only deals it owns');
@@ -207,6 +210,7 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
         const refused = err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure;
         timer?.({ outcome: refused ? 'refused' : 'error' });
         if (refused) metrics?.updateRefusals.inc({ action: action.path, reason: (err.cause as ApplicationFailure).type ?? 'refused' });
+        if (err instanceof WorkflowNotFoundError && !(await db.lead.findUnique({ where: { id: req.params.id }, select: { id: true } }))) throw notFound(`lead ${req.params.id}`);
         throw updateProblem(err, req.params.id);
       }
     });

@@ -110,6 +110,19 @@ test('an action that does not fit the stage is a 409 with the workflow’s reaso
 
   const history = await s.inject({ method: 'GET', url: `/leads/${leadId}/history` });
   expect(history.json().items.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['received']));
+
+  const noSuchLead = await s.inject({ method: 'POST', url: `/leads/${randomUUID()}/contact`, payload: { outcome: 'reached' } });
+  expect([noSuchLead.statusCode, noSuchLead.json().type]).toEqual([404, expect.stringContaining('not-found')]);
+});
+
+test('an action on a closed lead is a 409 that says it is closed, not a 404', async () => {
+  const { leadId } = (await s.inject({ method: 'POST', url: '/leads', payload: lead() })).json();
+  const out = await s.inject({ method: 'POST', url: `/leads/${leadId}/opt-out`, payload: { reason: 'asked us to stop' } });
+  expect(out.statusCode).toBe(200);
+  await s.temporal.workflow.getHandle(workflowIdOf(leadId)).result();
+  const after = await s.inject({ method: 'POST', url: `/leads/${leadId}/contact`, payload: { outcome: 'reached' } });
+  expect(after.statusCode).toBe(409);
+  expect(after.json().reason ?? after.json().detail).toMatch(/closed/);
 });
 
 test('lists filter by stage and page with a cursor', async () => {

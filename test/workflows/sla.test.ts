@@ -2,8 +2,9 @@
 // lead (1 working day) → stale after 2 business days untouched, and reassigned.
 import { addBusinessTime, businessDayMs } from '../../domain/calendar';
 import { defaultPolicy } from '../../domain/policy';
+import { leadWorkflow } from '../../workflows/lead';
 import * as M from '../../workflows/messages';
-import { seedManager, uid } from '../helpers/db';
+import { seedLead, seedManager, uid } from '../helpers/db';
 import { as, historyTypes, refusal, startLead, until, waitFor } from '../helpers/lead';
 import { timeSkippingStack } from '../helpers/temporal';
 
@@ -101,4 +102,23 @@ test('a lead nobody touches stops bouncing after 3 stale reassignments: parked w
   // A touch starts the clock again.
   const touched = await handle.executeUpdate(M.recordContact, { args: [{ ...as('sales:finally'), input: { outcome: 'reached' } }] });
   expect(touched).toMatchObject({ stage: 'qualifying', stale: false, staleReassignments: 0 });
+});
+
+test('a lead closed while it waits for a free manager ends there: no SLA ladder on a closed lead', async () => {
+  const active = await t.db.manager.findMany({ where: { active: true }, select: { id: true } });
+  await t.db.manager.updateMany({ data: { active: false } });
+  try {
+    const leadId = await seedLead(t.db);
+    const handle = await t.env.client.workflow.start(leadWorkflow, {
+      workflowId: `lead-${leadId}`, taskQueue: t.worker.taskQueue, args: [{ leadId, kind: 'lead', sourceChannel: 'web_form' }],
+    });
+    await waitFor(async () => (await historyTypes(handle)).includes('not_distributed'));
+    await handle.executeUpdate(M.optOut, { args: [{ ...as('sales:boris'), input: { reason: 'found someone else' } }] });
+    expect(await handle.result()).toMatchObject({ stage: 'closed', closedReason: 'opted_out' });
+    const types = await historyTypes(handle);
+    expect(types).not.toContain('sla_reminder');
+    expect(types).not.toContain('assigned');
+  } finally {
+    await t.db.manager.updateMany({ where: { id: { in: active.map((m) => m.id) } }, data: { active: true } });
+  }
 });
