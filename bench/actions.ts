@@ -1,7 +1,8 @@
 // Staff actions and reads, on leads the intake phases created:
 //   update  recordContact (no answer) through POST /leads/:id/contact vs the same Update from a
 //           bare Temporal client: closed loop at the same concurrency for the throughput ratio,
-//           then open loop at a steady 100 req/s for the latency targets;
+//           then open loop at a steady 100 req/s for the latency targets, and one at a time
+//           (no contention: what the API adds to a single Update);
 //   read    GET /leads/:id (the workflow's query), open loop at 100 req/s;
 //   list    GET /leads?stage=…&limit=50 (a filtered page from the PostgreSQL read model), closed loop.
 import type { Client } from '@temporalio/client';
@@ -19,6 +20,8 @@ export interface ActionFigures {
   updateRatio: number;
   updateRawPaced: PathFigures;
   updateApiPaced: PathFigures;
+  updateRawSerial: PathFigures;
+  updateApiSerial: PathFigures;
   read: PathFigures;
   list: PathFigures;
   targets: Record<string, { target: number; value: number; pass: boolean }>;
@@ -32,7 +35,7 @@ export async function measureActions(opts: {
     const res = await http.call(method, path, body);
     if (res.status !== 200) throw new Error(`HTTP ${res.status} ${method} ${path}: ${res.text.slice(0, 200)}`);
   };
-  // Two no-answer attempts per lead (one per update phase) stay below the policy's five.
+  // Three no-answer attempts per lead (one per update phase) stay below the policy's five.
   const rawUpdate = (i: number) => client.workflow.getHandle(`lead-${opts.rawLeadIds[i]}`)
     .executeUpdate(M.recordContact, { args: [{ actor: 'sales:bench', input: { outcome: 'no_answer' } }] }).then(() => undefined);
   const apiUpdate = (i: number) => call('POST', `/leads/${opts.apiLeadIds[i]}/contact`, { outcome: 'no_answer' });
@@ -43,6 +46,10 @@ export async function measureActions(opts: {
   log(`update: open loop at ${PACED_RATE} req/s, raw then API`);
   const updateRawPaced = figuresOf(await runOpenLoop(opts.rawLeadIds.length, PACED_RATE, rawUpdate));
   const updateApiPaced = figuresOf(await runOpenLoop(opts.apiLeadIds.length, PACED_RATE, apiUpdate));
+  const serial = Math.min(100, opts.rawLeadIds.length, opts.apiLeadIds.length);
+  log(`update: ${serial} one at a time, raw then API`);
+  const updateRawSerial = figuresOf(await runClosedLoop(serial, 1, rawUpdate));
+  const updateApiSerial = figuresOf(await runClosedLoop(serial, 1, apiUpdate));
   log(`read: open loop at ${PACED_RATE} req/s`);
   const read = figuresOf(await runOpenLoop(opts.apiLeadIds.length, PACED_RATE, (i) => call('GET', `/leads/${opts.apiLeadIds[i]}`)));
   log(`list: closed loop at concurrency ${concurrency}`);
@@ -52,7 +59,7 @@ export async function measureActions(opts: {
   const t = ACTION_TARGETS;
   const check = (target: number, value: number, atMost: boolean) => ({ target, value, pass: atMost ? value <= target : value >= target });
   return {
-    updateRaw, updateApi, updateRatio, updateRawPaced, updateApiPaced, read, list,
+    updateRaw, updateApi, updateRatio, updateRawPaced, updateApiPaced, updateRawSerial, updateApiSerial, read, list,
     targets: {
       updateP50Ms: check(t.updateP50Ms, updateApiPaced.latencyMs.p50, true),
       updateP99Ms: check(t.updateP99Ms, updateApiPaced.latencyMs.p99, true),

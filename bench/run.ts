@@ -1,10 +1,13 @@
-// `npm run bench`: what the intake API costs on top of starting the lead's workflow.
-// Against one freshly started stack (PostgreSQL, Temporal dev server, one worker) it measures
+// `npm run bench`: what the API costs on top of Temporal, path by path.
+// Against one freshly started stack (PostgreSQL, Temporal dev server, the worker and the API each
+// in its own process) it measures intake —
 //   raw  client.workflow.start(leadWorkflow) with a bare Temporal client, and
 //   api  POST /leads over real HTTP (validate, de-duplicate, register, start the workflow),
-// each at the same fixed concurrency, and checks the targets: API throughput ≥ 85 % of raw and
-// API p99 ≤ 100 ms. Figures go to bench/results/intake-<timestamp>.json and intake-latest.json.
-// Env: BENCH_N (500), BENCH_CONCURRENCY (20), BENCH_WARMUP (20), DATABASE_URL (else embedded).
+// each at the same fixed concurrency (targets: API throughput ≥ 85 % of raw, API p99 ≤ 100 ms) —
+// then staff actions, reads and list pages (bench/actions.ts). Figures go to
+// bench/results/intake-<timestamp>.json and intake-latest.json.
+// Env: BENCH_N (500), BENCH_CONCURRENCY (20), BENCH_WARMUP (20), DATABASE_URL (else embedded),
+// BENCH_API_NODE_ARGS (extra node flags for the API process, e.g. --cpu-prof).
 import { execFileSync } from 'node:child_process';
 import { randomInt, randomUUID } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -170,6 +173,8 @@ async function main(): Promise<number> {
     printPath('update api', actions.updateApi);
     printPath('update raw paced', actions.updateRawPaced);
     printPath('update api paced', actions.updateApiPaced);
+    printPath('update raw serial', actions.updateRawSerial);
+    printPath('update api serial', actions.updateApiSerial);
     printPath('read paced', actions.read);
     printPath('list', actions.list);
     for (const [name, t] of Object.entries(actions.targets)) console.log(`  ${name} ${t.value} (target ${name.endsWith('Ms') ? '≤' : '≥'} ${t.target}): ${t.pass ? 'PASS' : 'MISS'}`);
@@ -204,7 +209,7 @@ async function main(): Promise<number> {
     console.log(`\n  written ${file}\n  written ${join(RESULTS_DIR, 'intake-latest.json')}`);
 
     // A failed start is not a slow start: figures with failures are not a benchmark.
-    const actionFailures = [actions.updateRaw, actions.updateApi, actions.updateRawPaced, actions.updateApiPaced, actions.read, actions.list].reduce((a, f) => a + f.failures, 0);
+    const actionFailures = [actions.updateRaw, actions.updateApi, actions.updateRawPaced, actions.updateApiPaced, actions.updateRawSerial, actions.updateApiSerial, actions.read, actions.list].reduce((a, f) => a + f.failures, 0);
     if (api.failures || raw.failures || actionFailures) {
       console.error(`[bench] FAILED: ${api.failures} API, ${raw.failures} raw and ${actionFailures} action requests did not succeed`);
       return 1;

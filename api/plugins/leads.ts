@@ -5,13 +5,14 @@ import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Db } from '../../activities/db';
+import { poolOf, type Db } from '../../activities/db';
 import * as A from '../../domain/actions';
 import { LeadIntake } from '../../domain/intake';
 import { text } from '../../domain/text';
 import * as M from '../../workflows/messages';
 import { allow, forbidden, STAFF } from '../auth';
 import { type IntakeService, workflowIdOf } from '../intake';
+import { listLeads, type SortField } from '../read-model';
 import type { Metrics } from './metrics';
 import { badRequest, conflict, notFound, problemResponses } from '../problem';
 import { HistoryEntry, IntakeResult, LeadIdParams, LeadSummary, LeadView, Stage } from '../schemas';
@@ -65,6 +66,7 @@ const Cursor = z.object({ v: z.iso.datetime(), id: z.string() });
 
 export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app, { db, temporal, intake, metrics }) => {
   const handleOf = (id: string) => temporal.workflow.getHandle(workflowIdOf(id));
+  const readModel = poolOf(db);
 
   /** The lead, if this caller may see it: partners only see leads offered to them (else 404). */
   async function visibleLead(req: FastifyRequest, id: string) {
@@ -110,8 +112,7 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
   }, async (req) => {
     const q = req.query;
     const p = req.principal!;
-    const field = q.sort.replace('-', '') as 'createdAt' | 'stageChangedAt';
-    const dir = q.sort.startsWith('-') ? 'desc' : 'asc';
+    const field = q.sort.replace('-', '') as SortField;
     let after: z.infer<typeof Cursor> | undefined;
     if (q.cursor) {
       try {
@@ -120,27 +121,19 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
         throw badRequest([{ path: 'querystring.cursor', message: 'not a cursor from this API' }]);
       }
     }
-    const cmp = dir === 'desc' ? 'lt' : 'gt';
-    const rows = await db.lead.findMany({
-      where: {
-        stage: q.stage, managerId: q.managerId, partnerId: q.partnerId, sourceChannel: q.source,
-        stale: q.stale === undefined ? undefined : q.stale === 'true',
-        createdAt: q.createdFrom || q.createdTo ? { gte: q.createdFrom ? new Date(q.createdFrom) : undefined, lt: q.createdTo ? new Date(q.createdTo) : undefined } : undefined,
-        ...(p.role === 'partner' ? { offers: { some: { partnerId: p.subject } } } : {}),
-        ...(after ? { OR: [{ [field]: { [cmp]: new Date(after.v) } }, { [field]: new Date(after.v), id: { [cmp]: after.id } }] } : {}),
-      },
-      orderBy: [{ [field]: dir }, { id: dir }],
-      take: q.limit + 1,
+    const { rows, more } = await listLeads(readModel, {
+      stage: q.stage, managerId: q.managerId, partnerId: q.partnerId, source: q.source,
+      stale: q.stale === undefined ? undefined : q.stale === 'true',
+      createdFrom: q.createdFrom ? new Date(q.createdFrom) : undefined, createdTo: q.createdTo ? new Date(q.createdTo) : undefined,
+      offeredTo: p.role === 'partner' ? p.subject : undefined,
+      sort: { field, dir: q.sort.startsWith('-') ? 'desc' : 'asc' },
+      after: after && { v: new Date(after.v).toISOString(), id: after.id },
+      limit: q.limit,
     });
-    const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
+    const last = rows[rows.length - 1];
     return {
-      items: page.map((r) => ({
-        id: r.id, kind: r.kind, stage: r.stage, sourceChannel: r.sourceChannel, sourcePartnerId: r.sourcePartnerId, managerId: r.managerId,
-        partnerId: r.partnerId, topic: r.topic, region: r.region, stale: r.stale, dealValueMinor: r.dealValueMinor === null ? null : Number(r.dealValueMinor),
-        currency: r.currency, createdAt: r.createdAt.toISOString(), stageChangedAt: r.stageChangedAt.toISOString(),
-      })),
-      nextCursor: rows.length > q.limit && last ? Buffer.from(JSON.stringify({ v: last[field].toISOString(), id: last.id })).toString('base64url') : null,
+      items: rows,
+      nextCursor: more && last ? Buffer.from(JSON.stringify({ v: last[field], id: last.id })).toString('base64url') : null,
     };
   });
 
