@@ -19,6 +19,7 @@ import { ledgerPlugin } from './plugins/ledger';
 import { alarmsPlugin } from './plugins/alarms';
 import { reportsPlugin } from './plugins/reports';
 import { type ApiKey, registerAuth } from './auth';
+import { registerIdempotency } from './idempotency';
 import { badRequest, HttpProblem, problemHandler, sendProblem } from './problem';
 
 export interface AppDeps {
@@ -72,6 +73,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     errorResponseBuilder: (_req, ctx) => new HttpProblem(429, 'rate-limited', 'Too many requests', { detail: `limit ${ctx.max} per ${ctx.after}` }),
   });
   registerAuth(app, deps.apiKeys, deps.db);
+  registerIdempotency(app, deps.db);
 
   await app.register(swagger, {
     openapi: {

@@ -18,6 +18,9 @@ export type Problem = z.infer<typeof Problem>;
 
 const problemOf = (description: string) => ({ description, content: { 'application/problem+json': { schema: Problem } } });
 
+/** Documented on every POST and PATCH (api/idempotency.ts). */
+export const keyReusedResponse = problemOf('The Idempotency-Key was already used for a different request');
+
 /** The error responses every route documents, as application/problem+json. */
 export const problemResponses = {
   400: problemOf('The request is not valid: `errors` lists each field'),

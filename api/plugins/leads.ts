@@ -12,6 +12,7 @@ import { text } from '../../domain/text';
 import * as M from '../../workflows/messages';
 import { allow, forbidden, STAFF } from '../auth';
 import { type IntakeService, workflowIdOf } from '../intake';
+import { IdempotencyHeaders } from '../idempotency';
 import { listLeads, type SortField } from '../read-model';
 import type { Metrics } from './metrics';
 import { badRequest, conflict, notFound, problemResponses } from '../problem';
@@ -19,9 +20,6 @@ import { HistoryEntry, IntakeResult, LeadIdParams, LeadSummary, LeadView, Stage 
 
 export interface LeadsPluginOptions { db: Db; temporal: Client; intake: IntakeService; metrics?: Metrics }
 
-const IdempotencyHeaders = z.object({
-  'idempotency-key': z.string().min(1).max(200).optional().describe('Repeat a POST with the same key to get the first result, changing nothing'),
-});
 
 const problems = problemResponses;
 
@@ -83,6 +81,7 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
 
   app.post('/leads', {
     schema: { tags: ['intake'], summary: 'Take in a lead (idempotent on the partner’s external id or Idempotency-Key)', headers: IdempotencyHeaders, body: LeadIntake, response: { 200: IntakeResult, 201: IntakeResult, ...problems } },
+    config: { idempotency: 'native' },
     preHandler: allow(...STAFF, 'partner'),
   }, async (req, reply) => {
     ownSource(req, req.body.source);
@@ -178,6 +177,7 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
   for (const action of ACTIONS) {
     app.post(`/leads/:id/${action.path}`, {
       schema: { tags: ['actions'], summary: action.summary, params: LeadIdParams, headers: IdempotencyHeaders, body: action.schema, response: { 200: LeadView, ...problems } },
+      config: { idempotency: 'native' },
       preHandler: allow(...STAFF, 'partner'),
     }, async (req) => {
       const p = req.principal!;
