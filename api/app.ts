@@ -47,6 +47,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(problemHandler);
+  // A known path asked with a method it does not have is a 405 with `Allow`, not a 404 — decided
+  // when the request arrives, before any body is parsed (so even QUERY or TRACE get it).
+  const routes: Array<{ pattern: RegExp; methods: string[]; static: boolean }> = [];
+  app.addHook('onRoute', (r) => {
+    const pattern = new RegExp(`^${r.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z]+/g, '[^/]+')}$`);
+    routes.push({ pattern, methods: ([] as string[]).concat(r.method), static: !r.url.includes(':') });
+  });
+  const allowedOn = (path: string) => {
+    const matches = routes.filter((r) => r.pattern.test(path));
+    // A static path (/leads/batch) is its own resource, not an id of the parametric one beside it.
+    const own = matches.some((r) => r.static) ? matches.filter((r) => r.static) : matches;
+    return [...new Set(own.flatMap((r) => r.methods))].sort();
+  };
+  app.addHook('onRequest', async (req, reply) => {
+    if (!req.is404) return;
+    const path = req.url.split('?')[0]!;
+    const allowed = allowedOn(path);
+    if (!allowed.length) return;
+    reply.header('allow', allowed.join(', '));
+    return sendProblem(reply, req, { status: 405, kind: 'method-not-allowed', title: `${req.method} is not supported on ${path}`, detail: `allowed: ${allowed.join(', ')}` });
+  });
   app.setNotFoundHandler((req, reply) => sendProblem(reply, req, { status: 404, kind: 'not-found', title: `No route ${req.method} ${req.url.split('?')[0]}` }));
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);

@@ -6,11 +6,12 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler, preHandlerHookHandler } from 'fastify';
 import { z } from 'zod';
+import { text } from '../domain/text';
 import type { Db } from '../activities/db';
 import { HttpProblem, keyReusedResponse } from './problem';
 
 export const IdempotencyHeaders = z.object({
-  'idempotency-key': z.string().min(1).max(200).optional().describe('Repeat the request with the same key to get the first answer, changing nothing'),
+  'idempotency-key': text(200, 1).optional().describe('Repeat the request with the same key to get the first answer, changing nothing'),
 });
 
 declare module 'fastify' {

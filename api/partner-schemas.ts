@@ -1,6 +1,7 @@
 // Shapes of the partner registry API, as zod: validation, types and the OpenAPI document from
 // one source. Money is integer minor units; times are ISO strings.
 import { z } from 'zod';
+import { trimmedText } from '../domain/text';
 import { Agreement } from '../domain/commission';
 import { EmailAddress, PhoneNumber } from '../domain/contact';
 import { PartnerStatus } from '../domain/partner-policy';
@@ -12,13 +13,13 @@ export const PartnerParams = z.object({ id: PartnerId });
 export const ConflictParams = z.object({ id: PartnerId, conflictId: z.uuid() });
 
 // The length limit applies to what was sent (as the document says), the emptiness to the trimmed tag.
-const Tag = z.string().max(64).trim().min(1);
+const Tag = trimmedText(64);
 const Tags = z.array(Tag).max(50);
 const Minor = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 export const PartnerInput = z.object({
   id: PartnerId.describe('Our id of the partner (its API key subject and source.partnerId at intake)'),
-  name: z.string().trim().min(1).max(200),
+  name: trimmedText(200),
   expertise: Tags.min(1).describe('Topics it takes leads for'),
   regions: Tags.default([]).describe('Regions it serves; empty: everywhere'),
   priceNicheMinor: Minor.optional().describe('Its usual project size; "a project to grow" is a bit above'),
@@ -100,7 +101,7 @@ export const FeedbackInput = z.object({
   partnerId: PartnerId.describe('The partner that accepted this lead'),
   score: z.number().int().min(1).max(5),
   deadlinesKept: z.boolean(),
-  comment: z.string().trim().max(2000).optional(),
+  comment: trimmedText(2000, 0).optional(),
 });
 
 export const GradeState = z.object({
@@ -119,14 +120,14 @@ export const ConflictStatus = z.enum(['open', 'discussed', 'resolved']);
 
 export const ConflictInput = z.object({
   leadId: z.uuid().optional().describe('The lead the complaint is about, if any'),
-  description: z.string().trim().min(1).max(5000),
+  description: trimmedText(5000),
 });
 
 export const ConflictPatch = z
   .object({
     status: z.enum(['discussed', 'resolved']),
-    fixes: z.array(z.string().trim().min(1).max(500)).max(100).describe('The backlog of fixes agreed with the partner (replaces the list)'),
-    resolution: z.string().trim().min(1).max(5000),
+    fixes: z.array(trimmedText(500)).max(100).describe('The backlog of fixes agreed with the partner (replaces the list)'),
+    resolution: trimmedText(5000),
   })
   .partial()
   .refine((p) => Object.keys(p).length > 0, 'nothing to change')
@@ -141,7 +142,7 @@ export const ConflictView = z.object({
 
 export const GradeOverride = z.object({
   grade: z.number().int().min(1).max(5).nullable().describe('The manual grade; null lifts the override and the computed grade applies again'),
-  reason: z.string().trim().min(3).max(1000).describe('Why: the history keeps it'),
+  reason: trimmedText(1000, 3).describe('Why: the history keeps it'),
 });
 
 export const GradeEntry = z.object({

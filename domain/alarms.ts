@@ -5,6 +5,7 @@
 // seasons) relaxes the thresholds that volume and responsiveness move; the effective figure is
 // always written into the alarm's `threshold`, so ops see what it was judged against.
 import { z } from 'zod';
+import { trimmedText } from './text';
 
 export const ALARM_KINDS = ['not_distributed', 'leads_rotting', 'low_target_share', 'manager_conversion_anomaly', 'partner_report_drift'] as const;
 export const AlarmKind = z.enum(ALARM_KINDS);
@@ -30,7 +31,7 @@ export interface AlarmToOpen { kind: AlarmKind; subject: string; evidence: JsonO
 const MonthDay = z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'MM-DD');
 
 /** A declared low season, inclusive, in local (business) dates; `from` after `to` wraps the new year. */
-export const Season = z.object({ name: z.string().min(1).max(64), from: MonthDay, to: MonthDay });
+export const Season = z.object({ name: trimmedText(64), from: MonthDay, to: MonthDay });
 export type Season = z.infer<typeof Season>;
 
 /** DOMAIN: "dips in summer, the May holidays and the second half of December". */

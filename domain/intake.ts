@@ -1,7 +1,7 @@
 // What arrives at intake, as one zod schema: TypeScript type, validation and OpenAPI document.
 import { z } from 'zod';
 import { text, trimmedText } from './text';
-import { companyKey, normalizePhone } from './contact';
+import { companyKey, PhoneNumber } from './contact';
 
 export const SourceChannel = z.enum(['web_form', 'phone', 'email', 'partner', 'event', 'referral', 'outbound', 'other']);
 export type SourceChannel = z.infer<typeof SourceChannel>;
@@ -13,14 +13,7 @@ export const IntakeSource = z.object({
   externalId: text(200, 1).optional().describe("The partner's own id for this lead; intake is idempotent on it"),
 });
 
-const phone = z.string().max(40).regex(/^\+?[\d\s().-]{8,40}$/, 'not a phone number (expected e.g. +7 495 123-45-67)').transform((raw, ctx) => {
-  const e164 = normalizePhone(raw);
-  if (!e164) {
-    ctx.addIssue({ code: 'custom', message: 'not a phone number (expected e.g. +7 495 123-45-67)' });
-    return z.NEVER;
-  }
-  return e164;
-});
+const phone = PhoneNumber;
 
 const email = z.email({ message: 'not an e-mail address' }).max(254).transform((raw) => raw.toLowerCase());
 

@@ -2,6 +2,7 @@
 // both ways it arrives: JSON, and CSV (`externalId,sentAt,phone,email`) where every bad row is
 // reported by its line number, so the partner can fix its export in one go.
 import { z } from 'zod';
+import { trimmedText } from './text';
 import { EmailAddress, PhoneNumber } from './contact';
 
 export const MAX_SENT_LEADS = 10_000;
@@ -17,7 +18,7 @@ const SentAt = z
   .transform((s) => new Date(s));
 
 export const SentLeadRow = z.object({
-  externalId: z.string().trim().min(1).max(200).describe("The partner's own id of the lead (source.externalId at intake)"),
+  externalId: trimmedText(200).describe("The partner's own id of the lead (source.externalId at intake)"),
   sentAt: SentAt.describe('When the partner sent it: an ISO date or a date-time with a time zone'),
   phone: PhoneNumber.nullish().describe('Compared with what we received, after normalisation'),
   email: EmailAddress.nullish(),

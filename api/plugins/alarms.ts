@@ -3,6 +3,7 @@
 // condition holds again after it was resolved.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { text } from '../../domain/text';
 import type { Db } from '../../activities/db';
 import { ALARM_STATES, AlarmKind, type AlarmState } from '../../domain/alarms';
 import { allow } from '../auth';
@@ -55,7 +56,7 @@ export const alarmsPlugin: FastifyPluginAsyncZod<AlarmsPluginOptions> = async (a
       querystring: z.object({
         state: z.enum(ALARM_STATES).optional(),
         kind: AlarmKind.optional(),
-        subject: z.string().min(1).max(200).optional(),
+        subject: text(200, 1).optional(),
         limit: z.coerce.number().int().min(1).max(500).default(100),
       }),
       response: { 200: z.object({ items: z.array(Alarm) }), ...problems },

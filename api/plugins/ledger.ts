@@ -6,6 +6,7 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { text } from '../../domain/text';
 import type { Db } from '../../activities/db';
 import * as M from '../../workflows/messages';
 import { payoutWorkflow, payoutWorkflowId } from '../../workflows/payout';
@@ -23,8 +24,8 @@ const Period = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/).describe('YYYY-MM');
 const PartnerParams = z.object({ id: z.string().min(1).max(64) });
 
 const Refund = z.object({
-  refundId: z.string().min(1).max(100).describe('The refund’s own id: a refund is counted once'),
-  paymentId: z.string().min(1).max(100),
+  refundId: text(100, 1).describe('The refund’s own id: a refund is counted once'),
+  paymentId: text(100, 1),
   amountMinor: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
   currency,
 });

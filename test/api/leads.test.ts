@@ -162,6 +162,19 @@ test('a date-bounded list walks every page once, in order, in both directions, a
   }
 });
 
+test('a known path with a method it lacks is a 405 that says what is allowed; an unknown path is a 404', async () => {
+  const put = await s.inject({ method: 'PUT', url: '/leads' });
+  expect([put.statusCode, put.headers.allow, put.json().type]).toEqual([405, 'GET, HEAD, POST', expect.stringMatching(/method-not-allowed$/)]);
+  const del = await s.inject({ method: 'DELETE', url: `/leads/${randomUUID()}/contact` });
+  expect([del.statusCode, del.headers.allow]).toEqual([405, 'GET, HEAD, POST']);
+  const batch = await s.inject({ method: 'OPTIONS', url: '/leads/batch' });
+  expect([batch.statusCode, batch.headers.allow]).toEqual([405, 'POST']); // its own resource, not a lead id
+  const trace = await s.inject({ method: 'TRACE', url: '/alarms' });
+  expect([trace.statusCode, trace.headers.allow]).toEqual([405, 'GET, HEAD']);
+  const nowhere = await s.inject({ method: 'GET', url: '/nowhere' });
+  expect([nowhere.statusCode, nowhere.headers['content-type']]).toEqual([404, expect.stringContaining('application/problem+json')]);
+});
+
 test('health, readiness and the OpenAPI document', async () => {
   expect((await s.inject({ method: 'GET', url: '/health' })).json()).toEqual({ status: 'ok' });
   const ready = await s.inject({ method: 'GET', url: '/ready' });
