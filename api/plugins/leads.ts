@@ -20,7 +20,6 @@ import { HistoryEntry, IntakeResult, LeadIdParams, LeadSummary, LeadView, Stage 
 
 export interface LeadsPluginOptions { db: Db; temporal: Client; intake: IntakeService; metrics?: Metrics }
 
-
 const problems = problemResponses;
 
 /** What a partner may do on a lead: answer its own offer, and work a deal it owns. */
