@@ -128,7 +128,7 @@ export async function reconcilePartner(db: Db, partnerId: string, period: Period
     // A rerun after the partner corrected its list closes the disputes that no longer hold.
     db.dispute.updateMany({
       where: { reportId, status: 'open', id: { notIn: disputes.map((d) => d.id) } },
-      data: { status: 'resolved', resolvedAt: new Date() },
+      data: { status: 'resolved', resolvedAt: new Date(), resolvedBy: 'system', resolution: "the partner's corrected list no longer shows it" },
     }),
   ]);
   return {

@@ -169,6 +169,13 @@ export const ReportView = z.object({
 export const DisputeView = z.object({
   id: z.string(), partnerId: z.string(), reportId: z.string(), externalId: z.string().nullable(), leadId: z.string().nullable(),
   kind: z.enum(['missing', 'extra', 'mismatched']), status: z.enum(['open', 'resolved']), createdAt: z.string(), resolvedAt: z.string().nullable(),
+  resolvedBy: z.string().nullable(), resolution: z.string().nullable(),
+});
+
+export const DisputeParams = z.object({ id: PartnerId, disputeId: z.string().min(1).max(100) });
+
+export const DisputeResolution = z.object({
+  resolution: trimmedText(5000).describe('What was agreed: e.g. "lead A-2 reached us by phone, credited to the partner"'),
 });
 
 export const DisputesQuery = z.object({ status: z.enum(['open', 'resolved']).optional() });

@@ -12,7 +12,7 @@ import type { Db } from '../../activities/db';
 import { overrideGrade, regradePartner } from '../../activities/grading';
 import { storeSentLeads } from '../../activities/reconciliation';
 import { duplicateRows, parseSentLeadsCsv, SentLeadsUpload } from '../../domain/sent-leads';
-import type { Partner, PartnerAgreement, PartnerConflict } from '../../generated/prisma/client';
+import type { Dispute, Partner, PartnerAgreement, PartnerConflict } from '../../generated/prisma/client';
 import { allow, STAFF } from '../auth';
 import { givePartnerNotice } from '../partner-notice';
 import * as S from '../partner-schemas';
@@ -290,15 +290,33 @@ export const partnersPlugin: FastifyPluginAsyncZod<PartnersPluginOptions> = asyn
   }, async (req) => {
     const partner = await visiblePartner(req, req.params.id);
     const rows = await db.dispute.findMany({ where: { partnerId: partner.id, status: req.query.status }, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }], take: 1000 });
-    return {
-      items: rows.map((d) => ({
-        id: d.id, partnerId: d.partnerId, reportId: d.reportId, externalId: d.externalId, leadId: d.leadId,
-        kind: d.kind as z.infer<typeof S.DisputeView>['kind'], status: d.status as 'open' | 'resolved',
-        createdAt: d.createdAt.toISOString(), resolvedAt: d.resolvedAt?.toISOString() ?? null,
-      })),
-    };
+    return { items: rows.map(disputeView) };
+  });
+
+  app.post('/partners/:id/disputes/:disputeId/resolve', {
+    schema: { tags, summary: 'Close a discrepancy with what was agreed (a resolved dispute stays resolved)', params: S.DisputeParams, body: S.DisputeResolution, response: { 200: S.DisputeView, ...problems } },
+    preHandler: allow('team_lead', 'ops'),
+  }, async (req) => {
+    const partner = await visiblePartner(req, req.params.id);
+    const where = { id: req.params.disputeId, partnerId: partner.id };
+    // Only an open dispute changes: resolving it again answers with the first resolution.
+    await db.dispute.updateMany({
+      where: { ...where, status: 'open' },
+      data: { status: 'resolved', resolvedAt: new Date(), resolvedBy: req.principal!.actor, resolution: req.body.resolution },
+    });
+    const row = await db.dispute.findFirst({ where });
+    if (!row) throw notFound(`dispute ${req.params.disputeId} of partner ${partner.id}`);
+    return disputeView(row);
   });
 };
+
+function disputeView(d: Dispute): z.infer<typeof S.DisputeView> {
+  return {
+    id: d.id, partnerId: d.partnerId, reportId: d.reportId, externalId: d.externalId, leadId: d.leadId,
+    kind: d.kind as z.infer<typeof S.DisputeView>['kind'], status: d.status as 'open' | 'resolved',
+    createdAt: d.createdAt.toISOString(), resolvedAt: d.resolvedAt?.toISOString() ?? null, resolvedBy: d.resolvedBy, resolution: d.resolution,
+  };
+}
 
 function partnerView(partner: Partner, agreement: PartnerAgreement | undefined): z.infer<typeof S.PartnerView> {
   return {

@@ -240,4 +240,16 @@ test('sent-leads: JSON and CSV uploads upsert by external id; a bad CSV is a 400
     .filter((d: { reportId: string }) => d.reportId === summary.reportId);
   expect(disputes.map((d: { externalId: string; kind: string }) => [d.externalId, d.kind]).sort()).toEqual([['A-1', 'missing'], ['A-2', 'missing'], ['A-3, web', 'missing']]);
   expect((await s.inject({ who: 'partner', method: 'GET', url: `/partners/${own}/disputes` })).statusCode).toBe(404);
+
+  // Ops close one with what was agreed; it stays closed, also when the weekly run comes again.
+  const a2 = disputes.find((d: { externalId: string }) => d.externalId === 'A-2').id as string;
+  const resolve = (resolution: string, who: Caller = 'ops', id = a2) => s.inject({ who, method: 'POST', url: `/partners/${own}/disputes/${encodeURIComponent(id)}/resolve`, payload: { resolution } });
+  expect((await resolve('came by phone', 'sales')).statusCode).toBe(403);
+  const closed = await resolve('reached us by phone on 18 Nov; credited to the partner');
+  expect([closed.statusCode, closed.json()]).toEqual([200, expect.objectContaining({ id: a2, status: 'resolved', resolvedBy: 'ops:oleg', resolution: 'reached us by phone on 18 Nov; credited to the partner' })]);
+  const again = await resolve('something else');
+  expect(again.json()).toMatchObject({ resolution: 'reached us by phone on 18 Nov; credited to the partner' });
+  expect((await resolve('x', 'ops', 'no-such-dispute')).statusCode).toBe(404);
+  expect(await reconcilePartner(s.db, own, period)).toMatchObject({ missing: 3, openDisputes: 2 });
+  expect(await s.db.dispute.findUniqueOrThrow({ where: { id: a2 } })).toMatchObject({ status: 'resolved', resolvedBy: 'ops:oleg' });
 });

@@ -1,7 +1,7 @@
 // Brings up the real backing services once for the whole test run:
 // PostgreSQL (DATABASE_URL, else embedded), migrations, a Temporal dev server for API tests,
 // and one workflow bundle every worker in the tests reuses.
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -14,7 +14,8 @@ export default async function globalSetup(): Promise<void> {
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'lead-engine-test-'));
   chmodSync(dir, 0o755); // the embedded PostgreSQL may run as its own unprivileged user
-  const stops: Array<() => Promise<void>> = [];
+  // Stopped in reverse: the folder (workflow bundle, PostgreSQL's data) goes last.
+  const stops: Array<() => Promise<void>> = [async () => rmSync(dir, { recursive: true, force: true })];
 
   let url = process.env.DATABASE_URL;
   if (url) {
