@@ -41,8 +41,9 @@ export function registerIdempotency(app: FastifyInstance, db: Db): void {
     if (typeof key !== 'string' || !key || !req.principal) return;
     const actor = req.principal.actor;
     const requestHash = createHash('sha256').update(`${req.method} ${req.url}\n${JSON.stringify(req.body ?? null)}`).digest('hex');
+    const path = req.url.split('?')[0]!;
     const created = await db.idempotentRequest.createMany({
-      data: [{ actor, key, method: req.method, path: req.url.split('?')[0]!, requestHash }],
+      data: [{ actor, key, method: req.method, path, requestHash }],
       skipDuplicates: true,
     });
     if (created.count === 1) {
@@ -52,7 +53,7 @@ export function registerIdempotency(app: FastifyInstance, db: Db): void {
     const first = await db.idempotentRequest.findUnique({ where: { actor_key: { actor, key } } });
     if (first && first.requestHash !== requestHash) {
       throw new HttpProblem(422, 'idempotency-key-reused', 'This Idempotency-Key was used for a different request', {
-        detail: `the key was first used for ${first.method} ${first.path} with another body; use a new key for a new request`,
+        detail: `${first.method === req.method && first.path === path ? 'the key was first used here with another body' : `the key was first used for ${first.method} ${first.path}`}; use a new key for a new request`,
       });
     }
     if (!first || first.status === null) {

@@ -49,7 +49,9 @@ test('a key reused for a different request is a 422 problem, and nothing is reco
   const other = await complain('a different complaint', key);
   expect(other.statusCode).toBe(422);
   expect(other.headers['content-type']).toContain('application/problem+json');
-  expect(other.json().type).toMatch(/idempotency-key-reused$/);
+  expect(other.json()).toMatchObject({ type: expect.stringMatching(/idempotency-key-reused$/), detail: expect.stringContaining('first used here with another body') });
+  const elsewhere = await s.inject({ method: 'POST', url: `/leads/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}/feedback`, payload: { partnerId, score: 5, deadlinesKept: true }, headers: { 'idempotency-key': key } });
+  expect([elsewhere.statusCode, elsewhere.json().detail]).toEqual([422, expect.stringContaining(`first used for POST /partners/${partnerId}/conflicts`)]);
   expect(await conflicts()).toBe(before);
 });
 
