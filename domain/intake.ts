@@ -13,16 +13,14 @@ export const IntakeSource = z.object({
   externalId: text(200, 1).optional().describe("The partner's own id for this lead; intake is idempotent on it"),
 });
 
-const phone = PhoneNumber;
-
 const email = z.email({ message: 'not an e-mail address' }).max(254).transform((raw) => raw.toLowerCase());
 
 export const LeadIntake = z
   .object({
     source: IntakeSource,
     person: z.object({ name: trimmedText(200, 1) }).optional(),
-    company: z.object({ name: trimmedText(300, 1), switchboardPhone: phone.optional() }).optional(),
-    phone: phone.optional().describe("The person's own phone; normalised to E.164"),
+    company: z.object({ name: trimmedText(300, 1), switchboardPhone: PhoneNumber.optional() }).optional(),
+    phone: PhoneNumber.optional().describe("The person's own phone; normalised to E.164"),
     email: email.optional(),
     region: text(100).optional(),
     topic: text(200).optional().describe('What the client asks for (expertise used to route and hand off)'),
