@@ -14,7 +14,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, platform, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Db } from '../activities/db';
+import { poolOf, type Db } from '../activities/db';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { leadWorkflow, type LeadWorkflowInput } from '../workflows/lead';
 import { LeadSource, LeadStage } from '../workflows/search-attributes';
@@ -153,7 +153,7 @@ async function main(): Promise<number> {
     // Staff actions and reads on the leads just taken in (each already assigned to the manager).
     log(`actions: one Update per lead through the API and from a bare client; reads; list pages`);
     const actions = await measureActions({
-      client, http, rawLeadIds: rawIds.slice(warmup), apiLeadIds: apiIds, concurrency, log,
+      client, http, pool: poolOf(workerDb), rawLeadIds: rawIds.slice(warmup), apiLeadIds: apiIds, concurrency, log,
     });
 
     const raw = figuresOf(rawRun);
