@@ -154,17 +154,29 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
       publish();
     }
   }
+  // What the last publish sent, so an action that changes nothing visible (a missed call, say)
+  // adds no search-attribute or memo event: leads live for years and their histories with them.
+  let published: { attributes?: string; memo?: string } = {};
   function publish(): void {
     const partner = partnerOf(s);
-    wf.upsertSearchAttributes([
+    const attributes = [
       { key: LeadStage, value: s.stage },
       { key: LeadManager, value: s.managerId ?? null },
       { key: LeadPartner, value: partner ?? null },
       { key: LeadSource, value: s.sourceChannel },
       { key: LeadStale, value: s.stale },
       { key: LeadDealValue, value: s.deal.valueMinor ?? null },
-    ]);
-    wf.upsertMemo({ summary: { stage: s.stage, dealStage: s.dealStage ?? null, manager: s.managerId ?? null, partner: partner ?? null, topic: s.topic ?? null, attempt: s.reengagement.attempt } });
+    ];
+    const memo = { summary: { stage: s.stage, dealStage: s.dealStage ?? null, manager: s.managerId ?? null, partner: partner ?? null, topic: s.topic ?? null, attempt: s.reengagement.attempt } };
+    if (!wf.patched('publish-only-changes')) {
+      wf.upsertSearchAttributes(attributes);
+      wf.upsertMemo(memo);
+      return;
+    }
+    const next = { attributes: JSON.stringify(attributes.map((a) => a.value)), memo: JSON.stringify(memo) };
+    if (next.attributes !== published.attributes) wf.upsertSearchAttributes(attributes);
+    if (next.memo !== published.memo) wf.upsertMemo(memo);
+    published = next;
   }
   void persist();
 

@@ -7,6 +7,7 @@ import * as M from '../../workflows/messages';
 import { seedLead, seedManager, uid } from '../helpers/db';
 import { as, historyTypes, refusal, startLead, until, waitFor } from '../helpers/lead';
 import { timeSkippingStack } from '../helpers/temporal';
+import { LeadStage } from '../../workflows/search-attributes';
 
 // Assignment compares all managers: this file keeps other files' managers out.
 const t = timeSkippingStack({
@@ -78,6 +79,44 @@ test('five unanswered calls make the lead unreachable and send it to re-engageme
   }
   expect(s.stage).toBe('reengagement');
   expect(s.refusalReason).toBe('unreachable after 5 attempts');
+});
+
+test('a missed call changes nothing visible, so it adds no search-attribute or memo event; reaching the client does', async () => {
+  const { leadId, handle } = await startLead(t.env, t.db, t.worker.taskQueue);
+  // Settled: every transition is in the read model, and the workflow task that publishes after
+  // the write has completed (no activity open, no workflow task scheduled after the last one).
+  const settled = async () => {
+    const transitions = (await handle.query(M.getHistory)).length;
+    await waitFor(async () => {
+      if ((await t.db.leadEvent.count({ where: { leadId } })) !== transitions) return false;
+      const events = (await handle.fetchHistory()).events ?? [];
+      const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes).length;
+      const closed = events.filter((e) => e.activityTaskCompletedEventAttributes || e.activityTaskFailedEventAttributes || e.activityTaskTimedOutEventAttributes).length;
+      const lastTask = events.map((e) => !!e.workflowTaskCompletedEventAttributes).lastIndexOf(true);
+      return scheduled === closed && !events.slice(lastTask + 1).some((e) => e.workflowTaskScheduledEventAttributes || e.activityTaskCompletedEventAttributes);
+    });
+  };
+  const published = async () => {
+    const { events } = await handle.fetchHistory();
+    return {
+      attributes: (events ?? []).filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).length,
+      memo: (events ?? []).filter((e) => e.workflowPropertiesModifiedEventAttributes).length,
+    };
+  };
+  await settled();
+  const before = await published();
+  expect(before.attributes).toBeGreaterThan(0);
+  expect(before.memo).toBeGreaterThan(0);
+
+  await handle.executeUpdate(M.recordContact, { args: [{ ...as('sales:x'), input: { outcome: 'no_answer' } }] });
+  await settled();
+  expect(await t.db.leadEvent.count({ where: { leadId, type: 'no_answer' } })).toBe(1);
+  expect(await published()).toEqual(before);
+
+  const reached = await handle.executeUpdate(M.recordContact, { args: [{ ...as('sales:x'), input: { outcome: 'reached' } }] });
+  await settled();
+  expect(await published()).toEqual({ attributes: before.attributes + 1, memo: before.memo + 1 });
+  expect((await handle.describe()).typedSearchAttributes.get(LeadStage)).toBe(reached.stage);
 });
 
 async function waitForType(handle: Parameters<typeof historyTypes>[0], type: string): Promise<void> {
