@@ -4,7 +4,8 @@
 //   raw  client.workflow.start(leadWorkflow) with a bare Temporal client, and
 //   api  POST /leads over real HTTP (validate, de-duplicate, register, start the workflow),
 // each at the same fixed concurrency (targets: API throughput ≥ 85 % of raw, API p99 ≤ 100 ms) —
-// then staff actions, reads and list pages (bench/actions.ts). Figures go to
+// then staff actions, reads and list pages (bench/actions.ts), and last the platform's floor for
+// an Update (bench/floor: the same shape of work with no business logic). Figures go to
 // bench/results/intake-<timestamp>.json and intake-latest.json.
 // Env: BENCH_N (500), BENCH_CONCURRENCY (20), BENCH_WARMUP (20), DATABASE_URL (else embedded),
 // BENCH_API_NODE_ARGS (extra node flags for the API process, e.g. --cpu-prof).
@@ -19,6 +20,7 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 import { leadWorkflow, type LeadWorkflowInput } from '../workflows/lead';
 import { LeadSource, LeadStage } from '../workflows/search-attributes';
 import { measureActions, PACED_RATE } from './actions';
+import { measureFloor } from './floor/measure';
 import { httpClient } from './http';
 import { figuresOf, runClosedLoop, type PathFigures } from './load';
 import { startStack } from './stack';
@@ -156,6 +158,13 @@ async function main(): Promise<number> {
       client, http, pool: poolOf(workerDb), rawLeadIds: rawIds.slice(warmup), apiLeadIds: apiIds, concurrency, log,
     });
 
+    // Every lead of the run has been worked by now: the worker holds them in its workflow cache.
+    const memory = { leadsStarted: rawIds.length + apiIds.length + warmup, rssMiB: stack.rssMiB() };
+    log(`memory: worker ${memory.rssMiB.worker} MiB, API ${memory.rssMiB.api} MiB resident after ${memory.leadsStarted} leads`);
+
+    // The platform alone: the same shape of Update on a workflow with no business logic.
+    const floor = await measureFloor({ client, temporalAddress: stack.temporalAddress, taskQueue, serial: 100, paced: n, rate: PACED_RATE, log });
+
     const raw = figuresOf(rawRun);
     const api = figuresOf(apiRun);
     const ratio = Math.round((api.throughput / raw.throughput) * 1000) / 1000;
@@ -175,6 +184,8 @@ async function main(): Promise<number> {
     printPath('update api paced', actions.updateApiPaced);
     printPath('update raw serial', actions.updateRawSerial);
     printPath('update api serial', actions.updateApiSerial);
+    printPath('floor serial', floor.updateSerial);
+    printPath('floor paced', floor.updatePaced);
     printPath('read paced', actions.read);
     printPath('list', actions.list);
     for (const [name, t] of Object.entries(actions.targets)) console.log(`  ${name} ${t.value} (target ${name.endsWith('Ms') ? '≤' : '≥'} ${t.target}): ${t.pass ? 'PASS' : 'MISS'}`);
@@ -201,6 +212,10 @@ async function main(): Promise<number> {
       settled: settledWarmup.settled && settledRaw.settled && settledApi.settled,
       failureSamples: { raw: rawRun.failureSamples, api: apiRun.failureSamples },
       actions,
+      // An Update with the lead's shape of work (timer re-armed, one activity, one more workflow
+      // task) but no business logic: what Temporal itself costs on this machine.
+      platformFloor: floor,
+      memory,
     };
     mkdirSync(RESULTS_DIR, { recursive: true });
     const file = join(RESULTS_DIR, `intake-${timestamp.replace(/[:.]/g, '-')}.json`);
@@ -209,7 +224,7 @@ async function main(): Promise<number> {
     console.log(`\n  written ${file}\n  written ${join(RESULTS_DIR, 'intake-latest.json')}`);
 
     // A failed start is not a slow start: figures with failures are not a benchmark.
-    const actionFailures = [actions.updateRaw, actions.updateApi, actions.updateRawPaced, actions.updateApiPaced, actions.updateRawSerial, actions.updateApiSerial, actions.read, actions.list].reduce((a, f) => a + f.failures, 0);
+    const actionFailures = [actions.updateRaw, actions.updateApi, actions.updateRawPaced, actions.updateApiPaced, actions.updateRawSerial, actions.updateApiSerial, actions.read, actions.list, floor.updateSerial, floor.updatePaced].reduce((a, f) => a + f.failures, 0);
     if (api.failures || raw.failures || actionFailures) {
       console.error(`[bench] FAILED: ${api.failures} API, ${raw.failures} raw and ${actionFailures} action requests did not succeed`);
       return 1;

@@ -2,6 +2,7 @@
 // `npm start`: PostgreSQL (DATABASE_URL, else embedded in a temp folder), migrations, a headless
 // Temporal dev server, and the worker and the API each in a process of its own, as in production
 // — so the load generator, the API and the worker do not share one event loop.
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,8 @@ export interface BenchStack {
   /** The API process, e.g. http://127.0.0.1:PORT, and a sales caller's key for it. */
   apiUrl: string;
   apiKey: string;
+  /** Resident memory of the worker and the API processes, in MiB (from ps; undefined if unknown). */
+  rssMiB(): { worker?: number; api?: number };
   /** Stops everything that was started, last started first; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -89,10 +92,22 @@ export async function startStack(log: (m: string) => void): Promise<BenchStack> 
     await waitForHttp(`${apiUrl}/health`, { process: api });
     log(`API process ${api.pid} on ${apiUrl}`);
 
-    return { database, databaseUrl: url, temporalAddress: temporal.address, taskQueue, db, client, apiUrl, apiKey, stop };
+    const rssMiB = () => ({ worker: rssOf(worker.pid), api: rssOf(api.pid) });
+    return { database, databaseUrl: url, temporalAddress: temporal.address, taskQueue, db, client, apiUrl, apiKey, rssMiB, stop };
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/** A process's resident set in MiB, by ps (Linux and macOS alike). */
+function rssOf(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const kib = Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim());
+    return Number.isFinite(kib) && kib > 0 ? Math.round(kib / 1024) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

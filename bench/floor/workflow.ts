@@ -1,0 +1,34 @@
+// The platform's floor for a staff action: the same shape of work as a lead's Update — the
+// Update itself, an SLA timer re-armed by the touch, one activity after it and the workflow task
+// that follows — with no business logic and an activity that does nothing. The bench runs it on
+// the same machine and Temporal server as the lead, so the two figures can be read side by side.
+import * as wf from '@temporalio/workflow';
+
+export const touch = wf.defineUpdate<number>('touch');
+
+const { record } = wf.proxyActivities<{ record(n: number): Promise<void> }>({ startToCloseTimeout: '1 minute' });
+
+export async function floorWorkflow(): Promise<void> {
+  let touches = 0;
+  let recorded = 0;
+  let touchedAt = Date.now();
+  wf.setHandler(touch, () => {
+    touches += 1;
+    touchedAt = Date.now();
+    return touches;
+  });
+  // Like the lead's read-model write: in the background, after the Update has answered.
+  void (async () => {
+    for (;;) {
+      await wf.condition(() => touches > recorded);
+      const upto = touches;
+      await record(upto);
+      recorded = upto;
+    }
+  })();
+  // Like the lead's SLA clock: every touch restarts a two-day timer.
+  for (;;) {
+    const from = touchedAt;
+    await wf.condition(() => touchedAt !== from, '2 days');
+  }
+}
