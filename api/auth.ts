@@ -4,7 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Db } from '../activities/db';
+import { poolOf, type Db } from '../activities/db';
 import { HttpProblem } from './problem';
 
 export const Role = z.enum(['sales', 'team_lead', 'ops', 'partner', 'admin']);
@@ -38,6 +38,7 @@ export const forbidden = (why: string) => new HttpProblem(403, 'forbidden', 'Not
 
 export function registerAuth(app: FastifyInstance, keys: ApiKey[], db: Db): void {
   const table = keys.map((k) => ({ ...k, hash: digest(k.key) }));
+  const pool = poolOf(db);
   app.decorateRequest('principal', undefined);
 
   app.addHook('onRequest', async (req) => {
@@ -56,8 +57,14 @@ export function registerAuth(app: FastifyInstance, keys: ApiKey[], db: Db): void
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' || !req.principal) return;
     // Only lead routes carry a lead id; other resources (partners, alarms) are in `path`.
     const leadId = req.routeOptions.url?.startsWith('/leads/:id') ? (req.params as { id?: string }).id : undefined;
-    await db.auditLog
-      .create({ data: { actor: req.principal.actor, role: req.principal.role, method: req.method, path: req.url.split('?')[0]!, status: reply.statusCode, requestId: req.id, leadId: leadId ?? null } })
+    // One prepared INSERT on the Prisma client's own pool: every mutating request pays for it.
+    await pool
+      .query({
+        name: 'audit-insert',
+        // `at` in UTC, as Prisma reads a zoneless timestamp, whatever the server's TimeZone.
+        text: "INSERT INTO audit_log (at, actor, role, method, path, status, request_id, lead_id) VALUES (now() AT TIME ZONE 'UTC', $1, $2, $3, $4, $5, $6, $7)",
+        values: [req.principal.actor, req.principal.role, req.method, req.url.split('?')[0]!, reply.statusCode, req.id, leadId ?? null],
+      })
       .catch((err: unknown) => req.log.error({ err }, 'audit write failed'));
   });
 }

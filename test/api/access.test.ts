@@ -92,6 +92,8 @@ test('a partner sees only leads offered to it, and the contact only after accept
   expect(audit.map((a) => [a.actor, a.path.split('/').slice(3).join('/'), a.status])).toEqual(expect.arrayContaining([
     ['sales:anna', 'qualify', 200], ['sales:anna', 'consent', 200], [`partner:${pa}`, 'qualify', 403], [`partner:${pa}`, 'partner-response', 200],
   ]));
+  // …and when: written in UTC, so it reads back as this instant whatever the server's time zone.
+  for (const a of audit) expect(Math.abs(a.at.getTime() - Date.now())).toBeLessThan(120_000);
 });
 
 test('security headers and rate-limit headers are on every response', async () => {
