@@ -9,7 +9,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import globalSetup from '../test/setup/global-setup';
 import globalTeardown from '../test/setup/global-teardown';
 import { seedManager, seedPartner, testDb, uid } from '../test/helpers/db';
-import { startLead, until, type LeadHandle } from '../test/helpers/lead';
+import { skip, startLead, until, type LeadHandle } from '../test/helpers/lead';
 import { runWorker, timeSkippingEnv } from '../test/helpers/temporal';
 import * as M from '../workflows/messages';
 
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
       const { handle } = await startLead(env, db, worker.taskQueue, { partnerId: referrer, topic: 'crm' });
       await handle.executeUpdate(M.recordContact, { args: [{ ...by, input: { outcome: 'reached' } }] });
       await handle.executeUpdate(M.qualify, { args: [{ ...by, input: { target: true, route: 'ours', reason: 'fits', compare: 1 } }] });
-      await env.sleep('20 days');
+      await skip(env, handle, '20 days');
       await handle.executeUpdate(M.advanceDeal, { args: [{ ...by, input: { to: 'contract', valueMinor: 100_000_00, currency: 'RUB' } }] });
       await handle.executeUpdate(M.recordPayment, { args: [{ ...by, input: { paymentId: 'a', amountMinor: 40_000_00, currency: 'RUB' } }] });
       await handle.executeUpdate(M.recordPayment, { args: [{ ...by, input: { paymentId: 'b', amountMinor: 60_000_00, currency: 'RUB' } }] });
@@ -83,13 +83,13 @@ async function main(): Promise<void> {
     // Untouched: reminder, escalation, stale and reassigned; then lost and re-engaged across runs.
     {
       const { handle } = await startLead(env, db, worker.taskQueue, { topic: 'crm' });
-      await env.sleep('5 days');
+      await skip(env, handle, '5 days');
       await until(handle, (s) => s.stale);
       await handle.executeUpdate(M.recordContact, { args: [{ ...by, input: { outcome: 'refused', note: 'not now' } }] });
       const firstRun = (await handle.describe()).runId;
-      await env.sleep('75 days');
+      await skip(env, handle, '75 days');
       await until(handle, (s) => s.reengagement.attempt === 1);
-      await env.sleep('14 days');
+      await skip(env, handle, '14 days');
       await save('stale-refused-reengaged', handle, firstRun);
       await until(handle, (s) => s.stage === 'reengagement');
       await handle.executeUpdate(M.optOut, { args: [{ ...by, input: { reason: 'stop' } }] });

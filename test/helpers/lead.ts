@@ -1,5 +1,6 @@
 // Starting a lead the way intake does (registry row first, then its workflow) and small waits.
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Db } from '../../activities/db';
 import type { LeadPolicyInput } from '../../domain/policy';
@@ -46,6 +47,36 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000)
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * Resolves once the workflow has no work in flight: every activity it scheduled has closed and no
+ * workflow task follows the last completed one (a closed run is idle too).
+ */
+export async function idle(handle: WorkflowHandle, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const events = (await handle.fetchHistory()).events ?? [];
+    const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes).length;
+    const closed = events.filter((e) => e.activityTaskCompletedEventAttributes || e.activityTaskFailedEventAttributes
+      || e.activityTaskTimedOutEventAttributes || e.activityTaskCanceledEventAttributes).length;
+    const lastTask = events.map((e) => !!e.workflowTaskCompletedEventAttributes).lastIndexOf(true);
+    const after = events.slice(lastTask + 1);
+    if (scheduled === closed && !after.some((e) => e.workflowTaskScheduledEventAttributes || e.activityTaskCompletedEventAttributes)) return;
+    if (Date.now() > deadline) throw new Error(`workflow ${handle.workflowId} still busy after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * Lets `duration` pass on the time-skipping server, starting once the workflow is idle, as it is
+ * in production when days go by between two staff actions. Skipping while the previous action's
+ * work is in flight can fire a timer that the in-flight workflow task cancels; the Java test
+ * server then rejects that task ("invalid history builder state for action") and stalls.
+ */
+export async function skip(env: TestWorkflowEnvironment, handle: WorkflowHandle, duration: Duration): Promise<void> {
+  await idle(handle);
+  await env.sleep(duration);
 }
 
 export const historyTypes = async (handle: LeadHandle) => (await handle.query(M.getHistory)).map((t) => t.type);

@@ -62,10 +62,11 @@ export interface TimeSkippingStack { env: TestWorkflowEnvironment; db: Db; worke
 export function timeSkippingStack(opts: { isolated?: boolean; seed?: (db: Db) => Promise<unknown> } = {}): TimeSkippingStack {
   // A test that hangs fails after a minute instead of holding CI. (The hangs once seen here came
   // from the Java test server leaking its time lock when a child workflow outlived its parent —
-  // the lead's abandoned commission child, replaced by an activity under a patch.) One retry, on
-  // fresh leads, covers a rarer race of that server: a timer that fires while the workflow task
-  // cancelling it is in flight makes it reject the task ("invalid history builder state for
-  // action"), where a real server drops the buffered firing. Seen in 2 of some 25 runs of a file.
+  // the lead's abandoned commission child, replaced by an activity under a patch.) Another race
+  // of that server: a timer that fires while the workflow task cancelling it is in flight makes it
+  // reject the task ("invalid history builder state for action") and stall, where a real server
+  // drops the buffered firing; tests therefore let time pass only on an idle workflow
+  // (helpers/lead `skip`). One retry, on fresh leads, stays as a backstop.
   jest.retryTimes(1, { logErrorsBeforeRetry: true });
   jest.setTimeout(60_000);
   const stack = {} as TimeSkippingStack;

@@ -3,7 +3,7 @@
 // to accept) under time-skipping.
 import * as M from '../../workflows/messages';
 import { seedManager, seedPartner, uid } from '../helpers/db';
-import { as, historyTypes, refusal, startLead, until, waitFor, type LeadHandle } from '../helpers/lead';
+import { as, historyTypes, refusal, skip, startLead, until, waitFor, type LeadHandle } from '../helpers/lead';
 import { timeSkippingStack } from '../helpers/temporal';
 
 const t = timeSkippingStack({ seed: (db) => seedManager(db) });
@@ -64,9 +64,9 @@ test('silence through the 3-day consent window counts as no', async () => {
   const topic = uid('seo');
   await seedPartner(t.db, { expertise: [topic] });
   const { leadId, handle } = await partnerLead(topic);
-  await t.env.sleep('2 days');
+  await skip(t.env, handle, '2 days');
   expect((await handle.query(M.getState)).stage).toBe('awaiting_consent');
-  await t.env.sleep('1 day');
+  await skip(t.env, handle, '1 day');
   const s = await until(handle, (x) => x.stage !== 'awaiting_consent');
   expect(s.stage).toBe('reengagement');
   expect(await historyTypes(handle)).toContain('consent_timeout');
@@ -100,7 +100,7 @@ test('a partner that never answers loses the offer after 2 business days; with n
   const { handle } = await partnerLead(topic);
   await handle.executeUpdate(M.recordConsent, { args: [{ ...sales, input: consent }] });
   await until(handle, (x) => x.offers.length === 1);
-  await t.env.sleep('5 days'); // 2 business days is at most 4 calendar days (a weekend in between)
+  await skip(t.env, handle, '5 days'); // 2 business days is at most 4 calendar days (a weekend in between)
   const s = await until(handle, (x) => x.stage === 'reengagement');
   expect(s.offers).toEqual([expect.objectContaining({ partnerId: silent, status: 'expired' })]);
   expect(await historyTypes(handle)).toEqual(expect.arrayContaining(['offer_expired', 'no_partner']));

@@ -6,6 +6,7 @@ import { handoffActivities } from '../../activities/handoff';
 import { givePartnerNotice, type NoticeDeps } from '../../api/partner-notice';
 import { partnerExitWorkflow } from '../../workflows/partner-exit';
 import { seedPartner, testDb, uid } from '../helpers/db';
+import { skip } from '../helpers/lead';
 import { runWorker, timeSkippingEnv, type RunningWorker } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
@@ -43,11 +44,11 @@ test('notice stops new offers at once; 40 days later the partner is rotated out'
 
   const handle = env.client.workflow.getHandle<typeof partnerExitWorkflow>(notice!.workflowId);
   const startedAt = (await handle.describe()).startTime.getTime();
-  await env.sleep('39 days');
+  await skip(env, handle, '39 days');
   expect(await statusOf(leaving)).toBe('leaving');
   expect((await handle.describe()).status.name).toBe('RUNNING');
 
-  await env.sleep('1 day');
+  await skip(env, handle, '1 day');
   const out = await handle.result();
   expect(out).toMatchObject({ partnerId: leaving, status: 'rotated_out' });
   const row = await db.partner.findUniqueOrThrow({ where: { id: leaving } });
@@ -69,7 +70,7 @@ test('a second notice returns the first and starts no second exit, before or aft
   expect(second).toEqual({ ...first, replayed: true });
   expect((await handle.describe()).runId).toBe(run);
 
-  await env.sleep('40 days');
+  await skip(env, handle, '40 days');
   await handle.result();
   const third = await givePartnerNotice(deps, partnerId);
   expect(third).toMatchObject({ status: 'rotated_out', noticeAt: first!.noticeAt, replayed: true });

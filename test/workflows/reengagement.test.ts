@@ -3,7 +3,7 @@
 import type { temporal } from '@temporalio/proto';
 import * as M from '../../workflows/messages';
 import { seedManager, seedPartner, uid } from '../helpers/db';
-import { as, historyTypes, startLead, until, waitFor, type LeadHandle } from '../helpers/lead';
+import { as, historyTypes, skip, startLead, until, waitFor, type LeadHandle } from '../helpers/lead';
 import { timeSkippingStack } from '../helpers/temporal';
 
 const t = timeSkippingStack({ seed: (db) => seedManager(db) });
@@ -27,12 +27,12 @@ test('lost, re-engaged twice, comes back within the credit window and is won; th
   const referrer = await seedPartner(t.db, { expertise: [uid('x')] });
   const { leadId, handle, firstRunId } = await lostLead({ partnerId: referrer });
 
-  await t.env.sleep('75 days');
+  await skip(t.env, handle, '75 days');
   await until(handle, (s) => s.reengagement.attempt === 1);
-  await t.env.sleep('14 days'); // no reply → the next cycle runs as a new run
+  await skip(t.env, handle, '14 days'); // no reply → the next cycle runs as a new run
   await waitFor(async () => (await handle.describe()).runId !== firstRunId);
   await until(handle, (s) => s.stage === 'reengagement'); // the new run has started its timer
-  await t.env.sleep('75 days');
+  await skip(t.env, handle, '75 days');
   const touched = await until(handle, (s) => s.reengagement.attempt === 2);
   expect(touched.stage).toBe('reengagement');
   // The touch's task is written by an activity just after the transition.
@@ -61,10 +61,10 @@ test('a client returning after the 180-day credit window comes back without the 
   const { handle, firstRunId } = await lostLead({ partnerId: referrer });
   let runId = firstRunId;
   for (let cycle = 1; cycle <= 3; cycle++) {
-    await t.env.sleep('75 days');
+    await skip(t.env, handle, '75 days');
     await until(handle, (s) => s.reengagement.attempt === cycle);
     if (cycle < 3) {
-      await t.env.sleep('14 days');
+      await skip(t.env, handle, '14 days');
       // The next cycle's timer starts with the new run: wait for it before skipping more time.
       const previous = runId;
       await waitFor(async () => (runId = (await handle.describe()).runId) !== previous);
@@ -78,7 +78,7 @@ test('a client returning after the 180-day credit window comes back without the 
 
 test('opt-out ends re-engagement at once', async () => {
   const { handle } = await lostLead();
-  await t.env.sleep('75 days');
+  await skip(t.env, handle, '75 days');
   await until(handle, (s) => s.reengagement.attempt === 1);
   const s = await handle.executeUpdate(M.optOut, { args: [{ ...sales, input: { reason: 'asked not to be contacted (41-FZ)' } }] });
   expect(s).toMatchObject({ stage: 'closed', closedReason: 'opted_out' });

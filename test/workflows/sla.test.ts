@@ -5,7 +5,7 @@ import { defaultPolicy } from '../../domain/policy';
 import { leadWorkflow } from '../../workflows/lead';
 import * as M from '../../workflows/messages';
 import { seedLead, seedManager, uid } from '../helpers/db';
-import { as, historyTypes, refusal, startLead, until, waitFor } from '../helpers/lead';
+import { as, historyTypes, idle, refusal, skip, startLead, until, waitFor, type LeadHandle } from '../helpers/lead';
 import { timeSkippingStack } from '../helpers/temporal';
 import { LeadStage } from '../../workflows/search-attributes';
 
@@ -22,7 +22,8 @@ const t = timeSkippingStack({
 const policy = defaultPolicy();
 const HOUR = 3_600_000;
 
-async function sleepUntil(instant: number): Promise<void> {
+async function sleepUntil(handle: LeadHandle, instant: number): Promise<void> {
+  await idle(handle);
   const now = (await t.env.currentTimeMs());
   if (instant > now) await t.env.sleep(instant - now);
 }
@@ -37,19 +38,19 @@ test('an untouched lead is reminded, escalated, then flagged stale and reassigne
   const staleAt = addBusinessTime(cal, from, policy.firstContact.staleAfterBusinessDays * businessDayMs(cal));
   expect(staleAt - from).toBeGreaterThanOrEqual(2 * 9 * HOUR); // never sooner than two working days
 
-  await sleepUntil(reminderAt - 60_000);
+  await sleepUntil(handle, reminderAt - 60_000);
   expect(await historyTypes(handle)).not.toContain('sla_reminder');
-  await sleepUntil(reminderAt + 60_000);
+  await sleepUntil(handle, reminderAt + 60_000);
   await waitForType(handle, 'sla_reminder');
 
-  await sleepUntil(escalateAt + 60_000);
+  await sleepUntil(handle, escalateAt + 60_000);
   await waitForType(handle, 'sla_escalated');
   const escalation = await t.db.task.findFirstOrThrow({ where: { leadId, kind: 'sla_escalation' } });
   expect(escalation.assignee).toMatch(/^team_lead:teamlead-/);
 
-  await sleepUntil(staleAt - 60_000);
+  await sleepUntil(handle, staleAt - 60_000);
   expect((await handle.query(M.getState)).stale).toBe(false);
-  await sleepUntil(staleAt + 60_000);
+  await sleepUntil(handle, staleAt + 60_000);
   const stale = await until(handle, (s) => s.stale && s.managerId !== first.managerId);
   expect(stale.stage).toBe('awaiting_first_contact');
   expect(await historyTypes(handle)).toEqual(expect.arrayContaining(['stale', 'reassigned']));
@@ -83,18 +84,12 @@ test('five unanswered calls make the lead unreachable and send it to re-engageme
 
 test('a missed call changes nothing visible, so it adds no search-attribute or memo event; reaching the client does', async () => {
   const { leadId, handle } = await startLead(t.env, t.db, t.worker.taskQueue);
-  // Settled: every transition is in the read model, and the workflow task that publishes after
-  // the write has completed (no activity open, no workflow task scheduled after the last one).
+  // Settled: every transition is in the read model and the workflow task that publishes after
+  // the write has completed.
   const settled = async () => {
     const transitions = (await handle.query(M.getHistory)).length;
-    await waitFor(async () => {
-      if ((await t.db.leadEvent.count({ where: { leadId } })) !== transitions) return false;
-      const events = (await handle.fetchHistory()).events ?? [];
-      const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes).length;
-      const closed = events.filter((e) => e.activityTaskCompletedEventAttributes || e.activityTaskFailedEventAttributes || e.activityTaskTimedOutEventAttributes).length;
-      const lastTask = events.map((e) => !!e.workflowTaskCompletedEventAttributes).lastIndexOf(true);
-      return scheduled === closed && !events.slice(lastTask + 1).some((e) => e.workflowTaskScheduledEventAttributes || e.activityTaskCompletedEventAttributes);
-    });
+    await waitFor(async () => (await t.db.leadEvent.count({ where: { leadId } })) === transitions);
+    await idle(handle);
   };
   const published = async () => {
     const { events } = await handle.fetchHistory();
@@ -129,9 +124,9 @@ async function waitForType(handle: Parameters<typeof historyTypes>[0], type: str
 
 test('a lead nobody touches stops bouncing after 3 stale reassignments: parked with its owner, ops told once', async () => {
   const { leadId, handle } = await startLead(t.env, t.db, t.worker.taskQueue);
-  await t.env.sleep('60 days'); // far past four stale thresholds, weekends and holidays included
+  await skip(t.env, handle, '60 days'); // far past four stale thresholds, weekends and holidays included
   await waitFor(async () => (await historyTypes(handle)).includes('stale_parked'));
-  await t.env.sleep('60 days');
+  await skip(t.env, handle, '60 days');
   const types = await historyTypes(handle);
   expect(types.filter((x) => x === 'stale')).toHaveLength(4);
   expect(types.filter((x) => x === 'reassigned')).toHaveLength(3);

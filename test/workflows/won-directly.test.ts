@@ -3,7 +3,7 @@
 import * as M from '../../workflows/messages';
 import { leadWorkflow } from '../../workflows/lead';
 import { seedLead, seedManager, seedPartner, uid } from '../helpers/db';
-import { until, waitFor } from '../helpers/lead';
+import { skip, until, waitFor } from '../helpers/lead';
 import { timeSkippingStack } from '../helpers/temporal';
 
 const t = timeSkippingStack({ seed: (db) => seedManager(db) });
@@ -28,11 +28,11 @@ test('a partner-referred lead is won by us; the referring partner earns 10% of w
   expect(state).toMatchObject({ stage: 'deal', dealStage: 'meeting', dealOwner: { kind: 'us' } });
 
   // Three weeks of silence at the meeting stage → a check-in task (timeout 14 days).
-  await t.env.sleep('21 days');
+  await skip(t.env, handle, '21 days');
   state = await handle.executeUpdate(M.advanceDeal, { args: [{ ...by, input: { to: 'proposal' } }] });
-  await t.env.sleep('30 days');
+  await skip(t.env, handle, '30 days');
   await handle.executeUpdate(M.advanceDeal, { args: [{ ...by, input: { to: 'negotiation' } }] });
-  await t.env.sleep('30 days');
+  await skip(t.env, handle, '30 days');
   state = await handle.executeUpdate(M.advanceDeal, { args: [{ ...by, input: { to: 'contract', valueMinor: 1_000_000_00, currency: 'RUB' } }] });
   expect(state.deal.signedAt).toBeDefined();
 
@@ -40,7 +40,7 @@ test('a partner-referred lead is won by us; the referring partner earns 10% of w
   await handle.executeUpdate(M.recordPayment, { args: [{ ...by, input: { paymentId: 'pay-1', amountMinor: 400_000_00, currency: 'RUB' } }] });
   state = await handle.executeUpdate(M.recordPayment, { args: [{ ...by, input: { paymentId: 'pay-1', amountMinor: 400_000_00, currency: 'RUB' } }] });
   expect(state.deal.paidMinor).toBe(400_000_00);
-  await t.env.sleep('30 days');
+  await skip(t.env, handle, '30 days');
   await handle.executeUpdate(M.recordPayment, { args: [{ ...by, input: { paymentId: 'pay-2', amountMinor: 600_000_00, currency: 'RUB' } }] });
 
   const outcome = await handle.result();
