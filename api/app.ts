@@ -43,6 +43,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: 2 * 1024 * 1024,
     // Long path parameters reach the schema (a 400 that names the field), not a bare 414.
     maxParamLength: 1000,
+    // A `__proto__` or `constructor.prototype` key is dropped like any other unknown key, instead
+    // of failing the whole (well-formed) body as "not valid JSON"; either way it never reaches code.
+    onProtoPoisoning: 'remove',
+    onConstructorPoisoning: 'remove',
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

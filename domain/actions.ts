@@ -1,6 +1,7 @@
 // Staff actions on a lead, as zod schemas: one source for the API's validation, its OpenAPI
 // document and the workflow's Update arguments.
 import { z } from 'zod';
+import { Currency } from './money';
 import { text, trimmedText } from './text';
 
 export const DealStage = z.enum(['meeting', 'proposal', 'negotiation', 'contract', 'payment']);
@@ -8,7 +9,6 @@ export type DealStage = z.infer<typeof DealStage>;
 
 const reason = trimmedText(500, 1);
 const money = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-const currency = z.string().regex(/^[A-Z]{3}$/);
 
 export const RecordContact = z.object({
   outcome: z.enum(['reached', 'no_answer', 'refused']),
@@ -49,7 +49,7 @@ export const AdvanceDeal = z.object({
   to: DealStage,
   /** Contract value, required when the contract is signed. */
   valueMinor: money.optional(),
-  currency: currency.optional(),
+  currency: Currency.optional(),
   /** In a comparison, the accepted partner the client chose. */
   partnerId: text(64, 1).optional(),
 });
@@ -60,7 +60,7 @@ export const RecordPayment = z.object({
   /** The payment's own id (bank transaction, invoice payment): a payment is counted once. */
   paymentId: text(100, 1),
   amountMinor: money,
-  currency,
+  currency: Currency,
 });
 
 export const ReengagementOutcome = z.object({

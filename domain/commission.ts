@@ -1,12 +1,13 @@
 // Commission arithmetic, in integer minor units (BigInt inside, so no float ever touches money).
 import { z } from 'zod';
+import { Currency } from './money';
 
 export const Tier = z.object({ minGrade: z.number().int().min(1).max(5), percentBps: z.number().int().min(0).max(10_000) });
 
 export const Agreement = z.discriminatedUnion('model', [
-  z.object({ model: z.literal('percent_of_paid'), percentBps: z.number().int().min(0).max(10_000), currency: z.string() }),
-  z.object({ model: z.literal('fixed_per_lead'), fixedFeeMinor: z.number().int().nonnegative(), currency: z.string() }),
-  z.object({ model: z.literal('tiered_by_grade'), tiers: z.array(Tier).min(1), currency: z.string() }),
+  z.object({ model: z.literal('percent_of_paid'), percentBps: z.number().int().min(0).max(10_000), currency: Currency }),
+  z.object({ model: z.literal('fixed_per_lead'), fixedFeeMinor: z.number().int().nonnegative(), currency: Currency }),
+  z.object({ model: z.literal('tiered_by_grade'), tiers: z.array(Tier).min(1), currency: Currency }),
 ]);
 export type Agreement = z.infer<typeof Agreement>;
 

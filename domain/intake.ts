@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { text, trimmedText } from './text';
 import { companyKey, PhoneNumber } from './contact';
+import { Currency } from './money';
 
 export const SourceChannel = z.enum(['web_form', 'phone', 'email', 'partner', 'event', 'referral', 'outbound', 'other']);
 export type SourceChannel = z.infer<typeof SourceChannel>;
@@ -25,7 +26,7 @@ export const LeadIntake = z
     region: text(100).optional(),
     topic: text(200).optional().describe('What the client asks for (expertise used to route and hand off)'),
     budgetMinor: z.number().int().nonnegative().optional(),
-    currency: z.string().regex(/^[A-Z]{3}$/).default('RUB'),
+    currency: Currency.default('RUB'),
   })
   .superRefine((v, ctx) => {
     // Also runs when fields already failed, so one answer names every problem; `v` may be partial.

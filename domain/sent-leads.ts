@@ -7,14 +7,16 @@ import { EmailAddress, PhoneNumber } from './contact';
 
 export const MAX_SENT_LEADS = 10_000;
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+// A date, or a date-time with its zone; as a pattern so the OpenAPI document says so too.
+const ISO_DATE_OR_INSTANT = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])([Tt]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2}))?$/;
+const NOT_ISO = 'not an ISO 8601 date or date-time with a time zone (e.g. 2026-11-20T10:15:00+03:00)';
 
 /** A date (midnight UTC) or a date-time with its time zone: a local time would be a guess. */
 const SentAt = z
   .string()
   .trim()
-  .refine((s) => (ISO_DATE.test(s) || ISO_DATETIME.test(s)) && !Number.isNaN(Date.parse(s)), 'not an ISO 8601 date or date-time with a time zone (e.g. 2026-11-20T10:15:00+03:00)')
+  .regex(ISO_DATE_OR_INSTANT, { message: NOT_ISO, abort: true })
+  .refine((s) => !Number.isNaN(Date.parse(s)), NOT_ISO) // e.g. month 13
   .transform((s) => new Date(s));
 
 export const SentLeadRow = z.object({

@@ -12,6 +12,7 @@ import * as M from '../../workflows/messages';
 import { payoutWorkflow, payoutWorkflowId } from '../../workflows/payout';
 import { refundWorkflow, refundWorkflowId } from '../../workflows/refund';
 import { allow, forbidden } from '../auth';
+import { Currency } from '../../domain/money';
 import { workflowIdOf } from '../intake';
 import { conflict, notFound, problemResponses } from '../problem';
 import { LeadIdParams } from '../schemas';
@@ -19,7 +20,6 @@ import { LeadIdParams } from '../schemas';
 export interface LedgerPluginOptions { db: Db; temporal: Client; taskQueue: string }
 
 const problems = problemResponses;
-const currency = z.string().regex(/^[A-Z]{3}$/);
 const Period = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/).describe('YYYY-MM');
 const PartnerParams = z.object({ id: z.string().min(1).max(64) });
 
@@ -27,7 +27,7 @@ const Refund = z.object({
   refundId: text(100, 1).describe('The refund’s own id: a refund is counted once'),
   paymentId: text(100, 1),
   amountMinor: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-  currency,
+  currency: Currency,
 });
 const Clawbacks = z.object({ clawbacks: z.array(z.object({ key: z.string(), amountMinor: z.number().int() })) });
 
@@ -85,7 +85,7 @@ export const ledgerPlugin: FastifyPluginAsyncZod<LedgerPluginOptions> = async (a
   });
 
   app.post('/partners/:id/payouts', {
-    schema: { tags: ['money'], summary: 'Pay a partner what is due for a period (exactly once per partner, period and currency)', params: PartnerParams, body: z.object({ period: Period, currency: currency.default('RUB') }), response: { 200: PayoutResult, ...problems } },
+    schema: { tags: ['money'], summary: 'Pay a partner what is due for a period (exactly once per partner, period and currency)', params: PartnerParams, body: z.object({ period: Period, currency: Currency.default('RUB') }), response: { 200: PayoutResult, ...problems } },
     preHandler: allow('ops'),
   }, async (req) => {
     const input = { partnerId: req.params.id, period: req.body.period, currency: req.body.currency };
@@ -106,7 +106,7 @@ export const ledgerPlugin: FastifyPluginAsyncZod<LedgerPluginOptions> = async (a
   app.get('/partners/:id/statement', {
     schema: {
       tags: ['money'], summary: "A partner's statement: every ledger entry and the balances",
-      params: PartnerParams, querystring: z.object({ currency: currency.default('RUB') }),
+      params: PartnerParams, querystring: z.object({ currency: Currency.default('RUB') }),
       response: { 200: z.object({ partnerId: z.string(), currency: z.string(), balances: z.object({ owedToPartner: z.number().int(), paidToPartner: z.number().int(), owedByPartner: z.number().int() }), entries: z.array(Entry) }), ...problems },
     },
     preHandler: allow('ops', 'partner'),

@@ -162,6 +162,13 @@ test('a date-bounded list walks every page once, in order, in both directions, a
   }
 });
 
+test('a well-formed body with a __proto__ key is taken without that key, and pollutes nothing', async () => {
+  const payload = `{"__proto__": {"polluted": true}, ${JSON.stringify(lead()).slice(1)}`;
+  const res = await s.inject({ method: 'POST', url: '/leads', headers: { 'content-type': 'application/json' }, payload });
+  expect(res.statusCode).toBe(201);
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+});
+
 test('a known path with a method it lacks is a 405 that says what is allowed; an unknown path is a 404', async () => {
   const put = await s.inject({ method: 'PUT', url: '/leads' });
   expect([put.statusCode, put.headers.allow, put.json().type]).toEqual([405, 'GET, HEAD, POST', expect.stringMatching(/method-not-allowed$/)]);

@@ -95,6 +95,8 @@ test('a new agreement replaces the one in force; the old row is kept as it was, 
   expect((await s.inject({ method: 'GET', url: `/partners/${p.id}` })).json().agreement.id).toBe(second.json().id);
 
   expect((await s.inject({ who: 'ops', method: 'POST', url: `/partners/${p.id}/agreements`, payload: { model: 'percent_of_paid', percentBps: 20_000, currency: 'RUB' } })).statusCode).toBe(400);
+  const badCurrency = await s.inject({ who: 'ops', method: 'POST', url: `/partners/${p.id}/agreements`, payload: { model: 'fixed_per_lead', fixedFeeMinor: 5_000_00, currency: 'rub!' } });
+  expect([badCurrency.statusCode, badCurrency.json().errors]).toEqual([400, [{ path: 'body.currency', message: 'an ISO 4217 currency code, e.g. RUB' }]]);
   expect((await s.inject({ who: 'ops', method: 'POST', url: `/partners/${p.id}/agreements`, payload: { model: 'barter', currency: 'RUB' } })).statusCode).toBe(400);
   expect((await s.inject({ who: 'sales', method: 'POST', url: `/partners/${p.id}/agreements`, payload: { model: 'fixed_per_lead', fixedFeeMinor: 1, currency: 'RUB' } })).statusCode).toBe(403);
   expect(await s.db.partnerAgreement.count({ where: { partnerId: p.id, active: true } })).toBe(1);
