@@ -4,11 +4,13 @@
 import { z } from 'zod';
 import { trimmedText } from './text';
 import { EmailAddress, PhoneNumber } from './contact';
+import { PLAUSIBLE_YEAR } from './time';
 
 export const MAX_SENT_LEADS = 10_000;
 
-// A date, or a date-time with its zone; as a pattern so the OpenAPI document says so too.
-const ISO_DATE_OR_INSTANT = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])([Tt]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2}))?$/;
+// A date, or a date-time with its zone, in a plausible year; as a pattern so the OpenAPI
+// document says so too.
+const ISO_DATE_OR_INSTANT = new RegExp(`^${PLAUSIBLE_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])([Tt]\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?([Zz]|[+-]\\d{2}:?\\d{2}))?$`);
 const NOT_ISO = 'not an ISO 8601 date or date-time with a time zone (e.g. 2026-11-20T10:15:00+03:00)';
 
 /** A date (midnight UTC) or a date-time with its time zone: a local time would be a guess. */

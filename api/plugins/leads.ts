@@ -5,6 +5,7 @@ import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { IsoDateTime } from '../../domain/time';
 import { poolOf, type Db } from '../../activities/db';
 import * as A from '../../domain/actions';
 import { LeadIntake } from '../../domain/intake';
@@ -52,14 +53,14 @@ const ListQuery = z.object({
   partnerId: text(64).optional(),
   source: text(64).optional(),
   stale: z.enum(['true', 'false']).optional(),
-  createdFrom: z.iso.datetime().optional(),
-  createdTo: z.iso.datetime().optional(),
+  createdFrom: IsoDateTime().optional(),
+  createdTo: IsoDateTime().optional(),
   sort: z.enum(['createdAt', '-createdAt', 'stageChangedAt', '-stageChangedAt']).default('-createdAt'),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(500).optional().describe('nextCursor of the previous page'),
 });
 
-const Cursor = z.object({ v: z.iso.datetime(), id: z.string() });
+const Cursor = z.object({ v: IsoDateTime(), id: z.string() });
 
 export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app, { db, temporal, intake, metrics }) => {
   const handleOf = (id: string) => temporal.workflow.getHandle(workflowIdOf(id));

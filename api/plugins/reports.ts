@@ -3,6 +3,7 @@
 // read model (api/reports/funnel-data.ts); the counting is domain/funnel.ts.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { IsoDate, IsoDateTime } from '../../domain/time';
 import type { Db } from '../../activities/db';
 import { funnelCsv, funnelReport, GROUP_BY, PERIODS, TARGET_SHARE_ALARM } from '../../domain/funnel';
 import { text } from '../../domain/text';
@@ -17,7 +18,7 @@ const DAY = 86_400_000;
 /** The widest cohort one request may read (two years), so a report stays bounded in memory. */
 export const MAX_RANGE_DAYS = 731;
 
-const Instant = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
+const Instant = z.union([IsoDate(), IsoDateTime({ offset: true })]);
 
 const FunnelQuery = z.object({
   from: Instant.describe('Cohort start, inclusive: leads created at or after (YYYY-MM-DD = 00:00 UTC, or an ISO date-time)'),

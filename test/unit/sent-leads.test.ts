@@ -47,5 +47,5 @@ test('an empty or impossible sentAt is refused, and the published schema says wh
   const schema = z.toJSONSchema(SentLeadRow, { io: 'input' }) as unknown as { properties: { sentAt: { pattern: string } } };
   const pattern = new RegExp(schema.properties.sentAt.pattern);
   expect(['2026-11-20', '2026-11-20T10:15:00+03:00', '2026-11-20T07:15Z', '2026-11-20T07:15:00.123+0300'].filter((x) => !pattern.test(x))).toEqual([]);
-  expect(['', '0000-00-00', '2026-13-01', '20.11.2026', '2026-11-20T10:15:00', '2026-11-20 10:15Z'].filter((x) => pattern.test(x))).toEqual([]);
+  expect(['', '0000-00-00', '0000-01-01', '2026-13-01', '20.11.2026', '2026-11-20T10:15:00', '2026-11-20 10:15Z'].filter((x) => pattern.test(x))).toEqual([]);
 });
