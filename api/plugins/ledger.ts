@@ -13,6 +13,7 @@ import { payoutWorkflow, payoutWorkflowId } from '../../workflows/payout';
 import { refundWorkflow, refundWorkflowId } from '../../workflows/refund';
 import { allow, forbidden } from '../auth';
 import { Currency } from '../../domain/money';
+import { PLAUSIBLE_YEAR } from '../../domain/time';
 import { workflowIdOf } from '../intake';
 import { conflict, notFound, problemResponses } from '../problem';
 import { LeadIdParams } from '../schemas';
@@ -20,7 +21,7 @@ import { LeadIdParams } from '../schemas';
 export interface LedgerPluginOptions { db: Db; temporal: Client; taskQueue: string }
 
 const problems = problemResponses;
-const Period = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/).describe('YYYY-MM');
+const Period = z.string().regex(new RegExp(`^${PLAUSIBLE_YEAR}-(0[1-9]|1[0-2])$`), 'YYYY-MM, a year from 1900 to 2999').describe('YYYY-MM');
 const PartnerParams = z.object({ id: z.string().min(1).max(64) });
 
 const Refund = z.object({

@@ -169,11 +169,12 @@ test('a well-formed body with a __proto__ key is taken without that key, and pol
   expect(({} as Record<string, unknown>).polluted).toBeUndefined();
 });
 
-test('a date in a year PostgreSQL cannot store (0000) is a 400 that names the field, never a 500', async () => {
+test('a date or period in a year PostgreSQL cannot store (0000) is a 400 that names the field, never a 500', async () => {
   const cases: Array<[string, string, unknown, string]> = [
     ['GET', '/leads?createdFrom=0000-01-01T00:00:00Z', undefined, 'querystring.createdFrom'],
     ['GET', '/reports/funnel?from=0000-01-01&to=0000-02-01', undefined, 'querystring.from'],
     ['POST', `/partners/${randomUUID()}/sent-leads`, { leads: [{ externalId: 'x', sentAt: '0000-01-01' }] }, 'body.leads.0.sentAt'],
+    ['POST', `/partners/${randomUUID()}/payouts`, { period: '0000-01' }, 'body.period'],
   ];
   for (const [method, url, payload, path] of cases) {
     const res = await s.inject({ who: 'admin', method: method as 'GET' | 'POST', url, ...(payload ? { payload } : {}) });
