@@ -6,6 +6,7 @@
 //   read    GET /leads/:id (the workflow's query), open loop at 100 req/s;
 //   list    GET /leads?stage=…&limit=50 (a filtered page from the PostgreSQL read model), closed loop.
 import type { Client } from '@temporalio/client';
+import type { Pool } from 'pg';
 import * as M from '../workflows/messages';
 import type { HttpClient } from './http';
 import { figuresOf, runClosedLoop, runOpenLoop, type LoadRun, type PathFigures } from './load';
@@ -33,7 +34,7 @@ export interface ActionFigures {
 }
 
 export async function measureActions(opts: {
-  client: Client; http: HttpClient; pool: import('pg').Pool; rawLeadIds: string[]; apiLeadIds: string[]; concurrency: number; log: (m: string) => void;
+  client: Client; http: HttpClient; pool: Pool; rawLeadIds: string[]; apiLeadIds: string[]; concurrency: number; log: (m: string) => void;
 }): Promise<ActionFigures> {
   const { client, http, concurrency, log } = opts;
   const call = async (method: string, path: string, body?: unknown) => {
@@ -65,12 +66,12 @@ export async function measureActions(opts: {
   const updateApiSerial = await phase('updateApiSerial', () => runClosedLoop(serial, 1, apiUpdate));
   log(`read: open loop at ${PACED_RATE} req/s`);
   const read = await phase('read', () => runOpenLoop(opts.apiLeadIds.length, PACED_RATE, (i) => call('GET', `/leads/${opts.apiLeadIds[i]}`)));
-  // A throughput figure is only worth something once the JIT has compiled the path.
   const listPage = () => call('GET', '/leads?stage=awaiting_first_contact&source=web_form&limit=50');
   // A live table's statistics are autovacuum's job (scale factors tuned for `leads` in migration
   // 20261123080000), but its first visit comes a minute or more after the run began, later than
   // this phase; without statistics the planner sorts the whole stage for every 50-row page.
   await opts.pool.query('VACUUM (ANALYZE) leads');
+  // A throughput figure is only worth something once the JIT has compiled the path.
   log(`list: ${LIST_WARMUP} warm-up pages, then ${LIST_N} at concurrency ${concurrency}`);
   await runClosedLoop(LIST_WARMUP, concurrency, listPage);
   const list = await phase('list', () => runClosedLoop(LIST_N, concurrency, listPage));
