@@ -9,8 +9,8 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import * as M from '../workflows/messages';
 import type { HttpClient } from './http';
-import { figuresOf, runClosedLoop, runOpenLoop, type LoadRun, type PathFigures } from './load';
-import { waitForQuiet } from './quiet';
+import { runClosedLoop, runOpenLoop, type LoadRun, type PathFigures } from './load';
+import { measuredPhase, type QuietStart } from './quiet';
 
 export const ACTION_TARGETS = { updateP50Ms: 10, updateP99Ms: 40, updateRatio: 0.85, readP99Ms: 20, listPerSecond: 3000 };
 /** The steady arrival rate at which the latency targets hold. */
@@ -29,7 +29,7 @@ export interface ActionFigures {
   read: PathFigures;
   list: PathFigures;
   /** How busy the CPUs were when each phase began, after waiting (up to a minute) for quiet. */
-  startedAt: Record<string, { waitedSeconds: number; busy: number }>;
+  startedAt: Record<string, QuietStart>;
   targets: Record<string, { target: number; value: number; pass: boolean }>;
 }
 
@@ -50,9 +50,9 @@ export async function measureActions(opts: {
   // search attributes) runs after it answers and would otherwise land on the next phase.
   const startedAt: ActionFigures['startedAt'] = {};
   const phase = async (name: string, run: () => Promise<LoadRun>): Promise<PathFigures> => {
-    const q = (startedAt[name] = await waitForQuiet());
-    log(`  ${name}: began after ${q.waitedSeconds} s, CPUs ${Math.round(q.busy * 100)} % busy`);
-    return figuresOf(await run());
+    const { figures, start } = await measuredPhase(name, log, run);
+    startedAt[name] = start;
+    return figures;
   };
   log(`update: closed loop at concurrency ${concurrency}, raw then API`);
   const updateRaw = await phase('updateRaw', () => runClosedLoop(opts.rawLeadIds.length, concurrency, rawUpdate));

@@ -2,6 +2,7 @@
 // the worker, Temporal and PostgreSQL busy for seconds after its last request, and that work
 // would otherwise be billed to whatever is measured next.
 import { cpus } from 'node:os';
+import { figuresOf, type LoadRun, type PathFigures } from './load';
 
 function busyFraction(from: ReturnType<typeof cpus>, to: ReturnType<typeof cpus>): number {
   let busy = 0;
@@ -31,4 +32,13 @@ export async function waitForQuiet(opts: { maxBusy?: number; timeoutMs?: number 
     const busy = Math.round(busyFraction(before, cpus()) * 100) / 100;
     if (busy <= maxBusy || Date.now() - t0 >= timeoutMs) return { waitedSeconds: Math.round((Date.now() - t0) / 100) / 10, busy };
   }
+}
+
+export type QuietStart = Awaited<ReturnType<typeof waitForQuiet>>;
+
+/** One measured phase: waits for quiet, says how busy the CPUs still were, then runs it. */
+export async function measuredPhase(name: string, log: (m: string) => void, run: () => Promise<LoadRun>): Promise<{ figures: PathFigures; start: QuietStart }> {
+  const start = await waitForQuiet();
+  log(`  ${name}: began after ${start.waitedSeconds} s, CPUs ${Math.round(start.busy * 100)} % busy`);
+  return { figures: figuresOf(await run()), start };
 }

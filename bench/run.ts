@@ -96,16 +96,16 @@ async function main(): Promise<number> {
     log('interrupted; stopping');
     void stack.stop().finally(() => process.exit(130));
   });
-  const { db: workerDb, client, taskQueue } = stack;
+  const { db, client, taskQueue } = stack;
   const http = httpClient(stack.apiUrl, { 'x-api-key': stack.apiKey }, concurrency);
   try {
     // Assignment needs an active manager, or every workflow would park as "not distributed".
-    await workerDb.manager.create({ data: { id: `bench-mgr-${randomUUID().slice(0, 8)}`, name: 'Bench Manager', expertise: [], territory: [] } });
+    await db.manager.create({ data: { id: `bench-mgr-${randomUUID().slice(0, 8)}`, name: 'Bench Manager', expertise: [], territory: [] } });
 
     // raw: the lead rows intake would have written, inserted before any timing, so the raw
     // path's workflows find their lead and do the same worker-side work as the API's.
     const rawIds = Array.from({ length: warmup + n }, () => randomUUID());
-    await workerDb.lead.createMany({
+    await db.lead.createMany({
       data: rawIds.map((id) => ({ id, intakeKey: `bench-raw:${id}`, kind: 'lead', sourceChannel: 'web_form', personName: 'Bench Person', topic: 'crm', stage: 'received', currency: 'RUB' })),
     });
     const rawStart = async (i: number) => {
@@ -139,23 +139,23 @@ async function main(): Promise<number> {
     const warm = [await runClosedLoop(warmup, concurrency, rawStart), await runClosedLoop(warmup, concurrency, (i) => apiPost(n + i))];
     const warmFailures = warm.flatMap((w) => w.failureSamples);
     if (warmFailures.length) throw new Error(`warm-up failed: ${warmFailures.join(' | ')}`);
-    const settledWarmup = await settle(workerDb, [...rawIds.slice(0, warmup), ...apiIds]);
+    const settledWarmup = await settle(db, [...rawIds.slice(0, warmup), ...apiIds]);
     apiIds.length = 0;
 
     log(`raw: ${n} workflow starts at concurrency ${concurrency}`);
     const rawRun = await runClosedLoop(n, concurrency, (i) => rawStart(warmup + i));
-    const settledRaw = await settle(workerDb, rawIds.slice(warmup));
+    const settledRaw = await settle(db, rawIds.slice(warmup));
     log(`raw: worker settled in ${settledRaw.seconds} s after the last start`);
 
     log(`api: ${n} POST /leads at concurrency ${concurrency}`);
     const apiRun = await runClosedLoop(n, concurrency, apiPost);
-    const settledApi = await settle(workerDb, apiIds);
+    const settledApi = await settle(db, apiIds);
     log(`api: worker settled in ${settledApi.seconds} s after the last request`);
 
     // Staff actions and reads on the leads just taken in (each already assigned to the manager).
     log(`actions: one Update per lead through the API and from a bare client; reads; list pages`);
     const actions = await measureActions({
-      client, http, pool: poolOf(workerDb), rawLeadIds: rawIds.slice(warmup), apiLeadIds: apiIds, concurrency, log,
+      client, http, pool: poolOf(db), rawLeadIds: rawIds.slice(warmup), apiLeadIds: apiIds, concurrency, log,
     });
 
     // Every lead of the run has been worked by now: the worker holds them in its workflow cache.

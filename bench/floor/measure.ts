@@ -2,8 +2,8 @@
 // from a bare client: one at a time, then open loop at the same steady rate.
 import type { Client } from '@temporalio/client';
 import { child, stopChild, waitForLine } from '../../scripts/lib/processes';
-import { figuresOf, runClosedLoop, runOpenLoop, type PathFigures } from '../load';
-import { waitForQuiet } from '../quiet';
+import { runClosedLoop, runOpenLoop, type PathFigures } from '../load';
+import { measuredPhase } from '../quiet';
 import { floorWorkflow, touch } from './workflow';
 
 export interface FloorFigures { updateSerial: PathFigures; updatePaced: PathFigures }
@@ -19,12 +19,8 @@ export async function measureFloor(opts: {
     const ids = Array.from({ length: opts.serial + opts.paced }, (_, i) => `floor-${taskQueue}-${i}`);
     await runClosedLoop(ids.length, 20, async (i) => { await client.workflow.start(floorWorkflow, { workflowId: ids[i]!, taskQueue }); });
     const update = (i: number) => client.workflow.getHandle(ids[i]!).executeUpdate(touch).then(() => undefined);
-    await waitForQuiet();
-    log(`floor: ${opts.serial} Updates one at a time`);
-    const updateSerial = figuresOf(await runClosedLoop(opts.serial, 1, update));
-    await waitForQuiet();
-    log(`floor: open loop at ${opts.rate} req/s`);
-    const updatePaced = figuresOf(await runOpenLoop(opts.paced, opts.rate, (i) => update(opts.serial + i)));
+    const updateSerial = (await measuredPhase(`floor, ${opts.serial} Updates one at a time`, log, () => runClosedLoop(opts.serial, 1, update))).figures;
+    const updatePaced = (await measuredPhase(`floor, open loop at ${opts.rate} req/s`, log, () => runOpenLoop(opts.paced, opts.rate, (i) => update(opts.serial + i)))).figures;
     // The floor's workflows would otherwise keep a two-day timer each in the server.
     await runClosedLoop(ids.length, 20, (i) => client.workflow.getHandle(ids[i]!).terminate('bench done').then(() => undefined));
     return { updateSerial, updatePaced };
