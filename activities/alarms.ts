@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type AlarmKind, type AlarmPolicy, AlarmPolicy as AlarmPolicySchema, type AlarmPolicyInput, type AlarmToOpen, DISTRIBUTION_STAGES,
-  effectiveThresholds, evaluateLeadsRotting, evaluateLowTargetShare, evaluateManagerConversion, evaluateNotDistributed,
+  effectiveThresholds, evaluateLeadsRotting, rottingCutoff, evaluateLowTargetShare, evaluateManagerConversion, evaluateNotDistributed,
   evaluatePartnerReportDrift, type JsonObject, MANAGER_STAGES, type PartnerCounts, type ReachedLead,
 } from '../domain/alarms';
 import type { Db } from './db';
@@ -104,7 +104,7 @@ async function loadNotDistributed(db: Db, policy: AlarmPolicy, now: Date) {
 }
 
 async function loadRotting(db: Db, policy: AlarmPolicy, now: Date) {
-  const cutoff = new Date(now.getTime() - effectiveThresholds(policy, now).rottingDays * DAY);
+  const cutoff = new Date(rottingCutoff(policy, now));
   const rows = await db.lead.findMany({
     where: { managerId: { not: null }, stage: { in: [...MANAGER_STAGES] }, OR: [{ stale: true }, { stageChangedAt: { lte: cutoff } }] },
     select: { id: true, managerId: true, stage: true, stale: true, stageChangedAt: true }, orderBy: { stageChangedAt: 'asc' }, take: MAX_ROWS,

@@ -18,6 +18,7 @@ import { partnersPlugin } from './plugins/partners';
 import { ledgerPlugin } from './plugins/ledger';
 import { alarmsPlugin } from './plugins/alarms';
 import { reportsPlugin } from './plugins/reports';
+import { rosterPlugin } from './plugins/roster';
 import { type ApiKey, registerAuth } from './auth';
 import { registerIdempotency } from './idempotency';
 import { badRequest, HttpProblem, problemHandler, sendProblem } from './problem';
@@ -122,6 +123,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(ledgerPlugin, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
   await app.register(alarmsPlugin, { db: deps.db });
   await app.register(reportsPlugin, { db: deps.db });
+  await app.register(rosterPlugin, { db: deps.db, temporal: deps.temporal });
   return app;
 }
 

@@ -5,6 +5,8 @@
 // seasons) relaxes the thresholds that volume and responsiveness move; the effective figure is
 // always written into the alarm's `threshold`, so ops see what it was judged against.
 import { z } from 'zod';
+import { BusinessCalendar } from './calendar';
+import { STALE_AFTER_BUSINESS_DAYS, staleCutoff } from './staleness';
 import { trimmedText } from './text';
 
 export const ALARM_KINDS = ['not_distributed', 'leads_rotting', 'low_target_share', 'manager_conversion_anomaly', 'partner_report_drift'] as const;
@@ -55,10 +57,12 @@ export const AlarmPolicy = z.object({
     /** Fires at this many such leads. */
     minLeads: count(1),
   }).prefault({}),
-  /** Leads rotting: "untouched by its manager for 2–3 days has gone stale". */
+  /** The business calendar the rotting rule counts in (the same one the leads' SLA clocks use). */
+  calendar: BusinessCalendar.prefault({}),
+  /** Leads rotting: the stale rule (domain/staleness.ts) asked of the read model. */
   leadsRotting: z.object({
-    /** Days in the same open stage after which a lead counts as rotting (besides the workflow's stale flag). */
-    staleAfterDays: z.number().positive().default(3),
+    /** Business days in the same open stage after which a lead is rotting (besides the workflow's stale flag). */
+    staleAfterBusinessDays: z.number().positive().default(STALE_AFTER_BUSINESS_DAYS),
     /** One alarm per manager with at least this many rotting leads. */
     minLeads: count(1),
   }).prefault({}),
@@ -93,7 +97,7 @@ export const AlarmPolicy = z.object({
     targetShareFloorFactor: z.number().positive().max(1).default(0.85),
     /** …the report drift tolerance by this (partners' forms and staff on holiday). */
     driftToleranceFactor: z.number().min(1).default(1.5),
-    /** …and the rotting threshold (days) by this (managers on holiday, clients slower). */
+    /** …and the rotting threshold (business days) by this (managers on holiday, clients slower). */
     rottingDaysFactor: z.number().min(1).default(1.5),
   }).prefault({}),
 });
@@ -125,7 +129,7 @@ export function effectiveThresholds(policy: AlarmPolicy, now: Date) {
   const f = (factor: number) => (season ? factor : 1);
   return {
     season: season?.name ?? null,
-    rottingDays: round(policy.leadsRotting.staleAfterDays * f(s.rottingDaysFactor)),
+    rottingBusinessDays: round(policy.leadsRotting.staleAfterBusinessDays * f(s.rottingDaysFactor)),
     targetShareFloor: round(policy.lowTargetShare.floor * f(s.targetShareFloorFactor)),
     driftTolerance: round(policy.partnerReportDrift.tolerance * f(s.driftToleranceFactor)),
     factors: { rottingDays: f(s.rottingDaysFactor), targetShareFloor: f(s.targetShareFloorFactor), driftTolerance: f(s.driftToleranceFactor) },
@@ -175,11 +179,16 @@ export interface OpenLead { leadId: string; managerId: string | null; stage: str
 /**
  * One alarm per manager owning open leads (verification, first contact, qualifying, consent) that
  * are rotting: flagged stale by the workflow's SLA ladder, or in the same stage longer than the
- * rotting threshold (3 days; × the season's factor in a low season).
+ * stale threshold counted in business time (2 business days; × the season's factor in a low season).
  */
+/** Leads whose stage last changed at or before this instant are rotting at `now`. */
+export function rottingCutoff(policy: AlarmPolicy, now: Date): number {
+  return staleCutoff(policy.calendar, now.getTime(), effectiveThresholds(policy, now).rottingBusinessDays);
+}
+
 export function evaluateLeadsRotting(leads: OpenLead[], policy: AlarmPolicy, now: Date): AlarmToOpen[] {
   const eff = effectiveThresholds(policy, now);
-  const cutoff = now.getTime() - eff.rottingDays * DAY;
+  const cutoff = rottingCutoff(policy, now);
   const stages: readonly string[] = MANAGER_STAGES;
   const byManager = new Map<string, OpenLead[]>();
   for (const l of leads) {
@@ -202,7 +211,7 @@ export function evaluateLeadsRotting(leads: OpenLead[], policy: AlarmPolicy, now
         leadIds: rotting.slice(0, EVIDENCE_IDS).map((l) => l.leadId),
       },
       threshold: {
-        days: eff.rottingDays, baseDays: policy.leadsRotting.staleAfterDays, season: eff.season, seasonFactor: eff.factors.rottingDays,
+        businessDays: eff.rottingBusinessDays, baseBusinessDays: policy.leadsRotting.staleAfterBusinessDays, season: eff.season, seasonFactor: eff.factors.rottingDays,
         minLeads: policy.leadsRotting.minLeads, orStaleFlag: true,
       },
     });

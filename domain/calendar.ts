@@ -61,3 +61,27 @@ export function addBusinessTime(cal: BusinessCalendar, startMs: number, business
 export function businessDayMs(cal: BusinessCalendar): number {
   return (cal.workdayEndHour - cal.workdayStartHour) * HOUR;
 }
+
+/**
+ * The latest instant (UTC ms) from which `businessMs` of working time has run out by `endMs`:
+ * the inverse of addBusinessTime, so "untouched since before X" can be asked of a database.
+ */
+export function subtractBusinessTime(cal: BusinessCalendar, endMs: number, businessMs: number): number {
+  const offset = cal.utcOffsetMinutes * 60_000;
+  let local = endMs + offset;
+  let remaining = businessMs;
+  for (let guard = 0; guard < 3700; guard++) {
+    const midnight = Math.floor(local / DAY) * DAY;
+    // `local` at exactly midnight belongs to the day before (its end), not to the new day.
+    const day = local === midnight ? midnight - DAY : midnight;
+    const open = day + cal.workdayStartHour * HOUR;
+    const close = day + cal.workdayEndHour * HOUR;
+    if (isWorkingDay(cal, day) && local > open) {
+      const to = Math.min(local, close);
+      if (to - remaining >= open) return to - remaining - offset;
+      remaining -= to - open;
+    }
+    local = day;
+  }
+  throw new Error('business calendar has no working time within ten years');
+}

@@ -2,6 +2,7 @@
 // own figures (shared/DOMAIN.md); tests run them unchanged under time-skipping.
 import { z } from 'zod';
 import { BusinessCalendar } from './calendar';
+import { STALE_AFTER_BUSINESS_DAYS } from './staleness';
 
 /** A Temporal duration string: '3 days', '12 hours', '90 minutes'. */
 const Duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|milliseconds?|s|seconds?|m|minutes?|h|hours?|d|days?|w|weeks?)$/);
@@ -14,8 +15,8 @@ export const LeadPolicy = z.object({
       reminderAfterBusinessHours: z.number().positive().default(4),
       /** Escalation to the team lead (business hours): one working day. */
       escalateAfterBusinessHours: z.number().positive().default(9),
-      /** Untouched this long, a lead is stale ("протухает" after 2–3 days) and is reassigned. */
-      staleAfterBusinessDays: z.number().positive().default(2),
+      /** Untouched this long, a lead is stale (domain/staleness.ts) and is reassigned. */
+      staleAfterBusinessDays: z.number().positive().default(STALE_AFTER_BUSINESS_DAYS),
       /** Unanswered calls before the lead counts as unreachable and goes to re-engagement. */
       maxNoAnswerAttempts: z.number().int().positive().default(5),
       /**
@@ -24,9 +25,20 @@ export const LeadPolicy = z.object({
        */
       maxStaleReassignments: z.number().int().nonnegative().default(3),
     })
-    .default({ reminderAfterBusinessHours: 4, escalateAfterBusinessHours: 9, staleAfterBusinessDays: 2, maxNoAnswerAttempts: 5, maxStaleReassignments: 3 }),
-  /** Time the client has to answer the consent question; silence counts as "no". */
+    .default({ reminderAfterBusinessHours: 4, escalateAfterBusinessHours: 9, staleAfterBusinessDays: STALE_AFTER_BUSINESS_DAYS, maxNoAnswerAttempts: 5, maxStaleReassignments: 3 }),
+  /**
+   * Business days the client has to answer the consent question; silence counts as "no". In
+   * business days because the manager asks and follows up in working time: a lead qualified on a
+   * Friday would otherwise lose most of a 3-calendar-day window to the weekend.
+   */
+  consentWindowBusinessDays: z.number().positive().default(3),
+  /** The window in calendar time, as leads started before 'consent-window-business-days' count it. */
   consentWindow: Duration.default('3 days'),
+  /**
+   * With no manager free, a lead waits for a roster change (a signal); this re-check is only the
+   * safety net for a change that signalled nobody (a manager added by hand in the database).
+   */
+  assignmentRecheck: Duration.default('7 days'),
   /** Time a partner has to accept or decline an offered lead (business days). */
   partnerAcceptanceBusinessDays: z.number().positive().default(2),
   /** Deal stage timeouts: each expiry creates a check-in task for the owner. */

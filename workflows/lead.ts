@@ -2,13 +2,14 @@
 // Reads top to bottom like the process; the rules live in domain/lifecycle.ts, the durations in
 // the policy, the side effects in activities.
 import * as wf from '@temporalio/workflow';
-import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, type UpdateDefinition } from '@temporalio/common';
+import { ApplicationFailure, type SearchAttributePair, WorkflowExecutionAlreadyStartedError, type UpdateDefinition } from '@temporalio/common';
 import { ParentClosePolicy } from '@temporalio/workflow';
 import { msToNumber as ms } from '@temporalio/common/lib/time';
 import type { z } from 'zod';
 import type { LeadActivities } from '../activities';
 import * as A from '../domain/actions';
 import { addBusinessTime, businessDayMs } from '../domain/calendar';
+import { staleAt } from '../domain/staleness';
 import {
   type Action, apply, close, initialState, type LeadState, refusal, returnToQualification, TERMINAL, toReengagement,
   transition, type Transition,
@@ -33,10 +34,19 @@ export interface LeadWorkflowInput {
 export interface LeadOutcome { stage: LeadState['stage']; closedReason?: string; paidMinor: number }
 
 const acts = wf.proxyActivities<LeadActivities>({
-  startToCloseTimeout: '1 minute',
+  // Every activity of a lead is a short database write (milliseconds). A worker killed mid-write
+  // is noticed when this runs out, so it is seconds, not the minute it was: the read model then
+  // catches up within seconds of a restart instead of a minute.
+  startToCloseTimeout: '5 seconds',
   // Activities are idempotent, so they retry until the database is back.
-  retry: { initialInterval: '1 second', maximumInterval: '5 minutes', nonRetryableErrorTypes: ['UnknownLead', 'NoConsent', 'NotAccepted'] },
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['UnknownLead', 'NoConsent', 'NotAccepted'] },
 });
+
+/**
+ * A run continues as new well before its history gets heavy: a lead may wait for years (no
+ * manager free, a silent deal, a parked stale lead), and replaying a long history is slow.
+ */
+const HISTORY_BUDGET = 800;
 
 const HOUR = 3_600_000;
 const SYSTEM = 'system';
@@ -55,6 +65,11 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
   // --- messages -------------------------------------------------------------------------
   wf.setHandler(M.getState, () => view(s));
   wf.setHandler(M.getHistory, () => s.history);
+  // A manager was added, came back or was freed: a lead waiting for one tries again at once.
+  let rosterChanges = 0;
+  wf.setHandler(M.rosterChanged, () => {
+    rosterChanges += 1;
+  });
 
   /** A staff action: validated synchronously (refused with a reason), applied, side effects run. */
   function action<T extends Action['type'], S extends z.ZodType>(def: UpdateDefinition<M.LeadView, [M.Command<z.input<S>>]>, type: T, schema: S) {
@@ -158,16 +173,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
   // adds no search-attribute or memo event: leads live for years and their histories with them.
   let published: { attributes?: string; memo?: string } = {};
   function publish(): void {
-    const partner = partnerOf(s);
-    const attributes = [
-      { key: LeadStage, value: s.stage },
-      { key: LeadManager, value: s.managerId ?? null },
-      { key: LeadPartner, value: partner ?? null },
-      { key: LeadSource, value: s.sourceChannel },
-      { key: LeadStale, value: s.stale },
-      { key: LeadDealValue, value: s.deal.valueMinor ?? null },
-    ];
-    const memo = { summary: { stage: s.stage, dealStage: s.dealStage ?? null, manager: s.managerId ?? null, partner: partner ?? null, topic: s.topic ?? null, attempt: s.reengagement.attempt } };
+    const { attributes, memo } = visibilityOf(s);
     if (!wf.patched('publish-only-changes')) {
       wf.upsertSearchAttributes(attributes);
       wf.upsertMemo(memo);
@@ -179,6 +185,10 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
     published = next;
   }
   void persist();
+  // A continued run carries its memo and search attributes over (carryOn), and publishes them at
+  // once too: the time-skipping server and some dev servers drop them across continue-as-new, and
+  // the next transition may be months away (re-engagement).
+  if (input.carried && wf.patched('publish-on-carry')) publish();
 
   async function drain(): Promise<void> {
     await wf.condition(() => flushed === s.seq && wf.allHandlersFinished());
@@ -224,6 +234,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
 
   /** Picks a manager automatically; with nobody free, ops are told and we try again hourly. */
   async function assign(exclude: string[]): Promise<void> {
+    let told = false;
     for (;;) {
       const a = await acts.assignManager({ leadId: s.leadId, exclude });
       if (a) {
@@ -235,11 +246,23 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
         await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: owner(), kind: 'first_contact', title: s.stage === 'verification' ? 'Verify the company inquiry: find the person' : 'Call the lead', dueAt: new Date(due).toISOString() });
         return;
       }
-      transition(s, { type: 'not_distributed', actor: SYSTEM, reason: 'no active manager available', now: Date.now() });
-      await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: 'ops', kind: 'not_distributed', title: 'No manager available for a new lead' });
+      const waitForRoster = wf.patched('wait-for-roster-change');
+      // Ops hear of it once per wait, not at every re-check.
+      if (!waitForRoster || !told) {
+        transition(s, { type: 'not_distributed', actor: SYSTEM, reason: 'no active manager available', now: Date.now() });
+        await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: 'ops', kind: 'not_distributed', title: 'No manager available for a new lead' });
+        told = true;
+      }
       if (exclude.length) return; // keep the current owner rather than leave the lead ownerless
-      await wf.condition(() => TERMINAL.has(s.stage) || !!s.managerId, '1 hour');
+      if (waitForRoster) {
+        // Before this patch the lead asked again every hour, for ever: 24 × 365 tries a year.
+        const seen = rosterChanges;
+        await wf.condition(() => TERMINAL.has(s.stage) || !!s.managerId || rosterChanges !== seen, policy.assignmentRecheck);
+      } else {
+        await wf.condition(() => TERMINAL.has(s.stage) || !!s.managerId, '1 hour');
+      }
       if (s.managerId || TERMINAL.has(s.stage)) return;
+      if (historyIsLong()) await carryOn();
     }
   }
 
@@ -255,7 +278,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
       const ladder = [
         addBusinessTime(cal, from, fc.reminderAfterBusinessHours * HOUR),
         addBusinessTime(cal, from, fc.escalateAfterBusinessHours * HOUR),
-        addBusinessTime(cal, from, fc.staleAfterBusinessDays * businessDayMs(cal)),
+        staleAt(cal, from, fc.staleAfterBusinessDays),
       ];
       const due = ladder[step]!;
       const moved = await wf.condition(() => s.stage !== stage || s.slaFrom !== from, Math.max(1, due - Date.now()));
@@ -287,19 +310,25 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
         step = -1;
       }
       step += 1;
+      if (historyIsLong()) await carryOn();
     }
   }
 
   /** Ask the client's consent; silence within the window counts as no. */
   async function requestConsent(): Promise<void> {
     await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: owner(), kind: 'request_consent', title: 'Ask the client whether we may pass their contacts to a partner' });
-    const answered = await wf.condition(() => s.stage !== 'awaiting_consent', policy.consentWindow);
+    // Since this patch the window is counted in business days (see the policy for why).
+    const window = wf.patched('consent-window-business-days')
+      ? Math.max(1, addBusinessTime(cal, Date.now(), policy.consentWindowBusinessDays * businessDayMs(cal)) - Date.now())
+      : policy.consentWindow;
+    const answered = await wf.condition(() => s.stage !== 'awaiting_consent', window);
     if (!answered) toReengagement(s, SYSTEM, 'no consent within the consent window', Date.now(), 'consent_timeout');
   }
 
   /** Offer the lead to one partner at a time (2–3 when the client compares) until one accepts. */
   async function handOff(): Promise<void> {
     while (s.stage === 'partner_offer') {
+      if (historyIsLong()) await carryOn();
       if (!s.offers.some((o) => o.status === 'pending')) {
         const picked = await acts.pickPartners({
           leadId: s.leadId, topic: s.topic, region: s.region, budgetMinor: s.qualification?.budgetMinor,
@@ -345,6 +374,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
         await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: who, kind: 'deal_checkin', title: `Check in with the client: ${stage}` });
       }
       if (wf.workflowInfo().continueAsNewSuggested) await carryOn();
+      if (historyIsLong()) await carryOn();
     }
   }
 
@@ -413,7 +443,23 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
   /** Continue-as-new with the state carried over explicitly, once everything is written down. */
   async function carryOn(): Promise<never> {
     await drain();
+    if (wf.patched('carry-visibility')) {
+      // The memo and search attributes go with the run, so ops never see a lead without them.
+      const { attributes, memo } = visibilityOf(s);
+      // A new run starts with the attributes that have a value (unset ones are simply absent).
+      const typedSearchAttributes = attributes.filter((a) => a.value !== null) as SearchAttributePair[];
+      return wf.makeContinueAsNewFunc<typeof leadWorkflow>({ memo, typedSearchAttributes })({ ...input, carried: s });
+    }
     return wf.continueAsNew<typeof leadWorkflow>({ ...input, carried: s });
+  }
+
+  /**
+   * Asked in every stage that waits: a history past its budget (or the server's hint) goes on in a
+   * new run. A plain check, not an await, so a run that carries on adds no step to the others.
+   */
+  function historyIsLong(): boolean {
+    const info = wf.workflowInfo();
+    return (info.continueAsNewSuggested || info.historyLength >= HISTORY_BUDGET) && wf.patched('history-budget');
   }
 }
 
@@ -422,6 +468,26 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
 interface Snapshot { liveOffers: string[] }
 function snapshot(s: LeadState): Snapshot {
   return { liveOffers: s.offers.filter((o) => o.status === 'pending' || o.status === 'accepted').map((o) => o.partnerId) };
+}
+
+/** What ops see of a lead in the Temporal UI: search attributes and a memo, with no personal data. */
+function visibilityOf(s: LeadState) {
+  const partner = partnerOf(s);
+  const attributes = [
+    { key: LeadStage, value: s.stage },
+    { key: LeadManager, value: s.managerId ?? null },
+    { key: LeadPartner, value: partner ?? null },
+    { key: LeadSource, value: s.sourceChannel },
+    { key: LeadStale, value: s.stale },
+    { key: LeadDealValue, value: s.deal.valueMinor ?? null },
+  ];
+  const memo = {
+    summary: {
+      stage: s.stage, dealStage: s.dealStage ?? null, manager: s.managerId ?? null, partner: partner ?? null, topic: s.topic ?? null,
+      attempt: s.reengagement.attempt,
+    },
+  };
+  return { attributes, memo };
 }
 
 function partnerOf(s: LeadState): string | undefined {

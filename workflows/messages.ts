@@ -31,5 +31,8 @@ export const repeatInquiry = defineSignal<[RepeatInquiry]>('repeatInquiry');
 /** A partner's webhook reporting its answer to an offer; invalid ones are recorded and ignored. */
 export const partnerWebhook = defineSignal<[A.PartnerRespond]>('partnerWebhook');
 
+/** The roster changed (a manager added, back from leave, freed): a lead waiting for one tries again. */
+export const rosterChanged = defineSignal('rosterChanged');
+
 export const getState = defineQuery<LeadView>('state');
 export const getHistory = defineQuery<Transition[]>('history');

@@ -137,13 +137,13 @@ test('not distributed: opens once while open, notifies once, and opens again aft
   await ackAndResolve(again.opened[0]!.id);
 });
 
-test('leads rotting: one alarm per manager whose open leads sat past 3 days or were flagged stale', async () => {
+test('leads rotting: one alarm per manager whose open leads sat past 2 business days or were flagged stale', async () => {
   const acts = alarmActivities(iso, recorder());
   const [anna, boris, vera] = [uid('anna'), uid('boris'), uid('vera')];
   const old = await lead(iso, { managerId: anna, stage: 'qualifying', stageChangedAt: ago(OCT, 5 * DAY) });
   const flagged = await lead(iso, { managerId: anna, stage: 'awaiting_first_contact', stale: true, stageChangedAt: ago(OCT, HOUR) });
   await lead(iso, { managerId: anna, stage: 'deal', stageChangedAt: ago(OCT, 20 * DAY) }); // deals are not "untouched leads"
-  await lead(iso, { managerId: boris, stage: 'qualifying', stageChangedAt: ago(OCT, 2 * DAY) }); // within 3 days
+  await lead(iso, { managerId: boris, stage: 'qualifying', stageChangedAt: ago(OCT, DAY) }); // within 2 business days
   const consent = await lead(iso, { managerId: vera, stage: 'awaiting_consent', stageChangedAt: ago(OCT, 4 * DAY) });
 
   const res = await acts.evaluateAlarms('leads_rotting', OCT.toISOString());
@@ -154,7 +154,7 @@ test('leads rotting: one alarm per manager whose open leads sat past 3 days or w
     [anna, expect.objectContaining({ leads: 2, flaggedStale: 1, leadIds: [old, flagged] })],
     [vera, expect.objectContaining({ leads: 1, flaggedStale: 0, leadIds: [consent] })],
   ]);
-  expect(rows[0]!.threshold).toEqual({ days: 3, baseDays: 3, season: null, seasonFactor: 1, minLeads: 1, orStaleFlag: true });
+  expect(rows[0]!.threshold).toEqual({ businessDays: 2, baseBusinessDays: 2, season: null, seasonFactor: 1, minLeads: 1, orStaleFlag: true });
   expect((await acts.evaluateAlarms('leads_rotting', OCT.toISOString())).opened).toEqual([]);
   expect(await iso.alarm.count({ where: { kind: 'leads_rotting', subject: { in: [anna, vera] } } })).toBe(2);
 });

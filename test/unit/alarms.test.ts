@@ -20,7 +20,7 @@ test('the policy defaults are the domain figures', () => {
   expect(policy).toMatchObject({
     utcOffsetMinutes: 180,
     notDistributed: { olderThanMinutes: 60, windowMinutes: 60, minLeads: 1 },
-    leadsRotting: { staleAfterDays: 3, minLeads: 1 },
+    leadsRotting: { staleAfterBusinessDays: 2, minLeads: 1 },
     lowTargetShare: { windowDays: 30, floor: 0.6, minReached: 30, countUndecided: false },
     managerConversion: { windowDays: 30, zThreshold: 3, minSample: 20 },
     partnerReportDrift: { windowDays: 30, tolerance: 0.1, minSent: 10 },
@@ -70,15 +70,16 @@ describe('leads rotting, per manager', () => {
   const open = (id: string, managerId: string | null, stageAgeMs: number, over: Partial<OpenLead> = {}): OpenLead =>
     ({ leadId: id, managerId, stage: 'qualifying', stale: false, stageChangedAt: ago(stageAgeMs), ...over });
 
-  test('one alarm per manager with rotting leads: stale-flagged, or in the same stage past 3 days', () => {
+  // NOW is a Wednesday, 12:00 in Moscow: two business days back is Monday 12:00.
+  test('one alarm per manager with rotting leads: stale-flagged, or in the same stage past 2 business days', () => {
     const alarms = evaluateLeadsRotting([
       open('a1', 'anna', 4 * DAY),
       open('a2', 'anna', 10 * DAY, { stage: 'awaiting_first_contact' }),
       open('a3', 'anna', 1 * HOUR, { stale: true }), // the SLA ladder flagged it
-      open('a4', 'anna', 2 * DAY), // worked recently
+      open('a4', 'anna', 1 * DAY), // worked yesterday
       open('a5', 'anna', 30 * DAY, { stage: 'deal' }), // deals have their own check-ins
-      open('b1', 'boris', 2 * DAY),
-      open('b2', 'boris', 2.9 * DAY, { stage: 'awaiting_consent' }),
+      open('b1', 'boris', 47 * HOUR),
+      open('b2', 'boris', 1.9 * DAY, { stage: 'awaiting_consent' }),
       open('x1', null, 9 * DAY), // nobody's: the not-distributed alarm's business
     ], policy, NOW);
     expect(alarms).toEqual([{
@@ -87,21 +88,31 @@ describe('leads rotting, per manager', () => {
         leads: 3, flaggedStale: 1, oldestStageChangeAt: ago(10 * DAY).toISOString(),
         byStage: { awaiting_first_contact: 1, qualifying: 2 }, leadIds: ['a2', 'a1', 'a3'],
       },
-      threshold: { days: 3, baseDays: 3, season: null, seasonFactor: 1, minLeads: 1, orStaleFlag: true },
+      threshold: { businessDays: 2, baseBusinessDays: 2, season: null, seasonFactor: 1, minLeads: 1, orStaleFlag: true },
     }]);
   });
 
-  test('a manager whose leads are all worked within 3 days has none', () => {
-    expect(evaluateLeadsRotting([open('b1', 'boris', 2 * DAY), open('b2', 'boris', 71 * HOUR)], policy, NOW)).toEqual([]);
+  test('counted in business time, like the SLA: a weekend does not rot a lead', () => {
+    const friday = new Date('2026-10-09T12:00:00Z'); // Friday 15:00 in Moscow
+    const touched = [open('a1', 'anna', 0, { stageChangedAt: friday })];
+    // Monday 23:00: three calendar days and more, but only 12 working hours.
+    expect(evaluateLeadsRotting(touched, policy, new Date('2026-10-12T20:00:00Z'))).toEqual([]);
+    // Tuesday 15:00: two business days.
+    expect(evaluateLeadsRotting(touched, policy, new Date('2026-10-13T12:00:00Z'))).toHaveLength(1);
   });
 
-  test('in a low season the threshold in days is multiplied: a lead 4 days in its stage is not yet rotting in July', () => {
-    const leads = [open('a1', 'anna', 4 * DAY)];
-    expect(evaluateLeadsRotting(leads, policy, NOW)).toHaveLength(1);
-    const july = [open('a1', 'anna', 4 * DAY, { stageChangedAt: ago(4 * DAY, SUMMER) })];
+  test('a manager whose leads are all worked within 2 business days has none', () => {
+    expect(evaluateLeadsRotting([open('b1', 'boris', 1 * DAY), open('b2', 'boris', 47 * HOUR)], policy, NOW)).toEqual([]);
+  });
+
+  test('in a low season the threshold is multiplied: a lead 2 business days in its stage is not yet rotting in July', () => {
+    // SUMMER is a Wednesday too.
+    const july = [open('a1', 'anna', 0, { stageChangedAt: ago(2 * DAY + HOUR, SUMMER) })];
+    expect(evaluateLeadsRotting(july, AlarmPolicy.parse({ seasonality: { lowSeasons: [] } }), SUMMER)).toHaveLength(1); // no season declared
     expect(evaluateLeadsRotting(july, policy, SUMMER)).toEqual([]);
-    const older = [open('a1', 'anna', 0, { stageChangedAt: ago(5 * DAY, SUMMER) })];
-    expect(evaluateLeadsRotting(older, policy, SUMMER)[0]!.threshold).toEqual({ days: 4.5, baseDays: 3, season: 'summer', seasonFactor: 1.5, minLeads: 1, orStaleFlag: true });
+    const older = [open('a1', 'anna', 0, { stageChangedAt: ago(6 * DAY, SUMMER) })];
+    expect(evaluateLeadsRotting(older, policy, SUMMER)[0]!.threshold)
+      .toEqual({ businessDays: 3, baseBusinessDays: 2, season: 'summer', seasonFactor: 1.5, minLeads: 1, orStaleFlag: true });
   });
 });
 
@@ -259,6 +270,6 @@ describe('seasons', () => {
     expect(season('2026-12-28T09:00:00Z', winter)).toBe('new_year');
     expect(season('2026-07-15T09:00:00Z', winter)).toBeUndefined();
     const eff = effectiveThresholds(AlarmPolicy.parse({ ...winter, seasonality: { ...winter.seasonality, rottingDaysFactor: 2 } }), new Date('2027-01-05T09:00:00Z'));
-    expect(eff).toMatchObject({ season: 'new_year', rottingDays: 6, targetShareFloor: 0.51, driftTolerance: 0.15 });
+    expect(eff).toMatchObject({ season: 'new_year', rottingBusinessDays: 4, targetShareFloor: 0.51, driftTolerance: 0.15 });
   });
 });

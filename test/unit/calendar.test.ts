@@ -1,5 +1,7 @@
 // Business time for SLA clocks: working hours, weekends and public holidays.
-import { addBusinessTime, BusinessCalendar, businessDayMs, isWorkingDay } from '../../domain/calendar';
+import fc from 'fast-check';
+import { addBusinessTime, BusinessCalendar, businessDayMs, isWorkingDay, subtractBusinessTime } from '../../domain/calendar';
+import { staleAt, staleCutoff } from '../../domain/staleness';
 
 const cal = BusinessCalendar.parse({}); // Moscow time, 9–18, Sat/Sun off, Russian public holidays
 const H = 3_600_000;
@@ -31,4 +33,32 @@ test('declared transfers: an extra day off and a working Saturday', () => {
   const custom = BusinessCalendar.parse({ extraHolidays: ['2026-11-24'], extraWorkdays: ['2026-11-28'] });
   expect(addBusinessTime(custom, msk('2026-11-23T17:00:00'), 2 * H)).toBe(msk('2026-11-25T10:00:00'));
   expect(isWorkingDay(custom, Date.parse('2026-11-28T00:00:00Z'))).toBe(true);
+});
+
+test('counting back: two business days before Tuesday 15:00 is Friday 15:00', () => {
+  expect(subtractBusinessTime(cal, msk('2026-12-01T15:00:00'), 2 * businessDayMs(cal))).toBe(msk('2026-11-27T15:00:00'));
+  // From a night or a weekend, the clock counts back from the last working hour.
+  expect(subtractBusinessTime(cal, msk('2026-11-29T23:00:00'), 1 * H)).toBe(msk('2026-11-27T17:00:00'));
+  expect(subtractBusinessTime(cal, msk('2027-01-11T10:00:00'), 2 * H)).toBe(msk('2026-12-31T17:00:00'));
+});
+
+test('counting back undoes counting forward from any working instant', () => {
+  const start = msk('2026-01-01T00:00:00');
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 730 * 24 }), fc.integer({ min: 1, max: 40 * 9 }), (hoursIn, businessHours) => {
+      const from = addBusinessTime(cal, start + hoursIn * H, 0); // a working instant
+      const to = addBusinessTime(cal, from, businessHours * H);
+      const back = subtractBusinessTime(cal, to, businessHours * H);
+      // `from` may sit at a day's opening, which is the same business instant as the day before's close.
+      expect(addBusinessTime(cal, back, businessHours * H)).toBe(to);
+      expect(back === from || addBusinessTime(cal, back, 0) === from).toBe(true);
+    }),
+  );
+});
+
+test('a stale lead is one rule: untouched since the cutoff ⇔ its stale instant has passed', () => {
+  const touched = msk('2026-11-27T15:00:00'); // a Friday afternoon
+  expect(staleAt(cal, touched)).toBe(msk('2026-12-01T15:00:00')); // Tuesday, not Sunday
+  expect(staleCutoff(cal, msk('2026-12-01T15:00:00'))).toBe(touched);
+  expect(staleCutoff(cal, msk('2026-11-30T23:00:00'))).toBeLessThan(touched); // Monday night: not yet stale
 });
