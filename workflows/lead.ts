@@ -72,7 +72,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
           const parsed = schema.safeParse(cmd?.input);
           if (!parsed.success) throw ApplicationFailure.nonRetryable(parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '), 'InvalidInput');
           if (!cmd.actor) throw ApplicationFailure.nonRetryable('actor is required', 'InvalidInput');
-          const why = refusal(s, { type, input: parsed.data } as Action);
+          const why = refusal(s, { type, input: parsed.data } as Action, cmd.actor);
           if (why) throw ApplicationFailure.nonRetryable(why, 'ActionRefused');
         },
       },
@@ -131,6 +131,9 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
         if (a.input.accepted) {
           await acts.releaseContact({ leadId: s.leadId, partnerId: a.input.partnerId });
           transition(s, { type: 'contact_released', actor: SYSTEM, reason: a.input.partnerId, now: Date.now() });
+          // Since this patch the client's pick closes the other offers of a comparison; before,
+          // they stayed pending for ever and held those partners' capacity.
+          if (wf.patched('withdraw-rival-offers')) await withdrawRivalOffers(a.input.partnerId);
         }
         break;
       case 'reassign':
@@ -138,6 +141,17 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
         break;
       default:
         break;
+    }
+  }
+
+  /** The client picked `chosen`: every other pending offer is withdrawn and its partner told. */
+  async function withdrawRivalOffers(chosen: string): Promise<void> {
+    for (const o of s.offers.filter((x) => x.status === 'pending' && x.partnerId !== chosen)) {
+      o.status = 'withdrawn';
+      o.reason = 'the client chose another partner';
+      transition(s, { type: 'offer_withdrawn', actor: SYSTEM, reason: `${o.partnerId}: ${o.reason}`, now: Date.now() });
+      await acts.recordOffer({ leadId: s.leadId, partnerId: o.partnerId, status: 'withdrawn', at: new Date().toISOString(), reason: o.reason });
+      await acts.createTask({ key: `${taskKey()}:${o.partnerId}`, leadId: s.leadId, assignee: `partner:${o.partnerId}`, kind: 'offer_withdrawn', title: 'The client chose another partner: the offer is withdrawn' });
     }
   }
 
