@@ -134,6 +134,9 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
           // Since this patch the client's pick closes the other offers of a comparison; before,
           // they stayed pending for ever and held those partners' capacity.
           if (wf.patched('withdraw-rival-offers')) await withdrawRivalOffers(a.input.partnerId);
+          // Since this patch pay per lead falls due here, on the consented contact, not on the
+          // client's first payment (which may never come).
+          if (wf.patched('lead-fee-on-acceptance')) await bookLeadFee(a.input.partnerId);
         }
         break;
       case 'reassign':
@@ -153,6 +156,18 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
       await acts.recordOffer({ leadId: s.leadId, partnerId: o.partnerId, status: 'withdrawn', at: new Date().toISOString(), reason: o.reason });
       await acts.createTask({ key: `${taskKey()}:${o.partnerId}`, leadId: s.leadId, assignee: `partner:${o.partnerId}`, kind: 'offer_withdrawn', title: 'The client chose another partner: the offer is withdrawn' });
     }
+  }
+
+  /**
+   * Pay per lead on the accepted, consented contact: owed to us by the partner that received it,
+   * or, for a lead another partner referred to us, owed by the receiver to the referrer.
+   */
+  async function bookLeadFee(receiver: string): Promise<void> {
+    const referrer = s.creditPartnerId && s.creditPartnerId !== receiver ? s.creditPartnerId : undefined;
+    const fee = await acts.bookLeadFee(referrer
+      ? { leadId: s.leadId, partnerId: referrer, direction: 'referral', counterpartyId: receiver }
+      : { leadId: s.leadId, partnerId: receiver, direction: 'receivable' });
+    if (fee.amountMinor > 0) transition(s, { type: 'lead_fee_booked', actor: SYSTEM, reason: `${fee.amountMinor} ${fee.currency} to ${referrer ?? 'us'} from ${receiver}`, now: Date.now() });
   }
 
   // --- persistence and visibility ----------------------------------------------------------
