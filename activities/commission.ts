@@ -1,7 +1,7 @@
 // The commission ledger: append-only, one row per idempotency key, so a retried activity or a
 // replayed workflow can never book the same commission twice. Amounts are never edited: a refund
 // books a clawback, a new negative entry.
-import { Agreement, commissionFor, DEFAULT_AGREEMENT } from '../domain/commission';
+import { Agreement, commissionFor, DEFAULT_TERMS, leadFeeKey } from '../domain/commission';
 import type { Db } from './db';
 
 export interface CommissionRequest {
@@ -22,14 +22,25 @@ export interface CommissionRequest {
 
 export interface CommissionBooked { idempotencyKey: string; amountMinor: number; currency: string; model: string; created: boolean }
 
-export interface AgreementTerms { agreement: Agreement; holdingDays: number; minPayoutMinor: number }
+/** `source: 'default'` when the partner has no agreement on record and DEFAULT_TERMS apply. */
+export interface AgreementTerms { agreement: Agreement; holdingDays: number; minPayoutMinor: number; source: 'agreement' | 'default' }
+
+/** Who receives a consented lead, and whose fee it is (the same parties as a commission). */
+export interface LeadFeeRequest {
+  leadId: string;
+  /** Whose fee it is: the receiver (receivable, owed to us) or the referrer (referral, owed by the receiver). */
+  partnerId: string;
+  direction: 'receivable' | 'referral';
+  counterpartyId?: string;
+}
 
 const DAY = 86_400_000;
 
 export async function agreementOf(db: Db, partnerId: string): Promise<AgreementTerms> {
   const row = await db.partnerAgreement.findFirst({ where: { partnerId, active: true }, orderBy: { createdAt: 'desc' } });
-  if (!row) return { agreement: DEFAULT_AGREEMENT, holdingDays: 30, minPayoutMinor: 0 };
+  if (!row) return { agreement: DEFAULT_TERMS.agreement, holdingDays: DEFAULT_TERMS.holdingDays, minPayoutMinor: DEFAULT_TERMS.minPayoutMinor, source: 'default' };
   return {
+    source: 'agreement',
     agreement: Agreement.parse({
       model: row.model,
       percentBps: row.percentBps ?? undefined,
@@ -45,6 +56,11 @@ export async function agreementOf(db: Db, partnerId: string): Promise<AgreementT
 export const commissionKey = (leadId: string, partnerId: string, paymentId: string, fixed: boolean) =>
   fixed ? `commission:${leadId}:${partnerId}:fixed` : `commission:${leadId}:${partnerId}:${paymentId}`;
 
+/** What an entry's memo says about the terms it was computed on. */
+const termsNote = (terms: AgreementTerms) => (terms.source === 'default' ? `${DEFAULT_TERMS.label}: ` : '');
+
+const booked = async (db: Db, key: string) => !!(await db.ledgerEntry.findUnique({ where: { idempotencyKey: key }, select: { id: true } }));
+
 export function commissionActivities(db: Db) {
   return {
     /** Computes the commission of one payment and books it as pending until its holding period ends. */
@@ -53,21 +69,51 @@ export function commissionActivities(db: Db) {
       // the payer for receivable (its agreement with us says what it pays back).
       const terms = await agreementOf(db, req.partnerId);
       const partner = await db.partner.findUnique({ where: { id: req.partnerId } });
+      const fixed = terms.agreement.model === 'fixed_per_lead';
+      // The fee for the lead was booked when the partner accepted it: never again on a payment.
+      if (fixed && (await booked(db, leadFeeKey(req.leadId, req.partnerId))))
+        return { idempotencyKey: leadFeeKey(req.leadId, req.partnerId), amountMinor: 0, currency: req.currency, model: terms.agreement.model, created: false };
       const amountMinor = commissionFor(terms.agreement, { paidMinor: req.paidMinor, grade: partner?.grade ?? 3, firstPayment: req.firstPayment });
-      const idempotencyKey = commissionKey(req.leadId, req.partnerId, req.paymentId, terms.agreement.model === 'fixed_per_lead');
-      const booked = { idempotencyKey, amountMinor, currency: req.currency, model: terms.agreement.model };
-      if (amountMinor === 0) return { ...booked, created: false };
+      const idempotencyKey = commissionKey(req.leadId, req.partnerId, req.paymentId, fixed);
+      const result = { idempotencyKey, amountMinor, currency: req.currency, model: terms.agreement.model };
+      if (amountMinor === 0) return { ...result, created: false };
       const res = await db.ledgerEntry.createMany({
         data: [{
           idempotencyKey, partnerId: req.partnerId, leadId: req.leadId, kind: `commission_${req.direction}`, status: 'pending',
           amountMinor: BigInt(amountMinor), currency: req.currency, baseMinor: BigInt(req.paidMinor),
           counterpartyId: req.counterpartyId ?? null,
           availableAt: new Date(Date.now() + terms.holdingDays * DAY),
-          memo: `${terms.agreement.model} on payment ${req.paymentId} of ${req.paidMinor}`,
+          memo: `${termsNote(terms)}${terms.agreement.model} on payment ${req.paymentId} of ${req.paidMinor}`,
         }],
         skipDuplicates: true,
       });
-      return { ...booked, created: res.count === 1 };
+      return { ...result, created: res.count === 1 };
+    },
+
+    /**
+     * Pay per lead: the fee for a contact passed with the client's consent falls due when the
+     * receiving partner accepts the lead, whether or not the client ever pays, in the agreement's
+     * currency — once per lead and partner (`lead_fee:<lead>:<partner>`). Nothing when the
+     * partner's terms are not per lead, or when a run from before this rule already booked the
+     * fee on the client's first payment (`commission:<lead>:<partner>:fixed`).
+     */
+    async bookLeadFee(req: LeadFeeRequest): Promise<CommissionBooked> {
+      const terms = await agreementOf(db, req.partnerId);
+      const idempotencyKey = leadFeeKey(req.leadId, req.partnerId);
+      const none = { idempotencyKey, amountMinor: 0, currency: terms.agreement.currency, model: terms.agreement.model, created: false };
+      if (terms.agreement.model !== 'fixed_per_lead' || terms.agreement.fixedFeeMinor === 0) return none;
+      if (await booked(db, commissionKey(req.leadId, req.partnerId, '', true))) return none;
+      const amountMinor = terms.agreement.fixedFeeMinor;
+      const res = await db.ledgerEntry.createMany({
+        data: [{
+          idempotencyKey, partnerId: req.partnerId, leadId: req.leadId, kind: `commission_${req.direction}`, status: 'pending',
+          amountMinor: BigInt(amountMinor), currency: terms.agreement.currency, counterpartyId: req.counterpartyId ?? null,
+          availableAt: new Date(Date.now() + terms.holdingDays * DAY),
+          memo: `${termsNote(terms)}fixed_per_lead: the consented lead accepted by ${req.counterpartyId ?? req.partnerId}`,
+        }],
+        skipDuplicates: true,
+      });
+      return { ...none, amountMinor, created: res.count === 1 };
     },
   };
 }

@@ -34,7 +34,13 @@ export function handoffActivities(db: Db) {
       if (candidates.length === 0) return [];
       const loads = await db.partnerOffer.groupBy({
         by: ['partnerId'],
-        where: { partnerId: { in: candidates.map((p) => p.id) }, status: { in: ['pending', 'accepted'] }, lead: { stage: { in: OPEN_DEAL_STAGES } } },
+        // An offer holds capacity while it is open (pending, the lead still on offer) or accepted
+        // (the deal is worked). A pending offer on a lead already in a deal is a rival the client
+        // did not pick, left pending by a run from before those were withdrawn: it holds nothing.
+        where: {
+          partnerId: { in: candidates.map((p) => p.id) },
+          OR: [{ status: 'pending', lead: { stage: 'partner_offer' } }, { status: 'accepted', lead: { stage: { in: OPEN_DEAL_STAGES } } }],
+        },
         _count: { _all: true },
       });
       const load = new Map(loads.map((l) => [l.partnerId, l._count._all]));

@@ -4,6 +4,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from './db';
+import { REFERRAL_KINDS } from '../domain/commission';
 import { agreementOf } from './commission';
 
 /** Where transfer orders go. The default records them in `payout_transfers` for the bank export. */
@@ -155,39 +156,45 @@ export function payoutActivities(db: Db, rail: PaymentRail = outboxRail(db)) {
     },
 
     /**
-     * Monthly netting of referrals between two partners: what A earned on leads B won, against
-     * what B earned on leads A won, as one settlement per pair and currency.
+     * Monthly settlement of referrals between partners: what A earned on leads B won, against
+     * what B earned on leads A won, as one settlement per pair and currency — a one-way pair too,
+     * for the amount one owes the other (we never hold that money, so it is settled between them,
+     * not paid out by us). It takes every referral entry not yet settled that was booked before
+     * the period's end (a late clawback is carried into the next settlement) and marks each with
+     * its settlement. Idempotent: a settlement that exists is kept as it was.
      */
     async netReferrals(period: string): Promise<Array<{ id: string; amountMinor: number }>> {
       const until = periodEnd(period);
-      const from = new Date(Date.UTC(until.getUTCFullYear(), until.getUTCMonth() - 1, 1));
-      const rows = await db.ledgerEntry.findMany({
-        where: { kind: { in: ['commission_referral', 'clawback'] }, counterpartyId: { not: null }, createdAt: { gte: from, lt: until } },
-        select: { partnerId: true, counterpartyId: true, currency: true, amountMinor: true },
-      });
-      // gross[pair][currency] = { aToB, bToA } with a < b; an entry under P with counterparty Q means Q owes P.
-      const pairs = new Map<string, { a: string; b: string; currency: string; aToB: bigint; bToA: bigint }>();
-      for (const r of rows) {
-        const payee = r.partnerId;
-        const payer = r.counterpartyId!;
-        const [a, b] = [payee, payer].sort() as [string, string];
-        const id = `settlement:${a}:${b}:${period}:${r.currency}`;
-        const p = pairs.get(id) ?? { a, b, currency: r.currency, aToB: 0n, bToA: 0n };
-        if (payer === a) p.aToB += r.amountMinor;
-        else p.bToA += r.amountMinor;
-        pairs.set(id, p);
-      }
-      const out: Array<{ id: string; amountMinor: number }> = [];
-      for (const [id, p] of pairs) {
-        if (p.aToB === 0n || p.bToA === 0n) continue; // one-way referrals are paid, not netted
-        await db.settlement.createMany({
-          data: [{ id, partnerA: p.a, partnerB: p.b, period, currency: p.currency, amountMinor: p.aToB - p.bToA, grossAToB: p.aToB, grossBToA: p.bToA }],
-          skipDuplicates: true,
+      return db.$transaction(async (tx) => {
+        await tx.$queryRaw`SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended('netting', 0))) AS l`;
+        const rows = await tx.ledgerEntry.findMany({
+          where: { kind: { in: REFERRAL_KINDS }, counterpartyId: { not: null }, settlementId: null, createdAt: { lt: until } },
+          select: { id: true, partnerId: true, counterpartyId: true, currency: true, amountMinor: true },
         });
-        const s = await db.settlement.findUniqueOrThrow({ where: { id } });
-        out.push({ id, amountMinor: Number(s.amountMinor) });
-      }
-      return out;
+        // gross[pair][currency] = { aToB, bToA } with a < b; an entry under P with counterparty Q means Q owes P.
+        const pairs = new Map<string, { a: string; b: string; currency: string; aToB: bigint; bToA: bigint; entries: bigint[] }>();
+        for (const r of rows) {
+          const payee = r.partnerId;
+          const payer = r.counterpartyId!;
+          const [a, b] = [payee, payer].sort() as [string, string];
+          const id = `settlement:${a}:${b}:${period}:${r.currency}`;
+          const p = pairs.get(id) ?? { a, b, currency: r.currency, aToB: 0n, bToA: 0n, entries: [] };
+          if (payer === a) p.aToB += r.amountMinor;
+          else p.bToA += r.amountMinor;
+          p.entries.push(r.id);
+          pairs.set(id, p);
+        }
+        for (const [id, p] of pairs) {
+          // Settled already for this period: what came later waits for the next settlement.
+          if (await tx.settlement.findUnique({ where: { id }, select: { id: true } })) continue;
+          await tx.settlement.create({
+            data: { id, partnerA: p.a, partnerB: p.b, period, currency: p.currency, amountMinor: p.aToB - p.bToA, grossAToB: p.aToB, grossBToA: p.bToA },
+          });
+          await tx.ledgerEntry.updateMany({ where: { id: { in: p.entries }, settlementId: null }, data: { settlementId: id, status: 'settled' } });
+        }
+        const settled = await tx.settlement.findMany({ where: { period }, orderBy: { id: 'asc' } });
+        return settled.map((x) => ({ id: x.id, amountMinor: Number(x.amountMinor) }));
+      }, { timeout: 60_000 });
     },
   };
 }

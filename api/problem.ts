@@ -41,8 +41,14 @@ export class HttpProblem extends Error {
   }
 }
 
+/** Documented where a well-formed request can name something that does not exist (a manager, say). */
+export const unprocessableResponse = problemOf('The request names something that does not exist: `errors` names the field');
+
 export const notFound = (what: string) => new HttpProblem(404, 'not-found', `${what} not found`);
 export const conflict = (reason: string) => new HttpProblem(409, 'action-refused', 'The lead cannot take this action now', { reason, detail: reason });
+/** 422: well-formed, but a field names something unknown (`kind` says what, e.g. unknown-manager). */
+export const unprocessable = (kind: string, title: string, errors: { path: string; message: string }[]) =>
+  new HttpProblem(422, kind, title, { errors, detail: errors.map((e) => `${e.path}: ${e.message}`).join('; ') });
 export const badRequest = (errors: { path: string; message: string }[]) =>
   new HttpProblem(400, 'invalid-request', 'The request is not valid', { errors, detail: errors.map((e) => `${e.path}: ${e.message}`).join('; ') });
 

@@ -11,8 +11,19 @@ export const Agreement = z.discriminatedUnion('model', [
 ]);
 export type Agreement = z.infer<typeof Agreement>;
 
-/** The default when a partner has no agreement on record: 10% of what the client paid (DOMAIN: 10–30%). */
-export const DEFAULT_AGREEMENT: Agreement = { model: 'percent_of_paid', percentBps: 1000, currency: 'RUB' };
+/**
+ * The terms of a partner with no agreement on record, a policy choice made explicit: 10 % of what
+ * the client paid (DOMAIN: 10–30 %), held 30 days, no minimum payout. Entries booked on them say
+ * so in their memo, and the partner's statement names them "default terms", so nobody earns or
+ * owes on terms they cannot see. Ops replace them by recording an agreement.
+ */
+export const DEFAULT_TERMS = {
+  label: 'default terms',
+  agreement: { model: 'percent_of_paid', percentBps: 1000, currency: 'RUB' } as Agreement,
+  holdingDays: 30,
+  minPayoutMinor: 0,
+} as const;
+export const DEFAULT_AGREEMENT: Agreement = DEFAULT_TERMS.agreement;
 
 /** `amount × bps / 10 000`, rounded half up, exactly. */
 export function percentOf(amountMinor: number, bps: number): number {
@@ -27,7 +38,9 @@ export function tierBps(tiers: z.infer<typeof Tier>[], grade: number): number {
 
 /**
  * Commission due for one recorded payment. Percent models count pro rata on what was actually
- * paid; a fixed fee per lead is due once, with the first payment.
+ * paid. A fixed fee per lead is the price of a contact passed with consent, so it is booked when
+ * the receiving partner accepts the lead (`leadFeeKey`), not here; the first payment still
+ * carries it for runs from before that rule, and for a partner's lead we work ourselves.
  */
 export function commissionFor(agreement: Agreement, p: { paidMinor: number; grade: number; firstPayment: boolean }): number {
   switch (agreement.model) {
@@ -39,3 +52,9 @@ export function commissionFor(agreement: Agreement, p: { paidMinor: number; grad
       return p.firstPayment ? agreement.fixedFeeMinor : 0;
   }
 }
+
+/** The ledger key of the fee for one consented lead accepted by a partner: booked once, ever. */
+export const leadFeeKey = (leadId: string, partnerId: string) => `lead_fee:${leadId}:${partnerId}`;
+
+/** Ledger kinds of a referral between two partners and of its clawbacks (both carry the counterparty). */
+export const REFERRAL_KINDS = ['commission_referral', 'clawback'];

@@ -125,8 +125,11 @@ export function initialState(init: {
   };
 }
 
-/** Why `action` does not fit the lead now, or undefined when it does. Used by Update validators. */
-export function refusal(s: LeadState, a: Action): string | undefined {
+/**
+ * Why `action` does not fit the lead now, or undefined when it does. Used by Update validators.
+ * `actor` (`partner:<id>`, `sales:<id>`, …) matters where a partner may act only on what it owns.
+ */
+export function refusal(s: LeadState, a: Action, actor?: string): string | undefined {
   const at = (...stages: Stage[]) =>
     stages.includes(s.stage) ? undefined : `${a.type} is not possible while the lead is ${s.stage}; it needs ${stages.join(' or ')}`;
   if (TERMINAL.has(s.stage)) return `the lead is ${s.stage}${s.closedReason ? ` (${s.closedReason})` : ''}; no further actions`;
@@ -147,6 +150,9 @@ export function refusal(s: LeadState, a: Action): string | undefined {
       const offer = s.offers.find((o) => o.partnerId === a.input.partnerId);
       if (!offer) return `the lead was not offered to partner ${a.input.partnerId}`;
       if (offer.status !== 'pending') return `the offer to partner ${a.input.partnerId} is already ${offer.status}`;
+      // An offer left pending by a run from before rival offers were withdrawn: the client chose
+      // another partner, so this one may still decline but no longer take the lead.
+      if (a.input.accepted && s.stage === 'deal') return `the client chose ${dealOwnerName(s)}; the offer to partner ${a.input.partnerId} is no longer open`;
       return at('partner_offer', 'deal');
     }
     case 'advanceDeal': {
@@ -163,8 +169,16 @@ export function refusal(s: LeadState, a: Action): string | undefined {
       }
       return undefined;
     }
-    case 'markLost':
+    case 'markLost': {
+      // A partner loses only a deal it owns: one whose offer is merely pending (or declined)
+      // has nothing to lose, and would send the client to re-engagement behind our back.
+      const partnerId = actor?.startsWith('partner:') ? actor.slice('partner:'.length) : undefined;
+      if (partnerId && !(s.dealOwner?.kind === 'partner' && s.dealOwner.partnerId === partnerId)) {
+        const offer = s.offers.find((o) => o.partnerId === partnerId);
+        return `partner ${partnerId} does not own this deal${offer ? ` (its offer is ${offer.status})` : ''}; only the deal's owner marks it lost`;
+      }
       return at('deal', 'qualifying', 'partner_offer');
+    }
     case 'recordPayment': {
       const stage = at('deal');
       if (stage) return stage;
@@ -184,6 +198,10 @@ export function refusal(s: LeadState, a: Action): string | undefined {
     case 'optOut':
       return undefined;
   }
+}
+
+function dealOwnerName(s: LeadState): string {
+  return s.dealOwner?.kind === 'partner' ? `partner ${s.dealOwner.partnerId}` : 'us';
 }
 
 /** Adds a transition (who, when, why) and moves the stage. */

@@ -87,7 +87,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
           const parsed = schema.safeParse(cmd?.input);
           if (!parsed.success) throw ApplicationFailure.nonRetryable(parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '), 'InvalidInput');
           if (!cmd.actor) throw ApplicationFailure.nonRetryable('actor is required', 'InvalidInput');
-          const why = refusal(s, { type, input: parsed.data } as Action);
+          const why = refusal(s, { type, input: parsed.data } as Action, cmd.actor);
           if (why) throw ApplicationFailure.nonRetryable(why, 'ActionRefused');
         },
       },
@@ -146,6 +146,12 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
         if (a.input.accepted) {
           await acts.releaseContact({ leadId: s.leadId, partnerId: a.input.partnerId });
           transition(s, { type: 'contact_released', actor: SYSTEM, reason: a.input.partnerId, now: Date.now() });
+          // Since this patch the client's pick closes the other offers of a comparison; before,
+          // they stayed pending for ever and held those partners' capacity.
+          if (wf.patched('withdraw-rival-offers')) await withdrawRivalOffers(a.input.partnerId);
+          // Since this patch pay per lead falls due here, on the consented contact, not on the
+          // client's first payment (which may never come).
+          if (wf.patched('lead-fee-on-acceptance')) await bookLeadFee(a.input.partnerId);
         }
         break;
       case 'reassign':
@@ -154,6 +160,29 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
       default:
         break;
     }
+  }
+
+  /** The client picked `chosen`: every other pending offer is withdrawn and its partner told. */
+  async function withdrawRivalOffers(chosen: string): Promise<void> {
+    for (const o of s.offers.filter((x) => x.status === 'pending' && x.partnerId !== chosen)) {
+      o.status = 'withdrawn';
+      o.reason = 'the client chose another partner';
+      transition(s, { type: 'offer_withdrawn', actor: SYSTEM, reason: `${o.partnerId}: ${o.reason}`, now: Date.now() });
+      await acts.recordOffer({ leadId: s.leadId, partnerId: o.partnerId, status: 'withdrawn', at: new Date().toISOString(), reason: o.reason });
+      await acts.createTask({ key: `${taskKey()}:${o.partnerId}`, leadId: s.leadId, assignee: `partner:${o.partnerId}`, kind: 'offer_withdrawn', title: 'The client chose another partner: the offer is withdrawn' });
+    }
+  }
+
+  /**
+   * Pay per lead on the accepted, consented contact: owed to us by the partner that received it,
+   * or, for a lead another partner referred to us, owed by the receiver to the referrer.
+   */
+  async function bookLeadFee(receiver: string): Promise<void> {
+    const referrer = s.creditPartnerId && s.creditPartnerId !== receiver ? s.creditPartnerId : undefined;
+    const fee = await acts.bookLeadFee(referrer
+      ? { leadId: s.leadId, partnerId: referrer, direction: 'referral', counterpartyId: receiver }
+      : { leadId: s.leadId, partnerId: receiver, direction: 'receivable' });
+    if (fee.amountMinor > 0) transition(s, { type: 'lead_fee_booked', actor: SYSTEM, reason: `${fee.amountMinor} ${fee.currency} to ${referrer ?? 'us'} from ${receiver}`, now: Date.now() });
   }
 
   // --- persistence and visibility ----------------------------------------------------------

@@ -16,7 +16,7 @@ import { type IntakeService, workflowIdOf } from '../intake';
 import { IdempotencyHeaders } from '../idempotency';
 import { listLeads, type SortField } from '../read-model';
 import type { Metrics } from './metrics';
-import { badRequest, conflict, notFound, problemResponses } from '../problem';
+import { badRequest, conflict, notFound, problemResponses, unprocessable, unprocessableResponse } from '../problem';
 import { HistoryEntry, IntakeResult, LeadIdParams, LeadSummary, LeadView, Stage } from '../schemas';
 
 export interface LeadsPluginOptions { db: Db; temporal: Client; intake: IntakeService; metrics?: Metrics }
@@ -77,6 +77,18 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
       return { lead, offer };
     }
     return { lead, offer: undefined };
+  }
+
+  /**
+   * A lead is reassigned only to a manager who exists and is active: the workflow cannot tell
+   * (it has no roster), and a typo would leave the lead with an owner nobody is.
+   */
+  async function activeManager(managerId: string): Promise<void> {
+    const m = await db.manager.findUnique({ where: { id: managerId }, select: { active: true } });
+    if (m?.active) return;
+    throw unprocessable('unknown-manager', 'No such active manager', [
+      { path: 'body.managerId', message: m ? `manager ${managerId} is not active` : `no manager ${managerId}` },
+    ]);
   }
 
   app.post('/leads', {
@@ -176,7 +188,10 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
 
   for (const action of ACTIONS) {
     app.post(`/leads/:id/${action.path}`, {
-      schema: { tags: ['actions'], summary: action.summary, params: LeadIdParams, headers: IdempotencyHeaders, body: action.schema, response: { 200: LeadView, ...problems } },
+      schema: {
+        tags: ['actions'], summary: action.summary, params: LeadIdParams, headers: IdempotencyHeaders, body: action.schema,
+        response: { 200: LeadView, ...problems, ...(action.path === 'reassign' ? { 422: unprocessableResponse } : {}) },
+      },
       config: { idempotency: 'native' },
       preHandler: allow(...STAFF, 'partner'),
     }, async (req) => {
@@ -190,6 +205,7 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
         if (action.path !== 'partner-response' && lead.partnerId !== p.subject) throw forbidden('a partner works only deals it owns');
       }
       if (TEAM_LEAD_ACTIONS.has(action.path) && p.role === 'sales') throw forbidden('reassignment is for team leads and ops');
+      if (action.path === 'reassign') await activeManager((req.body as A.Reassign).managerId);
       const actor = p.actor;
       const timer = metrics?.updateSeconds.startTimer({ action: action.path });
       try {

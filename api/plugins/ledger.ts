@@ -12,7 +12,9 @@ import * as M from '../../workflows/messages';
 import { payoutWorkflow, payoutWorkflowId } from '../../workflows/payout';
 import { refundWorkflow, refundWorkflowId } from '../../workflows/refund';
 import { allow, forbidden } from '../auth';
+import { DEFAULT_TERMS, REFERRAL_KINDS, Tier } from '../../domain/commission';
 import { Currency } from '../../domain/money';
+import { agreementOf } from '../../activities/commission';
 import { PLAUSIBLE_YEAR } from '../../domain/time';
 import { workflowIdOf } from '../intake';
 import { conflict, notFound, problemResponses } from '../problem';
@@ -39,8 +41,28 @@ const PayoutResult = z.object({
 
 const Entry = z.object({
   key: z.string(), kind: z.string(), status: z.string(), amountMinor: z.number().int(), currency: z.string(),
-  leadId: z.string().nullable(), counterpartyId: z.string().nullable(), payoutId: z.string().nullable(),
+  partnerId: z.string().describe('Whose entry it is: the partner owed a referral, for one this partner owes'),
+  leadId: z.string().nullable(), counterpartyId: z.string().nullable().describe('Referral: the partner that owes it'), payoutId: z.string().nullable(),
+  settlementId: z.string().nullable().describe('Referral: the netting settlement that settled it'),
   availableAt: z.string().nullable(), createdAt: z.string(), memo: z.string().nullable(),
+});
+
+const Balances = z.object({
+  owedToPartner: z.number().int().describe('What we owe and have not paid out yet'),
+  paidToPartner: z.number().int(),
+  owedByPartner: z.number().int().describe('What the partner owes us'),
+  referralsOwedToPartner: z.number().int().describe('Referral commissions other partners owe it, not yet settled'),
+  referralsOwedByPartner: z.number().int().describe('Referral commissions it owes other partners, not yet settled'),
+});
+
+const Terms = z.object({
+  source: z.enum(['agreement', 'default']), label: z.string().describe('"default terms" when the partner has no agreement on record'),
+  model: z.string(), percentBps: z.number().int().optional(), fixedFeeMinor: z.number().int().optional(), tiers: z.array(Tier).optional(), currency: z.string(),
+  holdingDays: z.number().int(), minPayoutMinor: z.number().int(),
+});
+
+const PartnerSettlement = z.object({
+  id: z.string(), period: z.string(), counterpartyId: z.string(), amountMinor: z.number().int().describe('positive: the counterparty pays this partner'),
 });
 
 /** Starts a workflow once per business key, or returns the result of the run that already did. */
@@ -108,25 +130,50 @@ export const ledgerPlugin: FastifyPluginAsyncZod<LedgerPluginOptions> = async (a
     schema: {
       tags: ['money'], summary: "A partner's statement: every ledger entry and the balances",
       params: PartnerParams, querystring: z.object({ currency: Currency.default('RUB') }),
-      response: { 200: z.object({ partnerId: z.string(), currency: z.string(), balances: z.object({ owedToPartner: z.number().int(), paidToPartner: z.number().int(), owedByPartner: z.number().int() }), entries: z.array(Entry) }), ...problems },
+      response: {
+        200: z.object({ partnerId: z.string(), currency: z.string(), terms: Terms, balances: Balances, entries: z.array(Entry), settlements: z.array(PartnerSettlement) }),
+        ...problems,
+      },
     },
     preHandler: allow('ops', 'partner'),
   }, async (req) => {
     ownPartner(req, req.params.id);
-    const entries = await db.ledgerEntry.findMany({ where: { partnerId: req.params.id, currency: req.query.currency }, orderBy: { id: 'asc' } });
+    const partnerId = req.params.id;
+    const { currency } = req.query;
+    // Its own entries, and the referral entries of other partners that it owes.
+    const entries = await db.ledgerEntry.findMany({
+      where: { currency, OR: [{ partnerId }, { counterpartyId: partnerId, kind: { in: REFERRAL_KINDS } }] },
+      orderBy: { id: 'asc' },
+    });
     const sum = (pred: (e: (typeof entries)[number]) => boolean) => entries.filter(pred).reduce((a, e) => a + Number(e.amountMinor), 0);
+    const mine = (e: (typeof entries)[number]) => e.partnerId === partnerId;
+    const referral = (e: (typeof entries)[number]) => REFERRAL_KINDS.includes(e.kind) && !!e.counterpartyId && e.settlementId === null;
+    const terms = await agreementOf(db, partnerId);
+    const settlements = await db.settlement.findMany({ where: { currency, OR: [{ partnerA: partnerId }, { partnerB: partnerId }] }, orderBy: { id: 'asc' } });
     return {
-      partnerId: req.params.id,
-      currency: req.query.currency,
+      partnerId,
+      currency,
+      terms: {
+        source: terms.source, label: terms.source === 'default' ? DEFAULT_TERMS.label : 'agreement', ...terms.agreement,
+        holdingDays: terms.holdingDays, minPayoutMinor: terms.minPayoutMinor,
+      },
       balances: {
-        owedToPartner: sum((e) => (e.kind === 'commission_payable' || (e.kind === 'clawback' && !e.counterpartyId)) && e.payoutId === null),
-        paidToPartner: -sum((e) => e.kind === 'payout'),
-        owedByPartner: sum((e) => e.kind === 'commission_receivable' || e.kind === 'clawback_receivable'),
+        owedToPartner: sum((e) => mine(e) && (e.kind === 'commission_payable' || (e.kind === 'clawback' && !e.counterpartyId)) && e.payoutId === null),
+        paidToPartner: -sum((e) => mine(e) && e.kind === 'payout'),
+        owedByPartner: sum((e) => mine(e) && (e.kind === 'commission_receivable' || e.kind === 'clawback_receivable')),
+        referralsOwedToPartner: sum((e) => mine(e) && referral(e)),
+        referralsOwedByPartner: sum((e) => e.counterpartyId === partnerId && referral(e)),
       },
       entries: entries.map((e) => ({
-        key: e.idempotencyKey, kind: e.kind, status: e.status, amountMinor: Number(e.amountMinor), currency: e.currency, leadId: e.leadId,
-        counterpartyId: e.counterpartyId, payoutId: e.payoutId, availableAt: e.availableAt?.toISOString() ?? null, createdAt: e.createdAt.toISOString(), memo: e.memo,
+        key: e.idempotencyKey, kind: e.kind, status: e.status, amountMinor: Number(e.amountMinor), currency: e.currency, partnerId: e.partnerId, leadId: e.leadId,
+        counterpartyId: e.counterpartyId, payoutId: e.payoutId, settlementId: e.settlementId,
+        availableAt: e.availableAt?.toISOString() ?? null, createdAt: e.createdAt.toISOString(), memo: e.memo,
       })),
+      settlements: settlements.map((x) => {
+        const isA = x.partnerA === partnerId;
+        // amountMinor > 0 means A pays B.
+        return { id: x.id, period: x.period, counterpartyId: isA ? x.partnerB : x.partnerA, amountMinor: isA ? -Number(x.amountMinor) : Number(x.amountMinor) };
+      }),
     };
   });
 

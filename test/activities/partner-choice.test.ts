@@ -52,3 +52,22 @@ test('contact data is never released without a recorded consent and an acceptanc
   await h.withdrawConsent(lead, new Date().toISOString());
   await expect(h.releaseContact({ leadId: lead, partnerId: partner })).rejects.toMatchObject({ type: 'NoConsent' });
 });
+
+test('a rival offer left pending on a lead the client gave to another partner holds no capacity', async () => {
+  const topic = uid('t');
+  const rival = await seedPartner(db, { expertise: [topic], grade: 5, capacity: 1 });
+  const chosen = await seedPartner(db, { expertise: [uid('other')], grade: 5 });
+  const h = handoffActivities(db);
+  // A comparison from before rival offers were withdrawn: the deal went to `chosen`.
+  const compared = await seedLead(db, { topic });
+  await db.lead.update({ where: { id: compared }, data: { stage: 'deal' } });
+  await h.recordOffer({ leadId: compared, partnerId: chosen, status: 'accepted', at: new Date().toISOString() });
+  await h.recordOffer({ leadId: compared, partnerId: rival, status: 'pending', at: new Date().toISOString() });
+  const lead = await seedLead(db, { topic });
+  expect(await h.pickPartners({ leadId: lead, topic, exclude: [], count: 1 })).toEqual([rival]);
+  // An offer still open on a lead on offer does hold it.
+  const open = await seedLead(db, { topic });
+  await db.lead.update({ where: { id: open }, data: { stage: 'partner_offer' } });
+  await h.recordOffer({ leadId: open, partnerId: rival, status: 'pending', at: new Date().toISOString() });
+  expect(await h.pickPartners({ leadId: lead, topic, exclude: [], count: 1 })).toEqual([]);
+});

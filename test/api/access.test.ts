@@ -43,7 +43,10 @@ test('role matrix: who may take in, list, batch and reassign', async () => {
   await expectStatus('GET /leads', (who) => s.inject({ who, method: 'GET', url: '/leads?limit=1' }), { sales: 200, team_lead: 200, ops: 200, admin: 200, partner: 200 });
   await expectStatus('POST /leads/batch', (who) => batch(who, pa), { sales: 403, team_lead: 403, ops: 200, admin: 200, partner: 200 });
   await expectStatus('POST /leads/batch for another partner', (who) => batch(who, `${pa}-other`), { partner: 403 });
-  await expectStatus('reassign', (who) => s.inject({ who, method: 'POST', url: `/leads/${leadId}/reassign`, payload: { managerId: uid(who), reason: 'vacation' } }), { sales: 403, team_lead: 200, ops: 200, admin: 200, partner: 404 });
+  // Each caller reassigns to a manager of its own, who exists (an unknown one is a 422: leads.test.ts).
+  const managers: Partial<Record<Caller, string>> = {};
+  for (const who of ['sales', 'team_lead', 'ops', 'admin', 'partner'] as const) managers[who] = await seedManager(s.db, { id: uid(who) });
+  await expectStatus('reassign', (who) => s.inject({ who, method: 'POST', url: `/leads/${leadId}/reassign`, payload: { managerId: managers[who], reason: 'vacation' } }), { sales: 403, team_lead: 200, ops: 200, admin: 200, partner: 404 });
   await expectStatus('a partner intake not as itself', (who) => s.inject({ who, method: 'POST', url: '/leads', payload: newLead() }), { partner: 403, sales: 201 });
 });
 
@@ -75,6 +78,10 @@ test('a partner sees only leads offered to it, and the contact only after accept
   expect(early.statusCode).toBe(403);
   expect((await s.inject({ who: 'partner', method: 'POST', url: `/leads/${leadId}/qualify`, payload: { target: false, reason: 'x' } })).statusCode).toBe(403);
   expect((await s.inject({ who: 'partner', method: 'POST', url: `/leads/${leadId}/partner-response`, payload: { partnerId: pb, accepted: true } })).statusCode).toBe(403);
+  // An offer only pending is no deal to lose (the read model names the partner of a pending offer).
+  await waitFor(async () => (await s.db.lead.findUnique({ where: { id: leadId } }))?.partnerId === pa);
+  const lost = await s.inject({ who: 'partner', method: 'POST', url: `/leads/${leadId}/lost`, payload: { reason: 'not for us' } });
+  expect([lost.statusCode, lost.json().reason]).toEqual([409, `partner ${pa} does not own this deal (its offer is pending); only the deal's owner marks it lost`]);
 
   const accept = await s.inject({ who: 'partner', method: 'POST', url: `/leads/${leadId}/partner-response`, payload: { partnerId: pa, accepted: true } });
   expect(accept.statusCode).toBe(200);

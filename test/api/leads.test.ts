@@ -115,6 +115,30 @@ test('an action that does not fit the stage is a 409 with the workflow’s reaso
   expect([noSuchLead.statusCode, noSuchLead.json().type]).toEqual([404, expect.stringContaining('not-found')]);
 });
 
+test('reassigning to a manager who does not exist or is not active is a 422 unknown-manager naming the field; the lead keeps its owner', async () => {
+  const { leadId } = (await s.inject({ method: 'POST', url: '/leads', payload: lead() })).json();
+  const owner = await waitForOwner(leadId);
+  const inactive = await seedManager(s.db, { active: false });
+  for (const [managerId, message] of [[uid('ghost'), /no manager ghost-/], [inactive, /is not active/]] as const) {
+    const res = await s.inject({ who: 'team_lead', method: 'POST', url: `/leads/${leadId}/reassign`, payload: { managerId, reason: 'vacation' } });
+    expect([res.statusCode, res.headers['content-type'], res.json().type]).toEqual([422, expect.stringContaining('application/problem+json'), expect.stringMatching(/unknown-manager$/)]);
+    expect(res.json().errors).toEqual([{ path: 'body.managerId', message: expect.stringMatching(message) }]);
+  }
+  expect((await s.inject({ method: 'GET', url: `/leads/${leadId}` })).json().managerId).toBe(owner);
+  const real = await seedManager(s.db);
+  const ok = await s.inject({ who: 'team_lead', method: 'POST', url: `/leads/${leadId}/reassign`, payload: { managerId: real, reason: 'vacation' } });
+  expect([ok.statusCode, ok.json().managerId]).toEqual([200, real]);
+});
+
+async function waitForOwner(leadId: string): Promise<string> {
+  for (let i = 0; i < 200; i += 1) {
+    const managerId = (await s.inject({ method: 'GET', url: `/leads/${leadId}` })).json().managerId as string | undefined;
+    if (managerId) return managerId;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`lead ${leadId} was never assigned`);
+}
+
 test('an action on a closed lead is a 409 that says it is closed, not a 404', async () => {
   const { leadId } = (await s.inject({ method: 'POST', url: '/leads', payload: lead() })).json();
   const out = await s.inject({ method: 'POST', url: `/leads/${leadId}/opt-out`, payload: { reason: 'asked us to stop' } });

@@ -123,3 +123,49 @@ test('withdrawn consent mid-deal stops everything at once and tells the partner'
   const told = await t.db.task.findMany({ where: { leadId, assignee: `partner:${partner}`, kind: 'stop_contact' } });
   expect(told).toHaveLength(1);
 });
+
+test('in compare mode the client’s pick withdraws the other offers, frees their capacity and tells those partners', async () => {
+  const topic = uid('crm');
+  const chosen = await seedPartner(t.db, { expertise: [topic], grade: 5 });
+  const rival = await seedPartner(t.db, { expertise: [topic], grade: 4, capacity: 1 });
+  const lead = await startLead(t.env, t.db, t.worker.taskQueue, { topic });
+  const { leadId, handle } = lead;
+  await handle.executeUpdate(M.recordContact, { args: [{ ...sales, input: { outcome: 'reached' } }] });
+  await handle.executeUpdate(M.qualify, { args: [{ ...sales, input: { target: true, route: 'partner', reason: 'the client compares two', compare: 2 } }] });
+  await handle.executeUpdate(M.recordConsent, { args: [{ ...sales, input: consent }] });
+  await until(handle, (x) => x.offers.length === 2);
+  await waitFor(async () => (await offerOf(leadId, rival))?.status === 'pending');
+
+  const s = await handle.executeUpdate(M.partnerRespond, { args: [{ actor: `partner:${chosen}`, input: { partnerId: chosen, accepted: true } }] });
+  expect(s.offers.map((o) => [o.partnerId, o.status])).toEqual([[chosen, 'accepted'], [rival, 'withdrawn']]);
+  expect(await offerOf(leadId, rival)).toMatchObject({ status: 'withdrawn', releasedAt: null });
+  expect(await historyTypes(handle)).toEqual(expect.arrayContaining(['partner_accepted', 'contact_released', 'offer_withdrawn']));
+  const told = await t.db.task.findMany({ where: { leadId, assignee: `partner:${rival}`, kind: 'offer_withdrawn' } });
+  expect(told).toHaveLength(1);
+  // The rival cannot take the lead any more, and its one slot is free for the next lead.
+  expect(await refusal(handle.executeUpdate(M.partnerRespond, { args: [{ actor: `partner:${rival}`, input: { partnerId: rival, accepted: true } }] })))
+    .toBe(`the offer to partner ${rival} is already withdrawn`);
+  const next = await partnerLead(topic);
+  await next.handle.executeUpdate(M.recordConsent, { args: [{ ...sales, input: consent }] });
+  const offered = await until(next.handle, (x) => x.offers.length === 1);
+  expect(offered.offers[0]!.partnerId).toBe(chosen);
+  await next.handle.executeUpdate(M.partnerRespond, { args: [{ actor: `partner:${chosen}`, input: { partnerId: chosen, accepted: false, reason: 'full' } }] });
+  const second = await until(next.handle, (x) => x.offers.length === 2);
+  expect(second.offers[1]!.partnerId).toBe(rival);
+});
+
+test('a partner whose offer is only pending cannot mark the lead lost; the partner that owns the deal can', async () => {
+  const topic = uid('bi');
+  const partner = await seedPartner(t.db, { expertise: [topic], grade: 5 });
+  const { handle } = await partnerLead(topic);
+  await handle.executeUpdate(M.recordConsent, { args: [{ ...sales, input: consent }] });
+  await until(handle, (x) => x.offers.length === 1);
+
+  expect(await refusal(handle.executeUpdate(M.markLost, { args: [{ actor: `partner:${partner}`, input: { reason: 'not interested' } }] })))
+    .toBe(`partner ${partner} does not own this deal (its offer is pending); only the deal's owner marks it lost`);
+  expect((await handle.query(M.getState)).stage).toBe('partner_offer');
+
+  await handle.executeUpdate(M.partnerRespond, { args: [{ actor: `partner:${partner}`, input: { partnerId: partner, accepted: true } }] });
+  const s = await handle.executeUpdate(M.markLost, { args: [{ actor: `partner:${partner}`, input: { reason: 'the client went elsewhere' } }] });
+  expect(s.stage).toBe('reengagement');
+});
