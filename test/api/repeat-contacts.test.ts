@@ -162,3 +162,16 @@ test('when the read model still shows the ended lead as open, Temporal’s answe
   const state = await s.temporal.workflow.getHandle(workflowIdOf(old)).query(M.getState);
   expect(state).toMatchObject({ stage: 'closed', closedReason: 'opted_out', repeatInquiries: 0 });
 });
+
+test('inquiries racing in after the lead ended, some matched by phone and some by e-mail, open one new episode between them', async () => {
+  const { body, leadId: old } = await optedOut();
+  const answers = await Promise.all([0, 1, 2, 3, 4, 5].map((i) =>
+    s.inject({ method: 'POST', url: '/leads', payload: i % 2 ? { ...lead(), phone: body.phone } : { ...lead(), email: body.email } })));
+  expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 200, 200, 200, 200, 201]);
+  const next = await s.db.lead.findUniqueOrThrow({ where: { previousLeadId: old } });
+  expect(new Set(answers.map((a) => a.json().leadId))).toEqual(new Set([next.id]));
+  await until('five repeat inquiries on the new episode',
+    async () => (await s.db.leadEvent.count({ where: { leadId: next.id, type: 'repeat_inquiry' } })) === 5);
+  expect(await s.db.inquiry.count({ where: { leadId: next.id } })).toBe(6);
+  expect(await s.db.inquiry.count({ where: { leadId: old } })).toBe(1);
+});
