@@ -1,14 +1,20 @@
 // All activities of the worker, bound to their dependencies.
+import type { Client } from '@temporalio/client';
 import { alarmActivities, type Notifier } from './alarms';
 import { assignmentActivities, type AssignmentScheme } from './assignment';
 import { commissionActivities } from './commission';
 import type { Db } from './db';
 import { handoffActivities } from './handoff';
+import { intakeActivities } from './intake';
 import { partnerActivities } from './partners';
 import { type PaymentRail, payoutActivities } from './payouts';
 import { registryActivities } from './registry';
 
-export function createActivities(db: Db, opts: { assignmentScheme?: AssignmentScheme; paymentRail?: PaymentRail; notifier?: Notifier } = {}) {
+export function createActivities(db: Db, opts: {
+  assignmentScheme?: AssignmentScheme; paymentRail?: PaymentRail; notifier?: Notifier;
+  /** The intake sweeper starts lead workflows: a client of the worker's own cluster and task queue. */
+  temporal?: { client: Client; taskQueue: string };
+} = {}) {
   return {
     ...registryActivities(db),
     ...assignmentActivities(db, opts.assignmentScheme),
@@ -17,6 +23,7 @@ export function createActivities(db: Db, opts: { assignmentScheme?: AssignmentSc
     ...partnerActivities(db),
     ...payoutActivities(db, opts.paymentRail),
     ...alarmActivities(db, opts.notifier),
+    ...intakeActivities(db, opts.temporal),
   };
 }
 

@@ -1,21 +1,52 @@
 // Intake: validate → de-duplicate → register → start the lead's workflow. Idempotent on the
 // partner's external id (or the caller's Idempotency-Key); racing requests for the same contact
 // are serialised by advisory locks on their de-duplication keys, so one lead is ever created.
+//
+// Repeat contacts (README, "Repeat contacts"): a known contact is matched to their latest lead
+// (episode). While that lead is open the inquiry is attached to it (a signal to its workflow).
+// Once it has ended — won, closed, opted out — its workflow is never run again under its id: the
+// inquiry starts a new episode, a new lead linked to the one before. The read model may lag the
+// workflow, so an open-looking lead is asked: Temporal's "workflow not found" means it has ended.
+//
+// Temporal unreachable (README, "During an outage"): a new lead is registered all the same and
+// answered `202 registered`; the `intake-sweep` Schedule starts its workflow once Temporal is
+// back. A repeat inquiry for an open lead cannot be delivered then: nothing is stored and the
+// caller gets a 503 to retry.
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Db } from '../activities/db';
+import { leadWorkflowInput, markWorkflowStarted, startLeadWorkflow, workflowIdOf } from '../activities/intake';
 import { companyKey } from '../domain/contact';
 import { dedupeKeys, leadKind, type LeadIntake } from '../domain/intake';
+import { TERMINAL, type Stage } from '../domain/lifecycle';
 import type { LeadPolicyInput } from '../domain/policy';
-import { leadWorkflow, type LeadWorkflowInput } from '../workflows/lead';
-import { repeatInquiry } from '../workflows/messages';
+import { type Lead, Prisma } from '../generated/prisma/client';
+import type { leadWorkflow } from '../workflows/lead';
+import { repeatInquiry, type RepeatInquiry } from '../workflows/messages';
 import { LeadSource, LeadStage } from '../workflows/search-attributes';
 
-export type IntakeStatus = 'created' | 'attached';
-export interface IntakeResult { leadId: string; workflowId: string; status: IntakeStatus; replayed: boolean; matchedOn?: string }
+export { workflowIdOf };
 
-export const workflowIdOf = (leadId: string) => `lead-${leadId}`;
+/**
+ * created: a new lead (a first inquiry, or a new episode of a contact whose lead had ended) and
+ * its workflow; attached: a repeat inquiry of an open lead; registered: a new lead whose
+ * workflow could not be started yet (Temporal unreachable) — the sweeper starts it.
+ */
+export type IntakeStatus = 'created' | 'attached' | 'registered';
+export interface IntakeResult {
+  leadId: string; workflowId: string; status: IntakeStatus; replayed: boolean; matchedOn?: string;
+  previousLeadId?: string; returnedAfterOptOut?: boolean;
+  /** Why a registered lead's workflow could not be started (for the log, not the client). */
+  startError?: unknown;
+}
+
+/** A repeat inquiry could not be delivered to its open lead: nothing was stored, retry later. */
+export class TemporalUnavailable extends Error {
+  constructor(readonly leadId: string, cause: unknown) {
+    super(`the workflow of lead ${leadId} could not be reached: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
 
 export function intakeKeyOf(body: LeadIntake, idempotencyKey?: string): string {
   if (body.source.partnerId && body.source.externalId) return `partner:${body.source.partnerId}:${body.source.externalId}`;
@@ -23,75 +54,157 @@ export function intakeKeyOf(body: LeadIntake, idempotencyKey?: string): string {
   return `auto:${randomUUID()}`;
 }
 
+type Tx = Prisma.TransactionClient;
+type LeadRow = Lead;
+interface Decided { lead: LeadRow; status: 'created' | 'attached'; replayed: boolean; matchedOn?: string }
+
+export interface IntakeOptions {
+  /** How long one call to Temporal may take before intake answers without it (ms). */
+  temporalDeadlineMs?: number;
+}
+
 export class IntakeService {
-  constructor(private readonly db: Db, private readonly temporal: Client, private readonly taskQueue: string, private readonly policy?: LeadPolicyInput) {}
+  private readonly deadlineMs: number;
+
+  constructor(
+    private readonly db: Db, private readonly temporal: Client, private readonly taskQueue: string,
+    private readonly policy?: LeadPolicyInput, opts: IntakeOptions = {},
+  ) {
+    this.deadlineMs = opts.temporalDeadlineMs ?? 3_000;
+  }
 
   async intake(body: LeadIntake, idempotencyKey?: string): Promise<IntakeResult> {
     const intakeKey = intakeKeyOf(body, idempotencyKey);
+    let decided: Decided;
+    try {
+      decided = await this.decide(body, intakeKey);
+    } catch (err) {
+      // Two requests that matched the same ended lead through different keys (one by phone, one
+      // by e-mail) raced to open its next episode: the loser attaches to the winner's.
+      if (!(err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')) throw err;
+      decided = await this.decide(body, intakeKey);
+    }
+
+    const { lead, ...outcome } = decided;
+    const result: IntakeResult = {
+      leadId: lead.id, workflowId: workflowIdOf(lead.id), ...outcome,
+      ...(lead.previousLeadId ? { previousLeadId: lead.previousLeadId, returnedAfterOptOut: lead.returnedAfterOptOut } : {}),
+    };
+    // Also on a replay: if the first attempt registered the lead while Temporal was down, this heals it.
+    if (decided.status === 'created' && !lead.workflowStartedAt) {
+      try {
+        const input = leadWorkflowInput(lead, this.policy);
+        await this.temporal.withDeadline(Date.now() + this.deadlineMs, () => startLeadWorkflow(this.temporal, this.taskQueue, input));
+      } catch (err) {
+        return { ...result, status: 'registered', startError: err };
+      }
+      // Best effort: a lead left unmarked is only started again by the sweeper, which finds it running.
+      await markWorkflowStarted(this.db, lead.id).catch(() => undefined);
+    }
+    return result;
+  }
+
+  /** One transaction under the contact's locks: replay, attach to the open episode, or register a lead. */
+  private decide(body: LeadIntake, intakeKey: string): Promise<Decided> {
     const keys = dedupeKeys(body);
     const lockKeys = [intakeKey, keys.phone && `phone:${keys.phone}`, keys.email && `email:${keys.email}`].filter((k): k is string => !!k).sort();
-
-    const decided = await this.db.$transaction(async (tx) => {
+    // The transaction may wait on one call to Temporal (the repeat-inquiry signal), bounded by the deadline.
+    return this.db.$transaction(async (tx) => {
       // One statement takes every lock, in the keys' sorted order (unnest keeps array order), so
       // two requests sharing keys never deadlock.
       await tx.$queryRaw`SELECT count(*) AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(${lockKeys}::text[]) AS k) AS l`;
       const seen = await tx.inquiry.findUnique({ where: { intakeKey }, include: { lead: true } });
       if (seen) {
-        return { lead: seen.lead, status: (seen.duplicate ? 'attached' : 'created') as IntakeStatus, replayed: true, matchedOn: seen.matchedOn ?? undefined };
+        return { lead: seen.lead, status: seen.duplicate ? 'attached' : 'created', replayed: true, matchedOn: seen.matchedOn ?? undefined };
       }
-      const or = [keys.phone ? { phone: keys.phone } : undefined, keys.email ? { email: keys.email } : undefined].filter((x) => x !== undefined);
-      const match = or.length ? await tx.lead.findFirst({ where: { OR: or }, orderBy: { createdAt: 'asc' } }) : null;
-      if (match) {
-        const matchedOn = keys.phone && match.phone === keys.phone ? 'phone' : 'email';
-        await tx.inquiry.create({ data: { intakeKey, leadId: match.id, sourceChannel: body.source.channel, partnerId: body.source.partnerId ?? null, duplicate: true, matchedOn } });
-        return { lead: match, status: 'attached' as const, replayed: false, matchedOn };
-      }
-      const leadId = randomUUID();
-      const lead = await tx.lead.create({
-        data: {
-          id: leadId, intakeKey, kind: leadKind(body), sourceChannel: body.source.channel, sourcePartnerId: body.source.partnerId ?? null,
-          campaign: body.source.campaign ?? null, externalId: body.source.externalId ?? null, personName: body.person?.name ?? null,
-          companyName: body.company?.name ?? null, companyKey: body.company ? companyKey(body.company.name) ?? null : null,
-          phone: keys.phone ?? null, email: keys.email ?? null, region: body.region ?? null, topic: body.topic ?? null, stage: 'received',
-          dealValueMinor: body.budgetMinor === undefined ? null : BigInt(body.budgetMinor), currency: body.currency,
-        },
-      });
-      await tx.inquiry.create({ data: { intakeKey, leadId, sourceChannel: body.source.channel, partnerId: body.source.partnerId ?? null } });
-      return { lead, status: 'created' as const, replayed: false, matchedOn: undefined };
-    });
 
-    const { lead, ...outcome } = decided;
-    const input: LeadWorkflowInput = {
-      leadId: lead.id, kind: lead.kind === 'interest' ? 'interest' : 'lead', sourceChannel: lead.sourceChannel,
-      partnerId: lead.sourcePartnerId ?? undefined, region: lead.region ?? undefined, topic: lead.topic ?? undefined, policy: this.policy,
-    };
-    const workflowId = workflowIdOf(lead.id);
-    if (decided.status === 'created') {
-      // Also on a replay: if the first attempt registered the lead but Temporal was down, this heals it.
-      await this.start(input);
-    } else if (!decided.replayed) {
-      // A known contact asked again: attach to the lead (a closed one starts a new run) and tell its owner.
-      await this.temporal.workflow.signalWithStart(leadWorkflow, {
-        workflowId, taskQueue: this.taskQueue, args: [input],
-        signal: repeatInquiry, signalArgs: [{ intakeKey, sourceChannel: body.source.channel, partnerId: body.source.partnerId, matchedOn: decided.matchedOn ?? 'contact' }],
-        typedSearchAttributes: [{ key: LeadStage, value: 'received' }, { key: LeadSource, value: lead.sourceChannel }],
-      });
-    }
-    return { leadId: lead.id, ...outcome, workflowId };
+      const or = [keys.phone ? { phone: keys.phone } : undefined, keys.email ? { email: keys.email } : undefined].filter((x) => x !== undefined);
+      const match = or.length ? await tx.lead.findFirst({ where: { OR: or }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }) : null;
+      if (!match) return { lead: await this.register(tx, body, intakeKey), status: 'created', replayed: false };
+      const matchedOn = keys.phone && match.phone === keys.phone ? 'phone' : 'email';
+      // The contact's latest episode: earlier ones have ended. A later episode may carry other
+      // contact details (a new e-mail), so the chain is followed from the lead that matched.
+      let latest = match;
+      const nextOf = (id: string) => tx.lead.findUnique({ where: { previousLeadId: id } });
+      for (let next = await nextOf(latest.id); next; next = await nextOf(next.id)) latest = next;
+
+      const inquiry: RepeatInquiry = { intakeKey, sourceChannel: body.source.channel, partnerId: body.source.partnerId, matchedOn };
+      if (!TERMINAL.has(latest.stage as Stage) && (await this.deliver(tx, latest, inquiry))) {
+        await tx.inquiry.create({
+          data: { intakeKey, leadId: latest.id, sourceChannel: body.source.channel, partnerId: body.source.partnerId ?? null, duplicate: true, matchedOn },
+        });
+        return { lead: latest, status: 'attached', replayed: false, matchedOn };
+      }
+      // Ended: the read model as it is now (a workflow completes only once its transitions are written).
+      const ended = await tx.lead.findUniqueOrThrow({ where: { id: latest.id } });
+      const lead = await this.register(tx, body, intakeKey, { previousLeadId: ended.id, returnedAfterOptOut: ended.optedOut }, matchedOn);
+      return { lead, status: 'created', replayed: false, matchedOn };
+    }, { maxWait: 10_000, timeout: this.deadlineMs + 10_000 });
   }
 
-  private async start(input: LeadWorkflowInput): Promise<void> {
+  /**
+   * Tells the open lead's workflow that its client asked again; false when Temporal says the
+   * workflow has ended (the read model had not caught up).
+   */
+  private async deliver(tx: Tx, lead: LeadRow, inquiry: RepeatInquiry): Promise<boolean> {
+    const workflowId = workflowIdOf(lead.id);
+    const deadline = Date.now() + this.deadlineMs;
     try {
-      await this.temporal.workflow.start(leadWorkflow, {
-        workflowId: workflowIdOf(input.leadId),
-        taskQueue: this.taskQueue,
-        args: [input],
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        typedSearchAttributes: [{ key: LeadStage, value: 'received' }, { key: LeadSource, value: input.sourceChannel }],
-      });
+      if (lead.workflowStartedAt || lead.lastSeq > 0) {
+        // Never signal-with-start here: on an ended lead that would run its workflow again.
+        await this.temporal.withDeadline(deadline, () => this.temporal.workflow.getHandle(workflowId).signal(repeatInquiry, inquiry));
+      } else {
+        // Registered while Temporal was down and not swept yet: its id has no history, so it is
+        // started with the inquiry (and REJECT_DUPLICATE would refuse to run a closed one again).
+        const start = () => this.temporal.workflow.signalWithStart<typeof leadWorkflow, [RepeatInquiry]>('leadWorkflow', {
+          workflowId, taskQueue: this.taskQueue, args: [leadWorkflowInput(lead, this.policy)],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          signal: repeatInquiry, signalArgs: [inquiry],
+          typedSearchAttributes: [{ key: LeadStage, value: 'received' }, { key: LeadSource, value: lead.sourceChannel }],
+        });
+        await this.temporal.withDeadline(deadline, start);
+        await tx.lead.updateMany({ where: { id: lead.id, workflowStartedAt: null }, data: { workflowStartedAt: new Date() } });
+      }
+      return true;
     } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err; // closed already: nothing to do
+      if (err instanceof WorkflowNotFoundError || err instanceof WorkflowExecutionAlreadyStartedError) return false;
+      if (err instanceof Error && /already completed/i.test(err.message)) return false;
+      throw new TemporalUnavailable(lead.id, err);
     }
+  }
+
+  /** A new lead row (a new episode when it follows an ended one) and its first inquiry. */
+  private async register(
+    tx: Tx, body: LeadIntake, intakeKey: string, episode?: { previousLeadId: string; returnedAfterOptOut: boolean }, matchedOn?: string,
+  ): Promise<LeadRow> {
+    const keys = dedupeKeys(body);
+    const leadId = randomUUID();
+    const lead = await tx.lead.create({
+      data: {
+        id: leadId, intakeKey, kind: leadKind(body), sourceChannel: body.source.channel, sourcePartnerId: body.source.partnerId ?? null,
+        campaign: body.source.campaign ?? null, externalId: body.source.externalId ?? null, personName: body.person?.name ?? null,
+        companyName: body.company?.name ?? null, companyKey: body.company ? companyKey(body.company.name) ?? null : null,
+        phone: keys.phone ?? null, email: keys.email ?? null, region: body.region ?? null, topic: body.topic ?? null, stage: 'received',
+        dealValueMinor: body.budgetMinor === undefined ? null : BigInt(body.budgetMinor), currency: body.currency,
+        previousLeadId: episode?.previousLeadId ?? null, returnedAfterOptOut: episode?.returnedAfterOptOut ?? false,
+      },
+    });
+    await tx.inquiry.create({
+      data: { intakeKey, leadId, sourceChannel: body.source.channel, partnerId: body.source.partnerId ?? null, matchedOn: matchedOn ?? null },
+    });
+    if (episode?.returnedAfterOptOut) {
+      // The rule for a client who had opted out (README, "Repeat contacts"): writing to us again
+      // is their own request, recorded as consent to be contacted about this inquiry only. It
+      // says nothing about a partner hand-off, which still asks its own consent.
+      await tx.consent.create({
+        data: {
+          id: `${leadId}:returned`, leadId, purpose: 'contact', given: true, askedBy: 'client', channel: body.source.channel,
+          recordedAt: new Date(),
+          wording: `The client opted out in lead ${episode.previousLeadId} and wrote to us again by themselves `
+            + `(${body.source.channel}): contact about this inquiry only.`,
+        },
+      });
+    }
+    return lead;
   }
 }

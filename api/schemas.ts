@@ -8,9 +8,27 @@ export const Stage = z.enum(STAGES);
 export const IntakeResult = z.object({
   leadId: z.string(),
   workflowId: z.string(),
-  status: z.enum(['created', 'attached']).describe('created: a new lead; attached: a repeat inquiry of a known contact'),
+  status: z.enum(['created', 'attached', 'registered']).describe(
+    'created: a new lead and its workflow (201); attached: a repeat inquiry of a known contact whose lead is open (200); '
+    + 'registered: a new lead whose workflow could not be started because Temporal was unreachable — it starts as soon as '
+    + 'Temporal is back, nothing to retry (202)',
+  ),
   replayed: z.boolean().describe('true when this exact request was seen before (idempotent replay)'),
-  matchedOn: z.string().optional(),
+  matchedOn: z.string().optional().describe('phone or email: how a known contact was recognised'),
+  previousLeadId: z.string().optional().describe("A new episode: the contact's previous lead, which had ended (won, closed, opted out)"),
+  returnedAfterOptOut: z.boolean().optional()
+    .describe('The previous episode ended with an opt-out: this inquiry is recorded as consent to be contacted about it'),
+});
+
+/** One lead of a contact's timeline: each episode is a lead of its own, linked to the one before. */
+export const Episode = z.object({
+  leadId: z.string(),
+  previousLeadId: z.string().nullable(),
+  stage: z.string(),
+  optedOut: z.boolean(),
+  returnedAfterOptOut: z.boolean(),
+  sourceChannel: z.string(),
+  createdAt: z.string(),
 });
 
 export const LeadView = z.looseObject({
@@ -22,6 +40,7 @@ export const LeadView = z.looseObject({
   closedReason: z.string().optional(),
   managerId: z.string().optional(),
   creditPartnerId: z.string().optional(),
+  previousLeadId: z.string().optional().describe("The contact's previous lead (episode), when this one followed it"),
   stale: z.boolean(),
   slaFrom: z.string(),
   offers: z.array(z.object({ partnerId: z.string(), offeredAt: z.string(), status: z.string(), reason: z.string().optional() })),

@@ -49,6 +49,8 @@ export interface LeadState {
   sourceChannel: string;
   /** The partner who referred the lead; earns commission if we win it (credit may lapse). */
   creditPartnerId?: string;
+  /** The contact's lead before this one (a new episode after that one ended). */
+  previousLeadId?: string;
   region?: string;
   topic?: string;
   stage: Stage;
@@ -101,13 +103,14 @@ const DEAL_ORDER: DealStage[] = ['meeting', 'proposal', 'negotiation', 'contract
 
 export function initialState(init: {
   leadId: string; kind: 'lead' | 'interest'; sourceChannel: string; partnerId?: string;
-  region?: string; topic?: string; now: number;
+  region?: string; topic?: string; previousLeadId?: string; now: number;
 }): LeadState {
   return {
     leadId: init.leadId,
     kind: init.kind,
     sourceChannel: init.sourceChannel,
     creditPartnerId: init.partnerId,
+    ...(init.previousLeadId ? { previousLeadId: init.previousLeadId } : {}),
     region: init.region,
     topic: init.topic,
     stage: init.kind === 'interest' ? 'verification' : 'awaiting_first_contact',

@@ -3,6 +3,7 @@
 // the spec, action and policies of this code (its paused state and notes are left alone).
 import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
 import { alarmSweepWorkflow } from '../workflows/alarms';
+import { intakeSweepWorkflow } from '../workflows/intake-sweep';
 import { nettingWorkflow } from '../workflows/netting';
 import { payoutRunWorkflow } from '../workflows/payout';
 import { reconciliationSweepWorkflow } from '../workflows/reconciliation';
@@ -53,6 +54,17 @@ export function scheduleSpecs(taskQueue: string): ScheduleOptions[] {
         taskQueue, workflowId: 'alarms-daily',
       },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+    },
+    {
+      // Leads taken in while Temporal was unreachable (answered 202 `registered`) get their
+      // workflow within about a minute of Temporal being back; each start is idempotent.
+      scheduleId: 'intake-sweep',
+      spec: { intervals: [{ every: '1 minute' }] },
+      action: {
+        type: 'startWorkflow', workflowType: intakeSweepWorkflow, args: [{ olderThanMs: 60_000 }], taskQueue, workflowId: 'intake-sweep',
+      },
+      // After an outage one sweep catches up on everything; never two at once.
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
     },
   ];
 }

@@ -7,3 +7,4 @@ export { payoutWorkflow, payoutRunWorkflow } from './payout';
 export { refundWorkflow } from './refund';
 export { nettingWorkflow } from './netting';
 export { alarmSweepWorkflow } from './alarms';
+export { intakeSweepWorkflow } from './intake-sweep';

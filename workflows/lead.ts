@@ -27,6 +27,10 @@ export interface LeadWorkflowInput {
   region?: string;
   topic?: string;
   policy?: LeadPolicyInput;
+  /** A new episode of a contact whose previous lead had ended: that lead's id. */
+  previousLeadId?: string;
+  /** The previous episode ended with an opt-out or withdrawn consent: this inquiry is their own request. */
+  returnedAfterOptOut?: boolean;
   /** State carried over by continue-as-new (re-engagement cycles, long deals). */
   carried?: LeadState;
 }
@@ -61,6 +65,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
   });
   const taskKey = () => `${s.leadId}:${s.seq}`;
   const owner = () => (s.managerId ? `manager:${s.managerId}` : 'ops');
+  let noted = false;
 
   // --- messages -------------------------------------------------------------------------
   wf.setHandler(M.getState, () => view(s));
@@ -224,7 +229,21 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
   }
 
   // --- the process ------------------------------------------------------------------------------
-  if (!input.carried) transition(s, { type: 'received', actor: input.partnerId ? `partner:${input.partnerId}` : input.sourceChannel, reason: input.kind, now: Date.now() });
+  if (!input.carried) {
+    transition(s, { type: 'received', actor: input.partnerId ? `partner:${input.partnerId}` : input.sourceChannel, reason: input.kind, now: Date.now() });
+    // A contact who wrote again after their lead ended: this lead is the next episode, and the
+    // manager sees which one came before — and whether the client had opted out of it (README,
+    // "Repeat contacts"). Only leads started with these inputs do this: no running lead has them.
+    if (input.previousLeadId) {
+      transition(s, {
+        type: input.returnedAfterOptOut ? 'returned_after_opt_out' : 'returning_contact', actor: SYSTEM, now: Date.now(),
+        reason: input.returnedAfterOptOut
+          ? `previous episode ${input.previousLeadId} ended with an opt-out; `
+            + 'the client wrote again: consent to be contacted about this inquiry only'
+          : `previous episode ${input.previousLeadId}`,
+      });
+    }
+  }
 
   while (!TERMINAL.has(s.stage)) {
     switch (s.stage) {
@@ -261,7 +280,15 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
 
   // --- stages -----------------------------------------------------------------------------------
 
-  /** Picks a manager automatically; with nobody free, ops are told and we try again hourly. */
+  /** What the first manager must know before calling a client who had opted out (once). */
+  function firstTaskNote(): string {
+    if (!input.returnedAfterOptOut || input.carried || noted) return '';
+    noted = true;
+    return ` (NB: the client opted out in lead ${input.previousLeadId} and wrote again by themselves: `
+      + 'contact them about this inquiry only)';
+  }
+
+  /** Picks a manager automatically; with nobody free, ops are told once and the lead waits for a roster change. */
   async function assign(exclude: string[]): Promise<void> {
     let told = false;
     for (;;) {
@@ -272,7 +299,10 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
         s.slaFrom = Date.now();
         transition(s, { type: exclude.length ? 'reassigned' : 'assigned', actor: SYSTEM, reason: `${a.managerId} (${a.reason})`, now: Date.now() });
         const due = addBusinessTime(cal, Date.now(), policy.firstContact.reminderAfterBusinessHours * HOUR);
-        await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: owner(), kind: 'first_contact', title: s.stage === 'verification' ? 'Verify the company inquiry: find the person' : 'Call the lead', dueAt: new Date(due).toISOString() });
+        const title = s.stage === 'verification' ? 'Verify the company inquiry: find the person' : 'Call the lead';
+        await acts.createTask({
+          key: taskKey(), leadId: s.leadId, assignee: owner(), kind: 'first_contact', title: title + firstTaskNote(), dueAt: new Date(due).toISOString(),
+        });
         return;
       }
       const waitForRoster = wf.patched('wait-for-roster-change');

@@ -2,7 +2,7 @@
 // as a Workflow Update (409 with the workflow's reason when it does not fit the stage).
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { IsoDateTime } from '../../domain/time';
@@ -12,16 +12,22 @@ import { LeadIntake } from '../../domain/intake';
 import { text } from '../../domain/text';
 import * as M from '../../workflows/messages';
 import { allow, forbidden, STAFF } from '../auth';
-import { type IntakeService, workflowIdOf } from '../intake';
+import { type IntakeResult as Intake, type IntakeService, TemporalUnavailable, workflowIdOf } from '../intake';
 import { IdempotencyHeaders } from '../idempotency';
 import { listLeads, type SortField } from '../read-model';
 import type { Metrics } from './metrics';
-import { badRequest, conflict, notFound, problemResponses, unprocessable, unprocessableResponse } from '../problem';
-import { HistoryEntry, IntakeResult, LeadIdParams, LeadSummary, LeadView, Stage } from '../schemas';
+import { badRequest, conflict, notFound, Problem, problemResponses, sendProblem, unprocessable, unprocessableResponse } from '../problem';
+import { Episode, HistoryEntry, IntakeResult, LeadIdParams, LeadSummary, LeadView, Stage } from '../schemas';
 
 export interface LeadsPluginOptions { db: Db; temporal: Client; intake: IntakeService; metrics?: Metrics }
 
 const problems = problemResponses;
+const unavailableResponse = {
+  description: 'Temporal cannot be reached and the request could not be taken: retry after `Retry-After` seconds',
+  content: { 'application/problem+json': { schema: Problem } },
+};
+const RETRY_AFTER_SECONDS = 5;
+const MAX_EPISODES = 100;
 
 /** What a partner may do on a lead: answer its own offer, and work a deal it owns. */
 const PARTNER_ACTIONS = new Set(['partner-response', 'deal', 'payments', 'lost']);
@@ -91,29 +97,66 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
     ]);
   }
 
+  /**
+   * Intake's outcome, spelled out: a lead registered while Temporal was unreachable is a 202 (it
+   * exists, its process starts when Temporal is back: nothing to retry); a repeat inquiry that
+   * could not reach its open lead is a 503 with Retry-After (nothing was stored: retry).
+   */
+  async function take(req: FastifyRequest, body: LeadIntake, key?: string): Promise<Intake> {
+    const { startError, ...res } = await intake.intake(body, key);
+    if (res.status === 'registered') {
+      req.log.warn({ err: startError, leadId: res.leadId }, 'lead registered; its workflow starts with the intake sweep');
+    }
+    return res;
+  }
+  const unavailable = (req: FastifyRequest, reply: FastifyReply, err: TemporalUnavailable) => {
+    req.log.warn({ err }, 'repeat inquiry not delivered: Temporal unreachable');
+    return sendProblem(reply.header('retry-after', String(RETRY_AFTER_SECONDS)), req, {
+      status: 503, kind: 'temporal-unavailable', title: 'The lead’s process cannot be reached right now',
+      detail: 'This contact has an open lead; the inquiry was not stored. '
+        + 'Retry after the given seconds (the same request is safe to repeat).',
+    });
+  };
+
   app.post('/leads', {
-    schema: { tags: ['intake'], summary: 'Take in a lead (idempotent on the partner’s external id or Idempotency-Key)', headers: IdempotencyHeaders, body: LeadIntake, response: { 200: IntakeResult, 201: IntakeResult, ...problems } },
+    schema: {
+      tags: ['intake'], summary: 'Take in a lead (idempotent on the partner’s external id or Idempotency-Key)',
+      headers: IdempotencyHeaders, body: LeadIntake,
+      response: { 200: IntakeResult, 201: IntakeResult, 202: IntakeResult, ...problems, 503: unavailableResponse },
+    },
     config: { idempotency: 'native' },
     preHandler: allow(...STAFF, 'partner'),
   }, async (req, reply) => {
     ownSource(req, req.body.source);
-    const res = await intake.intake(req.body, req.headers['idempotency-key']);
-    return reply.status(res.status === 'created' && !res.replayed ? 201 : 200).send(res);
+    try {
+      const res = await take(req, req.body, req.headers['idempotency-key']);
+      return reply.status(res.status === 'registered' ? 202 : res.status === 'created' && !res.replayed ? 201 : 200).send(res);
+    } catch (err) {
+      if (err instanceof TemporalUnavailable) return unavailable(req, reply, err);
+      throw err;
+    }
   });
 
   app.post('/leads/batch', {
     schema: {
       tags: ['intake'], summary: 'Take in a batch of leads from a partner; all validated before any is taken',
       body: z.object({ leads: z.array(LeadIntake).min(1).max(500) }),
-      response: { 200: z.object({ results: z.array(IntakeResult) }), ...problems },
+      response: { 200: z.object({ results: z.array(IntakeResult) }), ...problems, 503: unavailableResponse },
     },
     preHandler: allow('ops', 'partner'),
-  }, async (req) => {
+  }, async (req, reply) => {
     const results = [];
     for (const lead of req.body.leads) ownSource(req, lead.source);
     const unkeyed = req.body.leads.flatMap((l, i) => (l.source.externalId ? [] : [{ path: `body.leads.${i}.source.externalId`, message: 'batch intake is idempotent on each lead’s externalId' }]));
     if (unkeyed.length) throw badRequest(unkeyed);
-    for (const lead of req.body.leads) results.push(await intake.intake(lead));
+    try {
+      // Each result says its own status (`registered` ones start with the sweep); a 503 means
+      // retry the batch: the leads already taken are replayed by their external ids.
+      for (const lead of req.body.leads) results.push(await take(req, lead));
+    } catch (err) {
+      if (err instanceof TemporalUnavailable) return unavailable(req, reply, err);
+      throw err;
+    }
     return { results };
   });
 
@@ -163,12 +206,58 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
   });
 
   app.get('/leads/:id/history', {
-    schema: { tags: ['leads'], summary: 'Every transition of the lead: who, when, why (audit trail)', params: LeadIdParams, response: { 200: z.object({ items: z.array(HistoryEntry) }), ...problems } },
+    schema: {
+      tags: ['leads'], summary: 'Every transition of the lead: who, when, why (audit trail); and its neighbouring episodes',
+      params: LeadIdParams,
+      response: {
+        200: z.object({
+          items: z.array(HistoryEntry),
+          previousLeadId: z.string().nullable().describe("The contact's episode before this lead"),
+          nextLeadId: z.string().nullable().describe('The episode the contact started after this lead ended'),
+        }),
+        ...problems,
+      },
+    },
     preHandler: allow(...STAFF, 'partner'),
   }, async (req) => {
-    await visibleLead(req, req.params.id);
+    const { lead } = await visibleLead(req, req.params.id);
     const events = await db.leadEvent.findMany({ where: { leadId: req.params.id }, orderBy: { seq: 'asc' } });
-    return { items: events.map((e) => ({ seq: e.seq, at: e.at.toISOString(), type: e.type, stage: e.stage, actor: e.actor, reason: e.reason })) };
+    // The contact's other episodes are staff's business, not the partner's this lead was offered to.
+    const staff = req.principal!.role !== 'partner';
+    const next = staff ? await db.lead.findUnique({ where: { previousLeadId: lead.id }, select: { id: true } }) : null;
+    return {
+      items: events.map((e) => ({ seq: e.seq, at: e.at.toISOString(), type: e.type, stage: e.stage, actor: e.actor, reason: e.reason })),
+      previousLeadId: staff ? lead.previousLeadId : null, nextLeadId: next?.id ?? null,
+    };
+  });
+
+  app.get('/leads/:id/episodes', {
+    schema: {
+      tags: ['leads'],
+      summary: "The contact's timeline: every episode (lead) of this lead's contact, oldest first, each linked to the one before",
+      params: LeadIdParams, response: { 200: z.object({ items: z.array(Episode) }), ...problems },
+    },
+    preHandler: allow(...STAFF),
+  }, async (req) => {
+    const { lead } = await visibleLead(req, req.params.id);
+    const chain = [lead];
+    // Episodes are few (a contact returns a handful of times); the bound only guards the loop.
+    for (let prev = lead.previousLeadId; prev && chain.length < MAX_EPISODES;) {
+      const row = await db.lead.findUnique({ where: { id: prev } });
+      if (!row) break;
+      chain.unshift(row);
+      prev = row.previousLeadId;
+    }
+    for (let next = await db.lead.findUnique({ where: { previousLeadId: lead.id } }); next && chain.length < MAX_EPISODES;) {
+      chain.push(next);
+      next = await db.lead.findUnique({ where: { previousLeadId: next.id } });
+    }
+    return {
+      items: chain.map((l) => ({
+        leadId: l.id, previousLeadId: l.previousLeadId, stage: l.stage, optedOut: l.optedOut, returnedAfterOptOut: l.returnedAfterOptOut,
+        sourceChannel: l.sourceChannel, createdAt: l.createdAt.toISOString(),
+      })),
+    };
   });
 
   app.get('/leads/:id/contact', {

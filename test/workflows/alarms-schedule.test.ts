@@ -29,7 +29,10 @@ beforeAll(async () => {
   native = await NativeConnection.connect({ address });
   worker = await Worker.create({
     connection: native, taskQueue, workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! },
-    activities: createActivities(db, { notifier: { notify: async (a) => { notices.push(a); } } }),
+    // The intake-sweep Schedule may fire during the test: its sweeper starts leads through this client.
+    activities: createActivities(db, {
+      notifier: { notify: async (a) => { notices.push(a); } }, temporal: { client: new Client({ connection: native }), taskQueue },
+    }),
   });
   running = worker.run();
   connection = await Connection.connect({ address });
@@ -53,7 +56,8 @@ afterAll(async () => {
 });
 
 test('ensureSchedules creates alarms-hourly and alarms-daily beside the existing Schedules', async () => {
-  expect(scheduleSpecs(taskQueue).map((s) => s.scheduleId)).toEqual(['reconciliation-weekly', 'payouts-monthly', 'netting-monthly', 'alarms-hourly', 'alarms-daily']);
+  expect(scheduleSpecs(taskQueue).map((s) => s.scheduleId))
+    .toEqual(['reconciliation-weekly', 'payouts-monthly', 'netting-monthly', 'alarms-hourly', 'alarms-daily', 'intake-sweep']);
 
   const hourly = await client.schedule.getHandle('alarms-hourly').describe();
   expect(hourly.spec.timezone).toBe('Europe/Moscow');
