@@ -49,8 +49,7 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/prisma ./prisma
 COPY --from=build /app/prisma.config.ts /app/package.json ./
 # scripts/lib/migrate.ts (MIGRATOR=builtin, or the fallback of MIGRATOR=auto) finds the migrations
-# relative to its own file: dist/scripts/lib -> dist/prisma/migrations.
-RUN ln -s ../prisma dist/prisma
+# upwards from its own file: dist/scripts/lib -> /app/prisma/migrations.
 
 # The official image's unprivileged user.
 USER node

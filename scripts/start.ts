@@ -18,13 +18,17 @@ const log = (m: string) => console.log(`[start] ${m}`);
 async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
   const stops: Array<() => Promise<void>> = [];
+  // Where the embedded cluster lives: under the data folder, or (as root in a private clone)
+  // where its unprivileged user can reach it.
+  let pgDataDir: string | undefined;
+  const pgElsewhere = () => (pgDataDir && !pgDataDir.startsWith(dataDir) ? pgDataDir : undefined);
   let stopping = false;
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
     log('stopping…');
     for (const stop of stops.reverse()) await stop().catch((err: unknown) => console.error(err));
-    log('stopped; data kept in ' + dataDir);
+    log(`stopped; data kept in ${dataDir}${pgElsewhere() ? ` and ${pgElsewhere()}` : ''}`);
     process.exit(code);
   };
   process.on('SIGINT', () => void shutdown(0));
@@ -34,10 +38,11 @@ async function main(): Promise<void> {
     let databaseUrl = process.env.DATABASE_URL;
     if (!databaseUrl) {
       const port = Number(process.env.PG_PORT ?? 5433);
-      log(`starting embedded PostgreSQL on 127.0.0.1:${port} (${join(dataDir, 'postgres')})`);
+      log(`starting embedded PostgreSQL on 127.0.0.1:${port}`);
       const pg: RunningPostgres = await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres'), port, database: 'leads', persistent: true, log });
       stops.push(pg.stop);
       databaseUrl = pg.url;
+      pgDataDir = pg.dataDir;
     }
     const migrated = await migrate(databaseUrl, log);
     log(`database ready (${migrated.applied.length} migrations applied, ${migrated.alreadyApplied} already in place)`);
@@ -74,6 +79,7 @@ async function main(): Promise<void> {
         `  Temporal      ${temporalAddress}`,
         `  PostgreSQL    ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}`,
         `  Data          ${dataDir}`,
+        ...(pgElsewhere() ? [`  PG data       ${pgElsewhere()}`] : []),
         ...(keys.file ? [`  API keys      ${keys.file}  (admin: x-api-key: ${keys.admin})`] : []),
         'Ctrl-C stops everything; data and running leads are kept.',
         '',

@@ -3,10 +3,21 @@
 // Used where Prisma's native schema engine cannot be downloaded.
 import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Client } from 'pg';
 
-const MIGRATIONS_DIR = join(__dirname, '..', '..', 'prisma', 'migrations');
+/**
+ * The app's prisma/migrations, found upwards from this file: two levels up when run from the
+ * sources (scripts/lib), three from the build (dist/scripts/lib), whose SQL is not compiled.
+ */
+export function migrationsDir(from = __dirname): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'prisma', 'migrations');
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) throw new Error(`no prisma/migrations folder above ${from}`);
+  }
+}
+
 // Prisma's own advisory lock id, so this applier and `prisma migrate deploy` never run at once.
 const PRISMA_LOCK_ID = 72707369;
 
@@ -30,12 +41,13 @@ export async function migrate(databaseUrl: string, log: (m: string) => void = ()
       'SELECT migration_name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
     );
     const applied = new Map(done.rows.map((r) => [r.migration_name, r.checksum]));
-    const names = readdirSync(MIGRATIONS_DIR)
-      .filter((n) => existsSync(join(MIGRATIONS_DIR, n, 'migration.sql')))
+    const dir = migrationsDir();
+    const names = readdirSync(dir)
+      .filter((n) => existsSync(join(dir, n, 'migration.sql')))
       .sort();
     const result: MigrationResult = { applied: [], alreadyApplied: 0 };
     for (const name of names) {
-      const sql = readFileSync(join(MIGRATIONS_DIR, name, 'migration.sql'), 'utf8');
+      const sql = readFileSync(join(dir, name, 'migration.sql'), 'utf8');
       const checksum = createHash('sha256').update(sql).digest('hex');
       const previous = applied.get(name);
       if (previous !== undefined) {

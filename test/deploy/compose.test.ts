@@ -7,6 +7,7 @@ import ts from 'typescript';
 import { parse } from 'yaml';
 import { loadConfig } from '../../platform/config';
 import { allSearchAttributes } from '../../workflows/search-attributes';
+import { dockerfileStages } from './dockerfile';
 
 const ROOT = resolve(__dirname, '..', '..');
 const APP_SERVICES = ['migrate', 'worker', 'api'] as const;
@@ -58,22 +59,17 @@ function buildOutputs(): Map<string, string> {
   return out;
 }
 const outputs = buildOutputs();
+
+/** Every source file of the repo the build compiles, following imports (repo-relative). */
+function buildSources(): string[] {
+  const file = join(ROOT, 'tsconfig.build.json');
+  const { config } = ts.readConfigFile(file, (p) => ts.sys.readFile(p));
+  const parsed = ts.parseJsonConfigFileContent(config, ts.sys, ROOT, undefined, file);
+  const program = ts.createProgram({ rootNames: parsed.fileNames, options: { ...parsed.options, noEmit: true } });
+  return program.getSourceFiles().map((f) => relative(ROOT, f.fileName)).filter((f) => !f.startsWith('node_modules/') && !f.startsWith('..'));
+}
 const distFiles = (w: string[]) => w.filter((x) => /^dist\/.+\.js$/.test(x));
 
-/** The Dockerfile as instructions (continuations joined, comments dropped), split into stages. */
-function dockerfileStages(): Array<{ from: string; instructions: Array<{ op: string; args: string }> }> {
-  const text = readFileSync(join(ROOT, 'Dockerfile'), 'utf8').replace(/\\\r?\n/g, ' ');
-  const stages: Array<{ from: string; instructions: Array<{ op: string; args: string }> }> = [];
-  for (const line of text.split(/\r?\n/)) {
-    const m = /^\s*([A-Za-z]+)\s+(.*)$/.exec(line);
-    if (!m || line.trimStart().startsWith('#')) continue;
-    const op = m[1]!.toUpperCase();
-    const args = m[2]!.trim();
-    if (op === 'FROM') stages.push({ from: args, instructions: [] });
-    else stages.at(-1)?.instructions.push({ op, args });
-  }
-  return stages;
-}
 const stages = dockerfileStages();
 const runtime = stages.at(-1)!;
 
@@ -138,6 +134,15 @@ describe('docker-compose.yml', () => {
       expect(s.container_name).toBeUndefined();
     }
     expect(service('worker').ports).toBeUndefined();
+  });
+});
+
+describe('tsconfig.build.json', () => {
+  test('compiles exactly the shipped code: the processes, what they import, and the migration job', () => {
+    const shipped = /^(api|worker|workflows|activities|domain|platform|generated)\/|^scripts\/(db-migrate|lib\/migrate)\.ts$/;
+    const sources = buildSources();
+    expect(sources.filter((f) => !shipped.test(f))).toEqual([]); // no tests, bench, dev launchers
+    for (const entry of ['api/main.ts', 'worker/main.ts', 'workflows/index.ts', 'scripts/db-migrate.ts']) expect(sources).toContain(entry);
   });
 });
 

@@ -1,5 +1,5 @@
 // Leads live for years: every stored history (test/histories) must replay against the current
-// workflow code without a non-determinism error. Record new ones with scripts/record-histories.ts.
+// workflow code without a non-determinism error. Record new ones with `npm run histories:record`.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';

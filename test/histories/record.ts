@@ -1,19 +1,21 @@
 // Records workflow histories of the lead lifecycle's main paths into test/histories/*.json.
 // test/replay/replay.test.ts replays them against the current workflow code: a change that
 // would break leads already running fails there (and needs patched() or a new workflow type).
-// Run after a deliberate, compatible change of behaviour: `node --import tsx scripts/record-histories.ts`.
+// Run after a deliberate, compatible change of behaviour: `HISTORY_VERSION=v5 npm run histories:record`.
+// It lives beside the tests because it drives leads with their helpers (the parts that need no jest
+// runtime); that keeps it, like them, out of the production build (tsconfig.build.json).
 // Existing files are kept — histories of old code are exactly what must keep replaying.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import globalSetup from '../test/setup/global-setup';
-import globalTeardown from '../test/setup/global-teardown';
-import { seedManager, seedPartner, testDb, uid } from '../test/helpers/db';
-import { skip, startLead, until, type LeadHandle } from '../test/helpers/lead';
-import { runWorker, timeSkippingEnv } from '../test/helpers/temporal';
-import * as M from '../workflows/messages';
+import globalSetup from '../setup/global-setup';
+import globalTeardown from '../setup/global-teardown';
+import { seedManager, seedPartner, testDb, uid } from '../helpers/db';
+import { skip, startLead, until, type LeadHandle } from '../helpers/lead';
+import { runWorker, timeSkippingEnv } from '../helpers/temporal';
+import * as M from '../../workflows/messages';
 
-const OUT = join(__dirname, '..', 'test', 'histories');
+const OUT = __dirname;
 const version = process.env.HISTORY_VERSION ?? 'v1';
 
 async function main(): Promise<void> {
