@@ -20,6 +20,7 @@ import { alarmsPlugin } from './plugins/alarms';
 import { reportsPlugin } from './plugins/reports';
 import { type ApiKey, registerAuth } from './auth';
 import { registerIdempotency } from './idempotency';
+import { registerStrictJson, unstorableTextPath } from './input';
 import { badRequest, HttpProblem, problemHandler, sendProblem } from './problem';
 
 export interface AppDeps {
@@ -51,6 +52,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(problemHandler);
+  registerStrictJson(app);
   // A known path asked with a method it does not have is a 405 with `Allow`, not a 404 — decided
   // when the request arrives, before any body is parsed (so even QUERY or TRACE get it).
   const routes: Array<{ pattern: RegExp; methods: string[]; static: boolean }> = [];
@@ -76,11 +78,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
-  // Safety net under every schema: NUL cannot be stored by PostgreSQL, so no validated input
-  // may carry it (checked after validation, so unknown keys the schemas drop do not matter).
+  // Safety net under every schema: text PostgreSQL cannot store as given (NUL; a lone UTF-16
+  // surrogate, which would become U+FFFD) is refused, naming the field. Checked after validation,
+  // so unknown keys the schemas drop do not matter.
   app.addHook('preHandler', async (req) => {
-    const where = nulPath({ body: req.body, querystring: req.query, params: req.params });
-    if (where) throw badRequest([{ path: where, message: 'must not contain NUL characters' }]);
+    const bad = unstorableTextPath({ body: req.body, querystring: req.query, params: req.params });
+    if (bad) throw badRequest([bad]);
   });
 
   await app.register(helmet, {
@@ -123,17 +126,4 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(alarmsPlugin, { db: deps.db });
   await app.register(reportsPlugin, { db: deps.db });
   return app;
-}
-
-/** The path of the first string holding a NUL character, if any. */
-function nulPath(value: unknown, path = ''): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
-  if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      if (k.includes('\u0000')) return path ? `${path}.${k}` : k;
-      const found = nulPath(v, path ? `${path}.${k}` : k);
-      if (found) return found;
-    }
-  }
-  return undefined;
 }

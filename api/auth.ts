@@ -36,6 +36,10 @@ const PUBLIC = [/^\/health$/, /^\/ready$/, /^\/docs(\/|$)/, /^\/openapi\.json$/,
 export const unauthorized = () => new HttpProblem(401, 'unauthorized', 'An API key is required (x-api-key or Authorization: Bearer)');
 export const forbidden = (why: string) => new HttpProblem(403, 'forbidden', 'Not allowed for this caller', { detail: why });
 
+/** A role check made by `allow()`: registerAuth runs it when the request arrives (see there). */
+const ROLE_CHECK = Symbol('role check');
+type RoleCheck = ((req: FastifyRequest) => Promise<void>) & { [ROLE_CHECK]?: true };
+
 export function registerAuth(app: FastifyInstance, keys: ApiKey[], db: Db): void {
   const table = keys.map((k) => ({ ...k, hash: digest(k.key) }));
   const pool = poolOf(db);
@@ -67,15 +71,29 @@ export function registerAuth(app: FastifyInstance, keys: ApiKey[], db: Db): void
       })
       .catch((err: unknown) => req.log.error({ err }, 'audit write failed'));
   });
+
+  // Routes declare their roles as `preHandler: allow(…)`, next to the handler. The check needs
+  // only the caller, so it is moved to run when the request arrives: a caller who may not use a
+  // route learns that (403) before its body is parsed or validated (not a 400 about a body it
+  // could never send), and before anything is reserved for it.
+  app.addHook('onRoute', (route) => {
+    const pre = ([] as unknown[]).concat(route.preHandler ?? []);
+    const checks = pre.filter((h): h is RoleCheck => typeof h === 'function' && (h as RoleCheck)[ROLE_CHECK] === true);
+    if (!checks.length) return;
+    route.preHandler = pre.filter((h) => !checks.includes(h as RoleCheck)) as typeof route.preHandler;
+    route.onRequest = [...([] as unknown[]).concat(route.onRequest ?? []), ...checks] as typeof route.onRequest;
+  });
 }
 
-/** preHandler: only these roles (admin always). */
-export function allow(...roles: Role[]) {
-  return async (req: FastifyRequest) => {
+/** The route is only for these roles (admin always) — checked before the body is read (registerAuth). */
+export function allow(...roles: Role[]): RoleCheck {
+  const check: RoleCheck = async (req: FastifyRequest) => {
     const p = req.principal;
     if (!p) throw unauthorized();
     if (p.role !== 'admin' && !roles.includes(p.role)) throw forbidden(`role ${p.role} cannot ${req.method} ${req.routeOptions.url}`);
   };
+  check[ROLE_CHECK] = true;
+  return check;
 }
 
 export const STAFF: Role[] = ['sales', 'team_lead', 'ops'];

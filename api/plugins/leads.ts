@@ -11,7 +11,7 @@ import * as A from '../../domain/actions';
 import { LeadIntake } from '../../domain/intake';
 import { text } from '../../domain/text';
 import * as M from '../../workflows/messages';
-import { allow, forbidden, STAFF } from '../auth';
+import { allow, forbidden, type Role, STAFF } from '../auth';
 import { type IntakeService, workflowIdOf } from '../intake';
 import { IdempotencyHeaders } from '../idempotency';
 import { listLeads, type SortField } from '../read-model';
@@ -26,6 +26,10 @@ const problems = problemResponses;
 /** What a partner may do on a lead: answer its own offer, and work a deal it owns. */
 const PARTNER_ACTIONS = new Set(['partner-response', 'deal', 'payments', 'lost']);
 const TEAM_LEAD_ACTIONS = new Set(['reassign']);
+/** Who may ever take an action, checked before its body is read; whether a partner may take it on this lead is decided per lead. */
+const rolesFor = (action: string): Role[] => [
+  ...(TEAM_LEAD_ACTIONS.has(action) ? ['team_lead', 'ops'] as const : STAFF), ...(PARTNER_ACTIONS.has(action) ? ['partner'] as const : []),
+];
 
 const ContactData = z.object({
   personName: z.string().nullable(), companyName: z.string().nullable(), phone: z.string().nullable(), email: z.string().nullable(), region: z.string().nullable(),
@@ -178,7 +182,7 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
     app.post(`/leads/:id/${action.path}`, {
       schema: { tags: ['actions'], summary: action.summary, params: LeadIdParams, headers: IdempotencyHeaders, body: action.schema, response: { 200: LeadView, ...problems } },
       config: { idempotency: 'native' },
-      preHandler: allow(...STAFF, 'partner'),
+      preHandler: allow(...rolesFor(action.path)),
     }, async (req) => {
       const p = req.principal!;
       if (p.role === 'partner') {
