@@ -20,6 +20,7 @@ import { alarmsPlugin } from './plugins/alarms';
 import { reportsPlugin } from './plugins/reports';
 import { type ApiKey, registerAuth } from './auth';
 import { registerIdempotency } from './idempotency';
+import { DEFAULT_REQUEST_DEADLINE_MS, registerDeadline } from './deadline';
 import { registerStrictJson, unstorableTextPath } from './input';
 import { badRequest, HttpProblem, problemHandler, sendProblem } from './problem';
 
@@ -32,6 +33,8 @@ export interface AppDeps {
   logLevel?: string;
   /** Requests per minute per caller (API key, else address). */
   rateLimitPerMinute?: number;
+  /** No request runs longer: a dependency that has not answered by then is a 503 (api/deadline.ts). */
+  requestDeadlineMs?: number;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -100,6 +103,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     allowList: (req) => req.url === '/health' || req.url === '/ready' || req.url === '/metrics',
     errorResponseBuilder: (_req, ctx) => new HttpProblem(429, 'rate-limited', 'Too many requests', { detail: `limit ${ctx.max} per ${ctx.after}` }),
   });
+  registerDeadline(app, deps.temporal, deps.requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS);
   registerAuth(app, deps.apiKeys, deps.db);
   registerIdempotency(app, deps.db);
 
