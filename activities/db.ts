@@ -23,6 +23,10 @@ export function createDb(databaseUrl: string, poolSize = 10, timeouts: DbTimeout
     connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: timeouts.connectionTimeoutMillis,
     query_timeout: timeouts.queryTimeoutMillis, statement_timeout: timeouts.statementTimeoutMillis,
   });
+  // An idle connection that PostgreSQL drops (a restart, an outage) is an 'error' event on the
+  // pool; unheard, it would crash the process. The pool has already discarded that connection, and
+  // the next query reports the outage to its caller (a 503 in the API, a retry in an activity).
+  pool.on('error', () => undefined);
   // $disconnect() ends the pool too.
   const db = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   pools.set(db, pool);

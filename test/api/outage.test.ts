@@ -125,6 +125,9 @@ describe('PostgreSQL is hung, then stopped', () => {
   let temporal: Client;
   let worker: RunningWorker;
   let app: FastifyInstance;
+  /** An app on a pool without timeouts, that has only ever run SQL of its own (no Prisma query). */
+  let bare: FastifyInstance;
+  let untimed: Db;
   let leadId: string;
 
   /** The cluster's processes: the postmaster (first line of postmaster.pid) and its children. */
@@ -164,13 +167,16 @@ describe('PostgreSQL is hung, then stopped', () => {
     expect(created.res.statusCode).toBe(201);
     leadId = created.res.json().leadId;
     await waitFor(async () => !!(await temporal.workflow.getHandle(workflowIdOf(leadId)).query(M.getState)).managerId);
+    untimed = createDb(pg.url, 2);
+    bare = await appOn(untimed, temporal, worker.taskQueue);
+    expect((await timed(bare, { method: 'GET', url: '/leads?limit=1' })).res.statusCode).toBe(200);
   });
   afterAll(async () => {
     for (const pid of dir ? clusterPids() : []) process.kill(pid, 'SIGCONT');
-    await app?.close();
+    await Promise.all([app?.close(), bare?.close()]);
     await worker?.stop();
     await Promise.all([native?.close(), connection?.close()]);
-    await Promise.all([db?.$disconnect().catch(() => undefined), workerDb?.$disconnect().catch(() => undefined)]);
+    await Promise.all([db, workerDb, untimed].map((d) => d?.$disconnect().catch(() => undefined)));
     await pg?.stop().catch(() => undefined);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -186,6 +192,10 @@ describe('PostgreSQL is hung, then stopped', () => {
         timed(app, { method: 'GET', url: '/leads?limit=5' }),
       ]);
       for (const answer of all) expectUnavailable(answer, undefined, pgPort);
+      // A pool with no timeouts of its own (as tests and embedders make them) is cut off by the
+      // request's own timer: still a 503 within the deadline.
+      expectUnavailable(await timed(bare, { method: 'GET', url: '/leads?limit=5' }), undefined, pgPort);
+      expectUnavailable(await timed(bare, { method: 'POST', url: '/leads', payload: newLead() }), undefined, pgPort);
     } finally {
       for (const pid of pids) process.kill(pid, 'SIGCONT');
     }
@@ -199,6 +209,8 @@ describe('PostgreSQL is hung, then stopped', () => {
     expectUnavailable(await timed(app, { method: 'POST', url: `/leads/${leadId}/contact`, payload: { outcome: 'reached' } }), 'postgres', pgPort);
     expectUnavailable(await timed(app, { method: 'GET', url: `/leads/${leadId}/history` }), 'postgres', pgPort);
     expectUnavailable(await timed(app, { method: 'GET', url: '/leads?limit=5' }), 'postgres', pgPort);
+    // Its idle connections were dropped by the shutdown: the process lives on and says so too.
+    expectUnavailable(await timed(bare, { method: 'GET', url: '/leads?limit=5' }), 'postgres', pgPort);
 
     // Refused means not done: the lead (Temporal still answers) was never contacted.
     const state = await temporal.workflow.getHandle(workflowIdOf(leadId)).query(M.getState);
