@@ -11,7 +11,7 @@ import * as A from '../../domain/actions';
 import { LeadIntake } from '../../domain/intake';
 import { text } from '../../domain/text';
 import * as M from '../../workflows/messages';
-import { allow, forbidden, type Role, STAFF } from '../auth';
+import { allow, forbidden, STAFF } from '../auth';
 import { type IntakeService, workflowIdOf } from '../intake';
 import { IdempotencyHeaders } from '../idempotency';
 import { listLeads, type SortField } from '../read-model';
@@ -27,7 +27,7 @@ const problems = problemResponses;
 const PARTNER_ACTIONS = new Set(['partner-response', 'deal', 'payments', 'lost']);
 const TEAM_LEAD_ACTIONS = new Set(['reassign']);
 /** Who may ever take an action, checked before its body is read; whether a partner may take it on this lead is decided per lead. */
-const rolesFor = (action: string): Role[] => [
+const rolesFor = (action: string): typeof STAFF => [
   ...(TEAM_LEAD_ACTIONS.has(action) ? ['team_lead', 'ops'] as const : STAFF), ...(PARTNER_ACTIONS.has(action) ? ['partner'] as const : []),
 ];
 
