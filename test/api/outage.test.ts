@@ -31,11 +31,12 @@ const newLead = () => ({
   source: { channel: 'web_form' }, person: { name: 'Olga Ivanova' }, phone: `+7926${Math.floor(1_000_000 + Math.random() * 8_999_999)}`, topic: 'crm',
 });
 
-async function appOn(db: Db, temporal: Client, taskQueue: string): Promise<FastifyInstance> {
+async function appOn(db: Db, temporal: Client, taskQueue: string, extra?: (app: FastifyInstance) => void): Promise<FastifyInstance> {
   const app = await buildApp({
     db, temporal, taskQueue, logLevel: 'silent', rateLimitPerMinute: 100_000, requestDeadlineMs: DEADLINE_MS,
     apiKeys: [{ key: KEY, role: 'sales', subject: 'anna' }],
   });
+  extra?.(app);
   await app.ready();
   return app;
 }
@@ -73,7 +74,11 @@ describe('Temporal is down', () => {
     connection = await Connection.connect({ address: temporal.address, interceptors: [deadlineAwareRetryInterceptor()] });
     db = testDb();
     // No worker: nothing here needs the lead to move, only Temporal to answer or not.
-    app = await appOn(db, new Client({ connection }), `outage-${port}`);
+    const client = new Client({ connection });
+    app = await appOn(db, client, `outage-${port}`, (a) => {
+      // Code that sets a deadline of its own (as intake does) is still held to the request's.
+      a.get('/probe/own-deadline', async () => client.connection.withDeadline(Date.now() + 60_000, () => client.workflowService.getSystemInfo({})));
+    });
     const created = await timed(app, { method: 'POST', url: '/leads', payload: newLead() });
     expect(created.res.statusCode).toBe(201);
     leadId = created.res.json().leadId;
@@ -93,6 +98,10 @@ describe('Temporal is down', () => {
     expectUnavailable(await timed(app, { method: 'GET', url: `/leads/${leadId}` }), 'temporal', port);
     // The list is the read model's: PostgreSQL alone answers it.
     expect((await timed(app, { method: 'GET', url: '/leads?limit=1' })).res.statusCode).toBe(200);
+  });
+
+  test('a longer deadline set inside a request is cut to the request deadline', async () => {
+    expectUnavailable(await timed(app, { method: 'GET', url: '/probe/own-deadline' }), 'temporal', port);
   });
 
   test('intake is never a 500 and never late: a 503, or an answer that names the registered lead', async () => {
