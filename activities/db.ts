@@ -8,8 +8,25 @@ export type Db = InstanceType<typeof PrismaClient>;
 
 const pools = new WeakMap<Db, Pool>();
 
-export function createDb(databaseUrl: string, poolSize = 10): Db {
-  const pool = new Pool({ connectionString: databaseUrl, max: poolSize });
+/** Bounds on waiting for PostgreSQL (none by default: the worker's activities have their own timeouts). */
+export interface DbTimeouts {
+  /** Give up getting a connection (new or from the pool) after this. */
+  connectionTimeoutMillis?: number;
+  /** Give up waiting for a query's answer after this (client side: also when the server hangs). */
+  queryTimeoutMillis?: number;
+  /** PostgreSQL cancels a statement running longer than this (server side). */
+  statementTimeoutMillis?: number;
+}
+
+export function createDb(databaseUrl: string, poolSize = 10, timeouts: DbTimeouts = {}): Db {
+  const pool = new Pool({
+    connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: timeouts.connectionTimeoutMillis,
+    query_timeout: timeouts.queryTimeoutMillis, statement_timeout: timeouts.statementTimeoutMillis,
+  });
+  // An idle connection that PostgreSQL drops (a restart, an outage) is an 'error' event on the
+  // pool; unheard, it would crash the process. The pool has already discarded that connection, and
+  // the next query reports the outage to its caller (a 503 in the API, a retry in an activity).
+  pool.on('error', () => undefined);
   // $disconnect() ends the pool too.
   const db = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   pools.set(db, pool);

@@ -21,6 +21,8 @@ import { reportsPlugin } from './plugins/reports';
 import { rosterPlugin } from './plugins/roster';
 import { type ApiKey, registerAuth } from './auth';
 import { registerIdempotency } from './idempotency';
+import { DEFAULT_REQUEST_DEADLINE_MS, registerDeadline } from './deadline';
+import { registerStrictJson, unstorableTextPath } from './input';
 import { badRequest, HttpProblem, problemHandler, sendProblem } from './problem';
 
 export interface AppDeps {
@@ -32,6 +34,8 @@ export interface AppDeps {
   logLevel?: string;
   /** Requests per minute per caller (API key, else address). */
   rateLimitPerMinute?: number;
+  /** No request runs longer: a dependency that has not answered by then is a 503 (api/deadline.ts). */
+  requestDeadlineMs?: number;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -52,6 +56,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(problemHandler);
+  registerStrictJson(app);
   // A known path asked with a method it does not have is a 405 with `Allow`, not a 404 — decided
   // when the request arrives, before any body is parsed (so even QUERY or TRACE get it).
   const routes: Array<{ pattern: RegExp; methods: string[]; static: boolean }> = [];
@@ -77,11 +82,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
-  // Safety net under every schema: NUL cannot be stored by PostgreSQL, so no validated input
-  // may carry it (checked after validation, so unknown keys the schemas drop do not matter).
+  // Safety net under every schema: text PostgreSQL cannot store as given (NUL; a lone UTF-16
+  // surrogate, which would become U+FFFD) is refused, naming the field. Checked after validation,
+  // so unknown keys the schemas drop do not matter.
   app.addHook('preHandler', async (req) => {
-    const where = nulPath({ body: req.body, querystring: req.query, params: req.params });
-    if (where) throw badRequest([{ path: where, message: 'must not contain NUL characters' }]);
+    const bad = unstorableTextPath({ body: req.body, querystring: req.query, params: req.params });
+    if (bad) throw badRequest([bad]);
   });
 
   await app.register(helmet, {
@@ -98,6 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     allowList: (req) => req.url === '/health' || req.url === '/ready' || req.url === '/metrics',
     errorResponseBuilder: (_req, ctx) => new HttpProblem(429, 'rate-limited', 'Too many requests', { detail: `limit ${ctx.max} per ${ctx.after}` }),
   });
+  registerDeadline(app, deps.temporal, deps.requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS);
   registerAuth(app, deps.apiKeys, deps.db);
   registerIdempotency(app, deps.db);
 
@@ -125,17 +132,4 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(reportsPlugin, { db: deps.db });
   await app.register(rosterPlugin, { db: deps.db, temporal: deps.temporal });
   return app;
-}
-
-/** The path of the first string holding a NUL character, if any. */
-function nulPath(value: unknown, path = ''): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
-  if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      if (k.includes('\u0000')) return path ? `${path}.${k}` : k;
-      const found = nulPath(v, path ? `${path}.${k}` : k);
-      if (found) return found;
-    }
-  }
-  return undefined;
 }

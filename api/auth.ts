@@ -27,7 +27,11 @@ export function parseApiKeys(spec: string | undefined): ApiKey[] {
 }
 
 declare module 'fastify' {
-  interface FastifyRequest { principal?: Principal }
+  interface FastifyRequest {
+    principal?: Principal;
+    /** The caller's pending audit_log row, completed with the status after the response. */
+    auditId?: string;
+  }
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -36,10 +40,15 @@ const PUBLIC = [/^\/health$/, /^\/ready$/, /^\/docs(\/|$)/, /^\/openapi\.json$/,
 export const unauthorized = () => new HttpProblem(401, 'unauthorized', 'An API key is required (x-api-key or Authorization: Bearer)');
 export const forbidden = (why: string) => new HttpProblem(403, 'forbidden', 'Not allowed for this caller', { detail: why });
 
+/** A role check made by `allow()`: registerAuth runs it when the request arrives (see there). */
+const ROLE_CHECK = Symbol('role check');
+type RoleCheck = ((req: FastifyRequest) => Promise<void>) & { [ROLE_CHECK]?: true };
+
 export function registerAuth(app: FastifyInstance, keys: ApiKey[], db: Db): void {
   const table = keys.map((k) => ({ ...k, hash: digest(k.key) }));
   const pool = poolOf(db);
   app.decorateRequest('principal', undefined);
+  app.decorateRequest('auditId', undefined);
 
   app.addHook('onRequest', async (req) => {
     const path = req.url.split('?')[0]!;
@@ -50,32 +59,60 @@ export function registerAuth(app: FastifyInstance, keys: ApiKey[], db: Db): void
     const found = table.find((k) => timingSafeEqual(k.hash, h)); // constant time per key
     if (!found) throw unauthorized();
     req.principal = { role: found.role, subject: found.subject, actor: `${found.role}:${found.subject}` };
+    await beginAudit(req);
   });
 
-  // Audit every change (and every refused attempt at one): who, when, what, outcome.
-  app.addHook('onResponse', async (req: FastifyRequest, reply: FastifyReply) => {
-    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' || !req.principal) return;
+  // An accepted change is audited, or it is refused. The audit row is written *before* anything
+  // else happens (status NULL: pending) and completed with the status after the response. If the
+  // row cannot be written — PostgreSQL is down — the request stops here with a 503 and nothing is
+  // done; if the completion fails (PostgreSQL went down meanwhile), the row stays pending, which
+  // still records who attempted what and when. (Writing it after the response, as before, lost
+  // the row of every change made while the database was failing.) Refused attempts are audited
+  // too. The change itself cannot share the row's transaction: most changes are Temporal Updates.
+  async function beginAudit(req: FastifyRequest): Promise<void> {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
+    const p = req.principal!;
     // Only lead routes carry a lead id; other resources (partners, alarms) are in `path`.
     const leadId = req.routeOptions.url?.startsWith('/leads/:id') ? (req.params as { id?: string }).id : undefined;
     // One prepared INSERT on the Prisma client's own pool: every mutating request pays for it.
+    const { rows } = await pool.query<{ id: string }>({
+      name: 'audit-begin',
+      // `at` in UTC, as Prisma reads a zoneless timestamp, whatever the server's TimeZone.
+      text: "INSERT INTO audit_log (at, actor, role, method, path, status, request_id, lead_id) VALUES (now() AT TIME ZONE 'UTC', $1, $2, $3, $4, NULL, $5, $6) RETURNING id",
+      values: [p.actor, p.role, req.method, req.url.split('?')[0]!, req.id, leadId ?? null],
+    });
+    req.auditId = rows[0]!.id;
+  }
+
+  app.addHook('onResponse', async (req: FastifyRequest, reply: FastifyReply) => {
+    if (req.auditId === undefined) return;
     await pool
-      .query({
-        name: 'audit-insert',
-        // `at` in UTC, as Prisma reads a zoneless timestamp, whatever the server's TimeZone.
-        text: "INSERT INTO audit_log (at, actor, role, method, path, status, request_id, lead_id) VALUES (now() AT TIME ZONE 'UTC', $1, $2, $3, $4, $5, $6, $7)",
-        values: [req.principal.actor, req.principal.role, req.method, req.url.split('?')[0]!, reply.statusCode, req.id, leadId ?? null],
-      })
-      .catch((err: unknown) => req.log.error({ err }, 'audit write failed'));
+      .query({ name: 'audit-end', text: 'UPDATE audit_log SET status = $1 WHERE id = $2', values: [reply.statusCode, req.auditId] })
+      .catch((err: unknown) => req.log.error({ err, auditId: req.auditId, status: reply.statusCode }, 'audit completion failed: the row stays pending'));
+  });
+
+  // Routes declare their roles as `preHandler: allow(…)`, next to the handler. The check needs
+  // only the caller, so it is moved to run when the request arrives: a caller who may not use a
+  // route learns that (403) before its body is parsed or validated (not a 400 about a body it
+  // could never send), and before anything is reserved for it.
+  app.addHook('onRoute', (route) => {
+    const pre = ([] as unknown[]).concat(route.preHandler ?? []);
+    const checks = pre.filter((h): h is RoleCheck => typeof h === 'function' && (h as RoleCheck)[ROLE_CHECK] === true);
+    if (!checks.length) return;
+    route.preHandler = pre.filter((h) => !checks.includes(h as RoleCheck)) as typeof route.preHandler;
+    route.onRequest = [...([] as unknown[]).concat(route.onRequest ?? []), ...checks] as typeof route.onRequest;
   });
 }
 
-/** preHandler: only these roles (admin always). */
-export function allow(...roles: Role[]) {
-  return async (req: FastifyRequest) => {
+/** The route is only for these roles (admin always) — checked before the body is read (registerAuth). */
+export function allow(...roles: Role[]): RoleCheck {
+  const check: RoleCheck = async (req: FastifyRequest) => {
     const p = req.principal;
     if (!p) throw unauthorized();
     if (p.role !== 'admin' && !roles.includes(p.role)) throw forbidden(`role ${p.role} cannot ${req.method} ${req.routeOptions.url}`);
   };
+  check[ROLE_CHECK] = true;
+  return check;
 }
 
 export const STAFF: Role[] = ['sales', 'team_lead', 'ops'];

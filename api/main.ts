@@ -4,15 +4,20 @@ import { createDb } from '../activities/db';
 import { loadConfig, requireDatabaseUrl } from '../platform/config';
 import { buildApp } from './app';
 import { parseApiKeys } from './auth';
+import { databaseTimeouts, deadlineAwareRetryInterceptor } from './deadline';
 
 async function main(): Promise<void> {
   const cfg = loadConfig();
-  const db = createDb(requireDatabaseUrl(cfg));
-  const connection = await Connection.connect({ address: cfg.TEMPORAL_ADDRESS });
+  const db = createDb(requireDatabaseUrl(cfg), 10, databaseTimeouts(cfg.REQUEST_DEADLINE_MS));
+  // Lazy: the API comes up (and answers 503 for Temporal, /ready says so) while Temporal is down.
+  const connection = Connection.lazy({ address: cfg.TEMPORAL_ADDRESS, interceptors: [deadlineAwareRetryInterceptor()] });
   const temporal = new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE });
   const apiKeys = parseApiKeys(cfg.API_KEYS);
   if (apiKeys.length === 0) throw new Error('API_KEYS is empty: no caller could authenticate (format <key>:<role>:<subject>,…)');
-  const app = await buildApp({ db, temporal, taskQueue: cfg.TASK_QUEUE, apiKeys, logLevel: cfg.LOG_LEVEL, rateLimitPerMinute: cfg.RATE_LIMIT_PER_MINUTE });
+  const app = await buildApp({
+    db, temporal, taskQueue: cfg.TASK_QUEUE, apiKeys, logLevel: cfg.LOG_LEVEL, rateLimitPerMinute: cfg.RATE_LIMIT_PER_MINUTE,
+    requestDeadlineMs: cfg.REQUEST_DEADLINE_MS,
+  });
   await app.listen({ host: cfg.API_HOST, port: cfg.API_PORT });
 
   // Graceful shutdown: stop taking requests, finish those in flight, then close connections.

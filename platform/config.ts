@@ -12,6 +12,8 @@ const Env = z.object({
   /** `<key>:<role>:<subject>,…` — see api/auth.ts. */
   API_KEYS: z.string().optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
+  /** No API request runs longer: a dependency that does not answer by then is a 503 (api/deadline.ts). */
+  REQUEST_DEADLINE_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   /** Where the worker serves Temporal's SDK metrics for Prometheus; empty turns it off. */
   WORKER_METRICS_ADDRESS: z.string().default('127.0.0.1:9464'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -16,6 +16,7 @@ import { type IntakeResult as Intake, type IntakeService, TemporalUnavailable, w
 import { IdempotencyHeaders } from '../idempotency';
 import { listLeads, type SortField } from '../read-model';
 import type { Metrics } from './metrics';
+import { RETRY_AFTER_S } from '../outage';
 import { badRequest, conflict, notFound, Problem, problemResponses, sendProblem, unprocessable, unprocessableResponse } from '../problem';
 import { Episode, HistoryEntry, IntakeResult, LeadIdParams, LeadSummary, LeadView, Stage } from '../schemas';
 
@@ -26,12 +27,15 @@ const unavailableResponse = {
   description: 'Temporal cannot be reached and the request could not be taken: retry after `Retry-After` seconds',
   content: { 'application/problem+json': { schema: Problem } },
 };
-const RETRY_AFTER_SECONDS = 5;
 const MAX_EPISODES = 100;
 
 /** What a partner may do on a lead: answer its own offer, and work a deal it owns. */
 const PARTNER_ACTIONS = new Set(['partner-response', 'deal', 'payments', 'lost']);
 const TEAM_LEAD_ACTIONS = new Set(['reassign']);
+/** Who may ever take an action, checked before its body is read; whether a partner may take it on this lead is decided per lead. */
+const rolesFor = (action: string): typeof STAFF => [
+  ...(TEAM_LEAD_ACTIONS.has(action) ? ['team_lead', 'ops'] as const : STAFF), ...(PARTNER_ACTIONS.has(action) ? ['partner'] as const : []),
+];
 
 const ContactData = z.object({
   personName: z.string().nullable(), companyName: z.string().nullable(), phone: z.string().nullable(), email: z.string().nullable(), region: z.string().nullable(),
@@ -111,8 +115,9 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
   }
   const unavailable = (req: FastifyRequest, reply: FastifyReply, err: TemporalUnavailable) => {
     req.log.warn({ err }, 'repeat inquiry not delivered: Temporal unreachable');
-    return sendProblem(reply.header('retry-after', String(RETRY_AFTER_SECONDS)), req, {
-      status: 503, kind: 'temporal-unavailable', title: 'The lead’s process cannot be reached right now',
+    // The one 503 of every outage (api/problem.ts), with what intake knows on top: nothing was stored.
+    return sendProblem(reply.header('retry-after', String(RETRY_AFTER_S)), req, {
+      status: 503, kind: 'dependency-unavailable', title: 'The workflow service is unavailable', dependency: 'temporal',
       detail: 'This contact has an open lead; the inquiry was not stored. '
         + 'Retry after the given seconds (the same request is safe to repeat).',
     });
@@ -282,7 +287,7 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
         response: { 200: LeadView, ...problems, ...(action.path === 'reassign' ? { 422: unprocessableResponse } : {}) },
       },
       config: { idempotency: 'native' },
-      preHandler: allow(...STAFF, 'partner'),
+      preHandler: allow(...rolesFor(action.path)),
     }, async (req) => {
       const p = req.principal!;
       if (p.role === 'partner') {

@@ -14,6 +14,7 @@ import { storeSentLeads } from '../../activities/reconciliation';
 import { duplicateRows, parseSentLeadsCsv, SentLeadsUpload } from '../../domain/sent-leads';
 import type { Dispute, Partner, PartnerAgreement, PartnerConflict } from '../../generated/prisma/client';
 import { allow, STAFF } from '../auth';
+import { utf8Body } from '../input';
 import { givePartnerNotice } from '../partner-notice';
 import * as S from '../partner-schemas';
 import { badRequest, conflict, HttpProblem, notFound, problemResponses } from '../problem';
@@ -33,8 +34,8 @@ export const partnersPlugin: FastifyPluginAsyncZod<PartnersPluginOptions> = asyn
   // Partners export their lists from spreadsheets: a CSV body is read here, scoped to this
   // plugin, and becomes the same `{ leads }` the JSON upload sends. Every bad row is reported
   // at once, by its line in the file.
-  app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => {
-    const parsed = parseSentLeadsCsv(body as string);
+  app.addContentTypeParser('text/csv', { parseAs: 'buffer' }, (_req, body, done) => {
+    const parsed = parseSentLeadsCsv(utf8Body(body as Buffer));
     if ('problems' in parsed) done(badRequest(parsed.problems), undefined);
     else done(null, { leads: parsed.rows.map((r) => ({ ...r, sentAt: r.sentAt.toISOString() })) });
   });
