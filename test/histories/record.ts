@@ -10,9 +10,11 @@ import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import globalSetup from '../setup/global-setup';
 import globalTeardown from '../setup/global-teardown';
-import { seedManager, seedPartner, testDb, uid } from '../helpers/db';
+import { seedLead, seedManager, seedPartner, testDb, uid } from '../helpers/db';
 import { skip, startLead, until, type LeadHandle } from '../helpers/lead';
 import { runWorker, timeSkippingEnv } from '../helpers/temporal';
+import { wakeLeadsWaitingForManager } from '../../platform/roster';
+import { leadWorkflow } from '../../workflows/lead';
 import * as M from '../../workflows/messages';
 
 const OUT = __dirname;
@@ -97,6 +99,23 @@ async function main(): Promise<void> {
       await handle.executeUpdate(M.optOut, { args: [{ ...by, input: { reason: 'stop' } }] });
       await handle.result();
       await save('reengagement-opt-out', handle);
+    }
+    // Nobody free: the lead waits for a roster change (weekly re-check), is woken, then opts out.
+    {
+      const active = await db.manager.findMany({ where: { active: true }, select: { id: true } });
+      await db.manager.updateMany({ data: { active: false } });
+      const leadId = await seedLead(db);
+      const handle = await env.client.workflow.start(leadWorkflow, {
+        workflowId: `lead-${leadId}`, taskQueue: worker.taskQueue, args: [{ leadId, kind: 'lead', sourceChannel: 'web_form' }],
+      });
+      await until(handle, (s) => s.seq >= 2); // received, not_distributed
+      await skip(env, handle, '10 days');
+      await db.manager.updateMany({ where: { id: { in: active.map((m) => m.id) } }, data: { active: true } });
+      await wakeLeadsWaitingForManager(db, env.client);
+      await until(handle, (s) => !!s.managerId);
+      await handle.executeUpdate(M.optOut, { args: [{ ...by, input: { reason: 'found someone else' } }] });
+      await handle.result();
+      await save('roster-wait', handle);
     }
   } finally {
     await worker.stop();
