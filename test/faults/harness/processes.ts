@@ -30,7 +30,13 @@ export class NodeService {
     this.note(`start #${this.starts}, pid ${c.pid}`);
     c.stdout!.on('data', (d: Buffer) => this.out.write(d));
     c.stderr!.on('data', (d: Buffer) => this.out.write(d));
-    c.once('exit', (code, signal) => this.note(`pid ${c.pid} exited (code ${code}, signal ${signal})`));
+    // If the suite's own process ends without stopping it (a crash, process.exit), it goes too.
+    const orphaned = () => c.kill('SIGKILL');
+    process.once('exit', orphaned);
+    c.once('exit', (code, signal) => {
+      process.removeListener('exit', orphaned);
+      this.note(`pid ${c.pid} exited (code ${code}, signal ${signal})`);
+    });
     if (ready instanceof RegExp) {
       await waitForLine(c, ready, timeoutMs);
       return;

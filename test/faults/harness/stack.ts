@@ -107,6 +107,11 @@ export class FaultStack {
     const out = this.temporalLog!;
     out.write(`\n--- [faults ${new Date().toISOString()}] temporal: started, pid ${this.tmp.process.pid}\n`);
     this.tmp.process.stderr?.on('data', (d: Buffer) => out.write(d));
+    // If the suite's own process ends without stopping it (a crash, process.exit), it goes too.
+    const p = this.tmp.process;
+    const orphaned = () => p.kill('SIGKILL');
+    process.once('exit', orphaned);
+    p.once('exit', () => process.removeListener('exit', orphaned));
   }
 
   /** SIGKILL to the Temporal server: no shutdown, the SQLite file is left as the crash left it. */
