@@ -15,6 +15,10 @@ const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_RESOURCE_EXHAUSTED = 8;
 const GRPC_UNAVAILABLE = 14;
 const TEMPORAL_DOWN = new Set([GRPC_DEADLINE_EXCEEDED, GRPC_RESOURCE_EXHAUSTED, GRPC_UNAVAILABLE]);
+// A query while no worker polls the lead's task queue (right after a restart of Temporal or the
+// worker) is refused with FAILED_PRECONDITION: the lead's process cannot answer yet, like an outage.
+const GRPC_FAILED_PRECONDITION = 9;
+const NO_WORKER = /no poller seen|worker may be down/i;
 
 // pg's own errors carry no code: a refused, reset or timed-out socket, a connection ended under a
 // query, a pool that found no connection in time, a query that got no answer in time.
@@ -34,7 +38,10 @@ interface Coded { code?: unknown; message?: unknown; meta?: { driverAdapterError
 export function dependencyDown(err: unknown): Dependency | undefined {
   for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as Coded).cause, depth++) {
     if (e instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return 'temporal';
-    if (isGrpcServiceError(e)) return TEMPORAL_DOWN.has(e.code) ? 'temporal' : undefined;
+    if (isGrpcServiceError(e)) {
+      if (TEMPORAL_DOWN.has(e.code)) return 'temporal';
+      return e.code === GRPC_FAILED_PRECONDITION && NO_WORKER.test(e.details ?? e.message) ? 'temporal' : undefined;
+    }
     if (isPostgresDown(e as Coded)) return 'postgres';
   }
   return undefined;

@@ -26,6 +26,11 @@ export async function createWorker(opts: {
     connection: opts.connection,
     namespace,
     taskQueue: opts.taskQueue,
+    // A lead's next workflow task goes to the worker that has it cached (its sticky queue); when that
+    // worker was killed, the task waits this long before any other worker may take it. The SDK's
+    // 10 s default kept the read model behind for 10 s more after a crash; 2 s costs at most a
+    // replay from history when the cached worker is merely busy.
+    stickyQueueScheduleToStartTimeout: '2 seconds',
     activities: createActivities(opts.db, { assignmentScheme: opts.assignmentScheme, paymentRail: opts.paymentRail, temporal }),
     ...(opts.shutdownGraceTime ? { shutdownGraceTime: opts.shutdownGraceTime } : {}),
     ...(opts.shutdownForceTime ? { shutdownForceTime: opts.shutdownForceTime } : {}),

@@ -3,7 +3,7 @@
 // route hears 403 before anything about its body.
 import { randomUUID } from 'node:crypto';
 import { seedManager } from '../helpers/db';
-import { apiStack, type ApiStack, type Caller } from '../helpers/api';
+import { apiStack, type ApiStack, type Caller, randomPhone } from '../helpers/api';
 
 let s: ApiStack;
 beforeAll(async () => {
@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(async () => s?.close());
 
-const phone = () => `+7916${Math.floor(1_000_000 + Math.random() * 8_999_999)}`;
+const phone = randomPhone;
 const json = { 'content-type': 'application/json' };
 
 test('a JSON body that is not valid UTF-8 is a 400 and no lead is taken', async () => {

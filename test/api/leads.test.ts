@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import * as M from '../../workflows/messages';
 import { workflowIdOf } from '../../api/intake';
 import { seedManager, uid } from '../helpers/db';
-import { apiStack, type ApiStack } from '../helpers/api';
+import { apiStack, type ApiStack, leadBody } from '../helpers/api';
 
 let s: ApiStack;
 beforeAll(async () => {
@@ -12,10 +12,7 @@ beforeAll(async () => {
 });
 afterAll(async () => s?.close());
 
-const phone = () => `+7916${Math.floor(1_000_000 + Math.random() * 8_999_999)}`;
-const lead = (over: Record<string, unknown> = {}) => ({
-  source: { channel: 'web_form' }, person: { name: 'Ivan Petrov' }, phone: phone(), email: `${randomUUID()}@example.com`, topic: 'crm', ...over,
-});
+const lead = leadBody;
 
 test('intake creates a lead and its workflow; the same Idempotency-Key replays the first answer', async () => {
   const key = randomUUID();

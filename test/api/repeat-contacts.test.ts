@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { workflowIdOf } from '../../api/intake';
 import * as M from '../../workflows/messages';
-import { apiStack, type ApiStack } from '../helpers/api';
+import { apiStack, type ApiStack, leadBody } from '../helpers/api';
 import { seedManager, seedPartner } from '../helpers/db';
 
 let s: ApiStack;
@@ -15,11 +15,7 @@ beforeAll(async () => {
 });
 afterAll(async () => s?.close());
 
-const phone = () => `+7916${Math.floor(1_000_000 + Math.random() * 8_999_999)}`;
-const lead = (over: Record<string, unknown> = {}) => ({
-  source: { channel: 'web_form' }, person: { name: 'Ivan Petrov' }, phone: phone(), email: `${randomUUID()}@example.com`, topic: 'crm',
-  ...over,
-});
+const lead = leadBody;
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms = 20_000): Promise<T> {
   const deadline = Date.now() + ms;

@@ -62,3 +62,13 @@ export async function apiStack(): Promise<ApiStack> {
     },
   };
 }
+
+/** A mobile number nobody else in the run has, so intake does not attach to another test's lead. */
+export const randomPhone = () => `+7916${Math.floor(1_000_000 + Math.random() * 8_999_999)}`;
+
+/** A valid intake body from a web form: a person with a fresh phone and e-mail. */
+export const leadBody = (over: Record<string, unknown> = {}) => ({
+  source: { channel: 'web_form' }, person: { name: 'Ivan Petrov' }, phone: randomPhone(), email: `${randomUUID()}@example.com`, topic: 'crm',
+  ...over,
+});
+

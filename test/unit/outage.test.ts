@@ -13,12 +13,17 @@ test('Temporal: unavailable, past the deadline or overloaded, also when wrapped 
   expect(dependencyDown(new ServiceError('Failed to query Workflow', { cause: grpc(14, 'No connection established') }))).toBe('temporal');
   expect(dependencyDown(new ServiceError('Failed to start Workflow', { cause: grpc(4, 'Deadline exceeded') }))).toBe('temporal');
   expect(dependencyDown(grpc(8, 'namespace rate limit exceeded'))).toBe('temporal');
+  // Seen by the fault suite: a query right after Temporal restarted, before the worker polled again.
+  expect(dependencyDown(new ServiceError('Failed to query Workflow', {
+    cause: grpc(9, 'no poller seen for task queue recently, worker may be down'),
+  }))).toBe('temporal');
   expect(dependencyDown(new WorkflowUpdateRPCTimeoutOrCancelledError('Deadline exceeded', { cause: grpc(4, 'Deadline exceeded') }))).toBe('temporal');
 });
 
 test('Temporal: an answer about the request is not an outage', () => {
   expect(dependencyDown(new ServiceError('Failed to query Workflow', { cause: grpc(5, 'workflow not found') }))).toBeUndefined();
   expect(dependencyDown(grpc(3, 'invalid argument'))).toBeUndefined();
+  expect(dependencyDown(grpc(9, 'workflow execution already completed'))).toBeUndefined();
   expect(dependencyDown(grpc(9, 'failed precondition'))).toBeUndefined();
 });
 
