@@ -131,8 +131,13 @@ test('node dist/worker/main.js and node dist/api/main.js take a lead in, work it
     await new Promise((r) => setTimeout(r, 250));
   }
   expect(state).toMatchObject({ stage: 'awaiting_first_contact', managerId });
-  // The activities wrote the read model too, and the worker serves its metrics.
-  await expect(db!.lead.findUniqueOrThrow({ where: { id: leadId } })).resolves.toMatchObject({ managerId });
+  // The activities write the read model too, just after the workflow moves (so it may trail the
+  // query by a moment), and the worker serves its metrics.
+  let row = await db!.lead.findUniqueOrThrow({ where: { id: leadId } });
+  for (const end = Date.now() + 30_000; row.managerId !== managerId && Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
+    row = await db!.lead.findUniqueOrThrow({ where: { id: leadId } });
+  }
+  expect(row).toMatchObject({ managerId });
   expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status).toBe(200);
 
   const [apiExit, workerExit] = await Promise.all([terminate(api), terminate(worker)]);
