@@ -1,6 +1,8 @@
 // Hand-off to a partner: only with the client's recorded consent, one partner at a time, the
 // contact released only after acceptance. Production windows (3-day consent, 2 business days
 // to accept) under time-skipping.
+import { addBusinessTime, businessDayMs } from '../../domain/calendar';
+import { defaultPolicy } from '../../domain/policy';
 import * as M from '../../workflows/messages';
 import { seedManager, seedPartner, uid } from '../helpers/db';
 import { as, historyTypes, refusal, skip, startLead, until, waitFor, type LeadHandle } from '../helpers/lead';
@@ -60,13 +62,16 @@ test('no consent, no hand-off: a refusal goes to re-engagement and nothing is of
   expect(await t.db.partnerOffer.count({ where: { leadId } })).toBe(0);
 });
 
-test('silence through the 3-day consent window counts as no', async () => {
+test('silence through the consent window (3 business days) counts as no', async () => {
   const topic = uid('seo');
   await seedPartner(t.db, { expertise: [topic] });
   const { leadId, handle } = await partnerLead(topic);
-  await skip(t.env, handle, '2 days');
+  const asked = await t.env.currentTimeMs();
+  const cal = defaultPolicy().calendar;
+  const closes = addBusinessTime(cal, asked, 3 * businessDayMs(cal));
+  await skip(t.env, handle, closes - asked - 60_000);
   expect((await handle.query(M.getState)).stage).toBe('awaiting_consent');
-  await skip(t.env, handle, '1 day');
+  await skip(t.env, handle, 120_000);
   const s = await until(handle, (x) => x.stage !== 'awaiting_consent');
   expect(s.stage).toBe('reengagement');
   expect(await historyTypes(handle)).toContain('consent_timeout');
