@@ -65,7 +65,6 @@ export const notificationsPlugin: FastifyPluginAsyncZod<NotificationsPluginOptio
       params: z.object({ id: text(64, 1) }), response: { 200: NotificationView, ...problems },
     },
     preHandler: allow('ops'),
-    config: { idempotency: 'native' },
   }, async (req) => {
     const { id } = req.params;
     const moved = await retryNotification(db, id);
@@ -130,7 +129,6 @@ export const notificationsPlugin: FastifyPluginAsyncZod<NotificationsPluginOptio
         headers: z.object({ [TIMESTAMP_HEADER]: z.string().optional(), [SIGNATURE_HEADER]: z.string().optional() }),
         body: Answer, response: { 202: z.object({ accepted: z.literal(true) }), ...problems },
       },
-      config: { idempotency: 'native' },
     }, async (req, reply) => {
       const partnerId = req.params.id;
       const raw = (req as { rawBody?: string }).rawBody ?? '';
