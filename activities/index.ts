@@ -6,6 +6,7 @@ import { commissionActivities } from './commission';
 import type { Db } from './db';
 import { handoffActivities } from './handoff';
 import { intakeActivities } from './intake';
+import { type MailSettings, notificationActivities } from '../notifications/deliver';
 import { partnerActivities } from './partners';
 import { type PaymentRail, payoutActivities } from './payouts';
 import { registryActivities } from './registry';
@@ -14,6 +15,8 @@ export function createActivities(db: Db, opts: {
   assignmentScheme?: AssignmentScheme; paymentRail?: PaymentRail; notifier?: Notifier;
   /** The intake sweeper starts lead workflows: a client of the worker's own cluster and task queue. */
   temporal?: { client: Client; taskQueue: string };
+  /** SMTP settings, read when a message is sent; SMTP_URL and MAIL_FROM otherwise. */
+  mail?: () => MailSettings;
 } = {}) {
   return {
     ...registryActivities(db),
@@ -24,6 +27,7 @@ export function createActivities(db: Db, opts: {
     ...payoutActivities(db, opts.paymentRail),
     ...alarmActivities(db, opts.notifier),
     ...intakeActivities(db, opts.temporal),
+    ...notificationActivities(db, opts.mail),
   };
 }
 

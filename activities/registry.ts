@@ -1,6 +1,7 @@
 // Keeps PostgreSQL's audit trail and read model in step with the workflow. Idempotent: events are
 // keyed by (lead id, sequence) and the read model only moves forward in sequence.
 import type { Transition } from '../domain/lifecycle';
+import { enqueueForTask } from '../notifications/outbox';
 import type { Db } from './db';
 
 export interface ReadModel {
@@ -46,12 +47,14 @@ export function registryActivities(db: Db) {
       ]);
     },
 
-    /** Work for a person, keyed so a retried activity creates it once. */
+    /**
+     * Work for a person, keyed so a retried activity creates it once, and the notifications that
+     * announce it (the outbox), in one transaction: a task is never without them, nor they without it.
+     */
     async createTask(task: { key: string; leadId: string; assignee: string; kind: string; title: string; dueAt?: string }): Promise<void> {
-      await db.task.upsert({
-        where: { key: task.key },
-        create: { ...task, dueAt: task.dueAt ? new Date(task.dueAt) : null },
-        update: {},
+      await db.$transaction(async (tx) => {
+        const created = await tx.task.createMany({ data: [{ ...task, dueAt: task.dueAt ? new Date(task.dueAt) : null }], skipDuplicates: true });
+        if (created.count > 0) await enqueueForTask(tx, task);
       });
     },
 

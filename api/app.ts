@@ -19,6 +19,7 @@ import { ledgerPlugin } from './plugins/ledger';
 import { alarmsPlugin } from './plugins/alarms';
 import { reportsPlugin } from './plugins/reports';
 import { rosterPlugin } from './plugins/roster';
+import { notificationsPlugin } from './plugins/notifications';
 import { type ApiKey, registerAuth } from './auth';
 import { registerIdempotency } from './idempotency';
 import { DEFAULT_REQUEST_DEADLINE_MS, registerDeadline } from './deadline';
@@ -131,5 +132,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(alarmsPlugin, { db: deps.db });
   await app.register(reportsPlugin, { db: deps.db });
   await app.register(rosterPlugin, { db: deps.db, temporal: deps.temporal });
+  await app.register(notificationsPlugin, { db: deps.db, temporal: deps.temporal });
   return app;
 }

@@ -16,6 +16,13 @@ const Env = z.object({
   REQUEST_DEADLINE_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   /** Where the worker serves Temporal's SDK metrics for Prometheus; empty turns it off. */
   WORKER_METRICS_ADDRESS: z.string().default('127.0.0.1:9464'),
+  /** Notifications (notifications/*): read where they are used, listed here so a typo is caught at start. */
+  SMTP_URL: z.string().optional(),
+  MAIL_FROM: z.string().optional(),
+  NOTIFY_EMAILS: z.string().optional(),
+  NOTIFY_LANGUAGES: z.string().optional(),
+  NOTIFY_LANGUAGE: z.string().optional(), // ru (default) | en
+  ALLOW_PRIVATE_WEBHOOKS: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Config = z.infer<typeof Env>;

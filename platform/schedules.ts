@@ -5,6 +5,7 @@ import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Schedu
 import { alarmSweepWorkflow } from '../workflows/alarms';
 import { intakeSweepWorkflow } from '../workflows/intake-sweep';
 import { nettingWorkflow } from '../workflows/netting';
+import { notificationsDeliverWorkflow } from '../workflows/notifications';
 import { payoutRunWorkflow } from '../workflows/payout';
 import { reconciliationSweepWorkflow } from '../workflows/reconciliation';
 
@@ -64,6 +65,17 @@ export function scheduleSpecs(taskQueue: string): ScheduleOptions[] {
         type: 'startWorkflow', workflowType: intakeSweepWorkflow, args: [{ olderThanMs: 60_000 }], taskQueue, workflowId: 'intake-sweep',
       },
       // After an outage one sweep catches up on everything; never two at once.
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+    },
+    {
+      // The notification outbox: e-mails and webhooks written with their tasks go out within about
+      // a minute; failures are retried with backoff by later runs (notifications/deliver.ts).
+      scheduleId: 'notifications-deliver',
+      spec: { intervals: [{ every: '1 minute' }] },
+      action: {
+        type: 'startWorkflow', workflowType: notificationsDeliverWorkflow, args: [{}], taskQueue, workflowId: 'notifications-deliver',
+      },
+      // A run still delivering is not joined by another; after an outage one run catches up.
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
     },
   ];

@@ -1,11 +1,13 @@
 // `npm start`: the whole product on one machine, on its embedded default.
 //   Temporal dev server + Web UI (SQLite file under the data folder)  unless TEMPORAL_ADDRESS is set
 //   PostgreSQL (embedded, under the data folder)                       unless DATABASE_URL is set
+//   a mail catcher (SMTP, writes .data/mail/*.eml)                      unless SMTP_URL is set
 //   migrations, then the worker and the API as child processes.
 // Ctrl-C stops every child cleanly; the next start finds all data and running leads again.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { startMailCatcher } from './lib/mail-catcher';
 import { migrate } from './lib/migrate';
 import { child, stopChild, waitForHttp } from './lib/processes';
 import { startEmbeddedPostgres, type RunningPostgres } from './lib/postgres';
@@ -59,8 +61,24 @@ async function main(): Promise<void> {
       uiUrl = t.uiUrl;
     }
 
+    // The e-mails the timers send: to the SMTP server given, else to a local catcher whose
+    // messages a newcomer reads as files. Until the roster has each person's address, every
+    // manager's, team lead's and ops' mail goes to one local mailbox per role.
+    let smtpUrl = process.env.SMTP_URL;
+    let mailLine = `${smtpUrl?.replace(/:[^:@/]+@/, ':***@')} (SMTP_URL)`;
+    if (!smtpUrl) {
+      const mailDir = join(dataDir, 'mail');
+      const catcher = await startMailCatcher({ dir: mailDir, port: Number(process.env.MAIL_CATCHER_PORT ?? 0) });
+      stops.push(catcher.close);
+      smtpUrl = catcher.url;
+      mailLine = `${relative(process.cwd(), mailDir) || mailDir}/ (local catcher on :${catcher.port})`;
+    }
+    const notifyEmails = process.env.NOTIFY_EMAILS ?? 'manager:*=sales@localhost,team_lead:*=team-leads@localhost,ops=ops@localhost';
+
     const keys = localApiKeys();
-    const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, API_KEYS: keys.spec };
+    const env = {
+      ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, API_KEYS: keys.spec, SMTP_URL: smtpUrl, NOTIFY_EMAILS: notifyEmails,
+    };
     const worker = child('worker', 'worker/main.ts', env);
     stops.push(() => stopChild(worker));
     const api = child('api', 'api/main.ts', env);
@@ -78,6 +96,7 @@ async function main(): Promise<void> {
         `  Temporal UI   ${uiUrl ?? '(external cluster)'}${uiUrl ? '/namespaces/default/workflows' : ''}`,
         `  Temporal      ${temporalAddress}`,
         `  PostgreSQL    ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}`,
+        `  Mail          ${mailLine}`,
         `  Data          ${dataDir}`,
         ...(pgElsewhere() ? [`  PG data       ${pgElsewhere()}`] : []),
         ...(keys.file ? [`  API keys      ${keys.file}  (admin: x-api-key: ${keys.admin})`] : []),

@@ -404,7 +404,12 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
           s.offers.push({ partnerId, offeredAt: at, status: 'pending' });
           transition(s, { type: 'offered', actor: SYSTEM, reason: partnerId, now: Date.now() });
           await acts.recordOffer({ leadId: s.leadId, partnerId, status: 'pending', at });
-          await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: `partner:${partnerId}`, kind: 'offer', title: 'A lead is offered to you: accept or decline' });
+          // The partner learns the deadline with the offer (a few milliseconds before the timer
+          // below, which starts after the last offer is recorded). An activity's input, not a command: no patch.
+          const answerBy = new Date(addBusinessTime(cal, Date.now(), policy.partnerAcceptanceBusinessDays * businessDayMs(cal))).toISOString();
+          await acts.createTask({
+            key: taskKey(), leadId: s.leadId, assignee: `partner:${partnerId}`, kind: 'offer', title: 'A lead is offered to you: accept or decline', dueAt: answerBy,
+          });
         }
       }
       const deadline = addBusinessTime(cal, Date.now(), policy.partnerAcceptanceBusinessDays * businessDayMs(cal));

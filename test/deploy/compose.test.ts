@@ -117,6 +117,13 @@ describe('docker-compose.yml', () => {
     expect(envOf(service('migrate')).MIGRATOR).toBe('prisma');
   });
 
+  test('the worker takes its SMTP settings from the environment; webhook URL rules are the same in worker and API', () => {
+    const worker = envOf(service('worker'));
+    expect(worker.SMTP_URL).toMatch(/^\$\{SMTP_URL:-/);
+    expect(worker.MAIL_FROM).toMatch(/^\$\{MAIL_FROM:-/);
+    for (const name of ['worker', 'api'] as const) expect(envOf(service(name)).ALLOW_PRIVATE_WEBHOOKS).toBe('${ALLOW_PRIVATE_WEBHOOKS:-false}');
+  });
+
   test('the API listens on all interfaces, on the port published and health-checked', () => {
     const api = service('api');
     const cfg = loadConfig(envOf(api));
@@ -139,7 +146,7 @@ describe('docker-compose.yml', () => {
 
 describe('tsconfig.build.json', () => {
   test('compiles exactly the shipped code: the processes, what they import, and the migration job', () => {
-    const shipped = /^(api|worker|workflows|activities|domain|platform|generated)\/|^scripts\/(db-migrate|lib\/migrate)\.ts$/;
+    const shipped = /^(api|worker|workflows|activities|domain|platform|notifications|generated)\/|^scripts\/(db-migrate|lib\/migrate)\.ts$/;
     const sources = buildSources();
     expect(sources.filter((f) => !shipped.test(f))).toEqual([]); // no tests, bench, dev launchers
     for (const entry of ['api/main.ts', 'worker/main.ts', 'workflows/index.ts', 'scripts/db-migrate.ts']) expect(sources).toContain(entry);

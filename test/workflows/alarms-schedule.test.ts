@@ -10,6 +10,7 @@ import type { Db } from '../../activities/db';
 import { ensureSchedules, scheduleSpecs } from '../../platform/schedules';
 import type { AlarmSweepOutcome } from '../../workflows/alarms';
 import { isolatedDb } from '../helpers/db';
+import { waitFor } from '../helpers/lead';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -57,7 +58,7 @@ afterAll(async () => {
 
 test('ensureSchedules creates alarms-hourly and alarms-daily beside the existing Schedules', async () => {
   expect(scheduleSpecs(taskQueue).map((s) => s.scheduleId))
-    .toEqual(['reconciliation-weekly', 'payouts-monthly', 'netting-monthly', 'alarms-hourly', 'alarms-daily', 'intake-sweep']);
+    .toEqual(['reconciliation-weekly', 'payouts-monthly', 'netting-monthly', 'alarms-hourly', 'alarms-daily', 'intake-sweep', 'notifications-deliver']);
 
   const hourly = await client.schedule.getHandle('alarms-hourly').describe();
   expect(hourly.spec.timezone).toBe('Europe/Moscow');
@@ -90,6 +91,26 @@ test('ensureSchedules creates alarms-hourly and alarms-daily beside the existing
 
   // The existing Schedules are still there.
   expect((await client.schedule.getHandle('reconciliation-weekly').describe()).action).toMatchObject({ workflowType: 'reconciliationSweepWorkflow' });
+});
+
+test('notifications-deliver runs the outbox delivery every minute, never two at once, and a run delivers what is due', async () => {
+  const handle = client.schedule.getHandle('notifications-deliver');
+  const d = await handle.describe();
+  expect(d.action).toMatchObject({ type: 'startWorkflow', workflowType: 'notificationsDeliverWorkflow', workflowId: 'notifications-deliver', taskQueue });
+  expect(d.policies).toMatchObject({ overlap: ScheduleOverlapPolicy.SKIP });
+  const next = d.info.nextActionTimes.map((t) => t.getTime());
+  for (let i = 1; i < next.length; i++) expect(next[i]! - next[i - 1]!).toBe(60_000);
+
+  // A row due in this file's own database, for a webhook subscription that no longer exists: the
+  // triggered run claims it and records the failure on it (retried later, not dropped).
+  const id = randomUUID();
+  await db.notification.create({ data: { id, key: `k-${id}`, channel: 'webhook', recipient: randomUUID(), template: 'offer', payload: { kind: 'offer' } } });
+  const before = d.info.recentActions.length;
+  await handle.trigger();
+  await waitFor(async () => (await db.notification.findUniqueOrThrow({ where: { id } })).attempts === 1);
+  const row = await db.notification.findUniqueOrThrow({ where: { id } });
+  expect(row).toMatchObject({ status: 'pending', lastError: expect.stringMatching(/gone or inactive/) });
+  expect((await handle.describe()).info.recentActions.length).toBeGreaterThan(before);
 });
 
 test('a triggered hourly run sweeps its kinds and opens the alarms it finds, once', async () => {
