@@ -66,5 +66,14 @@ export function assignmentActivities(db: Db, scheme: AssignmentScheme = 'least_l
       }
       return pick([...managers].sort(byLoad)[0]!.id, 'least loaded');
     },
+
+    /** The lead changed hands: the old manager's open tasks on it go to the new one (idempotent). */
+    async moveOpenTasks(req: { leadId: string; from: string; to: string }): Promise<number> {
+      const moved = await db.task.updateMany({
+        where: { leadId: req.leadId, assignee: `manager:${req.from}`, doneAt: null },
+        data: { assignee: `manager:${req.to}` },
+      });
+      return moved.count;
+    },
   };
 }
