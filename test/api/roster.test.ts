@@ -1,7 +1,8 @@
 // The roster over the API: teams, managers, absences; who may change what (a team lead only
 // their own team), bad input answered clearly, and assignment honouring what the roster says.
-import { apiStack, type ApiStack, type Caller } from '../helpers/api';
-import { uid } from '../helpers/db';
+import { apiStack, type ApiStack, type Caller, leadBody } from '../helpers/api';
+import { seedManager, uid } from '../helpers/db';
+import { waitFor } from '../helpers/lead';
 
 let s: ApiStack;
 /** The team lead caller (subject "tatiana") as a manager, and the team they lead. */
@@ -121,4 +122,25 @@ test('a sick leave is open-ended and away now; "back" ends it once; a coming vac
   expect(again.statusCode).toBe(409);
   const coming = await s.inject({ who: 'ops', method: 'POST', url: `/managers/${m}/absences`, payload: { kind: 'vacation', from: '2031-08-01T00:00:00+03:00', until: '2031-08-20T00:00:00+03:00' } });
   expect(coming.json()).toMatchObject({ away: false, absences: [{ kind: 'vacation', current: false, from: '2031-07-31T21:00:00.000Z' }] });
+});
+
+test("a sick leave that starts now, or a deactivation, sends the manager's open leads to others, with the reason in the history", async () => {
+  await seedManager(s.db); // someone else is free
+  const away = (await s.inject({ who: 'ops', method: 'POST', url: '/managers', payload: { name: 'Olga', teamId: ownTeam } })).json().id as string;
+  const { leadId } = (await s.inject({ method: 'POST', url: '/leads', payload: leadBody() })).json();
+  await waitFor(async () => !!(await s.inject({ method: 'GET', url: `/leads/${leadId}` })).json().managerId);
+  expect((await s.inject({ who: 'ops', method: 'POST', url: `/leads/${leadId}/reassign`, payload: { managerId: away, reason: 'her client' } })).statusCode).toBe(200);
+  await waitFor(async () => (await s.db.lead.findUnique({ where: { id: leadId } }))?.managerId === away);
+
+  const sick = await s.inject({ who: 'team_lead', method: 'POST', url: `/managers/${away}/absences`, payload: { kind: 'sick_leave' } });
+  expect(sick.json()).toMatchObject({ away: true, leadsReassigned: 1 });
+  await waitFor(async () => {
+    const lead = await s.db.lead.findUnique({ where: { id: leadId } });
+    return !!lead?.managerId && lead.managerId !== away;
+  });
+  const history = (await s.inject({ method: 'GET', url: `/leads/${leadId}/history` })).json();
+  const reasons = history.items.map((h: { reason?: string }) => h.reason);
+  expect(reasons).toContainEqual(expect.stringContaining(`manager away (sick leave) (was ${away})`));
+  // Deactivating a manager with no open leads left reassigns nothing.
+  expect((await s.inject({ who: 'ops', method: 'POST', url: `/managers/${away}/deactivate` })).json()).toMatchObject({ active: false, leadsReassigned: 0 });
 });
