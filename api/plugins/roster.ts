@@ -250,8 +250,9 @@ export const rosterPlugin: FastifyPluginAsyncZod<RosterPluginOptions> = async (a
     const untilAt = b.kind === 'vacation' ? new Date(b.until) : null;
     if (untilAt && untilAt <= fromAt) throw unprocessable('invalid-absence', 'The absence ends before it begins', [{ path: 'body.until', message: 'must be after from' }]);
     const absence = { fromAt, untilAt, endedAt: null };
-    await db.managerAbsence.create({ data: { id: randomUUID(), managerId: m.id, kind: b.kind, ...absence, createdBy: req.principal!.actor } });
-    // A coming vacation takes effect in assignment when it begins; its leads move only if it covers now.
+    const announcedAt = covers(absence, now) ? now : null; // else the roster sweep announces it when it begins
+    await db.managerAbsence.create({ data: { id: randomUUID(), managerId: m.id, kind: b.kind, ...absence, announcedAt, createdBy: req.principal!.actor } });
+    // A coming vacation takes effect in assignment when it begins, and the roster sweep moves its leads then.
     const leadsReassigned = await rosterChanged(covers(absence, now) ? { managerId: m.id, reason: `manager away (${b.kind.replace('_', ' ')})` } : undefined);
     return reply.status(201).send({ ...(await managerView(m.id)), leadsReassigned });
   });
@@ -270,7 +271,7 @@ export const rosterPlugin: FastifyPluginAsyncZod<RosterPluginOptions> = async (a
     const now = new Date();
     if (a.endedAt || (a.untilAt && a.untilAt <= now)) throw refused(`absence ${a.id} is already over`);
     // Conditional: two people pressing "back" at once end it once.
-    await db.managerAbsence.updateMany({ where: { id: a.id, endedAt: null }, data: { endedAt: a.fromAt > now ? a.fromAt : now } });
+    await db.managerAbsence.updateMany({ where: { id: a.id, endedAt: null }, data: { endedAt: a.fromAt > now ? a.fromAt : now, overAt: now } });
     await rosterChanged();
     return managerView(m.id);
   });

@@ -1,6 +1,8 @@
 // A manager who leaves or falls ill: each of their open leads is told by a signal and its own
 // workflow reassigns it, with the reason in the history, and the open tasks go with it. Production
 // durations under time-skipping.
+import { randomUUID } from 'node:crypto';
+import { rosterActivities } from '../../activities/roster';
 import { reassignLeadsOf } from '../../platform/roster';
 import { seedManager } from '../helpers/db';
 import { as, historyTypes, idle, skip, startLead, until, waitFor } from '../helpers/lead';
@@ -64,4 +66,28 @@ test('with nobody else free the lead keeps its manager on paper and ops are told
   expect(history.filter((h) => h.type === 'manager_unavailable')).toHaveLength(1);
   expect((await handle.query(M.getState)).managerId).toBe(old);
   expect(await t.db.task.count({ where: { leadId, assignee: 'ops', kind: 'not_distributed' } })).toBe(1);
+});
+
+test('a vacation booked ahead: when it begins the roster sweep reassigns the open leads once; when it is over, waiting leads are woken', async () => {
+  const old = await seedManager(t.db);
+  await onlyActive(old);
+  const { leadId, handle } = await startLead(t.env, t.db, t.worker.taskQueue);
+  await waitFor(async () => (await t.db.lead.findUnique({ where: { id: leadId } }))?.managerId === old);
+  const next = await seedManager(t.db);
+  // Booked a week ago for today: nobody was told when it was recorded (it did not cover that moment).
+  const now = Date.now();
+  const absence = await t.db.managerAbsence.create({
+    data: { id: randomUUID(), managerId: old, kind: 'vacation', fromAt: new Date(now - 60_000), untilAt: new Date(now + 14 * 86_400_000), createdBy: 'ops:test' },
+  });
+  const sweep = rosterActivities(t.db, { client: t.env.client });
+  expect(await sweep.sweepRoster()).toMatchObject({ begun: 1, leadsReassigned: 1, over: 0 });
+  const s = await until(handle, (x) => x.managerId === next);
+  expect((await handle.query(M.getHistory)).filter((h) => h.type === 'reassigned').map((h) => h.reason)).toEqual([`${next}: manager away (vacation) (was ${old})`]);
+  // Announced once: the next sweep tells nobody again.
+  expect(await sweep.sweepRoster()).toMatchObject({ begun: 0, leadsReassigned: 0 });
+  expect(s.stage).toBe('awaiting_first_contact');
+  // Over by its dates: the sweep marks it and wakes the leads waiting for a manager.
+  await t.db.managerAbsence.update({ where: { id: absence.id }, data: { untilAt: new Date(now - 1000) } });
+  expect(await sweep.sweepRoster()).toMatchObject({ over: 1 });
+  expect(await sweep.sweepRoster()).toMatchObject({ over: 0 });
 });
