@@ -1,12 +1,15 @@
 // Picks the responsible manager. One company never has two owners: a company already worked by
-// a manager goes to that manager. Otherwise a configurable scheme among present, active managers.
+// a manager goes to that manager. Otherwise a configurable scheme among present, active managers
+// with room: an inactive one, one away (an absence covering now) or a full one (open leads ≥
+// capacity) is skipped.
 import { ApplicationFailure } from '@temporalio/common';
+import { isAway, isFull, LOAD_STAGES } from '../domain/roster';
 import type { Db } from './db';
 
 export type AssignmentScheme = 'round_robin' | 'least_loaded' | 'expertise';
 export interface Assignment { managerId: string; teamLeadId?: string; reason: string }
 
-const OPEN_STAGES = ['verification', 'awaiting_first_contact', 'qualifying', 'awaiting_consent', 'partner_offer', 'deal'];
+const OPEN_STAGES = LOAD_STAGES;
 
 export function assignmentActivities(db: Db, scheme: AssignmentScheme = 'least_loaded') {
   return {
@@ -15,12 +18,26 @@ export function assignmentActivities(db: Db, scheme: AssignmentScheme = 'least_l
       if (!lead) throw ApplicationFailure.nonRetryable(`lead ${req.leadId} is not in the registry`, 'UnknownLead');
       const now = new Date();
       const exclude = req.exclude ?? [];
-      const managers = (await db.manager.findMany({ where: { active: true, id: { notIn: exclude } }, orderBy: { id: 'asc' } }))
-        .filter((m) => !(m.absentFrom && m.absentTo && m.absentFrom <= now && now < m.absentTo));
+      const present = (await db.manager.findMany({
+        where: { active: true, id: { notIn: exclude } },
+        include: { absences: { where: { endedAt: null } }, team: { select: { leadId: true } } },
+        orderBy: { id: 'asc' },
+      })).filter((m) => !isAway(m, now));
+      if (present.length === 0) return null;
+
+      const loads = await db.lead.groupBy({
+        by: ['managerId'],
+        where: { managerId: { in: present.map((m) => m.id) }, stage: { in: OPEN_STAGES }, id: { not: lead.id } },
+        _count: { _all: true },
+      });
+      const load = new Map(loads.map((l) => [l.managerId, l._count._all]));
+      const managers = present.filter((m) => !isFull(m.capacity, load.get(m.id) ?? 0));
       if (managers.length === 0) return null;
       const pick = (managerId: string, reason: string): Assignment => {
         const m = managers.find((x) => x.id === managerId)!;
-        return { managerId, teamLeadId: m.teamLeadId ?? undefined, reason };
+        // The manager's own team lead, else their team's.
+        const teamLeadId = m.teamLeadId ?? (m.team?.leadId !== m.id ? m.team?.leadId : null);
+        return { managerId, teamLeadId: teamLeadId ?? undefined, reason };
       };
 
       if (lead.companyKey) {
@@ -31,12 +48,6 @@ export function assignmentActivities(db: Db, scheme: AssignmentScheme = 'least_l
         if (owner?.managerId && managers.some((m) => m.id === owner.managerId)) return pick(owner.managerId, 'company owner');
       }
 
-      const loads = await db.lead.groupBy({
-        by: ['managerId'],
-        where: { managerId: { in: managers.map((m) => m.id) }, stage: { in: OPEN_STAGES } },
-        _count: { _all: true },
-      });
-      const load = new Map(loads.map((l) => [l.managerId, l._count._all]));
       const byLoad = (a: { id: string }, b: { id: string }) => (load.get(a.id) ?? 0) - (load.get(b.id) ?? 0) || a.id.localeCompare(b.id);
 
       if (scheme === 'expertise') {
@@ -54,6 +65,15 @@ export function assignmentActivities(db: Db, scheme: AssignmentScheme = 'least_l
         return pick(managers[(idx + 1) % managers.length]!.id, 'round robin');
       }
       return pick([...managers].sort(byLoad)[0]!.id, 'least loaded');
+    },
+
+    /** The lead changed hands: the old manager's open tasks on it go to the new one (idempotent). */
+    async moveOpenTasks(req: { leadId: string; from: string; to: string }): Promise<number> {
+      const moved = await db.task.updateMany({
+        where: { leadId: req.leadId, assignee: `manager:${req.from}`, doneAt: null },
+        data: { assignee: `manager:${req.to}` },
+      });
+      return moved.count;
     },
   };
 }

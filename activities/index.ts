@@ -10,6 +10,7 @@ import { type MailSettings, notificationActivities } from '../notifications/deli
 import { partnerActivities } from './partners';
 import { type PaymentRail, payoutActivities } from './payouts';
 import { registryActivities } from './registry';
+import { rosterActivities } from './roster';
 
 export function createActivities(db: Db, opts: {
   assignmentScheme?: AssignmentScheme; paymentRail?: PaymentRail; notifier?: Notifier;
@@ -28,6 +29,7 @@ export function createActivities(db: Db, opts: {
     ...alarmActivities(db, opts.notifier),
     ...intakeActivities(db, opts.temporal),
     ...notificationActivities(db, opts.mail),
+    ...rosterActivities(db, opts.temporal),
   };
 }
 

@@ -113,7 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     openapi: {
       openapi: '3.0.3',
       info: { title: 'Lead lifecycle engine', version: '0.1.0', description: 'Every sales lead is a durable Temporal workflow: intake, assignment, SLA, qualification, consented partner hand-off, deal cycle, commission and re-engagement.' },
-      tags: [{ name: 'intake' }, { name: 'leads' }, { name: 'actions' }, { name: 'money' }, { name: 'partners' }, { name: 'ops' }],
+      tags: [{ name: 'intake' }, { name: 'leads' }, { name: 'actions' }, { name: 'money' }, { name: 'partners' }, { name: 'roster' }, { name: 'ops' }],
       components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
       security: [{ apiKey: [] }],
     },

@@ -1,5 +1,5 @@
 // Who a task's assignee is, as a mail address and a language. The one place that knows: the
-// roster's `managers.email` column once it exists, a partner's hand-off address, and otherwise
+// roster's `managers.email`, a partner's hand-off address, and otherwise
 // the `NOTIFY_EMAILS` setting (`<assignee>=<address>,…`; `manager:*=<address>` is a shared inbox
 // for every manager without an address of their own). Languages: `NOTIFY_LANGUAGES`
 // (`<assignee>=ru|en,…`), else `NOTIFY_LANGUAGE`, else Russian.
@@ -18,22 +18,12 @@ const parseMap = (spec: string | undefined) =>
     return [e.slice(0, i).trim(), e.slice(i + 1).trim()] as const;
   }));
 
-let managerEmailColumn: Promise<boolean> | undefined;
-/** Whether the roster's `managers.email` column is there (asked once per process). */
-async function hasManagerEmail(db: RawQuerier): Promise<boolean> {
-  managerEmailColumn ??= db
-    .$queryRawUnsafe<unknown[]>("SELECT 1 FROM information_schema.columns WHERE table_name = 'managers' AND column_name = 'email' AND table_schema = current_schema()")
-    .then((rows) => rows.length > 0)
-    .catch((err: unknown) => { managerEmailColumn = undefined; throw err; });
-  return managerEmailColumn;
-}
-
 export async function recipientOf(db: RawQuerier, assignee: string, env: NodeJS.ProcessEnv = process.env): Promise<Recipient> {
   const lang = parseMap(env.NOTIFY_LANGUAGES).get(assignee) ?? env.NOTIFY_LANGUAGE;
   const language: Language = lang === 'en' ? 'en' : 'ru';
   const [role, id] = assignee.split(/:(.*)/s) as [string, string | undefined];
   let email: string | undefined;
-  if ((role === 'manager' || role === 'team_lead') && id && (await hasManagerEmail(db))) {
+  if ((role === 'manager' || role === 'team_lead') && id) {
     const rows = await db.$queryRawUnsafe<Array<{ email: string | null }>>('SELECT email FROM managers WHERE id = $1', id);
     email = rows[0]?.email ?? undefined;
   }

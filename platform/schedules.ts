@@ -8,6 +8,7 @@ import { nettingWorkflow } from '../workflows/netting';
 import { notificationsDeliverWorkflow } from '../workflows/notifications';
 import { payoutRunWorkflow } from '../workflows/payout';
 import { reconciliationSweepWorkflow } from '../workflows/reconciliation';
+import { rosterSweepWorkflow } from '../workflows/roster-sweep';
 
 /** Business time zone of the schedules (the calendar of domain/calendar.ts is Moscow's too). */
 const TIMEZONE = 'Europe/Moscow';
@@ -77,6 +78,14 @@ export function scheduleSpecs(taskQueue: string): ScheduleOptions[] {
       },
       // A run still delivering is not joined by another; after an outage one run catches up.
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+    },
+    {
+      // A vacation booked ahead begins and ends by its dates: its manager's open leads go to others
+      // when it begins, leads waiting for a manager are woken when it is over (activities/roster.ts).
+      scheduleId: 'roster-sweep',
+      spec: { intervals: [{ every: '15 minutes' }] },
+      action: { type: 'startWorkflow', workflowType: rosterSweepWorkflow, args: [], taskQueue, workflowId: 'roster-sweep' },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
     },
   ];
 }

@@ -9,3 +9,4 @@ export { nettingWorkflow } from './netting';
 export { alarmSweepWorkflow } from './alarms';
 export { intakeSweepWorkflow } from './intake-sweep';
 export { notificationsDeliverWorkflow } from './notifications';
+export { rosterSweepWorkflow } from './roster-sweep';

@@ -75,6 +75,28 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
   wf.setHandler(M.rosterChanged, () => {
     rosterChanges += 1;
   });
+  // The manager was deactivated or is away (the roster API): the lead goes to another manager, with
+  // the reason in its history, and the old manager's open tasks on it go along. With nobody free
+  // it keeps its manager (an owner on paper beats none) and ops are told.
+  wf.setHandler(M.managerUnavailable, async (n) => {
+    if (TERMINAL.has(s.stage) || !s.managerId || s.managerId !== n.managerId) return;
+    if (!wf.patched('manager-unavailable')) return;
+    const old = n.managerId;
+    const reason = String(n.reason).slice(0, 200);
+    const a = await acts.assignManager({ leadId: s.leadId, exclude: [old] });
+    if (s.managerId !== old || TERMINAL.has(s.stage)) return; // reassigned or closed meanwhile
+    if (!a) {
+      transition(s, { type: 'manager_unavailable', actor: SYSTEM, reason: `${old}: ${reason}; no other manager free`, now: Date.now() });
+      await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: 'ops', kind: 'not_distributed', title: `The lead's manager is unavailable (${reason}) and nobody else is free` });
+      return;
+    }
+    s.managerId = a.managerId;
+    s.teamLeadId = a.teamLeadId;
+    s.slaFrom = Date.now(); // the new manager's SLA starts now
+    transition(s, { type: 'reassigned', actor: SYSTEM, reason: `${a.managerId}: ${reason} (was ${old})`, now: Date.now() });
+    await acts.moveOpenTasks({ leadId: s.leadId, from: old, to: a.managerId });
+    await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: owner(), kind: 'reassigned', title: `Lead reassigned to you: ${reason}` });
+  });
 
   /** A staff action: validated synchronously (refused with a reason), applied, side effects run. */
   function action<T extends Action['type'], S extends z.ZodType>(def: UpdateDefinition<M.LeadView, [M.Command<z.input<S>>]>, type: T, schema: S) {

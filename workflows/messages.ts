@@ -36,3 +36,7 @@ export const rosterChanged = defineSignal('rosterChanged');
 
 export const getState = defineQuery<LeadView>('state');
 export const getHistory = defineQuery<Transition[]>('history');
+
+/** The lead's manager was deactivated or is away: the lead is reassigned, with `reason` in its history. */
+export interface ManagerUnavailable { managerId: string; reason: string }
+export const managerUnavailable = defineSignal<[ManagerUnavailable]>('managerUnavailable');

@@ -81,3 +81,42 @@ test('round robin: managers take turns', async () => {
 test('an unknown lead is a non-retryable failure, not an endless retry', async () => {
   await expect(assignmentActivities(db).assignManager({ leadId: randomUUID() })).rejects.toMatchObject({ type: 'UnknownLead', nonRetryable: true });
 });
+
+test('the roster: a manager away on an absence covering now, or full (open leads ≥ capacity), is skipped', async () => {
+  const sick = await seedManager(db, { id: `sick-${randomUUID().slice(0, 4)}` });
+  await db.managerAbsence.create({ data: { id: randomUUID(), managerId: sick, kind: 'sick_leave', fromAt: new Date(Date.now() - 3_600_000), createdBy: 'ops:test' } });
+  const full = await seedManager(db, { id: `full-${randomUUID().slice(0, 4)}` });
+  await db.manager.update({ where: { id: full }, data: { capacity: 2 } });
+  await openLead(full);
+  await openLead(full);
+  const lead = await openLead(null);
+  expect(await assignmentActivities(db).assignManager({ leadId: lead })).toBeNull();
+
+  // Room under the capacity again: the full one takes it.
+  await db.manager.update({ where: { id: full }, data: { capacity: 3 } });
+  expect(await assignmentActivities(db).assignManager({ leadId: lead })).toMatchObject({ managerId: full });
+  await db.manager.update({ where: { id: full }, data: { active: false } });
+
+  // Back from sick leave (the absence ended), or a vacation that is over or still to come: present.
+  await db.managerAbsence.updateMany({ where: { managerId: sick }, data: { endedAt: new Date() } });
+  await db.managerAbsence.create({
+    data: { id: randomUUID(), managerId: sick, kind: 'vacation', fromAt: new Date(Date.now() + 86_400_000), untilAt: new Date(Date.now() + 5 * 86_400_000), createdBy: 'ops:test' },
+  });
+  expect(await assignmentActivities(db).assignManager({ leadId: lead })).toMatchObject({ managerId: sick });
+  // A vacation covering now: away.
+  await db.managerAbsence.create({
+    data: { id: randomUUID(), managerId: sick, kind: 'vacation', fromAt: new Date(Date.now() - 86_400_000), untilAt: new Date(Date.now() + 86_400_000), createdBy: 'ops:test' },
+  });
+  expect(await assignmentActivities(db).assignManager({ leadId: lead })).toBeNull();
+});
+
+test("a manager's team lead is their own, else their team's lead", async () => {
+  const lead = await seedManager(db);
+  const teamId = `team-${randomUUID().slice(0, 6)}`;
+  await db.team.create({ data: { id: teamId, name: 'North', leadId: lead } });
+  await db.manager.update({ where: { id: lead }, data: { active: false } });
+  const m = await seedManager(db);
+  await db.manager.update({ where: { id: m }, data: { teamId } });
+  const l = await openLead(null);
+  expect(await assignmentActivities(db).assignManager({ leadId: l })).toMatchObject({ managerId: m, teamLeadId: lead });
+});
