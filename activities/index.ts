@@ -9,6 +9,7 @@ import { intakeActivities } from './intake';
 import { partnerActivities } from './partners';
 import { type PaymentRail, payoutActivities } from './payouts';
 import { registryActivities } from './registry';
+import { taskActivities } from './tasks';
 
 export function createActivities(db: Db, opts: {
   assignmentScheme?: AssignmentScheme; paymentRail?: PaymentRail; notifier?: Notifier;
@@ -24,6 +25,7 @@ export function createActivities(db: Db, opts: {
     ...payoutActivities(db, opts.paymentRail),
     ...alarmActivities(db, opts.notifier),
     ...intakeActivities(db, opts.temporal),
+    ...taskActivities(db),
   };
 }
 

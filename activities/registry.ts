@@ -2,6 +2,7 @@
 // keyed by (lead id, sequence) and the read model only moves forward in sequence.
 import type { Transition } from '../domain/lifecycle';
 import type { Db } from './db';
+import { closeTasksDoneBy, insertTask } from './tasks';
 
 export interface ReadModel {
   stage: string;
@@ -16,7 +17,10 @@ export interface ReadModel {
 
 export function registryActivities(db: Db) {
   return {
-    /** Appends transitions to the audit trail and refreshes the lead's read model. */
+    /**
+     * Appends transitions to the audit trail and refreshes the lead's read model; the open tasks
+     * a transition did (a recorded call does "call the lead") are closed in the same commit.
+     */
     async recordTransitions(leadId: string, transitions: Transition[], model: ReadModel): Promise<void> {
       if (transitions.length === 0) return;
       const last = transitions[transitions.length - 1]!;
@@ -43,15 +47,17 @@ export function registryActivities(db: Db) {
             ...(stageChange ? { stageChangedAt: new Date(stageChange.at) } : {}),
           },
         }),
+        ...closeTasksDoneBy(db, leadId, transitions),
       ]);
     },
 
-    /** Work for a person, keyed so a retried activity creates it once. */
+    /**
+     * Work for a person, keyed so a retried activity creates it once; it supersedes the open task
+     * of the same kind for the same lead and assignee (a second reminder replaces the first).
+     */
     async createTask(task: { key: string; leadId: string; assignee: string; kind: string; title: string; dueAt?: string }): Promise<void> {
-      await db.task.upsert({
-        where: { key: task.key },
-        create: { ...task, dueAt: task.dueAt ? new Date(task.dueAt) : null },
-        update: {},
+      await db.$transaction(async (tx) => {
+        await insertTask(tx, task);
       });
     },
 
@@ -60,7 +66,9 @@ export function registryActivities(db: Db) {
      * stays open until the partner confirms it.
      */
     async completeTasks(leadId: string): Promise<number> {
-      const res = await db.task.updateMany({ where: { leadId, doneAt: null, kind: { not: 'stop_contact' } }, data: { doneAt: new Date() } });
+      const res = await db.task.updateMany({
+        where: { leadId, doneAt: null, kind: { not: 'stop_contact' } }, data: { doneAt: new Date(), outcome: 'lead_ended', completedBy: 'system' },
+      });
       return res.count;
     },
   };
