@@ -8,3 +8,4 @@ export { refundWorkflow } from './refund';
 export { nettingWorkflow } from './netting';
 export { alarmSweepWorkflow } from './alarms';
 export { intakeSweepWorkflow } from './intake-sweep';
+export { taskReminderWorkflow } from './task-reminders';
