@@ -66,7 +66,9 @@ export async function completeTask(db: Db, key: string, c: Completion): Promise<
     });
     const task = await tx.task.findUniqueOrThrow({ where: { key } });
     if (count === 1 && c.next) {
-      await insertTask(tx, { key: followUpKey(key), leadId: task.leadId, assignee: task.assignee, kind: FOLLOW_UP, title: c.next.title, dueAt: c.next.dueAt });
+      await insertTask(tx, {
+        key: followUpKey(key), leadId: task.leadId, assignee: task.assignee, kind: FOLLOW_UP, title: c.next.title, dueAt: c.next.dueAt,
+      });
     }
     const next = await tx.task.findUnique({ where: { key: followUpKey(key) } });
     return { task, next };

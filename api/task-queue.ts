@@ -64,12 +64,15 @@ export async function listTasks(pool: Pool, who: Principal, q: TaskListQuery): P
   if (q.dueBefore) where.push(`due_at < ${param(q.dueBefore.toISOString())}::timestamp`);
   if (q.state === 'open') where.push('done_at IS NULL');
   if (q.state === 'done') where.push('done_at IS NOT NULL');
-  if (q.overdue === true) where.push(`done_at IS NULL AND due_at < ${param(q.now.toISOString())}::timestamp`);
-  if (q.overdue === false) where.push(`NOT (done_at IS NULL AND due_at IS NOT NULL AND due_at < ${param(q.now.toISOString())}::timestamp)`);
+  if (q.overdue !== undefined) {
+    const overdue = `done_at IS NULL AND due_at IS NOT NULL AND due_at < ${param(q.now.toISOString())}::timestamp`;
+    where.push(q.overdue ? `(${overdue})` : `NOT (${overdue})`);
+  }
   if (q.after) {
     where.push(`(${DUE}, created_at, key) > (${param(q.after.due)}::timestamp, ${param(q.after.created)}::timestamp, ${param(q.after.key)})`);
   }
-  const text = `${SELECT}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${DUE}, created_at, key LIMIT ${param(q.limit + 1)}`;
+  const filter = where.length ? ` WHERE ${where.join(' AND ')}` : '';
+  const text = `${SELECT}${filter} ORDER BY ${DUE}, created_at, key LIMIT ${param(q.limit + 1)}`;
   const name = `tasks-list-${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
   const res = await pool.query<TaskListRow>({ name, text, values });
   return { rows: res.rows.slice(0, q.limit), more: res.rows.length > q.limit };

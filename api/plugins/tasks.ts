@@ -23,7 +23,8 @@ export const TaskView = z.object({
   state: z.enum(['open', 'done']),
   overdue: z.boolean().describe('Open and past its due date'),
   doneAt: z.string().nullable(),
-  outcome: z.string().nullable().describe('What the person recorded; or the lead action that did it (e.g. `contacted`), `superseded`, `lead_ended`'),
+  outcome: z.string().nullable()
+    .describe('What the person recorded; or the lead action that did it (e.g. `contacted`), `superseded`, `lead_ended`'),
   note: z.string().nullable(),
   completedBy: z.string().nullable(),
   remindedAt: z.string().nullable(),
@@ -60,8 +61,8 @@ function view(t: Omit<TaskView, 'state' | 'overdue'>, now: Date): TaskView {
 }
 
 const rowView = (t: TaskRow, now: Date) => view({
-  key: t.key, leadId: t.leadId, assignee: t.assignee, kind: t.kind, title: t.title, dueAt: iso(t.dueAt), createdAt: t.createdAt.toISOString(),
-  doneAt: iso(t.doneAt), outcome: t.outcome, note: t.note, completedBy: t.completedBy, remindedAt: iso(t.remindedAt),
+  key: t.key, leadId: t.leadId, assignee: t.assignee, kind: t.kind, title: t.title, dueAt: iso(t.dueAt),
+  createdAt: t.createdAt.toISOString(), doneAt: iso(t.doneAt), outcome: t.outcome, note: t.note, completedBy: t.completedBy, remindedAt: iso(t.remindedAt),
 }, now);
 
 export const tasksPlugin: FastifyPluginAsyncZod<TasksPluginOptions> = async (app, { db }) => {
@@ -112,7 +113,8 @@ export const tasksPlugin: FastifyPluginAsyncZod<TasksPluginOptions> = async (app
     const last = rows[rows.length - 1];
     return {
       items: rows.map(({ sortDue: _d, sortCreated: _c, ...t }) => view(t, now)),
-      nextCursor: more && last ? Buffer.from(JSON.stringify({ d: last.sortDue, c: last.sortCreated, k: last.key })).toString('base64url') : null,
+      nextCursor: more && last
+        ? Buffer.from(JSON.stringify({ d: last.sortDue, c: last.sortCreated, k: last.key })).toString('base64url') : null,
     };
   });
 
@@ -121,7 +123,9 @@ export const tasksPlugin: FastifyPluginAsyncZod<TasksPluginOptions> = async (app
       tags: ['tasks'],
       summary: 'Complete a task with its outcome and, optionally, set the next one (idempotent: a done task is answered as it is)',
       params: TaskKeyParams, body: Complete,
-      response: { 200: z.object({ task: TaskView, next: TaskView.nullable().describe('The follow-up set with this completion') }), ...problemResponses },
+      response: {
+        200: z.object({ task: TaskView, next: TaskView.nullable().describe('The follow-up set with this completion') }), ...problemResponses,
+      },
     },
     // Completing is idempotent by itself: a second call changes nothing and answers the same.
     config: { idempotency: 'native' },

@@ -17,13 +17,17 @@ afterAll(async () => db?.$disconnect());
 
 const model = { stage: 'qualifying', stale: false, optedOut: false };
 const tr = (seq: number, type: string, reason?: string): Transition =>
-  ({ seq, type, at: new Date(Date.UTC(2026, 0, 1, 10, seq)).toISOString(), from: 'awaiting_first_contact', to: 'qualifying', actor: 'sales:anna', reason });
+  ({
+    seq, type, at: new Date(Date.UTC(2026, 0, 1, 10, seq)).toISOString(), from: 'awaiting_first_contact', to: 'qualifying',
+    actor: 'sales:anna', reason,
+  });
 const open = async (leadId: string) =>
   (await db.task.findMany({ where: { leadId, doneAt: null }, orderBy: { key: 'asc' } })).map((t) => t.key);
 
 test('a newer task of the same kind, lead and assignee supersedes the open one; a retried create changes nothing', async () => {
   const leadId = randomUUID();
-  const task = (seq: number, kind = 'reengagement', assignee = 'manager:anna') => ({ key: `${leadId}:${seq}`, leadId, assignee, kind, title: `touch ${seq}` });
+  const task = (seq: number, kind = 'reengagement', assignee = 'manager:anna') =>
+    ({ key: `${leadId}:${seq}`, leadId, assignee, kind, title: `touch ${seq}` });
   await acts.createTask(task(3));
   await acts.createTask(task(4, 'sla_reminder'));
   await acts.createTask(task(5, 'reengagement', 'manager:boris'));
@@ -37,7 +41,8 @@ test('a newer task of the same kind, lead and assignee supersedes the open one; 
 
 test('a recorded contact does the contact tasks made before it; a partner’s answer does only its own offer', async () => {
   const leadId = await seedLead(db);
-  const mk = (key: string, kind: string, assignee = 'manager:anna') => acts.createTask({ key: `${leadId}:${key}`, leadId, assignee, kind, title: kind });
+  const mk = (key: string, kind: string, assignee = 'manager:anna') =>
+    acts.createTask({ key: `${leadId}:${key}`, leadId, assignee, kind, title: kind });
   await mk('2', 'first_contact');
   await mk('3', 'sla_escalation', 'team_lead:tatiana');
   await mk('4', 'request_consent');
@@ -59,14 +64,16 @@ test('a recorded contact does the contact tasks made before it; a partner’s an
 test('a due task is reminded once; one not due, done or open-ended is not', async () => {
   const leadId = randomUUID();
   const now = new Date(Date.UTC(2030, 5, 1, 12, 0));
-  const mk = (seq: number, dueAt?: Date, kind = `k${seq}`) => acts.createTask({ key: `${leadId}:${seq}`, leadId, assignee: 'manager:anna', kind, title: 't', dueAt: dueAt?.toISOString() });
+  const mk = (seq: number, dueAt?: Date, kind = `k${seq}`) =>
+    acts.createTask({ key: `${leadId}:${seq}`, leadId, assignee: 'manager:anna', kind, title: 't', dueAt: dueAt?.toISOString() });
   await mk(1, new Date(now.getTime() - 60_000));
   await mk(2, new Date(now.getTime() + 60_000));
   await mk(3);
   await mk(4, new Date(now.getTime() - 120_000));
   await db.task.update({ where: { key: `${leadId}:4` }, data: { doneAt: new Date() } });
   const first = (await dueTasksToRemind(db, now, 100_000)).filter((t) => t.leadId === leadId);
-  expect(first).toEqual([{ key: `${leadId}:1`, leadId, assignee: 'manager:anna', kind: 'k1', title: 't', dueAt: new Date(now.getTime() - 60_000).toISOString() }]);
+  const dueAt = new Date(now.getTime() - 60_000).toISOString();
+  expect(first).toEqual([{ key: `${leadId}:1`, leadId, assignee: 'manager:anna', kind: 'k1', title: 't', dueAt }]);
   expect((await db.task.findUnique({ where: { key: `${leadId}:1` } }))?.remindedAt).toEqual(now);
   expect((await dueTasksToRemind(db, now, 100_000)).filter((t) => t.leadId === leadId)).toEqual([]);
   // Later the second falls due, and only it is reminded.

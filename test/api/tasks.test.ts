@@ -12,7 +12,9 @@ beforeAll(async () => {
 afterAll(async () => s?.close());
 
 const MINUTE = 60_000;
-type TaskJson = { key: string; title: string; state: string; outcome: string | null; kind: string; assignee: string; dueAt: string | null; overdue: boolean };
+type TaskJson = {
+  key: string; title: string; state: string; outcome: string | null; kind: string; assignee: string; dueAt: string | null; overdue: boolean;
+};
 
 /** Every task of the lead `who` sees, page by page (`limit` a page). */
 async function listAll(who: Caller, query: string, limit = 200): Promise<TaskJson[]> {
@@ -31,7 +33,10 @@ async function listAll(who: Caller, query: string, limit = 200): Promise<TaskJso
 async function seedTasks(rows: Array<{ key: string; assignee: string; kind?: string; dueAt?: Date | null; doneAt?: Date }>) {
   const leadId = await seedLead(s.db);
   await s.db.task.createMany({
-    data: rows.map((r) => ({ key: `${leadId}:${r.key}`, leadId, assignee: r.assignee, kind: r.kind ?? 'first_contact', title: r.key, dueAt: r.dueAt ?? null, doneAt: r.doneAt ?? null })),
+    data: rows.map((r) => ({
+      key: `${leadId}:${r.key}`, leadId, assignee: r.assignee, kind: r.kind ?? 'first_contact', title: r.key, dueAt: r.dueAt ?? null,
+      doneAt: r.doneAt ?? null,
+    })),
   });
   return leadId;
 }
@@ -41,11 +46,13 @@ test('role matrix: each caller sees its own queue (a team lead the team’s, ops
   const member = await seedManager(s.db, { teamLeadId: 'tatiana' });
   const stranger = await seedManager(s.db, { teamLeadId: uid('tl') });
   const leadId = await seedTasks([
-    { key: '1', assignee: 'manager:anna' }, { key: '2', assignee: `manager:${member}` }, { key: '3', assignee: 'team_lead:tatiana', kind: 'sla_escalation' },
+    { key: '1', assignee: 'manager:anna' }, { key: '2', assignee: `manager:${member}` },
+    { key: '3', assignee: 'team_lead:tatiana', kind: 'sla_escalation' },
     { key: '4', assignee: 'ops', kind: 'not_distributed' }, { key: `5:${pa}`, assignee: `partner:${pa}`, kind: 'offer' },
     { key: `6:${pb}`, assignee: `partner:${pb}`, kind: 'offer' }, { key: '7', assignee: `manager:${stranger}` },
   ]);
-  const seen = async (who: Caller, extra = '') => (await listAll(who, `leadId=${leadId}${extra}`)).map((t) => t.key.slice(leadId.length + 1)).sort();
+  const seen = async (who: Caller, extra = '') =>
+    (await listAll(who, `leadId=${leadId}${extra}`)).map((t) => t.key.slice(leadId.length + 1)).sort();
   const all = ['1', '2', '3', '4', `5:${pa}`, `6:${pb}`, '7'].sort();
   expect(await seen('sales')).toEqual(['1']);
   expect(await seen('team_lead')).toEqual(['2', '3']);
@@ -59,7 +66,8 @@ test('role matrix: each caller sees its own queue (a team lead the team’s, ops
 
   const complete = (who: Caller, key: string) =>
     s.inject({ who, method: 'POST', url: `/tasks/${encodeURIComponent(`${leadId}:${key}`)}/complete`, payload: { outcome: 'done' } });
-  const expectStatus = async (label: string, call: () => Promise<{ statusCode: number; headers: Record<string, unknown> }>, status: number) => {
+  type Res = { statusCode: number; headers: Record<string, unknown> };
+  const expectStatus = async (label: string, call: () => Promise<Res>, status: number) => {
     const res = await call();
     expect(`${label}: ${res.statusCode}`).toBe(`${label}: ${status}`);
     if (status >= 400) expect(res.headers['content-type']).toContain('application/problem+json');
@@ -104,8 +112,8 @@ test('filters and paging: most urgent first (open-ended last), every task once a
   expect(keys(await listAll('ops', `leadId=${leadId}&kind=sla_reminder`))).toEqual(['2']);
   expect(keys(await listAll('ops', `leadId=${leadId}&dueBefore=${new Date(now).toISOString()}`))).toEqual(['4', '2', '6']);
 
-  for (const bad of ['limit=201', 'limit=0', 'cursor=nonsense', `cursor=${Buffer.from(JSON.stringify({ d: "x'; DROP TABLE tasks", c: '2026-01-01 00:00:00', k: 'k' })).toString('base64url')}`,
-    'state=closed', 'overdue=yes', 'dueBefore=tomorrow']) {
+  const forged = Buffer.from(JSON.stringify({ d: "x'; DROP TABLE tasks", c: '2026-01-01 00:00:00', k: 'k' })).toString('base64url');
+  for (const bad of ['limit=201', 'limit=0', 'cursor=nonsense', `cursor=${forged}`, 'state=closed', 'overdue=yes', 'dueBefore=tomorrow']) {
     const res = await s.inject({ who: 'ops', method: 'GET', url: `/tasks?${bad}` });
     expect(`${bad}: ${res.statusCode}`).toBe(`${bad}: 400`);
     expect(res.headers['content-type']).toContain('application/problem+json');
@@ -116,7 +124,8 @@ test('completing records the outcome and sets the next task; completing twice an
   const leadId = await seedTasks([{ key: '1', assignee: 'manager:anna', dueAt: new Date(Date.now() - MINUTE) }]);
   const url = `/tasks/${leadId}:1/complete`;
   const dueAt = new Date(Date.now() + 24 * 60 * MINUTE).toISOString();
-  const first = await s.inject({ method: 'POST', url, payload: { outcome: 'no answer', note: 'voicemail', next: { title: 'Call again', dueAt } } });
+  const payload = { outcome: 'no answer', note: 'voicemail', next: { title: 'Call again', dueAt } };
+  const first = await s.inject({ method: 'POST', url, payload });
   expect(first.statusCode).toBe(200);
   expect(first.json()).toMatchObject({
     task: { key: `${leadId}:1`, state: 'done', outcome: 'no answer', note: 'voicemail', completedBy: 'sales:anna', overdue: false },
@@ -128,11 +137,15 @@ test('completing records the outcome and sets the next task; completing twice an
   expect(await s.db.task.count({ where: { leadId } })).toBe(2);
 
   // The follow-up completed with its own next: the chain goes on, one open task at a time.
-  const second = await s.inject({ method: 'POST', url: `/tasks/${leadId}:1:next1/complete`, payload: { outcome: 'reached', next: { title: 'Send the proposal', dueAt } } });
+  const second = await s.inject({
+    method: 'POST', url: `/tasks/${leadId}:1:next1/complete`, payload: { outcome: 'reached', next: { title: 'Send the proposal', dueAt } },
+  });
   expect(second.json().next).toMatchObject({ key: `${leadId}:1:next2`, kind: 'follow_up', state: 'open' });
   expect((await listAll('sales', `leadId=${leadId}&state=open`)).map((t) => t.title)).toEqual(['Send the proposal']);
 
-  const invalid = await s.inject({ method: 'POST', url: `/tasks/${leadId}:1:next2/complete`, payload: { outcome: '', next: { title: 'x', dueAt: 'soon' } } });
+  const invalid = await s.inject({
+    method: 'POST', url: `/tasks/${leadId}:1:next2/complete`, payload: { outcome: '', next: { title: 'x', dueAt: 'soon' } },
+  });
   expect(invalid.statusCode).toBe(400);
   expect([...new Set(invalid.json().errors.map((e: { path: string }) => e.path))].sort()).toEqual(['body.next.dueAt', 'body.outcome']);
 });
@@ -140,7 +153,8 @@ test('completing records the outcome and sets the next task; completing twice an
 test('the lead action a task stands for completes it: the call, the consent, the partner’s answer', async () => {
   const topic = uid('crm');
   const [pa] = s.partnerIds;
-  await seedPartner(s.db, { id: pa, expertise: [topic], grade: 5 }).catch(() => s.db.partner.update({ where: { id: pa }, data: { expertise: { push: topic } } }));
+  await seedPartner(s.db, { id: pa, expertise: [topic], grade: 5 })
+    .catch(() => s.db.partner.update({ where: { id: pa }, data: { expertise: { push: topic } } }));
   const { leadId } = (await s.inject({ method: 'POST', url: '/leads', payload: leadBody({ topic }) })).json();
   const tasks = async () => listAll('ops', `leadId=${leadId}`);
   const task = async (kind: string) => (await tasks()).find((t) => t.kind === kind);
@@ -151,15 +165,22 @@ test('the lead action a task stands for completes it: the call, the consent, the
   await waitFor(async () => (await task('first_contact'))?.state === 'done');
   expect(await task('first_contact')).toMatchObject({ outcome: 'contacted' });
 
-  expect((await s.inject({ method: 'POST', url: `/leads/${leadId}/qualify`, payload: { target: true, route: 'partner', reason: 'not ours', compare: 1 } })).statusCode).toBe(200);
+  const qualify = { target: true, route: 'partner', reason: 'not ours', compare: 1 };
+  expect((await s.inject({ method: 'POST', url: `/leads/${leadId}/qualify`, payload: qualify })).statusCode).toBe(200);
   await waitFor(async () => (await task('request_consent'))?.state === 'open');
-  const consent = await s.inject({ method: 'POST', url: `/leads/${leadId}/consent`, payload: { given: true, askedBy: 'sales:anna', channel: 'phone', wording: 'May I pass your contacts to a colleague?' } });
+  const consent = await s.inject({
+    method: 'POST', url: `/leads/${leadId}/consent`,
+    payload: { given: true, askedBy: 'sales:anna', channel: 'phone', wording: 'May I pass your contacts to a colleague?' },
+  });
   expect(consent.statusCode).toBe(200);
   await waitFor(async () => (await task('request_consent'))?.state === 'done');
 
   await waitFor(async () => (await listAll('partner', `leadId=${leadId}&kind=offer&state=open`)).length === 1);
-  const answer = await s.inject({ who: 'partner', method: 'POST', url: `/leads/${leadId}/partner-response`, payload: { partnerId: pa, accepted: true } });
+  const answer = await s.inject({
+    who: 'partner', method: 'POST', url: `/leads/${leadId}/partner-response`, payload: { partnerId: pa, accepted: true },
+  });
   expect(answer.statusCode).toBe(200);
   await waitFor(async () => (await listAll('partner', `leadId=${leadId}&kind=offer`))[0]?.state === 'done');
-  expect((await listAll('partner', `leadId=${leadId}&kind=offer`))[0]).toMatchObject({ outcome: 'partner_accepted', assignee: `partner:${pa}` });
+  expect((await listAll('partner', `leadId=${leadId}&kind=offer`))[0])
+    .toMatchObject({ outcome: 'partner_accepted', assignee: `partner:${pa}` });
 });

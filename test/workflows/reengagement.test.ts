@@ -129,5 +129,6 @@ test('a year in re-engagement leaves one open task: each touch supersedes the la
   // The client answers the last touch: its task is done by that answer.
   await handle.executeUpdate(M.reengagementOutcome, { args: [{ ...sales, input: { outcome: 'returned', note: 'ready now' } }] });
   await waitFor(async () => (await t.db.task.count({ where: { leadId, doneAt: null } })) === 0);
-  expect(await t.db.task.findFirst({ where: { leadId, kind: 'reengagement', outcome: 'returned' } })).toMatchObject({ completedBy: 'sales:vera' });
+  const answered = await t.db.task.findFirst({ where: { leadId, kind: 'reengagement', outcome: 'returned' } });
+  expect(answered).toMatchObject({ completedBy: 'sales:vera' });
 }, 120_000);
