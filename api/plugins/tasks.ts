@@ -127,8 +127,8 @@ export const tasksPlugin: FastifyPluginAsyncZod<TasksPluginOptions> = async (app
         200: z.object({ task: TaskView, next: TaskView.nullable().describe('The follow-up set with this completion') }), ...problemResponses,
       },
     },
-    // Completing is idempotent by itself: a second call changes nothing and answers the same.
-    config: { idempotency: 'native' },
+    // Completing is idempotent by itself (a second call changes nothing and answers the same); an
+    // Idempotency-Key is taken as on every POST (api/idempotency.ts), so the request is replayed too.
     preHandler: allow(...STAFF, 'partner'),
   }, async (req) => {
     const p = req.principal!;
