@@ -11,6 +11,7 @@ import { partnerActivities } from './partners';
 import { type PaymentRail, payoutActivities } from './payouts';
 import { registryActivities } from './registry';
 import { rosterActivities } from './roster';
+import { taskActivities } from './tasks';
 
 export function createActivities(db: Db, opts: {
   assignmentScheme?: AssignmentScheme; paymentRail?: PaymentRail; notifier?: Notifier;
@@ -30,6 +31,7 @@ export function createActivities(db: Db, opts: {
     ...intakeActivities(db, opts.temporal),
     ...notificationActivities(db, opts.mail),
     ...rosterActivities(db, opts.temporal),
+    ...taskActivities(db),
   };
 }
 

@@ -3,6 +3,7 @@
 import type { Transition } from '../domain/lifecycle';
 import { enqueueForTask } from '../notifications/outbox';
 import type { Db } from './db';
+import { closeTasksDoneBy, insertTask } from './tasks';
 
 export interface ReadModel {
   stage: string;
@@ -17,7 +18,10 @@ export interface ReadModel {
 
 export function registryActivities(db: Db) {
   return {
-    /** Appends transitions to the audit trail and refreshes the lead's read model. */
+    /**
+     * Appends transitions to the audit trail and refreshes the lead's read model; the open tasks
+     * a transition did (a recorded call does "call the lead") are closed in the same commit.
+     */
     async recordTransitions(leadId: string, transitions: Transition[], model: ReadModel): Promise<void> {
       if (transitions.length === 0) return;
       const last = transitions[transitions.length - 1]!;
@@ -44,17 +48,19 @@ export function registryActivities(db: Db) {
             ...(stageChange ? { stageChangedAt: new Date(stageChange.at) } : {}),
           },
         }),
+        ...closeTasksDoneBy(db, leadId, transitions),
       ]);
     },
 
     /**
      * Work for a person, keyed so a retried activity creates it once, and the notifications that
-     * announce it (the outbox), in one transaction: a task is never without them, nor they without it.
+     * announce it (the outbox), in one transaction: a task is never without them, nor they without
+     * it. A new task supersedes the open one of the same kind for the same lead and assignee (a
+     * second reminder replaces the first).
      */
     async createTask(task: { key: string; leadId: string; assignee: string; kind: string; title: string; dueAt?: string }): Promise<void> {
       await db.$transaction(async (tx) => {
-        const created = await tx.task.createMany({ data: [{ ...task, dueAt: task.dueAt ? new Date(task.dueAt) : null }], skipDuplicates: true });
-        if (created.count > 0) await enqueueForTask(tx, task);
+        if (await insertTask(tx, task)) await enqueueForTask(tx, task);
       });
     },
 
@@ -63,7 +69,9 @@ export function registryActivities(db: Db) {
      * stays open until the partner confirms it.
      */
     async completeTasks(leadId: string): Promise<number> {
-      const res = await db.task.updateMany({ where: { leadId, doneAt: null, kind: { not: 'stop_contact' } }, data: { doneAt: new Date() } });
+      const res = await db.task.updateMany({
+        where: { leadId, doneAt: null, kind: { not: 'stop_contact' } }, data: { doneAt: new Date(), outcome: 'lead_ended', completedBy: 'system' },
+      });
       return res.count;
     },
   };

@@ -20,6 +20,7 @@ import { alarmsPlugin } from './plugins/alarms';
 import { reportsPlugin } from './plugins/reports';
 import { rosterPlugin } from './plugins/roster';
 import { notificationsPlugin } from './plugins/notifications';
+import { tasksPlugin } from './plugins/tasks';
 import { type ApiKey, registerAuth } from './auth';
 import { registerIdempotency } from './idempotency';
 import { DEFAULT_REQUEST_DEADLINE_MS, registerDeadline } from './deadline';
@@ -113,7 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     openapi: {
       openapi: '3.0.3',
       info: { title: 'Lead lifecycle engine', version: '0.1.0', description: 'Every sales lead is a durable Temporal workflow: intake, assignment, SLA, qualification, consented partner hand-off, deal cycle, commission and re-engagement.' },
-      tags: [{ name: 'intake' }, { name: 'leads' }, { name: 'actions' }, { name: 'money' }, { name: 'partners' }, { name: 'roster' }, { name: 'ops' }],
+      tags: [{ name: 'intake' }, { name: 'leads' }, { name: 'actions' }, { name: 'money' }, { name: 'partners' }, { name: 'roster' }, { name: 'tasks' }, { name: 'ops' }],
       components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
       security: [{ apiKey: [] }],
     },
@@ -133,5 +134,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(reportsPlugin, { db: deps.db });
   await app.register(rosterPlugin, { db: deps.db, temporal: deps.temporal });
   await app.register(notificationsPlugin, { db: deps.db, temporal: deps.temporal });
+  await app.register(tasksPlugin, { db: deps.db });
   return app;
 }

@@ -22,6 +22,7 @@ const SUBJECTS: Record<string, Record<Language, string>> = {
   not_distributed: { ru: 'Лид не распределён', en: 'A lead was not distributed' },
   stale_parked: { ru: 'Лид застрял', en: 'A lead went stale' },
   no_partner: { ru: 'Нет партнёра для лида', en: 'No partner left for a lead' },
+  task_due: { ru: 'Срок задачи наступил', en: 'A task is due' },
 };
 
 const LINES: Record<Language, { lead: string; due: string; deadline: string; stop: string; answer: string; fallback: string }> = {

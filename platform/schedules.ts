@@ -9,6 +9,7 @@ import { notificationsDeliverWorkflow } from '../workflows/notifications';
 import { payoutRunWorkflow } from '../workflows/payout';
 import { reconciliationSweepWorkflow } from '../workflows/reconciliation';
 import { rosterSweepWorkflow } from '../workflows/roster-sweep';
+import { taskReminderWorkflow } from '../workflows/task-reminders';
 
 /** Business time zone of the schedules (the calendar of domain/calendar.ts is Moscow's too). */
 const TIMEZONE = 'Europe/Moscow';
@@ -86,6 +87,15 @@ export function scheduleSpecs(taskQueue: string): ScheduleOptions[] {
       spec: { intervals: [{ every: '15 minutes' }] },
       action: { type: 'startWorkflow', workflowType: rosterSweepWorkflow, args: [], taskQueue, workflowId: 'roster-sweep' },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+    },
+    {
+      // DOMAIN: the system reminds a person when the task they set falls due. Each due task is
+      // reminded once (`remindedAt`), so a sweep every 5 minutes is late by at most that.
+      scheduleId: 'task-reminders',
+      spec: { intervals: [{ every: '5 minutes' }] },
+      action: { type: 'startWorkflow', workflowType: taskReminderWorkflow, args: [], taskQueue, workflowId: 'task-reminders' },
+      // After an outage one sweep reminds of everything that fell due; never two at once.
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '5 minutes' },
     },
   ];
 }

@@ -10,3 +10,4 @@ export { alarmSweepWorkflow } from './alarms';
 export { intakeSweepWorkflow } from './intake-sweep';
 export { notificationsDeliverWorkflow } from './notifications';
 export { rosterSweepWorkflow } from './roster-sweep';
+export { taskReminderWorkflow } from './task-reminders';

@@ -9,6 +9,7 @@ import type { AlarmNotice } from '../../activities/alarms';
 import type { Db } from '../../activities/db';
 import { ensureSchedules, scheduleSpecs } from '../../platform/schedules';
 import type { AlarmSweepOutcome } from '../../workflows/alarms';
+import type { TaskReminderOutcome } from '../../workflows/task-reminders';
 import { isolatedDb } from '../helpers/db';
 import { waitFor } from '../helpers/lead';
 
@@ -58,7 +59,7 @@ afterAll(async () => {
 
 test('ensureSchedules creates alarms-hourly and alarms-daily beside the existing Schedules', async () => {
   expect(scheduleSpecs(taskQueue).map((s) => s.scheduleId))
-    .toEqual(['reconciliation-weekly', 'payouts-monthly', 'netting-monthly', 'alarms-hourly', 'alarms-daily', 'intake-sweep', 'notifications-deliver', 'roster-sweep']);
+    .toEqual(['reconciliation-weekly', 'payouts-monthly', 'netting-monthly', 'alarms-hourly', 'alarms-daily', 'intake-sweep', 'notifications-deliver', 'roster-sweep', 'task-reminders']);
 
   const hourly = await client.schedule.getHandle('alarms-hourly').describe();
   expect(hourly.spec.timezone).toBe('Europe/Moscow');
@@ -111,6 +112,33 @@ test('notifications-deliver runs the outbox delivery every minute, never two at 
   const row = await db.notification.findUniqueOrThrow({ where: { id } });
   expect(row).toMatchObject({ status: 'pending', lastError: expect.stringMatching(/gone or inactive/) });
   expect((await handle.describe()).info.recentActions.length).toBeGreaterThan(before);
+});
+
+/** Triggers the Schedule and waits for the result of the run it started. */
+async function triggerOnce<T>(scheduleId: string): Promise<T> {
+  const handle = client.schedule.getHandle(scheduleId);
+  const before = (await handle.describe()).info.recentActions.length;
+  await handle.trigger();
+  for (let i = 0; i < 100; i++) {
+    const actions = (await handle.describe()).info.recentActions;
+    if (actions.length > before) return client.workflow.getHandle<() => Promise<T>>(actions[actions.length - 1]!.action.workflow.workflowId).result();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the triggered run did not start');
+}
+
+test('task-reminders runs every 5 minutes and reminds each due task once', async () => {
+  const schedule = await client.schedule.getHandle('task-reminders').describe();
+  expect(schedule.spec.intervals).toEqual([expect.objectContaining({ every: 5 * 60_000 })]);
+  expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'taskReminderWorkflow', workflowId: 'task-reminders', taskQueue });
+  expect(schedule.policies).toMatchObject({ overlap: ScheduleOverlapPolicy.SKIP });
+
+  const leadId = randomUUID();
+  const task = (seq: number, dueAt: Date) => ({ key: `${leadId}:${seq}`, leadId, assignee: 'manager:anna', kind: 'follow_up', title: 'call back', dueAt });
+  await db.task.createMany({ data: [task(1, new Date(Date.now() - 60_000)), task(2, new Date(Date.now() + DAY))] });
+  expect(await triggerOnce<TaskReminderOutcome>('task-reminders')).toEqual({ reminded: 1, keys: [`${leadId}:1`] });
+  expect((await db.task.findUnique({ where: { key: `${leadId}:1` } }))?.remindedAt).not.toBeNull();
+  expect(await triggerOnce<TaskReminderOutcome>('task-reminders')).toEqual({ reminded: 0, keys: [] });
 });
 
 test('a triggered hourly run sweeps its kinds and opens the alarms it finds, once', async () => {

@@ -105,3 +105,30 @@ test('five years of re-engagement: 24 touches, a run per cycle, each run a few d
   expect(sizes).toHaveLength(25); // the lost run + one per touch that got no reply (the 24th closes)
   expect(Math.max(...sizes)).toBeLessThan(200);
 }, 240_000);
+
+test('a year in re-engagement leaves one open task: each touch supersedes the last, the recorded call did the first', async () => {
+  const { leadId, handle } = await lostLead();
+  let runId = (await handle.describe()).runId;
+  for (let touch = 1; touch <= 4; touch++) { // 4 × (75 + 14) days = 356 days after the loss
+    await skip(t.env, handle, '75 days');
+    await until(handle, (s) => s.reengagement.attempt === touch);
+    await waitFor(async () => (await t.db.task.count({ where: { leadId, kind: 'reengagement' } })) === touch);
+    await skip(t.env, handle, '14 days');
+    const previous = runId;
+    await waitFor(async () => (runId = (await handle.describe()).runId) !== previous);
+    await until(handle, (s) => s.stage === 'reengagement');
+  }
+  const open = await t.db.task.findMany({ where: { leadId, doneAt: null } });
+  // Before: the first-contact task and all four touches stayed open until the lead ended.
+  expect(open.map((x) => [x.kind, x.title])).toEqual([['reengagement', expect.stringContaining('(attempt 4)')]]);
+  const done = await t.db.task.findMany({ where: { leadId, doneAt: { not: null } }, orderBy: { key: 'asc' } });
+  expect(done.map((x) => [x.kind, x.outcome]).sort()).toEqual([
+    ['first_contact', 'contacted'], ['reengagement', 'superseded'], ['reengagement', 'superseded'], ['reengagement', 'superseded'],
+  ]);
+
+  // The client answers the last touch: its task is done by that answer.
+  await handle.executeUpdate(M.reengagementOutcome, { args: [{ ...sales, input: { outcome: 'returned', note: 'ready now' } }] });
+  await waitFor(async () => (await t.db.task.count({ where: { leadId, doneAt: null } })) === 0);
+  const answered = await t.db.task.findFirst({ where: { leadId, kind: 'reengagement', outcome: 'returned' } });
+  expect(answered).toMatchObject({ completedBy: 'sales:vera' });
+}, 120_000);
