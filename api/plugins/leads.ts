@@ -11,6 +11,7 @@ import * as A from '../../domain/actions';
 import { LeadIntake } from '../../domain/intake';
 import { text } from '../../domain/text';
 import * as M from '../../workflows/messages';
+import { decodeCursor, encodeCursor } from '../cursor';
 import { allow, forbidden, STAFF } from '../auth';
 import { type IntakeResult as Intake, type IntakeService, TemporalUnavailable, workflowIdOf } from '../intake';
 import { IdempotencyHeaders } from '../idempotency';
@@ -172,14 +173,7 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
     const q = req.query;
     const p = req.principal!;
     const field = q.sort.replace('-', '') as SortField;
-    let after: z.infer<typeof Cursor> | undefined;
-    if (q.cursor) {
-      try {
-        after = Cursor.parse(JSON.parse(Buffer.from(q.cursor, 'base64url').toString()));
-      } catch {
-        throw badRequest([{ path: 'querystring.cursor', message: 'not a cursor from this API' }]);
-      }
-    }
+    const after = decodeCursor(Cursor, q.cursor);
     const { rows, more } = await listLeads(readModel, {
       stage: q.stage, managerId: q.managerId, partnerId: q.partnerId, source: q.source,
       stale: q.stale === undefined ? undefined : q.stale === 'true',
@@ -192,7 +186,7 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
     const last = rows[rows.length - 1];
     return {
       items: rows,
-      nextCursor: more && last ? Buffer.from(JSON.stringify({ v: last[field], id: last.id })).toString('base64url') : null,
+      nextCursor: more && last ? encodeCursor({ v: last[field], id: last.id }) : null,
     };
   });
 

@@ -6,8 +6,9 @@ import { poolOf, type Db } from '../../activities/db';
 import { completeTask, type TaskRow } from '../../activities/tasks';
 import { text } from '../../domain/text';
 import { IsoDateTime } from '../../domain/time';
+import { decodeCursor, encodeCursor } from '../cursor';
 import { allow, forbidden, type Principal, STAFF } from '../auth';
-import { badRequest, notFound, problemResponses } from '../problem';
+import { notFound, problemResponses } from '../problem';
 import { listTasks } from '../task-queue';
 
 export interface TasksPluginOptions { db: Db }
@@ -96,14 +97,7 @@ export const tasksPlugin: FastifyPluginAsyncZod<TasksPluginOptions> = async (app
     preHandler: allow(...STAFF, 'partner'),
   }, async (req) => {
     const q = req.query;
-    let after: z.infer<typeof Cursor> | undefined;
-    if (q.cursor) {
-      try {
-        after = Cursor.parse(JSON.parse(Buffer.from(q.cursor, 'base64url').toString()));
-      } catch {
-        throw badRequest([{ path: 'querystring.cursor', message: 'not a cursor from this API' }]);
-      }
-    }
+    const after = decodeCursor(Cursor, q.cursor);
     const now = new Date();
     const { rows, more } = await listTasks(pool, req.principal!, {
       assignee: q.assignee, kind: q.kind, leadId: q.leadId, dueBefore: q.dueBefore ? new Date(q.dueBefore) : undefined,
@@ -114,7 +108,7 @@ export const tasksPlugin: FastifyPluginAsyncZod<TasksPluginOptions> = async (app
     return {
       items: rows.map(({ sortDue: _d, sortCreated: _c, ...t }) => view(t, now)),
       nextCursor: more && last
-        ? Buffer.from(JSON.stringify({ d: last.sortDue, c: last.sortCreated, k: last.key })).toString('base64url') : null,
+        ? encodeCursor({ d: last.sortDue, c: last.sortCreated, k: last.key }) : null,
     };
   });
 
