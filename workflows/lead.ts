@@ -459,6 +459,8 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
         const who = s.dealOwner?.kind === 'partner' ? `partner:${s.dealOwner.partnerId}` : owner();
         await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: who, kind: 'deal_checkin', title: `Check in with the client: ${stage}` });
       }
+      // The unpatched check stays for runs that carried on at the server's hint before the history
+      // budget existed; historyIsLong covers the hint too for everything since.
       if (wf.workflowInfo().continueAsNewSuggested) await carryOn();
       if (historyIsLong()) await carryOn();
     }

@@ -250,10 +250,11 @@ export const rosterPlugin: FastifyPluginAsyncZod<RosterPluginOptions> = async (a
     const untilAt = b.kind === 'vacation' ? new Date(b.until) : null;
     if (untilAt && untilAt <= fromAt) throw unprocessable('invalid-absence', 'The absence ends before it begins', [{ path: 'body.until', message: 'must be after from' }]);
     const absence = { fromAt, untilAt, endedAt: null };
-    const announcedAt = covers(absence, now) ? now : null; // else the roster sweep announces it when it begins
+    const awayNow = covers(absence, now);
+    const announcedAt = awayNow ? now : null; // else the roster sweep announces it when it begins
     await db.managerAbsence.create({ data: { id: randomUUID(), managerId: m.id, kind: b.kind, ...absence, announcedAt, createdBy: req.principal!.actor } });
     // A coming vacation takes effect in assignment when it begins, and the roster sweep moves its leads then.
-    const leadsReassigned = await rosterChanged(covers(absence, now) ? { managerId: m.id, reason: `manager away (${b.kind.replace('_', ' ')})` } : undefined);
+    const leadsReassigned = await rosterChanged(awayNow ? { managerId: m.id, reason: `manager away (${b.kind.replace('_', ' ')})` } : undefined);
     return reply.status(201).send({ ...(await managerView(m.id)), leadsReassigned });
   });
 
