@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Db } from '../activities/db';
+import { decide, fromRow, personOf, storedPreferences } from './preferences';
 import { signatureHeaders } from './signature';
 import { renderEmail, type Language, type TaskPayload } from './templates';
 import { webhookUrlProblem } from './url';
@@ -37,15 +38,18 @@ function transportFor(smtpUrl: string): Transporter {
 }
 
 export interface ClaimInput { limit?: number; leadId?: string; now?: string }
-export type DeliveryOutcome = { id: string; status: 'sent' | 'pending' | 'dead' | 'skipped'; error?: string };
+export type DeliveryOutcome = {
+  id: string; status: 'sent' | 'pending' | 'dead' | 'skipped' | 'held' | 'suppressed'; error?: string; reason?: string;
+};
 
 export function notificationActivities(db: Db, mail: () => MailSettings = mailSettingsFromEnv) {
-  async function send(row: { id: string; channel: string; recipient: string; payload: unknown }): Promise<void> {
+  async function send(row: { id: string; channel: string; recipient: string; payload: unknown }, language?: Language): Promise<void> {
     const p = row.payload as TaskPayload & { language?: Language };
     if (row.channel === 'email') {
       const m = mail();
       if (!m.smtpUrl) throw new Error('SMTP_URL is not set');
-      const { subject, text } = renderEmail(p, p.language ?? 'ru');
+      // The person's language as it is now; else the one resolved when the row was written (the settings).
+      const { subject, text } = renderEmail(p, language ?? p.language ?? 'ru');
       await transportFor(m.smtpUrl).sendMail({ from: m.from, to: row.recipient, subject, text, headers: { 'x-lead-engine-notification': row.id } });
       return;
     }
@@ -84,25 +88,45 @@ export function notificationActivities(db: Db, mail: () => MailSettings = mailSe
       });
     },
 
-    /** Sends one claimed row and records the outcome; a delivery failure is data, not an activity failure. */
+    /**
+     * Sends one claimed row and records the outcome; a delivery failure is data, not an activity
+     * failure. The recipient's preferences are read now, not when the row was written, so a change
+     * applies to what is waiting: a row in their quiet hours is held (rescheduled to when they
+     * end, never dropped), one on a channel they turned off or of a kind they muted is suppressed.
+     */
     async deliverNotification(id: string, nowIso?: string): Promise<DeliveryOutcome> {
       const row = await db.notification.findUnique({ where: { id } });
       if (!row || row.status !== 'pending') return { id, status: 'skipped' };
+      const now = nowIso ? new Date(nowIso) : new Date();
+      const person = personOf((row.payload as Partial<TaskPayload>).assignee ?? '');
+      const stored = person ? await storedPreferences(db, person) : undefined;
+      const decision = decide(stored && fromRow(stored), person ?? '', { channel: row.channel, kind: row.template }, now);
+      if (decision.action === 'suppress') {
+        await db.notification.updateMany({ where: { id, status: 'pending' }, data: { status: 'suppressed', reason: decision.reason, heldUntil: null } });
+        return { id, status: 'suppressed', reason: decision.reason };
+      }
+      if (decision.action === 'hold') {
+        // Not an attempt: no backoff, and the 24 h of retries count from when it may go out.
+        const giveUpAt = new Date(Math.max(row.giveUpAt.getTime(), decision.until.getTime() + 24 * 3_600_000));
+        await db.notification.updateMany({
+          where: { id, status: 'pending' }, data: { nextAttemptAt: decision.until, heldUntil: decision.until, reason: decision.reason, giveUpAt },
+        });
+        return { id, status: 'held', reason: decision.reason };
+      }
       try {
-        await send(row);
+        await send(row, decision.language);
       } catch (err) {
-        const now = nowIso ? new Date(nowIso) : new Date();
         const error = (err instanceof Error ? err.message : String(err)).slice(0, 1000);
         const attempts = row.attempts + 1;
         const dead = now >= row.giveUpAt;
         await db.notification.updateMany({
           where: { id, status: 'pending' },
-          data: { attempts, lastError: error, ...(dead ? { status: 'dead' } : { nextAttemptAt: new Date(now.getTime() + backoffMs(attempts)) }) },
+          data: { attempts, lastError: error, heldUntil: null, ...(dead ? { status: 'dead' } : { nextAttemptAt: new Date(now.getTime() + backoffMs(attempts)) }) },
         });
         return { id, status: dead ? 'dead' : 'pending', error };
       }
       await db.notification.updateMany({
-        where: { id, status: 'pending' }, data: { status: 'sent', sentAt: new Date(), attempts: row.attempts + 1, lastError: null },
+        where: { id, status: 'pending' }, data: { status: 'sent', sentAt: new Date(), attempts: row.attempts + 1, lastError: null, heldUntil: null },
       });
       return { id, status: 'sent' };
     },

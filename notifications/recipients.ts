@@ -1,8 +1,10 @@
 // Who a task's assignee is, as a mail address and a language. The one place that knows: the
 // roster's `managers.email`, a partner's hand-off address, and otherwise
 // the `NOTIFY_EMAILS` setting (`<assignee>=<address>,…`; `manager:*=<address>` is a shared inbox
-// for every manager without an address of their own). Languages: `NOTIFY_LANGUAGES`
-// (`<assignee>=ru|en,…`), else `NOTIFY_LANGUAGE`, else Russian.
+// for every manager without an address of their own). Languages: the person's own preferences
+// (notification_preferences.language), else `NOTIFY_LANGUAGES` (`<assignee>=ru|en,…`), else
+// `NOTIFY_LANGUAGE`, else Russian.
+import { personOf } from './preferences';
 import type { Language } from './templates';
 
 /** The queries recipientOf needs; a Prisma client or a transaction of one. */
@@ -19,7 +21,11 @@ const parseMap = (spec: string | undefined) =>
   }));
 
 export async function recipientOf(db: RawQuerier, assignee: string, env: NodeJS.ProcessEnv = process.env): Promise<Recipient> {
-  const lang = parseMap(env.NOTIFY_LANGUAGES).get(assignee) ?? env.NOTIFY_LANGUAGE;
+  const person = personOf(assignee);
+  const own = person
+    ? (await db.$queryRawUnsafe<Array<{ language: string | null }>>('SELECT language FROM notification_preferences WHERE person = $1', person))[0]?.language
+    : undefined;
+  const lang = own ?? parseMap(env.NOTIFY_LANGUAGES).get(assignee) ?? env.NOTIFY_LANGUAGE;
   const language: Language = lang === 'en' ? 'en' : 'ru';
   const [role, id] = assignee.split(/:(.*)/s) as [string, string | undefined];
   let email: string | undefined;

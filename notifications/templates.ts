@@ -25,6 +25,9 @@ const SUBJECTS: Record<string, Record<Language, string>> = {
   task_due: { ru: 'Срок задачи наступил', en: 'A task is due' },
 };
 
+/** Every task kind that has a template of its own (others are announced as "New task"). */
+export const TASK_KINDS: readonly string[] = Object.keys(SUBJECTS);
+
 const LINES: Record<Language, { lead: string; due: string; deadline: string; stop: string; answer: string; fallback: string }> = {
   ru: {
     lead: 'Лид', due: 'Срок', deadline: 'Ответьте до',

@@ -12,7 +12,11 @@ export interface DeliverInput {
   /** Only this lead's rows (tests, a manual run for one lead). */
   leadId?: string;
 }
-export interface DeliverOutcome { claimed: number; sent: number; pending: number; dead: number }
+export interface DeliverOutcome {
+  claimed: number; sent: number; pending: number; dead: number;
+  /** Held by the recipient's quiet hours (back in the queue for when they end) / suppressed by their preferences. */
+  held: number; suppressed: number;
+}
 
 const { claimDueNotifications } = wf.proxyActivities<LeadActivities>({
   startToCloseTimeout: '30 seconds',
@@ -26,7 +30,8 @@ const { deliverNotification } = wf.proxyActivities<LeadActivities>({
 
 export async function notificationsDeliverWorkflow(input: DeliverInput = {}): Promise<DeliverOutcome> {
   const ids = await claimDueNotifications({ limit: input.limit ?? 200, leadId: input.leadId });
-  const out: DeliverOutcome = { claimed: ids.length, sent: 0, pending: 0, dead: 0 };
+  // held and suppressed change only this result, not the commands: no patch needed for running runs.
+  const out: DeliverOutcome = { claimed: ids.length, sent: 0, pending: 0, dead: 0, held: 0, suppressed: 0 };
   // A few at a time: parallel enough for a burst, gentle on the SMTP server.
   for (let i = 0; i < ids.length; i += 10) {
     const results = await Promise.allSettled(ids.slice(i, i + 10).map((id) => deliverNotification(id)));
