@@ -10,15 +10,23 @@ export interface OutboxTx extends RawQuerier {
 
 export interface NewTask { key: string; leadId: string; assignee: string; kind: string; title: string; dueAt?: string }
 
-/** Subscribers whose webhooks announce a task for `assignee`: the partner itself; a team of its lead. */
+/**
+ * Subscribers whose webhooks announce a task for `assignee`: the partner itself; for a manager, the
+ * team of the roster they belong to (managers.team_id); for a team lead, each team they lead
+ * (teams.lead_id). Teams are addressed by their roster id, `team:<teams.id>`.
+ */
 async function subscriptionsFor(tx: OutboxTx, assignee: string): Promise<string[]> {
   const [role, id] = assignee.split(/:(.*)/s) as [string, string | undefined];
   if (!id) return [];
-  // Until the roster's teams land, a team is known by its lead's id: `team:<teamLeadId>`.
-  const subscribers = role === 'partner' ? [`partner:${id}`] : role === 'team_lead' ? [`team:${id}`] : [];
+  let subscribers: string[] = [];
+  if (role === 'partner') subscribers = [`partner:${id}`];
   if (role === 'manager') {
-    const rows = await tx.$queryRawUnsafe<Array<{ lead: string | null }>>('SELECT team_lead_id AS lead FROM managers WHERE id = $1', id);
-    if (rows[0]?.lead) subscribers.push(`team:${rows[0].lead}`);
+    const rows = await tx.$queryRawUnsafe<Array<{ team: string | null }>>('SELECT team_id AS team FROM managers WHERE id = $1', id);
+    subscribers = rows.flatMap((r) => (r.team ? [`team:${r.team}`] : []));
+  }
+  if (role === 'team_lead') {
+    const rows = await tx.$queryRawUnsafe<Array<{ team: string }>>('SELECT id AS team FROM teams WHERE lead_id = $1', id);
+    subscribers = rows.map((r) => `team:${r.team}`);
   }
   if (!subscribers.length) return [];
   const subs = await tx.$queryRawUnsafe<Array<{ id: string }>>(

@@ -14,27 +14,31 @@ import { partnerWebhook } from '../../workflows/messages';
 import { allow, forbidden } from '../auth';
 import { utf8Body } from '../input';
 import { workflowIdOf } from '../intake';
-import { badRequest, HttpProblem, notFound, problemResponses } from '../problem';
+import { badRequest, HttpProblem, notFound, problemResponses, unprocessable, unprocessableResponse } from '../problem';
+import { teamsLedBy } from '../staff';
 
 export interface NotificationsPluginOptions { db: Db; temporal: Client }
 
 const problems = problemResponses;
 const tags = ['ops'];
-const STATUSES = ['pending', 'sent', 'dead'] as const;
+const STATUSES = ['pending', 'sent', 'dead', 'suppressed'] as const;
 
 const NotificationView = z.object({
   id: z.string(), key: z.string(), leadId: z.string().nullable(), channel: z.enum(['email', 'webhook']),
   recipient: z.string().describe('An e-mail address, or a webhook subscription id'), template: z.string().describe('The task kind'),
   status: z.enum(STATUSES), attempts: z.number().int(), nextAttemptAt: z.string(), giveUpAt: z.string(),
   lastError: z.string().nullable(), sentAt: z.string().nullable(), createdAt: z.string(),
+  heldUntil: z.string().nullable().describe("Held by the recipient's quiet hours until then"),
+  reason: z.string().nullable().describe('Why it was held or suppressed (a channel off, a muted task kind)'),
 });
 const viewNotification = (n: Notification) => ({
   id: n.id, key: n.key, leadId: n.leadId, channel: n.channel as 'email' | 'webhook', recipient: n.recipient, template: n.template,
   status: n.status as (typeof STATUSES)[number], attempts: n.attempts, nextAttemptAt: n.nextAttemptAt.toISOString(),
   giveUpAt: n.giveUpAt.toISOString(), lastError: n.lastError, sentAt: n.sentAt?.toISOString() ?? null, createdAt: n.createdAt.toISOString(),
+  heldUntil: n.heldUntil?.toISOString() ?? null, reason: n.reason,
 });
 
-const Subscriber = z.string().regex(/^(partner|team):[\w.-]{1,64}$/, 'partner:<id> or team:<id>');
+const Subscriber = z.string().regex(/^(partner|team):[\w.-]{1,64}$/, 'partner:<id> or team:<id>').describe('`partner:<partnerId>` or `team:<teamId>` (a roster team)');
 const SubscriptionView = z.object({
   id: z.string(), subscriber: z.string(), url: z.string(), active: z.boolean(), createdAt: z.string(),
   secret: z.string().optional().describe('Shown once, when the subscription is created: the HMAC key of the signatures'),
@@ -74,19 +78,38 @@ export const notificationsPlugin: FastifyPluginAsyncZod<NotificationsPluginOptio
     return viewNotification(row);
   });
 
+  /** 422 unless the subscriber names a team of the roster or a registered partner. */
+  async function mustExist(subscriber: string): Promise<void> {
+    const [kind, id] = subscriber.split(/:(.*)/s) as ['partner' | 'team', string];
+    const found = kind === 'team'
+      ? await db.team.findUnique({ where: { id }, select: { id: true } })
+      : await db.partner.findUnique({ where: { id }, select: { id: true } });
+    if (!found) throw unprocessable(`unknown-${kind}`, `No such ${kind}`, [{ path: 'body.subscriber', message: `no ${kind} ${id}` }]);
+  }
+
   app.post('/webhooks', {
     schema: {
-      tags: ['partners'], summary: 'Subscribe a URL to the task notifications of a partner (itself) or a team (ops, admin)',
-      body: z.object({ subscriber: Subscriber.optional().describe('Defaults to the calling partner'), url: text(2000, 1) }),
-      response: { 201: SubscriptionView, ...problems },
+      tags: ['partners'],
+      summary: 'Subscribe a URL to the task notifications of a partner (itself; ops, admin) or a team of the roster (its team lead; ops, admin)',
+      body: z.object({
+        subscriber: Subscriber.optional().describe('Defaults to the calling partner'),
+        url: text(2000, 1),
+      }),
+      response: { 201: SubscriptionView, ...problems, 422: unprocessableResponse },
     },
-    preHandler: allow('ops', 'partner'),
+    preHandler: allow('ops', 'partner', 'team_lead'),
   }, async (req, reply) => {
     const p = req.principal!;
     const own = p.role === 'partner' ? `partner:${p.subject}` : undefined;
+    const mine = p.role === 'team_lead' ? await teamsLedBy(db, p) : [];
     const subscriber = req.body.subscriber ?? own;
     if (!subscriber) throw badRequest([{ path: 'body.subscriber', message: 'required: partner:<id> or team:<id>' }]);
     if (own && subscriber !== own) throw forbidden('a partner subscribes only itself');
+    if (p.role === 'team_lead' && !subscriber.startsWith('team:')) throw forbidden('a team lead subscribes only their own team');
+    if (!own) await mustExist(subscriber);
+    if (p.role === 'team_lead' && !mine.includes(subscriber.slice('team:'.length))) {
+      throw forbidden(`a team lead subscribes only their own team, not ${subscriber.slice('team:'.length)}`);
+    }
     const problem = await webhookUrlProblem(req.body.url);
     if (problem) throw badRequest([{ path: 'body.url', message: problem }]);
     const created = await db.webhookSubscription.create({ data: { subscriber, url: req.body.url, secret: newSecret() } });
@@ -95,15 +118,15 @@ export const notificationsPlugin: FastifyPluginAsyncZod<NotificationsPluginOptio
 
   app.get('/webhooks', {
     schema: {
-      tags: ['partners'], summary: 'Webhook subscriptions: a partner sees its own, ops all',
+      tags: ['partners'], summary: "Webhook subscriptions: a partner sees its own, a team lead their teams', ops all",
       response: { 200: z.object({ items: z.array(SubscriptionView) }), ...problems },
     },
-    preHandler: allow('ops', 'partner'),
+    preHandler: allow('ops', 'partner', 'team_lead'),
   }, async (req) => {
     const p = req.principal!;
-    const rows = await db.webhookSubscription.findMany({
-      where: p.role === 'partner' ? { subscriber: `partner:${p.subject}` } : {}, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-    });
+    const where = p.role === 'partner' ? { subscriber: `partner:${p.subject}` }
+      : p.role === 'team_lead' ? { subscriber: { in: (await teamsLedBy(db, p)).map((t) => `team:${t}`) } } : {};
+    const rows = await db.webhookSubscription.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
     return { items: rows.map((s) => viewSubscription(s)) };
   });
 

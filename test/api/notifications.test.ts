@@ -192,15 +192,18 @@ test('after 24 h of failures a notification is dead, listed for ops, and retried
   expect((await s.inject({ who: 'ops', method: 'POST', url: `/notifications/${id}/retry` })).statusCode).toBe(409); // already sent
 });
 
-test('webhook subscriptions: http(s) only, a partner subscribes only itself, staff other than ops cannot', async () => {
+test('webhook subscriptions: http(s) only, a partner subscribes only itself, a team lead no partner, sales nobody', async () => {
   const post = (who: 'ops' | 'partner' | 'sales' | 'team_lead', payload: Record<string, unknown>) => s.inject({ who, method: 'POST', url: '/webhooks', payload });
   expect((await post('partner', { url: 'ftp://example.test/hook' })).statusCode).toBe(400);
   expect((await post('partner', { url: 'not a url' })).statusCode).toBe(400);
   expect((await post('partner', { url: receiverUrl, subscriber: `partner:${s.partnerIds[1]}` })).statusCode).toBe(403);
   expect((await post('sales', { url: receiverUrl })).statusCode).toBe(403);
-  expect((await post('team_lead', { url: receiverUrl })).statusCode).toBe(403);
+  expect((await post('team_lead', { url: receiverUrl, subscriber: `partner:${s.partnerIds[0]}` })).statusCode).toBe(403);
   expect((await post('ops', { url: receiverUrl })).statusCode).toBe(400); // whose? ops must say
-  const team = await post('ops', { url: receiverUrl, subscriber: `team:${uid('tl')}` });
+  // A team is addressed by its roster id, and must exist (test/api/team-webhooks.test.ts).
+  const teamId = uid('team');
+  await s.db.team.create({ data: { id: teamId, name: 'Team' } });
+  const team = await post('ops', { url: receiverUrl, subscriber: `team:${teamId}` });
   expect(team.statusCode).toBe(201);
   const mine = await s.inject({ who: 'partner2', method: 'GET', url: '/webhooks' });
   expect(mine.json().items.every((x: { subscriber: string }) => x.subscriber === `partner:${s.partnerIds[1]}`)).toBe(true);
