@@ -102,14 +102,17 @@ export function notificationActivities(db: Db, mail: () => MailSettings = mailSe
       const stored = person ? await storedPreferences(db, person) : undefined;
       const decision = decide(stored && fromRow(stored), person ?? '', { channel: row.channel, kind: row.template }, now);
       if (decision.action === 'suppress') {
-        await db.notification.updateMany({ where: { id, status: 'pending' }, data: { status: 'suppressed', reason: decision.reason, heldUntil: null } });
+        await db.notification.updateMany({
+          where: { id, status: 'pending' }, data: { status: 'suppressed', reason: decision.reason, heldUntil: null },
+        });
         return { id, status: 'suppressed', reason: decision.reason };
       }
       if (decision.action === 'hold') {
         // Not an attempt: no backoff, and the 24 h of retries count from when it may go out.
         const giveUpAt = new Date(Math.max(row.giveUpAt.getTime(), decision.until.getTime() + 24 * 3_600_000));
         await db.notification.updateMany({
-          where: { id, status: 'pending' }, data: { nextAttemptAt: decision.until, heldUntil: decision.until, reason: decision.reason, giveUpAt },
+          where: { id, status: 'pending' },
+          data: { nextAttemptAt: decision.until, heldUntil: decision.until, reason: decision.reason, giveUpAt },
         });
         return { id, status: 'held', reason: decision.reason };
       }
@@ -121,12 +124,16 @@ export function notificationActivities(db: Db, mail: () => MailSettings = mailSe
         const dead = now >= row.giveUpAt;
         await db.notification.updateMany({
           where: { id, status: 'pending' },
-          data: { attempts, lastError: error, heldUntil: null, ...(dead ? { status: 'dead' } : { nextAttemptAt: new Date(now.getTime() + backoffMs(attempts)) }) },
+          data: {
+            attempts, lastError: error, heldUntil: null,
+            ...(dead ? { status: 'dead' } : { nextAttemptAt: new Date(now.getTime() + backoffMs(attempts)) }),
+          },
         });
         return { id, status: dead ? 'dead' : 'pending', error };
       }
       await db.notification.updateMany({
-        where: { id, status: 'pending' }, data: { status: 'sent', sentAt: new Date(), attempts: row.attempts + 1, lastError: null, heldUntil: null },
+        where: { id, status: 'pending' },
+        data: { status: 'sent', sentAt: new Date(), attempts: row.attempts + 1, lastError: null, heldUntil: null },
       });
       return { id, status: 'sent' };
     },

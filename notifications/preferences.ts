@@ -55,7 +55,9 @@ export const fromRow = (r: NotificationPreference): Preferences => ({
 });
 
 /** Stored preferences of `person`, or undefined (the defaults apply). */
-export async function storedPreferences(db: Pick<Db, 'notificationPreference'>, person: string): Promise<NotificationPreference | undefined> {
+export async function storedPreferences(
+  db: Pick<Db, 'notificationPreference'>, person: string,
+): Promise<NotificationPreference | undefined> {
   return (await db.notificationPreference.findUnique({ where: { person } })) ?? undefined;
 }
 
@@ -73,7 +75,9 @@ export function decide(
   if (!prefs || NEVER_HELD.includes(n.kind)) return { action: 'send', language: prefs?.language ?? undefined };
   if (n.channel === 'email' && !prefs.email) return { action: 'suppress', reason: `e-mail is off in the preferences of ${person}` };
   if (n.channel === 'webhook' && !prefs.webhooks) return { action: 'suppress', reason: `webhooks are off in the preferences of ${person}` };
-  if (prefs.mutedKinds.includes(n.kind)) return { action: 'suppress', reason: `task kind ${n.kind} is muted in the preferences of ${person}` };
+  if (prefs.mutedKinds.includes(n.kind)) {
+    return { action: 'suppress', reason: `task kind ${n.kind} is muted in the preferences of ${person}` };
+  }
   const until = heldUntil(prefs, cal, now.getTime());
   if (until !== undefined) {
     const why = [

@@ -22,9 +22,9 @@ const parseMap = (spec: string | undefined) =>
 
 export async function recipientOf(db: RawQuerier, assignee: string, env: NodeJS.ProcessEnv = process.env): Promise<Recipient> {
   const person = personOf(assignee);
-  const own = person
-    ? (await db.$queryRawUnsafe<Array<{ language: string | null }>>('SELECT language FROM notification_preferences WHERE person = $1', person))[0]?.language
-    : undefined;
+  const own = person ? (await db.$queryRawUnsafe<Array<{ language: string | null }>>(
+    'SELECT language FROM notification_preferences WHERE person = $1', person,
+  ))[0]?.language : undefined;
   const lang = own ?? parseMap(env.NOTIFY_LANGUAGES).get(assignee) ?? env.NOTIFY_LANGUAGE;
   const language: Language = lang === 'en' ? 'en' : 'ru';
   const [role, id] = assignee.split(/:(.*)/s) as [string, string | undefined];

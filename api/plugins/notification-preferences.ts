@@ -52,7 +52,8 @@ const CALENDAR = BusinessCalendar.parse({});
 function view(person: string, row: NotificationPreference | undefined) {
   const p: Preferences = row ? fromRow(row) : DEFAULT_PREFERENCES;
   return {
-    ...p, person, stored: !!row, updatedAt: row?.updatedAt.toISOString() ?? null, updatedBy: row?.updatedBy ?? null, neverHeld: [...NEVER_HELD],
+    ...p, person, stored: !!row, updatedAt: row?.updatedAt.toISOString() ?? null, updatedBy: row?.updatedBy ?? null,
+    neverHeld: [...NEVER_HELD],
   };
 }
 
@@ -60,20 +61,27 @@ function view(person: string, row: NotificationPreference | undefined) {
 function validated(b: z.infer<typeof PreferencesInput>): z.infer<typeof PreferencesInput> {
   const errors: Array<{ kind: string; path: string; message: string }> = [];
   const timeZone = canonicalTimeZone(b.timeZone);
-  if (!timeZone) errors.push({ kind: 'unknown-time-zone', path: 'body.timeZone', message: `unknown time zone ${b.timeZone} (an IANA name, e.g. Europe/Moscow)` });
+  if (!timeZone) {
+    const message = `unknown time zone ${b.timeZone} (an IANA name, e.g. Europe/Moscow)`;
+    errors.push({ kind: 'unknown-time-zone', path: 'body.timeZone', message });
+  }
   const quiet = b.quietHours && quietHoursProblem(b.quietHours);
   if (quiet) errors.push({ kind: 'invalid-quiet-hours', path: 'body.quietHours', message: quiet });
   b.mutedKinds.forEach((k, i) => {
+    const path = `body.mutedKinds.${i}`;
     if (NEVER_HELD.includes(k)) {
-      errors.push({ kind: 'task-kind-not-mutable', path: `body.mutedKinds.${i}`, message: `${k} is a legal notice: it is never muted or held` });
+      errors.push({ kind: 'task-kind-not-mutable', path, message: `${k} is a legal notice: it is never muted or held` });
     } else if (!MUTABLE_KINDS.includes(k)) {
-      errors.push({ kind: 'unknown-task-kind', path: `body.mutedKinds.${i}`, message: `unknown task kind ${k} (one of ${MUTABLE_KINDS.join(', ')})` });
+      errors.push({ kind: 'unknown-task-kind', path, message: `unknown task kind ${k} (one of ${MUTABLE_KINDS.join(', ')})` });
     }
   });
   if (timeZone && !quiet && !hasDeliveryWindow({ ...b, timeZone }, CALENDAR, Date.now())) {
-    errors.push({ kind: 'invalid-quiet-hours', path: 'body.quietHours', message: 'with working hours only, these quiet hours leave no time to deliver anything' });
+    const message = 'with working hours only, these quiet hours leave no time to deliver anything';
+    errors.push({ kind: 'invalid-quiet-hours', path: 'body.quietHours', message });
   }
-  if (errors.length) throw unprocessable(errors[0]!.kind, 'The preferences cannot be kept', errors.map(({ path, message }) => ({ path, message })));
+  if (errors.length) {
+    throw unprocessable(errors[0]!.kind, 'The preferences cannot be kept', errors.map(({ path, message }) => ({ path, message })));
+  }
   return { ...b, timeZone: timeZone!, mutedKinds: [...new Set(b.mutedKinds)] };
 }
 
@@ -131,7 +139,9 @@ export const notificationPreferencesPlugin: FastifyPluginAsyncZod<NotificationPr
   const get = async (person: string) => view(person, await storedPreferences(db, person));
 
   app.get('/me/notification-preferences', {
-    schema: { tags, summary: 'The caller’s notification preferences (the defaults until set)', response: { 200: PreferencesView, ...problems } },
+    schema: {
+      tags, summary: 'The caller’s notification preferences (the defaults until set)', response: { 200: PreferencesView, ...problems },
+    },
     preHandler: allow(...STAFF, 'partner'),
   }, async (req) => get(await me(req.principal!)));
 
@@ -143,28 +153,34 @@ export const notificationPreferencesPlugin: FastifyPluginAsyncZod<NotificationPr
     preHandler: allow(...STAFF, 'partner'),
   }, async (req) => put(await me(req.principal!), req.body, req.principal!.actor));
 
-  const ManagerParams = z.object({ id: Id });
+  const IdParams = z.object({ id: Id });
   app.get('/managers/:id/notification-preferences', {
-    schema: { tags, summary: 'A manager’s notification preferences (ops, admin, their team lead)', params: ManagerParams, response: { 200: PreferencesView, ...problems } },
+    schema: {
+      tags, summary: 'A manager’s notification preferences (ops, admin, their team lead)', params: IdParams,
+      response: { 200: PreferencesView, ...problems },
+    },
     preHandler: allow('ops', 'team_lead'),
   }, async (req) => get(await managerPerson(req.principal!, req.params.id)));
 
   app.put('/managers/:id/notification-preferences', {
     schema: {
-      tags, summary: 'Set a manager’s notification preferences (ops, admin, their team lead)', params: ManagerParams, body: PreferencesInput,
+      tags, summary: 'Set a manager’s notification preferences (ops, admin, their team lead)', params: IdParams, body: PreferencesInput,
       response: { 200: PutAnswer, ...problems },
     },
     preHandler: allow('ops', 'team_lead'),
   }, async (req) => put(await managerPerson(req.principal!, req.params.id), req.body, req.principal!.actor));
 
   app.get('/partners/:id/notification-preferences', {
-    schema: { tags, summary: 'A partner’s notification preferences (ops, admin)', params: ManagerParams, response: { 200: PreferencesView, ...problems } },
+    schema: {
+      tags, summary: 'A partner’s notification preferences (ops, admin)', params: IdParams,
+      response: { 200: PreferencesView, ...problems },
+    },
     preHandler: allow('ops'),
   }, async (req) => get(await partnerPerson(req.params.id)));
 
   app.put('/partners/:id/notification-preferences', {
     schema: {
-      tags, summary: 'Set a partner’s notification preferences (ops, admin)', params: ManagerParams, body: PreferencesInput,
+      tags, summary: 'Set a partner’s notification preferences (ops, admin)', params: IdParams, body: PreferencesInput,
       response: { 200: PutAnswer, ...problems },
     },
     preHandler: allow('ops'),

@@ -38,7 +38,8 @@ const viewNotification = (n: Notification) => ({
   heldUntil: n.heldUntil?.toISOString() ?? null, reason: n.reason,
 });
 
-const Subscriber = z.string().regex(/^(partner|team):[\w.-]{1,64}$/, 'partner:<id> or team:<id>').describe('`partner:<partnerId>` or `team:<teamId>` (a roster team)');
+const Subscriber = z.string().regex(/^(partner|team):[\w.-]{1,64}$/, 'partner:<id> or team:<id>')
+  .describe('`partner:<partnerId>` or `team:<teamId>` (a team of the roster)');
 const SubscriptionView = z.object({
   id: z.string(), subscriber: z.string(), url: z.string(), active: z.boolean(), createdAt: z.string(),
   secret: z.string().optional().describe('Shown once, when the subscription is created: the HMAC key of the signatures'),
@@ -90,7 +91,7 @@ export const notificationsPlugin: FastifyPluginAsyncZod<NotificationsPluginOptio
   app.post('/webhooks', {
     schema: {
       tags: ['partners'],
-      summary: 'Subscribe a URL to the task notifications of a partner (itself; ops, admin) or a team of the roster (its team lead; ops, admin)',
+      summary: 'Subscribe a URL to the task notifications of a partner (itself; ops, admin) or a team (its team lead; ops, admin)',
       body: z.object({
         subscriber: Subscriber.optional().describe('Defaults to the calling partner'),
         url: text(2000, 1),

@@ -55,8 +55,8 @@ beforeAll(async () => {
   await s.db.notificationPreference.deleteMany({ where: { person: { in: [`manager:${anna}`, `manager:${tatiana}`] } } });
   const team = uid('north');
   await s.db.team.create({ data: { id: team, name: 'North', leadId: tatiana } });
-  ownManager = await seedManager(s.db);
-  otherManager = await seedManager(s.db);
+  ownManager = await seedManager(s.db, { active: false });
+  otherManager = await seedManager(s.db, { active: false });
   await s.db.manager.update({ where: { id: ownManager }, data: { teamId: team } });
   await seedPartner(s.db, { id: s.partnerIds[0], expertise: [] });
 });
@@ -66,7 +66,8 @@ afterAll(async () => {
   await new Promise((r) => receiver?.close(r));
 });
 
-const expectStatus = async (label: string, call: (who: Caller) => Promise<{ statusCode: number }>, expected: Partial<Record<Caller, number>>) => {
+type Call = (who: Caller) => Promise<{ statusCode: number }>;
+const expectStatus = async (label: string, call: Call, expected: Partial<Record<Caller, number>>) => {
   for (const [who, status] of Object.entries(expected) as [Caller, number][]) {
     const res = await call(who);
     expect(`${label} as ${who}: ${res.statusCode}`).toBe(`${label} as ${who}: ${status}`);
@@ -75,7 +76,7 @@ const expectStatus = async (label: string, call: (who: Caller) => Promise<{ stat
 
 const QUIET = { quietHours: { from: '20:00', to: '09:00' } };
 
-test('role matrix: each person their own; ops and admin anyone; a team lead their team’s managers; partners only themselves', async () => {
+test('role matrix: each person their own; ops and admin anyone; a team lead their team’s managers; a partner only itself', async () => {
   const put = (url: string) => (who: Caller) => s.inject({ who, method: 'PUT', url, payload: QUIET });
   const get = (url: string) => (who: Caller) => s.inject({ who, method: 'GET', url });
   await expectStatus('GET /me', get('/me/notification-preferences'), { sales: 200, team_lead: 200, partner: 200, partner2: 404 });
@@ -84,8 +85,9 @@ test('role matrix: each person their own; ops and admin anyone; a team lead thei
     { admin: 200, ops: 200, team_lead: 200, sales: 403, partner: 403 });
   await expectStatus('PUT own team’s manager', put(`/managers/${ownManager}/notification-preferences`),
     { admin: 200, ops: 200, team_lead: 200, sales: 403, partner: 403 });
-  await expectStatus('GET another team’s manager', get(`/managers/${otherManager}/notification-preferences`), { team_lead: 403, ops: 200 });
-  await expectStatus('PUT another team’s manager', put(`/managers/${otherManager}/notification-preferences`), { team_lead: 403, admin: 200 });
+  const other = `/managers/${otherManager}/notification-preferences`;
+  await expectStatus('GET another team’s manager', get(other), { team_lead: 403, ops: 200 });
+  await expectStatus('PUT another team’s manager', put(other), { team_lead: 403, admin: 200 });
   await expectStatus('GET a partner’s', get(`/partners/${s.partnerIds[0]}/notification-preferences`),
     { admin: 200, ops: 200, team_lead: 403, sales: 403, partner: 403, partner2: 403 });
   await expectStatus('PUT a partner’s', put(`/partners/${s.partnerIds[0]}/notification-preferences`),
@@ -108,11 +110,15 @@ test('the caller’s own preferences: defaults until set, then what was set — 
   });
   const set = await s.inject({
     method: 'PUT', url: '/me/notification-preferences',
-    payload: { webhooks: false, language: 'en', mutedKinds: ['task_due', 'task_due'], timeZone: 'asia/yekaterinburg', quietHours: { from: '21:30', to: '08:00' } },
+    payload: {
+      webhooks: false, language: 'en', mutedKinds: ['task_due', 'task_due'], timeZone: 'asia/yekaterinburg',
+      quietHours: { from: '21:30', to: '08:00' },
+    },
   });
   expect(set.statusCode).toBe(200);
   const expected = {
-    person: `manager:${anna}`, stored: true, email: true, webhooks: false, language: 'en', mutedKinds: ['task_due'], timeZone: 'Asia/Yekaterinburg',
+    person: `manager:${anna}`, stored: true, email: true, webhooks: false, language: 'en', mutedKinds: ['task_due'],
+    timeZone: 'Asia/Yekaterinburg',
     quietHours: { from: '21:30', to: '08:00' }, workingHoursOnly: false, updatedBy: 'sales:anna',
   };
   expect(set.json()).toMatchObject({ ...expected, released: 0 });
@@ -123,9 +129,9 @@ test('the caller’s own preferences: defaults until set, then what was set — 
   expect(reset.json()).toMatchObject({ stored: true, webhooks: true, language: null, mutedKinds: [], quietHours: null });
 });
 
-test('bad input: an unknown time zone or task kind, quiet hours of zero length or the whole day → 422 naming the field; a bad shape → 400', async () => {
-  const put = (payload: unknown) => s.inject({ method: 'PUT', url: '/me/notification-preferences', payload });
-  const unprocessable = async (payload: unknown, type: string, path: string) => {
+test('bad input: unknown time zone or kind, quiet hours of zero length or all day → 422 naming the field; a bad shape → 400', async () => {
+  const put = (payload: Record<string, unknown>) => s.inject({ method: 'PUT', url: '/me/notification-preferences', payload });
+  const unprocessable = async (payload: Record<string, unknown>, type: string, path: string) => {
     const res = await put(payload);
     expect(res.statusCode).toBe(422);
     expect(res.headers['content-type']).toContain('application/problem+json');
@@ -137,12 +143,17 @@ test('bad input: an unknown time zone or task kind, quiet hours of zero length o
   await unprocessable({ quietHours: { from: '08:00', to: '19:00' }, workingHoursOnly: true }, 'invalid-quiet-hours', 'body.quietHours');
   await unprocessable({ mutedKinds: ['offer', 'carrier_pigeon'] }, 'unknown-task-kind', 'body.mutedKinds.1');
   await unprocessable({ mutedKinds: ['stop_contact'] }, 'task-kind-not-mutable', 'body.mutedKinds.0');
-  for (const bad of [{ quietHours: { from: '25:00', to: '09:00' } }, { language: 'de' }, { email: 'yes' }, { quietHours: { from: '20:00' } }, { colour: 'red' }]) {
+  const malformed = [
+    { quietHours: { from: '25:00', to: '09:00' } }, { quietHours: { from: '20:00' } },
+    { language: 'de' }, { email: 'yes' }, { colour: 'red' },
+  ];
+  for (const bad of malformed) {
     const res = await put(bad);
     expect(`${JSON.stringify(bad)}: ${res.statusCode}`).toBe(`${JSON.stringify(bad)}: 400`);
   }
   // Nothing of the refused requests was stored.
-  expect((await s.inject({ method: 'GET', url: '/me/notification-preferences' })).json()).toMatchObject({ timeZone: 'Europe/Moscow', mutedKinds: [] });
+  const kept = await s.inject({ method: 'GET', url: '/me/notification-preferences' });
+  expect(kept.json()).toMatchObject({ timeZone: 'Europe/Moscow', mutedKinds: [] });
 });
 
 // --- delivery --------------------------------------------------------------------------------------
@@ -154,32 +165,37 @@ const acts = () => notificationActivities(s.db, () => ({ smtpUrl: mail.url, from
 
 /** A manager with an e-mail address and a task for them; returns the lead and the manager. */
 async function managerWithTask(kind = 'first_contact', title = 'Call the lead') {
-  const managerId = await seedManager(s.db);
+  const managerId = await seedManager(s.db, { active: false });
   const email = `${managerId}@example.test`;
-  await s.db.manager.update({ where: { id: managerId }, data: { email, active: false } });
+  await s.db.manager.update({ where: { id: managerId }, data: { email } });
   const leadId = await seedLead(s.db);
   await registryActivities(s.db).createTask({ key: `${leadId}:1`, leadId, assignee: `manager:${managerId}`, kind, title });
   return { leadId, managerId, email };
 }
 // By subject (every template names the lead there): a mostly Cyrillic body is base64 in the raw message.
 const mailsAbout = (leadId: string) => mail.messages.filter((m) => m.subject.endsWith(leadId.slice(0, 8)));
+/** PUT a manager's preferences, as ops. */
+const setFor = (managerId: string, payload: Record<string, unknown>) =>
+  s.inject({ who: 'ops', method: 'PUT', url: `/managers/${managerId}/notification-preferences`, payload });
 const row = async (leadId: string, channel = 'email') => s.db.notification.findFirstOrThrow({ where: { leadId, channel } });
 
 test('a mail in the quiet hours is held, not dropped, and goes out when they end — in the language of the preferences', async () => {
   const { leadId, managerId, email } = await managerWithTask();
-  const prefs = await s.inject({ who: 'ops', method: 'PUT', url: `/managers/${managerId}/notification-preferences`, payload: { ...QUIET, language: 'en' } });
+  const prefs = await setFor(managerId, { ...QUIET, language: 'en' });
   expect(prefs.statusCode).toBe(200);
   const a = acts();
   const [id] = await a.claimDueNotifications({ leadId, now: NIGHT });
   expect(await a.deliverNotification(id!, NIGHT)).toMatchObject({ status: 'held' });
   expect(mailsAbout(leadId)).toHaveLength(0);
   const held = await row(leadId);
-  expect(held).toMatchObject({ status: 'pending', attempts: 0, heldUntil: new Date(MORNING), nextAttemptAt: new Date(MORNING), lastError: null });
+  expect(held).toMatchObject({ status: 'pending', attempts: 0, lastError: null });
+  expect(held).toMatchObject({ heldUntil: new Date(MORNING), nextAttemptAt: new Date(MORNING) });
   expect(held.giveUpAt.getTime()).toBeGreaterThanOrEqual(Date.parse(MORNING) + 24 * 3_600_000); // 24 h of retries from when it may go
   // Visible to ops: held until when, and why.
   const listed = (await s.inject({ who: 'ops', method: 'GET', url: `/notifications?leadId=${leadId}` })).json().items;
   expect(listed).toEqual([expect.objectContaining({
-    status: 'pending', heldUntil: MORNING, reason: `held for manager:${managerId} until ${MORNING} (quiet hours 20:00–09:00 Europe/Moscow)`,
+    status: 'pending', heldUntil: MORNING,
+    reason: `held for manager:${managerId} until ${MORNING} (quiet hours 20:00–09:00 Europe/Moscow)`,
   })]);
 
   expect(await a.claimDueNotifications({ leadId, now: '2026-12-02T05:59:00.000Z' })).toEqual([]); // 08:59: still quiet
@@ -194,7 +210,7 @@ test('a mail in the quiet hours is held, not dropped, and goes out when they end
 
 test('"only in working hours": a task on a Friday evening waits for Monday 09:00 Moscow', async () => {
   const { leadId, managerId } = await managerWithTask();
-  await s.inject({ who: 'ops', method: 'PUT', url: `/managers/${managerId}/notification-preferences`, payload: { workingHoursOnly: true } });
+  await setFor(managerId, { workingHoursOnly: true });
   const friday = '2026-12-04T16:00:00.000Z'; // 19:00
   const [id] = await acts().claimDueNotifications({ leadId, now: friday });
   expect(await acts().deliverNotification(id!, friday)).toMatchObject({ status: 'held' });
@@ -203,17 +219,21 @@ test('"only in working hours": a task on a Friday evening waits for Monday 09:00
 
 test('a channel turned off or a muted task kind is not sent: suppressed, with the reason, listed for ops', async () => {
   const off = await managerWithTask();
-  await s.inject({ who: 'ops', method: 'PUT', url: `/managers/${off.managerId}/notification-preferences`, payload: { email: false } });
+  await setFor(off.managerId, { email: false });
   const muted = await managerWithTask('sla_reminder', 'Reminder');
-  await registryActivities(s.db).createTask({ key: `${muted.leadId}:2`, leadId: muted.leadId, assignee: `manager:${muted.managerId}`, kind: 'first_contact', title: 'Call' });
-  await s.inject({ who: 'ops', method: 'PUT', url: `/managers/${muted.managerId}/notification-preferences`, payload: { mutedKinds: ['sla_reminder'] } });
+  await registryActivities(s.db).createTask({
+    key: `${muted.leadId}:2`, leadId: muted.leadId, assignee: `manager:${muted.managerId}`, kind: 'first_contact', title: 'Call',
+  });
+  await setFor(muted.managerId, { mutedKinds: ['sla_reminder'] });
 
   const a = acts();
   const [offId] = await a.claimDueNotifications({ leadId: off.leadId });
-  expect(await a.deliverNotification(offId!)).toEqual({ id: offId, status: 'suppressed', reason: `e-mail is off in the preferences of manager:${off.managerId}` });
+  expect(await a.deliverNotification(offId!))
+    .toEqual({ id: offId, status: 'suppressed', reason: `e-mail is off in the preferences of manager:${off.managerId}` });
   const results = await Promise.all((await a.claimDueNotifications({ leadId: muted.leadId })).map((id) => a.deliverNotification(id)));
   expect(results.map((r) => r.status).sort()).toEqual(['sent', 'suppressed']);
   expect(mailsAbout(off.leadId)).toHaveLength(0);
+  // Only the first_contact one:
   expect(mailsAbout(muted.leadId).map((m) => m.subject)).toEqual([`Позвоните клиенту — Лид ${muted.leadId.slice(0, 8)}`]);
 
   for (const { leadId, reason } of [
@@ -228,12 +248,13 @@ test('a channel turned off or a muted task kind is not sent: suppressed, with th
 
 test('people without preferences get what they got before: sent at once, at any hour, in the language of the settings', async () => {
   const plain = await managerWithTask();
-  const managerId = await seedManager(s.db);
-  await s.db.manager.update({ where: { id: managerId }, data: { email: `${managerId}@example.test`, active: false } });
+  const managerId = await seedManager(s.db, { active: false });
+  await s.db.manager.update({ where: { id: managerId }, data: { email: `${managerId}@example.test` } });
   const leadId = await seedLead(s.db);
   process.env.NOTIFY_LANGUAGES = `manager:${managerId}=en`; // the settings stay the fallback
   try {
-    await registryActivities(s.db).createTask({ key: `${leadId}:1`, leadId, assignee: `manager:${managerId}`, kind: 'first_contact', title: 'Call' });
+    const task = { key: `${leadId}:1`, leadId, assignee: `manager:${managerId}`, kind: 'first_contact', title: 'Call' };
+    await registryActivities(s.db).createTask(task);
   } finally {
     delete process.env.NOTIFY_LANGUAGES;
   }
@@ -247,13 +268,13 @@ test('people without preferences get what they got before: sent at once, at any 
   expect(await row(plain.leadId)).toMatchObject({ status: 'sent', heldUntil: null, reason: null });
 });
 
-test('a change of preferences applies to what is waiting: quiet hours lifted release the held mail, e-mail turned off stops a queued one', async () => {
+test('a change applies to what waits: quiet hours lifted release the held mail, e-mail turned off stops a queued one', async () => {
   const held = await managerWithTask();
-  await s.inject({ who: 'ops', method: 'PUT', url: `/managers/${held.managerId}/notification-preferences`, payload: QUIET });
+  await setFor(held.managerId, QUIET);
   const a = acts();
   const [id] = await a.claimDueNotifications({ leadId: held.leadId, now: NIGHT });
   expect(await a.deliverNotification(id!, NIGHT)).toMatchObject({ status: 'held' });
-  const lifted = await s.inject({ who: 'ops', method: 'PUT', url: `/managers/${held.managerId}/notification-preferences`, payload: {} });
+  const lifted = await setFor(held.managerId, {});
   expect(lifted.json()).toMatchObject({ released: 1, quietHours: null });
   expect(await a.claimDueNotifications({ leadId: held.leadId, now: NIGHT })).toEqual([id]); // due again, before the morning
   expect(await a.deliverNotification(id!, NIGHT)).toMatchObject({ status: 'sent' });
@@ -261,7 +282,7 @@ test('a change of preferences applies to what is waiting: quiet hours lifted rel
 
   // Written while e-mail was on, decided when it is delivered.
   const queued = await managerWithTask();
-  await s.inject({ who: 'ops', method: 'PUT', url: `/managers/${queued.managerId}/notification-preferences`, payload: { email: false } });
+  await setFor(queued.managerId, { email: false });
   const [qid] = await a.claimDueNotifications({ leadId: queued.leadId });
   expect(await a.deliverNotification(qid!)).toMatchObject({ status: 'suppressed' });
   expect(mailsAbout(queued.leadId)).toHaveLength(0);
@@ -271,11 +292,12 @@ test('a stop-contact order reaches a partner at once on every channel, whatever 
   const partnerId = s.partnerIds[0];
   await s.db.partner.update({ where: { id: partnerId }, data: { handoffEmail: `${partnerId}@example.test` } });
   expect((await s.inject({ who: 'partner', method: 'POST', url: '/webhooks', payload: { url: receiverUrl } })).statusCode).toBe(201);
-  const own = await s.inject({ who: 'partner', method: 'PUT', url: '/me/notification-preferences', payload: { email: false, webhooks: false, ...QUIET } });
+  const payload = { email: false, webhooks: false, ...QUIET };
+  const own = await s.inject({ who: 'partner', method: 'PUT', url: '/me/notification-preferences', payload });
   expect(own.statusCode).toBe(200);
   const leadId = await seedLead(s.db);
   const reg = registryActivities(s.db);
-  await reg.createTask({ key: `${leadId}:1`, leadId, assignee: `partner:${partnerId}`, kind: 'offer', title: 'A lead is offered to you', dueAt: MORNING });
+  await reg.createTask({ key: `${leadId}:1`, leadId, assignee: `partner:${partnerId}`, kind: 'offer', title: 'An offer', dueAt: MORNING });
   await reg.createTask({ key: `${leadId}:2`, leadId, assignee: `partner:${partnerId}`, kind: 'stop_contact', title: 'Stop all contact' });
 
   const a = acts();

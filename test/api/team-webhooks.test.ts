@@ -23,9 +23,12 @@ beforeAll(async () => {
   process.env.ALLOW_PRIVATE_WEBHOOKS = 'true';
   s = await apiStack();
   // The team-lead caller (subject "tatiana") on the roster; an earlier run or another test file may have made it.
-  const find = () => s.db.manager.findFirst({ where: { OR: [{ apiSubject: 'tatiana' }, { id: 'tatiana' }] }, orderBy: { apiSubject: 'asc' } });
+  const find = () => s.db.manager.findFirst({
+    where: { OR: [{ apiSubject: 'tatiana' }, { id: 'tatiana' }] }, orderBy: { apiSubject: 'asc' },
+  });
   if (!(await find())) {
-    await s.db.manager.create({ data: { id: uid('tatiana'), name: 'Tatiana', apiSubject: 'tatiana', active: false, expertise: [], territory: [] } })
+    const data = { id: uid('tatiana'), name: 'Tatiana', apiSubject: 'tatiana', active: false, expertise: [], territory: [] };
+    await s.db.manager.create({ data })
       .catch(() => undefined);
   }
   tatiana = (await find())!.id;
@@ -45,7 +48,8 @@ test('subscribing a team: it must be a team of the roster (422 naming the field)
   expect((await subscribe('team_lead', { subscriber: `team:${uid('nosuch')}`, url })).statusCode).toBe(422);
   // A team lead's id is not a team's: the old addressing is refused too.
   expect((await subscribe('ops', { subscriber: `team:${tatiana}`, url })).statusCode).toBe(422);
-  expect((await subscribe('ops', { subscriber: `partner:${uid('nosuch')}`, url })).json()).toMatchObject({ type: expect.stringContaining('unknown-partner') });
+  const noPartner = await subscribe('ops', { subscriber: `partner:${uid('nosuch')}`, url });
+  expect(noPartner.json()).toMatchObject({ type: expect.stringContaining('unknown-partner') });
 
   const byLead = await subscribe('team_lead', { subscriber: `team:${ownTeam}`, url });
   expect(byLead.statusCode).toBe(201);
@@ -103,7 +107,8 @@ test('the migration moves team:<teamLeadId> subscriptions to the team that lead 
   try {
     await pg.query(`INSERT INTO managers (id, name, expertise, territory) VALUES ('olga', 'Olga', '{}', '{}'), ('ivan', 'Ivan', '{}', '{}'),
       ('petr', 'Petr', '{}', '{}')`);
-    await pg.query(`INSERT INTO teams (id, name, lead_id) VALUES ('moscow', 'Moscow', 'olga'), ('kazan', 'Kazan', 'olga'), ('spb', 'SPb', 'ivan'),
+    await pg.query(`INSERT INTO teams (id, name, lead_id) VALUES
+      ('moscow', 'Moscow', 'olga'), ('kazan', 'Kazan', 'olga'), ('spb', 'SPb', 'ivan'),
       ('petr', 'A team named like a manager', NULL)`);
     await pg.query(`INSERT INTO webhook_subscriptions (id, subscriber, url, secret, active) VALUES
       ('s-olga', 'team:olga', 'https://a.example/h', 'k1', true), ('s-ivan', 'team:ivan', 'https://b.example/h', 'k2', false),

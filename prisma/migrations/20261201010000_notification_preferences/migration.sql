@@ -29,4 +29,5 @@ CREATE TABLE "notification_preferences" (
 -- too); `reason` says why it was held or suppressed (a channel off, a muted task kind), for ops.
 ALTER TABLE "notifications" ADD COLUMN "held_until" TIMESTAMP(3), ADD COLUMN "reason" TEXT;
 -- The rows of one person that a change of preferences releases for a new decision.
-CREATE INDEX "notifications_held_assignee_idx" ON "notifications"(("payload"->>'assignee')) WHERE "status" = 'pending' AND "held_until" IS NOT NULL;
+CREATE INDEX "notifications_held_assignee_idx" ON "notifications"(("payload"->>'assignee'))
+    WHERE "status" = 'pending' AND "held_until" IS NOT NULL;
