@@ -492,7 +492,8 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
       const stage = s.dealStage ?? 'meeting';
       const paid = s.deal.payments.length;
       const silence = policy.dealStageTimeouts[stage];
-      const moved = await wf.condition(() => s.stage !== 'deal' || s.dealMoves !== moves, silence, named(`deal check-in: ${stage} silent for ${silence}`));
+      const checkIn = named(`deal check-in: ${stage} silent for ${silence}`);
+      const moved = await wf.condition(() => s.stage !== 'deal' || s.dealMoves !== moves, silence, checkIn);
       if (s.deal.payments.length !== paid) await payCommissions();
       if (!moved) {
         transition(s, { type: 'deal_checkin', actor: SYSTEM, reason: `${stage} silent for ${policy.dealStageTimeouts[stage]}`, now: Date.now() });
@@ -563,7 +564,8 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
     s.reengagement.touchedAt = new Date().toISOString();
     transition(s, { type: 'reengagement_touch', actor: SYSTEM, reason: `attempt ${s.reengagement.attempt} of ${r.maxAttempts}`, now: Date.now() });
     await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: owner(), kind: 'reengagement', title: `Re-engage the client${s.topic ? ` about ${s.topic}` : ''} (attempt ${s.reengagement.attempt})` });
-    if (await wf.condition(() => s.stage !== 'reengagement', r.replyWindow, named(`client's reply to re-engagement within ${r.replyWindow}`))) return;
+    const reply = named(`client's reply to re-engagement within ${r.replyWindow}`);
+    if (await wf.condition(() => s.stage !== 'reengagement', r.replyWindow, reply)) return;
     transition(s, { type: 'no_reply', actor: SYSTEM, reason: `attempt ${s.reengagement.attempt}`, now: Date.now() });
     await carryOn();
   }

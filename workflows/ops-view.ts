@@ -64,7 +64,8 @@ export function leadStartMetadata(f: LeadStartFacts): { staticSummary: string; s
 // The start summary comes first: a run that continued as new has no static summary (neither the
 // SDK's continue-as-new options nor the server carry it over), so its current details say it again.
 export function currentDetailsOf(start: LeadStartFacts, s: LeadState, sla: SlaDue | undefined, staleSince: string | undefined): string {
-  const lines = [`**Lead:** ${staticSummaryOf(start)}`, `**Stage:** ${s.stage}${s.stage === 'deal' && s.dealStage ? ` (${s.dealStage})` : ''}`];
+  const stage = s.stage === 'deal' && s.dealStage ? `deal (${s.dealStage})` : s.stage;
+  const lines = [`**Lead:** ${staticSummaryOf(start)}`, `**Stage:** ${stage}`];
   if (s.closedReason) lines.push(`**Closed:** ${s.closedReason}`);
   lines.push(`**Manager:** ${s.managerId ?? 'none yet'}${s.teamLeadId ? ` (team lead ${s.teamLeadId})` : ''}`);
   const pending = s.offers.filter((o) => o.status === 'pending').map((o) => o.partnerId);

@@ -33,7 +33,9 @@ const EMAIL = 'ivan.petrov@example.ru';
 async function startAsIntake(client: Client, taskQueue: string): Promise<{ leadId: string; handle: WorkflowHandle<typeof leadWorkflow> }> {
   // A client who typed their phone and e-mail into the topic: the free text is masked for the UI.
   const leadId = await seedLead(t.db, { topic: `crm, call me at ${PHONE} or ${EMAIL}` });
-  const row = await t.db.lead.update({ where: { id: leadId }, data: { region: 'Moscow', personName: 'Ivan Petrov', phone: '+79161234567', email: EMAIL } });
+  const row = await t.db.lead.update({
+    where: { id: leadId }, data: { region: 'Moscow', personName: 'Ivan Petrov', phone: '+79161234567', email: EMAIL },
+  });
   await startLeadWorkflow(client, taskQueue, leadWorkflowInput(row));
   const handle = client.workflow.getHandle<typeof leadWorkflow>(workflowIdOf(leadId));
   await until(handle, (s) => !!s.managerId);
@@ -54,7 +56,10 @@ async function timerSummaries(handle: WorkflowHandle): Promise<string[]> {
   });
 }
 
-async function attribute<T>(handle: WorkflowHandle, read: (d: Awaited<ReturnType<WorkflowHandle['describe']>>) => T, ok: (v: T) => boolean): Promise<T> {
+type Description = Awaited<ReturnType<WorkflowHandle['describe']>>;
+
+/** A value read from the workflow's description once `ok` holds (visibility follows the workflow). */
+async function attribute<T>(handle: WorkflowHandle, read: (d: Description) => T, ok: (v: T) => boolean): Promise<T> {
   let v: T | undefined;
   await waitFor(async () => ok((v = read(await handle.describe()))));
   return v as T;
@@ -65,7 +70,7 @@ function expectNoPersonalData(text: string | undefined): void {
   for (const pii of ['Ivan', 'Petrov', PHONE, '916', '123-45-67', '79161234567', EMAIL, 'example.ru']) expect(text).not.toContain(pii);
 }
 
-test('a lead shows ops its source, topic and region, its stage, manager and SLA due, and names its timers — no personal data', async () => {
+test('a lead shows ops source, topic and region, its stage, manager and SLA due, and names its timers — no personal data', async () => {
   const { leadId, handle } = await startAsIntake(t.env.client, t.worker.taskQueue);
   const first = await handle.query(M.getState);
   const from = Date.parse(first.slaFrom);

@@ -82,7 +82,7 @@ test('five unanswered calls make the lead unreachable and send it to re-engageme
   expect(s.refusalReason).toBe('unreachable after 5 attempts');
 });
 
-test('a missed call changes only the SLA due it restarts: one search-attribute event, no memo event; reaching the client changes both', async () => {
+test('a missed call changes only the SLA due it restarts (one search-attribute event, no memo event); reaching the client changes both', async () => {
   const { leadId, handle } = await startLead(t.env, t.db, t.worker.taskQueue);
   // Settled: every transition is in the read model and the workflow task that publishes after
   // the write has completed.
