@@ -6,6 +6,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { LeadPolicyInput } from '../domain/policy';
 import type { leadWorkflow, LeadWorkflowInput } from '../workflows/lead';
+import { leadStartMetadata } from '../workflows/ops-view';
 import { LeadSource, LeadStage } from '../workflows/search-attributes';
 import type { Db } from './db';
 
@@ -38,6 +39,8 @@ export async function startLeadWorkflow(temporal: Client, taskQueue: string, inp
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       typedSearchAttributes: [{ key: LeadStage, value: 'received' }, { key: LeadSource, value: input.sourceChannel }],
+      // The line and details ops read in the Web UI: source, topic, region — no personal data.
+      ...leadStartMetadata(input),
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err; // else closed already: it had its process

@@ -24,6 +24,7 @@ import type { LeadPolicyInput } from '../domain/policy';
 import { type Lead, Prisma } from '../generated/prisma/client';
 import type { leadWorkflow } from '../workflows/lead';
 import { repeatInquiry, type RepeatInquiry } from '../workflows/messages';
+import { leadStartMetadata } from '../workflows/ops-view';
 import { LeadSource, LeadStage } from '../workflows/search-attributes';
 
 export { workflowIdOf };
@@ -156,8 +157,9 @@ export class IntakeService {
       } else {
         // Registered while Temporal was down and not swept yet: its id has no history, so it is
         // started with the inquiry (and REJECT_DUPLICATE would refuse to run a closed one again).
+        const input = leadWorkflowInput(lead, this.policy);
         const start = () => this.temporal.workflow.signalWithStart<typeof leadWorkflow, [RepeatInquiry]>('leadWorkflow', {
-          workflowId, taskQueue: this.taskQueue, args: [leadWorkflowInput(lead, this.policy)],
+          workflowId, taskQueue: this.taskQueue, args: [input], ...leadStartMetadata(input),
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
           signal: repeatInquiry, signalArgs: [inquiry],
           typedSearchAttributes: [{ key: LeadStage, value: 'received' }, { key: LeadSource, value: lead.sourceChannel }],

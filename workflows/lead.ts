@@ -2,7 +2,9 @@
 // Reads top to bottom like the process; the rules live in domain/lifecycle.ts, the durations in
 // the policy, the side effects in activities.
 import * as wf from '@temporalio/workflow';
-import { ApplicationFailure, type SearchAttributePair, WorkflowExecutionAlreadyStartedError, type UpdateDefinition } from '@temporalio/common';
+import {
+  ApplicationFailure, type SearchAttributePair, type SearchAttributeUpdatePair, WorkflowExecutionAlreadyStartedError, type UpdateDefinition,
+} from '@temporalio/common';
 import { ParentClosePolicy } from '@temporalio/workflow';
 import { msToNumber as ms } from '@temporalio/common/lib/time';
 import type { z } from 'zod';
@@ -17,7 +19,8 @@ import {
 import { LeadPolicy, type LeadPolicyInput } from '../domain/policy';
 import { commissionWorkflow } from './commission';
 import * as M from './messages';
-import { LeadDealValue, LeadManager, LeadPartner, LeadSource, LeadStage, LeadStale } from './search-attributes';
+import { currentDetailsOf, type SlaDue, staleSinceOf } from './ops-view';
+import { LeadDealValue, LeadManager, LeadPartner, LeadSource, LeadStage, LeadStale, SlaDueAt, StaleSince } from './search-attributes';
 
 export interface LeadWorkflowInput {
   leadId: string;
@@ -66,6 +69,23 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
   const taskKey = () => `${s.leadId}:${s.seq}`;
   const owner = () => (s.managerId ? `manager:${s.managerId}` : 'ops');
   let noted = false;
+
+  // --- what ops see in the Web UI besides the history ---------------------------------------------
+  // Since this patch the lead names its timers after what they wait for, and publishes the deadline
+  // it waits on (SlaDueAt) and when it went stale (StaleSince). A named timer and the extra upserts
+  // are commands a running lead's history does not have, hence the patch. Its current details
+  // (stage, manager, SLA due) are not a command: every run keeps them up to date (publish).
+  const opsView = () => wf.patched('ops-metadata');
+  let sla: SlaDue | undefined;
+  /** Options naming what a timer waits for (none for runs from before the patch). */
+  const named = (summary: string): wf.TimerOptions => (opsView() ? { summary } : {});
+  /** The deadline the lead waits on now (undefined: none), published at once. */
+  function slaDue(next: SlaDue | undefined): void {
+    if (next?.at === sla?.at && next?.what === sla?.what) return;
+    if (!opsView()) return;
+    sla = next;
+    publish();
+  }
 
   // --- messages -------------------------------------------------------------------------
   wf.setHandler(M.getState, () => view(s));
@@ -229,7 +249,10 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
   // adds no search-attribute or memo event: leads live for years and their histories with them.
   let published: { attributes?: string; memo?: string } = {};
   function publish(): void {
-    const { attributes, memo } = visibilityOf(s);
+    const ops = opsView();
+    const staleSince = staleSinceOf(s);
+    wf.setCurrentDetails(currentDetailsOf(input, s, sla, staleSince));
+    const { attributes, memo } = visibilityOf(s, ops ? { sla, staleSince } : undefined);
     if (!wf.patched('publish-only-changes')) {
       wf.upsertSearchAttributes(attributes);
       wf.upsertMemo(memo);
@@ -268,6 +291,8 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
   }
 
   while (!TERMINAL.has(s.stage)) {
+    // Only the manager's SLA ladder and a partner's acceptance window have a deadline for ops.
+    if (!SLA_STAGES.has(s.stage)) slaDue(undefined);
     switch (s.stage) {
       case 'verification':
       case 'awaiting_first_contact':
@@ -295,6 +320,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
         throw ApplicationFailure.nonRetryable(`unknown stage ${String(s.stage)}`);
     }
   }
+  slaDue(undefined);
   await payCommissions();
   await acts.completeTasks(s.leadId);
   await drain();
@@ -338,7 +364,10 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
       if (waitForRoster) {
         // Before this patch the lead asked again every hour, for ever: 24 × 365 tries a year.
         const seen = rosterChanges;
-        await wf.condition(() => TERMINAL.has(s.stage) || !!s.managerId || rosterChanges !== seen, policy.assignmentRecheck);
+        await wf.condition(
+          () => TERMINAL.has(s.stage) || !!s.managerId || rosterChanges !== seen, policy.assignmentRecheck,
+          named(`roster re-check in ${policy.assignmentRecheck}: no manager free`),
+        );
       } else {
         await wf.condition(() => TERMINAL.has(s.stage) || !!s.managerId, '1 hour');
       }
@@ -362,7 +391,9 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
         staleAt(cal, from, fc.staleAfterBusinessDays),
       ];
       const due = ladder[step]!;
-      const moved = await wf.condition(() => s.stage !== stage || s.slaFrom !== from, Math.max(1, due - Date.now()));
+      const what = slaStepOf(stage, step, fc);
+      slaDue({ at: due, what });
+      const moved = await wf.condition(() => s.stage !== stage || s.slaFrom !== from, Math.max(1, due - Date.now()), named(what));
       if (moved) {
         if (s.slaFrom !== from) { from = s.slaFrom; step = 0; }
         continue;
@@ -381,6 +412,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
         if ((s.staleReassignments ?? 0) >= fc.maxStaleReassignments && wf.patched('park-after-stale-reassignments')) {
           transition(s, { type: 'stale_parked', actor: SYSTEM, reason: `${s.staleReassignments} reassignments without a touch`, now: Date.now() });
           await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: 'ops', kind: 'stale_parked', title: 'A lead went stale with several managers: decide who works it' });
+          slaDue(undefined); // parked: nothing falls due until someone touches it
           await wf.condition(() => s.stage !== stage || s.slaFrom !== from);
           continue;
         }
@@ -399,10 +431,12 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
   async function requestConsent(): Promise<void> {
     await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: owner(), kind: 'request_consent', title: 'Ask the client whether we may pass their contacts to a partner' });
     // Since this patch the window is counted in business days (see the policy for why).
-    const window = wf.patched('consent-window-business-days')
+    const businessDays = wf.patched('consent-window-business-days');
+    const window = businessDays
       ? Math.max(1, addBusinessTime(cal, Date.now(), policy.consentWindowBusinessDays * businessDayMs(cal)) - Date.now())
       : policy.consentWindow;
-    const answered = await wf.condition(() => s.stage !== 'awaiting_consent', window);
+    const span = businessDays ? `${policy.consentWindowBusinessDays} business days` : policy.consentWindow;
+    const answered = await wf.condition(() => s.stage !== 'awaiting_consent', window, named(`client's consent answer within ${span}`));
     if (!answered) toReengagement(s, SYSTEM, 'no consent within the consent window', Date.now(), 'consent_timeout');
   }
 
@@ -435,7 +469,12 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
         }
       }
       const deadline = addBusinessTime(cal, Date.now(), policy.partnerAcceptanceBusinessDays * businessDayMs(cal));
-      const answered = await wf.condition(() => s.stage !== 'partner_offer' || !s.offers.some((o) => o.status === 'pending'), Math.max(1, deadline - Date.now()));
+      const waiting = s.offers.filter((o) => o.status === 'pending').map((o) => o.partnerId).join(', ');
+      slaDue({ at: deadline, what: `partner answer to the offer (${waiting})` });
+      const answered = await wf.condition(
+        () => s.stage !== 'partner_offer' || !s.offers.some((o) => o.status === 'pending'), Math.max(1, deadline - Date.now()),
+        named(`partner answer to the offer within ${policy.partnerAcceptanceBusinessDays} business days`),
+      );
       if (!answered) {
         for (const o of s.offers.filter((x) => x.status === 'pending')) {
           o.status = 'expired';
@@ -452,7 +491,9 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
       const moves = s.dealMoves;
       const stage = s.dealStage ?? 'meeting';
       const paid = s.deal.payments.length;
-      const moved = await wf.condition(() => s.stage !== 'deal' || s.dealMoves !== moves, policy.dealStageTimeouts[stage]);
+      const silence = policy.dealStageTimeouts[stage];
+      const checkIn = named(`deal check-in: ${stage} silent for ${silence}`);
+      const moved = await wf.condition(() => s.stage !== 'deal' || s.dealMoves !== moves, silence, checkIn);
       if (s.deal.payments.length !== paid) await payCommissions();
       if (!moved) {
         transition(s, { type: 'deal_checkin', actor: SYSTEM, reason: `${stage} silent for ${policy.dealStageTimeouts[stage]}`, now: Date.now() });
@@ -518,12 +559,13 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
       close(s, 'attempts_exhausted', SYSTEM, Date.now(), `${s.reengagement.attempt} re-engagement attempts`);
       return;
     }
-    if (await wf.condition(() => s.stage !== 'reengagement', r.interval)) return;
+    if (await wf.condition(() => s.stage !== 'reengagement', r.interval, named(`re-engagement in ${r.interval}`))) return;
     s.reengagement.attempt += 1;
     s.reengagement.touchedAt = new Date().toISOString();
     transition(s, { type: 'reengagement_touch', actor: SYSTEM, reason: `attempt ${s.reengagement.attempt} of ${r.maxAttempts}`, now: Date.now() });
     await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: owner(), kind: 'reengagement', title: `Re-engage the client${s.topic ? ` about ${s.topic}` : ''} (attempt ${s.reengagement.attempt})` });
-    if (await wf.condition(() => s.stage !== 'reengagement', r.replyWindow)) return;
+    const reply = named(`client's reply to re-engagement within ${r.replyWindow}`);
+    if (await wf.condition(() => s.stage !== 'reengagement', r.replyWindow, reply)) return;
     transition(s, { type: 'no_reply', actor: SYSTEM, reason: `attempt ${s.reengagement.attempt}`, now: Date.now() });
     await carryOn();
   }
@@ -533,7 +575,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
     await drain();
     if (wf.patched('carry-visibility')) {
       // The memo and search attributes go with the run, so ops never see a lead without them.
-      const { attributes, memo } = visibilityOf(s);
+      const { attributes, memo } = visibilityOf(s, opsView() ? { sla, staleSince: staleSinceOf(s) } : undefined);
       // A new run starts with the attributes that have a value (unset ones are simply absent).
       const typedSearchAttributes = attributes.filter((a) => a.value !== null) as SearchAttributePair[];
       return wf.makeContinueAsNewFunc<typeof leadWorkflow>({ memo, typedSearchAttributes })({ ...input, carried: s });
@@ -558,10 +600,24 @@ function snapshot(s: LeadState): Snapshot {
   return { liveOffers: s.offers.filter((o) => o.status === 'pending' || o.status === 'accepted').map((o) => o.partnerId) };
 }
 
-/** What ops see of a lead in the Temporal UI: search attributes and a memo, with no personal data. */
-function visibilityOf(s: LeadState) {
+/** Stages whose wait has a deadline: the manager's SLA ladder, a partner's acceptance window. */
+const SLA_STAGES = new Set<LeadState['stage']>(['verification', 'awaiting_first_contact', 'qualifying', 'partner_offer']);
+
+/** The SLA ladder's step as ops read it, in its timer and in SlaDueAt's current details. */
+function slaStepOf(stage: LeadState['stage'], step: number, fc: LeadPolicy['firstContact']): string {
+  const owed = stage === 'verification' ? 'verification' : stage === 'qualifying' ? 'qualification' : 'first contact';
+  if (step === 0) return `${owed} SLA reminder after ${fc.reminderAfterBusinessHours} working hours`;
+  if (step === 1) return `${owed} SLA escalation to the team lead after ${fc.escalateAfterBusinessHours} working hours`;
+  return `${owed} SLA: stale after ${fc.staleAfterBusinessDays} business days, reassigned`;
+}
+
+/**
+ * What ops see of a lead in the Temporal UI: search attributes and a memo, with no personal data;
+ * `ops` (since the 'ops-metadata' patch): the deadline it waits on and when it went stale.
+ */
+function visibilityOf(s: LeadState, ops?: { sla?: SlaDue; staleSince?: string }) {
   const partner = partnerOf(s);
-  const attributes = [
+  const attributes: SearchAttributeUpdatePair[] = [
     { key: LeadStage, value: s.stage },
     { key: LeadManager, value: s.managerId ?? null },
     { key: LeadPartner, value: partner ?? null },
@@ -569,6 +625,10 @@ function visibilityOf(s: LeadState) {
     { key: LeadStale, value: s.stale },
     { key: LeadDealValue, value: s.deal.valueMinor ?? null },
   ];
+  if (ops) {
+    attributes.push({ key: SlaDueAt, value: ops.sla ? new Date(ops.sla.at) : null });
+    attributes.push({ key: StaleSince, value: ops.staleSince ? new Date(ops.staleSince) : null });
+  }
   const memo = {
     summary: {
       stage: s.stage, dealStage: s.dealStage ?? null, manager: s.managerId ?? null, partner: partner ?? null, topic: s.topic ?? null,

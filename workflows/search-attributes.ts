@@ -9,5 +9,9 @@ export const LeadPartner = defineSearchAttributeKey('LeadPartner', SearchAttribu
 export const LeadSource = defineSearchAttributeKey('LeadSource', SearchAttributeType.KEYWORD);
 export const LeadStale = defineSearchAttributeKey('LeadStale', SearchAttributeType.BOOL);
 export const LeadDealValue = defineSearchAttributeKey('LeadDealValue', SearchAttributeType.INT);
+/** When the deadline the lead waits on falls due: its manager's next SLA step, or a partner's answer to an offer. */
+export const SlaDueAt = defineSearchAttributeKey('SlaDueAt', SearchAttributeType.DATETIME);
+/** When the lead last went stale (set while LeadStale is true). */
+export const StaleSince = defineSearchAttributeKey('StaleSince', SearchAttributeType.DATETIME);
 
-export const allSearchAttributes = [LeadStage, LeadManager, LeadPartner, LeadSource, LeadStale, LeadDealValue];
+export const allSearchAttributes = [LeadStage, LeadManager, LeadPartner, LeadSource, LeadStale, LeadDealValue, SlaDueAt, StaleSince];

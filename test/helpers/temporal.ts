@@ -24,6 +24,7 @@ export async function registerSearchAttributes(connection: Connection, namespace
     KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
     BOOL: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
     INT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
+    DATETIME: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
   };
   await connection.operatorService.addSearchAttributes({
     namespace,

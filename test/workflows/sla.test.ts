@@ -7,7 +7,7 @@ import * as M from '../../workflows/messages';
 import { seedLead, seedManager, uid } from '../helpers/db';
 import { as, historyTypes, idle, refusal, skip, startLead, until, waitFor, type LeadHandle } from '../helpers/lead';
 import { timeSkippingStack } from '../helpers/temporal';
-import { LeadStage } from '../../workflows/search-attributes';
+import { LeadStage, SlaDueAt } from '../../workflows/search-attributes';
 
 // Assignment compares all managers: this file keeps other files' managers out.
 const t = timeSkippingStack({
@@ -82,7 +82,7 @@ test('five unanswered calls make the lead unreachable and send it to re-engageme
   expect(s.refusalReason).toBe('unreachable after 5 attempts');
 });
 
-test('a missed call changes nothing visible, so it adds no search-attribute or memo event; reaching the client does', async () => {
+test('a missed call changes only the SLA due it restarts (one search-attribute event, no memo event); reaching the client changes both', async () => {
   const { leadId, handle } = await startLead(t.env, t.db, t.worker.taskQueue);
   // Settled: every transition is in the read model and the workflow task that publishes after
   // the write has completed.
@@ -103,14 +103,20 @@ test('a missed call changes nothing visible, so it adds no search-attribute or m
   expect(before.attributes).toBeGreaterThan(0);
   expect(before.memo).toBeGreaterThan(0);
 
-  await handle.executeUpdate(M.recordContact, { args: [{ ...as('sales:x'), input: { outcome: 'no_answer' } }] });
+  const dueBefore = (await handle.describe()).typedSearchAttributes.get(SlaDueAt)!.getTime();
+  const touched = await handle.executeUpdate(M.recordContact, { args: [{ ...as('sales:x'), input: { outcome: 'no_answer' } }] });
   await settled();
   expect(await t.db.leadEvent.count({ where: { leadId, type: 'no_answer' } })).toBe(1);
-  expect(await published()).toEqual(before);
+  // The call restarts the SLA clock, so SlaDueAt moves (patch 'ops-metadata') — unless both fall
+  // on the same instant, as two touches outside working hours do; nothing else changes.
+  const due = (await handle.describe()).typedSearchAttributes.get(SlaDueAt)!.getTime();
+  expect(due).toBe(addBusinessTime(policy.calendar, Date.parse(touched.slaFrom), policy.firstContact.reminderAfterBusinessHours * HOUR));
+  expect(await published()).toEqual({ attributes: before.attributes + (due === dueBefore ? 0 : 1), memo: before.memo });
+  const after = await published();
 
   const reached = await handle.executeUpdate(M.recordContact, { args: [{ ...as('sales:x'), input: { outcome: 'reached' } }] });
   await settled();
-  expect(await published()).toEqual({ attributes: before.attributes + 1, memo: before.memo + 1 });
+  expect(await published()).toEqual({ attributes: after.attributes + 1, memo: after.memo + 1 });
   expect((await handle.describe()).typedSearchAttributes.get(LeadStage)).toBe(reached.stage);
 });
 
