@@ -21,6 +21,7 @@ import { reportsPlugin } from './plugins/reports';
 import { rosterPlugin } from './plugins/roster';
 import { notificationsPlugin } from './plugins/notifications';
 import { tasksPlugin } from './plugins/tasks';
+import { stopContactPlugin } from './plugins/stop-contact';
 import { type ApiKey, registerAuth } from './auth';
 import { registerIdempotency } from './idempotency';
 import { DEFAULT_REQUEST_DEADLINE_MS, registerDeadline } from './deadline';
@@ -135,5 +136,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(rosterPlugin, { db: deps.db, temporal: deps.temporal });
   await app.register(notificationsPlugin, { db: deps.db, temporal: deps.temporal });
   await app.register(tasksPlugin, { db: deps.db });
+  await app.register(stopContactPlugin, { db: deps.db });
   return app;
 }
