@@ -39,9 +39,12 @@ const partnerOf = (assignee: string) => assignee.replace(/^partner:/, '');
 
 function orderView(t: Task, c: StopContactConfirmation | null, now: Date): StopContactOrder {
   return {
-    taskKey: t.key, leadId: t.leadId, partnerId: partnerOf(t.assignee), orderedAt: t.createdAt.toISOString(), dueAt: t.dueAt?.toISOString() ?? null,
+    taskKey: t.key, leadId: t.leadId, partnerId: partnerOf(t.assignee), orderedAt: t.createdAt.toISOString(),
+    dueAt: t.dueAt?.toISOString() ?? null,
     state: c ? 'confirmed' : 'open', overdue: !c && !!t.dueAt && t.dueAt.getTime() < now.getTime(),
-    confirmation: c && { confirmedAt: c.confirmedAt.toISOString(), confirmedBy: c.confirmedBy, channel: c.channel as ConfirmChannel, note: c.note },
+    confirmation: c && {
+      confirmedAt: c.confirmedAt.toISOString(), confirmedBy: c.confirmedBy, channel: c.channel as ConfirmChannel, note: c.note,
+    },
   };
 }
 

@@ -101,7 +101,8 @@ async function beginAudit(pool: ReturnType<typeof poolOf>, req: FastifyRequest, 
   const { rows } = await pool.query<{ id: string }>({
     name: 'audit-begin',
     // `at` in UTC, as Prisma reads a zoneless timestamp, whatever the server's TimeZone.
-    text: "INSERT INTO audit_log (at, actor, role, method, path, status, request_id, lead_id) VALUES (now() AT TIME ZONE 'UTC', $1, $2, $3, $4, NULL, $5, $6) RETURNING id",
+    text: 'INSERT INTO audit_log (at, actor, role, method, path, status, request_id, lead_id) '
+      + "VALUES (now() AT TIME ZONE 'UTC', $1, $2, $3, $4, NULL, $5, $6) RETURNING id",
     values: [p.actor, p.role, req.method, req.url.split('?')[0]!, req.id, leadId ?? null],
   });
   req.auditId = rows[0]!.id;

@@ -46,8 +46,8 @@ export function scheduleSpecs(taskQueue: string): ScheduleOptions[] {
       scheduleId: 'alarms-hourly',
       spec: { calendars: [{ comment: 'every hour on the hour, Moscow time', hour: '*', minute: 0 }], timezone: TIMEZONE },
       action: {
-        type: 'startWorkflow', workflowType: alarmSweepWorkflow, args: [{ kinds: ['not_distributed', 'leads_rotting', 'stop_contact_overdue'] }],
-        taskQueue, workflowId: 'alarms-hourly',
+        type: 'startWorkflow', workflowType: alarmSweepWorkflow, taskQueue, workflowId: 'alarms-hourly',
+        args: [{ kinds: ['not_distributed', 'leads_rotting', 'stop_contact_overdue'] }],
       },
       // A missed hour is not worth catching up beyond the hour; never two sweeps at once.
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },

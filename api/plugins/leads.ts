@@ -218,8 +218,9 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
           items: z.array(HistoryEntry),
           previousLeadId: z.string().nullable().describe("The contact's episode before this lead"),
           nextLeadId: z.string().nullable().describe('The episode the contact started after this lead ended'),
-          stopContact: z.array(StopContactOrderView)
-            .describe('After a withdrawn consent or an opt-out: the stop-contact orders to partners and their confirmations (who, when, how)'),
+          stopContact: z.array(StopContactOrderView).describe(
+            'After a withdrawn consent or an opt-out: the stop-contact orders to partners and their confirmations (who, when, how)',
+          ),
         }),
         ...problems,
       },

@@ -152,7 +152,9 @@ export const notificationsPlugin: FastifyPluginAsyncZod<NotificationsPluginOptio
       await authenticateSigned(db, req, { role: 'partner', subject: partnerId, actor: `partner:${partnerId}` }, req.body.leadId);
       if ('type' in req.body) {
         const { leadId, note } = req.body;
-        return reply.status(200).send(await confirmOrder(db, { leadId, partnerId, actor: `partner:${partnerId}`, channel: 'webhook', note, byPartner: true }));
+        const actor = `partner:${partnerId}`;
+        const order = await confirmOrder(db, { leadId, partnerId, actor, channel: 'webhook', note, byPartner: true });
+        return reply.status(200).send(order);
       }
       const { leadId, accepted, reason } = req.body;
       // A lead not offered to this partner is as unknown to it as one that does not exist.

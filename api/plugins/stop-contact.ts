@@ -22,9 +22,10 @@ export const ConfirmBody = z.object({
 });
 
 /** 409: there is no stop-contact order to this partner on the lead. */
-const noOrder = (leadId: string, partnerId: string) => new HttpProblem(409, 'no-stop-contact-order', 'There is no stop-contact order to confirm', {
+const noOrder = (leadId: string, partnerId: string) => new HttpProblem(409, 'no-stop-contact-order', 'No stop-contact order to confirm', {
   reason: `partner ${partnerId} has no stop-contact order on lead ${leadId}`,
-  detail: `partner ${partnerId} has no stop-contact order on lead ${leadId}: one is made only when the client withdraws consent while the partner has the lead`,
+  detail: `partner ${partnerId} has no stop-contact order on lead ${leadId}: `
+    + 'one is made only when the client withdraws consent while the partner has the lead',
 });
 
 /**
@@ -37,7 +38,8 @@ export async function confirmOrder(db: Db, req: {
   leadId: string; partnerId: string; actor: string; channel: ConfirmChannel; note?: string; byPartner: boolean;
 }): Promise<StopContactOrder & { replayed: boolean }> {
   const lead = await db.lead.findUnique({ where: { id: req.leadId }, select: { id: true } });
-  const known = lead && (!req.byPartner || await db.partnerOffer.findUnique({ where: { leadId_partnerId: { leadId: req.leadId, partnerId: req.partnerId } } }));
+  const offered = () => db.partnerOffer.findUnique({ where: { leadId_partnerId: { leadId: req.leadId, partnerId: req.partnerId } } });
+  const known = lead && (!req.byPartner || await offered());
   if (!known) throw notFound(`lead ${req.leadId}`);
   const res = await confirmStopContact(db, req);
   if (!res.ok) {
@@ -51,7 +53,8 @@ export const stopContactPlugin: FastifyPluginAsyncZod<StopContactPluginOptions> 
   app.post('/partners/:id/stop-contact/:leadId/confirm', {
     schema: {
       tags: ['partners'],
-      summary: 'The partner confirms it stopped all contact with the client and deleted their data (idempotent); ops may record it on its behalf',
+      summary: 'The partner confirms it stopped all contact with the client and deleted their data (idempotent); '
+        + 'ops may record it on its behalf',
       params: z.object({ id: text(64, 1), leadId: z.uuid() }), body: ConfirmBody.optional(),
       response: { 200: ConfirmResult, ...problemResponses },
     },

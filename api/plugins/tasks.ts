@@ -121,7 +121,10 @@ export const tasksPlugin: FastifyPluginAsyncZod<TasksPluginOptions> = async (app
       params: TaskKeyParams, body: Complete,
       response: {
         200: z.object({ task: TaskView, next: TaskView.nullable().describe('The follow-up set with this completion') }), ...problemResponses,
-        422: { description: 'A stop-contact order completed with another outcome than `confirmed`, or with a next task', content: { 'application/problem+json': { schema: Problem } } },
+        422: {
+          description: 'A stop-contact order completed with another outcome than `confirmed`, or with a next task',
+          content: { 'application/problem+json': { schema: Problem } },
+        },
       },
     },
     // Completing is idempotent by itself (a second call changes nothing and answers the same); an

@@ -61,13 +61,16 @@ afterAll(async () => {
 });
 
 /** One run of the delivery workflow (what the `notifications-deliver` Schedule starts every minute), for one lead. */
-const deliver = (leadId: string, on: { temporal: Client; worker: { taskQueue: string } } = s) => on.temporal.workflow.execute(notificationsDeliverWorkflow, {
-  args: [{ leadId }], taskQueue: on.worker.taskQueue, workflowId: uid('deliver'),
-});
+const deliver = (leadId: string, on: { temporal: Client; worker: { taskQueue: string } } = s) =>
+  on.temporal.workflow.execute(notificationsDeliverWorkflow, {
+    args: [{ leadId }], taskQueue: on.worker.taskQueue, workflowId: uid('deliver'),
+  });
 
 const anna = { actor: 'sales:anna' };
 const CAL = defaultPolicy().calendar;
-const consent = { given: true, askedBy: 'sales:anna', channel: 'phone' as const, wording: 'May a colleague call you? The consultation is free.' };
+const consent = {
+  given: true, askedBy: 'sales:anna', channel: 'phone' as const, wording: 'May a colleague call you? The consultation is free.',
+};
 
 /** A lead taken in through the API and brought to the offer stage (the partners with `topic` are offered it). */
 async function offeredLead(on: { inject: ApiStack['inject']; temporal: Client; db: ApiStack['db'] }, topic: string, compare = 1) {
@@ -77,7 +80,8 @@ async function offeredLead(on: { inject: ApiStack['inject']; temporal: Client; d
   const handle: LeadHandle = on.temporal.workflow.getHandle(workflowIdOf(leadId));
   await until(handle, (x) => x.stage === 'awaiting_first_contact' || x.stage === 'qualifying');
   await handle.executeUpdate(M.recordContact, { args: [{ ...anna, input: { outcome: 'reached' } }] });
-  await handle.executeUpdate(M.qualify, { args: [{ ...anna, input: { target: true, route: 'partner', reason: 'not our expertise', budgetMinor: 600_000_00, compare } }] });
+  const qualified = { target: true as const, route: 'partner' as const, reason: 'not our expertise', budgetMinor: 600_000_00, compare };
+  await handle.executeUpdate(M.qualify, { args: [{ ...anna, input: qualified }] });
   await handle.executeUpdate(M.recordConsent, { args: [{ ...anna, input: consent }] });
   await until(handle, (x) => x.offers.length === compare);
   await waitFor(async () => (await on.db.task.count({ where: { leadId, kind: 'offer' } })) === compare);
@@ -250,11 +254,13 @@ test('webhook subscriptions: http(s) only, a partner subscribes only itself, sta
 const inbound = (partnerId: string, secret: string, payload: unknown) => {
   const raw = JSON.stringify(payload);
   return s.app.inject({
-    method: 'POST', url: `/partners/${partnerId}/webhook`, payload: raw, headers: { 'content-type': 'application/json', ...signatureHeaders(secret, raw) },
+    method: 'POST', url: `/partners/${partnerId}/webhook`, payload: raw,
+    headers: { 'content-type': 'application/json', ...signatureHeaders(secret, raw) },
   });
 };
 
-test('withdrawn consent: the partner gets the stop-contact order, signed, and confirms it through its webhook; the order stays open until then', async () => {
+test('withdrawn consent: the partner gets the stop-contact order, signed, and confirms it through its webhook; '
+  + 'the order stays open until then', async () => {
   const partnerId = s.partnerIds[1];
   const topic = uid('erp');
   await partnerFor(s.db, partnerId, topic);
@@ -263,7 +269,9 @@ test('withdrawn consent: the partner gets the stop-contact order, signed, and co
   const { leadId, handle } = await offeredLead(s, topic);
   await handle.executeUpdate(M.partnerRespond, { args: [{ actor: `partner:${partnerId}`, input: { partnerId, accepted: true } }] });
 
-  const withdrawn = await s.inject({ method: 'POST', url: `/leads/${leadId}/consent/withdraw`, payload: { reason: 'the client called: do not contact me' } });
+  const withdrawn = await s.inject({
+    method: 'POST', url: `/leads/${leadId}/consent/withdraw`, payload: { reason: 'the client called: do not contact me' },
+  });
   expect(withdrawn.statusCode).toBe(200);
   expect(await handle.result()).toMatchObject({ stage: 'closed', closedReason: 'consent_withdrawn' });
   // The lead has ended; its partner's order has not: it waits for the confirmation, due in one business day.
@@ -277,13 +285,16 @@ test('withdrawn consent: the partner gets the stop-contact order, signed, and co
   await deliver(leadId);
   const told = received.find((r) => r.body.includes('"task.stop_contact"'));
   expect(told).toBeDefined();
-  expect(verifySignature(secret, told!.body, { timestamp: told!.headers['x-lead-engine-timestamp'], signature: told!.headers['x-lead-engine-signature'] }))
-    .toEqual({ ok: true });
-  expect(JSON.parse(told!.body).task).toMatchObject({ taskKey: order.key, leadId, kind: 'stop_contact', dueAt: order.dueAt!.toISOString() });
+  const signed = { timestamp: told!.headers['x-lead-engine-timestamp'], signature: told!.headers['x-lead-engine-signature'] };
+  expect(verifySignature(secret, told!.body, signed)).toEqual({ ok: true });
+  expect(JSON.parse(told!.body).task)
+    .toMatchObject({ taskKey: order.key, leadId, kind: 'stop_contact', dueAt: order.dueAt!.toISOString() });
 
   const confirmed = { type: 'stop_contact.confirmed', leadId, note: 'CRM record and call recordings deleted' };
   const raw = JSON.stringify(confirmed);
-  const unsigned = await s.app.inject({ method: 'POST', url: `/partners/${partnerId}/webhook`, payload: raw, headers: { 'content-type': 'application/json' } });
+  const unsigned = await s.app.inject({
+    method: 'POST', url: `/partners/${partnerId}/webhook`, payload: raw, headers: { 'content-type': 'application/json' },
+  });
   expect(unsigned.statusCode).toBe(401);
   const ok = await inbound(partnerId, secret, confirmed);
   expect(ok.statusCode).toBe(200);
@@ -310,7 +321,8 @@ test('withdrawn consent: the partner gets the stop-contact order, signed, and co
   for (const who of ['ops', 'partner2'] as const) {
     const lead = await s.inject({ who, method: 'GET', url: `/leads/${leadId}` });
     expect(lead.statusCode).toBe(200);
-    expect(lead.json().stopContact).toEqual([expect.objectContaining({ partnerId, state: 'confirmed', confirmation: expect.objectContaining({ channel: 'webhook' }) })]);
+    expect(lead.json().stopContact)
+      .toEqual([expect.objectContaining({ partnerId, state: 'confirmed', confirmation: expect.objectContaining({ channel: 'webhook' }) })]);
   }
   const history = await s.inject({ who: 'ops', method: 'GET', url: `/leads/${leadId}/history` });
   expect(history.json().stopContact).toEqual([expect.objectContaining({ taskKey: order.key, state: 'confirmed' })]);
@@ -328,7 +340,9 @@ test('stop-contact confirmation: the work queue takes only `confirmed`, another 
 
   const early = await confirm('partner', a);
   expect(early.statusCode).toBe(409);
-  expect(early.json()).toMatchObject({ type: 'https://lead-engine.dev/problems/no-stop-contact-order', reason: `partner ${a} has no stop-contact order on lead ${leadId}` });
+  expect(early.json()).toMatchObject({
+    type: 'https://lead-engine.dev/problems/no-stop-contact-order', reason: `partner ${a} has no stop-contact order on lead ${leadId}`,
+  });
 
   await handle.executeUpdate(M.partnerRespond, { args: [{ actor: `partner:${a}`, input: { partnerId: a, accepted: true } }] });
   await s.inject({ method: 'POST', url: `/leads/${leadId}/opt-out`, payload: {} });
@@ -340,8 +354,10 @@ test('stop-contact confirmation: the work queue takes only `confirmed`, another 
   expect((await confirm('partner2', a)).statusCode).toBe(403); // B cannot confirm as A
   expect((await confirm('sales', a)).statusCode).toBe(403);
   expect((await confirm('partner', a, randomUUID())).statusCode).toBe(404);
-  expect((await s.inject({ who: 'partner2', method: 'POST', url: `/tasks/${order.key}/complete`, payload: { outcome: 'confirmed' } })).statusCode).toBe(404);
-  const wrong = await s.inject({ who: 'partner', method: 'POST', url: `/tasks/${order.key}/complete`, payload: { outcome: 'done', next: { title: 'x', dueAt: new Date().toISOString() } } });
+  const complete = (who: 'partner' | 'partner2', payload: Record<string, unknown>) =>
+    s.inject({ who, method: 'POST', url: `/tasks/${order.key}/complete`, payload });
+  expect((await complete('partner2', { outcome: 'confirmed' })).statusCode).toBe(404); // another partner's task, as for any task
+  const wrong = await complete('partner', { outcome: 'done', next: { title: 'x', dueAt: new Date().toISOString() } });
   expect(wrong.statusCode).toBe(422);
   expect(wrong.json()).toMatchObject({ type: 'https://lead-engine.dev/problems/stop-contact-needs-confirmation' });
   expect(wrong.json().errors.map((e: { path: string }) => e.path)).toEqual(['body.outcome', 'body.next']);
@@ -377,7 +393,8 @@ describe('on the time-skipping server', () => {
     return mail.messages.filter((m) => m.raw.includes(leadId) && m.subject.startsWith(subject));
   };
 
-  test('a lead comes in → "Call the lead" arrives → four working hours later the reminder → the call recorded → the task is done', async () => {
+  test('a lead comes in → "Call the lead" arrives → four working hours later the reminder → the call recorded → '
+    + 'the task is done', async () => {
     process.env.NOTIFY_LANGUAGE = 'en';
     try {
       const res = await t.inject({ method: 'POST', url: '/leads', payload: leadBody() });
@@ -397,7 +414,9 @@ describe('on the time-skipping server', () => {
       await waitFor(async () => (await t.db.task.count({ where: { leadId, kind: 'sla_reminder' } })) === 1);
       expect(await deliver(leadId, t)).toMatchObject({ sent: 1 });
       expect(await mailAbout(leadId, 'Reminder: the lead is waiting for you')).toEqual([expect.objectContaining({ to: [desk] })]);
-      const history = (await t.inject({ method: 'GET', url: `/leads/${leadId}/history` })).json() as { items: Array<{ type: string; at: string }> };
+      const history = (await t.inject({ method: 'GET', url: `/leads/${leadId}/history` })).json() as {
+        items: Array<{ type: string; at: string }>;
+      };
       const reminded = history.items.find((e) => e.type === 'sla_reminder')!;
       expect(Date.parse(reminded.at)).toBeGreaterThanOrEqual(remindAt);
       expect(Date.parse(reminded.at)).toBeLessThan(remindAt + 5 * 60_000);
@@ -441,13 +460,18 @@ describe('on the time-skipping server', () => {
     expect((await sweep()).results).toEqual([expect.objectContaining({ firing: [] })]); // not due yet
     await skip(t.env, handle, order.dueAt!.getTime() - (await t.env.currentTimeMs()) + 3_600_000);
     const late = await sweep();
-    expect(late.results).toEqual([expect.objectContaining({ kind: 'stop_contact_overdue', firing: [leadId], opened: [expect.objectContaining({ subject: leadId })] })]);
+    expect(late.results).toEqual([
+      expect.objectContaining({ kind: 'stop_contact_overdue', firing: [leadId], opened: [expect.objectContaining({ subject: leadId })] }),
+    ]);
     expect((await sweep()).results).toEqual([expect.objectContaining({ firing: [leadId], opened: [] })]); // one alarm per lead
     const alarms = (await t.inject({ who: 'ops', method: 'GET', url: `/alarms?kind=stop_contact_overdue&subject=${leadId}` })).json().items;
-    expect(alarms).toEqual([expect.objectContaining({ state: 'open', evidence: expect.objectContaining({ partners: [partnerId], taskKeys: [order.key] }) })]);
+    const evidence = expect.objectContaining({ partners: [partnerId], taskKeys: [order.key] });
+    expect(alarms).toEqual([expect.objectContaining({ state: 'open', evidence })]);
 
     // The partner confirms from its work queue: the order is done and the alarm resolved by it.
-    const done = await t.inject({ who: 'partner', method: 'POST', url: `/tasks/${order.key}/complete`, payload: { outcome: 'confirmed', note: 'deleted' } });
+    const done = await t.inject({
+      who: 'partner', method: 'POST', url: `/tasks/${order.key}/complete`, payload: { outcome: 'confirmed', note: 'deleted' },
+    });
     expect(done.statusCode).toBe(200);
     expect(done.json().task).toMatchObject({ state: 'done', outcome: 'confirmed', completedBy: `partner:${partnerId}` });
     const after = (await t.inject({ who: 'ops', method: 'GET', url: `/alarms?kind=stop_contact_overdue&subject=${leadId}` })).json().items;

@@ -99,7 +99,9 @@ export async function timeSkippingApi(): Promise<TimeSkippingApi> {
   const { callers, partnerIds } = testCallers();
   const worker = await runWorker(env.nativeConnection, db);
   const temporal = new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
-  const app = await buildApp({ db, temporal, taskQueue: worker.taskQueue, logLevel: 'silent', apiKeys: Object.values(callers), rateLimitPerMinute: 100_000 });
+  const app = await buildApp({
+    db, temporal, taskQueue: worker.taskQueue, logLevel: 'silent', apiKeys: Object.values(callers), rateLimitPerMinute: 100_000,
+  });
   await app.ready();
   return {
     app, db, temporal, worker, partnerIds, env,

@@ -3,8 +3,8 @@
 // move the thresholds, and the alarm says which threshold it was judged against.
 import {
   activeSeason, AlarmPolicy, type AlarmPolicyInput, defaultAlarmPolicy, effectiveThresholds, evaluateLeadsRotting, evaluateLowTargetShare,
-  evaluateManagerConversion, evaluateNotDistributed, evaluatePartnerReportDrift, evaluateStopContactOverdue, type OpenLead, type ReachedLead,
-  twoProportionZ,
+  evaluateManagerConversion, evaluateNotDistributed, evaluatePartnerReportDrift, evaluateStopContactOverdue, type OpenLead,
+  type ReachedLead, twoProportionZ,
 } from '../../domain/alarms';
 
 const MINUTE = 60_000;

@@ -69,7 +69,10 @@ test('ensureSchedules creates alarms-hourly and alarms-daily beside the existing
     minute: [{ start: 0, end: 0, step: 1 }],
     comment: 'every hour on the hour, Moscow time',
   })]);
-  expect(hourly.action).toMatchObject({ type: 'startWorkflow', workflowType: 'alarmSweepWorkflow', workflowId: 'alarms-hourly', taskQueue, args: [{ kinds: ['not_distributed', 'leads_rotting', 'stop_contact_overdue'] }] });
+  expect(hourly.action).toMatchObject({
+    type: 'startWorkflow', workflowType: 'alarmSweepWorkflow', workflowId: 'alarms-hourly', taskQueue,
+    args: [{ kinds: ['not_distributed', 'leads_rotting', 'stop_contact_overdue'] }],
+  });
   expect(hourly.policies).toMatchObject({ overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: HOUR });
   expect(hourly.state.paused).toBe(false);
   const everyHour = hourly.info.nextActionTimes.map((t) => t.getTime());
@@ -157,8 +160,8 @@ test('a triggered hourly run sweeps its kinds and opens the alarms it finds, onc
   const partner = `ptn-${randomUUID().slice(0, 8)}`;
   await db.task.create({
     data: {
-      key: `${withdrawn}:9:${partner}`, leadId: withdrawn, assignee: `partner:${partner}`, kind: 'stop_contact', title: 'stop', dueAt: new Date(now - DAY),
-      createdAt: new Date(now - 2 * DAY),
+      key: `${withdrawn}:9:${partner}`, leadId: withdrawn, assignee: `partner:${partner}`, kind: 'stop_contact', title: 'stop',
+      dueAt: new Date(now - DAY), createdAt: new Date(now - 2 * DAY),
     },
   });
 
@@ -178,10 +181,13 @@ test('a triggered hourly run sweeps its kinds and opens the alarms it finds, onc
   expect(first.results).toEqual([
     expect.objectContaining({ kind: 'not_distributed', firing: ['all'], opened: [expect.objectContaining({ subject: 'all' })], notified: 1 }),
     expect.objectContaining({ kind: 'leads_rotting', firing: [manager], opened: [expect.objectContaining({ subject: manager })], notified: 1 }),
-    expect.objectContaining({ kind: 'stop_contact_overdue', firing: [withdrawn], opened: [expect.objectContaining({ subject: withdrawn })], notified: 1 }),
+    expect.objectContaining({
+      kind: 'stop_contact_overdue', firing: [withdrawn], opened: [expect.objectContaining({ subject: withdrawn })], notified: 1,
+    }),
   ]);
   const alarms = await db.alarm.findMany({ orderBy: { kind: 'asc' } });
-  expect(alarms.map((a) => [a.kind, a.subject, a.state, (a.evidence as { leadIds?: string[]; partners?: string[] }).leadIds ?? (a.evidence as { partners: string[] }).partners]))
+  const named = (evidence: unknown) => (evidence as { leadIds?: string[] }).leadIds ?? (evidence as { partners: string[] }).partners;
+  expect(alarms.map((a) => [a.kind, a.subject, a.state, named(a.evidence)]))
     .toEqual([
       ['leads_rotting', manager, 'open', [rotting]],
       ['not_distributed', 'all', 'open', [waiting]],
@@ -198,7 +204,8 @@ test('a triggered hourly run sweeps its kinds and opens the alarms it finds, onc
   // The partner confirms, late: the lead's alarm is resolved by it, and the next run opens none.
   expect(await confirmStopContact(db, { leadId: withdrawn, partnerId: partner, actor: `partner:${partner}`, channel: 'api' }))
     .toMatchObject({ ok: true, replayed: false });
-  expect(await db.alarm.findFirstOrThrow({ where: { kind: 'stop_contact_overdue' } })).toMatchObject({ state: 'resolved', resolvedBy: `partner:${partner}` });
+  expect(await db.alarm.findFirstOrThrow({ where: { kind: 'stop_contact_overdue' } }))
+    .toMatchObject({ state: 'resolved', resolvedBy: `partner:${partner}` });
   const third = await runOnce();
   expect(third.results[2]).toMatchObject({ kind: 'stop_contact_overdue', firing: [], opened: [] });
 });
