@@ -5,7 +5,8 @@
 // `alarms_one_open_per_subject` (kind, subject WHERE state <> 'resolved') makes the insert
 // ON CONFLICT DO NOTHING, so a repeated evaluation, a retried activity or two sweeps at once open
 // an alarm once. Nothing is resolved here: ops resolve alarms, and the next evaluation after that
-// may open a new one if the condition still holds.
+// may open a new one if the condition still holds (a `stop_contact_overdue` alarm is resolved by
+// the partner's confirmation itself: activities/stop-contact.ts).
 //
 // Notification is at least once: alarms still open and never notified are sent, then stamped
 // (`notifiedAt`). A notifier failure fails the activity, so Temporal retries it (and the next
@@ -14,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type AlarmKind, type AlarmPolicy, AlarmPolicy as AlarmPolicySchema, type AlarmPolicyInput, type AlarmToOpen, DISTRIBUTION_STAGES,
   effectiveThresholds, evaluateLeadsRotting, rottingCutoff, evaluateLowTargetShare, evaluateManagerConversion, evaluateNotDistributed,
-  evaluatePartnerReportDrift, type JsonObject, MANAGER_STAGES, type PartnerCounts, type ReachedLead,
+  evaluatePartnerReportDrift, evaluateStopContactOverdue, type JsonObject, MANAGER_STAGES, type PartnerCounts, type ReachedLead,
 } from '../domain/alarms';
 import type { Db } from './db';
 
@@ -158,6 +159,15 @@ async function loadPartnerCounts(db: Db, policy: AlarmPolicy, now: Date): Promis
   return out;
 }
 
+/** Stop-contact orders past their deadline with no confirmation yet (the partial index tasks_stop_contact_open_idx). */
+async function loadOverdueStopContact(db: Db, now: Date) {
+  const rows = await db.task.findMany({
+    where: { kind: 'stop_contact', doneAt: null, dueAt: { lte: now } },
+    select: { key: true, leadId: true, assignee: true, dueAt: true }, orderBy: { dueAt: 'asc' }, take: MAX_ROWS,
+  });
+  return rows.map((t) => ({ leadId: t.leadId, partnerId: t.assignee.replace(/^partner:/, ''), taskKey: t.key, dueAt: t.dueAt! }));
+}
+
 async function evaluate(db: Db, kind: AlarmKind, policy: AlarmPolicy, now: Date): Promise<AlarmToOpen[]> {
   switch (kind) {
     case 'not_distributed':
@@ -170,6 +180,8 @@ async function evaluate(db: Db, kind: AlarmKind, policy: AlarmPolicy, now: Date)
       return evaluateManagerConversion(await loadReached(db, policy.managerConversion.windowDays, now), policy, now);
     case 'partner_report_drift':
       return evaluatePartnerReportDrift(await loadPartnerCounts(db, policy, now), policy, now);
+    case 'stop_contact_overdue':
+      return evaluateStopContactOverdue(await loadOverdueStopContact(db, now), now);
   }
 }
 

@@ -22,6 +22,7 @@ import { rosterPlugin } from './plugins/roster';
 import { notificationsPlugin } from './plugins/notifications';
 import { tasksPlugin } from './plugins/tasks';
 import { notificationPreferencesPlugin } from './plugins/notification-preferences';
+import { stopContactPlugin } from './plugins/stop-contact';
 import { type ApiKey, registerAuth } from './auth';
 import { registerIdempotency } from './idempotency';
 import { DEFAULT_REQUEST_DEADLINE_MS, registerDeadline } from './deadline';
@@ -137,5 +138,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(notificationsPlugin, { db: deps.db, temporal: deps.temporal });
   await app.register(tasksPlugin, { db: deps.db });
   await app.register(notificationPreferencesPlugin, { db: deps.db });
+  await app.register(stopContactPlugin, { db: deps.db });
   return app;
 }

@@ -60,30 +60,8 @@ export function registerAuth(app: FastifyInstance, keys: ApiKey[], db: Db): void
     const found = table.find((k) => timingSafeEqual(k.hash, h)); // constant time per key
     if (!found) throw unauthorized();
     req.principal = { role: found.role, subject: found.subject, actor: `${found.role}:${found.subject}` };
-    await beginAudit(req);
+    await beginAudit(pool, req);
   });
-
-  // An accepted change is audited, or it is refused. The audit row is written *before* anything
-  // else happens (status NULL: pending) and completed with the status after the response. If the
-  // row cannot be written — PostgreSQL is down — the request stops here with a 503 and nothing is
-  // done; if the completion fails (PostgreSQL went down meanwhile), the row stays pending, which
-  // still records who attempted what and when. (Writing it after the response, as before, lost
-  // the row of every change made while the database was failing.) Refused attempts are audited
-  // too. The change itself cannot share the row's transaction: most changes are Temporal Updates.
-  async function beginAudit(req: FastifyRequest): Promise<void> {
-    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
-    const p = req.principal!;
-    // Only lead routes carry a lead id; other resources (partners, alarms) are in `path`.
-    const leadId = req.routeOptions.url?.startsWith('/leads/:id') ? (req.params as { id?: string }).id : undefined;
-    // One prepared INSERT on the Prisma client's own pool: every mutating request pays for it.
-    const { rows } = await pool.query<{ id: string }>({
-      name: 'audit-begin',
-      // `at` in UTC, as Prisma reads a zoneless timestamp, whatever the server's TimeZone.
-      text: "INSERT INTO audit_log (at, actor, role, method, path, status, request_id, lead_id) VALUES (now() AT TIME ZONE 'UTC', $1, $2, $3, $4, NULL, $5, $6) RETURNING id",
-      values: [p.actor, p.role, req.method, req.url.split('?')[0]!, req.id, leadId ?? null],
-    });
-    req.auditId = rows[0]!.id;
-  }
 
   app.addHook('onResponse', async (req: FastifyRequest, reply: FastifyReply) => {
     if (req.auditId === undefined) return;
@@ -103,6 +81,41 @@ export function registerAuth(app: FastifyInstance, keys: ApiKey[], db: Db): void
     route.preHandler = pre.filter((h) => !checks.includes(h as RoleCheck)) as typeof route.preHandler;
     route.onRequest = [...([] as unknown[]).concat(route.onRequest ?? []), ...checks] as typeof route.onRequest;
   });
+}
+
+// An accepted change is audited, or it is refused. The audit row is written *before* anything
+// else happens (status NULL: pending) and completed with the status after the response. If the
+// row cannot be written — PostgreSQL is down — the request stops here with a 503 and nothing is
+// done; if the completion fails (PostgreSQL went down meanwhile), the row stays pending, which
+// still records who attempted what and when. (Writing it after the response, as before, lost
+// the row of every change made while the database was failing.) Refused attempts are audited
+// too. The change itself cannot share the row's transaction: most changes are Temporal Updates.
+async function beginAudit(pool: ReturnType<typeof poolOf>, req: FastifyRequest, lead?: string): Promise<void> {
+  if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
+  const p = req.principal!;
+  // Lead routes carry a lead id (`/leads/:id…`, or a `:leadId` elsewhere); other resources
+  // (partners, alarms) are in `path`.
+  const params = req.params as { id?: string; leadId?: string } | undefined;
+  const leadId = lead ?? (req.routeOptions.url?.startsWith('/leads/:id') ? params?.id : params?.leadId);
+  // One prepared INSERT on the Prisma client's own pool: every mutating request pays for it.
+  const { rows } = await pool.query<{ id: string }>({
+    name: 'audit-begin',
+    // `at` in UTC, as Prisma reads a zoneless timestamp, whatever the server's TimeZone.
+    text: 'INSERT INTO audit_log (at, actor, role, method, path, status, request_id, lead_id) '
+      + "VALUES (now() AT TIME ZONE 'UTC', $1, $2, $3, $4, NULL, $5, $6) RETURNING id",
+    values: [p.actor, p.role, req.method, req.url.split('?')[0]!, req.id, leadId ?? null],
+  });
+  req.auditId = rows[0]!.id;
+}
+
+/**
+ * A request with no API key that proved who sent it another way (a partner's signed webhook): it
+ * becomes that principal's, and is audited like any other change — before the change is made,
+ * completed with the status after the response (registerAuth's onResponse hook).
+ */
+export async function authenticateSigned(db: Db, req: FastifyRequest, principal: Principal, leadId?: string): Promise<void> {
+  req.principal = principal;
+  await beginAudit(poolOf(db), req, leadId);
 }
 
 /** The route is only for these roles (admin always) — checked before the body is read (registerAuth). */

@@ -31,6 +31,20 @@ export const Episode = z.object({
   createdAt: z.string(),
 });
 
+/** A stop-contact order to a partner (the client withdrew consent) and the partner's confirmation of it. */
+export const StopContactOrderView = z.object({
+  taskKey: z.string().describe('The order is this task of the partner (kind `stop_contact`)'),
+  leadId: z.string(),
+  partnerId: z.string(),
+  orderedAt: z.string(),
+  dueAt: z.string().nullable().describe('The deadline of the confirmation (1 business day by default); past it an alarm is raised'),
+  state: z.enum(['open', 'confirmed']),
+  overdue: z.boolean().describe('Open and past its deadline'),
+  confirmation: z.object({
+    confirmedAt: z.string(), confirmedBy: z.string(), channel: z.enum(['task', 'api', 'webhook']), note: z.string().nullable(),
+  }).nullable(),
+});
+
 export const LeadView = z.looseObject({
   leadId: z.string(),
   kind: z.enum(['lead', 'interest']),
@@ -47,6 +61,8 @@ export const LeadView = z.looseObject({
   deal: z.looseObject({ valueMinor: z.number().int().optional(), currency: z.string().optional(), paidMinor: z.number().int() }),
   reengagement: z.object({ attempt: z.number().int(), touchedAt: z.string().optional() }),
   seq: z.number().int(),
+  stopContact: z.array(StopContactOrderView).optional()
+    .describe('A lead closed by a withdrawn consent or an opt-out: the stop-contact orders to its partners and their confirmations'),
 });
 
 export const HistoryEntry = z.object({

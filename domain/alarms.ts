@@ -9,7 +9,9 @@ import { BusinessCalendar } from './calendar';
 import { STALE_AFTER_BUSINESS_DAYS, staleCutoff } from './staleness';
 import { trimmedText } from './text';
 
-export const ALARM_KINDS = ['not_distributed', 'leads_rotting', 'low_target_share', 'manager_conversion_anomaly', 'partner_report_drift'] as const;
+export const ALARM_KINDS = [
+  'not_distributed', 'leads_rotting', 'low_target_share', 'manager_conversion_anomaly', 'partner_report_drift', 'stop_contact_overdue',
+] as const;
 export const AlarmKind = z.enum(ALARM_KINDS);
 export type AlarmKind = z.infer<typeof AlarmKind>;
 
@@ -359,4 +361,39 @@ export function evaluatePartnerReportDrift(partners: PartnerCounts[], policy: Al
         minSent: p.minSent, windowDays: p.windowDays,
       },
     }));
+}
+
+// --- stop-contact orders not confirmed in time ---------------------------------------------------
+
+/** A stop-contact order (a partner's `stop_contact` task) still waiting for the partner's confirmation. */
+export interface OpenStopContactOrder { leadId: string; partnerId: string; taskKey: string; dueAt: Date }
+
+/**
+ * One alarm per lead whose client withdrew consent while a partner whose stop-contact order is past
+ * its deadline (the task's dueAt: the lead policy's `stopContactConfirmBusinessDays`) has not
+ * confirmed that it stopped contact and deleted the data. Per lead, not per partner: it is the
+ * client's withdrawal that is not carried out. Resolved when the confirmations arrive
+ * (activities/stop-contact.ts), not by ops.
+ */
+export function evaluateStopContactOverdue(orders: OpenStopContactOrder[], now: Date): AlarmToOpen[] {
+  const byLead = new Map<string, OpenStopContactOrder[]>();
+  for (const o of orders) {
+    if (o.dueAt.getTime() > now.getTime()) continue;
+    byLead.set(o.leadId, [...(byLead.get(o.leadId) ?? []), o]);
+  }
+  return [...byLead].sort(([a], [b]) => a.localeCompare(b)).map(([leadId, overdue]) => {
+    overdue.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || a.partnerId.localeCompare(b.partnerId));
+    return {
+      kind: 'stop_contact_overdue' as const,
+      subject: leadId,
+      evidence: {
+        leadId,
+        partners: overdue.map((o) => o.partnerId),
+        taskKeys: overdue.map((o) => o.taskKey),
+        dueAt: iso(overdue[0]!.dueAt),
+        hoursOverdue: round((now.getTime() - overdue[0]!.dueAt.getTime()) / 3_600_000, 1),
+      },
+      threshold: { deadline: "the order's dueAt (lead policy stopContactConfirmBusinessDays)" },
+    };
+  });
 }

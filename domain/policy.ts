@@ -41,6 +41,16 @@ export const LeadPolicy = z.object({
   assignmentRecheck: Duration.default('7 days'),
   /** Time a partner has to accept or decline an offered lead (business days). */
   partnerAcceptanceBusinessDays: z.number().positive().default(2),
+  /**
+   * Business days a partner has to confirm a stop-contact order (the client withdrew consent):
+   * that it stopped all contact and deleted the client's data. The order's task is due then, and
+   * the hourly alarm sweep raises `stop_contact_overdue` for it once past. One business day
+   * because stopping is immediate work (a call made after the withdrawal is a breach and a
+   * complaint), the confirmation is a reply to a message the partner's desk reads the same
+   * working day, and a silent partner found within a day leaves ops the rest of the statutory
+   * period for destroying the data (152-FZ, art. 21) to chase it — not the other way round.
+   */
+  stopContactConfirmBusinessDays: z.number().positive().default(1),
   /** Deal stage timeouts: each expiry creates a check-in task for the owner. */
   dealStageTimeouts: z
     .object({

@@ -41,10 +41,14 @@ export function scheduleSpecs(taskQueue: string): ScheduleOptions[] {
     },
     {
       // DOMAIN: the funnel's alarms that need a quick eye — team overloaded (leads not
-      // distributed) and leads rotting with their manager — every hour, all day.
+      // distributed) and leads rotting with their manager — every hour, all day; and a partner
+      // that has not confirmed a stop-contact order by its deadline (a client's withdrawn consent).
       scheduleId: 'alarms-hourly',
       spec: { calendars: [{ comment: 'every hour on the hour, Moscow time', hour: '*', minute: 0 }], timezone: TIMEZONE },
-      action: { type: 'startWorkflow', workflowType: alarmSweepWorkflow, args: [{ kinds: ['not_distributed', 'leads_rotting'] }], taskQueue, workflowId: 'alarms-hourly' },
+      action: {
+        type: 'startWorkflow', workflowType: alarmSweepWorkflow, taskQueue, workflowId: 'alarms-hourly',
+        args: [{ kinds: ['not_distributed', 'leads_rotting', 'stop_contact_overdue'] }],
+      },
       // A missed hour is not worth catching up beyond the hour; never two sweeps at once.
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
     },

@@ -184,8 +184,19 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
       case 'withdrawConsent':
       case 'optOut':
         await acts.withdrawConsent(s.leadId, now);
-        for (const partnerId of before.liveOffers)
-          await acts.createTask({ key: `${taskKey()}:${partnerId}`, leadId: s.leadId, assignee: `partner:${partnerId}`, kind: 'stop_contact', title: 'The client withdrew consent: stop all contact and delete the data' });
+        if (before.liveOffers.length) {
+          // Since this patch the order carries the deadline of the partner's confirmation (the
+          // task's dueAt, which the stop_contact_overdue alarm watches); before, it had none.
+          const confirmBy = wf.patched('stop-contact-deadline')
+            ? new Date(addBusinessTime(cal, Date.now(), policy.stopContactConfirmBusinessDays * businessDayMs(cal))).toISOString()
+            : undefined;
+          for (const partnerId of before.liveOffers) {
+            await acts.createTask({
+              key: `${taskKey()}:${partnerId}`, leadId: s.leadId, assignee: `partner:${partnerId}`, kind: 'stop_contact',
+              title: 'The client withdrew consent: stop all contact and delete the data', ...(confirmBy ? { dueAt: confirmBy } : {}),
+            });
+          }
+        }
         await acts.completeTasks(s.leadId);
         break;
       case 'partnerRespond':

@@ -20,7 +20,7 @@ const Json = z.record(z.string(), z.unknown());
 const Alarm = z.object({
   id: z.string(),
   kind: z.string(),
-  subject: z.string().describe('"all" for the whole program, else a manager id or a partner id'),
+  subject: z.string().describe('"all" for the whole program, else a manager id, a partner id, or a lead id (stop_contact_overdue)'),
   state: z.enum(ALARM_STATES),
   evidence: Json.describe('What tripped it: counts, rates, lead ids (at most 100)'),
   threshold: Json.describe('The effective threshold it was judged against, with the low season if one was in force'),

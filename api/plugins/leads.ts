@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { IsoDateTime } from '../../domain/time';
 import { poolOf, type Db } from '../../activities/db';
 import * as A from '../../domain/actions';
+import { stopContactOrders } from '../../activities/stop-contact';
 import { LeadIntake } from '../../domain/intake';
 import { text } from '../../domain/text';
 import * as M from '../../workflows/messages';
@@ -19,7 +20,7 @@ import { listLeads, type SortField } from '../read-model';
 import type { Metrics } from './metrics';
 import { RETRY_AFTER_S } from '../outage';
 import { badRequest, conflict, notFound, Problem, problemResponses, sendProblem, unprocessable, unprocessableResponse } from '../problem';
-import { Episode, HistoryEntry, IntakeResult, LeadIdParams, LeadSummary, LeadView, Stage } from '../schemas';
+import { Episode, HistoryEntry, IntakeResult, LeadIdParams, LeadSummary, LeadView, Stage, StopContactOrderView } from '../schemas';
 
 export interface LeadsPluginOptions { db: Db; temporal: Client; intake: IntakeService; metrics?: Metrics }
 
@@ -195,9 +196,13 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
     preHandler: allow(...STAFF, 'partner'),
   }, async (req) => {
     // Staff may see every lead: the query itself says whether it exists (one round trip, not two).
-    if (req.principal!.role === 'partner') await visibleLead(req, req.params.id);
+    const p = req.principal!;
+    if (p.role === 'partner') await visibleLead(req, req.params.id);
     try {
-      return await handleOf(req.params.id).query(M.getState);
+      const state = await handleOf(req.params.id).query(M.getState);
+      // Only a lead the client left has stop-contact orders: an open lead's read costs no query.
+      if (state.closedReason !== 'consent_withdrawn' && state.closedReason !== 'opted_out') return state;
+      return { ...state, stopContact: await stopContactOrders(db, req.params.id, p.role === 'partner' ? p.subject : undefined) };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw notFound(`lead ${req.params.id}`);
       throw err;
@@ -213,6 +218,9 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
           items: z.array(HistoryEntry),
           previousLeadId: z.string().nullable().describe("The contact's episode before this lead"),
           nextLeadId: z.string().nullable().describe('The episode the contact started after this lead ended'),
+          stopContact: z.array(StopContactOrderView).describe(
+            'After a withdrawn consent or an opt-out: the stop-contact orders to partners and their confirmations (who, when, how)',
+          ),
         }),
         ...problems,
       },
@@ -227,6 +235,7 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
     return {
       items: events.map((e) => ({ seq: e.seq, at: e.at.toISOString(), type: e.type, stage: e.stage, actor: e.actor, reason: e.reason })),
       previousLeadId: staff ? lead.previousLeadId : null, nextLeadId: next?.id ?? null,
+      stopContact: await stopContactOrders(db, lead.id, staff ? undefined : req.principal!.subject),
     };
   });
 

@@ -1,5 +1,6 @@
 // Notifications for ops (the outbox's dead letters, a manual retry), webhook subscriptions
-// (a partner's CRM, a team's chat bot), and the partners' inbound webhook answering an offer.
+// (a partner's CRM, a team's chat bot), and the partners' inbound webhook answering an offer or
+// confirming a stop-contact order.
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -11,11 +12,12 @@ import { newSecret, retryNotification } from '../../notifications/deliver';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../notifications/signature';
 import { webhookUrlProblem } from '../../notifications/url';
 import { partnerWebhook } from '../../workflows/messages';
-import { allow, forbidden } from '../auth';
+import { allow, authenticateSigned, forbidden } from '../auth';
 import { utf8Body } from '../input';
 import { workflowIdOf } from '../intake';
 import { badRequest, HttpProblem, notFound, problemResponses, unprocessable, unprocessableResponse } from '../problem';
 import { teamsLedBy } from '../staff';
+import { ConfirmBody, ConfirmResult, confirmOrder } from './stop-contact';
 
 export interface NotificationsPluginOptions { db: Db; temporal: Client }
 
@@ -145,13 +147,18 @@ export const notificationsPlugin: FastifyPluginAsyncZod<NotificationsPluginOptio
         done(err instanceof HttpProblem ? err : badRequest([{ path: 'body', message: 'not valid JSON' }]), undefined);
       }
     });
-    const Answer = z.object({ leadId: text(64, 1), accepted: z.boolean(), reason: text(500).optional() });
+    const Answer = z.object({ leadId: text(64, 1), accepted: z.boolean(), reason: text(500).optional() }).describe('An answer to an offer');
+    const StopContactConfirmed = z.object({
+      type: z.literal('stop_contact.confirmed'), leadId: text(64, 1), note: ConfirmBody.shape.note,
+    }).describe('The partner stopped all contact with a client who withdrew consent and deleted their data');
+    const Inbound = z.union([StopContactConfirmed, Answer]);
     inbound.withTypeProvider<import('fastify-type-provider-zod').ZodTypeProvider>().post('/partners/:id/webhook', {
       schema: {
-        tags: ['partners'], summary: 'A partner answers an offer (signed: x-lead-engine-timestamp, x-lead-engine-signature)', security: [],
+        tags: ['partners'], security: [],
+        summary: 'A partner answers an offer, or confirms a stop-contact order (signed: x-lead-engine-timestamp, x-lead-engine-signature)',
         params: z.object({ id: text(64, 1) }),
         headers: z.object({ [TIMESTAMP_HEADER]: z.string().optional(), [SIGNATURE_HEADER]: z.string().optional() }),
-        body: Answer, response: { 202: z.object({ accepted: z.literal(true) }), ...problems },
+        body: Inbound, response: { 200: ConfirmResult, 202: z.object({ accepted: z.literal(true) }), ...problems },
       },
     }, async (req, reply) => {
       const partnerId = req.params.id;
@@ -164,6 +171,14 @@ export const notificationsPlugin: FastifyPluginAsyncZod<NotificationsPluginOptio
         throw new HttpProblem(401, 'bad-signature', stale ? 'The signed timestamp is outside the 5-minute window' : 'The signature does not verify', {
           detail: `sign timestamp + "." + body with HMAC-SHA256 and your webhook secret; send ${TIMESTAMP_HEADER} and ${SIGNATURE_HEADER}: v1=<hex>`,
         });
+      }
+      // Signed by the partner: audited as the partner's request, like a call with its API key.
+      await authenticateSigned(db, req, { role: 'partner', subject: partnerId, actor: `partner:${partnerId}` }, req.body.leadId);
+      if ('type' in req.body) {
+        const { leadId, note } = req.body;
+        const actor = `partner:${partnerId}`;
+        const order = await confirmOrder(db, { leadId, partnerId, actor, channel: 'webhook', note, byPartner: true });
+        return reply.status(200).send(order);
       }
       const { leadId, accepted, reason } = req.body;
       // A lead not offered to this partner is as unknown to it as one that does not exist.

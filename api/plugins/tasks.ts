@@ -3,12 +3,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { poolOf, type Db } from '../../activities/db';
+import { CONFIRMED, confirmStopContact, STOP_CONTACT } from '../../activities/stop-contact';
 import { completeTask, type TaskRow } from '../../activities/tasks';
 import { text } from '../../domain/text';
 import { IsoDateTime } from '../../domain/time';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { allow, forbidden, type Principal, STAFF } from '../auth';
-import { notFound, problemResponses } from '../problem';
+import { notFound, Problem, problemResponses, unprocessable } from '../problem';
 import { listTasks } from '../task-queue';
 
 export interface TasksPluginOptions { db: Db }
@@ -115,10 +116,15 @@ export const tasksPlugin: FastifyPluginAsyncZod<TasksPluginOptions> = async (app
   app.post('/tasks/:key/complete', {
     schema: {
       tags: ['tasks'],
-      summary: 'Complete a task with its outcome and, optionally, set the next one (idempotent: a done task is answered as it is)',
+      summary: 'Complete a task with its outcome and, optionally, set the next one (idempotent: a done task is answered as it is); '
+        + 'a stop-contact order is completed only with outcome `confirmed`: the partner confirms it stopped contact and deleted the data',
       params: TaskKeyParams, body: Complete,
       response: {
         200: z.object({ task: TaskView, next: TaskView.nullable().describe('The follow-up set with this completion') }), ...problemResponses,
+        422: {
+          description: 'A stop-contact order completed with another outcome than `confirmed`, or with a next task',
+          content: { 'application/problem+json': { schema: Problem } },
+        },
       },
     },
     // Completing is idempotent by itself (a second call changes nothing and answers the same); an
@@ -127,12 +133,25 @@ export const tasksPlugin: FastifyPluginAsyncZod<TasksPluginOptions> = async (app
   }, async (req) => {
     const p = req.principal!;
     const { key } = req.params;
-    const task = await db.task.findUnique({ where: { key }, select: { assignee: true } });
+    const task = await db.task.findUnique({ where: { key }, select: { assignee: true, kind: true, leadId: true } });
     // A partner learns nothing of tasks that are not its own, not even that they exist.
     if (!task || (p.role === 'partner' && task.assignee !== `partner:${p.subject}`)) throw notFound(`task ${key}`);
     if (!(await mayWork(p, task.assignee))) throw forbidden(`task ${key} is ${task.assignee}'s, not yours`);
-    const res = await completeTask(db, key, { ...req.body, actor: p.actor });
     const now = new Date();
+    if (task.kind === STOP_CONTACT) {
+      // A stop-contact order ends only with the partner's confirmation (activities/stop-contact.ts):
+      // no other outcome closes it, and there is no next task on a lead the client left.
+      const { outcome, note, next } = req.body;
+      const wrong = [
+        ...(outcome === CONFIRMED ? [] : [{ path: 'body.outcome', message: `a stop-contact order is completed only as "${CONFIRMED}"` }]),
+        ...(next ? [{ path: 'body.next', message: 'no next task on a stop-contact order' }] : []),
+      ];
+      if (wrong.length) throw unprocessable('stop-contact-needs-confirmation', 'A stop-contact order is completed by confirming it', wrong);
+      const partnerId = task.assignee.replace(/^partner:/, '');
+      await confirmStopContact(db, { leadId: task.leadId, partnerId, actor: p.actor, channel: 'task', note });
+      return { task: rowView(await db.task.findUniqueOrThrow({ where: { key } }), now), next: null };
+    }
+    const res = await completeTask(db, key, { ...req.body, actor: p.actor });
     return { task: rowView(res.task, now), next: res.next && rowView(res.next, now) };
   });
 };

@@ -2,20 +2,29 @@
 // worker) with a real SMTP server (smtp-server, in-process) and a real HTTP receiver for
 // webhooks: the outbox is written with the task, delivered by the delivery workflow, retried
 // with backoff while a server is down, dead-lettered after 24 h and retried by hand; a partner
-// receives a signed offer and answers it through the signed inbound route.
+// receives a signed offer and answers it through the signed inbound route, and confirms a
+// stop-contact order through every channel it has. The end-to-end chain (the e-mail, the reminder
+// four working hours later, the call closing the task) and the overdue stop-contact alarm run on
+// the time-skipping server with the production durations.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
 import { registryActivities } from '../../activities/registry';
 import { workflowIdOf } from '../../api/intake';
+import { addBusinessTime, businessDayMs } from '../../domain/calendar';
+import { defaultPolicy } from '../../domain/policy';
+import type { AlarmSweepOutcome } from '../../workflows/alarms';
+import { alarmSweepWorkflow } from '../../workflows/alarms';
 import { notificationActivities } from '../../notifications/deliver';
 import { signatureHeaders, verifySignature } from '../../notifications/signature';
 import { startMailCatcher, type MailCatcher } from '../../scripts/lib/mail-catcher';
 import { freePort } from '../../scripts/lib/ports';
 import * as M from '../../workflows/messages';
 import { notificationsDeliverWorkflow } from '../../workflows/notifications';
-import { apiStack, leadBody, type ApiStack } from '../helpers/api';
+import { apiStack, leadBody, timeSkippingApi, type ApiStack, type TimeSkippingApi } from '../helpers/api';
 import { seedLead, seedManager, seedPartner, uid } from '../helpers/db';
-import { until, waitFor } from '../helpers/lead';
+import { skip, until, waitFor, type LeadHandle } from '../helpers/lead';
 
 jest.setTimeout(60_000);
 
@@ -52,9 +61,39 @@ afterAll(async () => {
 });
 
 /** One run of the delivery workflow (what the `notifications-deliver` Schedule starts every minute), for one lead. */
-const deliver = (leadId: string) => s.temporal.workflow.execute(notificationsDeliverWorkflow, {
-  args: [{ leadId }], taskQueue: s.worker.taskQueue, workflowId: uid('deliver'),
-});
+const deliver = (leadId: string, on: { temporal: Client; worker: { taskQueue: string } } = s) =>
+  on.temporal.workflow.execute(notificationsDeliverWorkflow, {
+    args: [{ leadId }], taskQueue: on.worker.taskQueue, workflowId: uid('deliver'),
+  });
+
+const anna = { actor: 'sales:anna' };
+const CAL = defaultPolicy().calendar;
+const consent = {
+  given: true, askedBy: 'sales:anna', channel: 'phone' as const, wording: 'May a colleague call you? The consultation is free.',
+};
+
+/** A lead taken in through the API and brought to the offer stage (the partners with `topic` are offered it). */
+async function offeredLead(on: { inject: ApiStack['inject']; temporal: Client; db: ApiStack['db'] }, topic: string, compare = 1) {
+  const res = await on.inject({ method: 'POST', url: '/leads', payload: leadBody({ topic }) });
+  expect(res.statusCode).toBe(201);
+  const { leadId } = res.json() as { leadId: string };
+  const handle: LeadHandle = on.temporal.workflow.getHandle(workflowIdOf(leadId));
+  await until(handle, (x) => x.stage === 'awaiting_first_contact' || x.stage === 'qualifying');
+  await handle.executeUpdate(M.recordContact, { args: [{ ...anna, input: { outcome: 'reached' } }] });
+  const qualified = { target: true as const, route: 'partner' as const, reason: 'not our expertise', budgetMinor: 600_000_00, compare };
+  await handle.executeUpdate(M.qualify, { args: [{ ...anna, input: qualified }] });
+  await handle.executeUpdate(M.recordConsent, { args: [{ ...anna, input: consent }] });
+  await until(handle, (x) => x.offers.length === compare);
+  await waitFor(async () => (await on.db.task.count({ where: { leadId, kind: 'offer' } })) === compare);
+  return { leadId, handle };
+}
+
+/** A partner in the registry with `topic` among its expertise (made, or given the topic). */
+async function partnerFor(db: ApiStack['db'], id: string, topic: string, grade = 5) {
+  const known = await db.partner.findUnique({ where: { id } });
+  if (!known) await seedPartner(db, { id, expertise: [topic], grade });
+  else await db.partner.update({ where: { id }, data: { expertise: [...known.expertise, topic], grade } });
+}
 
 test('a lead comes in → the "Call the lead" e-mail arrives at the SMTP server', async () => {
   process.env.NOTIFY_LANGUAGE = 'en';
@@ -210,4 +249,238 @@ test('webhook subscriptions: http(s) only, a partner subscribes only itself, a t
   const all = await s.inject({ who: 'ops', method: 'GET', url: '/webhooks' });
   expect(all.json().items.map((x: { id: string }) => x.id)).toContain(team.json().id);
   expect(all.json().items.every((x: { secret?: string }) => x.secret === undefined)).toBe(true); // the secret is shown once
+});
+
+// --- stop-contact orders: the partner confirms -----------------------------------------------------
+
+/** A signed POST to a partner's inbound webhook. */
+const inbound = (partnerId: string, secret: string, payload: unknown) => {
+  const raw = JSON.stringify(payload);
+  return s.app.inject({
+    method: 'POST', url: `/partners/${partnerId}/webhook`, payload: raw,
+    headers: { 'content-type': 'application/json', ...signatureHeaders(secret, raw) },
+  });
+};
+
+test('withdrawn consent: the partner gets the stop-contact order, signed, and confirms it through its webhook; '
+  + 'the order stays open until then', async () => {
+  const partnerId = s.partnerIds[1];
+  const topic = uid('erp');
+  await partnerFor(s.db, partnerId, topic);
+  const sub = await s.inject({ who: 'partner2', method: 'POST', url: '/webhooks', payload: { url: receiverUrl } });
+  const { secret } = sub.json() as { secret: string };
+  const { leadId, handle } = await offeredLead(s, topic);
+  await handle.executeUpdate(M.partnerRespond, { args: [{ actor: `partner:${partnerId}`, input: { partnerId, accepted: true } }] });
+
+  const withdrawn = await s.inject({
+    method: 'POST', url: `/leads/${leadId}/consent/withdraw`, payload: { reason: 'the client called: do not contact me' },
+  });
+  expect(withdrawn.statusCode).toBe(200);
+  expect(await handle.result()).toMatchObject({ stage: 'closed', closedReason: 'consent_withdrawn' });
+  // The lead has ended; its partner's order has not: it waits for the confirmation, due in one business day.
+  const order = await s.db.task.findFirstOrThrow({ where: { leadId, kind: 'stop_contact' } });
+  expect(order).toMatchObject({ assignee: `partner:${partnerId}`, doneAt: null });
+  expect(order.dueAt!.getTime()).toBeGreaterThan(Date.now());
+  expect(order.dueAt!.getTime()).toBeLessThanOrEqual(addBusinessTime(CAL, Date.now(), businessDayMs(CAL)) + 60_000);
+  expect((await s.db.task.findMany({ where: { leadId, doneAt: null } })).map((t) => t.kind)).toEqual(['stop_contact']);
+
+  received.length = 0;
+  await deliver(leadId);
+  const told = received.find((r) => r.body.includes('"task.stop_contact"'));
+  expect(told).toBeDefined();
+  const signed = { timestamp: told!.headers['x-lead-engine-timestamp'], signature: told!.headers['x-lead-engine-signature'] };
+  expect(verifySignature(secret, told!.body, signed)).toEqual({ ok: true });
+  expect(JSON.parse(told!.body).task)
+    .toMatchObject({ taskKey: order.key, leadId, kind: 'stop_contact', dueAt: order.dueAt!.toISOString() });
+
+  const confirmed = { type: 'stop_contact.confirmed', leadId, note: 'CRM record and call recordings deleted' };
+  const raw = JSON.stringify(confirmed);
+  const unsigned = await s.app.inject({
+    method: 'POST', url: `/partners/${partnerId}/webhook`, payload: raw, headers: { 'content-type': 'application/json' },
+  });
+  expect(unsigned.statusCode).toBe(401);
+  const ok = await inbound(partnerId, secret, confirmed);
+  expect(ok.statusCode).toBe(200);
+  expect(ok.json()).toMatchObject({
+    taskKey: order.key, leadId, partnerId, state: 'confirmed', overdue: false, replayed: false, dueAt: order.dueAt!.toISOString(),
+    confirmation: { confirmedBy: `partner:${partnerId}`, channel: 'webhook', note: confirmed.note },
+  });
+  const first = ok.json() as { confirmation: { confirmedAt: string } };
+  expect(await s.db.task.findUniqueOrThrow({ where: { key: order.key } }))
+    .toMatchObject({ outcome: 'confirmed', completedBy: `partner:${partnerId}`, doneAt: new Date(first.confirmation.confirmedAt) });
+  // Audited as the partner's request, with the lead it concerns.
+  const audit = await s.db.auditLog.findMany({ where: { leadId, path: `/partners/${partnerId}/webhook` } });
+  expect(audit).toEqual([expect.objectContaining({ actor: `partner:${partnerId}`, role: 'partner', method: 'POST', status: 200 })]);
+
+  // Twice is fine: the first confirmation stands, through any channel.
+  const again = await inbound(partnerId, secret, confirmed);
+  expect(again.statusCode).toBe(200);
+  expect(again.json()).toMatchObject({ replayed: true, confirmation: { confirmedAt: first.confirmation.confirmedAt, channel: 'webhook' } });
+  const queue = await s.inject({ who: 'partner2', method: 'POST', url: `/tasks/${order.key}/complete`, payload: { outcome: 'confirmed' } });
+  expect(queue.statusCode).toBe(200);
+  expect(queue.json().task).toMatchObject({ state: 'done', outcome: 'confirmed', doneAt: first.confirmation.confirmedAt });
+
+  // The lead shows it, to staff and to the partner.
+  for (const who of ['ops', 'partner2'] as const) {
+    const lead = await s.inject({ who, method: 'GET', url: `/leads/${leadId}` });
+    expect(lead.statusCode).toBe(200);
+    expect(lead.json().stopContact)
+      .toEqual([expect.objectContaining({ partnerId, state: 'confirmed', confirmation: expect.objectContaining({ channel: 'webhook' }) })]);
+  }
+  const history = await s.inject({ who: 'ops', method: 'GET', url: `/leads/${leadId}/history` });
+  expect(history.json().stopContact).toEqual([expect.objectContaining({ taskKey: order.key, state: 'confirmed' })]);
+});
+
+test('stop-contact confirmation: the work queue takes only `confirmed`, another partner is refused, no order is a 409', async () => {
+  const [a, b] = s.partnerIds;
+  const topic = uid('bi');
+  await partnerFor(s.db, a, topic, 5);
+  await partnerFor(s.db, b, topic, 4);
+  // The client compares both partners and picks A: B's offer is withdrawn, so only A is ordered to stop.
+  const { leadId, handle } = await offeredLead(s, topic, 2);
+  const confirm = (who: 'partner' | 'partner2' | 'ops' | 'sales', partnerId: string, lead = leadId) =>
+    s.inject({ who, method: 'POST', url: `/partners/${partnerId}/stop-contact/${lead}/confirm`, payload: {} });
+
+  const early = await confirm('partner', a);
+  expect(early.statusCode).toBe(409);
+  expect(early.json()).toMatchObject({
+    type: 'https://lead-engine.dev/problems/no-stop-contact-order', reason: `partner ${a} has no stop-contact order on lead ${leadId}`,
+  });
+
+  await handle.executeUpdate(M.partnerRespond, { args: [{ actor: `partner:${a}`, input: { partnerId: a, accepted: true } }] });
+  await s.inject({ method: 'POST', url: `/leads/${leadId}/opt-out`, payload: {} });
+  await handle.result();
+  const order = await s.db.task.findFirstOrThrow({ where: { leadId, kind: 'stop_contact' } });
+  expect(order.assignee).toBe(`partner:${a}`);
+
+  expect((await confirm('partner2', b)).statusCode).toBe(403); // B had the lead, the order is A's
+  expect((await confirm('partner2', a)).statusCode).toBe(403); // B cannot confirm as A
+  expect((await confirm('sales', a)).statusCode).toBe(403);
+  expect((await confirm('partner', a, randomUUID())).statusCode).toBe(404);
+  const complete = (who: 'partner' | 'partner2', payload: Record<string, unknown>) =>
+    s.inject({ who, method: 'POST', url: `/tasks/${order.key}/complete`, payload });
+  expect((await complete('partner2', { outcome: 'confirmed' })).statusCode).toBe(404); // another partner's task, as for any task
+  const wrong = await complete('partner', { outcome: 'done', next: { title: 'x', dueAt: new Date().toISOString() } });
+  expect(wrong.statusCode).toBe(422);
+  expect(wrong.json()).toMatchObject({ type: 'https://lead-engine.dev/problems/stop-contact-needs-confirmation' });
+  expect(wrong.json().errors.map((e: { path: string }) => e.path)).toEqual(['body.outcome', 'body.next']);
+  expect((await s.db.task.findUniqueOrThrow({ where: { key: order.key } })).doneAt).toBeNull();
+
+  const ok = await confirm('partner', a);
+  expect(ok.statusCode).toBe(200);
+  expect(ok.json()).toMatchObject({ state: 'confirmed', replayed: false, confirmation: { confirmedBy: `partner:${a}`, channel: 'api' } });
+  expect(await s.db.auditLog.count({ where: { leadId, path: `/partners/${a}/stop-contact/${leadId}/confirm`, status: 200 } })).toBe(1);
+  const byOps = await confirm('ops', a);
+  expect(byOps.json()).toMatchObject({ replayed: true, confirmation: { confirmedBy: `partner:${a}` } });
+  expect(await s.db.stopContactConfirmation.count({ where: { leadId } })).toBe(1);
+});
+
+// --- on the time-skipping server, production durations -------------------------------------------
+
+describe('on the time-skipping server', () => {
+  let t: TimeSkippingApi;
+  beforeAll(async () => {
+    t = await timeSkippingApi();
+    await seedManager(t.db);
+    // One workflow end to end first: a cold Java server on a loaded machine can take longer than
+    // intake's 3 s bound for its first start, which intake would answer 202 (registered).
+    await deliver(randomUUID(), t);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /** Mail about `leadId` whose subject starts with `subject`, once it has arrived. */
+  const mailAbout = async (leadId: string, subject: string) => {
+    await waitFor(async () => mail.messages.some((m) => m.raw.includes(leadId) && m.subject.startsWith(subject)));
+    return mail.messages.filter((m) => m.raw.includes(leadId) && m.subject.startsWith(subject));
+  };
+
+  test('a lead comes in → "Call the lead" arrives → four working hours later the reminder → the call recorded → '
+    + 'the task is done', async () => {
+    process.env.NOTIFY_LANGUAGE = 'en';
+    try {
+      const res = await t.inject({ method: 'POST', url: '/leads', payload: leadBody() });
+      expect(res.statusCode).toBe(201);
+      const { leadId } = res.json() as { leadId: string };
+      const handle: LeadHandle = t.temporal.workflow.getHandle(workflowIdOf(leadId));
+      const state = await until(handle, (x) => !!x.managerId);
+      await waitFor(async () => (await t.db.task.count({ where: { leadId, kind: 'first_contact' } })) === 1);
+      expect(await deliver(leadId, t)).toMatchObject({ sent: 1 });
+      expect(await mailAbout(leadId, 'Call the lead')).toEqual([expect.objectContaining({ to: [desk] })]);
+
+      // Four working hours of the business calendar after assignment, not a minute before.
+      const remindAt = addBusinessTime(CAL, Date.parse(state.slaFrom), 4 * 3_600_000);
+      await skip(t.env, handle, remindAt - (await t.env.currentTimeMs()) - 60_000);
+      expect(await t.db.task.count({ where: { leadId, kind: 'sla_reminder' } })).toBe(0);
+      await skip(t.env, handle, 2 * 60_000);
+      await waitFor(async () => (await t.db.task.count({ where: { leadId, kind: 'sla_reminder' } })) === 1);
+      expect(await deliver(leadId, t)).toMatchObject({ sent: 1 });
+      expect(await mailAbout(leadId, 'Reminder: the lead is waiting for you')).toEqual([expect.objectContaining({ to: [desk] })]);
+      const history = (await t.inject({ method: 'GET', url: `/leads/${leadId}/history` })).json() as {
+        items: Array<{ type: string; at: string }>;
+      };
+      const reminded = history.items.find((e) => e.type === 'sla_reminder')!;
+      expect(Date.parse(reminded.at)).toBeGreaterThanOrEqual(remindAt);
+      expect(Date.parse(reminded.at)).toBeLessThan(remindAt + 5 * 60_000);
+
+      const call = await t.inject({ method: 'POST', url: `/leads/${leadId}/contact`, payload: { outcome: 'reached' } });
+      expect(call.statusCode).toBe(200);
+      expect(call.json()).toMatchObject({ stage: 'qualifying' });
+      let done: Array<{ kind: string; outcome: string; completedBy: string }> = [];
+      await waitFor(async () => {
+        done = (await t.inject({ who: 'ops', method: 'GET', url: `/tasks?leadId=${leadId}&state=done` })).json().items;
+        return done.length === 2;
+      });
+      expect(done.map((x) => [x.kind, x.outcome, x.completedBy]).sort()).toEqual([
+        ['first_contact', 'contacted', 'sales:anna'], ['sla_reminder', 'contacted', 'sales:anna'],
+      ]);
+      expect((await t.inject({ who: 'ops', method: 'GET', url: `/tasks?leadId=${leadId}&state=open` })).json().items).toEqual([]);
+    } finally {
+      delete process.env.NOTIFY_LANGUAGE;
+    }
+  });
+
+  test('a stop-contact order not confirmed by its deadline raises one alarm for the lead; the confirmation resolves it', async () => {
+    const partnerId = t.partnerIds[0];
+    const topic = uid('crm');
+    await partnerFor(t.db, partnerId, topic);
+    const { leadId, handle } = await offeredLead(t, topic);
+    await handle.executeUpdate(M.partnerRespond, { args: [{ actor: `partner:${partnerId}`, input: { partnerId, accepted: true } }] });
+    expect((await t.inject({ method: 'POST', url: `/leads/${leadId}/consent/withdraw`, payload: {} })).statusCode).toBe(200);
+    await until(handle, (x) => x.stage === 'closed');
+    await waitFor(async () => (await t.db.task.count({ where: { leadId, kind: 'stop_contact' } })) === 1);
+    const order = await t.db.task.findFirstOrThrow({ where: { leadId, kind: 'stop_contact' } });
+    const closedAt = Date.parse((await handle.query(M.getHistory)).find((e) => e.type === 'closed')!.at);
+    const due = addBusinessTime(CAL, closedAt, businessDayMs(CAL)); // the policy's one business day
+    expect(order.dueAt!.getTime()).toBeGreaterThanOrEqual(due);
+    expect(order.dueAt!.getTime()).toBeLessThan(due + 60_000);
+
+    /** One run of the sweep the `alarms-hourly` Schedule starts, at the server's (skipped) time. */
+    const sweep = () => t.temporal.workflow.execute(alarmSweepWorkflow, {
+      args: [{ kinds: ['stop_contact_overdue'] }], taskQueue: t.worker.taskQueue, workflowId: uid('alarms'),
+    }) as Promise<AlarmSweepOutcome>;
+    expect((await sweep()).results).toEqual([expect.objectContaining({ firing: [] })]); // not due yet
+    await skip(t.env, handle, order.dueAt!.getTime() - (await t.env.currentTimeMs()) + 3_600_000);
+    const late = await sweep();
+    expect(late.results).toEqual([
+      expect.objectContaining({ kind: 'stop_contact_overdue', firing: [leadId], opened: [expect.objectContaining({ subject: leadId })] }),
+    ]);
+    expect((await sweep()).results).toEqual([expect.objectContaining({ firing: [leadId], opened: [] })]); // one alarm per lead
+    const alarms = (await t.inject({ who: 'ops', method: 'GET', url: `/alarms?kind=stop_contact_overdue&subject=${leadId}` })).json().items;
+    const evidence = expect.objectContaining({ partners: [partnerId], taskKeys: [order.key] });
+    expect(alarms).toEqual([expect.objectContaining({ state: 'open', evidence })]);
+
+    // The partner confirms from its work queue: the order is done and the alarm resolved by it.
+    const done = await t.inject({
+      who: 'partner', method: 'POST', url: `/tasks/${order.key}/complete`, payload: { outcome: 'confirmed', note: 'deleted' },
+    });
+    expect(done.statusCode).toBe(200);
+    expect(done.json().task).toMatchObject({ state: 'done', outcome: 'confirmed', completedBy: `partner:${partnerId}` });
+    const after = (await t.inject({ who: 'ops', method: 'GET', url: `/alarms?kind=stop_contact_overdue&subject=${leadId}` })).json().items;
+    expect(after).toEqual([expect.objectContaining({ state: 'resolved', resolvedBy: `partner:${partnerId}` })]);
+    expect(await t.db.stopContactConfirmation.findUniqueOrThrow({ where: { taskKey: order.key } }))
+      .toMatchObject({ channel: 'task', confirmedBy: `partner:${partnerId}`, note: 'deleted', dueAt: order.dueAt });
+    expect((await sweep()).results).toEqual([expect.objectContaining({ firing: [], opened: [] })]);
+  });
 });

@@ -7,8 +7,9 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import type { Db } from '../../activities/db';
 import { buildApp } from '../../api/app';
 import type { ApiKey } from '../../api/auth';
-import { testDb } from './db';
-import { runWorker, type RunningWorker } from './temporal';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { isolatedDb, testDb } from './db';
+import { runWorker, timeSkippingEnv, type RunningWorker } from './temporal';
 
 export interface ApiStack {
   app: FastifyInstance; db: Db; temporal: Client; worker: RunningWorker;
@@ -22,8 +23,8 @@ export interface ApiStack {
 
 export type Caller = 'sales' | 'team_lead' | 'ops' | 'admin' | 'partner' | 'partner2';
 
-export async function apiStack(): Promise<ApiStack> {
-  const db = testDb();
+/** An API key per caller, fresh for each stack; partners `ptn-a-<run>` and `ptn-b-<run>`. */
+function testCallers(): { callers: Record<Caller, ApiKey>; partnerIds: [string, string] } {
   const run = randomUUID().slice(0, 8);
   const partnerIds: [string, string] = [`ptn-a-${run}`, `ptn-b-${run}`];
   const callers: Record<Caller, ApiKey> = {
@@ -34,6 +35,12 @@ export async function apiStack(): Promise<ApiStack> {
     partner: { key: `partner-a-${run}-00000`, role: 'partner', subject: partnerIds[0] },
     partner2: { key: `partner-b-${run}-00000`, role: 'partner', subject: partnerIds[1] },
   };
+  return { callers, partnerIds };
+}
+
+export async function apiStack(): Promise<ApiStack> {
+  const db = testDb();
+  const { callers, partnerIds } = testCallers();
   const address = process.env.TEMPORAL_ADDRESS!;
   const native = await NativeConnection.connect({ address });
   const worker = await runWorker(native, db);
@@ -72,3 +79,40 @@ export const leadBody = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
+
+export interface TimeSkippingApi extends Omit<ApiStack, 'temporal'> {
+  env: TestWorkflowEnvironment;
+  /**
+   * A plain client of the time-skipping server: waiting on it never lets time skip (the
+   * environment's own client unlocks time while it waits for a result, and a lead's next timer
+   * would fire then). Time passes only through `env.sleep` (helpers/lead `skip`).
+   */
+  temporal: Client;
+}
+
+/**
+ * The API on the time-skipping server, with its own worker and a database of its own (the alarm
+ * sweep judges every row of a kind; after skipping days, other files' open tasks would be overdue).
+ */
+export async function timeSkippingApi(): Promise<TimeSkippingApi> {
+  const [env, db] = await Promise.all([timeSkippingEnv(), isolatedDb()]);
+  const { callers, partnerIds } = testCallers();
+  const worker = await runWorker(env.nativeConnection, db);
+  const temporal = new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
+  const app = await buildApp({
+    db, temporal, taskQueue: worker.taskQueue, logLevel: 'silent', apiKeys: Object.values(callers), rateLimitPerMinute: 100_000,
+  });
+  await app.ready();
+  return {
+    app, db, temporal, worker, partnerIds, env,
+    as: (who) => ({ 'x-api-key': callers[who].key }),
+    inject: ({ who = 'sales', headers, ...opts }) =>
+      app.inject({ ...opts, headers: { ...(who === 'nobody' ? {} : { 'x-api-key': callers[who].key }), ...(headers ?? {}) } }),
+    close: async () => {
+      await app.close();
+      await worker.stop();
+      await env.teardown();
+      await db.$disconnect();
+    },
+  };
+}

@@ -13,9 +13,17 @@ import { isolatedDb, testDb } from './db';
 
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const path = testServerPath();
-  const env = await TestWorkflowEnvironment.createTimeSkipping(path ? { server: { executable: { type: 'existing-path', path } } } : {});
-  await registerSearchAttributes(env.connection);
-  return env;
+  // The SDK gives the server 5 s to listen; a JVM starting on a loaded 2-core machine can take
+  // longer ("ephemeral server … did not start within 5s"), so it is given three chances.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const env = await TestWorkflowEnvironment.createTimeSkipping(path ? { server: { executable: { type: 'existing-path', path } } } : {});
+      await registerSearchAttributes(env.connection);
+      return env;
+    } catch (err) {
+      if (attempt >= 3 || !/did not start within/.test(String(err))) throw err;
+    }
+  }
 }
 
 /** The time-skipping server, like a real cluster, rejects search attributes it was not told about. */

@@ -3,7 +3,8 @@
 // move the thresholds, and the alarm says which threshold it was judged against.
 import {
   activeSeason, AlarmPolicy, type AlarmPolicyInput, defaultAlarmPolicy, effectiveThresholds, evaluateLeadsRotting, evaluateLowTargetShare,
-  evaluateManagerConversion, evaluateNotDistributed, evaluatePartnerReportDrift, type OpenLead, type ReachedLead, twoProportionZ,
+  evaluateManagerConversion, evaluateNotDistributed, evaluatePartnerReportDrift, evaluateStopContactOverdue, type OpenLead,
+  type ReachedLead, twoProportionZ,
 } from '../../domain/alarms';
 
 const MINUTE = 60_000;
@@ -272,4 +273,18 @@ describe('seasons', () => {
     const eff = effectiveThresholds(AlarmPolicy.parse({ ...winter, seasonality: { ...winter.seasonality, rottingDaysFactor: 2 } }), new Date('2027-01-05T09:00:00Z'));
     expect(eff).toMatchObject({ season: 'new_year', rottingBusinessDays: 4, targetShareFloor: 0.51, driftTolerance: 0.15 });
   });
+});
+
+test('a stop-contact order past its deadline without a confirmation: one alarm per lead, naming its overdue partners', () => {
+  const order = (leadId: string, partnerId: string, dueAt: Date) => ({ leadId, partnerId, taskKey: `${leadId}:7:${partnerId}`, dueAt });
+  const alarms = evaluateStopContactOverdue([
+    order('lead-b', 'ptn-2', ago(2 * HOUR)), order('lead-b', 'ptn-1', ago(5 * HOUR)),
+    order('lead-a', 'ptn-3', new Date(NOW.getTime() + HOUR)), // not due yet
+    order('lead-c', 'ptn-1', NOW), // due this instant: overdue
+  ], NOW);
+  expect(alarms.map((a) => [a.kind, a.subject, a.evidence.partners, a.evidence.dueAt, a.evidence.hoursOverdue])).toEqual([
+    ['stop_contact_overdue', 'lead-b', ['ptn-1', 'ptn-2'], ago(5 * HOUR).toISOString(), 5],
+    ['stop_contact_overdue', 'lead-c', ['ptn-1'], NOW.toISOString(), 0],
+  ]);
+  expect(evaluateStopContactOverdue([order('lead-a', 'ptn-3', new Date(NOW.getTime() + 1))], NOW)).toEqual([]);
 });

@@ -7,6 +7,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import type { AlarmNotice } from '../../activities/alarms';
 import type { Db } from '../../activities/db';
+import { confirmStopContact } from '../../activities/stop-contact';
 import { ensureSchedules, scheduleSpecs } from '../../platform/schedules';
 import type { AlarmSweepOutcome } from '../../workflows/alarms';
 import type { TaskReminderOutcome } from '../../workflows/task-reminders';
@@ -68,7 +69,10 @@ test('ensureSchedules creates alarms-hourly and alarms-daily beside the existing
     minute: [{ start: 0, end: 0, step: 1 }],
     comment: 'every hour on the hour, Moscow time',
   })]);
-  expect(hourly.action).toMatchObject({ type: 'startWorkflow', workflowType: 'alarmSweepWorkflow', workflowId: 'alarms-hourly', taskQueue, args: [{ kinds: ['not_distributed', 'leads_rotting'] }] });
+  expect(hourly.action).toMatchObject({
+    type: 'startWorkflow', workflowType: 'alarmSweepWorkflow', workflowId: 'alarms-hourly', taskQueue,
+    args: [{ kinds: ['not_distributed', 'leads_rotting', 'stop_contact_overdue'] }],
+  });
   expect(hourly.policies).toMatchObject({ overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: HOUR });
   expect(hourly.state.paused).toBe(false);
   const everyHour = hourly.info.nextActionTimes.map((t) => t.getTime());
@@ -151,6 +155,15 @@ test('a triggered hourly run sweeps its kinds and opens the alarms it finds, onc
   };
   const waiting = await lead({ managerId: null, stage: 'awaiting_first_contact', createdAt: new Date(now - 2 * HOUR) });
   const rotting = await lead({ managerId: manager, stage: 'qualifying', createdAt: new Date(now - 10 * DAY) });
+  // A client who withdrew consent two days ago; the partner's order was due yesterday and is not confirmed.
+  const withdrawn = await lead({ managerId: manager, stage: 'closed', createdAt: new Date(now - 20 * DAY) });
+  const partner = `ptn-${randomUUID().slice(0, 8)}`;
+  await db.task.create({
+    data: {
+      key: `${withdrawn}:9:${partner}`, leadId: withdrawn, assignee: `partner:${partner}`, kind: 'stop_contact', title: 'stop',
+      dueAt: new Date(now - DAY), createdAt: new Date(now - 2 * DAY),
+    },
+  });
 
   const runOnce = async (): Promise<AlarmSweepOutcome> => {
     const handle = client.schedule.getHandle('alarms-hourly');
@@ -168,17 +181,31 @@ test('a triggered hourly run sweeps its kinds and opens the alarms it finds, onc
   expect(first.results).toEqual([
     expect.objectContaining({ kind: 'not_distributed', firing: ['all'], opened: [expect.objectContaining({ subject: 'all' })], notified: 1 }),
     expect.objectContaining({ kind: 'leads_rotting', firing: [manager], opened: [expect.objectContaining({ subject: manager })], notified: 1 }),
+    expect.objectContaining({
+      kind: 'stop_contact_overdue', firing: [withdrawn], opened: [expect.objectContaining({ subject: withdrawn })], notified: 1,
+    }),
   ]);
   const alarms = await db.alarm.findMany({ orderBy: { kind: 'asc' } });
-  expect(alarms.map((a) => [a.kind, a.subject, a.state, (a.evidence as { leadIds: string[] }).leadIds])).toEqual([
-    ['leads_rotting', manager, 'open', [rotting]],
-    ['not_distributed', 'all', 'open', [waiting]],
-  ]);
+  const named = (evidence: unknown) => (evidence as { leadIds?: string[] }).leadIds ?? (evidence as { partners: string[] }).partners;
+  expect(alarms.map((a) => [a.kind, a.subject, a.state, named(a.evidence)]))
+    .toEqual([
+      ['leads_rotting', manager, 'open', [rotting]],
+      ['not_distributed', 'all', 'open', [waiting]],
+      ['stop_contact_overdue', withdrawn, 'open', [partner]],
+    ]);
   expect(notices.map((n) => n.id).sort()).toEqual(alarms.map((a) => a.id).sort());
 
   // The next run finds them open: nothing new, nobody told twice.
   const second = await runOnce();
-  expect(second.results.map((r) => 'opened' in r && r.opened.length)).toEqual([0, 0]);
-  expect(await db.alarm.count()).toBe(2);
-  expect(notices).toHaveLength(2);
+  expect(second.results.map((r) => 'opened' in r && r.opened.length)).toEqual([0, 0, 0]);
+  expect(await db.alarm.count()).toBe(3);
+  expect(notices).toHaveLength(3);
+
+  // The partner confirms, late: the lead's alarm is resolved by it, and the next run opens none.
+  expect(await confirmStopContact(db, { leadId: withdrawn, partnerId: partner, actor: `partner:${partner}`, channel: 'api' }))
+    .toMatchObject({ ok: true, replayed: false });
+  expect(await db.alarm.findFirstOrThrow({ where: { kind: 'stop_contact_overdue' } }))
+    .toMatchObject({ state: 'resolved', resolvedBy: `partner:${partner}` });
+  const third = await runOnce();
+  expect(third.results[2]).toMatchObject({ kind: 'stop_contact_overdue', firing: [], opened: [] });
 });

@@ -127,6 +127,12 @@ test('withdrawn consent mid-deal stops everything at once and tells the partner'
   expect((await offerOf(leadId, partner))?.status).toBe('withdrawn');
   const told = await t.db.task.findMany({ where: { leadId, assignee: `partner:${partner}`, kind: 'stop_contact' } });
   expect(told).toHaveLength(1);
+  // The lead has ended; the order stays open until the partner confirms it, by one business day.
+  const closedAt = Date.parse((await handle.query(M.getHistory)).find((e) => e.type === 'closed')!.at);
+  const cal = defaultPolicy().calendar;
+  expect(told[0]!.doneAt).toBeNull();
+  expect(told[0]!.dueAt!.getTime()).toBeGreaterThanOrEqual(addBusinessTime(cal, closedAt, businessDayMs(cal)));
+  expect(told[0]!.dueAt!.getTime()).toBeLessThan(addBusinessTime(cal, closedAt, businessDayMs(cal)) + 60_000);
 });
 
 test('in compare mode the client’s pick withdraws the other offers, frees their capacity and tells those partners', async () => {
