@@ -49,6 +49,13 @@ export function registryActivities(db: Db) {
           },
         }),
         ...closeTasksDoneBy(db, leadId, transitions),
+        // The first flush of a lead's first run (its `received` transition, seq 1) records that its
+        // workflow exists, so the intake sweeper leaves it alone. Intake no longer writes this
+        // after the start (a round trip on every intake); a lead whose first flush is more than a
+        // sweep interval late is started again by the sweeper, which finds it running (idempotent).
+        ...(transitions[0]!.seq === 1
+          ? [db.lead.updateMany({ where: { id: leadId, workflowStartedAt: null }, data: { workflowStartedAt: new Date(transitions[0]!.at) } })]
+          : []),
       ]);
     },
 

@@ -31,6 +31,17 @@ declare module 'fastify' {
     principal?: Principal;
     /** The caller's pending audit_log row, completed with the status after the response. */
     auditId?: string;
+    /** The status a route that audits in its own transaction wrote on its row (`config.audit`). */
+    auditedStatus?: number;
+  }
+  interface FastifyContextConfig {
+    /**
+     * 'in-handler': the handler writes the request's audit_log row in the transaction of its change,
+     * with the status it expects to answer, and sets `auditId` and `auditedStatus` (intake: the row
+     * costs no round trip of its own). The hooks below complete it only if the answer differs, and
+     * write the whole row after the response for a request that never got that far (refused, failed).
+     */
+    audit?: 'in-handler';
   }
 }
 
@@ -50,6 +61,7 @@ export function registerAuth(app: FastifyInstance, keys: ApiKey[], db: Db): void
   const pool = poolOf(db);
   app.decorateRequest('principal', undefined);
   app.decorateRequest('auditId', undefined);
+  app.decorateRequest('auditedStatus', undefined);
 
   app.addHook('onRequest', async (req) => {
     const path = req.url.split('?')[0]!;
@@ -64,7 +76,21 @@ export function registerAuth(app: FastifyInstance, keys: ApiKey[], db: Db): void
   });
 
   app.addHook('onResponse', async (req: FastifyRequest, reply: FastifyReply) => {
-    if (req.auditId === undefined) return;
+    if (req.auditId === undefined) {
+      // A route auditing in its handler that did not get that far (refused, invalid, failed): its
+      // attempt is recorded now, whole. Nothing was changed, so nothing went unaudited meanwhile.
+      if (!req.principal || !audited(req) || !inHandler(req)) return;
+      const p = req.principal;
+      await pool
+        .query({
+          name: 'audit-whole',
+          text: "INSERT INTO audit_log (at, actor, role, method, path, status, request_id, lead_id) VALUES (now() AT TIME ZONE 'UTC', $1, $2, $3, $4, $5, $6, $7)",
+          values: [p.actor, p.role, req.method, req.url.split('?')[0]!, reply.statusCode, req.id, leadIdOf(req) ?? null],
+        })
+        .catch((err: unknown) => req.log.error({ err, status: reply.statusCode }, 'audit of a refused or failed request could not be written'));
+      return;
+    }
+    if (req.auditedStatus === reply.statusCode) return; // written with its change, status and all
     await pool
       .query({ name: 'audit-end', text: 'UPDATE audit_log SET status = $1 WHERE id = $2', values: [reply.statusCode, req.auditId] })
       .catch((err: unknown) => req.log.error({ err, auditId: req.auditId, status: reply.statusCode }, 'audit completion failed: the row stays pending'));
@@ -89,14 +115,21 @@ export function registerAuth(app: FastifyInstance, keys: ApiKey[], db: Db): void
 // done; if the completion fails (PostgreSQL went down meanwhile), the row stays pending, which
 // still records who attempted what and when. (Writing it after the response, as before, lost
 // the row of every change made while the database was failing.) Refused attempts are audited
-// too. The change itself cannot share the row's transaction: most changes are Temporal Updates.
-async function beginAudit(pool: ReturnType<typeof poolOf>, req: FastifyRequest, lead?: string): Promise<void> {
-  if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
-  const p = req.principal!;
-  // Lead routes carry a lead id (`/leads/:id…`, or a `:leadId` elsewhere); other resources
-  // (partners, alarms) are in `path`.
+// too. Most changes cannot share the row's transaction (they are Temporal Updates); intake can,
+// and writes its row with its change (`config: { audit: 'in-handler' }`, api/intake.ts).
+const audited = (req: FastifyRequest) => !(req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS');
+const inHandler = (req: FastifyRequest) => req.routeOptions.config?.audit === 'in-handler';
+// Lead routes carry a lead id (`/leads/:id…`, or a `:leadId` elsewhere); other resources
+// (partners, alarms) are in `path`.
+function leadIdOf(req: FastifyRequest): string | undefined {
   const params = req.params as { id?: string; leadId?: string } | undefined;
-  const leadId = lead ?? (req.routeOptions.url?.startsWith('/leads/:id') ? params?.id : params?.leadId);
+  return req.routeOptions.url?.startsWith('/leads/:id') ? params?.id : params?.leadId;
+}
+
+async function beginAudit(pool: ReturnType<typeof poolOf>, req: FastifyRequest, lead?: string): Promise<void> {
+  if (!audited(req) || inHandler(req)) return;
+  const p = req.principal!;
+  const leadId = lead ?? leadIdOf(req);
   // One prepared INSERT on the Prisma client's own pool: every mutating request pays for it.
   const { rows } = await pool.query<{ id: string }>({
     name: 'audit-begin',

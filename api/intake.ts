@@ -15,8 +15,9 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import type { Db } from '../activities/db';
-import { leadWorkflowInput, markWorkflowStarted, startLeadWorkflow, workflowIdOf } from '../activities/intake';
+import type { Pool } from 'pg';
+import { poolOf, type Db } from '../activities/db';
+import { leadWorkflowInput, startLeadWorkflow, workflowIdOf, type LeadStartRow } from '../activities/intake';
 import { companyKey } from '../domain/contact';
 import { dedupeKeys, leadKind, type LeadIntake } from '../domain/intake';
 import { TERMINAL, type Stage } from '../domain/lifecycle';
@@ -40,7 +41,18 @@ export interface IntakeResult {
   previousLeadId?: string; returnedAfterOptOut?: boolean;
   /** Why a registered lead's workflow could not be started (for the log, not the client). */
   startError?: unknown;
+  /** The audit_log row written with the intake, and the status it recorded (api/auth.ts completes it if the answer differs). */
+  audited?: { id: string; status: number };
 }
+
+/**
+ * Who asked, for the request's audit_log row: intake writes it in its own transaction, so an
+ * accepted lead and its audit row are committed together (no round trip of its own before or after).
+ */
+export interface IntakeAudit { actor: string; role: string; method: string; path: string; requestId: string }
+
+/** The answer intake gives when the workflow start goes as expected: a new lead 201, anything else 200 (202 is corrected after). */
+const expectedStatus = (d: { status: 'created' | 'attached'; replayed: boolean }) => (d.status === 'created' && !d.replayed ? 201 : 200);
 
 /** A repeat inquiry could not be delivered to its open lead: nothing was stored, retry later. */
 export class TemporalUnavailable extends Error {
@@ -57,7 +69,16 @@ export function intakeKeyOf(body: LeadIntake, idempotencyKey?: string): string {
 
 type Tx = Prisma.TransactionClient;
 type LeadRow = Lead;
-interface Decided { lead: LeadRow; status: 'created' | 'attached'; replayed: boolean; matchedOn?: string }
+/** What intake needs of the lead it decided on: its workflow's input, and whether that workflow is known to exist. */
+type DecidedLead = LeadStartRow & Pick<Lead, 'workflowStartedAt' | 'lastSeq'>;
+interface Decided {
+  lead: DecidedLead; status: 'created' | 'attached'; replayed: boolean; matchedOn?: string; audited?: { id: string; status: number };
+}
+
+/** The advisory-lock keys of an intake, sorted: two requests sharing keys take them in the same order (no deadlock). */
+function lockKeysOf(intakeKey: string, keys: { phone?: string; email?: string }): string[] {
+  return [intakeKey, keys.phone && `phone:${keys.phone}`, keys.email && `email:${keys.email}`].filter((k): k is string => !!k).sort();
+}
 
 export interface IntakeOptions {
   /** How long one call to Temporal may take before intake answers without it (ms). */
@@ -66,81 +87,125 @@ export interface IntakeOptions {
 
 export class IntakeService {
   private readonly deadlineMs: number;
+  private readonly pool: Pool;
 
   constructor(
     private readonly db: Db, private readonly temporal: Client, private readonly taskQueue: string,
     private readonly policy?: LeadPolicyInput, opts: IntakeOptions = {},
   ) {
     this.deadlineMs = opts.temporalDeadlineMs ?? 3_000;
+    this.pool = poolOf(db);
   }
 
-  async intake(body: LeadIntake, idempotencyKey?: string): Promise<IntakeResult> {
+  async intake(body: LeadIntake, idempotencyKey?: string, audit?: IntakeAudit): Promise<IntakeResult> {
     const intakeKey = intakeKeyOf(body, idempotencyKey);
-    let decided: Decided;
+    // Most intakes are a contact never seen before: one statement registers it. Anything known
+    // (a replay, a repeat contact) is decided in the interactive transaction below.
+    let decided = await this.registerNew(body, intakeKey, audit);
     try {
-      decided = await this.decide(body, intakeKey);
+      decided ??= await this.decide(body, intakeKey, audit);
     } catch (err) {
       // Two requests that matched the same ended lead through different keys (one by phone, one
       // by e-mail) raced to open its next episode: the loser attaches to the winner's.
       if (!(err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')) throw err;
-      decided = await this.decide(body, intakeKey);
+      decided = await this.decide(body, intakeKey, audit);
     }
 
-    const { lead, ...outcome } = decided;
+    const { lead, audited, ...outcome } = decided;
     const result: IntakeResult = {
       leadId: lead.id, workflowId: workflowIdOf(lead.id), ...outcome,
       ...(lead.previousLeadId ? { previousLeadId: lead.previousLeadId, returnedAfterOptOut: lead.returnedAfterOptOut } : {}),
+      ...(audited ? { audited } : {}),
     };
-    // Also on a replay: if the first attempt registered the lead while Temporal was down, this heals it.
-    if (decided.status === 'created' && !lead.workflowStartedAt) {
+    // Also on a replay: if the first attempt registered the lead while Temporal was down, this heals
+    // it. A lead whose workflow has written its first transition (lastSeq) has one: nothing to start.
+    if (decided.status === 'created' && !lead.workflowStartedAt && lead.lastSeq === 0) {
       try {
         const input = leadWorkflowInput(lead, this.policy);
         await this.temporal.withDeadline(Date.now() + this.deadlineMs, () => startLeadWorkflow(this.temporal, this.taskQueue, input));
       } catch (err) {
         return { ...result, status: 'registered', startError: err };
       }
-      // Best effort: a lead left unmarked is only started again by the sweeper, which finds it running.
-      await markWorkflowStarted(this.db, lead.id).catch(() => undefined);
+      // Not marked here (`workflow_started_at`): that was a round trip on every intake. The
+      // workflow's first read-model write marks it (activities/registry.ts); until then the lead
+      // looks unstarted, and the sweeper, for one older than its interval, starts it again with
+      // USE_EXISTING — which finds it running and only marks it.
     }
     return result;
   }
 
-  /** One transaction under the contact's locks: replay, attach to the open episode, or register a lead. */
-  private decide(body: LeadIntake, intakeKey: string): Promise<Decided> {
+  /**
+   * A contact and intake key never seen before, registered in one round trip: the SQL function
+   * `intake_register_new` (migration 20261201030000) takes the same locks, makes the same checks
+   * and writes the same rows as `decide` → `register`, with the audit row, in its statement's own
+   * transaction. Undefined when anything is known: nothing was written, and `decide` takes over.
+   */
+  private async registerNew(body: LeadIntake, intakeKey: string, audit?: IntakeAudit): Promise<Decided | undefined> {
     const keys = dedupeKeys(body);
-    const lockKeys = [intakeKey, keys.phone && `phone:${keys.phone}`, keys.email && `email:${keys.email}`].filter((k): k is string => !!k).sort();
+    const lead: DecidedLead = {
+      id: randomUUID(), kind: leadKind(body), sourceChannel: body.source.channel, sourcePartnerId: body.source.partnerId ?? null,
+      region: body.region ?? null, topic: body.topic ?? null, previousLeadId: null, returnedAfterOptOut: false, workflowStartedAt: null, lastSeq: 0,
+    };
+    const status = expectedStatus({ status: 'created', replayed: false });
+    const { rows } = await this.pool.query<{ created: boolean; audit_id: string | null }>({
+      name: 'intake-register-new',
+      text: 'SELECT created, audit_id::text AS audit_id FROM intake_register_new('
+        + '$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)',
+      values: [
+        lockKeysOf(intakeKey, keys), intakeKey, keys.phone ?? null, keys.email ?? null,
+        lead.id, lead.kind, lead.sourceChannel, lead.sourcePartnerId, body.source.campaign ?? null, body.source.externalId ?? null,
+        body.person?.name ?? null, body.company?.name ?? null, body.company ? companyKey(body.company.name) ?? null : null, lead.region, lead.topic,
+        body.budgetMinor === undefined ? null : String(body.budgetMinor), body.currency,
+        audit?.actor ?? null, audit?.role ?? null, audit?.method ?? null, audit?.path ?? null, audit?.requestId ?? null, status,
+      ],
+    });
+    const row = rows[0];
+    if (!row?.created) return undefined;
+    return { lead, status: 'created', replayed: false, ...(row.audit_id ? { audited: { id: row.audit_id, status } } : {}) };
+  }
+
+  /** One transaction under the contact's locks: replay, attach to the open episode, or register a lead; and its audit row. */
+  private decide(body: LeadIntake, intakeKey: string, audit?: IntakeAudit): Promise<Decided> {
     // The transaction may wait on one call to Temporal (the repeat-inquiry signal), bounded by the deadline.
     return this.db.$transaction(async (tx) => {
-      // One statement takes every lock, in the keys' sorted order (unnest keeps array order), so
-      // two requests sharing keys never deadlock.
-      await tx.$queryRaw`SELECT count(*) AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(${lockKeys}::text[]) AS k) AS l`;
-      const seen = await tx.inquiry.findUnique({ where: { intakeKey }, include: { lead: true } });
-      if (seen) {
-        return { lead: seen.lead, status: seen.duplicate ? 'attached' : 'created', replayed: true, matchedOn: seen.matchedOn ?? undefined };
-      }
-
-      const or = [keys.phone ? { phone: keys.phone } : undefined, keys.email ? { email: keys.email } : undefined].filter((x) => x !== undefined);
-      const match = or.length ? await tx.lead.findFirst({ where: { OR: or }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }) : null;
-      if (!match) return { lead: await this.register(tx, body, intakeKey), status: 'created', replayed: false };
-      const matchedOn = keys.phone && match.phone === keys.phone ? 'phone' : 'email';
-      // The contact's latest episode: earlier ones have ended. A later episode may carry other
-      // contact details (a new e-mail), so the chain is followed from the lead that matched.
-      let latest = match;
-      const nextOf = (id: string) => tx.lead.findUnique({ where: { previousLeadId: id } });
-      for (let next = await nextOf(latest.id); next; next = await nextOf(next.id)) latest = next;
-
-      const inquiry: RepeatInquiry = { intakeKey, sourceChannel: body.source.channel, partnerId: body.source.partnerId, matchedOn };
-      if (!TERMINAL.has(latest.stage as Stage) && (await this.deliver(tx, latest, inquiry))) {
-        await tx.inquiry.create({
-          data: { intakeKey, leadId: latest.id, sourceChannel: body.source.channel, partnerId: body.source.partnerId ?? null, duplicate: true, matchedOn },
-        });
-        return { lead: latest, status: 'attached', replayed: false, matchedOn };
-      }
-      // Ended: the read model as it is now (a workflow completes only once its transitions are written).
-      const ended = await tx.lead.findUniqueOrThrow({ where: { id: latest.id } });
-      const lead = await this.register(tx, body, intakeKey, { previousLeadId: ended.id, returnedAfterOptOut: ended.optedOut }, matchedOn);
-      return { lead, status: 'created', replayed: false, matchedOn };
+      const decided = await this.decideIn(tx, body, intakeKey);
+      if (audit) decided.audited = await auditIn(tx, audit, decided.lead.id, expectedStatus(decided));
+      return decided;
     }, { maxWait: 10_000, timeout: this.deadlineMs + 10_000 });
+  }
+
+  private async decideIn(tx: Tx, body: LeadIntake, intakeKey: string): Promise<Decided> {
+    const keys = dedupeKeys(body);
+    const lockKeys = lockKeysOf(intakeKey, keys);
+    // One statement takes every lock, in the keys' sorted order (unnest keeps array order), so
+    // two requests sharing keys never deadlock.
+    await tx.$queryRaw`SELECT count(*) AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(${lockKeys}::text[]) AS k) AS l`;
+    const seen = await tx.inquiry.findUnique({ where: { intakeKey }, include: { lead: true } });
+    if (seen) {
+      return { lead: seen.lead, status: seen.duplicate ? 'attached' : 'created', replayed: true, matchedOn: seen.matchedOn ?? undefined };
+    }
+
+    const or = [keys.phone ? { phone: keys.phone } : undefined, keys.email ? { email: keys.email } : undefined].filter((x) => x !== undefined);
+    const match = or.length ? await tx.lead.findFirst({ where: { OR: or }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }) : null;
+    if (!match) return { lead: await this.register(tx, body, intakeKey), status: 'created', replayed: false };
+    const matchedOn = keys.phone && match.phone === keys.phone ? 'phone' : 'email';
+    // The contact's latest episode: earlier ones have ended. A later episode may carry other
+    // contact details (a new e-mail), so the chain is followed from the lead that matched.
+    let latest = match;
+    const nextOf = (id: string) => tx.lead.findUnique({ where: { previousLeadId: id } });
+    for (let next = await nextOf(latest.id); next; next = await nextOf(next.id)) latest = next;
+
+    const inquiry: RepeatInquiry = { intakeKey, sourceChannel: body.source.channel, partnerId: body.source.partnerId, matchedOn };
+    if (!TERMINAL.has(latest.stage as Stage) && (await this.deliver(tx, latest, inquiry))) {
+      await tx.inquiry.create({
+        data: { intakeKey, leadId: latest.id, sourceChannel: body.source.channel, partnerId: body.source.partnerId ?? null, duplicate: true, matchedOn },
+      });
+      return { lead: latest, status: 'attached', replayed: false, matchedOn };
+    }
+    // Ended: the read model as it is now (a workflow completes only once its transitions are written).
+    const ended = await tx.lead.findUniqueOrThrow({ where: { id: latest.id } });
+    const lead = await this.register(tx, body, intakeKey, { previousLeadId: ended.id, returnedAfterOptOut: ended.optedOut }, matchedOn);
+    return { lead, status: 'created', replayed: false, matchedOn };
   }
 
   /**
@@ -209,4 +274,17 @@ export class IntakeService {
     }
     return lead;
   }
+}
+
+/**
+ * The request's audit_log row, in intake's transaction and with the status intake expects to
+ * answer: if the row cannot be written, nothing is registered (the request is a 503), and an
+ * accepted lead is never without its row. The same columns as api/auth.ts writes for every other change.
+ */
+async function auditIn(tx: Tx, a: IntakeAudit, leadId: string, status: number): Promise<{ id: string; status: number }> {
+  const rows = await tx.$queryRaw<Array<{ id: string }>>`
+    INSERT INTO audit_log (at, actor, role, method, path, status, request_id, lead_id)
+    VALUES (now() AT TIME ZONE 'UTC', ${a.actor}, ${a.role}, ${a.method}, ${a.path}, ${status}, ${a.requestId}, ${leadId})
+    RETURNING id::text AS id`;
+  return { id: rows[0]!.id, status };
 }

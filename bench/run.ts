@@ -5,10 +5,15 @@
 //   api  POST /leads over real HTTP (validate, de-duplicate, register, start the workflow),
 // each at the same fixed concurrency (targets: API throughput ≥ 85 % of raw, API p99 ≤ 100 ms) —
 // then staff actions, reads and list pages (bench/actions.ts), and last the platform's floor for
-// an Update (bench/floor: the same shape of work with no business logic). Figures go to
+// an Update (bench/floor: the same shape of work with no business logic), and the notification
+// delivery rate to a local SMTP server and webhook receiver (bench/notifications.ts). Figures go to
 // bench/results/intake-<timestamp>.json and intake-latest.json.
 // Env: BENCH_N (500), BENCH_CONCURRENCY (20), BENCH_WARMUP (20), DATABASE_URL (else embedded),
-// BENCH_API_NODE_ARGS (extra node flags for the API process, e.g. --cpu-prof).
+// BENCH_API_NODE_ARGS (extra node flags for the API process, e.g. --cpu-prof),
+// BENCH_PHASES (intake,actions,floor,notifications: which to run; actions need intake),
+// BENCH_NOTIFY_N (2000 outbox rows per delivery phase),
+// BENCH_BASELINE (a commit, e.g. main: its API also takes in BENCH_N leads in the same run, bench/baseline.ts),
+// BENCH_ROUNDS (intake in rounds, the paths in rotating order: 5 with a baseline, else 1).
 import { execFileSync } from 'node:child_process';
 import { randomInt, randomUUID } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -19,10 +24,12 @@ import { poolOf, type Db } from '../activities/db';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { leadWorkflow, type LeadWorkflowInput } from '../workflows/lead';
 import { LeadSource, LeadStage } from '../workflows/search-attributes';
-import { measureActions, PACED_RATE } from './actions';
+import { measureActions, PACED_RATE, type ActionFigures } from './actions';
+import { exportBaseline, type BaselineTree } from './baseline';
 import { measureFloor } from './floor/measure';
-import { httpClient } from './http';
-import { figuresOf, runClosedLoop, type PathFigures } from './load';
+import { httpClient, type HttpClient } from './http';
+import { figuresOf, runClosedLoop, type LoadRun, type PathFigures } from './load';
+import { measureDelivery, startReceivers, type DeliveryFigures, type DeliveryPhase } from './notifications';
 import { startStack } from './stack';
 
 const TARGET_RATIO = 0.85;
@@ -84,20 +91,50 @@ function printPath(name: string, f: PathFigures): void {
   );
 }
 
+const PHASES = ['intake', 'actions', 'floor', 'notifications'] as const;
+type Phase = (typeof PHASES)[number];
+
+function phasesOf(raw: string | undefined): Set<Phase> {
+  if (!raw) return new Set(PHASES);
+  const asked = raw.split(',').map((p) => p.trim()).filter(Boolean);
+  const unknown = asked.filter((p) => !(PHASES as readonly string[]).includes(p));
+  if (unknown.length) throw new Error(`BENCH_PHASES: unknown ${unknown.join(', ')} (known: ${PHASES.join(', ')})`);
+  const phases = new Set(asked as Phase[]);
+  if (phases.has('actions') && !phases.has('intake')) throw new Error('BENCH_PHASES: actions work on the leads intake takes in; add intake');
+  return phases;
+}
+
+function printDelivery(name: string, f: DeliveryPhase): void {
+  console.log(
+    `  ${name.padEnd(17)} ${String(f.messages).padStart(6)} msg  ${f.wallSeconds.toFixed(2).padStart(7)} s  ${f.perSecond.toFixed(1).padStart(8)} msg/s  `
+      + `${f.runs} runs; received ${f.received.email} e-mails, ${f.received.webhook} webhooks${f.notSent ? `  NOT SENT ${f.notSent}` : ''}`,
+  );
+}
+
 async function main(): Promise<number> {
   const n = positiveInt('BENCH_N', 500);
   const concurrency = positiveInt('BENCH_CONCURRENCY', 20);
   const warmup = positiveInt('BENCH_WARMUP', 20);
+  const notifyN = positiveInt('BENCH_NOTIFY_N', 2000);
+  const phases = phasesOf(process.env.BENCH_PHASES);
 
   // Other work on the machine skews every figure; the load average says how much there was.
   const loadBefore = loadavg().map((x) => Math.round(x * 100) / 100);
-  const stack = await startStack(log);
+  const baseline: BaselineTree | undefined = process.env.BENCH_BASELINE ? exportBaseline(process.env.BENCH_BASELINE) : undefined;
+  // The SMTP server and the webhook receiver run in this process; the worker is told where (SMTP_URL).
+  const receivers = await startReceivers();
+  const stack = await startStack(log, { env: receivers.env, baselineRoot: baseline?.root }).catch(async (err: unknown) => {
+    await receivers.close();
+    baseline?.remove();
+    throw err;
+  });
   process.once('SIGINT', () => {
     log('interrupted; stopping');
     void stack.stop().finally(() => process.exit(130));
   });
   const { db, client, taskQueue } = stack;
   const http = httpClient(stack.apiUrl, { 'x-api-key': stack.apiKey }, concurrency);
+  const baseHttp = stack.baselineApiUrl ? httpClient(stack.baselineApiUrl, { 'x-api-key': stack.apiKey }, concurrency) : undefined;
   try {
     // Assignment needs an active manager, or every workflow would park as "not distributed".
     await db.manager.create({ data: { id: `bench-mgr-${randomUUID().slice(0, 8)}`, name: 'Bench Manager', expertise: [], territory: [] } });
@@ -105,9 +142,6 @@ async function main(): Promise<number> {
     // raw: the lead rows intake would have written, inserted before any timing, so the raw
     // path's workflows find their lead and do the same worker-side work as the API's.
     const rawIds = Array.from({ length: warmup + n }, () => randomUUID());
-    await db.lead.createMany({
-      data: rawIds.map((id) => ({ id, intakeKey: `bench-raw:${id}`, kind: 'lead', sourceChannel: 'web_form', personName: 'Bench Person', topic: 'crm', stage: 'received', currency: 'RUB' })),
-    });
     const rawStart = async (i: number) => {
       const input: LeadWorkflowInput = { leadId: rawIds[i]!, kind: 'lead', sourceChannel: 'web_form', topic: 'crm' };
       // Like for like: the same id policies and initial search attributes intake starts with.
@@ -120,77 +154,167 @@ async function main(): Promise<number> {
 
     // api: unique contacts, or de-duplication would attach (200) instead of create (201). The
     // random phone base keeps a reused external database from matching an earlier run's leads.
+    // The baseline API (BENCH_BASELINE) takes in leads of its own, numbered after this API's.
     const runTag = randomUUID().slice(0, 8);
-    const phoneBase = randomInt(0, 10_000_000 - (warmup + n));
+    const phoneBase = randomInt(0, 10_000_000 - 2 * (warmup + n));
     const apiIds: string[] = [];
-    const apiPost = async (i: number) => {
-      const { status, text } = await http.call('POST', '/leads', {
+    const baseIds: string[] = [];
+    const poster = (h: HttpClient, ids: string[], offset: number) => async (i: number) => {
+      const { status, text } = await h.call('POST', '/leads', {
         source: { channel: 'web_form' },
         person: { name: 'Bench Person' },
-        phone: `+7916${String(phoneBase + i).padStart(7, '0')}`,
-        email: `bench-${runTag}-${i}@example.com`,
+        phone: `+7916${String(phoneBase + offset + i).padStart(7, '0')}`,
+        email: `bench-${runTag}-${offset + i}@example.com`,
         topic: 'crm',
       });
       if (status !== 201) throw new Error(`HTTP ${status}: ${text.slice(0, 300)}`);
-      apiIds.push((JSON.parse(text) as { leadId: string }).leadId);
+      ids.push((JSON.parse(text) as { leadId: string }).leadId);
     };
+    const apiPost = poster(http, apiIds, 0);
+    const basePost = baseHttp && poster(baseHttp, baseIds, warmup + n);
 
-    log(`warming up: ${warmup} requests per path (not measured)`);
-    const warm = [await runClosedLoop(warmup, concurrency, rawStart), await runClosedLoop(warmup, concurrency, (i) => apiPost(n + i))];
-    const warmFailures = warm.flatMap((w) => w.failureSamples);
-    if (warmFailures.length) throw new Error(`warm-up failed: ${warmFailures.join(' | ')}`);
-    const settledWarmup = await settle(db, [...rawIds.slice(0, warmup), ...apiIds]);
-    apiIds.length = 0;
+    let intake: {
+      raw: PathFigures; api: PathFigures; base?: PathFigures; ratio: number; baseRatio?: number; ratioPass: boolean; p99Pass: boolean;
+      settled: { warmup: number; raw: number; api: number; base?: number }; allSettled: boolean; rounds: number;
+      failureSamples: Record<string, string[]>;
+    } | undefined;
+    if (phases.has('intake')) {
+      await db.lead.createMany({
+        // Marked started: the intake sweeper would otherwise start the workflows of rows waiting for a later round.
+        data: rawIds.map((id) => ({
+          id, intakeKey: `bench-raw:${id}`, kind: 'lead', sourceChannel: 'web_form', personName: 'Bench Person', topic: 'crm', stage: 'received',
+          currency: 'RUB', workflowStartedAt: new Date(),
+        })),
+      });
+      log(`warming up: ${warmup} requests per path (not measured)`);
+      const warm = [await runClosedLoop(warmup, concurrency, rawStart), await runClosedLoop(warmup, concurrency, (i) => apiPost(n + i))];
+      if (basePost) warm.push(await runClosedLoop(warmup, concurrency, (i) => basePost(n + i)));
+      // A warm-up request that failed only for the machine's load (a 202: the start missed its 3 s
+      // deadline) is said, not fatal: the measured phases count their own failures.
+      const warmFailures = warm.flatMap((w) => w.failureSamples);
+      if (warmFailures.length) log(`WARNING: warm-up requests failed: ${warmFailures.slice(0, 3).join(' | ').slice(0, 600)}`);
+      const settledWarmup = await settle(db, [...rawIds.slice(0, warmup), ...apiIds, ...baseIds]);
+      apiIds.length = 0;
+      baseIds.length = 0;
 
-    log(`raw: ${n} workflow starts at concurrency ${concurrency}`);
-    const rawRun = await runClosedLoop(n, concurrency, (i) => rawStart(warmup + i));
-    const settledRaw = await settle(db, rawIds.slice(warmup));
-    log(`raw: worker settled in ${settledRaw.seconds} s after the last start`);
+      // In rounds, each path taking n/rounds requests per round in a rotating order, the worker
+      // settled after each: a machine whose load drifts during the run (other work, the worker's
+      // growing cache and tables) then weighs on every path alike instead of on whichever ran last.
+      const rounds = Math.min(n, positiveInt('BENCH_ROUNDS', basePost ? 5 : 1));
+      const paths: Array<{ name: 'raw' | 'base' | 'api'; op: (i: number) => Promise<void>; ids: () => string[]; runs: LoadRun[]; settled: number[] }> = [
+        { name: 'raw', op: (i) => rawStart(warmup + i), ids: () => rawIds.slice(warmup, warmup + rawStarted), runs: [], settled: [] },
+        ...(basePost ? [{ name: 'base' as const, op: basePost, ids: () => baseIds, runs: [], settled: [] }] : []),
+        { name: 'api', op: apiPost, ids: () => apiIds, runs: [], settled: [] },
+      ];
+      let allSettled = settledWarmup.settled;
+      let rawStarted = 0;
+      for (let r = 0; r < rounds; r++) {
+        const from = Math.floor((r * n) / rounds);
+        const count = Math.floor(((r + 1) * n) / rounds) - from;
+        for (let k = 0; k < paths.length; k++) {
+          const path = paths[(r + k) % paths.length]!;
+          const label = path.name === 'base' ? `api baseline ${baseline!.commit.slice(0, 7)}` : path.name;
+          log(`round ${r + 1}/${rounds} ${label}: ${count} ${path.name === 'raw' ? 'workflow starts' : 'POST /leads'} at concurrency ${concurrency}`);
+          path.runs.push(await runClosedLoop(count, concurrency, (i) => path.op(from + i)));
+          if (path.name === 'raw') rawStarted = from + count;
+          const settled = await settle(db, path.ids());
+          path.settled.push(settled.seconds);
+          allSettled &&= settled.settled;
+        }
+      }
+      const joined = (runs: LoadRun[]): LoadRun => ({
+        requests: runs.reduce((a, x) => a + x.requests, 0), failures: runs.reduce((a, x) => a + x.failures, 0),
+        failureSamples: runs.flatMap((x) => x.failureSamples).slice(0, 5), latenciesMs: runs.flatMap((x) => x.latenciesMs),
+        wallMs: runs.reduce((a, x) => a + x.wallMs, 0),
+      });
+      const pathOf = (name: string) => paths.find((x) => x.name === name);
+      const rawRun = joined(pathOf('raw')!.runs);
+      const apiRun = joined(pathOf('api')!.runs);
+      const baseRun = pathOf('base') && joined(pathOf('base')!.runs);
+      const settledOf = (name: string) => Math.round((pathOf(name)?.settled.reduce((a, x) => a + x, 0) ?? 0) * 100) / 100;
+      log(`worker settled after each path's requests in ${paths.map((x) => `${x.name} ${x.settled.join(' + ')} s`).join('; ')}`);
 
-    log(`api: ${n} POST /leads at concurrency ${concurrency}`);
-    const apiRun = await runClosedLoop(n, concurrency, apiPost);
-    const settledApi = await settle(db, apiIds);
-    log(`api: worker settled in ${settledApi.seconds} s after the last request`);
+      const raw = figuresOf(rawRun);
+      const api = figuresOf(apiRun);
+      const base = baseRun && figuresOf(baseRun);
+      const ratioOf = (f: PathFigures) => Math.round((f.throughput / raw.throughput) * 1000) / 1000;
+      const ratio = ratioOf(api);
+      intake = {
+        raw, api, base, ratio, baseRatio: base && ratioOf(base),
+        ratioPass: ratio >= TARGET_RATIO, p99Pass: api.latencyMs.p99 <= TARGET_API_P99_MS,
+        settled: { warmup: settledWarmup.seconds, raw: settledOf('raw'), api: settledOf('api'), ...(baseRun ? { base: settledOf('base') } : {}) },
+        allSettled,
+        rounds,
+        failureSamples: { raw: rawRun.failureSamples, api: apiRun.failureSamples, ...(baseRun ? { base: baseRun.failureSamples } : {}) },
+      };
+    }
 
     // Staff actions and reads on the leads just taken in (each already assigned to the manager).
-    log(`actions: one Update per lead through the API and from a bare client; reads; list pages`);
-    const actions = await measureActions({
-      client, http, pool: poolOf(db), rawLeadIds: rawIds.slice(warmup), apiLeadIds: apiIds, concurrency, log,
-    });
+    let actions: ActionFigures | undefined;
+    if (phases.has('actions')) {
+      log(`actions: one Update per lead through the API and from a bare client; reads; list pages`);
+      actions = await measureActions({
+        client, http, pool: poolOf(db), rawLeadIds: rawIds.slice(warmup), apiLeadIds: apiIds, concurrency, log,
+      });
+    }
 
     // Every lead of the run has been worked by now: the worker holds them in its workflow cache.
-    const memory = { leadsStarted: rawIds.length + apiIds.length + warmup, rssMiB: stack.rssMiB() };
+    const memory = { leadsStarted: (phases.has('intake') ? rawIds.length + warmup : 0) + apiIds.length + baseIds.length, rssMiB: stack.rssMiB() };
     log(`memory: worker ${memory.rssMiB.worker} MiB, API ${memory.rssMiB.api} MiB resident after ${memory.leadsStarted} leads`);
 
     // The platform alone: the same shape of Update on a workflow with no business logic.
-    const floor = await measureFloor({ client, temporalAddress: stack.temporalAddress, taskQueue, serial: 100, paced: n, rate: PACED_RATE, log });
+    const floor = phases.has('floor')
+      ? await measureFloor({ client, temporalAddress: stack.temporalAddress, taskQueue, serial: 100, paced: n, rate: PACED_RATE, log })
+      : undefined;
 
-    const raw = figuresOf(rawRun);
-    const api = figuresOf(apiRun);
-    const ratio = Math.round((api.throughput / raw.throughput) * 1000) / 1000;
-    const ratioPass = ratio >= TARGET_RATIO;
-    const p99Pass = api.latencyMs.p99 <= TARGET_API_P99_MS;
+    // Notification delivery: outbox rows through the delivery workflow to the SMTP server and the webhook receiver.
+    let notifications: DeliveryFigures | undefined;
+    if (phases.has('notifications')) {
+      notifications = await measureDelivery({ client, pool: poolOf(db), taskQueue, receivers, n: notifyN, log });
+    }
 
     console.log('');
-    console.log(`Intake benchmark: N=${n}, concurrency=${concurrency}, ${cpus().length} CPUs, node ${process.version}, ${stack.database} PostgreSQL, load average ${loadBefore[0]} before`);
-    printPath('raw', raw);
-    printPath('api', api);
-    console.log(`  API/raw throughput ratio ${ratio.toFixed(3)}  (target ≥ ${TARGET_RATIO}): ${ratioPass ? 'PASS' : 'MISS'}`);
-    console.log(`  API p99 ${api.latencyMs.p99.toFixed(1)} ms  (target ≤ ${TARGET_API_P99_MS} ms): ${p99Pass ? 'PASS' : 'MISS'}`);
-    console.log(`\nStaff actions and reads (same stack; closed loop at concurrency ${concurrency}, paced at ${PACED_RATE} req/s)`);
-    printPath('update raw', actions.updateRaw);
-    printPath('update api', actions.updateApi);
-    printPath('update raw paced', actions.updateRawPaced);
-    printPath('update api paced', actions.updateApiPaced);
-    printPath('update raw serial', actions.updateRawSerial);
-    printPath('update api serial', actions.updateApiSerial);
-    printPath('floor serial', floor.updateSerial);
-    printPath('floor paced', floor.updatePaced);
-    printPath('read paced', actions.read);
-    printPath('list', actions.list);
-    for (const [name, t] of Object.entries(actions.targets)) console.log(`  ${name} ${t.value} (target ${name.endsWith('Ms') ? '≤' : '≥'} ${t.target}): ${t.pass ? 'PASS' : 'MISS'}`);
-    for (const [name, run] of [['raw', rawRun], ['api', apiRun]] as const) {
-      for (const s of run.failureSamples) console.log(`  ${name} failure: ${s}`);
+    const gitNow = gitState();
+    console.log(`Benchmark: N=${n}, concurrency=${concurrency}, ${cpus().length} CPUs, node ${process.version}, ${stack.database} PostgreSQL, `
+      + `load average ${loadBefore[0]} before; commit ${gitNow.gitCommit?.slice(0, 7) ?? '?'}${gitNow.gitDirty ? ' (dirty)' : ''}`);
+    if (intake) {
+      console.log(`\nIntake (${intake.rounds} round${intake.rounds > 1 ? 's' : ''}, paths in rotating order)`);
+      printPath('raw', intake.raw);
+      if (intake.base) printPath(`api ${baseline!.commit.slice(0, 7)}`, intake.base);
+      printPath('api', intake.api);
+      if (intake.baseRatio !== undefined) {
+        console.log(`  baseline ${baseline!.commit.slice(0, 7)} API/raw throughput ratio ${intake.baseRatio.toFixed(3)}  (this API ${intake.ratio.toFixed(3)}; `
+          + `${(intake.api.throughput / intake.base!.throughput).toFixed(2)}× the baseline's throughput)`);
+      }
+      console.log(`  API/raw throughput ratio ${intake.ratio.toFixed(3)}  (target ≥ ${TARGET_RATIO}): ${intake.ratioPass ? 'PASS' : 'MISS'}`);
+      console.log(`  API p99 ${intake.api.latencyMs.p99.toFixed(1)} ms  (target ≤ ${TARGET_API_P99_MS} ms): ${intake.p99Pass ? 'PASS' : 'MISS'}`);
+    }
+    if (actions || floor) console.log(`\nStaff actions and reads (same stack; closed loop at concurrency ${concurrency}, paced at ${PACED_RATE} req/s)`);
+    if (actions) {
+      printPath('update raw', actions.updateRaw);
+      printPath('update api', actions.updateApi);
+      printPath('update raw paced', actions.updateRawPaced);
+      printPath('update api paced', actions.updateApiPaced);
+      printPath('update raw serial', actions.updateRawSerial);
+      printPath('update api serial', actions.updateApiSerial);
+    }
+    if (floor) {
+      printPath('floor serial', floor.updateSerial);
+      printPath('floor paced', floor.updatePaced);
+    }
+    if (actions) {
+      printPath('read paced', actions.read);
+      printPath('list', actions.list);
+      for (const [name, t] of Object.entries(actions.targets)) console.log(`  ${name} ${t.value} (target ${name.endsWith('Ms') ? '≤' : '≥'} ${t.target}): ${t.pass ? 'PASS' : 'MISS'}`);
+    }
+    if (notifications) {
+      console.log(`\nNotification delivery (the notifications-deliver workflow back to back: ≤ ${notifications.perRun} rows a run, `
+        + `${notifications.inFlight} at a time; the Schedule starts one run a minute)`);
+      printDelivery('email', notifications.email);
+      printDelivery('email + webhook', notifications.emailAndWebhook);
+    }
+    for (const [name, samples] of Object.entries(intake?.failureSamples ?? {})) {
+      for (const s of samples) console.log(`  ${name} failure: ${s}`);
     }
 
     const timestamp = new Date().toISOString();
@@ -199,22 +323,28 @@ async function main(): Promise<number> {
       timestamp,
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, totalMemGiB: Math.round(totalmem() / 2 ** 30 * 10) / 10, platform: platform(), arch: arch(), node: process.version,
         loadAverage1mBefore: loadBefore[0], loadAverage1mAfter: Math.round(loadavg()[0]! * 100) / 100 },
-      config: { n, concurrency, warmup, database: stack.database, ...gitState() },
-      raw,
-      api,
-      apiRawThroughputRatio: ratio,
-      targets: {
-        throughputRatio: { target: TARGET_RATIO, value: ratio, pass: ratioPass },
-        apiP99Ms: { target: TARGET_API_P99_MS, value: api.latencyMs.p99, pass: p99Pass },
-      },
-      // How long the worker took to assign each phase's leads once the phase ended.
-      workerSettleSeconds: { warmup: settledWarmup.seconds, raw: settledRaw.seconds, api: settledApi.seconds },
-      settled: settledWarmup.settled && settledRaw.settled && settledApi.settled,
-      failureSamples: { raw: rawRun.failureSamples, api: apiRun.failureSamples },
+      config: { n, concurrency, warmup, notifyN, phases: [...phases], database: stack.database, ...gitNow, ...(baseline ? { baselineCommit: baseline.commit } : {}) },
+      ...(intake ? {
+        raw: intake.raw,
+        api: intake.api,
+        apiRawThroughputRatio: intake.ratio,
+        // The API of BENCH_BASELINE on the same stack, measured just before this one.
+        ...(intake.base ? { apiBaseline: intake.base, apiBaselineRawThroughputRatio: intake.baseRatio } : {}),
+        targets: {
+          throughputRatio: { target: TARGET_RATIO, value: intake.ratio, pass: intake.ratioPass },
+          apiP99Ms: { target: TARGET_API_P99_MS, value: intake.api.latencyMs.p99, pass: intake.p99Pass },
+        },
+        // How long the worker took to assign each path's leads once its requests ended (summed over the rounds).
+        workerSettleSeconds: intake.settled,
+        rounds: intake.rounds,
+        settled: intake.allSettled,
+        failureSamples: intake.failureSamples,
+      } : {}),
       actions,
       // An Update with the lead's shape of work (timer re-armed, one activity, one more workflow
       // task) but no business logic: what Temporal itself costs on this machine.
       platformFloor: floor,
+      notifications,
       memory,
     };
     mkdirSync(RESULTS_DIR, { recursive: true });
@@ -224,15 +354,23 @@ async function main(): Promise<number> {
     console.log(`\n  written ${file}\n  written ${join(RESULTS_DIR, 'intake-latest.json')}`);
 
     // A failed start is not a slow start: figures with failures are not a benchmark.
-    const actionFailures = [actions.updateRaw, actions.updateApi, actions.updateRawPaced, actions.updateApiPaced, actions.updateRawSerial, actions.updateApiSerial, actions.read, actions.list, floor.updateSerial, floor.updatePaced].reduce((a, f) => a + f.failures, 0);
-    if (api.failures || raw.failures || actionFailures) {
-      console.error(`[bench] FAILED: ${api.failures} API, ${raw.failures} raw and ${actionFailures} action requests did not succeed`);
+    const actionFailures = [
+      ...(actions ? [actions.updateRaw, actions.updateApi, actions.updateRawPaced, actions.updateApiPaced, actions.updateRawSerial, actions.updateApiSerial, actions.read, actions.list] : []),
+      ...(floor ? [floor.updateSerial, floor.updatePaced] : []),
+    ].reduce((a, f) => a + f.failures, 0);
+    const intakeFailures = intake ? intake.api.failures + intake.raw.failures + (intake.base?.failures ?? 0) : 0;
+    const notSent = notifications ? notifications.email.notSent + notifications.emailAndWebhook.notSent : 0;
+    if (intakeFailures || actionFailures || notSent) {
+      console.error(`[bench] FAILED: ${intakeFailures} intake and ${actionFailures} action requests did not succeed; ${notSent} notifications not sent`);
       return 1;
     }
     return 0;
   } finally {
     http.close();
+    baseHttp?.close();
     await stack.stop();
+    await receivers.close();
+    baseline?.remove();
   }
 }
 

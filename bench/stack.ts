@@ -27,13 +27,22 @@ export interface BenchStack {
   /** The API process, e.g. http://127.0.0.1:PORT, and a sales caller's key for it. */
   apiUrl: string;
   apiKey: string;
+  /** The API of an earlier commit (`StackOptions.baselineRoot`), on the same database and Temporal, with the same key. */
+  baselineApiUrl?: string;
   /** Resident memory of the worker and the API processes, in MiB (from ps; undefined if unknown). */
   rssMiB(): { worker?: number; api?: number };
   /** Stops everything that was started, last started first; safe to call more than once. */
   stop(): Promise<void>;
 }
 
-export async function startStack(log: (m: string) => void): Promise<BenchStack> {
+export interface StackOptions {
+  /** More environment for the worker and the API (the notification receivers' addresses). */
+  env?: Record<string, string>;
+  /** A source tree of an earlier commit (bench/baseline.ts) whose API runs beside this one, for a before/after in one run. */
+  baselineRoot?: string;
+}
+
+export async function startStack(log: (m: string) => void, opts: StackOptions = {}): Promise<BenchStack> {
   const steps: Array<{ name: string; run: () => Promise<void> }> = [];
   const onStop = (name: string, run: () => Promise<void>) => steps.push({ name, run });
   let stopped: Promise<void> | undefined;
@@ -78,7 +87,7 @@ export async function startStack(log: (m: string) => void): Promise<BenchStack> 
     const env = {
       ...process.env, DATABASE_URL: url, TEMPORAL_ADDRESS: temporal.address, TASK_QUEUE: taskQueue,
       WORKER_METRICS_ADDRESS: '', API_HOST: '127.0.0.1', API_PORT: String(apiPort), API_KEYS: `${apiKey}:sales:bench`,
-      RATE_LIMIT_PER_MINUTE: '100000000', LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_MINUTE: '100000000', LOG_LEVEL: 'warn', ...opts.env,
     };
     const worker = child('worker', 'worker/main.ts', env, { quiet: true });
     onStop('stop worker', () => stopChild(worker));
@@ -92,8 +101,18 @@ export async function startStack(log: (m: string) => void): Promise<BenchStack> 
     await waitForHttp(`${apiUrl}/health`, { process: api });
     log(`API process ${api.pid} on ${apiUrl}`);
 
+    let baselineApiUrl: string | undefined;
+    if (opts.baselineRoot) {
+      const port = await freePort();
+      const baseline = child('api-baseline', 'api/main.ts', { ...env, API_PORT: String(port) }, { quiet: true, root: opts.baselineRoot });
+      onStop('stop baseline API', () => stopChild(baseline));
+      baselineApiUrl = `http://127.0.0.1:${port}`;
+      await waitForHttp(`${baselineApiUrl}/health`, { process: baseline });
+      log(`baseline API process ${baseline.pid} (${opts.baselineRoot}) on ${baselineApiUrl}`);
+    }
+
     const rssMiB = () => ({ worker: rssOf(worker.pid), api: rssOf(api.pid) });
-    return { database, databaseUrl: url, temporalAddress: temporal.address, taskQueue, db, client, apiUrl, apiKey, rssMiB, stop };
+    return { database, databaseUrl: url, temporalAddress: temporal.address, taskQueue, db, client, apiUrl, apiKey, baselineApiUrl, rssMiB, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -108,8 +108,15 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
    * exists, its process starts when Temporal is back: nothing to retry); a repeat inquiry that
    * could not reach its open lead is a 503 with Retry-After (nothing was stored: retry).
    */
-  async function take(req: FastifyRequest, body: LeadIntake, key?: string): Promise<Intake> {
-    const { startError, ...res } = await intake.intake(body, key);
+  async function take(req: FastifyRequest, body: LeadIntake, key?: string, auditHere = false): Promise<Intake> {
+    const p = req.principal!;
+    // POST /leads writes its audit row in intake's transaction (config.audit); a batch is audited as one request.
+    const audit = auditHere ? { actor: p.actor, role: p.role, method: req.method, path: req.url.split('?')[0]!, requestId: req.id } : undefined;
+    const { startError, audited, ...res } = await intake.intake(body, key, audit);
+    if (audited) {
+      req.auditId = audited.id;
+      req.auditedStatus = audited.status;
+    }
     if (res.status === 'registered') {
       req.log.warn({ err: startError, leadId: res.leadId }, 'lead registered; its workflow starts with the intake sweep');
     }
@@ -131,12 +138,12 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
       headers: IdempotencyHeaders, body: LeadIntake,
       response: { 200: IntakeResult, 201: IntakeResult, 202: IntakeResult, ...problems, 503: unavailableResponse },
     },
-    config: { idempotency: 'native' },
+    config: { idempotency: 'native', audit: 'in-handler' },
     preHandler: allow(...STAFF, 'partner'),
   }, async (req, reply) => {
     ownSource(req, req.body.source);
     try {
-      const res = await take(req, req.body, req.headers['idempotency-key']);
+      const res = await take(req, req.body, req.headers['idempotency-key'], true);
       return reply.status(res.status === 'registered' ? 202 : res.status === 'created' && !res.replayed ? 201 : 200).send(res);
     } catch (err) {
       if (err instanceof TemporalUnavailable) return unavailable(req, reply, err);

@@ -5,10 +5,15 @@ import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
 
-/** Starts `entry` (a .ts file under the repo) with tsx's loader; its output is prefixed with `[name]`. */
-export function child(name: string, entry: string, env: NodeJS.ProcessEnv, opts: { quiet?: boolean; nodeArgs?: string[] } = {}): ChildProcess {
+/**
+ * Starts `entry` (a .ts file under the repo, or under `opts.root`: the benchmark runs an earlier
+ * commit's API beside this one) with tsx's loader; its output is prefixed with `[name]`.
+ */
+export function child(
+  name: string, entry: string, env: NodeJS.ProcessEnv, opts: { quiet?: boolean; nodeArgs?: string[]; root?: string } = {},
+): ChildProcess {
   // Plain node with tsx's loader (no wrapper process), so signals reach the child itself.
-  const c = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', join(root, entry)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const c = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', join(opts.root ?? root, entry)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).map((l) => `[${name}] ${l}`).join('\n') + '\n';
   // Quiet children's output is read and dropped: an unread pipe would fill and block the child.
   if (opts.quiet) c.stdout?.resume();

@@ -77,6 +77,9 @@ test('with Temporal unreachable a lead is registered (202 with its id), '
   const taken = res.json();
   expect(taken).toMatchObject({ status: 'registered', replayed: false, leadId: expect.any(String), workflowId: `lead-${taken.leadId}` });
   expect(await db.lead.findUniqueOrThrow({ where: { id: taken.leadId } })).toMatchObject({ stage: 'received', workflowStartedAt: null });
+  // Its audit row, written with the lead, says what the caller was answered.
+  const audited = await waitFor(() => db.auditLog.findMany({ where: { requestId: res.headers['x-request-id'] as string, status: 202 } }));
+  expect(audited).toEqual([expect.objectContaining({ path: '/leads', leadId: taken.leadId })]);
 
   // A retry with the same key is the same lead, still registered.
   const retry = await post(offline, body, idem);
@@ -95,14 +98,16 @@ test('with Temporal unreachable a lead is registered (202 with its id), '
   expect(first.status.name).toBe('RUNNING');
   expect((await db.lead.findUniqueOrThrow({ where: { id: taken.leadId } })).workflowStartedAt).toBeInstanceOf(Date);
 
-  // A second sweep has nothing to do; a lead whose mark was lost is swept into the same run.
+  // A second sweep has nothing to do; a lead whose mark was lost is swept into the same run. (Its
+  // workflow's first read-model write marks it too: waited for, so it cannot mark it meanwhile.)
   expect(await sweep()).toEqual({ started: 0, failed: 0 });
+  const received = await waitFor(() => db.leadEvent.findMany({ where: { leadId: taken.leadId, type: 'received' } }));
+  expect(received).toHaveLength(1);
   await db.lead.update({ where: { id: taken.leadId }, data: { workflowStartedAt: null } });
   expect(await sweep()).toEqual({ started: 1, failed: 0 });
   const after = await handle.describe();
   expect([after.runId, after.status.name]).toEqual([first.runId, 'RUNNING']);
-  const received = await waitFor(() => db.leadEvent.findMany({ where: { leadId: taken.leadId, type: 'received' } }));
-  expect(received).toHaveLength(1);
+  expect(await db.leadEvent.count({ where: { leadId: taken.leadId, type: 'received' } })).toBe(1);
 
   // The same request retried once Temporal is up: the same lead, created, nothing started twice.
   const healed = await post(online, body, idem);
