@@ -8,7 +8,8 @@ import type { Db } from '../../activities/db';
 import { buildApp } from '../../api/app';
 import type { ApiKey } from '../../api/auth';
 import { testDb } from './db';
-import { runWorker, type RunningWorker } from './temporal';
+import { runWorker, testCodec, type RunningWorker } from './temporal';
+import { dataConverterOf } from '../../platform/payload-codec';
 
 export interface ApiStack {
   app: FastifyInstance; db: Db; temporal: Client; worker: RunningWorker;
@@ -36,9 +37,11 @@ export async function apiStack(): Promise<ApiStack> {
   };
   const address = process.env.TEMPORAL_ADDRESS!;
   const native = await NativeConnection.connect({ address });
-  const worker = await runWorker(native, db);
+  // The worker and the API share one codec, as one key cache: what the API erases, neither reads.
+  const codec = testCodec(db);
+  const worker = await runWorker(native, db, 'default', { codec });
   const connection = await Connection.connect({ address });
-  const temporal = new Client({ connection });
+  const temporal = new Client({ connection, dataConverter: dataConverterOf(codec) });
   let app: FastifyInstance;
   try {
     app = await buildApp({ db, temporal, taskQueue: worker.taskQueue, logLevel: 'silent', apiKeys: Object.values(callers), rateLimitPerMinute: 100_000 });
