@@ -21,6 +21,9 @@ import { reportsPlugin } from './plugins/reports';
 import { rosterPlugin } from './plugins/roster';
 import { notificationsPlugin } from './plugins/notifications';
 import { tasksPlugin } from './plugins/tasks';
+import { codecPlugin } from './plugins/codec';
+import { privacyPlugin } from './plugins/privacy';
+import { EncryptionCodec } from '../platform/payload-codec';
 import { type ApiKey, registerAuth } from './auth';
 import { registerIdempotency } from './idempotency';
 import { DEFAULT_REQUEST_DEADLINE_MS, registerDeadline } from './deadline';
@@ -38,7 +41,17 @@ export interface AppDeps {
   rateLimitPerMinute?: number;
   /** No request runs longer: a dependency that has not answered by then is a 503 (api/deadline.ts). */
   requestDeadlineMs?: number;
+  /** Origins of the Temporal Web UI that may call the codec server from a browser. */
+  codecCorsOrigins?: string[];
 }
+
+/** The payload codec of the API's Temporal client: the codec server and erasure use that one (its key cache too). */
+export function codecOf(temporal: Client): EncryptionCodec | undefined {
+  return temporal.options.loadedDataConverter.payloadCodecs.find((c): c is EncryptionCodec => c instanceof EncryptionCodec);
+}
+
+/** The Web UI of `npm start` (scripts/start.ts), under either name of the machine. */
+export const DEFAULT_UI_ORIGINS = ['http://127.0.0.1:8233', 'http://localhost:8233'];
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -135,5 +148,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(rosterPlugin, { db: deps.db, temporal: deps.temporal });
   await app.register(notificationsPlugin, { db: deps.db, temporal: deps.temporal });
   await app.register(tasksPlugin, { db: deps.db });
+  // Without the codec (a client made without it) there is nothing to decode with, or to erase.
+  const codec = codecOf(deps.temporal);
+  if (codec) {
+    await app.register(codecPlugin, { codec, corsOrigins: deps.codecCorsOrigins ?? DEFAULT_UI_ORIGINS });
+    await app.register(privacyPlugin, { db: deps.db, temporal: deps.temporal, keys: codec.keys });
+  }
   return app;
 }

@@ -54,6 +54,8 @@ export function registerAuth(app: FastifyInstance, keys: ApiKey[], db: Db): void
   app.addHook('onRequest', async (req) => {
     const path = req.url.split('?')[0]!;
     if (PUBLIC.some((p) => p.test(path))) return;
+    // A browser's CORS preflight to the codec server carries no credentials (api/plugins/codec.ts).
+    if (req.method === 'OPTIONS' && path.startsWith('/codec/')) return;
     const header = req.headers['x-api-key'] ?? req.headers.authorization?.replace(/^Bearer\s+/i, '');
     if (typeof header !== 'string' || !header) throw unauthorized();
     const h = digest(header);

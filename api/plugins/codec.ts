@@ -1,0 +1,82 @@
+// The codec server of the Temporal Web UI and CLI (Temporal's remote codec protocol):
+// POST /codec/decode and /codec/encode take `{"payloads": [{"metadata": {k: base64}, "data": base64}]}`
+// (proto3 JSON of Payload) and answer the same shape, run through the payload codec
+// (platform/payload-codec.ts). Only ops and admins may decode: whoever reads history here reads
+// notes and clients' words. The browser UI calls it cross-origin, so the UI's origins get CORS.
+//
+// A payload that cannot be decoded (its lead's data was erased) comes back as it was sent, still
+// encrypted: the UI shows ciphertext for it and decodes the rest of the page.
+import type { Payload } from '@temporalio/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { LeadDataErased } from '../../platform/lead-keys';
+import type { EncryptionCodec } from '../../platform/payload-codec';
+import { allow } from '../auth';
+import { problemResponses } from '../problem';
+
+export interface CodecPluginOptions {
+  codec: EncryptionCodec;
+  /** Origins of the Temporal Web UI allowed to call from a browser. */
+  corsOrigins: string[];
+}
+
+const Base64 = z.string().max(16 * 1024 * 1024).regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'base64');
+const JsonPayload = z.object({ metadata: z.record(z.string().max(256), Base64).optional(), data: Base64.optional() });
+const Payloads = z.object({ payloads: z.array(JsonPayload).max(10_000) });
+type JsonPayload = z.infer<typeof JsonPayload>;
+
+const fromJson = (p: JsonPayload): Payload => ({
+  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+  data: Buffer.from(p.data ?? '', 'base64'),
+});
+const toJson = (p: Payload): JsonPayload => ({
+  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+  data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
+});
+
+export const codecPlugin: FastifyPluginAsyncZod<CodecPluginOptions> = async (app, { codec, corsOrigins }) => {
+  const allowed = new Set(corsOrigins);
+  // CORS for the UI's origins only; credentials, so a browser session cookie may travel too.
+  const cors = (req: FastifyRequest, reply: FastifyReply) => {
+    const origin = req.headers.origin;
+    if (!origin || !allowed.has(origin)) return;
+    reply.header('access-control-allow-origin', origin).header('access-control-allow-credentials', 'true').header('vary', 'Origin');
+  };
+  const schema = (summary: string) => ({
+    tags: ['ops'], summary, body: Payloads, response: { 200: Payloads, ...problemResponses },
+    headers: z.object({ 'x-namespace': z.string().max(256).optional() }),
+  });
+
+  for (const path of ['/codec/decode', '/codec/encode']) {
+    // The preflight carries no credentials (registerAuth lets OPTIONS on /codec/ through).
+    app.options(path, { schema: { hide: true } }, async (req, reply) => {
+      cors(req, reply);
+      return reply.status(204)
+        .header('access-control-allow-methods', 'POST, OPTIONS')
+        .header('access-control-allow-headers', 'content-type, x-namespace, authorization, x-api-key')
+        .header('access-control-max-age', '600').send();
+    });
+  }
+  app.addHook('onRequest', async (req, reply) => { if (req.url.startsWith('/codec/')) cors(req, reply); });
+
+  app.post('/codec/decode', {
+    preHandler: allow('ops'), bodyLimit: 64 * 1024 * 1024,
+    schema: schema('Decode payloads for the Temporal Web UI and CLI (remote codec protocol); ops and admin'),
+  }, async (req) => ({
+    payloads: await Promise.all(req.body.payloads.map(async (p) => {
+      try {
+        return toJson((await codec.decode([fromJson(p)]))[0]!);
+      } catch (err) {
+        if (!(err instanceof LeadDataErased)) req.log.warn({ err }, 'codec: a payload could not be decoded');
+        return p;
+      }
+    })),
+  }));
+
+  app.post('/codec/encode', {
+    preHandler: allow('ops'), bodyLimit: 64 * 1024 * 1024,
+    // The UI does not say whose payload it is: encoded under the master key, not a lead's.
+    schema: schema('Encode payloads for the Temporal Web UI and CLI (remote codec protocol); ops and admin'),
+  }, async (req) => ({ payloads: (await codec.encode(req.body.payloads.map(fromJson))).map(toJson) }));
+};
