@@ -23,7 +23,7 @@ import { notificationsPlugin } from './plugins/notifications';
 import { tasksPlugin } from './plugins/tasks';
 import { codecPlugin } from './plugins/codec';
 import { privacyPlugin } from './plugins/privacy';
-import { EncryptionCodec } from '../platform/payload-codec';
+import { codecOf } from '../platform/payload-codec';
 import { type ApiKey, registerAuth } from './auth';
 import { registerIdempotency } from './idempotency';
 import { DEFAULT_REQUEST_DEADLINE_MS, registerDeadline } from './deadline';
@@ -43,11 +43,6 @@ export interface AppDeps {
   requestDeadlineMs?: number;
   /** Origins of the Temporal Web UI that may call the codec server from a browser. */
   codecCorsOrigins?: string[];
-}
-
-/** The payload codec of the API's Temporal client: the codec server and erasure use that one (its key cache too). */
-export function codecOf(temporal: Client): EncryptionCodec | undefined {
-  return temporal.options.loadedDataConverter.payloadCodecs.find((c): c is EncryptionCodec => c instanceof EncryptionCodec);
 }
 
 /** The Web UI of `npm start` (scripts/start.ts), under either name of the machine. */
@@ -148,7 +143,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(rosterPlugin, { db: deps.db, temporal: deps.temporal });
   await app.register(notificationsPlugin, { db: deps.db, temporal: deps.temporal });
   await app.register(tasksPlugin, { db: deps.db });
-  // Without the codec (a client made without it) there is nothing to decode with, or to erase.
+  // The codec of the API's own client (one key cache); without it there is nothing to decode with, or to erase.
   const codec = codecOf(deps.temporal);
   if (codec) {
     await app.register(codecPlugin, { codec, corsOrigins: deps.codecCorsOrigins ?? DEFAULT_UI_ORIGINS });

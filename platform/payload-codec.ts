@@ -8,6 +8,7 @@
 //   and is the AAD, so a payload cannot be moved under another key. Rotation: see payload-keys.ts.
 // - A payload without our `encoding` (histories written before the codec) passes through as it is,
 //   so old histories replay and running leads keep working across the deploy.
+import type { Client } from '@temporalio/client';
 import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { Db } from '../activities/db';
@@ -70,3 +71,8 @@ export function codecFor(db: Db, env: NodeJS.ProcessEnv = process.env): Encrypti
 
 /** `dataConverter` of a Client, a Worker or a test environment. */
 export const dataConverterOf = (codec: EncryptionCodec) => ({ payloadCodecs: [codec] });
+
+/** The codec a Client was made with (the API's codec server and erasure use its key cache). */
+export function codecOf(temporal: Client): EncryptionCodec | undefined {
+  return temporal.options.loadedDataConverter.payloadCodecs.find((c): c is EncryptionCodec => c instanceof EncryptionCodec);
+}
