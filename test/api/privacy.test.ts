@@ -169,6 +169,10 @@ test('erasure (admin): no trace of the person in PostgreSQL, the history unreada
   expect(viaServer.json().payloads).toEqual(leadPayloads.map(asJson)); // handed back still encrypted
   expect((await s.db.leadDataKey.findUnique({ where: { leadId } }))).toMatchObject({ wrapped: null, erasedAt: expect.any(Date) });
 
+  // The API says so instead of failing on a history it cannot read.
+  const gone = await s.inject({ method: 'GET', url: `/leads/${leadId}` });
+  expect([gone.statusCode, gone.json().type]).toEqual([410, expect.stringMatching(/lead-erased$/)]);
+
   // What reports and money need is kept.
   expect(await funnel()).toEqual(funnelBefore);
   expect(await ledger()).toEqual(ledgerBefore);
