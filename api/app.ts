@@ -24,7 +24,8 @@ import { tasksPlugin } from './plugins/tasks';
 import { codecPlugin } from './plugins/codec';
 import { privacyPlugin } from './plugins/privacy';
 import { codecOf } from '../platform/payload-codec';
-import { type ApiKey, registerAuth } from './auth';
+import { type ApiKey, keyLookup, registerAuth } from './auth';
+import { CodecSessions } from './codec-session';
 import { registerIdempotency } from './idempotency';
 import { DEFAULT_REQUEST_DEADLINE_MS, registerDeadline } from './deadline';
 import { registerStrictJson, unstorableTextPath } from './input';
@@ -115,7 +116,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     errorResponseBuilder: (_req, ctx) => new HttpProblem(429, 'rate-limited', 'Too many requests', { detail: `limit ${ctx.max} per ${ctx.after}` }),
   });
   registerDeadline(app, deps.temporal, deps.requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS);
-  registerAuth(app, deps.apiKeys, deps.db);
+  // The codec of the API's own client (one key cache); without it there is nothing to decode with, or to erase.
+  const codec = codecOf(deps.temporal);
+  const codecSessions = codec && new CodecSessions(codec.masters);
+  registerAuth(app, deps.apiKeys, deps.db, codecSessions && ((req) => codecSessions.principalOf(req)));
   registerIdempotency(app, deps.db);
 
   await app.register(swagger, {
@@ -143,10 +147,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(rosterPlugin, { db: deps.db, temporal: deps.temporal });
   await app.register(notificationsPlugin, { db: deps.db, temporal: deps.temporal });
   await app.register(tasksPlugin, { db: deps.db });
-  // The codec of the API's own client (one key cache); without it there is nothing to decode with, or to erase.
-  const codec = codecOf(deps.temporal);
-  if (codec) {
-    await app.register(codecPlugin, { codec, corsOrigins: deps.codecCorsOrigins ?? DEFAULT_UI_ORIGINS });
+  if (codec && codecSessions) {
+    await app.register(codecPlugin, { codec, corsOrigins: deps.codecCorsOrigins ?? DEFAULT_UI_ORIGINS, sessions: codecSessions, keyLookup: keyLookup(deps.apiKeys) });
     await app.register(privacyPlugin, { db: deps.db, temporal: deps.temporal, keys: codec.keys });
   }
   return app;

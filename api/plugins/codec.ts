@@ -12,11 +12,14 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { LeadDataErased } from '../../platform/lead-keys';
 import type { EncryptionCodec } from '../../platform/payload-codec';
-import { allow } from '../auth';
+import { allow, type Principal } from '../auth';
+import { type CodecSessions, SESSION_HOURS } from '../codec-session';
 import { problemResponses } from '../problem';
 
 export interface CodecPluginOptions {
   codec: EncryptionCodec;
+  sessions: CodecSessions;
+  keyLookup: (key: string) => Principal | undefined;
   /** Origins of the Temporal Web UI allowed to call from a browser. */
   corsOrigins: string[];
 }
@@ -35,7 +38,32 @@ const toJson = (p: Payload): JsonPayload => ({
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 
-export const codecPlugin: FastifyPluginAsyncZod<CodecPluginOptions> = async (app, { codec, corsOrigins }) => {
+const page = (title: string, body: string) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head>
+<body style="font-family: sans-serif; max-width: 40em; margin: 3em auto"><h1>${title}</h1>${body}</body></html>`;
+const LOGIN_FORM = page('Decode Temporal payloads', `<p>Ops and admins only: sign in with your API key to let the Temporal Web UI in this
+browser decode workflow payloads for ${SESSION_HOURS} hours.</p>
+<form method="post" action="/codec/login"><input name="key" type="password" autocomplete="off" size="40" aria-label="API key" autofocus>
+<button type="submit">Sign in</button></form>`);
+const SIGNED_IN = (actor: string) => page('Signed in', `<p>Signed in as ${actor.replace(/[<>&"]/g, '')} for ${SESSION_HOURS} hours. In the Temporal
+Web UI, the codec server must be called with credentials: if payloads still show encrypted, open its Codec Server settings and tick
+<em>Include cross-origin credentials</em>. Use the same host name for both (127.0.0.1 or localhost).</p>`);
+
+export const codecPlugin: FastifyPluginAsyncZod<CodecPluginOptions> = async (app, { codec, corsOrigins, sessions, keyLookup }) => {
+  // The sign-in form posts an ordinary HTML form (no script: the docs' CSP allows none inline).
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+  app.get('/codec/login', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(LOGIN_FORM));
+  app.post('/codec/login', {
+    schema: { tags: ['ops'], summary: 'Sign a browser in to the codec server (ops and admin): an HttpOnly session cookie for /codec', body: z.object({ key: z.string().min(1).max(500) }) },
+  }, async (req, reply) => {
+    const p = keyLookup(req.body.key);
+    if (!p) return reply.status(401).type('text/html; charset=utf-8').send(page('Not signed in', '<p>That is not a valid API key.</p>'));
+    if (p.role !== 'ops' && p.role !== 'admin') return reply.status(403).type('text/html; charset=utf-8').send(page('Not signed in', '<p>Only ops and admins may decode payloads.</p>'));
+    req.log.info({ actor: p.actor }, 'codec session opened');
+    return reply.header('set-cookie', sessions.cookieFor(p)).type('text/html; charset=utf-8').send(SIGNED_IN(p.actor));
+  });
+
   const allowed = new Set(corsOrigins);
   // CORS for the UI's origins only; credentials, so a browser session cookie may travel too.
   const cors = (req: FastifyRequest, reply: FastifyReply) => {

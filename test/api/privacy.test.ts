@@ -98,6 +98,37 @@ test('the codec server decodes for ops and admins, and refuses sales, team leads
   expect(back.json().payloads).toEqual([plain]);
 });
 
+test('ops sign a browser in at /codec/login: the session cookie decodes, on /codec only; others get no session', async () => {
+  const p = person();
+  const leadId = await leadWithNote(p);
+  const payloads = payloadsOf((await historyOf(leadId)).events).filter(isEncrypted).map(asJson);
+  const form = await s.inject({ who: 'nobody', method: 'GET', url: '/codec/login' });
+  expect([form.statusCode, form.headers['content-type'], form.body]).toEqual([200, expect.stringContaining('text/html'), expect.stringContaining('<form method="post"')]);
+  const login = (key: string) => s.inject({
+    who: 'nobody', method: 'POST', url: '/codec/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `key=${encodeURIComponent(key)}`,
+  });
+  const signedIn = await login(s.as('ops')['x-api-key']);
+  expect(signedIn.statusCode).toBe(200);
+  const setCookie = String(signedIn.headers['set-cookie']);
+  expect(setCookie).toMatch(/^lead_engine_codec=[\w-]+\.[\w-]+; Path=\/codec; HttpOnly; SameSite=Strict; Max-Age=28800$/);
+  const cookie = setCookie.split(';')[0]!;
+
+  const decoded = await s.inject({ who: 'nobody', method: 'POST', url: '/codec/decode', headers: { cookie }, payload: { payloads } });
+  expect(decoded.statusCode).toBe(200);
+  expect(decoded.json().payloads.map((x: { data: string }) => Buffer.from(x.data, 'base64').toString()).join('\n')).toContain(p.note);
+  expect(await s.db.auditLog.findFirst({ where: { path: '/codec/decode', actor: 'ops:oleg', status: 200 } })).not.toBeNull(); // reads are audited
+  // Only on the codec server; a tampered cookie is nobody.
+  expect((await s.inject({ who: 'nobody', method: 'GET', url: '/leads', headers: { cookie } })).statusCode).toBe(401);
+  const forged = cookie.replace(/\.[\w-]+$/, '.AAAA');
+  expect((await s.inject({ who: 'nobody', method: 'POST', url: '/codec/decode', headers: { cookie: forged }, payload: { payloads } })).statusCode).toBe(401);
+
+  for (const [who, status] of [['sales', 403], ['partner', 403]] as const) {
+    const refused = await login(s.as(who)['x-api-key']);
+    expect([who, refused.statusCode, refused.headers['set-cookie']]).toEqual([who, status, undefined]);
+  }
+  expect((await login('not-a-key-at-all-0000')).statusCode).toBe(401);
+});
+
 test('the Web UI’s origin gets CORS on the codec server (preflight without a key), other origins do not', async () => {
   const preflight = await s.inject({
     who: 'nobody', method: 'OPTIONS', url: '/codec/decode',
