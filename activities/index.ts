@@ -12,6 +12,7 @@ import { type PaymentRail, payoutActivities } from './payouts';
 import { registryActivities } from './registry';
 import { rosterActivities } from './roster';
 import { taskActivities } from './tasks';
+import { retentionActivities } from './retention';
 
 export function createActivities(db: Db, opts: {
   assignmentScheme?: AssignmentScheme; paymentRail?: PaymentRail; notifier?: Notifier;
@@ -32,6 +33,7 @@ export function createActivities(db: Db, opts: {
     ...notificationActivities(db, opts.mail),
     ...rosterActivities(db, opts.temporal),
     ...taskActivities(db),
+    ...retentionActivities(db, opts.temporal),
   };
 }
 

@@ -23,7 +23,11 @@ import { notificationsPlugin } from './plugins/notifications';
 import { tasksPlugin } from './plugins/tasks';
 import { notificationPreferencesPlugin } from './plugins/notification-preferences';
 import { stopContactPlugin } from './plugins/stop-contact';
-import { type ApiKey, registerAuth } from './auth';
+import { codecPlugin } from './plugins/codec';
+import { privacyPlugin } from './plugins/privacy';
+import { codecOf } from '../platform/payload-codec';
+import { type ApiKey, keyLookup, registerAuth } from './auth';
+import { CodecSessions } from './codec-session';
 import { registerIdempotency } from './idempotency';
 import { DEFAULT_REQUEST_DEADLINE_MS, registerDeadline } from './deadline';
 import { registerStrictJson, unstorableTextPath } from './input';
@@ -40,7 +44,12 @@ export interface AppDeps {
   rateLimitPerMinute?: number;
   /** No request runs longer: a dependency that has not answered by then is a 503 (api/deadline.ts). */
   requestDeadlineMs?: number;
+  /** Origins of the Temporal Web UI that may call the codec server from a browser. */
+  codecCorsOrigins?: string[];
 }
+
+/** The Web UI of `npm start` (scripts/start.ts), under either name of the machine. */
+export const DEFAULT_UI_ORIGINS = ['http://127.0.0.1:8233', 'http://localhost:8233'];
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -109,7 +118,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     errorResponseBuilder: (_req, ctx) => new HttpProblem(429, 'rate-limited', 'Too many requests', { detail: `limit ${ctx.max} per ${ctx.after}` }),
   });
   registerDeadline(app, deps.temporal, deps.requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS);
-  registerAuth(app, deps.apiKeys, deps.db);
+  // The codec of the API's own client (one key cache); without it there is nothing to decode with, or to erase.
+  const codec = codecOf(deps.temporal);
+  const codecSessions = codec && new CodecSessions(codec.masters);
+  registerAuth(app, deps.apiKeys, deps.db, codecSessions && ((req) => codecSessions.principalOf(req)));
   registerIdempotency(app, deps.db);
 
   await app.register(swagger, {
@@ -139,5 +151,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(tasksPlugin, { db: deps.db });
   await app.register(notificationPreferencesPlugin, { db: deps.db });
   await app.register(stopContactPlugin, { db: deps.db });
+  if (codec && codecSessions) {
+    await app.register(codecPlugin, { codec, corsOrigins: deps.codecCorsOrigins ?? DEFAULT_UI_ORIGINS, sessions: codecSessions, keyLookup: keyLookup(deps.apiKeys) });
+    await app.register(privacyPlugin, { db: deps.db, temporal: deps.temporal, keys: codec.keys });
+  }
   return app;
 }

@@ -47,7 +47,7 @@ declare module 'fastify' {
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 // A partner's inbound webhook carries a signature instead of an API key (api/plugins/notifications.ts).
-const PUBLIC = [/^\/health$/, /^\/ready$/, /^\/docs(\/|$)/, /^\/openapi\.json$/, /^\/metrics$/, /^\/partners\/[^/]+\/webhook$/];
+const PUBLIC = [/^\/codec\/login$/, /^\/health$/, /^\/ready$/, /^\/docs(\/|$)/, /^\/openapi\.json$/, /^\/metrics$/, /^\/partners\/[^/]+\/webhook$/];
 
 export const unauthorized = () => new HttpProblem(401, 'unauthorized', 'An API key is required (x-api-key or Authorization: Bearer)');
 export const forbidden = (why: string) => new HttpProblem(403, 'forbidden', 'Not allowed for this caller', { detail: why });
@@ -56,8 +56,22 @@ export const forbidden = (why: string) => new HttpProblem(403, 'forbidden', 'Not
 const ROLE_CHECK = Symbol('role check');
 type RoleCheck = ((req: FastifyRequest) => Promise<void>) & { [ROLE_CHECK]?: true };
 
-export function registerAuth(app: FastifyInstance, keys: ApiKey[], db: Db): void {
+/** The caller an API key names, compared in constant time per key; undefined for an unknown key. */
+export function keyLookup(keys: ApiKey[]): (key: string) => Principal | undefined {
   const table = keys.map((k) => ({ ...k, hash: digest(k.key) }));
+  return (key) => {
+    const h = digest(key);
+    const found = table.find((k) => timingSafeEqual(k.hash, h));
+    return found && { role: found.role, subject: found.subject, actor: `${found.role}:${found.subject}` };
+  };
+}
+
+/**
+ * `sessionOf`: a caller known by other means than a key header — the codec server's browser
+ * session (api/codec-session.ts) — used only when the request carries no key.
+ */
+export function registerAuth(app: FastifyInstance, keys: ApiKey[], db: Db, sessionOf?: (req: FastifyRequest) => Principal | undefined): void {
+  const lookup = keyLookup(keys);
   const pool = poolOf(db);
   app.decorateRequest('principal', undefined);
   app.decorateRequest('auditId', undefined);
@@ -66,12 +80,12 @@ export function registerAuth(app: FastifyInstance, keys: ApiKey[], db: Db): void
   app.addHook('onRequest', async (req) => {
     const path = req.url.split('?')[0]!;
     if (PUBLIC.some((p) => p.test(path))) return;
+    // A browser's CORS preflight to the codec server carries no credentials (api/plugins/codec.ts).
+    if (req.method === 'OPTIONS' && path.startsWith('/codec/')) return;
     const header = req.headers['x-api-key'] ?? req.headers.authorization?.replace(/^Bearer\s+/i, '');
-    if (typeof header !== 'string' || !header) throw unauthorized();
-    const h = digest(header);
-    const found = table.find((k) => timingSafeEqual(k.hash, h)); // constant time per key
+    const found = typeof header === 'string' && header ? lookup(header) : sessionOf?.(req);
     if (!found) throw unauthorized();
-    req.principal = { role: found.role, subject: found.subject, actor: `${found.role}:${found.subject}` };
+    req.principal = found;
     await beginAudit(pool, req);
   });
 

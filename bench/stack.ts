@@ -14,6 +14,8 @@ import { freePort } from '../scripts/lib/ports';
 import { ensureDatabase, startEmbeddedPostgres } from '../scripts/lib/postgres';
 import { child, stopChild, waitForHttp, waitForLine } from '../scripts/lib/processes';
 import { startTemporalDevServer } from '../scripts/lib/temporal';
+import { codecFor, dataConverterOf } from '../platform/payload-codec';
+import { newPayloadKeyEntry } from '../platform/payload-keys';
 
 export interface BenchStack {
   database: 'embedded' | 'external';
@@ -76,7 +78,11 @@ export async function startStack(log: (m: string) => void, opts: StackOptions = 
     onStop('disconnect bench db', () => db.$disconnect());
     const connection = await Connection.connect({ address: temporal.address });
     onStop('close client connection', () => connection.close());
-    const client = new Client({ connection });
+    // The bare client encrypts like the API and the worker (the same key, lead keys in the same
+    // database), so the comparison shows what the API adds, and both pay for the codec.
+    // (Set in this process's environment, which the floor's worker inherits too.)
+    const payloadKeys = (process.env.PAYLOAD_KEYS ??= newPayloadKeyEntry('bench'));
+    const client = new Client({ connection, dataConverter: dataConverterOf(codecFor(db, { ...process.env, PAYLOAD_KEYS: payloadKeys })) });
 
     // A queue of its own, so an external cluster's other workers never pick up bench tasks.
     const taskQueue = `bench-${randomUUID()}`;
@@ -87,7 +93,7 @@ export async function startStack(log: (m: string) => void, opts: StackOptions = 
     const env = {
       ...process.env, DATABASE_URL: url, TEMPORAL_ADDRESS: temporal.address, TASK_QUEUE: taskQueue,
       WORKER_METRICS_ADDRESS: '', API_HOST: '127.0.0.1', API_PORT: String(apiPort), API_KEYS: `${apiKey}:sales:bench`,
-      RATE_LIMIT_PER_MINUTE: '100000000', LOG_LEVEL: 'warn', ...opts.env,
+      RATE_LIMIT_PER_MINUTE: '100000000', LOG_LEVEL: 'warn', PAYLOAD_KEYS: payloadKeys, ...opts.env,
     };
     const worker = child('worker', 'worker/main.ts', env, { quiet: true });
     onStop('stop worker', () => stopChild(worker));

@@ -77,3 +77,18 @@ export type LeadPolicy = z.infer<typeof LeadPolicy>;
 export type LeadPolicyInput = z.input<typeof LeadPolicy>;
 
 export const defaultPolicy = (): LeadPolicy => LeadPolicy.parse({});
+
+/**
+ * How long personal data is kept (152-FZ, GDPR: no longer than its purpose needs). Read by the
+ * retention sweep (activities/retention.ts), not by the lead workflow, so changing it needs no patch.
+ */
+export const PrivacyPolicy = z.object({
+  /** After the client opts out or withdraws consent, the data is kept this long (claims, disputes), then erased. */
+  erasureAfterOptOutDays: z.number().int().nonnegative().default(30),
+  /** A lead with no activity this long (about 3 years) has its personal data erased. */
+  erasureAfterInactiveDays: z.number().int().positive().default(3 * 365),
+  /** Ops are told this long before a lead is erased by the sweep (a task, and its e-mail). */
+  noticeDays: z.number().int().nonnegative().default(14),
+});
+export type PrivacyPolicy = z.infer<typeof PrivacyPolicy>;
+export const defaultPrivacyPolicy = (): PrivacyPolicy => PrivacyPolicy.parse({});

@@ -23,6 +23,7 @@ const SUBJECTS: Record<string, Record<Language, string>> = {
   stale_parked: { ru: 'Лид застрял', en: 'A lead went stale' },
   no_partner: { ru: 'Нет партнёра для лида', en: 'No partner left for a lead' },
   task_due: { ru: 'Срок задачи наступил', en: 'A task is due' },
+  erasure_due: { ru: 'Персональные данные клиента будут удалены', en: 'A client\'s personal data will be erased' },
 };
 
 /** Every task kind that has a template of its own (others are announced as "New task"). */

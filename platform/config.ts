@@ -23,6 +23,11 @@ const Env = z.object({
   NOTIFY_LANGUAGES: z.string().optional(),
   NOTIFY_LANGUAGE: z.string().optional(), // ru (default) | en
   ALLOW_PRIVATE_WEBHOOKS: z.string().optional(),
+  /** Payload encryption keys (platform/payload-keys.ts): read where they are used, listed here so a typo is caught at start. */
+  PAYLOAD_KEYS: z.string().optional(),
+  PAYLOAD_KEYS_FILE: z.string().optional(),
+  /** Origins of the Temporal Web UI allowed to call the codec server (comma-separated). */
+  CODEC_CORS_ORIGINS: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Config = z.infer<typeof Env>;

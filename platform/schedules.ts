@@ -10,6 +10,7 @@ import { payoutRunWorkflow } from '../workflows/payout';
 import { reconciliationSweepWorkflow } from '../workflows/reconciliation';
 import { rosterSweepWorkflow } from '../workflows/roster-sweep';
 import { taskReminderWorkflow } from '../workflows/task-reminders';
+import { retentionSweepWorkflow } from '../workflows/retention';
 
 /** Business time zone of the schedules (the calendar of domain/calendar.ts is Moscow's too). */
 const TIMEZONE = 'Europe/Moscow';
@@ -100,6 +101,14 @@ export function scheduleSpecs(taskQueue: string): ScheduleOptions[] {
       action: { type: 'startWorkflow', workflowType: taskReminderWorkflow, args: [], taskQueue, workflowId: 'task-reminders' },
       // After an outage one sweep reminds of everything that fell due; never two at once.
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '5 minutes' },
+    },
+    {
+      // 152-FZ / GDPR: personal data past its retention (opted out, or inactive for years) is
+      // announced to ops, then erased (activities/retention.ts). Pausing it holds every erasure.
+      scheduleId: 'personal-data-retention',
+      spec: { calendars: [{ comment: 'every day, 03:30 Moscow time', hour: 3, minute: 30 }], timezone: TIMEZONE },
+      action: { type: 'startWorkflow', workflowType: retentionSweepWorkflow, args: [{}], taskQueue, workflowId: 'personal-data-retention' },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
     },
   ];
 }

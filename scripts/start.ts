@@ -12,6 +12,10 @@ import { migrate } from './lib/migrate';
 import { child, stopChild, waitForHttp } from './lib/processes';
 import { startEmbeddedPostgres, type RunningPostgres } from './lib/postgres';
 import { startTemporalDevServer, type RunningTemporal } from './lib/temporal';
+import { newPayloadKeyEntry } from '../platform/payload-keys';
+
+/** Closed workflows' histories are kept this long, then deleted by Temporal (README, Personal data). */
+const TEMPORAL_RETENTION_DAYS = Number(process.env.TEMPORAL_RETENTION_DAYS ?? 30);
 
 const root = resolve(__dirname, '..');
 const dataDir = resolve(process.env.LEAD_ENGINE_DATA ?? join(root, '.data'));
@@ -36,6 +40,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
+  const apiUrl = `http://${process.env.API_HOST ?? '127.0.0.1'}:${process.env.API_PORT ?? 3000}`;
   try {
     let databaseUrl = process.env.DATABASE_URL;
     if (!databaseUrl) {
@@ -55,7 +60,10 @@ async function main(): Promise<void> {
       const port = Number(process.env.TEMPORAL_PORT ?? 7233);
       const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
       log(`starting Temporal dev server on 127.0.0.1:${port}, Web UI on ${uiPort} (${join(dataDir, 'temporal.db')})`);
-      const t: RunningTemporal = await startTemporalDevServer({ port, uiPort, dbFile: join(dataDir, 'temporal.db') });
+      // The UI decodes payloads through the API's codec server (ops and admin only, api/plugins/codec.ts).
+      const t: RunningTemporal = await startTemporalDevServer({
+        port, uiPort, dbFile: join(dataDir, 'temporal.db'), uiCodecEndpoint: `${apiUrl}/codec`, retentionDays: TEMPORAL_RETENTION_DAYS,
+      });
       stops.push(t.stop);
       temporalAddress = t.address;
       uiUrl = t.uiUrl;
@@ -76,8 +84,10 @@ async function main(): Promise<void> {
     const notifyEmails = process.env.NOTIFY_EMAILS ?? 'manager:*=sales@localhost,team_lead:*=team-leads@localhost,ops=ops@localhost';
 
     const keys = localApiKeys();
+    const payloadKeys = localPayloadKeys();
     const env = {
       ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, API_KEYS: keys.spec, SMTP_URL: smtpUrl, NOTIFY_EMAILS: notifyEmails,
+      ...payloadKeys.env,
     };
     const worker = child('worker', 'worker/main.ts', env);
     stops.push(() => stopChild(worker));
@@ -85,7 +95,6 @@ async function main(): Promise<void> {
     stops.push(() => stopChild(api));
     for (const c of [worker, api]) c.once('exit', (code) => { if (!stopping) { log(`a child exited (${code}); stopping`); void shutdown(1); } });
 
-    const apiUrl = `http://${process.env.API_HOST ?? '127.0.0.1'}:${process.env.API_PORT ?? 3000}`;
     await waitForHttp(`${apiUrl}/health`, { process: api });
     console.log(
       [
@@ -100,6 +109,8 @@ async function main(): Promise<void> {
         `  Data          ${dataDir}`,
         ...(pgElsewhere() ? [`  PG data       ${pgElsewhere()}`] : []),
         ...(keys.file ? [`  API keys      ${keys.file}  (admin: x-api-key: ${keys.admin})`] : []),
+        ...(payloadKeys.file ? [`  Payload keys  ${payloadKeys.file}  (encrypts Temporal payloads; keep it with the data)`] : []),
+        ...(uiUrl ? [`  Codec         ${apiUrl}/codec  (the UI decodes payloads for ops: ${apiUrl}/codec/login)`] : []),
         'Ctrl-C stops everything; data and running leads are kept.',
         '',
       ].join('\n'),
@@ -125,6 +136,17 @@ function localApiKeys(): { spec: string; file?: string; admin?: string } {
   }
   const spec = readFileSync(file, 'utf8').trim();
   return { spec, file, admin: spec.split(',')[0]!.split(':')[0] };
+}
+
+/**
+ * The payload encryption key (platform/payload-keys.ts): PAYLOAD_KEYS or PAYLOAD_KEYS_FILE if set,
+ * else one made once and kept under the data folder — lose it and the histories there are unreadable.
+ */
+function localPayloadKeys(): { env: NodeJS.ProcessEnv; file?: string } {
+  if (process.env.PAYLOAD_KEYS || process.env.PAYLOAD_KEYS_FILE) return { env: {} };
+  const file = join(dataDir, 'payload-keys');
+  if (!existsSync(file)) writeFileSync(file, newPayloadKeyEntry() + '\n', { mode: 0o600 });
+  return { env: { PAYLOAD_KEYS_FILE: file }, file };
 }
 
 void main();

@@ -5,6 +5,7 @@ import { createActivities } from '../activities';
 import type { AssignmentScheme } from '../activities/assignment';
 import type { Db } from '../activities/db';
 import type { PaymentRail } from '../activities/payouts';
+import { codecFor, dataConverterOf, type EncryptionCodec } from '../platform/payload-codec';
 
 export async function createWorker(opts: {
   connection: NativeConnection;
@@ -18,13 +19,18 @@ export async function createWorker(opts: {
   shutdownForceTime?: WorkerOptions['shutdownForceTime'];
   /** A prebuilt bundle (tests build it once); otherwise workflows are bundled from source. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** The payload codec (platform/payload-codec.ts); by default from PAYLOAD_KEYS(_FILE), lead keys in `db`. */
+  codec?: EncryptionCodec;
 }): Promise<Worker> {
   const namespace = opts.namespace ?? 'default';
+  // One codec (and one key cache) for the worker's payloads and its own client's.
+  const dataConverter = dataConverterOf(opts.codec ?? codecFor(opts.db));
   // The intake sweeper starts lead workflows on this worker's own cluster and task queue.
-  const temporal = { client: new Client({ connection: opts.connection, namespace }), taskQueue: opts.taskQueue };
+  const temporal = { client: new Client({ connection: opts.connection, namespace, dataConverter }), taskQueue: opts.taskQueue };
   return Worker.create({
     connection: opts.connection,
     namespace,
+    dataConverter,
     taskQueue: opts.taskQueue,
     // A lead's next workflow task goes to the worker that has it cached (its sticky queue); when that
     // worker was killed, the task waits this long before any other worker may take it. The SDK's

@@ -3,6 +3,7 @@ import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { createDb } from '../activities/db';
 import { loadConfig, requireDatabaseUrl } from '../platform/config';
+import { codecFor, dataConverterOf } from '../platform/payload-codec';
 import { ensureSchedules } from '../platform/schedules';
 import { createWorker } from './index';
 
@@ -20,8 +21,10 @@ async function main(): Promise<void> {
   });
   const db = createDb(requireDatabaseUrl(cfg));
   const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
-  const worker = await createWorker({ connection, namespace: cfg.TEMPORAL_NAMESPACE, taskQueue: cfg.TASK_QUEUE, db, assignmentScheme: cfg.ASSIGNMENT_SCHEME });
-  await ensureSchedules(new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE }), cfg.TASK_QUEUE);
+  const codec = codecFor(db);
+  const worker = await createWorker({ connection, namespace: cfg.TEMPORAL_NAMESPACE, taskQueue: cfg.TASK_QUEUE, db, assignmentScheme: cfg.ASSIGNMENT_SCHEME, codec });
+  // Schedule actions carry payloads (their workflows' arguments): encrypted like the rest.
+  await ensureSchedules(new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE, dataConverter: dataConverterOf(codec) }), cfg.TASK_QUEUE);
   console.log(`worker polling task queue "${cfg.TASK_QUEUE}" on ${cfg.TEMPORAL_ADDRESS}${cfg.WORKER_METRICS_ADDRESS ? `; metrics on http://${cfg.WORKER_METRICS_ADDRESS}/metrics` : ''}`);
   // Worker.run() installs SIGINT/SIGTERM handlers and drains in-flight tasks before resolving.
   await worker.run();

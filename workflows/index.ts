@@ -11,3 +11,4 @@ export { intakeSweepWorkflow } from './intake-sweep';
 export { notificationsDeliverWorkflow } from './notifications';
 export { rosterSweepWorkflow } from './roster-sweep';
 export { taskReminderWorkflow } from './task-reminders';
+export { retentionSweepWorkflow } from './retention';

@@ -19,7 +19,7 @@ import { IdempotencyHeaders } from '../idempotency';
 import { listLeads, type SortField } from '../read-model';
 import type { Metrics } from './metrics';
 import { RETRY_AFTER_S } from '../outage';
-import { badRequest, conflict, notFound, Problem, problemResponses, sendProblem, unprocessable, unprocessableResponse } from '../problem';
+import { badRequest, conflict, HttpProblem, notFound, Problem, problemResponses, sendProblem, unprocessable, unprocessableResponse } from '../problem';
 import { Episode, HistoryEntry, IntakeResult, LeadIdParams, LeadSummary, LeadView, Stage, StopContactOrderView } from '../schemas';
 
 export interface LeadsPluginOptions { db: Db; temporal: Client; intake: IntakeService; metrics?: Metrics }
@@ -212,6 +212,9 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
       return { ...state, stopContact: await stopContactOrders(db, req.params.id, p.role === 'partner' ? p.subject : undefined) };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw notFound(`lead ${req.params.id}`);
+      // An erased lead's history can no longer be read (platform/erasure.ts): asked only on failure.
+      const erased = await db.lead.findUnique({ where: { id: req.params.id }, select: { erasedAt: true } });
+      if (erased?.erasedAt) throw new HttpProblem(410, 'lead-erased', 'The personal data of this lead was erased', { detail: `erased at ${erased.erasedAt.toISOString()}` });
       throw err;
     }
   });

@@ -1,11 +1,16 @@
 // The floor workflow's worker, a process of its own like the lead's (TEMPORAL_ADDRESS, TASK_QUEUE).
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { memoryLeadKeyStore } from '../../platform/lead-keys';
+import { dataConverterOf, encryptionCodec } from '../../platform/payload-codec';
+import { loadPayloadKeys } from '../../platform/payload-keys';
 
 async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   const worker = await Worker.create({
     connection, taskQueue: process.env.TASK_QUEUE!, workflowsPath: require.resolve('./workflow'),
     activities: { record: async () => undefined },
+    // The same codec as the lead's worker (its payloads are no lead's: the master key, no key store).
+    dataConverter: dataConverterOf(encryptionCodec(loadPayloadKeys(), memoryLeadKeyStore())),
   });
   console.log('floor worker polling');
   await worker.run();

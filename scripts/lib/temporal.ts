@@ -2,6 +2,7 @@
 // with the project's search attributes registered.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
+import { msNumberToTs } from '@temporalio/common/lib/time';
 import { allSearchAttributes } from '../../workflows/search-attributes';
 import { temporalCliPath } from './binaries';
 
@@ -14,6 +15,10 @@ export async function startTemporalDevServer(opts: {
   uiPort?: number;
   dbFile?: string;
   log?: (m: string) => void;
+  /** The Web UI decodes payloads through this codec server (the API's /codec, api/plugins/codec.ts). */
+  uiCodecEndpoint?: string;
+  /** How long the default namespace keeps closed workflows' histories (days). */
+  retentionDays?: number;
 }): Promise<RunningTemporal> {
   const cli = temporalCliPath();
   if (!cli) throw new Error('Temporal CLI not found: run `npm run provision`, put `temporal` on PATH, or set TEMPORAL_CLI_PATH');
@@ -21,6 +26,7 @@ export async function startTemporalDevServer(opts: {
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
   else args.push('--headless');
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
+  if (opts.uiPort && opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
   for (const key of allSearchAttributes) args.push('--search-attribute', `${key.name}=${cliType[key.type.toUpperCase()] ?? 'Keyword'}`);
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -32,6 +38,10 @@ export async function startTemporalDevServer(opts: {
     try {
       const conn = await Connection.connect({ address, connectTimeout: 1000 });
       await conn.workflowService.getSystemInfo({});
+      // The dev server has no retention flag: set on the namespace, on every start (a changed figure applies).
+      if (opts.retentionDays) {
+        await conn.workflowService.updateNamespace({ namespace: 'default', config: { workflowExecutionRetentionTtl: msNumberToTs(opts.retentionDays * 86_400_000) } });
+      }
       await conn.close();
       break;
     } catch (err) {

@@ -14,7 +14,7 @@ import { ensureSchedules, scheduleSpecs } from '../../platform/schedules';
 import { freePort } from '../../scripts/lib/ports';
 import { intakeSweepWorkflow } from '../../workflows/intake-sweep';
 import { isolatedDb, seedManager } from '../helpers/db';
-import { runWorker, type RunningWorker } from '../helpers/temporal';
+import { runWorker, testDataConverter, type RunningWorker } from '../helpers/temporal';
 
 const key = { key: `ops-key-${randomUUID()}`, role: 'ops' as const, subject: 'oleg' };
 let db: Db;
@@ -33,12 +33,12 @@ beforeAll(async () => {
   native = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   worker = await runWorker(native, db);
   up = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
-  client = new Client({ connection: up });
+  client = new Client({ connection: up, dataConverter: testDataConverter(db) });
   // Temporal "down": nothing listens on this port.
   down = await Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
   const app = (temporal: Client) =>
     buildApp({ db, temporal, taskQueue: worker.taskQueue, apiKeys: [key], logLevel: 'silent', rateLimitPerMinute: 100_000 });
-  offline = await app(new Client({ connection: down }));
+  offline = await app(new Client({ connection: down, dataConverter: testDataConverter(db) }));
   online = await app(client);
 });
 

@@ -20,7 +20,7 @@ import { type RunningPostgres, startEmbeddedPostgres } from '../../scripts/lib/p
 import { type RunningTemporal, startTemporalDevServer } from '../../scripts/lib/temporal';
 import { seedManager, testDb } from '../helpers/db';
 import { waitFor } from '../helpers/lead';
-import { runWorker, type RunningWorker } from '../helpers/temporal';
+import { runWorker, testDataConverter, type RunningWorker } from '../helpers/temporal';
 
 /** Short, so the suite stays quick; production's default is 10 s. */
 const DEADLINE_MS = 3_000;
@@ -79,7 +79,7 @@ describe('Temporal is down', () => {
     connection = await Connection.connect({ address: temporal.address, interceptors: [deadlineAwareRetryInterceptor()] });
     db = testDb();
     // No worker: nothing here needs the lead to move, only Temporal to answer or not.
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter: testDataConverter(db) });
     app = await appOn(db, client, `outage-${port}`, (a) => {
       // Code that sets a deadline of its own (as intake does) is still held to the request's.
       a.get('/probe/own-deadline', async () => client.connection.withDeadline(Date.now() + 60_000, () => client.workflowService.getSystemInfo({})));
@@ -175,7 +175,7 @@ describe('PostgreSQL is hung, then stopped', () => {
     native = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
     worker = await runWorker(native, workerDb);
     connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS!, interceptors: [deadlineAwareRetryInterceptor()] });
-    temporal = new Client({ connection });
+    temporal = new Client({ connection, dataConverter: testDataConverter(workerDb) });
     app = await appOn(db, temporal, worker.taskQueue);
     const created = await timed(app, { method: 'POST', url: '/leads', payload: newLead() });
     expect(created.res.statusCode).toBe(201);

@@ -94,7 +94,7 @@ test('the compiled migration job applies prisma/migrations to a fresh database',
 test('node dist/worker/main.js and node dist/api/main.js take a lead in, work it, and stop gracefully on SIGTERM', async () => {
   expect(db).toBeDefined(); // migrated by the test above
   const managerId = await seedManager(db!);
-  const common = { DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS!, TASK_QUEUE: taskQueue };
+  const common = { DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS!, TASK_QUEUE: taskQueue, PAYLOAD_KEYS: process.env.PAYLOAD_KEYS! };
   const metricsPort = await freePort();
   // The worker bundles its workflow code at start-up from the compiled dist/workflows.
   worker = node('dist/worker/main.js', { ...common, WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}` });

@@ -9,7 +9,8 @@ import { buildApp } from '../../api/app';
 import type { ApiKey } from '../../api/auth';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { isolatedDb, testDb } from './db';
-import { runWorker, timeSkippingEnv, type RunningWorker } from './temporal';
+import { runWorker, testCodec, timeSkippingEnv, type RunningWorker } from './temporal';
+import { dataConverterOf } from '../../platform/payload-codec';
 
 export interface ApiStack {
   app: FastifyInstance; db: Db; temporal: Client; worker: RunningWorker;
@@ -43,9 +44,11 @@ export async function apiStack(): Promise<ApiStack> {
   const { callers, partnerIds } = testCallers();
   const address = process.env.TEMPORAL_ADDRESS!;
   const native = await NativeConnection.connect({ address });
-  const worker = await runWorker(native, db);
+  // The worker and the API share one codec, as one key cache: what the API erases, neither reads.
+  const codec = testCodec(db);
+  const worker = await runWorker(native, db, 'default', { codec });
   const connection = await Connection.connect({ address });
-  const temporal = new Client({ connection });
+  const temporal = new Client({ connection, dataConverter: dataConverterOf(codec) });
   let app: FastifyInstance;
   try {
     app = await buildApp({ db, temporal, taskQueue: worker.taskQueue, logLevel: 'silent', apiKeys: Object.values(callers), rateLimitPerMinute: 100_000 });
@@ -95,10 +98,13 @@ export interface TimeSkippingApi extends Omit<ApiStack, 'temporal'> {
  * sweep judges every row of a kind; after skipping days, other files' open tasks would be overdue).
  */
 export async function timeSkippingApi(): Promise<TimeSkippingApi> {
-  const [env, db] = await Promise.all([timeSkippingEnv(), isolatedDb()]);
+  const db = await isolatedDb();
+  // The worker, the API and the environment share one codec (lead keys in this file's database).
+  const codec = testCodec(db);
+  const env = await timeSkippingEnv(codec);
   const { callers, partnerIds } = testCallers();
-  const worker = await runWorker(env.nativeConnection, db);
-  const temporal = new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
+  const worker = await runWorker(env.nativeConnection, db, 'default', { codec });
+  const temporal = new Client({ connection: env.connection, namespace: env.namespace ?? 'default', dataConverter: dataConverterOf(codec) });
   const app = await buildApp({
     db, temporal, taskQueue: worker.taskQueue, logLevel: 'silent', apiKeys: Object.values(callers), rateLimitPerMinute: 100_000,
   });

@@ -6,18 +6,26 @@ import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { NativeConnection } from '@temporalio/worker';
 import type { Db } from '../../activities/db';
+import { codecFor, dataConverterOf, type EncryptionCodec } from '../../platform/payload-codec';
 import { testServerPath } from '../../scripts/lib/binaries';
 import { allSearchAttributes } from '../../workflows/search-attributes';
 import { createWorker } from '../../worker';
 import { isolatedDb, testDb } from './db';
 
-export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+/** The payload codec of tests: the tests' key (test/setup/payload-keys.ts), lead keys in `db`. */
+export const testCodec = (db: Db): EncryptionCodec => codecFor(db);
+/** `dataConverter` for a test's Client: it must read what the worker encrypted. */
+export const testDataConverter = (db: Db) => dataConverterOf(testCodec(db));
+
+/** The time-skipping server, its client encrypting payloads with `codec` (lead keys in the test database). */
+export async function timeSkippingEnv(codec: EncryptionCodec): Promise<TestWorkflowEnvironment> {
   const path = testServerPath();
+  const client = { dataConverter: dataConverterOf(codec) };
   // The SDK gives the server 5 s to listen; a JVM starting on a loaded 2-core machine can take
   // longer ("ephemeral server … did not start within 5s"), so it is given three chances.
   for (let attempt = 1; ; attempt++) {
     try {
-      const env = await TestWorkflowEnvironment.createTimeSkipping(path ? { server: { executable: { type: 'existing-path', path } } } : {});
+      const env = await TestWorkflowEnvironment.createTimeSkipping(path ? { server: { executable: { type: 'existing-path', path } }, client } : { client });
       await registerSearchAttributes(env.connection);
       return env;
     } catch (err) {
@@ -44,7 +52,7 @@ export interface RunningWorker { taskQueue: string; stop(): Promise<void> }
 
 export async function runWorker(
   connection: NativeConnection, db: Db, namespace = 'default',
-  extra: Pick<Parameters<typeof createWorker>[0], 'paymentRail' | 'shutdownGraceTime' | 'shutdownForceTime'> & { taskQueue?: string } = {},
+  extra: Pick<Parameters<typeof createWorker>[0], 'paymentRail' | 'shutdownGraceTime' | 'shutdownForceTime' | 'codec'> & { taskQueue?: string } = {},
 ): Promise<RunningWorker> {
   const taskQueue = extra.taskQueue ?? `test-${randomUUID()}`;
   const worker = await createWorker({
@@ -80,8 +88,9 @@ export function timeSkippingStack(opts: { isolated?: boolean; seed?: (db: Db) =>
   jest.setTimeout(60_000);
   const stack = {} as TimeSkippingStack;
   const start = async () => {
-    stack.env = await timeSkippingEnv();
-    stack.worker = await runWorker(stack.env.nativeConnection, stack.db);
+    const codec = testCodec(stack.db);
+    stack.env = await timeSkippingEnv(codec);
+    stack.worker = await runWorker(stack.env.nativeConnection, stack.db, 'default', { codec });
   };
   const stop = async () => {
     await within(15_000, stack.worker?.stop());

@@ -5,14 +5,14 @@
 // It lives beside the tests because it drives leads with their helpers (the parts that need no jest
 // runtime); that keeps it, like them, out of the production build (tsconfig.build.json).
 // Existing files are kept — histories of old code are exactly what must keep replaying.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import globalSetup from '../setup/global-setup';
 import globalTeardown from '../setup/global-teardown';
 import { seedLead, seedManager, seedPartner, testDb, uid } from '../helpers/db';
 import { skip, startLead, until, type LeadHandle } from '../helpers/lead';
-import { runWorker, timeSkippingEnv } from '../helpers/temporal';
+import { runWorker, testCodec, timeSkippingEnv } from '../helpers/temporal';
 import { wakeLeadsWaitingForManager } from '../../platform/roster';
 import { leadWorkflow } from '../../workflows/lead';
 import * as M from '../../workflows/messages';
@@ -22,9 +22,12 @@ const version = process.env.HISTORY_VERSION ?? 'v1';
 
 async function main(): Promise<void> {
   await globalSetup();
-  const env = await timeSkippingEnv();
+  // Recorded encrypted, as leads run now: the tests' fixed key wraps each lead's data key, which
+  // is saved beside its history (lead-keys/) so that the replay test can decrypt it.
   const db = testDb();
-  const worker = await runWorker(env.nativeConnection, db);
+  const codec = testCodec(db);
+  const env = await timeSkippingEnv(codec);
+  const worker = await runWorker(env.nativeConnection, db, 'default', { codec });
   const by = { actor: 'sales:recorder' };
   try {
     await seedManager(db);
@@ -34,6 +37,13 @@ async function main(): Promise<void> {
       if (existsSync(file)) return console.log(`kept ${file}`);
       const h = env.client.workflow.getHandle(handle.workflowId, runId);
       writeFileSync(file, historyToJSON(await h.fetchHistory()));
+      // The lead's data key, wrapped by the tests' fixed key: the replay test's key store.
+      const leadId = handle.workflowId.slice('lead-'.length);
+      const key = await db.leadDataKey.findUnique({ where: { leadId } });
+      if (key?.wrapped) {
+        mkdirSync(join(OUT, 'lead-keys'), { recursive: true });
+        writeFileSync(join(OUT, 'lead-keys', `${version}-${name}.json`), JSON.stringify({ [leadId]: { masterKeyId: key.masterKeyId, wrapped: Buffer.from(key.wrapped).toString('base64') } }, null, 2) + '\n');
+      }
       console.log(`wrote ${file}`);
     };
 

@@ -9,6 +9,7 @@ import { migrate } from '../../scripts/lib/migrate';
 import { freePort } from '../../scripts/lib/ports';
 import { ensureDatabase, startEmbeddedPostgres } from '../../scripts/lib/postgres';
 import { startTemporalDevServer } from '../../scripts/lib/temporal';
+import { useTestPayloadKeys } from './payload-keys';
 
 export default async function globalSetup(): Promise<void> {
   const started = Date.now();
@@ -36,6 +37,8 @@ export default async function globalSetup(): Promise<void> {
   writeFileSync(bundlePath, bundle.code);
 
   process.env.DATABASE_URL = url;
+  // Workers, clients and the processes tests start encrypt payloads with the tests' key.
+  useTestPayloadKeys();
   process.env.TEMPORAL_ADDRESS = temporal.address;
   process.env.WORKFLOW_BUNDLE_PATH = bundlePath;
   (globalThis as { __leadEngineStops?: typeof stops }).__leadEngineStops = stops;

@@ -13,6 +13,7 @@ import type { AlarmSweepOutcome } from '../../workflows/alarms';
 import type { TaskReminderOutcome } from '../../workflows/task-reminders';
 import { isolatedDb } from '../helpers/db';
 import { waitFor } from '../helpers/lead';
+import { testDataConverter } from '../helpers/temporal';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -30,16 +31,17 @@ beforeAll(async () => {
   const address = process.env.TEMPORAL_ADDRESS!;
   db = await isolatedDb(); // the sweep judges every lead: keep other files' leads out of it
   native = await NativeConnection.connect({ address });
+  const dataConverter = testDataConverter(db);
   worker = await Worker.create({
-    connection: native, taskQueue, workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! },
+    connection: native, taskQueue, workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! }, dataConverter,
     // The intake-sweep Schedule may fire during the test: its sweeper starts leads through this client.
     activities: createActivities(db, {
-      notifier: { notify: async (a) => { notices.push(a); } }, temporal: { client: new Client({ connection: native }), taskQueue },
+      notifier: { notify: async (a) => { notices.push(a); } }, temporal: { client: new Client({ connection: native, dataConverter }), taskQueue },
     }),
   });
   running = worker.run();
   connection = await Connection.connect({ address });
-  client = new Client({ connection });
+  client = new Client({ connection, dataConverter });
   await ensureSchedules(client, taskQueue);
   await ensureSchedules(client, taskQueue); // the update path: already there
 });

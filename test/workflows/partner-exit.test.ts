@@ -7,7 +7,7 @@ import { givePartnerNotice, type NoticeDeps } from '../../api/partner-notice';
 import { partnerExitWorkflow } from '../../workflows/partner-exit';
 import { seedPartner, testDb, uid } from '../helpers/db';
 import { skip } from '../helpers/lead';
-import { runWorker, timeSkippingEnv, type RunningWorker } from '../helpers/temporal';
+import { runWorker, testCodec, timeSkippingEnv, type RunningWorker } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
@@ -15,9 +15,10 @@ let worker: RunningWorker;
 let deps: NoticeDeps;
 
 beforeAll(async () => {
-  env = await timeSkippingEnv();
   db = testDb();
-  worker = await runWorker(env.nativeConnection, db);
+  const codec = testCodec(db);
+  env = await timeSkippingEnv(codec);
+  worker = await runWorker(env.nativeConnection, db, 'default', { codec });
   deps = { db, temporal: env.client, taskQueue: worker.taskQueue };
 });
 

@@ -10,7 +10,7 @@ import { reportIdOf, sweepPeriod } from '../../domain/reconcile';
 import { ensureSchedules } from '../../platform/schedules';
 import { reconciliationSweepWorkflow } from '../../workflows/reconciliation';
 import { seedLead, seedPartner, testDb, uid } from '../helpers/db';
-import { runWorker, type RunningWorker } from '../helpers/temporal';
+import { runWorker, testDataConverter, type RunningWorker } from '../helpers/temporal';
 
 let db: Db;
 let native: NativeConnection;
@@ -24,7 +24,7 @@ beforeAll(async () => {
   native = await NativeConnection.connect({ address });
   worker = await runWorker(native, db);
   connection = await Connection.connect({ address });
-  client = new Client({ connection });
+  client = new Client({ connection, dataConverter: testDataConverter(db) });
 });
 
 afterAll(async () => {

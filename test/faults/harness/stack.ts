@@ -12,6 +12,9 @@ import { migrate } from '../../../scripts/lib/migrate';
 import { freePort } from '../../../scripts/lib/ports';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../../scripts/lib/postgres';
 import { startTemporalDevServer, type RunningTemporal } from '../../../scripts/lib/temporal';
+import { createDb, type Db } from '../../../activities/db';
+import { codecFor, dataConverterOf } from '../../../platform/payload-codec';
+import { useTestPayloadKeys } from '../../setup/payload-keys';
 import { Requests } from './http';
 import { NodeService } from './processes';
 
@@ -34,6 +37,7 @@ export class FaultStack {
   /** The suite's own connections: checks read PostgreSQL and Temporal directly. */
   db!: Pool;
   temporal!: Client;
+  codecDb?: Db;
   http!: Requests;
   worker!: NodeService;
   api!: NodeService;
@@ -57,7 +61,9 @@ export class FaultStack {
     await this.seed();
     await this.startTemporal();
     this.connection = await Connection.connect({ address: `127.0.0.1:${this.temporalPort}` });
-    this.temporal = new Client({ connection: this.connection });
+    // The suite's own client reads what the worker encrypted: the same key, lead keys from the same database.
+    this.codecDb = createDb(this.databaseUrl, 2);
+    this.temporal = new Client({ connection: this.connection, dataConverter: dataConverterOf(codecFor(this.codecDb, { ...process.env, PAYLOAD_KEYS: useTestPayloadKeys() })) });
 
     const apiPort = await freePort();
     this.apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -66,7 +72,7 @@ export class FaultStack {
     this.keys = Object.fromEntries(Object.keys(roles).map((c) => [c, `faults-${c}-${run}-key`])) as Record<Caller, string>;
     const apiKeys = Object.entries(roles).map(([caller, role]) => `${this.keys[caller as Caller]}:${role}:${role === 'partner' ? caller : `faults-${caller}`}`);
     const env: NodeJS.ProcessEnv = {
-      ...process.env, NODE_ENV: 'production', DATABASE_URL: this.databaseUrl, TEMPORAL_ADDRESS: `127.0.0.1:${this.temporalPort}`,
+      ...process.env, PAYLOAD_KEYS: useTestPayloadKeys(), NODE_ENV: 'production', DATABASE_URL: this.databaseUrl, TEMPORAL_ADDRESS: `127.0.0.1:${this.temporalPort}`,
       TASK_QUEUE, API_HOST: '127.0.0.1', API_PORT: String(apiPort), API_KEYS: apiKeys.join(','), RATE_LIMIT_PER_MINUTE: '100000000',
       REQUEST_DEADLINE_MS: String(DEADLINE_MS), WORKER_METRICS_ADDRESS: '', LOG_LEVEL: 'warn',
     };
@@ -159,6 +165,7 @@ export class FaultStack {
       ['client connection', () => this.connection?.close() ?? Promise.resolve()],
       ['Temporal', () => this.tmp?.stop() ?? Promise.resolve()],
       ['suite pool', () => this.db?.end() ?? Promise.resolve()],
+      ['codec pool', () => this.codecDb?.$disconnect() ?? Promise.resolve()],
       ['PostgreSQL', () => this.stopPostgres()],
     ];
     for (const [name, run] of steps) await bounded(name, run);
