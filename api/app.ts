@@ -9,6 +9,7 @@ import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Db } from '../activities/db';
+import { BusinessCalendar } from '../domain/calendar';
 import type { LeadPolicyInput } from '../domain/policy';
 import { IntakeService } from './intake';
 import { healthPlugin } from './plugins/health';
@@ -21,6 +22,7 @@ import { reportsPlugin } from './plugins/reports';
 import { rosterPlugin } from './plugins/roster';
 import { notificationsPlugin } from './plugins/notifications';
 import { tasksPlugin } from './plugins/tasks';
+import { consolePlugin } from './console/plugin';
 import { type ApiKey, registerAuth } from './auth';
 import { registerIdempotency } from './idempotency';
 import { DEFAULT_REQUEST_DEADLINE_MS, registerDeadline } from './deadline';
@@ -38,6 +40,9 @@ export interface AppDeps {
   rateLimitPerMinute?: number;
   /** No request runs longer: a dependency that has not answered by then is a 503 (api/deadline.ts). */
   requestDeadlineMs?: number;
+  /** The Temporal Web UI, for the console's link from each lead to its workflow (TEMPORAL_UI_URL). */
+  temporalUiUrl?: string;
+  temporalNamespace?: string;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -135,5 +140,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(rosterPlugin, { db: deps.db, temporal: deps.temporal });
   await app.register(notificationsPlugin, { db: deps.db, temporal: deps.temporal });
   await app.register(tasksPlugin, { db: deps.db });
+  await app.register(consolePlugin, {
+    db: deps.db, apiKeys: deps.apiKeys, temporalUiUrl: deps.temporalUiUrl, temporalNamespace: deps.temporalNamespace,
+    calendar: deps.policy?.calendar ? BusinessCalendar.parse(deps.policy.calendar) : undefined,
+  });
   return app;
 }

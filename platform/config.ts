@@ -23,6 +23,8 @@ const Env = z.object({
   NOTIFY_LANGUAGES: z.string().optional(),
   NOTIFY_LANGUAGE: z.string().optional(), // ru (default) | en
   ALLOW_PRIVATE_WEBHOOKS: z.string().optional(),
+  /** The Temporal Web UI, linked from each lead in the console (/app). */
+  TEMPORAL_UI_URL: z.string().url().default('http://localhost:8233'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Config = z.infer<typeof Env>;
