@@ -21,7 +21,7 @@ const en = {
   offers: 'Offers', accept: 'Accept', decline: 'Decline', reason: 'Reason (optional)', answerBy: 'answer by {t}', deals: 'My deals',
   statement: 'Statement', balances: 'Balances', entries: 'Ledger entries', payouts: 'Payouts', uploadHelp:
     'The weekly list of leads you sent us, as CSV with the header externalId,sentAt,phone,email. Pick the file, or paste its text.',
-  csvFile: 'CSV file', csvText: 'CSV text', uploaded: 'Uploaded: {n} rows.', notFound: 'Not found.', forbidden: 'Not allowed.',
+  csvFile: 'CSV file', csvText: 'CSV text', uploadButton: 'Upload', uploaded: 'Uploaded: {n} rows.', notFound: 'Not found.', forbidden: 'Not allowed.',
   csrf: 'The form expired or came from elsewhere. Reload the page and try again.', unavailable: 'A service is unavailable; try again shortly.',
   period: 'Period', leadsCount: 'leads', all: 'All', onlyOverdue: 'Overdue only', amount: 'Amount', status: 'Status', kind: 'Kind',
   language: 'Language', home: 'Home', back: 'Back',
@@ -47,7 +47,7 @@ const ru: Record<Key, string> = {
   accept: 'Принять', decline: 'Отказаться', reason: 'Причина (необязательно)', answerBy: 'ответить до {t}', deals: 'Мои сделки',
   statement: 'Выписка', balances: 'Остатки', entries: 'Проводки', payouts: 'Выплаты', uploadHelp:
     'Еженедельный список отправленных нам лидов: CSV с заголовком externalId,sentAt,phone,email. Выберите файл или вставьте текст.',
-  csvFile: 'Файл CSV', csvText: 'Текст CSV', uploaded: 'Загружено строк: {n}.', notFound: 'Не найдено.', forbidden: 'Нет доступа.',
+  csvFile: 'Файл CSV', csvText: 'Текст CSV', uploadButton: 'Загрузить', uploaded: 'Загружено строк: {n}.', notFound: 'Не найдено.', forbidden: 'Нет доступа.',
   csrf: 'Форма устарела или пришла не отсюда. Обновите страницу и попробуйте снова.', unavailable: 'Сервис недоступен; попробуйте чуть позже.',
   period: 'Период', leadsCount: 'лидов', all: 'Все', onlyOverdue: 'Только просроченные', amount: 'Сумма', status: 'Статус', kind: 'Вид',
   language: 'Язык', home: 'Главная', back: 'Назад',
@@ -67,6 +67,7 @@ const names: Record<Lang, Record<string, string>> = {
     given: 'Consent given', askedBy: 'Asked by', channel: 'Channel', wording: 'Wording, as said', partnerId: 'Partner', accepted: 'Accepted',
     to: 'Move to', valueMinor: 'Contract value (minor units)', currency: 'Currency', paymentId: 'Payment id',
     amountMinor: 'Amount (minor units)', managerId: 'Manager', personFound: 'Person found', reason: 'Reason',
+    personName: 'Name', companyName: 'Company', leads: 'Leads', deals: 'Deals', contracts: 'Contracts',
   },
   ru: {
     verification: 'проверка', awaiting_first_contact: 'ждёт первого звонка', qualifying: 'квалификация',
@@ -83,6 +84,9 @@ const names: Record<Lang, Record<string, string>> = {
     given: 'Согласие дано', askedBy: 'Кто спросил', channel: 'Канал', wording: 'Формулировка, как сказано', partnerId: 'Партнёр',
     accepted: 'Принято', to: 'Перейти к', valueMinor: 'Сумма договора (в копейках)', currency: 'Валюта', paymentId: 'Номер платежа',
     amountMinor: 'Сумма (в копейках)', managerId: 'Менеджер', personFound: 'Человек найден', reason: 'Причина',
+    personName: 'Имя', companyName: 'Компания', leads: 'Лиды', deals: 'Сделки', contracts: 'Договоры',
+    contacted: 'дозвонились', assigned: 'назначен', received: 'получен', qualified: 'квалифицирован', consent_given: 'согласие дано',
+    partner_accepted: 'партнёр принял', partner_declined: 'партнёр отказался', reassigned: 'передан', deal_proposal: 'предложение',
   },
 };
 

@@ -50,6 +50,11 @@ export const consolePlugin: FastifyPluginAsync<ConsolePluginOptions> = async (ap
   const temporalLink = (leadId: string) => `${uiBase}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowIdOf(leadId))}`;
   const htmx = readFileSync(HTMX);
 
+  // Pages for people, not API resources: kept out of the OpenAPI document.
+  app.addHook('onRoute', (route) => {
+    route.schema = { ...route.schema, hide: true };
+  });
+
   // HTML forms post urlencoded bodies; only the console takes them (this plugin's scope).
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 2 * 1024 * 1024 }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
@@ -344,7 +349,7 @@ ${formView(ctx, formsOf(reassign.schema)[0]!, { id: `reassign-${l.id}`, action: 
 <form class="action" method="post" action="/app/partner/upload">${csrfField(ctx)}
 <label for="csv-file">${t(ctx.lang, 'csvFile')}</label><input id="csv-file" type="file" accept=".csv,text/csv" data-into="csv">
 <label for="csv">${t(ctx.lang, 'csvText')}</label><textarea id="csv" name="csv" required rows="8">${csv}</textarea>
-<button type="submit">${t(ctx.lang, 'upload')}</button></form>`);
+<button type="submit">${t(ctx.lang, 'uploadButton')}</button></form>`);
     r.get('/app/partner/upload', async (req, reply) => send(reply, 200, uploadPage(ctxOf(req))));
     r.post<{ Body: Form }>('/app/partner/upload', async (req, reply) => {
       const ctx = ctxOf(req);
@@ -413,7 +418,7 @@ ${v.topic ? html`<dt>${t(ctx.lang, 'topic')}</dt><dd>${v.topic}</dd>` : ''}${v.r
 ${staff ? html`<dt>Temporal</dt><dd><a href="${temporalLink(id)}" rel="noopener" target="_blank">${t(ctx.lang, 'temporal')}</a></dd>` : ''}</dl>`;
     const c = contact.body;
     const contactBox = contact.status === 200
-      ? html`<dl class="facts" id="contact">${(['personName', 'companyName', 'phone', 'email'] as const).filter((k) => c[k]).map((k) => html`<dt>${k}</dt><dd>${
+      ? html`<dl class="facts" id="contact">${(['personName', 'companyName', 'phone', 'email'] as const).filter((k) => c[k]).map((k) => html`<dt>${nameOf(ctx.lang, k)}</dt><dd>${
         k === 'phone' ? html`<a href="tel:${c[k]}">${c[k]}</a>` : k === 'email' ? html`<a href="mailto:${c[k]}">${c[k]}</a>` : c[k]}</dd>`)}</dl>`
       : html`<p class="muted" id="contact">${t(ctx.lang, 'contactHidden')}</p>`;
     const next = tasks.status === 200 ? tasks.body.items[0] : undefined;

@@ -19,6 +19,8 @@ describeInBrowser('the console', () => {
   let page: Page;
   /** The lead worked from intake to acceptance (topic crm: partner A takes it). */
   let leadId: string;
+  /** A lead of boris's (the refusal's), for the team lead to reassign. */
+  let borisLead: string;
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -40,6 +42,8 @@ describeInBrowser('the console', () => {
     await page.getByLabel('Your API credential').fill(s.keys[who]);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL((u) => !u.pathname.startsWith('/app/sign-in'));
+    const session = (await page.context().cookies()).find((c) => c.name === 'lc_session');
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/app' });
   }
 
   /** A new lead through the API, once its workflow has assigned it. */
@@ -115,7 +119,9 @@ describeInBrowser('the console', () => {
   });
 
   test('a refused action shows the workflow’s reason', async () => {
-    const { id } = await newLead({ topic: undefined });
+    const { id, managerId } = await newLead({ topic: undefined });
+    expect(managerId).toBe('boris'); // anna has one lead already: the least loaded gets it
+    borisLead = id;
     expect((await s.api('anna', 'POST', `/leads/${id}/contact`, { outcome: 'reached' })).status).toBe(200);
     await page.goto(`${s.url}/app/leads/${id}`);
     const qualify = page.locator('form#f-qualify-0');
@@ -191,12 +197,50 @@ describeInBrowser('the console', () => {
     expect(await page.locator('form.action legend').allTextContents()).toEqual(expect.arrayContaining(['Advance the deal', 'Deal lost']));
     await shot('partner-deal');
 
+    // The weekly sent-leads file: picked as a file (read into the form by the page's script).
+    await page.goto(`${s.url}/app/partner/upload`);
+    const csv = `externalId,sentAt,phone,email\r\next-1,2026-11-20,+79161234567,\r\next-2,2026-11-21T10:15:00+03:00,,client@example.com\r\n`;
+    await page.locator('#csv-file').setInputFiles({ name: 'sent.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.waitForFunction(() => (document.getElementById('csv') as HTMLTextAreaElement).value.includes('ext-2'));
+    await page.getByRole('button', { name: 'Upload' }).click();
+    expect(await page.getByRole('status').textContent()).toBe('Uploaded: 2 rows.');
+    expect(await s.db.partnerSentLead.count({ where: { partnerId: s.partnerIds[0] } })).toBe(2);
+    const money = await page.goto(`${s.url}/app/partner/money`);
+    expect(money?.status()).toBe(200);
+    expect(await page.locator('h2').allTextContents()).toEqual(expect.arrayContaining(['Balances (RUB)', 'Ledger entries', 'Payouts']));
+    await shot('partner-statement');
+
     await signIn('partnerB');
     const res = await page.goto(`${s.url}/app/leads/${leadId}`);
     expect(res?.status()).toBe(404);
     expect(await page.content()).not.toContain('Ivan Petrov');
     await page.goto(`${s.url}/app/partner`);
     expect(await page.locator(`a[href="/app/leads/${leadId}"]`).count()).toBe(0);
+  });
+
+  test('a team lead sees the team’s queue and reassigns a lead', async () => {
+    await signIn('tatiana');
+    expect(new URL(page.url()).pathname).toBe('/app/team');
+    expect(await page.locator('li.task').count()).toBeGreaterThan(0);
+    expect(await page.locator('li.task .meta').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('manager:anna')]));
+    await shot('team');
+    await page.goto(`${s.url}/app/leads/${borisLead}`);
+    const form = page.locator('form#f-reassign-0');
+    await form.getByLabel('Manager').selectOption('anna');
+    await form.getByLabel('Reason').fill('boris is on a training');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL('**?done=reassign');
+    expect((await stateOf(borisLead)).managerId).toBe('anna');
+    expect(await page.locator('#timeline').textContent()).toContain('team_lead:tatiana');
+  });
+
+  test('sign-out ends the session: its cookie opens nothing any more', async () => {
+    const cookie = (await page.context().cookies()).find((c) => c.name === 'lc_session')!;
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL('**/app/sign-in');
+    await page.context().addCookies([cookie]);
+    await page.goto(`${s.url}/app/team`);
+    expect(new URL(page.url()).pathname).toBe('/app/sign-in');
   });
 
   test('ops acknowledge an alarm and see the funnel against the 60 % line', async () => {
