@@ -116,7 +116,12 @@ export function duration(lang: Lang, ms: number): string {
   return h ? `${h} ${hu}${m ? ` ${m} ${mu}` : ''}` : `${m} ${mu}`;
 }
 
+// One formatter per language: making an Intl.DateTimeFormat costs far more than using one.
+const FORMATS: Record<Lang, Intl.DateTimeFormat> = {
+  en: new Intl.DateTimeFormat('en-GB', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Moscow' }),
+  ru: new Intl.DateTimeFormat('ru-RU', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Moscow' }),
+};
+
 export function dateTime(lang: Lang, iso: string | null | undefined): string {
-  if (!iso) return '';
-  return new Intl.DateTimeFormat(lang === 'ru' ? 'ru-RU' : 'en-GB', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Moscow' }).format(new Date(iso));
+  return iso ? FORMATS[lang].format(new Date(iso)) : '';
 }

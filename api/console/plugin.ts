@@ -375,7 +375,8 @@ ${formView(ctx, formsOf(reassign.schema)[0]!, { id: `reassign-${l.id}`, action: 
     const now = Date.now();
     return html`<ul class="cards tasks">${items.map((x) => html`<li class="card task" data-lead="${x.leadId}">
 <a href="/app/leads/${x.leadId}"><strong>${x.title}</strong></a> ${x.overdue ? html`<span class="badge overdue">${t(ctx.lang, 'overdue')}</span>` : ''}
-<div class="meta">${clock(ctx.lang, x.dueAt, now)}${x.dueAt ? ` · ${dateTime(ctx.lang, x.dueAt)}` : ''} · ${nameOf(ctx.lang, x.kind)}${showAssignee ? ` · ${x.assignee}` : ''}</div></li>`)}</ul>`;
+<div class="meta">${clock(ctx.lang, x.dueAt, now)}${x.dueAt ? ` · ${dateTime(ctx.lang, x.dueAt)}` : ''} · ${nameOf(ctx.lang, x.kind)} · ${
+  t(ctx.lang, 'lead')} ${x.leadId.slice(0, 8)}${showAssignee ? ` · ${x.assignee}` : ''}</div></li>`)}</ul>`;
   }
 
   function leadTable(ctx: Ctx, items: LeadRow[]): Html {
