@@ -21,12 +21,16 @@ describeInBrowser('the console', () => {
   let leadId: string;
   /** A lead of boris's (the refusal's), for the team lead to reassign. */
   let borisLead: string;
+  const pageErrors: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     [s, browser] = await Promise.all([consoleStack(), launchBrowser()]);
     page = await browser.newPage({ locale: 'en-GB' });
     page.setDefaultTimeout(15_000);
+    // A script or style the Content-Security-Policy blocks shows up here (no CDN, no inline script).
+    page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
   });
   afterAll(async () => {
     await browser?.close();
@@ -153,6 +157,11 @@ describeInBrowser('the console', () => {
     await page.setViewportSize({ width: 375, height: 740 });
     await page.goto(`${s.url}/app/work`);
     await page.locator('li.task').first().waitFor();
+    // htmx came from our own origin and runs (the list refreshes itself), and nothing was blocked.
+    expect(await page.evaluate(() => typeof (window as unknown as { htmx?: unknown }).htmx)).toBe('object');
+    expect(await page.locator('#work').getAttribute('hx-trigger')).toBe('every 30s');
+    // (A refused action's page comes with its 409: the browser logs that status, which is no error of ours.)
+    expect(pageErrors.filter((e) => !/the server responded with a status of 4\d\d/.test(e))).toEqual([]);
     const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
     expect(scroll).toBeLessThanOrEqual(client);
     expect(await page.locator('li.task .badge.overdue').count()).toBeGreaterThan(0);
