@@ -9,6 +9,7 @@ import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Db } from '../activities/db';
+import { BusinessCalendar } from '../domain/calendar';
 import type { LeadPolicyInput } from '../domain/policy';
 import { IntakeService } from './intake';
 import { healthPlugin } from './plugins/health';
@@ -28,6 +29,7 @@ import { privacyPlugin } from './plugins/privacy';
 import { codecOf } from '../platform/payload-codec';
 import { type ApiKey, keyLookup, registerAuth } from './auth';
 import { CodecSessions } from './codec-session';
+import { consolePlugin } from './console/plugin';
 import { registerIdempotency } from './idempotency';
 import { DEFAULT_REQUEST_DEADLINE_MS, registerDeadline } from './deadline';
 import { registerStrictJson, unstorableTextPath } from './input';
@@ -46,6 +48,9 @@ export interface AppDeps {
   requestDeadlineMs?: number;
   /** Origins of the Temporal Web UI that may call the codec server from a browser. */
   codecCorsOrigins?: string[];
+  /** The Temporal Web UI, for the console's link from each lead to its workflow (TEMPORAL_UI_URL). */
+  temporalUiUrl?: string;
+  temporalNamespace?: string;
 }
 
 /** The Web UI of `npm start` (scripts/start.ts), under either name of the machine. */
@@ -155,5 +160,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(codecPlugin, { codec, corsOrigins: deps.codecCorsOrigins ?? DEFAULT_UI_ORIGINS, sessions: codecSessions, keyLookup: keyLookup(deps.apiKeys) });
     await app.register(privacyPlugin, { db: deps.db, temporal: deps.temporal, keys: codec.keys });
   }
+  await app.register(consolePlugin, {
+    db: deps.db, apiKeys: deps.apiKeys, temporalUiUrl: deps.temporalUiUrl, temporalNamespace: deps.temporalNamespace,
+    calendar: deps.policy?.calendar ? BusinessCalendar.parse(deps.policy.calendar) : undefined,
+  });
   return app;
 }

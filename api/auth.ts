@@ -47,7 +47,9 @@ declare module 'fastify' {
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 // A partner's inbound webhook carries a signature instead of an API key (api/plugins/notifications.ts).
-const PUBLIC = [/^\/codec\/login$/, /^\/health$/, /^\/ready$/, /^\/docs(\/|$)/, /^\/openapi\.json$/, /^\/metrics$/, /^\/partners\/[^/]+\/webhook$/];
+const PUBLIC = [/^\/codec\/login$/, /^\/health$/, /^\/ready$/, /^\/docs(\/|$)/, /^\/openapi\.json$/, /^\/metrics$/, /^\/partners\/[^/]+\/webhook$/,
+  // The browser console has its own sign-in (a session cookie) and calls the API with the person's key.
+  /^\/app(\/|$|\?)/];
 
 export const unauthorized = () => new HttpProblem(401, 'unauthorized', 'An API key is required (x-api-key or Authorization: Bearer)');
 export const forbidden = (why: string) => new HttpProblem(403, 'forbidden', 'Not allowed for this caller', { detail: why });

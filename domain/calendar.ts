@@ -85,3 +85,22 @@ export function subtractBusinessTime(cal: BusinessCalendar, endMs: number, busin
   }
   throw new Error('business calendar has no working time within ten years');
 }
+
+/**
+ * Working time between two instants (ms; negative when `toMs` is earlier): what an SLA clock
+ * shows — "due in 3 h of working time", "overdue by 1 h" — in the same calendar its timers count.
+ */
+export function businessTimeBetween(cal: BusinessCalendar, fromMs: number, toMs: number): number {
+  if (toMs < fromMs) return -businessTimeBetween(cal, toMs, fromMs);
+  const offset = cal.utcOffsetMinutes * 60_000;
+  const from = fromMs + offset;
+  const to = toMs + offset;
+  let total = 0;
+  for (let midnight = Math.floor(from / DAY) * DAY, guard = 0; midnight < to && guard < 3700; midnight += DAY, guard++) {
+    if (!isWorkingDay(cal, midnight)) continue;
+    const open = Math.max(from, midnight + cal.workdayStartHour * HOUR);
+    const close = Math.min(to, midnight + cal.workdayEndHour * HOUR);
+    if (close > open) total += close - open;
+  }
+  return total;
+}

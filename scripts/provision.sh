@@ -85,4 +85,20 @@ if [ -z "${TEMPORAL_TEST_SERVER_PATH:-}" ] && [ ! -x "$wrapper" ]; then
     say "no java+mvn: the time-skipping server will be downloaded by @temporalio/testing"
   fi
 fi
+# --- Chromium for the console's browser tests ----------------------------------------
+# playwright-core drives a system Chromium and downloads none. As root with apt (CI, these
+# machines), Debian's package is installed when no browser is found; elsewhere set CHROMIUM_PATH
+# or have chromium / google-chrome on PATH (test/helpers/browser.ts). Without one the console
+# tests skip on a laptop and fail in CI; `npm start` does not need it, so a failed install warns.
+if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 \
+  && ! command -v google-chrome >/dev/null 2>&1 && ! command -v google-chrome-stable >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Debian's chromium (the console's browser tests)"
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; }; } \
+      || say "could not install chromium: the console's browser tests will fail in CI and skip elsewhere"
+  else
+    say "no Chromium found: the console's browser tests skip (set CHROMIUM_PATH to run them)"
+  fi
+fi
 exit 0

@@ -88,6 +88,8 @@ async function main(): Promise<void> {
     const env = {
       ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, API_KEYS: keys.spec, SMTP_URL: smtpUrl, NOTIFY_EMAILS: notifyEmails,
       ...payloadKeys.env,
+      // The console links each lead to its workflow in the Web UI.
+      ...(uiUrl ? { TEMPORAL_UI_URL: uiUrl } : {}),
     };
     const worker = child('worker', 'worker/main.ts', env);
     stops.push(() => stopChild(worker));
@@ -102,6 +104,7 @@ async function main(): Promise<void> {
         'Lead lifecycle engine is running',
         `  API           ${apiUrl}`,
         `  API docs      ${apiUrl}/docs`,
+        `  Console       ${apiUrl}/app  (sign in with a key below)`,
         `  Temporal UI   ${uiUrl ?? '(external cluster)'}${uiUrl ? '/namespaces/default/workflows' : ''}`,
         `  Temporal      ${temporalAddress}`,
         `  PostgreSQL    ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}`,
@@ -111,6 +114,7 @@ async function main(): Promise<void> {
         ...(keys.file ? [`  API keys      ${keys.file}  (admin: x-api-key: ${keys.admin})`] : []),
         ...(payloadKeys.file ? [`  Payload keys  ${payloadKeys.file}  (encrypts Temporal payloads; keep it with the data)`] : []),
         ...(uiUrl ? [`  Codec         ${apiUrl}/codec  (the UI decodes payloads for ops: ${apiUrl}/codec/login)`] : []),
+        ...(keys.file ? keys.demo.map((k) => `                ${`${k.role}:${k.subject}`.padEnd(26)} ${k.key}`) : []),
         'Ctrl-C stops everything; data and running leads are kept.',
         '',
       ].join('\n'),
@@ -125,17 +129,23 @@ async function main(): Promise<void> {
  * API keys for the embedded default: API_KEYS if set, else a set made once and kept under the
  * data folder (one key per role; a real deployment sets API_KEYS from its secret store).
  */
-function localApiKeys(): { spec: string; file?: string; admin?: string } {
-  if (process.env.API_KEYS) return { spec: process.env.API_KEYS };
+function localApiKeys(): { spec: string; file?: string; admin?: string; demo: Array<{ key: string; role: string; subject: string }> } {
+  if (process.env.API_KEYS) return { spec: process.env.API_KEYS, demo: [] };
   const file = join(dataDir, 'api-keys');
+  const key = () => randomBytes(18).toString('base64url');
   if (!existsSync(file)) {
-    const key = () => randomBytes(18).toString('base64url');
-    const spec = [['admin', 'admin'], ['sales', 'demo-sales'], ['team_lead', 'demo-team-lead'], ['ops', 'demo-ops']]
+    const spec = [['admin', 'admin'], ['sales', 'demo-sales'], ['team_lead', 'demo-team-lead'], ['ops', 'demo-ops'], ['partner', 'demo-partner']]
       .map(([role, subject]) => `${key()}:${role}:${subject}`).join(',');
     writeFileSync(file, spec + '\n', { mode: 0o600 });
   }
-  const spec = readFileSync(file, 'utf8').trim();
-  return { spec, file, admin: spec.split(',')[0]!.split(':')[0] };
+  let spec = readFileSync(file, 'utf8').trim();
+  // Key files made before the console have no partner: one is added, so a partner can sign in too.
+  if (!spec.split(',').some((e) => e.split(':')[1] === 'partner')) {
+    spec = `${spec},${key()}:partner:demo-partner`;
+    writeFileSync(file, spec + '\n', { mode: 0o600 });
+  }
+  const demo = spec.split(',').map((e) => e.split(':')).map(([k, role, subject]) => ({ key: k!, role: role!, subject: subject! }));
+  return { spec, file, admin: demo[0]!.key, demo: demo.slice(1) };
 }
 
 /**

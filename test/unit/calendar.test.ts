@@ -1,6 +1,6 @@
 // Business time for SLA clocks: working hours, weekends and public holidays.
 import fc from 'fast-check';
-import { addBusinessTime, BusinessCalendar, businessDayMs, isWorkingDay, subtractBusinessTime } from '../../domain/calendar';
+import { addBusinessTime, BusinessCalendar, businessDayMs, businessTimeBetween, isWorkingDay, subtractBusinessTime } from '../../domain/calendar';
 import { staleAt, staleCutoff } from '../../domain/staleness';
 
 const cal = BusinessCalendar.parse({}); // Moscow time, 9–18, Sat/Sun off, Russian public holidays
@@ -61,4 +61,27 @@ test('a stale lead is one rule: untouched since the cutoff ⇔ its stale instant
   expect(staleAt(cal, touched)).toBe(msk('2026-12-01T15:00:00')); // Tuesday, not Sunday
   expect(staleCutoff(cal, msk('2026-12-01T15:00:00'))).toBe(touched);
   expect(staleCutoff(cal, msk('2026-11-30T23:00:00'))).toBeLessThan(touched); // Monday night: not yet stale
+});
+
+describe('businessTimeBetween (the SLA clock the console shows)', () => {
+  test('counts only working hours, across a weekend, and is negative past the due date', () => {
+    expect(businessTimeBetween(cal, msk('2026-11-24T10:00:00'), msk('2026-11-24T14:30:00'))).toBe(4.5 * H);
+    // Friday 17:00 → Monday 10:00: one hour on Friday, one on Monday.
+    expect(businessTimeBetween(cal, msk('2026-11-27T17:00:00'), msk('2026-11-30T10:00:00'))).toBe(2 * H);
+    expect(businessTimeBetween(cal, msk('2026-11-30T10:00:00'), msk('2026-11-27T17:00:00'))).toBe(-2 * H);
+    // Night and a public holiday (4 November) count nothing.
+    expect(businessTimeBetween(cal, msk('2026-11-04T09:00:00'), msk('2026-11-04T18:00:00'))).toBe(0);
+    expect(businessTimeBetween(cal, msk('2026-11-24T19:00:00'), msk('2026-11-25T08:00:00'))).toBe(0);
+  });
+
+  test('is the inverse of addBusinessTime', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: Date.parse('2026-01-01T00:00:00Z'), max: Date.parse('2027-12-31T00:00:00Z') }),
+      fc.integer({ min: 0, max: 40 * 9 * 60 }),
+      (start, minutes) => {
+        const end = addBusinessTime(cal, start, minutes * 60_000);
+        return businessTimeBetween(cal, start, end) === minutes * 60_000;
+      },
+    ), { numRuns: 300 });
+  });
 });
