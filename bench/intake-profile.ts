@@ -11,6 +11,7 @@ import { InterceptingCall, type Listener, type StatusObject } from '@grpc/grpc-j
 import { Client, Connection } from '@temporalio/client';
 import type { PoolClient } from 'pg';
 import { createDb, poolOf } from '../activities/db';
+import { codecFor, dataConverterOf } from '../platform/payload-codec';
 import { buildApp } from '../api/app';
 import { startStack } from './stack';
 
@@ -66,7 +67,8 @@ async function main(): Promise<void> {
         });
       }],
     });
-    const temporal = new Client({ connection });
+    // Encrypting like the API in production (PAYLOAD_KEYS set by startStack): the lead key's INSERT is counted.
+    const temporal = new Client({ connection, dataConverter: dataConverterOf(codecFor(db)) });
     const key = `profile-${randomUUID()}`;
     const app = await buildApp({ db, temporal, taskQueue: stack.taskQueue, apiKeys: [{ key, role: 'sales', subject: 'bench' }], logLevel: 'warn', rateLimitPerMinute: 1e8 });
     const base = randomInt(0, 9_000_000);

@@ -95,11 +95,14 @@ export class LeadKeyRing {
   }
 
   private async load(leadId: string, create: boolean): Promise<Buffer | null> {
-    let stored = await this.store.find(leadId);
-    if (!stored && create) {
-      const key = randomBytes(32);
+    let stored: StoredLeadKey | undefined;
+    if (create) {
+      // Encrypting comes first for a new lead (intake's start): one INSERT makes its key, with no
+      // look-up before it; for a lead that has one, the INSERT does nothing and the row is read.
       const master = this.masters.current;
-      stored = await this.store.insertOrGet(leadId, { masterKeyId: master.id, wrapped: sealAesGcm(master.key, key, leadKeyId(leadId)) });
+      stored = await this.store.insertOrGet(leadId, { masterKeyId: master.id, wrapped: sealAesGcm(master.key, randomBytes(32), leadKeyId(leadId)) });
+    } else {
+      stored = await this.store.find(leadId);
     }
     const key = stored?.wrapped ? this.unwrap(leadId, stored) : null;
     // A lead that has no key yet is not remembered as erased: its first encrypt makes one.

@@ -13,7 +13,7 @@ import { createDb, poolOf, type Db } from '../../activities/db';
 import { buildApp } from '../../api/app';
 import { leadBody } from '../helpers/api';
 import { seedManager, testDb } from '../helpers/db';
-import { runWorker, type RunningWorker } from '../helpers/temporal';
+import { runWorker, testDataConverter, type RunningWorker } from '../helpers/temporal';
 
 const sales = { key: `sales-key-${randomUUID()}`, role: 'sales' as const, subject: 'anna' };
 const partner = { key: `partner-key-${randomUUID()}`, role: 'partner' as const, subject: `ptn-${randomUUID().slice(0, 8)}` };
@@ -42,7 +42,7 @@ beforeAll(async () => {
     };
   });
   app = await buildApp({
-    db: apiDb, temporal: new Client({ connection }), taskQueue: worker.taskQueue, apiKeys: [sales, partner], logLevel: 'silent', rateLimitPerMinute: 100_000,
+    db: apiDb, temporal: new Client({ connection, dataConverter: testDataConverter(apiDb) }), taskQueue: worker.taskQueue, apiKeys: [sales, partner], logLevel: 'silent', rateLimitPerMinute: 100_000,
   });
 });
 
@@ -70,7 +70,11 @@ test('an intake is one transaction with its audit row in it, and nothing is writ
 
   // A contact never seen: one statement (locks, checks, lead, inquiry, audit row; migration
   // 20261201030000) and nothing else — no audit INSERT before it, no UPDATE after the start.
-  expect(sent).toEqual([expect.stringMatching(/^SELECT .* FROM intake_register_new\(/)]);
+  // The lead's payload key (platform/lead-keys.ts) is made by the start's encryption: one INSERT.
+  expect(sent).toEqual([
+    expect.stringMatching(/^SELECT .* FROM intake_register_new\(/),
+    expect.stringMatching(/^INSERT INTO lead_data_keys /),
+  ]);
 
   // The row says who, what, the answer, and — now that it is written with the lead — which lead.
   const audit = await workerDb.auditLog.findMany({ where: { requestId: res!.headers['x-request-id'] as string } });

@@ -9,7 +9,8 @@ import type { Db } from '../../activities/db';
 import { buildApp } from '../../api/app';
 import type { ApiKey } from '../../api/auth';
 import { isolatedDb, seedPartner } from './db';
-import { runWorker } from './temporal';
+import { runWorker, testCodec } from './temporal';
+import { dataConverterOf } from '../../platform/payload-codec';
 
 export type Person = 'anna' | 'tatiana' | 'oleg' | 'partnerA' | 'partnerB';
 
@@ -48,9 +49,11 @@ export async function consoleStack(): Promise<ConsoleStack> {
   };
   const address = process.env.TEMPORAL_ADDRESS!;
   const native = await NativeConnection.connect({ address });
-  const worker = await runWorker(native, db);
+  // The worker and the API share one codec (lead keys in this file's database).
+  const codec = testCodec(db);
+  const worker = await runWorker(native, db, 'default', { codec });
   const connection = await Connection.connect({ address });
-  const temporal = new Client({ connection });
+  const temporal = new Client({ connection, dataConverter: dataConverterOf(codec) });
   const app = await buildApp({
     db, temporal, taskQueue: worker.taskQueue, logLevel: 'silent', apiKeys: Object.values(keyOf), rateLimitPerMinute: 100_000,
     temporalUiUrl: 'http://temporal-ui.test:8233',

@@ -12,7 +12,7 @@ import * as M from '../../workflows/messages';
 import { LeadStale, SlaDueAt, StaleSince } from '../../workflows/search-attributes';
 import { seedLead, seedManager, uid } from '../helpers/db';
 import { as, idle, skip, until, waitFor } from '../helpers/lead';
-import { runWorker, timeSkippingStack } from '../helpers/temporal';
+import { runWorker, testDataConverter, timeSkippingStack } from '../helpers/temporal';
 
 // Assignment compares all managers: this file keeps other files' managers out.
 const t = timeSkippingStack({
@@ -146,7 +146,7 @@ test('ops find the leads whose SLA falls due before a given instant with a visib
   const native = await NativeConnection.connect({ address });
   const worker = await runWorker(native, t.db);
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter: testDataConverter(t.db) });
   try {
     const { handle } = await startAsIntake(client, worker.taskQueue);
     const due = await attribute(handle, (d) => d.typedSearchAttributes.get(SlaDueAt), (v) => v !== undefined);
