@@ -8,6 +8,7 @@
 // PostgreSQL round trip per lead and process every CACHE_TTL_MS, none per payload. That TTL is also
 // how long a process that did not perform an erasure may still hold the erased key in memory.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { Pool } from 'pg';
 import { poolOf, type Db } from '../activities/db';
 import type { MasterKeys } from './payload-keys';
 
@@ -120,9 +121,25 @@ export class LeadKeyRing {
   }
 }
 
-/** Lead data keys in PostgreSQL (`lead_data_keys`), on prepared statements of the Prisma client's pool. */
+/**
+ * The key store's own small pool, on the same database with the same timeouts. Not the request
+ * pool: a request may call Temporal (and so the codec) while it holds a connection in a
+ * transaction — intake signals a repeat inquiry under the contact's lock — and with every pooled
+ * connection held that way, a key look-up queued behind them would wait on itself.
+ */
+function keyPool(db: Db): Pool {
+  const o = poolOf(db).options;
+  const pool = new Pool({
+    connectionString: o.connectionString, max: 2, connectionTimeoutMillis: o.connectionTimeoutMillis,
+    query_timeout: o.query_timeout, statement_timeout: o.statement_timeout, idleTimeoutMillis: 10_000, allowExitOnIdle: true,
+  });
+  pool.on('error', () => undefined); // a dropped idle connection: the next query reports the outage
+  return pool;
+}
+
+/** Lead data keys in PostgreSQL (`lead_data_keys`), on prepared statements of a pool of their own. */
 export function pgLeadKeyStore(db: Db): LeadKeyStore {
-  const pool = poolOf(db);
+  const pool = keyPool(db);
   const row = (r: { master_key_id: string; wrapped: Buffer | null } | undefined): StoredLeadKey | undefined =>
     r && { masterKeyId: r.master_key_id, wrapped: r.wrapped };
   const find = async (leadId: string) => row((await pool.query({
