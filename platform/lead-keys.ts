@@ -96,11 +96,14 @@ export class LeadKeyRing {
   }
 
   private async load(leadId: string, create: boolean): Promise<Buffer | null> {
-    let stored = await this.store.find(leadId);
-    if (!stored && create) {
-      const key = randomBytes(32);
+    // Encrypting for a lead not cached here is most often its very first payload (intake starting
+    // its workflow): one INSERT that returns the stored key, whether ours or one made before.
+    let stored: StoredLeadKey | undefined;
+    if (create) {
       const master = this.masters.current;
-      stored = await this.store.insertOrGet(leadId, { masterKeyId: master.id, wrapped: sealAesGcm(master.key, key, leadKeyId(leadId)) });
+      stored = await this.store.insertOrGet(leadId, { masterKeyId: master.id, wrapped: sealAesGcm(master.key, randomBytes(32), leadKeyId(leadId)) });
+    } else {
+      stored = await this.store.find(leadId);
     }
     const key = stored?.wrapped ? this.unwrap(leadId, stored) : null;
     // A lead that has no key yet is not remembered as erased: its first encrypt makes one.
@@ -134,6 +137,8 @@ function keyPool(db: Db): Pool {
     query_timeout: o.query_timeout, statement_timeout: o.statement_timeout, idleTimeoutMillis: 10_000, allowExitOnIdle: true,
   });
   pool.on('error', () => undefined); // a dropped idle connection: the next query reports the outage
+  // Connected ahead, so a process's first payload (often an intake's, under its deadline) does not pay for it.
+  pool.connect().then((c) => c.release(), () => undefined);
   return pool;
 }
 
