@@ -8,6 +8,7 @@
 // PostgreSQL round trip per lead and process every CACHE_TTL_MS, none per payload. That TTL is also
 // how long a process that did not perform an erasure may still hold the erased key in memory.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { Pool } from 'pg';
 import { poolOf, type Db } from '../activities/db';
 import type { MasterKeys } from './payload-keys';
 
@@ -95,10 +96,10 @@ export class LeadKeyRing {
   }
 
   private async load(leadId: string, create: boolean): Promise<Buffer | null> {
+    // Encrypting for a lead not cached here is most often its very first payload (intake starting
+    // its workflow): one INSERT that returns the stored key, whether ours or one made before.
     let stored: StoredLeadKey | undefined;
     if (create) {
-      // Encrypting comes first for a new lead (intake's start): one INSERT makes its key, with no
-      // look-up before it; for a lead that has one, the INSERT does nothing and the row is read.
       const master = this.masters.current;
       stored = await this.store.insertOrGet(leadId, { masterKeyId: master.id, wrapped: sealAesGcm(master.key, randomBytes(32), leadKeyId(leadId)) });
     } else {
@@ -123,9 +124,27 @@ export class LeadKeyRing {
   }
 }
 
-/** Lead data keys in PostgreSQL (`lead_data_keys`), on prepared statements of the Prisma client's pool. */
+/**
+ * The key store's own small pool, on the same database with the same timeouts. Not the request
+ * pool: a request may call Temporal (and so the codec) while it holds a connection in a
+ * transaction — intake signals a repeat inquiry under the contact's lock — and with every pooled
+ * connection held that way, a key look-up queued behind them would wait on itself.
+ */
+function keyPool(db: Db): Pool {
+  const o = poolOf(db).options;
+  const pool = new Pool({
+    connectionString: o.connectionString, max: 2, connectionTimeoutMillis: o.connectionTimeoutMillis,
+    query_timeout: o.query_timeout, statement_timeout: o.statement_timeout, idleTimeoutMillis: 10_000, allowExitOnIdle: true,
+  });
+  pool.on('error', () => undefined); // a dropped idle connection: the next query reports the outage
+  // Connected ahead, so a process's first payload (often an intake's, under its deadline) does not pay for it.
+  pool.connect().then((c) => c.release(), () => undefined);
+  return pool;
+}
+
+/** Lead data keys in PostgreSQL (`lead_data_keys`), on prepared statements of a pool of their own. */
 export function pgLeadKeyStore(db: Db): LeadKeyStore {
-  const pool = poolOf(db);
+  const pool = keyPool(db);
   const row = (r: { master_key_id: string; wrapped: Buffer | null } | undefined): StoredLeadKey | undefined =>
     r && { masterKeyId: r.master_key_id, wrapped: r.wrapped };
   const find = async (leadId: string) => row((await pool.query({

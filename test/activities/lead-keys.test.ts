@@ -26,6 +26,7 @@ test('processes racing to a lead’s first payload end up with one data key', as
 });
 
 test('after a rotation, re-wrapping lets the old master key go', async () => {
+  const db = await isolatedDb(); // re-wrapping covers the whole table: only this test's keys in it
   const [k1, k2] = [newPayloadKeyEntry('old'), newPayloadKeyEntry('new')];
   const leadId = randomUUID();
   const before = new EncryptionCodec(new LeadKeyRing(parsePayloadKeys(k1), pgLeadKeyStore(db)));
@@ -35,4 +36,5 @@ test('after a rotation, re-wrapping lets the old master key go', async () => {
   expect((await db.leadDataKey.findUnique({ where: { leadId } }))?.masterKeyId).toBe('new');
   const onlyNew = new EncryptionCodec(new LeadKeyRing(parsePayloadKeys(k2), pgLeadKeyStore(db)));
   expect(defaultPayloadConverter.fromPayload((await onlyNew.decode([p!]))[0]!)).toEqual(note);
+  await db.$disconnect();
 });

@@ -62,7 +62,7 @@ afterAll(async () => {
 
 test('ensureSchedules creates alarms-hourly and alarms-daily beside the existing Schedules', async () => {
   expect(scheduleSpecs(taskQueue).map((s) => s.scheduleId))
-    .toEqual(['reconciliation-weekly', 'payouts-monthly', 'netting-monthly', 'alarms-hourly', 'alarms-daily', 'intake-sweep', 'notifications-deliver', 'roster-sweep', 'task-reminders']);
+    .toEqual(['reconciliation-weekly', 'payouts-monthly', 'netting-monthly', 'alarms-hourly', 'alarms-daily', 'intake-sweep', 'notifications-deliver', 'roster-sweep', 'task-reminders', 'personal-data-retention']);
 
   const hourly = await client.schedule.getHandle('alarms-hourly').describe();
   expect(hourly.spec.timezone).toBe('Europe/Moscow');
