@@ -29,7 +29,7 @@ const Env = z.object({
   /** Origins of the Temporal Web UI allowed to call the codec server (comma-separated). */
   CODEC_CORS_ORIGINS: z.string().optional(),
   /** The Temporal Web UI, linked from each lead in the console (/app). */
-  TEMPORAL_UI_URL: z.string().url().default('http://localhost:8233'),
+  TEMPORAL_UI_URL: z.string().min(1).default('http://localhost:8233'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Config = z.infer<typeof Env>;
