@@ -55,7 +55,8 @@ export const codecPlugin: FastifyPluginAsyncZod<CodecPluginOptions> = async (app
   });
   app.get('/codec/login', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(LOGIN_FORM));
   app.post('/codec/login', {
-    schema: { tags: ['ops'], summary: 'Sign a browser in to the codec server (ops and admin): an HttpOnly session cookie for /codec', body: z.object({ key: z.string().min(1).max(500) }) },
+    // A browser's form (HTML answers), like the page above: not part of the documented API.
+    schema: { hide: true, body: z.object({ key: z.string().min(1).max(500) }) },
   }, async (req, reply) => {
     const p = keyLookup(req.body.key);
     if (!p) return reply.status(401).type('text/html; charset=utf-8').send(page('Not signed in', '<p>That is not a valid API key.</p>'));

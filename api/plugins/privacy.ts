@@ -7,6 +7,7 @@ import type { Db } from '../../activities/db';
 import { eraseLead } from '../../platform/erasure';
 import type { LeadKeyRing } from '../../platform/lead-keys';
 import { allow } from '../auth';
+import { IdempotencyHeaders } from '../idempotency';
 import { notFound, problemResponses } from '../problem';
 import { LeadIdParams } from '../schemas';
 
@@ -21,7 +22,8 @@ const Erased = z.object({
 export const privacyPlugin: FastifyPluginAsyncZod<PrivacyPluginOptions> = async (app, { db, temporal, keys }) => {
   app.post('/leads/:id/erase', {
     schema: {
-      tags: ['ops'], params: LeadIdParams, response: { 200: Erased, ...problemResponses },
+      // Erasing twice changes nothing, so a repeated key is simply a second, empty erasure.
+      tags: ['ops'], params: LeadIdParams, headers: IdempotencyHeaders, response: { 200: Erased, ...problemResponses },
       summary: 'Erase the personal data of a lead and its other episodes (admin): PostgreSQL scrubbed, Temporal payload key destroyed',
     },
     config: { idempotency: 'native' },

@@ -16,8 +16,10 @@ test('every served route is documented, with its problem responses, and nothing 
   const doc = (await s.inject({ method: 'GET', url: '/openapi.json' })).json() as OpenAPIV3.Document;
   const documented = new Set(Object.entries(doc.paths).flatMap(([path, item]) =>
     Object.keys(item ?? {}).filter((m) => ['get', 'post', 'put', 'patch', 'delete'].includes(m)).map((m) => `${m.toUpperCase()} ${path}`)));
-  // The browser console (/app) is HTML for people, not part of the API the document describes.
-  const served = new Set(servedRoutes(s.app.printRoutes({ commonPrefix: false })).filter((r) => !/ \/(docs|openapi\.json|metrics|app(\/|$))/.test(r)));
+  // The browser console (/app) and the codec server's sign-in page and CORS preflights are for
+  // browsers, not part of the API the document describes.
+  const forBrowsers = (r: string) => / \/(docs|openapi\.json|metrics|app(\/|$))/.test(r) || /^(GET|POST) \/codec\/login$/.test(r) || /^OPTIONS \/codec\//.test(r);
+  const served = new Set(servedRoutes(s.app.printRoutes({ commonPrefix: false })).filter((r) => !forBrowsers(r)));
   expect([...served].sort()).toEqual([...documented].sort());
   for (const path of Object.keys(doc.paths).filter((p) => p.startsWith('/leads/{id}/') && doc.paths[p]?.post)) {
     const responses = doc.paths[path]!.post!.responses;

@@ -11,6 +11,7 @@ import { LeadDataErased } from '../../platform/lead-keys';
 import { isEncrypted, KEY_ID } from '../../platform/payload-codec';
 import { apiStack, type ApiStack, randomPhone } from '../helpers/api';
 import { seedManager, seedPartner } from '../helpers/db';
+import { waitFor } from '../helpers/lead';
 import { testCodec } from '../helpers/temporal';
 
 let s: ApiStack;
@@ -173,7 +174,10 @@ test('erasure (admin): no trace of the person in PostgreSQL, the history unreada
   const erased = await s.inject({ who: 'admin', method: 'POST', url: `/leads/${leadId}/erase` });
   expect([erased.statusCode, erased.statusCode === 200 ? "" : erased.body]).toEqual([200, ""]);
   expect(erased.json()).toMatchObject({ leadIds: [leadId], workflowsTerminated: 1 });
-  const audit = await s.db.auditLog.findFirst({ where: { leadId, path: `/leads/${leadId}/erase`, status: 200 } });
+  // The audit row is written before the erasure and completed with its status after the response.
+  const audited = () => s.db.auditLog.findFirst({ where: { leadId, path: `/leads/${leadId}/erase`, status: 200 } });
+  await waitFor(async () => (await audited()) !== null, 5_000);
+  const audit = await audited();
   expect(audit).toMatchObject({ actor: 'admin:root', method: 'POST' });
 
   // PostgreSQL: no table holds the name, phone, e-mail or note any more.

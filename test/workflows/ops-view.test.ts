@@ -2,7 +2,7 @@
 // topic · region, no personal data), current details (stage, manager, SLA due), timers named by
 // what they wait for, and the SlaDueAt / StaleSince search attributes a visibility query filters on.
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import { leadWorkflowInput, startLeadWorkflow, workflowIdOf } from '../../activities/intake';
 import { addBusinessTime, businessDayMs } from '../../domain/calendar';
@@ -12,7 +12,7 @@ import * as M from '../../workflows/messages';
 import { LeadStale, SlaDueAt, StaleSince } from '../../workflows/search-attributes';
 import { seedLead, seedManager, uid } from '../helpers/db';
 import { as, idle, skip, until, waitFor } from '../helpers/lead';
-import { runWorker, testDataConverter, timeSkippingStack } from '../helpers/temporal';
+import { runWorker, testCodec, testDataConverter, timeSkippingStack } from '../helpers/temporal';
 
 // Assignment compares all managers: this file keeps other files' managers out.
 const t = timeSkippingStack({
@@ -50,10 +50,15 @@ async function currentDetails(handle: WorkflowHandle): Promise<string> {
 /** Every timer's summary, in the order the timers were started. */
 async function timerSummaries(handle: WorkflowHandle): Promise<string[]> {
   const events = (await handle.fetchHistory()).events ?? [];
-  return events.filter((e) => e.timerStartedEventAttributes).map((e) => {
+  // Timer summaries go through the payload codec like every payload (the Web UI decodes them
+  // through the codec server): decoded here with the tests' codec.
+  const codec = testCodec(t.db);
+  return Promise.all(events.filter((e) => e.timerStartedEventAttributes).map(async (e) => {
     const p = e.userMetadata?.summary;
-    return p ? defaultPayloadConverter.fromPayload<string>(p) : '(unnamed)';
-  });
+    if (!p) return '(unnamed)';
+    const [plain] = await codec.decode([p as Payload]);
+    return defaultPayloadConverter.fromPayload<string>(plain!);
+  }));
 }
 
 type Description = Awaited<ReturnType<WorkflowHandle['describe']>>;
