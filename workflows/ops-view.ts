@@ -5,18 +5,12 @@
 // No personal data: names, phones and e-mails stay in PostgreSQL; the free-text fields shown
 // (topic, region) are masked where a client typed contact details into them.
 import type { LeadState } from '../domain/lifecycle';
+import type { LeadWorkflowInput } from './lead';
 
 /** The workflow input fields the start metadata is made of. */
-export interface LeadStartFacts {
-  leadId: string;
-  kind: 'lead' | 'interest';
-  sourceChannel: string;
-  partnerId?: string;
-  region?: string;
-  topic?: string;
-  previousLeadId?: string;
-  returnedAfterOptOut?: boolean;
-}
+export type LeadStartFacts = Pick<
+  LeadWorkflowInput, 'leadId' | 'kind' | 'sourceChannel' | 'partnerId' | 'region' | 'topic' | 'previousLeadId' | 'returnedAfterOptOut'
+>;
 
 /** The deadline a lead waits on: its manager's next SLA step, or a partner's answer to an offer. */
 export interface SlaDue { at: number; what: string }

@@ -1,15 +1,14 @@
 // The API on the real stack: Temporal dev server and PostgreSQL from global setup, and a worker
 // on a task queue of its own.
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Db } from '../../activities/db';
 import { buildApp } from '../../api/app';
 import type { ApiKey } from '../../api/auth';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { isolatedDb, testDb } from './db';
-import { runWorker, testCodec, timeSkippingEnv, type RunningWorker } from './temporal';
+import { devServerPair, runWorker, testCodec, timeSkippingEnv, type RunningWorker } from './temporal';
 import { dataConverterOf } from '../../platform/payload-codec';
 
 export interface ApiStack {
@@ -39,16 +38,19 @@ function testCallers(): { callers: Record<Caller, ApiKey>; partnerIds: [string, 
   return { callers, partnerIds };
 }
 
+/** `as` and `inject` of a stack: each caller's key on its requests. */
+function callersOf(app: FastifyInstance, callers: Record<Caller, ApiKey>): Pick<ApiStack, 'as' | 'inject'> {
+  return {
+    as: (who) => ({ 'x-api-key': callers[who].key }),
+    inject: ({ who = 'sales', headers, ...opts }) =>
+      app.inject({ ...opts, headers: { ...(who === 'nobody' ? {} : { 'x-api-key': callers[who].key }), ...(headers ?? {}) } }),
+  };
+}
+
 export async function apiStack(): Promise<ApiStack> {
   const db = testDb();
   const { callers, partnerIds } = testCallers();
-  const address = process.env.TEMPORAL_ADDRESS!;
-  const native = await NativeConnection.connect({ address });
-  // The worker and the API share one codec, as one key cache: what the API erases, neither reads.
-  const codec = testCodec(db);
-  const worker = await runWorker(native, db, 'default', { codec });
-  const connection = await Connection.connect({ address });
-  const temporal = new Client({ connection, dataConverter: dataConverterOf(codec) });
+  const { native, connection, worker, temporal } = await devServerPair(db);
   let app: FastifyInstance;
   try {
     app = await buildApp({ db, temporal, taskQueue: worker.taskQueue, logLevel: 'silent', apiKeys: Object.values(callers), rateLimitPerMinute: 100_000 });
@@ -60,9 +62,7 @@ export async function apiStack(): Promise<ApiStack> {
   }
   return {
     app, db, temporal, worker, partnerIds,
-    as: (who) => ({ 'x-api-key': callers[who].key }),
-    inject: ({ who = 'sales', headers, ...opts }) =>
-      app.inject({ ...opts, headers: { ...(who === 'nobody' ? {} : { 'x-api-key': callers[who].key }), ...(headers ?? {}) } }),
+    ...callersOf(app, callers),
     close: async () => {
       await app.close();
       await worker.stop();
@@ -111,9 +111,7 @@ export async function timeSkippingApi(): Promise<TimeSkippingApi> {
   await app.ready();
   return {
     app, db, temporal, worker, partnerIds, env,
-    as: (who) => ({ 'x-api-key': callers[who].key }),
-    inject: ({ who = 'sales', headers, ...opts }) =>
-      app.inject({ ...opts, headers: { ...(who === 'nobody' ? {} : { 'x-api-key': callers[who].key }), ...(headers ?? {}) } }),
+    ...callersOf(app, callers),
     close: async () => {
       await app.close();
       await worker.stop();

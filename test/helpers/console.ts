@@ -2,15 +2,13 @@
 // database (so the roster, and with it who gets each new lead, is exactly the one seeded here),
 // the shared Temporal dev server, a worker, and the API with one key per person.
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../../activities/db';
 import { buildApp } from '../../api/app';
 import type { ApiKey } from '../../api/auth';
 import { isolatedDb, seedPartner } from './db';
-import { runWorker, testCodec } from './temporal';
-import { dataConverterOf } from '../../platform/payload-codec';
+import { devServerPair } from './temporal';
 
 export type Person = 'anna' | 'tatiana' | 'oleg' | 'partnerA' | 'partnerB';
 
@@ -47,13 +45,7 @@ export async function consoleStack(): Promise<ConsoleStack> {
     partnerA: { key: `partner-a-${run}-0000000`, role: 'partner', subject: partnerIds[0] },
     partnerB: { key: `partner-b-${run}-0000000`, role: 'partner', subject: partnerIds[1] },
   };
-  const address = process.env.TEMPORAL_ADDRESS!;
-  const native = await NativeConnection.connect({ address });
-  // The worker and the API share one codec (lead keys in this file's database).
-  const codec = testCodec(db);
-  const worker = await runWorker(native, db, 'default', { codec });
-  const connection = await Connection.connect({ address });
-  const temporal = new Client({ connection, dataConverter: dataConverterOf(codec) });
+  const { native, connection, worker, temporal } = await devServerPair(db);
   const app = await buildApp({
     db, temporal, taskQueue: worker.taskQueue, logLevel: 'silent', apiKeys: Object.values(keyOf), rateLimitPerMinute: 100_000,
     temporalUiUrl: 'http://temporal-ui.test:8233',

@@ -1,10 +1,10 @@
 // Temporal for tests: the time-skipping server (a provisioned binary where there is one, the
 // SDK's download otherwise) and a worker on the prebuilt workflow bundle.
 import { randomUUID } from 'node:crypto';
-import type { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { NativeConnection } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import type { Db } from '../../activities/db';
 import { codecFor, dataConverterOf, type EncryptionCodec } from '../../platform/payload-codec';
 import { testServerPath } from '../../scripts/lib/binaries';
@@ -118,4 +118,19 @@ async function within<T>(ms: number, p: Promise<T> | undefined): Promise<T | und
   } finally {
     clearTimeout(timer);
   }
+}
+
+export interface DevServerPair { native: NativeConnection; connection: Connection; worker: RunningWorker; temporal: Client }
+
+/**
+ * A worker on the test run's dev server (TEMPORAL_ADDRESS) and a client of it, sharing one codec,
+ * as one key cache: what the API erases, neither reads (lead keys in `db`).
+ */
+export async function devServerPair(db: Db): Promise<DevServerPair> {
+  const address = process.env.TEMPORAL_ADDRESS!;
+  const native = await NativeConnection.connect({ address });
+  const codec = testCodec(db);
+  const worker = await runWorker(native, db, 'default', { codec });
+  const connection = await Connection.connect({ address });
+  return { native, connection, worker, temporal: new Client({ connection, dataConverter: dataConverterOf(codec) }) };
 }
