@@ -7,13 +7,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { leadBody } from '../helpers/api';
-import { describeInBrowser, launchBrowser } from '../helpers/browser';
+import { launchBrowser } from '../helpers/browser';
 import { consoleStack, type ConsoleStack, type Person } from '../helpers/console';
 import { waitFor } from '../helpers/lead';
 
 const SHOTS = process.env.CONSOLE_SCREENSHOTS ?? join(__dirname, 'screenshots');
 
-describeInBrowser('the console', () => {
+describe('the console', () => {
   let s: ConsoleStack;
   let browser: Browser;
   let page: Page;

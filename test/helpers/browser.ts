@@ -1,6 +1,7 @@
 // A real browser for the console tests: Debian's Chromium (or CHROMIUM_PATH, or a chromium /
 // google-chrome on PATH) driven by playwright-core, which downloads no browser of its own.
-// Without a browser the tests skip with a message on a laptop, and fail in CI (env CI set).
+// Without a browser the console tests fail, saying where to get one: a skipped test would hide
+// a broken console as well as a missing browser.
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
@@ -25,19 +26,9 @@ export function findChromium(): string | undefined {
 
 const NO_BROWSER = 'no Chromium found (set CHROMIUM_PATH, or put chromium / google-chrome on PATH; scripts/provision.sh installs Debian\'s chromium as root)';
 
-/** `describe`, or — without a browser and outside CI — `describe.skip` with the reason printed. */
-export function describeInBrowser(name: string, fn: () => void): void {
-  if (findChromium() || process.env.CI) {
-    describe(name, fn);
-    return;
-  }
-  console.warn(`[console tests] skipped: ${NO_BROWSER}`);
-  describe.skip(name, fn);
-}
-
 export async function launchBrowser(): Promise<Browser> {
   const executablePath = findChromium();
-  if (!executablePath) throw new Error(`${NO_BROWSER}; in CI the console tests need one`);
+  if (!executablePath) throw new Error(`${NO_BROWSER}: the console tests need one`);
   // Root cannot use Chromium's sandbox (CI runs as root); nothing but our own pages is opened.
   return chromium.launch({ executablePath, headless: true, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
 }
