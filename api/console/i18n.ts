@@ -25,6 +25,16 @@ const en = {
   csrf: 'The form expired or came from elsewhere. Reload the page and try again.', unavailable: 'A service is unavailable; try again shortly.',
   period: 'Period', leadsCount: 'leads', all: 'All', onlyOverdue: 'Overdue only', amount: 'Amount', status: 'Status', kind: 'Kind',
   language: 'Language', home: 'Home', back: 'Back',
+  commaSeparated: 'Separate several with commas.', newLead: 'New lead', newLeadHelp:
+    'The same intake as POST /leads: the lead is de-duplicated, and its workflow assigns it to a manager at once.',
+  takeIn: 'Take the lead in', attached: 'A repeat inquiry: added to the lead this contact already has.',
+  registered: 'Taken in; its workflow starts as soon as Temporal answers.', addManager: 'Add a manager', addPartner: 'Add a partner',
+  partners: 'Partners', added: 'Added: {who}.', expertise: 'Expertise', grade: 'Grade',
+  unlinked: 'Sign-in credentials with no roster entry yet: {list}.',
+  managerIdHint: "A sales manager's work list shows the tasks of the manager whose id is their credential's subject.",
+  partnerIdHint: "A partner signs in with a credential whose subject is this id.",
+  partnerExpertiseHint: 'A consented lead is offered to a partner whose expertise includes its topic.',
+  topicHint: "What the client asks for; a lead handed to a partner needs one, matching a partner's expertise.", takenIn: 'Lead taken in.',
 };
 type Key = keyof typeof en;
 
@@ -51,6 +61,16 @@ const ru: Record<Key, string> = {
   csrf: 'Форма устарела или пришла не отсюда. Обновите страницу и попробуйте снова.', unavailable: 'Сервис недоступен; попробуйте чуть позже.',
   period: 'Период', leadsCount: 'лидов', all: 'Все', onlyOverdue: 'Только просроченные', amount: 'Сумма', status: 'Статус', kind: 'Вид',
   language: 'Язык', home: 'Главная', back: 'Назад',
+  commaSeparated: 'Несколько значений — через запятую.', newLead: 'Новый лид', newLeadHelp:
+    'Тот же приём, что POST /leads: лид проверяется на дубли, и его процесс сразу назначает менеджера.',
+  takeIn: 'Принять лид', attached: 'Повторное обращение: добавлено к лиду, который у этого контакта уже есть.',
+  registered: 'Принят; его процесс запустится, как только Temporal ответит.', addManager: 'Добавить менеджера',
+  addPartner: 'Добавить партнёра', partners: 'Партнёры', added: 'Добавлено: {who}.', expertise: 'Экспертиза', grade: 'Оценка',
+  unlinked: 'Ключи входа, которых ещё нет в составе: {list}.',
+  managerIdHint: 'В «Моих задачах» менеджер продаж видит задачи менеджера, чей id равен субъекту его ключа.',
+  partnerIdHint: 'Партнёр входит с ключом, субъект которого равен этому id.',
+  partnerExpertiseHint: 'Лид с согласием предлагается партнёру, в экспертизе которого есть его тема.',
+  topicHint: 'О чём просит клиент; лиду для партнёра тема нужна — совпадающая с экспертизой партнёра.', takenIn: 'Лид принят.',
 };
 
 /** Names of stages, actions and form fields; what is missing shows as the API names it. */
@@ -68,6 +88,13 @@ const names: Record<Lang, Record<string, string>> = {
     to: 'Move to', valueMinor: 'Contract value (minor units)', currency: 'Currency', paymentId: 'Payment id',
     amountMinor: 'Amount (minor units)', managerId: 'Manager', personFound: 'Person found', reason: 'Reason',
     personName: 'Name', companyName: 'Company', leads: 'Leads', deals: 'Deals', contracts: 'Contracts',
+    // The roster's and intake's fields (nested ones by their dotted names).
+    id: 'Id', name: 'Name', phone: 'Phone', email: 'E-mail', teamId: 'Team', teamLeadId: 'Team lead', expertise: 'Expertise (topics)',
+    territory: 'Territory (regions)', capacity: 'Capacity', apiSubject: 'API credential subject', active: 'Active', regions: 'Regions',
+    priceNicheMinor: 'Usual project size (minor units)', reserveFor: 'Reserve partner for (topics)', handoffEmail: 'Hand-off e-mail',
+    handoffPhone: 'Hand-off phone', topic: 'Topic', region: 'Region', 'source.channel': 'Source channel',
+    'source.partnerId': 'Referring partner', 'source.campaign': 'Campaign', 'source.externalId': "Partner's id for the lead",
+    'person.name': "Person's name", 'company.name': 'Company name', 'company.switchboardPhone': 'Company switchboard phone',
   },
   ru: {
     verification: 'проверка', awaiting_first_contact: 'ждёт первого звонка', qualifying: 'квалификация',
@@ -87,6 +114,13 @@ const names: Record<Lang, Record<string, string>> = {
     personName: 'Имя', companyName: 'Компания', leads: 'Лиды', deals: 'Сделки', contracts: 'Договоры',
     contacted: 'дозвонились', assigned: 'назначен', received: 'получен', qualified: 'квалифицирован', consent_given: 'согласие дано',
     partner_accepted: 'партнёр принял', partner_declined: 'партнёр отказался', reassigned: 'передан', deal_proposal: 'предложение',
+    id: 'Id', name: 'Имя', teamId: 'Команда', teamLeadId: 'Руководитель', expertise: 'Экспертиза (темы)', territory: 'Территория (регионы)',
+    capacity: 'Вместимость', apiSubject: 'Субъект ключа API', active: 'Активен', regions: 'Регионы',
+    priceNicheMinor: 'Обычный размер проекта (в копейках)', reserveFor: 'Резервный партнёр для (темы)', handoffEmail: 'E-mail для передачи',
+    handoffPhone: 'Телефон для передачи', topic: 'Тема', region: 'Регион', 'source.channel': 'Канал обращения',
+    'source.partnerId': 'Партнёр-источник', 'source.campaign': 'Кампания', 'source.externalId': 'Id лида у партнёра',
+    'person.name': 'Имя человека', 'company.name': 'Компания', 'company.switchboardPhone': 'Телефон компании', event: 'мероприятие',
+    referral: 'рекомендация', outbound: 'исходящий', other: 'другое',
   },
 };
 

@@ -11,16 +11,16 @@ export interface Ctx {
   who?: { role: Role; subject: string; csrf: string };
 }
 
-type NavKey = 'work' | 'team' | 'ops' | 'leads' | 'funnel' | 'partner' | 'money' | 'upload';
+type NavKey = 'work' | 'team' | 'ops' | 'leads' | 'newLead' | 'funnel' | 'partner' | 'money' | 'upload';
 const NAV: Record<NavKey, string> = {
-  work: '/app/work', team: '/app/team', ops: '/app/ops', leads: '/app/leads', funnel: '/app/funnel',
+  work: '/app/work', team: '/app/team', ops: '/app/ops', leads: '/app/leads', newLead: '/app/leads/new', funnel: '/app/funnel',
   partner: '/app/partner', money: '/app/partner/money', upload: '/app/partner/upload',
 };
 const MENU: Record<Role, NavKey[]> = {
-  sales: ['work', 'leads'],
-  team_lead: ['work', 'team', 'leads', 'funnel'],
-  ops: ['ops', 'leads', 'funnel', 'work'],
-  admin: ['ops', 'team', 'leads', 'funnel', 'work'],
+  sales: ['work', 'leads', 'newLead'],
+  team_lead: ['work', 'team', 'leads', 'newLead', 'funnel'],
+  ops: ['ops', 'leads', 'newLead', 'funnel', 'work'],
+  admin: ['ops', 'team', 'leads', 'newLead', 'funnel', 'work'],
   partner: ['partner', 'money', 'upload'],
 };
 

@@ -12,8 +12,11 @@ import { workflowIdOf } from '../intake';
 import type { ApiKey } from '../auth';
 import { CSS, JS } from './assets';
 import { type ShareBar, conversionChart, targetShareChart } from './charts';
+import {
+  ENTRY_FORMS, type EntryKind, managerForm, newLeadForm, partnerForm, type Retry as EntryRetry, unlinkedSubjects,
+} from './entry-forms';
 import { formView } from './form-view';
-import { bodyOf, formsOf } from './forms';
+import { bodyOf, fieldErrors, formsOf } from './forms';
 import { attrs, html, type Html } from './html';
 import { dateTime, duration, type Lang, nameOf, pickLang, t } from './i18n';
 import { type Ctx, csrfField, HOME, page } from './layout';
@@ -186,7 +189,8 @@ export const consolePlugin: FastifyPluginAsync<ConsolePluginOptions> = async (ap
 
     r.get<{ Params: { id: string }; Querystring: { done?: string } }>('/app/leads/:id', async (req, reply) => {
       const ctx = ctxOf(req);
-      const card = await leadCard(req, req.params.id, req.query.done ? html`<div class="ok" role="status">${t(ctx.lang, 'done')}</div>` : undefined);
+      const done = t(ctx.lang, req.query.done === 'attached' ? 'attached' : req.query.done === 'intake' ? 'takenIn' : 'done');
+      const card = await leadCard(req, req.params.id, req.query.done ? html`<div class="ok" role="status">${done}</div>` : undefined);
       if ('fail' in card) return failure(req, reply, card.fail);
       return send(reply, 200, card.page);
     });
@@ -203,7 +207,9 @@ export const consolePlugin: FastifyPluginAsync<ConsolePluginOptions> = async (ap
       if (a.status === 404) return failure(req, reply, a);
       // Refused or invalid: the card again, the API's reason on top, the form as it was posted.
       const ctx = ctxOf(req);
-      const card = await leadCard(req, req.params.id, problemBox(ctx.lang, a.body, a.status), { slug: action.slug, variant, values: req.body, errors: fieldErrors(a.body) });
+      const card = await leadCard(req, req.params.id, problemBox(ctx.lang, a.body, a.status), {
+        slug: action.slug, variant, values: req.body, errors: fieldErrors(forms[variant]!, a.body?.errors),
+      });
       if ('fail' in card) return failure(req, reply, a);
       return send(reply, a.status, card.page);
     });
@@ -247,13 +253,15 @@ ${formView(ctx, formsOf(reassign.schema)[0]!, { id: `reassign-${l.id}`, action: 
 
     // --- ops ------------------------------------------------------------------------------------------------------
 
-    r.get('/app/ops', async (req, reply) => {
+    /** The ops page; after a roster form the API refused, with its reason on top and that form as posted. */
+    async function opsPage(req: FastifyRequest, reply: FastifyReply, status = 200, banner?: Html, retry?: RosterRetry) {
       const ctx = ctxOf(req);
-      const [teams, managers, open, acked] = await Promise.all([
+      const [teams, managers, partners, open, acked] = await Promise.all([
         api<Items<{ id: string; name: string }>>(req, 'GET', '/teams'), api<Items<ManagerRow>>(req, 'GET', '/managers'),
+        api<Items<PartnerRow>>(req, 'GET', '/partners?limit=500'),
         api<Items<AlarmRow>>(req, 'GET', '/alarms?state=open&limit=100'), api<Items<AlarmRow>>(req, 'GET', '/alarms?state=acknowledged&limit=100'),
       ]);
-      for (const a of [teams, managers, open, acked]) if (a.status !== 200) return failure(req, reply, a);
+      for (const a of [teams, managers, partners, open, acked]) if (a.status !== 200) return failure(req, reply, a);
       const alarms = [...open.body.items, ...acked.body.items];
       const alarmList = alarms.length ? html`<ul class="cards">${alarms.map((al) => html`<li class="card" id="alarm-${al.id}">
 <strong>${al.kind}</strong> · ${al.subject} <span class="badge${al.state === 'open' ? ' overdue' : ''}">${al.state}</span>
@@ -262,12 +270,76 @@ ${formView(ctx, formsOf(reassign.schema)[0]!, { id: `reassign-${l.id}`, action: 
 <form method="post" action="/app/alarms/${al.id}/${al.state === 'open' ? 'acknowledge' : 'resolve'}" class="inline">${csrfField(ctx)}
 <button type="submit">${t(ctx.lang, al.state === 'open' ? 'acknowledge' : 'resolve')}</button></form></li>`)}</ul>` : html`<p>${t(ctx.lang, 'none')}</p>`;
       const teamName = new Map(teams.body.items.map((x) => [x.id, x.name]));
-      const roster = html`<div class="scroll"><table><thead><tr><th>${t(ctx.lang, 'manager')}</th><th>${t(ctx.lang, 'team')}</th><th>${t(ctx.lang, 'status')}</th><th>${t(ctx.lang, 'openLeads')}</th></tr></thead><tbody>${
+      const roster = html`<div class="scroll"><table id="managers"><thead><tr><th>${t(ctx.lang, 'manager')}</th><th>${t(ctx.lang, 'team')}</th><th>${t(ctx.lang, 'status')}</th><th>${t(ctx.lang, 'openLeads')}</th></tr></thead><tbody>${
         managers.body.items.map((m) => html`<tr><td>${m.name} <span class="muted">(${m.id})</span></td><td>${m.teamId ? teamName.get(m.teamId) ?? m.teamId : '—'}</td>
 <td>${m.active ? (m.away ? t(ctx.lang, 'away') : t(ctx.lang, 'active')) : t(ctx.lang, 'inactive')}</td><td>${m.openLeads ?? ''}</td></tr>`)}</tbody></table></div>`;
-      return send(reply, 200, page(ctx, t(ctx.lang, 'ops'), html`<p class="row"><a href="/app/funnel">${t(ctx.lang, 'funnel')}</a>
+      const partnerTable = partners.body.items.length ? html`<div class="scroll"><table id="partners"><thead><tr>
+<th>${nameOf(ctx.lang, 'partnerId')}</th><th>${t(ctx.lang, 'expertise')}</th><th>${t(ctx.lang, 'grade')}</th><th>${t(ctx.lang, 'status')}</th>
+</tr></thead><tbody>${partners.body.items.map((p) => html`<tr><td>${p.name} <span class="muted">(${p.id})</span></td>
+<td>${p.expertise.join(', ')}</td><td>${p.grade}</td><td>${nameOf(ctx.lang, p.status)}</td></tr>`)}</tbody></table></div>`
+        : html`<p>${t(ctx.lang, 'none')}</p>`;
+      const unlinked = unlinkedSubjects(opts.apiKeys, managers.body.items, partners.body.items);
+      // Which printed credentials still lack their roster entry, as the person would sign in with them.
+      const waiting = opts.apiKeys.filter((k) => (k.role === 'partner' ? unlinked.partners.includes(k.subject)
+        : (k.role === 'sales' || k.role === 'team_lead') && unlinked.managers.includes(k.subject)));
+      const list = waiting.map((k) => `${k.role}:${k.subject}`).join(', ');
+      const hint = waiting.length ? html`<p class="muted" id="unlinked">${t(ctx.lang, 'unlinked', { list })}</p>` : '';
+      const choice = (x: { id: string; name: string }) => ({ value: x.id, label: `${x.name} (${x.id})` });
+      const forms = html`${managerForm(ctx, {
+        unlinked: unlinked.managers, teams: teams.body.items.map(choice), managers: managers.body.items.map(choice),
+        retry: retry?.kind === 'manager' ? retry : undefined,
+      })}${partnerForm(ctx, { unlinked: unlinked.partners, retry: retry?.kind === 'partner' ? retry : undefined })}`;
+      return send(reply, status, page(ctx, t(ctx.lang, 'ops'), html`${banner ?? ''}
+<p class="row"><a href="/app/funnel">${t(ctx.lang, 'funnel')}</a>
 <a href="/app/leads">${t(ctx.lang, 'leads')}</a><a href="${uiBase}/namespaces/${namespace}/workflows" rel="noopener" target="_blank">Temporal UI</a></p>
-<h2>${t(ctx.lang, 'alarms')}</h2>${alarmList}<h2>${t(ctx.lang, 'roster')}</h2>${roster}`));
+<h2>${t(ctx.lang, 'alarms')}</h2>${alarmList}<h2>${t(ctx.lang, 'roster')}</h2>${roster}<h2>${t(ctx.lang, 'partners')}</h2>${partnerTable}
+<h2 id="add">${t(ctx.lang, 'addManager')} · ${t(ctx.lang, 'addPartner')}</h2>${hint}${forms}`));
+    }
+
+    r.get<{ Querystring: { added?: string } }>('/app/ops', async (req, reply) => {
+      const added = req.query.added;
+      const banner = added ? html`<div class="ok" role="status">${t(ctxOf(req).lang, 'added', { who: added })}</div>` : undefined;
+      return opsPage(req, reply, 200, banner);
+    });
+
+    /** A creating form posted through its API route; the answer, and the form as posted for a retry. */
+    async function create(req: FastifyRequest<{ Body: Form }>, kind: EntryKind) {
+      const { spec, apiPath } = ENTRY_FORMS[kind];
+      const idem: Record<string, string> = req.body._idem && /^[\w-]{1,100}$/.test(req.body._idem)
+        ? { 'idempotency-key': req.body._idem } : {};
+      type Created = ProblemBody & { id?: string; leadId?: string; status?: string };
+      const a = await api<Created>(req, 'POST', apiPath, bodyOf(spec, req.body), idem);
+      return { a, retry: { kind, values: req.body, errors: fieldErrors(spec, a.body?.errors) } };
+    }
+
+    for (const kind of ['manager', 'partner'] as const) {
+      r.post<{ Body: Form }>(ENTRY_FORMS[kind].consolePath, async (req, reply) => {
+        const { a, retry } = await create(req, kind);
+        if (a.status === 201) return see(reply, `/app/ops?added=${encodeURIComponent(`${kind} ${a.body.id}`)}#add`);
+        if (a.status === 403) return failure(req, reply, a);
+        // Invalid or refused (a taken id): the page again, the API's reason on top, the form as it was posted.
+        return opsPage(req, reply, a.status, problemBox(ctxOf(req).lang, a.body, a.status), retry);
+      });
+    }
+
+    // --- a new lead (intake) ------------------------------------------------------------------------------
+
+    const newLeadPage = (ctx: Ctx, banner?: Html, retry?: EntryRetry) =>
+      page(ctx, t(ctx.lang, 'newLead'), html`${banner ?? ''}<p class="muted">${t(ctx.lang, 'newLeadHelp')}</p>${newLeadForm(ctx, retry)}`);
+    r.get('/app/leads/new', async (req, reply) => send(reply, 200, newLeadPage(ctxOf(req))));
+    r.post<{ Body: Form }>('/app/leads/new', async (req, reply) => {
+      const ctx = ctxOf(req);
+      const { a, retry } = await create(req, 'lead');
+      // Created (201), or a repeat inquiry attached to the contact's lead (200): that lead's card.
+      if ((a.status === 201 || a.status === 200) && a.body.leadId) {
+        return see(reply, `/app/leads/${encodeURIComponent(a.body.leadId)}?done=${a.body.status === 'attached' ? 'attached' : 'intake'}`);
+      }
+      if (a.status === 202 && a.body.leadId) {
+        const link = html`<a href="/app/leads/${a.body.leadId}">${t(ctx.lang, 'lead')} ${a.body.leadId.slice(0, 8)}</a>`;
+        return send(reply, 202, newLeadPage(ctx, html`<div class="ok" role="status">${t(ctx.lang, 'registered')} ${link}</div>`));
+      }
+      if (a.status === 403) return failure(req, reply, a);
+      return send(reply, a.status, newLeadPage(ctx, problemBox(ctx.lang, a.body, a.status), retry));
     });
 
     r.post<{ Params: { id: string; move: string } }>('/app/alarms/:id/:move', async (req, reply) => {
@@ -467,7 +539,11 @@ interface LeadRow {
   region: string | null; stale: boolean; createdAt: string;
 }
 interface AlarmRow { id: string; kind: string; subject: string; state: string; evidence: unknown; openedAt: string; acknowledgedBy: string | null }
-interface ManagerRow { id: string; name: string; teamId: string | null; active: boolean; away?: boolean; openLeads?: number }
+interface ManagerRow {
+  id: string; name: string; teamId: string | null; active: boolean; away?: boolean; openLeads?: number; apiSubject?: string | null;
+}
+type RosterRetry = EntryRetry & { kind: EntryKind };
+interface PartnerRow { id: string; name: string; expertise: string[]; grade: number; status: string }
 interface FunnelStepRow {
   key?: string | null; leads: number; reached: number; target: number; deals: number; contracts: number; targetShare: number | null;
   conversion: Record<'reached' | 'target' | 'deals' | 'contracts', { fromPrevious: number | null }>;
@@ -495,14 +571,4 @@ function problemBox(lang: Lang, p: ProblemBody | null, status: number): Html {
   const why = p?.reason ?? p?.detail ?? (status === 409 ? p?.title : undefined);
   return html`<div class="alert" role="alert"><strong>${head}</strong>${why ? html`: <span class="reason">${why}</span>` : ''}${
     p?.errors?.length ? html`<ul>${p.errors.map((e) => html`<li>${e.path.replace(/^body\.?/, '') || 'body'}: ${e.message}</li>`)}</ul>` : ''}</div>`;
-}
-
-/** Field errors of a 400 by field name (`body.reason` → `reason`). */
-function fieldErrors(p: ProblemBody | null): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const e of p?.errors ?? []) {
-    const name = e.path.replace(/^body\.?/, '').split('.')[0];
-    if (name) out[name] = e.message;
-  }
-  return out;
 }

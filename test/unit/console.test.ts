@@ -2,7 +2,11 @@
 // actions a lead card offers in each stage (asked of the lifecycle).
 import * as A from '../../domain/actions';
 import { initialState, type LeadState } from '../../domain/lifecycle';
-import { bodyOf, formsOf } from '../../api/console/forms';
+import { unlinkedSubjects } from '../../api/console/entry-forms';
+import { bodyOf, fieldErrors, formsOf } from '../../api/console/forms';
+import { PartnerInput } from '../../api/partner-schemas';
+import { ManagerInput } from '../../api/roster-schemas';
+import { LeadIntake } from '../../domain/intake';
 import { html, raw } from '../../api/console/html';
 import { pickLang } from '../../api/console/i18n';
 import { availableActions } from '../../api/console/lead-actions';
@@ -34,6 +38,65 @@ test('an action’s form is its schema: fields, kinds, limits, and one form per 
     A.ReengagementOutcome, A.Reassign, A.OptOut]) {
     expect(formsOf(schema)[0]!.fields.length).toBe(Object.keys((schema as unknown as { shape: object }).shape).length); // no field left out
   }
+});
+
+test('roster forms: a list of topics is one comma-separated field, typed back into the list the API takes', () => {
+  const [partner] = formsOf(PartnerInput);
+  expect(partner!.fields.map((f) => `${f.name}:${f.kind}${'required' in f && f.required ? '*' : ''}`)).toEqual([
+    'id:text*', 'name:text*', 'expertise:list*', 'regions:list', 'priceNicheMinor:number', 'capacity:number', 'reserveFor:list',
+    'handoffEmail:text', 'handoffPhone:text',
+  ]);
+  expect(partner!.fields.find((f) => f.name === 'expertise')).toMatchObject({ kind: 'list', maxItems: 50, itemMax: 64 });
+  expect(bodyOf(partner!, { id: 'p1', name: 'P', expertise: ' crm,erp , ,1c ', regions: '', capacity: '5' }))
+    .toEqual({ id: 'p1', name: 'P', expertise: ['crm', 'erp', '1c'], capacity: 5 });
+  // Only commas: an empty list, which the API refuses for a list it needs (min 1) — naming the field.
+  expect(bodyOf(partner!, { id: 'p1', name: 'P', expertise: ' , ' })).toMatchObject({ expertise: [] });
+
+  const [manager] = formsOf(ManagerInput);
+  expect(manager!.fields.map((f) => f.name)).toEqual(Object.keys(ManagerInput.shape)); // no field left out
+  expect(manager!.fields.find((f) => f.name === 'email')).toMatchObject({ kind: 'text', email: true, required: false });
+  expect(manager!.fields.find((f) => f.name === 'capacity')).toMatchObject({ kind: 'number', int: true, min: 0, max: 10_000 });
+  expect(manager!.fields.find((f) => f.name === 'expertise')).toMatchObject({ kind: 'list', required: false, value: undefined });
+  expect(manager!.fields.find((f) => f.name === 'active')).toMatchObject({ kind: 'boolean', value: true });
+  expect(bodyOf(manager!, { id: 'demo-sales', name: 'Demo Sales', capacity: '30', active: 'true', expertise: '' }))
+    .toEqual({ id: 'demo-sales', name: 'Demo Sales', capacity: 30, active: true });
+});
+
+test('the intake form: nested objects flattened into dotted fields, a transform asked by its input, an object left out when empty', () => {
+  const [lead] = formsOf(LeadIntake);
+  expect(lead!.fields.map((f) => f.name)).toEqual([
+    'source.channel', 'source.partnerId', 'source.campaign', 'source.externalId', 'person.name', 'company.name', 'company.switchboardPhone',
+    'phone', 'email', 'region', 'topic', 'budgetMinor', 'currency',
+  ]);
+  // Required where the object holding it is: the source always, a person's name only within an optional person.
+  expect(lead!.fields.find((f) => f.name === 'source.channel')).toMatchObject({ kind: 'enum', required: true });
+  expect(lead!.fields.find((f) => f.name === 'person.name')).toMatchObject({ kind: 'text', required: false, max: 200 });
+  expect(lead!.fields.find((f) => f.name === 'phone')).toMatchObject({ kind: 'text', max: 40 }); // PhoneNumber: a string piped into E.164
+  expect(lead!.fields.find((f) => f.name === 'currency')).toMatchObject({ value: 'RUB' });
+  const form = { 'source.channel': 'phone', 'person.name': 'Ivan', 'company.name': '', phone: '8 916 123-45-67', topic: 'crm' };
+  const body = bodyOf(lead!, form);
+  expect(body).toEqual({ source: { channel: 'phone' }, person: { name: 'Ivan' }, phone: '8 916 123-45-67', topic: 'crm' });
+  expect(LeadIntake.safeParse(body).success).toBe(true);
+});
+
+test('the API’s field errors land at their fields: nested paths, list items, and a rule on a whole object', () => {
+  const [lead] = formsOf(LeadIntake);
+  expect(fieldErrors(lead!, [
+    { path: 'body.person.name', message: 'too long' }, { path: 'body.company', message: 'name a person or at least a company' },
+    { path: 'body.phone', message: 'a lead needs a phone' }, { path: 'body', message: 'not an object' },
+  ])).toEqual({ 'person.name': 'too long', 'company.name': 'name a person or at least a company', phone: 'a lead needs a phone' });
+  const [partner] = formsOf(PartnerInput);
+  expect(fieldErrors(partner!, [{ path: 'body.expertise.1', message: 'too long' }, { path: 'body.expertise', message: 'too small' }]))
+    .toEqual({ expertise: 'too long' }); // the first reason per field
+});
+
+test('the roster forms offer the credentials no roster entry answers to yet', () => {
+  const people = [
+    ['admin', 'admin'], ['sales', 'demo-sales'], ['team_lead', 'tl'], ['sales', 'linked'], ['partner', 'demo-partner'], ['partner', 'p2'],
+  ] as const;
+  const keys = people.map(([role, subject]) => ({ key: `key-of-${subject}-000000`, role, subject }));
+  expect(unlinkedSubjects(keys, [{ id: 'tl' }, { id: 'm1', apiSubject: 'linked' }], [{ id: 'p2' }]))
+    .toEqual({ managers: ['demo-sales'], partners: ['demo-partner'] });
 });
 
 test('the language: the person’s choice, else the browser’s, else English', () => {
