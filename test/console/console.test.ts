@@ -257,7 +257,7 @@ describe('the console', () => {
     await s.db.alarm.create({ data: { id, kind: 'low_target_share', subject: 'all', state: 'open', evidence: { targetShare: 0.4 }, threshold: { min: 0.6 } } });
     await signIn('oleg');
     expect(new URL(page.url()).pathname).toBe('/app/ops');
-    expect(await page.locator('table').textContent()).toContain('Anna Ivanova');
+    expect(await page.locator('table#managers').textContent()).toContain('Anna Ivanova');
     const alarm = page.locator(`#alarm-${id}`);
     await alarm.getByRole('button', { name: 'Acknowledge' }).click();
     await page.waitForURL('**/app/ops');

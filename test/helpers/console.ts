@@ -45,16 +45,44 @@ export async function consoleStack(): Promise<ConsoleStack> {
     partnerA: { key: `partner-a-${run}-0000000`, role: 'partner', subject: partnerIds[0] },
     partnerB: { key: `partner-b-${run}-0000000`, role: 'partner', subject: partnerIds[1] },
   };
+  const stack = await listeningStack(db, keyOf);
+  return { ...stack, partnerIds };
+}
+
+/**
+ * The console on an empty roster, with the keys `npm start` prints (demo-ops, demo-sales,
+ * demo-partner): the newcomer's journey, where ops put the manager and the partner on the roster.
+ */
+export async function emptyConsoleStack(): Promise<Omit<ConsoleStack, 'keys' | 'partnerIds' | 'api'> & {
+  keys: Record<DemoPerson, string>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  api(who: DemoPerson, method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ status: number; json: any }>;
+}> {
+  const db = await isolatedDb();
+  const run = randomUUID().slice(0, 8);
+  const keyOf: Record<DemoPerson, ApiKey> = {
+    ops: { key: `demo-ops-${run}-000000000`, role: 'ops', subject: 'demo-ops' },
+    sales: { key: `demo-sales-${run}-0000000`, role: 'sales', subject: 'demo-sales' },
+    partner: { key: `demo-partner-${run}-00000`, role: 'partner', subject: 'demo-partner' },
+  };
+  return listeningStack(db, keyOf);
+}
+
+export type DemoPerson = 'ops' | 'sales' | 'partner';
+
+/** The API and console listening on a port, a worker on the shared dev server, one key per person. */
+async function listeningStack<P extends string>(db: Db, keyOf: Record<P, ApiKey>) {
   const { native, connection, worker, temporal } = await devServerPair(db);
   const app = await buildApp({
-    db, temporal, taskQueue: worker.taskQueue, logLevel: 'silent', apiKeys: Object.values(keyOf), rateLimitPerMinute: 100_000,
+    db, temporal, taskQueue: worker.taskQueue, logLevel: 'silent', apiKeys: Object.values<ApiKey>(keyOf), rateLimitPerMinute: 100_000,
     temporalUiUrl: 'http://temporal-ui.test:8233',
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
-  const keys = Object.fromEntries(Object.entries(keyOf).map(([k, v]) => [k, v.key])) as Record<Person, string>;
+  const keys = Object.fromEntries(Object.entries<ApiKey>(keyOf).map(([k, v]) => [k, v.key])) as Record<P, string>;
   return {
-    url, app, db, temporal, keys, partnerIds,
-    api: async (who, method, path, body) => {
+    url, app, db, temporal, keys,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    api: async (who: P, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: any }> => {
       const res = await app.inject({
         method, url: path, headers: { 'x-api-key': keys[who], ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         payload: body === undefined ? undefined : JSON.stringify(body),
