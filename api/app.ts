@@ -1,6 +1,6 @@
 // The Fastify application: zod as the single source of validation, serialisation and OpenAPI;
 // problem+json errors; request ids in every response and log line.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -29,7 +29,8 @@ import { privacyPlugin } from './plugins/privacy';
 import { codecOf } from '../platform/payload-codec';
 import { type ApiKey, keyLookup, registerAuth } from './auth';
 import { CodecSessions } from './codec-session';
-import { consolePlugin } from './console/plugin';
+import { CONSOLE_CALL_HEADER, consolePlugin } from './console/plugin';
+import { sameToken } from './console/session';
 import { registerIdempotency } from './idempotency';
 import { DEFAULT_REQUEST_DEADLINE_MS, registerDeadline } from './deadline';
 import { registerStrictJson, unstorableTextPath } from './input';
@@ -112,6 +113,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // The docs page (/docs) loads its own scripts and styles from this origin.
     contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] } },
   });
+  // A console page is one request against its person's limit, however many API calls it is made of:
+  // its in-process calls after the first carry this token, which never leaves the process.
+  const consoleCallToken = randomBytes(32).toString('base64url');
   await app.register(rateLimit, {
     max: deps.rateLimitPerMinute ?? 1200,
     timeWindow: '1 minute',
@@ -119,7 +123,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const key = req.headers['x-api-key'] ?? req.headers.authorization;
       return typeof key === 'string' ? `key:${createHash('sha256').update(key).digest('hex').slice(0, 16)}` : `ip:${req.ip}`;
     },
-    allowList: (req) => req.url === '/health' || req.url === '/ready' || req.url === '/metrics',
+    allowList: (req) => req.url === '/health' || req.url === '/ready' || req.url === '/metrics'
+      || sameToken(req.headers[CONSOLE_CALL_HEADER] as string | undefined, consoleCallToken),
     errorResponseBuilder: (_req, ctx) => new HttpProblem(429, 'rate-limited', 'Too many requests', { detail: `limit ${ctx.max} per ${ctx.after}` }),
   });
   registerDeadline(app, deps.temporal, deps.requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS);
@@ -162,6 +167,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
   await app.register(consolePlugin, {
     db: deps.db, apiKeys: deps.apiKeys, temporalUiUrl: deps.temporalUiUrl, temporalNamespace: deps.temporalNamespace,
+    callToken: consoleCallToken,
     calendar: deps.policy?.calendar ? BusinessCalendar.parse(deps.policy.calendar) : undefined,
   });
   return app;

@@ -71,10 +71,10 @@ export async function emptyConsoleStack(): Promise<Omit<ConsoleStack, 'keys' | '
 export type DemoPerson = 'ops' | 'sales' | 'partner';
 
 /** The API and console listening on a port, a worker on the shared dev server, one key per person. */
-async function listeningStack<P extends string>(db: Db, keyOf: Record<P, ApiKey>) {
+export async function listeningStack<P extends string>(db: Db, keyOf: Record<P, ApiKey>, o: { rateLimitPerMinute?: number } = {}) {
   const { native, connection, worker, temporal } = await devServerPair(db);
   const app = await buildApp({
-    db, temporal, taskQueue: worker.taskQueue, logLevel: 'silent', apiKeys: Object.values<ApiKey>(keyOf), rateLimitPerMinute: 100_000,
+    db, temporal, taskQueue: worker.taskQueue, logLevel: 'silent', apiKeys: Object.values<ApiKey>(keyOf), rateLimitPerMinute: o.rateLimitPerMinute ?? 100_000,
     temporalUiUrl: 'http://temporal-ui.test:8233',
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
