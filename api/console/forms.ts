@@ -32,8 +32,9 @@ function unwrap(schema: z.ZodType): { s: z.ZodType; required: boolean; value: un
   let required = true;
   let value: unknown;
   for (;;) {
-    // A transform (a phone normalised to E.164) takes what the person types: its input side.
-    if (s instanceof z.ZodPipe) s = s.in as z.ZodType;
+    // A transform (a phone normalised to E.164) takes what the person types: its input side
+    // (a preprocess, whose input side is the transform itself, is asked by the schema after it).
+    if (s instanceof z.ZodPipe) s = (s.in instanceof z.ZodTransform ? s.out : s.in) as z.ZodType;
     else if (s instanceof z.ZodOptional || s instanceof z.ZodNullable) {
       required = false;
       s = s.unwrap() as z.ZodType;

@@ -1,5 +1,6 @@
 // The console's pure parts: escaping, forms from the API's zod schemas, the language, and which
 // actions a lead card offers in each stage (asked of the lifecycle).
+import { z } from 'zod';
 import * as A from '../../domain/actions';
 import { initialState, type LeadState } from '../../domain/lifecycle';
 import { unlinkedSubjects } from '../../api/console/entry-forms';
@@ -77,6 +78,10 @@ test('the intake form: nested objects flattened into dotted fields, a transform 
   const body = bodyOf(lead!, form);
   expect(body).toEqual({ source: { channel: 'phone' }, person: { name: 'Ivan' }, phone: '8 916 123-45-67', topic: 'crm' });
   expect(LeadIntake.safeParse(body).success).toBe(true);
+  // A preprocess's input side is the function itself: the form asks for what the schema after it takes.
+  expect(formsOf(z.object({ n: z.preprocess((v) => v, z.number().int().min(1)) }))[0]!.fields).toEqual([
+    expect.objectContaining({ name: 'n', kind: 'number', min: 1, int: true }),
+  ]);
 });
 
 test('the API’s field errors land at their fields: nested paths, list items, and a rule on a whole object', () => {
