@@ -73,7 +73,7 @@ export const policiesPlugin: FastifyPluginAsyncZod<PoliciesPluginOptions> = asyn
     const p = req.principal!;
     let row: PolicyVersion;
     try {
-      row = await saveVersion(db, temporal, taskQueue, { scope, body, effectiveFrom, createdBy: `${p.role}:${p.subject}`, reason: b.reason });
+      row = await saveVersion(db, temporal, taskQueue, { scope, body, effectiveFrom, createdBy: p.actor, reason: b.reason });
     } catch (err) {
       if ((err as { code?: string } | null)?.code === 'P2002') {
         throw new HttpProblem(409, 'action-refused', 'Another version was stored at the same time', { reason: 'retry', detail: 'retry' });
