@@ -146,6 +146,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // The policy new leads start on: the one given (tests), else the versions stored (README, "Policy").
   const policies = deps.policy ? undefined : new PolicyCache(deps.db);
+  if (policies) {
+    await policies.start();
+    app.addHook('onClose', async () => policies.stop());
+  }
   const intake = new IntakeService(deps.db, deps.temporal, deps.taskQueue, deps.policy ?? policies);
   await app.register(healthPlugin, { db: deps.db, temporal: deps.temporal });
   const metrics = createMetrics(deps.db);

@@ -135,34 +135,43 @@ export async function rolloutBatch(db: Db, temporal: Client, scope: string, afte
 }
 
 /**
- * The default policy in force, as the API's intake gives it to each new lead: read again at most
- * every `ttlMs`, and at once after a version is saved in this process. A lead taken in with a
+ * The default policy in force, as the API's intake gives it to each new lead — from memory, so an
+ * intake costs no extra statement: read when the app is built, again every `refreshMs` in the
+ * background, and at once after a version is saved in this process. A lead taken in with a
  * version a moment old is in the rollout's list all the same (it lists leads from PostgreSQL), and
  * takes its team's at assignment.
  */
 export class PolicyCache {
-  private loaded?: { at: number; value: Promise<PolicyInForce> };
   private last?: PolicyInForce;
-  constructor(private readonly db: Db, private readonly ttlMs = 30_000) {}
+  private inflight?: Promise<PolicyInForce>;
+  private timer?: NodeJS.Timeout;
+  constructor(private readonly db: Db, private readonly refreshMs = 30_000) {}
 
-  current(): Promise<PolicyInForce> {
-    const now = Date.now();
-    if (!this.loaded || now - this.loaded.at > this.ttlMs) {
-      const value = policyInForce(this.db, null).then((p) => (this.last = p));
-      // A failed read is not cached: the next intake asks again.
-      value.catch(() => { if (this.loaded?.value === value) this.loaded = undefined; });
-      this.loaded = { at: now, value };
-    }
-    return this.loaded.value;
+  /** Reads it now; later reads are answered from memory, refreshed in the background until `stop`. */
+  async start(): Promise<void> {
+    this.timer ??= setInterval(() => void this.refresh().catch(() => undefined), this.refreshMs).unref();
+    // PostgreSQL down at start-up: the API comes up anyway, and the first intake reads it.
+    await this.refresh().catch(() => undefined);
   }
 
-  /** The last policy read (undefined before the first): for the console's SLA clocks, which must not wait. */
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  current(): Promise<PolicyInForce> {
+    return this.last ? Promise.resolve(this.last) : this.refresh();
+  }
+
+  /** The last policy read (undefined before the first): for the console's SLA clocks. */
   latest(): PolicyInForce | undefined {
-    if (!this.loaded || Date.now() - this.loaded.at > this.ttlMs) void this.current().catch(() => undefined);
     return this.last;
   }
 
-  invalidate(): void {
-    this.loaded = undefined;
+  refresh(): Promise<PolicyInForce> {
+    this.inflight ??= policyInForce(this.db, null)
+      .then((p) => (this.last = p))
+      .finally(() => { this.inflight = undefined; });
+    return this.inflight;
   }
 }

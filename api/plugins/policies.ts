@@ -80,7 +80,8 @@ export const policiesPlugin: FastifyPluginAsyncZod<PoliciesPluginOptions> = asyn
       }
       throw err;
     }
-    cache?.invalidate();
+    // This process's next intake starts on it (other API processes within their refresh interval).
+    await cache?.refresh().catch(() => undefined);
     return reply.status(201).send({ version: versionView(row), rollout: { workflowId: rolloutWorkflowId(scope, row.version) } });
   });
 

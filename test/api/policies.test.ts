@@ -3,7 +3,7 @@
 // committed here are a team's of its own: the default's would reach every other test's leads.
 import { addBusinessTime } from '../../domain/calendar';
 import { policyInForce } from '../../platform/policies';
-import { apiStack, type ApiStack } from '../helpers/api';
+import { apiStack, type ApiStack, leadBody } from '../helpers/api';
 import { seedLead, uid } from '../helpers/db';
 import { waitFor } from '../helpers/lead';
 
@@ -138,4 +138,15 @@ test("a preview shows which leads' deadlines a proposal moves, old → new, and 
   // The same proposal again moves nothing now: it is what the team runs on.
   const again = (await s.inject({ who: 'ops', method: 'POST', url: '/policies/preview', payload: { teamId: team, policy: proposal } })).json();
   expect(again.changed).toBe(0);
+});
+
+test('a lead taken in over the API starts on the policy version in force, and the read model says which', async () => {
+  const res = await s.inject({ who: 'sales', method: 'POST', url: '/leads', payload: leadBody() });
+  expect(res.statusCode).toBe(201);
+  const { leadId } = res.json() as { leadId: string };
+  await waitFor(async () => !!(await s.db.lead.findUniqueOrThrow({ where: { id: leadId } })).policyVersion);
+  const row = await s.db.lead.findUniqueOrThrow({ where: { id: leadId } });
+  const team = row.managerId ? (await s.db.manager.findUnique({ where: { id: row.managerId } }))?.teamId ?? null : null;
+  expect(row.policyVersion).toBe((await policyInForce(s.db, team)).version);
+  expect(row.policyVersion).toMatch(/^default v\d+/);
 });
