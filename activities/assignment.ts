@@ -20,7 +20,9 @@ export function assignmentActivities(db: Db, scheme: AssignmentScheme = 'least_l
   return {
     async assignManager(req: { leadId: string; exclude?: string[] }): Promise<Assignment | null> {
       const a = await choose(req);
-      return a && { managerId: a.managerId, ...(a.teamLeadId ? { teamLeadId: a.teamLeadId } : {}), reason: a.reason, policy: await policyInForce(db, a.teamId) };
+      if (!a) return null;
+      const { teamId, ...assignment } = a;
+      return { ...assignment, policy: await policyInForce(db, teamId) };
     },
 
     /** The lead changed hands: the old manager's open tasks on it go to the new one (idempotent). */

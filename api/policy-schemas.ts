@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { trimmedText } from '../domain/text';
 
 const TeamId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash, underscore; at most 64');
-const Body = z.record(z.string(), z.unknown()).describe('Fields of the lead policy (domain/policy.ts) to change; objects merge, arrays replace');
+const Body = z.record(z.string(), z.unknown())
+  .describe('Fields of the lead policy (domain/policy.ts) to change; objects merge, arrays replace');
 
 export const PolicyQuery = z.object({ teamId: TeamId.optional().describe("A team's versions; none: the default's") }).strict();
 
@@ -18,12 +19,14 @@ export const PolicyVersionInput = z.object({
 export const PolicyPreviewInput = PolicyVersionInput.omit({ reason: true, effectiveFrom: true }).strict();
 
 export const PolicyVersionView = z.object({
-  scope: z.string(), version: z.number().int(), policy: z.unknown(), effectiveFrom: z.string(), createdBy: z.string(), reason: z.string(), createdAt: z.string(),
+  scope: z.string(), version: z.number().int(), policy: z.unknown(), effectiveFrom: z.string(),
+  createdBy: z.string(), reason: z.string(), createdAt: z.string(),
 });
 
 export const PolicyView = z.object({
   scope: z.string(),
-  inForce: z.object({ version: z.string(), policy: z.unknown() }).describe("What the scope's leads run on now: the default's version, a team's merged over it"),
+  inForce: z.object({ version: z.string(), policy: z.unknown() })
+    .describe("What the scope's leads run on now: the default's version, a team's merged over it"),
   current: PolicyVersionView.nullable().describe("The scope's version in force"),
   history: z.array(PolicyVersionView).describe('Every version, newest first (including those still to take effect)'),
 });
@@ -33,6 +36,7 @@ export const PolicySaved = z.object({ version: PolicyVersionView, rollout: z.obj
 export const PreviewView = z.object({
   scope: z.string(), openLeads: z.number().int(), onSlaLadder: z.number().int(), changed: z.number().int(), firesNow: z.number().int(),
   items: z.array(z.object({
-    leadId: z.string(), stage: z.string(), step: z.enum(['reminder', 'escalation', 'stale']), from: z.string(), to: z.string(), firesNow: z.boolean(),
+    leadId: z.string(), stage: z.string(), step: z.enum(['reminder', 'escalation', 'stale']),
+    from: z.string(), to: z.string(), firesNow: z.boolean(),
   })),
 });

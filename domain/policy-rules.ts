@@ -30,7 +30,8 @@ export function durationMs(d: string): number {
 export function zoneOffsetMinutes(timeZone: string, at: Date): number | undefined {
   let name: string | undefined;
   try {
-    name = new Intl.DateTimeFormat('en', { timeZone, timeZoneName: 'longOffset' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value;
+    const parts = new Intl.DateTimeFormat('en', { timeZone, timeZoneName: 'longOffset' }).formatToParts(at);
+    name = parts.find((p) => p.type === 'timeZoneName')?.value;
   } catch {
     return undefined;
   }
@@ -39,7 +40,7 @@ export function zoneOffsetMinutes(timeZone: string, at: Date): number | undefine
   return m[1] ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
 }
 
-/** Plain objects merge key by key; anything else (arrays, values) replaces. A team's version overrides the default's fields. */
+/** Plain objects merge key by key; anything else (arrays, values) replaces: a team's version overrides the default's fields. */
 export function mergePolicy(base: unknown, over: unknown): unknown {
   if (!isPlain(base) || !isPlain(over)) return over === undefined ? base : over;
   const out: Record<string, unknown> = { ...base };
@@ -51,10 +52,14 @@ const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'obje
 /** Keys the schema does not know (a typo would otherwise be dropped silently and the edit lost). */
 export function unknownKeys(raw: unknown, schema: z.ZodTypeAny = LeadPolicy, path = 'policy'): FieldProblem[] {
   let s: z.ZodTypeAny = schema;
-  while (s instanceof z.ZodDefault || s instanceof z.ZodOptional) s = (s instanceof z.ZodDefault ? s.removeDefault() : s.unwrap()) as z.ZodTypeAny;
+  while (s instanceof z.ZodDefault || s instanceof z.ZodOptional) {
+    s = (s instanceof z.ZodDefault ? s.removeDefault() : s.unwrap()) as z.ZodTypeAny;
+  }
   if (!(s instanceof z.ZodObject) || !isPlain(raw)) return [];
   const shape = s.shape as Record<string, z.ZodTypeAny>;
-  return Object.entries(raw).flatMap(([k, v]) => (k in shape ? unknownKeys(v, shape[k], `${path}.${k}`) : [{ path: `${path}.${k}`, message: 'unknown field' }]));
+  return Object.entries(raw).flatMap(([k, v]) => (k in shape
+    ? unknownKeys(v, shape[k], `${path}.${k}`)
+    : [{ path: `${path}.${k}`, message: 'unknown field' }]));
 }
 
 /**
@@ -71,34 +76,44 @@ export function withZoneOffset(body: unknown, now: Date): { body: unknown; probl
   const summer = zoneOffsetMinutes(cal.timeZone, new Date(Date.UTC(now.getUTCFullYear(), 6, 15)));
   if (winter === undefined || summer === undefined) return { body, problems: [{ path, message: `no such time zone: ${cal.timeZone}` }] };
   if (winter !== summer) {
-    return { body, problems: [{ path, message: `${cal.timeZone} changes its clocks (UTC${fmt(winter)} / UTC${fmt(summer)}); the SLA clock needs a zone with one offset` }] };
+    const message = `${cal.timeZone} changes its clocks (UTC${fmt(winter)} / UTC${fmt(summer)}); `
+      + 'the SLA clock needs a zone with one offset';
+    return { body, problems: [{ path, message }] };
   }
   if (cal.utcOffsetMinutes !== undefined && cal.utcOffsetMinutes !== winter) {
-    return { body, problems: [{ path: 'policy.calendar.utcOffsetMinutes', message: `${cal.timeZone} is UTC${fmt(winter)}, not ${String(cal.utcOffsetMinutes)} minutes` }] };
+    const message = `${cal.timeZone} is UTC${fmt(winter)}, not ${String(cal.utcOffsetMinutes)} minutes`;
+    return { body, problems: [{ path: 'policy.calendar.utcOffsetMinutes', message }] };
   }
   return { body: { ...body, calendar: { ...cal, utcOffsetMinutes: winter } }, problems: [] };
 }
-const fmt = (min: number) => `${min < 0 ? '-' : '+'}${String(Math.floor(Math.abs(min) / 60)).padStart(2, '0')}:${String(Math.abs(min) % 60).padStart(2, '0')}`;
+const two = (n: number) => String(n).padStart(2, '0');
+const fmt = (min: number) => `${min < 0 ? '-' : '+'}${two(Math.floor(Math.abs(min) / 60))}:${two(Math.abs(min) % 60)}`;
 
 /** What makes a well-formed policy unworkable, each with its field. */
 export function policyProblems(p: LeadPolicy, now: number): FieldProblem[] {
   const out: FieldProblem[] = [];
   const cal = p.calendar;
   if (cal.workdayEndHour <= cal.workdayStartHour) {
-    out.push({ path: 'policy.calendar.workdayEndHour', message: `the working day ends (${cal.workdayEndHour}:00) before it starts (${cal.workdayStartHour}:00): no working time` });
+    out.push({
+      path: 'policy.calendar.workdayEndHour',
+      message: `the working day ends (${cal.workdayEndHour}:00) before it starts (${cal.workdayStartHour}:00): no working time`,
+    });
   } else if (new Set(cal.weekend).size >= 7) {
     out.push({ path: 'policy.calendar.weekend', message: 'every day of the week is off: no working time' });
   } else {
     // Holidays could still leave no working day for a long time: a month's working day must exist.
     try {
-      if (addBusinessTime(cal, now, businessDayMs(cal)) - now > 60 * DAY) out.push({ path: 'policy.calendar', message: 'no working day within 60 days' });
+      const day = addBusinessTime(cal, now, businessDayMs(cal));
+      if (day - now > 60 * DAY) out.push({ path: 'policy.calendar', message: 'no working day within 60 days' });
     } catch {
       out.push({ path: 'policy.calendar', message: 'no working time' });
     }
   }
   const fc = p.firstContact;
   const hours = (k: 'reminderAfterBusinessHours' | 'escalateAfterBusinessHours') => {
-    if (fc[k] > MAX_BUSINESS_HOURS) out.push({ path: `policy.firstContact.${k}`, message: `at most ${MAX_BUSINESS_HOURS} working hours` });
+    if (fc[k] > MAX_BUSINESS_HOURS) {
+      out.push({ path: `policy.firstContact.${k}`, message: `at most ${MAX_BUSINESS_HOURS} working hours` });
+    }
   };
   hours('reminderAfterBusinessHours');
   hours('escalateAfterBusinessHours');
@@ -112,14 +127,19 @@ export function policyProblems(p: LeadPolicy, now: number): FieldProblem[] {
   if (staleHours <= fc.escalateAfterBusinessHours) {
     out.push({
       path: 'policy.firstContact.staleAfterBusinessDays',
-      message: `stale (${fc.staleAfterBusinessDays} business days = ${staleHours} working hours) must come after the escalation (${fc.escalateAfterBusinessHours} h)`,
+      message: `stale (${fc.staleAfterBusinessDays} business days = ${staleHours} working hours) `
+        + `must come after the escalation (${fc.escalateAfterBusinessHours} h)`,
     });
   }
   const days: Array<[string, number]> = [
-    ['firstContact.staleAfterBusinessDays', fc.staleAfterBusinessDays], ['consentWindowBusinessDays', p.consentWindowBusinessDays],
-    ['partnerAcceptanceBusinessDays', p.partnerAcceptanceBusinessDays], ['stopContactConfirmBusinessDays', p.stopContactConfirmBusinessDays],
+    ['firstContact.staleAfterBusinessDays', fc.staleAfterBusinessDays],
+    ['consentWindowBusinessDays', p.consentWindowBusinessDays],
+    ['partnerAcceptanceBusinessDays', p.partnerAcceptanceBusinessDays],
+    ['stopContactConfirmBusinessDays', p.stopContactConfirmBusinessDays],
   ];
-  for (const [path, n] of days) if (n > MAX_BUSINESS_DAYS) out.push({ path: `policy.${path}`, message: `at most ${MAX_BUSINESS_DAYS} business days` });
+  for (const [path, n] of days) {
+    if (n > MAX_BUSINESS_DAYS) out.push({ path: `policy.${path}`, message: `at most ${MAX_BUSINESS_DAYS} business days` });
+  }
   const waits: Array<[string, string]> = [
     ['consentWindow', p.consentWindow], ['assignmentRecheck', p.assignmentRecheck],
     ...Object.entries(p.dealStageTimeouts).map(([k, v]): [string, string] => [`dealStageTimeouts.${k}`, v]),
@@ -149,7 +169,8 @@ export function checkPolicy(proposed: unknown, base: unknown, now: Date): Checke
   if (zoned.problems.length) return { ok: false, status: 422, problems: zoned.problems };
   const parsed = LeadPolicy.safeParse(mergePolicy(base ?? {}, zoned.body));
   if (!parsed.success) {
-    return { ok: false, status: 400, problems: parsed.error.issues.map((i) => ({ path: ['policy', ...i.path].join('.'), message: i.message })) };
+    const problems = parsed.error.issues.map((i) => ({ path: ['policy', ...i.path].join('.'), message: i.message }));
+    return { ok: false, status: 400, problems };
   }
   const problems = policyProblems(parsed.data, now.getTime());
   return problems.length ? { ok: false, status: 422, problems } : { ok: true, body: zoned.body, policy: parsed.data };

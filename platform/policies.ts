@@ -37,15 +37,20 @@ export function resolved(d: PolicyVersion | null, t: PolicyVersion | null, teamI
 }
 
 /** Open leads of a scope (a team's: those of its managers), by id after `after`, with each one's team. */
-export async function openLeadsOf(db: Db, scope: string, after: string | undefined, limit: number): Promise<Array<{ id: string; teamId: string | null }>> {
+export async function openLeadsOf(
+  db: Db, scope: string, after: string | undefined, limit: number,
+): Promise<Array<{ id: string; teamId: string | null }>> {
   const team = teamOfScope(scope);
   const managers = team ? (await db.manager.findMany({ where: { teamId: team }, select: { id: true } })).map((m) => m.id) : undefined;
   const rows = await db.lead.findMany({
-    where: { stage: { notIn: [...TERMINAL] }, ...(after ? { id: { gt: after } } : {}), ...(managers ? { managerId: { in: managers } } : {}) },
+    where: {
+      stage: { notIn: [...TERMINAL] }, ...(after ? { id: { gt: after } } : {}), ...(managers ? { managerId: { in: managers } } : {}),
+    },
     select: { id: true, managerId: true }, orderBy: { id: 'asc' }, take: limit,
   });
   const ids = [...new Set(rows.map((r) => r.managerId).filter((m): m is string => !!m))];
-  const teams = new Map((await db.manager.findMany({ where: { id: { in: ids } }, select: { id: true, teamId: true } })).map((m) => [m.id, m.teamId]));
+  const rowsOfManagers = await db.manager.findMany({ where: { id: { in: ids } }, select: { id: true, teamId: true } });
+  const teams = new Map(rowsOfManagers.map((m) => [m.id, m.teamId]));
   return rows.map((r) => ({ id: r.id, teamId: (r.managerId && teams.get(r.managerId)) || null }));
 }
 
@@ -63,7 +68,9 @@ export function policyResolver(db: Db, at = new Date()): (teamId: string | null)
  * A scope's next version as it would be stored — the proposed fields merged over the scope's
  * version in force — checked as its leads will run it (a team's over the default's).
  */
-export async function proposedVersion(db: Db, teamId: string | undefined, proposed: Record<string, unknown>, now: Date): Promise<{ scope: string; checked: Checked }> {
+export async function proposedVersion(
+  db: Db, teamId: string | undefined, proposed: Record<string, unknown>, now: Date,
+): Promise<{ scope: string; checked: Checked }> {
   const scope = teamId ? teamScope(teamId) : DEFAULT_SCOPE;
   const current = await versionInForce(db, scope, now);
   const merged = mergePolicy(current?.body ?? {}, proposed) as Record<string, unknown>;
@@ -114,7 +121,9 @@ export interface RolloutBatch { leads: number; told: number; next?: string }
  * signal to lead-<id>: a lead that already runs on that version ignores it, so a retried batch
  * changes nothing twice. A lead whose workflow ended or is not started yet is skipped.
  */
-export async function rolloutBatch(db: Db, temporal: Client, scope: string, after: string | undefined, limit: number): Promise<RolloutBatch> {
+export async function rolloutBatch(
+  db: Db, temporal: Client, scope: string, after: string | undefined, limit: number,
+): Promise<RolloutBatch> {
   const leads = await openLeadsOf(db, scope, after, limit);
   const policyOf = policyResolver(db);
   let told = 0;

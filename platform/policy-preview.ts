@@ -94,7 +94,9 @@ export async function previewPolicy(db: Db, scope: string, body: unknown, now = 
     out.changed += 1;
     if (firesNow) out.firesNow += 1;
     if (out.items.length < limit) {
-      out.items.push({ leadId: l.id, stage: l.stage, step: STEPS[step]!, from: new Date(before).toISOString(), to: new Date(after).toISOString(), firesNow });
+      out.items.push({
+        leadId: l.id, stage: l.stage, step: STEPS[step]!, from: new Date(before).toISOString(), to: new Date(after).toISOString(), firesNow,
+      });
     }
   }
   return out;

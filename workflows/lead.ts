@@ -438,11 +438,13 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
       // A new policy wakes the wait only when it moves this deadline: the timer is re-armed once.
       const gen = policyGen;
       const moved = await wf.condition(
-        () => s.stage !== stage || s.slaFrom !== from || (policyGen !== gen && dueOf(step) !== due), Math.max(1, due - Date.now()), named(what),
+        () => s.stage !== stage || s.slaFrom !== from || (policyGen !== gen && dueOf(step) !== due),
+        Math.max(1, due - Date.now()), named(what),
       );
       if (moved) {
         if (s.slaFrom !== from) { from = s.slaFrom; step = 0; } else if (s.stage === stage) {
-          transition(s, { type: 'deadline_moved', actor: SYSTEM, reason: `${what}: ${iso(due)} → ${iso(dueOf(step))}${fromPolicy()}`, now: Date.now() });
+          const reason = `${what}: ${iso(due)} → ${iso(dueOf(step))}${fromPolicy()}`;
+          transition(s, { type: 'deadline_moved', actor: SYSTEM, reason, now: Date.now() });
         }
         continue;
       }
@@ -450,11 +452,13 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
         transition(s, { type: 'sla_reminder', actor: SYSTEM, reason: `${stage} overdue${fromPolicy()}`, now: Date.now() });
         await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: owner(), kind: 'sla_reminder', title: 'Reminder: the lead is waiting for you' });
       } else if (step === 1) {
-        transition(s, { type: 'sla_escalated', actor: SYSTEM, reason: `to ${s.teamLeadId ? `team lead ${s.teamLeadId}` : 'ops'}${fromPolicy()}`, now: Date.now() });
+        const to = s.teamLeadId ? `team lead ${s.teamLeadId}` : 'ops';
+        transition(s, { type: 'sla_escalated', actor: SYSTEM, reason: `to ${to}${fromPolicy()}`, now: Date.now() });
         await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: s.teamLeadId ? `team_lead:${s.teamLeadId}` : 'ops', kind: 'sla_escalation', title: 'Escalation: a lead is not being worked' });
       } else {
         s.stale = true;
-        transition(s, { type: 'stale', actor: SYSTEM, reason: `untouched ${fc.staleAfterBusinessDays} business days${fromPolicy()}`, now: Date.now() });
+        const untouched = `untouched ${fc.staleAfterBusinessDays} business days`;
+        transition(s, { type: 'stale', actor: SYSTEM, reason: `${untouched}${fromPolicy()}`, now: Date.now() });
         // Since the parking patch: after a few stale reassignments the lead stops bouncing between
         // managers (and its history stops growing); ops are told once and the SLA waits for a touch.
         if ((s.staleReassignments ?? 0) >= fc.maxStaleReassignments && wf.patched('park-after-stale-reassignments')) {

@@ -22,8 +22,8 @@ const tags = ['ops'];
 const YEAR_MS = 366 * 24 * 3_600_000;
 
 const versionView = (v: PolicyVersion) => ({
-  scope: v.scope, version: v.version, policy: v.body, effectiveFrom: v.effectiveFrom.toISOString(), createdBy: v.createdBy, reason: v.reason,
-  createdAt: v.createdAt.toISOString(),
+  scope: v.scope, version: v.version, policy: v.body, effectiveFrom: v.effectiveFrom.toISOString(),
+  createdBy: v.createdBy, reason: v.reason, createdAt: v.createdAt.toISOString(),
 });
 const inBody = (ps: FieldProblem[]) => ps.map((p) => ({ path: `body.${p.path}`, message: p.message }));
 
@@ -46,7 +46,10 @@ export const policiesPlugin: FastifyPluginAsyncZod<PoliciesPluginOptions> = asyn
   }
 
   app.get('/policies', {
-    schema: { tags, summary: 'The lead policy in force and its versions (a team\'s with ?teamId=)', querystring: S.PolicyQuery, response: { 200: S.PolicyView, ...problems } },
+    schema: {
+      tags, summary: 'The lead policy in force and its versions (a team\'s with ?teamId=)', querystring: S.PolicyQuery,
+      response: { 200: S.PolicyView, ...problems },
+    },
     preHandler: allow('ops'),
   }, async (req) => {
     const { teamId } = req.query;
@@ -60,7 +63,8 @@ export const policiesPlugin: FastifyPluginAsyncZod<PoliciesPluginOptions> = asyn
 
   app.post('/policies', {
     schema: {
-      tags, summary: 'Store a new version of the lead policy (the default, or a team\'s); running leads follow it', body: S.PolicyVersionInput,
+      tags, summary: 'Store a new version of the lead policy (the default, or a team\'s); running leads follow it',
+      body: S.PolicyVersionInput,
       response: { 201: S.PolicySaved, ...problems },
     },
     preHandler: allow('ops'),
@@ -68,7 +72,9 @@ export const policiesPlugin: FastifyPluginAsyncZod<PoliciesPluginOptions> = asyn
     const now = new Date();
     const b = req.body;
     const effectiveFrom = b.effectiveFrom ? new Date(b.effectiveFrom) : now;
-    if (effectiveFrom.getTime() - now.getTime() > YEAR_MS) throw badRequest([{ path: 'body.effectiveFrom', message: 'at most a year ahead' }]);
+    if (effectiveFrom.getTime() - now.getTime() > YEAR_MS) {
+      throw badRequest([{ path: 'body.effectiveFrom', message: 'at most a year ahead' }]);
+    }
     const { scope, body } = await proposal(b.teamId, b.policy, effectiveFrom > now ? effectiveFrom : now);
     const p = req.principal!;
     let row: PolicyVersion;

@@ -25,7 +25,8 @@ const post = (policy: Record<string, unknown>, extra: Record<string, unknown> = 
   s.inject({ who: 'ops', method: 'POST', url: '/policies', payload: { policy, reason: 'a test of validation', ...extra } });
 
 test.each([
-  ['a calendar with no working time', { calendar: { workdayStartHour: 18, workdayEndHour: 9 } }, 422, 'body.policy.calendar.workdayEndHour'],
+  ['a calendar with no working time', { calendar: { workdayStartHour: 18, workdayEndHour: 9 } }, 422,
+    'body.policy.calendar.workdayEndHour'],
   ['a week with no working day', { calendar: { weekend: [0, 1, 2, 3, 4, 5, 6] } }, 422, 'body.policy.calendar.weekend'],
   ['an escalation before the reminder', { firstContact: { reminderAfterBusinessHours: 10, escalateAfterBusinessHours: 5 } }, 422,
     'body.policy.firstContact.escalateAfterBusinessHours'],
@@ -63,7 +64,8 @@ test('the request itself: a reason is required, the team must exist, only ops an
   expect(noTeam.statusCode).toBe(422);
   expect(noTeam.json().errors[0].path).toBe('body.teamId');
   for (const who of ['sales', 'team_lead', 'partner'] as const) {
-    expect((await s.inject({ who, method: 'POST', url: '/policies', payload: { teamId: team, policy: {}, reason: 'me too' } })).statusCode).toBe(403);
+    const change = await s.inject({ who, method: 'POST', url: '/policies', payload: { teamId: team, policy: {}, reason: 'me too' } });
+    expect(change.statusCode).toBe(403);
     expect((await s.inject({ who, method: 'GET', url: '/policies' })).statusCode).toBe(403);
   }
 });
@@ -79,7 +81,7 @@ test("the default version in force is the Russian production calendar, with tran
   expect(body.inForce.policy.calendar.timeZone).toBe('Europe/Moscow');
 });
 
-test("a preview shows which leads' deadlines a proposal moves, old → new, and stores nothing; the version then stored is the team's, audited", async () => {
+test("a preview shows whose deadlines a proposal moves, old → new, storing nothing; then the team's version, audited", async () => {
   // Two open leads of the team's manager, as the read model has them: one waiting for its
   // reminder, one past it (waiting for the escalation), both clocks started now.
   const slaFrom = new Date();
@@ -89,7 +91,10 @@ test("a preview shows which leads' deadlines a proposal moves, old → new, and 
     await s.db.lead.update({ where: { id }, data: { stage: 'awaiting_first_contact', managerId: manager, slaFrom } });
   }
   await s.db.leadEvent.create({
-    data: { leadId: reminded, seq: 1, type: 'sla_reminder', stage: 'awaiting_first_contact', actor: 'system', at: new Date(slaFrom.getTime() + 1000) },
+    data: {
+      leadId: reminded, seq: 1, type: 'sla_reminder', stage: 'awaiting_first_contact', actor: 'system',
+      at: new Date(slaFrom.getTime() + 1000),
+    },
   });
   const current = (await policyInForce(s.db, team)).policy;
   const versionsBefore = await s.db.policyVersion.count({ where: { teamId: team } });
@@ -111,17 +116,21 @@ test("a preview shows which leads' deadlines a proposal moves, old → new, and 
   const newEscalation = addBusinessTime(vlad, slaFrom.getTime(), current.firstContact.escalateAfterBusinessHours * HOUR);
   const escalation = p.items.find((i: { leadId: string }) => i.leadId === reminded);
   if (oldEscalation === newEscalation) expect(escalation).toBeUndefined();
-  else expect(escalation).toMatchObject({ step: 'escalation', from: new Date(oldEscalation).toISOString(), to: new Date(newEscalation).toISOString() });
+  else {
+    const moved = { from: new Date(oldEscalation).toISOString(), to: new Date(newEscalation).toISOString() };
+    expect(escalation).toMatchObject({ step: 'escalation', ...moved });
+  }
   expect(p.changed).toBe(p.items.length);
   expect(await s.db.policyVersion.count({ where: { teamId: team } })).toBe(versionsBefore);
 
   // Applied: a version of the team's, with who and why; the team's leads run on it.
+  const reason = 'Vladivostok office: its own hours, first call in 2 h';
   const saved = await s.inject({
-    who: 'ops', method: 'POST', url: '/policies', payload: { teamId: team, policy: proposal, reason: 'Vladivostok office: its own hours, first call in 2 h' },
+    who: 'ops', method: 'POST', url: '/policies', payload: { teamId: team, policy: proposal, reason },
   });
   expect(saved.statusCode).toBe(201);
   const v = saved.json();
-  expect(v.version).toMatchObject({ scope: `team:${team}`, version: versionsBefore + 1, createdBy: 'ops:oleg', reason: 'Vladivostok office: its own hours, first call in 2 h' });
+  expect(v.version).toMatchObject({ scope: `team:${team}`, version: versionsBefore + 1, createdBy: 'ops:oleg', reason });
   expect(v.version.policy.calendar).toEqual({ timeZone: 'Asia/Vladivostok', utcOffsetMinutes: 600 });
   expect(v.rollout.workflowId).toBe(`policy-rollout-team:${team}-v${versionsBefore + 1}`);
   const got = (await s.inject({ who: 'admin', method: 'GET', url: `/policies?teamId=${team}` })).json();
@@ -130,14 +139,16 @@ test("a preview shows which leads' deadlines a proposal moves, old → new, and 
   expect(got.inForce.policy.calendar.utcOffsetMinutes).toBe(600);
   expect(got.inForce.policy.firstContact.reminderAfterBusinessHours).toBe(2);
   // Audited like every staff change (the row's status is completed after the response).
-  await waitFor(async () => (await s.db.auditLog.count({ where: { path: '/policies', method: 'POST', actor: 'ops:oleg', status: 201, requestId: saved.headers['x-request-id'] as string } })) === 1);
+  const requestId = saved.headers['x-request-id'] as string;
+  const audited = { path: '/policies', method: 'POST', actor: 'ops:oleg', status: 201, requestId };
+  await waitFor(async () => (await s.db.auditLog.count({ where: audited })) === 1);
   // The rollout ran: nothing of these two leads to signal (no workflow), and it finished.
   const rollout = s.temporal.workflow.getHandle(v.rollout.workflowId);
   expect(await rollout.result()).toEqual({ leads: 2, told: 0 });
 
   // The same proposal again moves nothing now: it is what the team runs on.
-  const again = (await s.inject({ who: 'ops', method: 'POST', url: '/policies/preview', payload: { teamId: team, policy: proposal } })).json();
-  expect(again.changed).toBe(0);
+  const again = await s.inject({ who: 'ops', method: 'POST', url: '/policies/preview', payload: { teamId: team, policy: proposal } });
+  expect(again.json().changed).toBe(0);
 });
 
 test('a lead taken in over the API starts on the policy version in force, and the read model says which', async () => {

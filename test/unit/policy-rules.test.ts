@@ -15,7 +15,7 @@ test('the migration ships the production calendar of domain/production-calendar-
   expect(JSON.parse(body)).toEqual({ calendar: ruProductionCalendar() });
 });
 
-test('the 2026 transfers and the 2027 art. 112 days are days off, the days around them working; the SLA clock skips the New Year holidays', () => {
+test('the 2026 transfers and the 2027 art. 112 days are days off, the days around them working; SLAs skip the New Year', () => {
   const cal = BusinessCalendar.parse(ruProductionCalendar());
   const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`);
   for (const off of ['2026-01-09', '2026-03-09', '2026-05-11', '2026-12-31', '2027-05-03', '2027-05-10', '2027-06-14']) {
@@ -43,7 +43,8 @@ test('a team version merges over the default: objects field by field, arrays rep
     { calendar: { extraHolidays: ['2027-01-08'] }, firstContact: { escalateAfterBusinessHours: 8 } },
   );
   expect(merged).toEqual({
-    calendar: { timeZone: 'Europe/Moscow', extraHolidays: ['2027-01-08'] }, firstContact: { reminderAfterBusinessHours: 4, escalateAfterBusinessHours: 8 },
+    calendar: { timeZone: 'Europe/Moscow', extraHolidays: ['2027-01-08'] },
+    firstContact: { reminderAfterBusinessHours: 4, escalateAfterBusinessHours: 8 },
   });
 });
 

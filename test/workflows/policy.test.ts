@@ -67,7 +67,7 @@ const timers = async (handle: WorkflowHandle) => {
   };
 };
 
-test('ops add a transferred holiday while a lead waits for its first call: the reminder comes on the right working hour after it', async () => {
+test('ops add a transferred holiday while a lead waits for its first call: the reminder comes on the next working hour', async () => {
   const { leadId, handle } = await startOnPolicy();
   const before = await policyInForce(t.db, null);
   const from = Date.parse((await handle.query(M.getState)).slaFrom);
