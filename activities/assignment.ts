@@ -4,16 +4,38 @@
 // capacity) is skipped.
 import { ApplicationFailure } from '@temporalio/common';
 import { isAway, isFull, LOAD_STAGES } from '../domain/roster';
+import { policyInForce, type PolicyInForce } from '../platform/policies';
 import type { Db } from './db';
 
 export type AssignmentScheme = 'round_robin' | 'least_loaded' | 'expertise';
-export interface Assignment { managerId: string; teamLeadId?: string; reason: string }
+export interface Assignment {
+  managerId: string; teamLeadId?: string; reason: string;
+  /** The policy in force for the manager's team (README, "Policy"): its leads count time in its calendar. */
+  policy?: PolicyInForce;
+}
 
 const OPEN_STAGES = LOAD_STAGES;
 
 export function assignmentActivities(db: Db, scheme: AssignmentScheme = 'least_loaded') {
   return {
     async assignManager(req: { leadId: string; exclude?: string[] }): Promise<Assignment | null> {
+      const a = await choose(req);
+      if (!a) return null;
+      const { teamId, ...assignment } = a;
+      return { ...assignment, policy: await policyInForce(db, teamId) };
+    },
+
+    /** The lead changed hands: the old manager's open tasks on it go to the new one (idempotent). */
+    async moveOpenTasks(req: { leadId: string; from: string; to: string }): Promise<number> {
+      const moved = await db.task.updateMany({
+        where: { leadId: req.leadId, assignee: `manager:${req.from}`, doneAt: null },
+        data: { assignee: `manager:${req.to}` },
+      });
+      return moved.count;
+    },
+  };
+
+  async function choose(req: { leadId: string; exclude?: string[] }): Promise<(Assignment & { teamId: string | null }) | null> {
       const lead = await db.lead.findUnique({ where: { id: req.leadId } });
       if (!lead) throw ApplicationFailure.nonRetryable(`lead ${req.leadId} is not in the registry`, 'UnknownLead');
       const now = new Date();
@@ -33,11 +55,11 @@ export function assignmentActivities(db: Db, scheme: AssignmentScheme = 'least_l
       const load = new Map(loads.map((l) => [l.managerId, l._count._all]));
       const managers = present.filter((m) => !isFull(m.capacity, load.get(m.id) ?? 0));
       if (managers.length === 0) return null;
-      const pick = (managerId: string, reason: string): Assignment => {
+      const pick = (managerId: string, reason: string) => {
         const m = managers.find((x) => x.id === managerId)!;
         // The manager's own team lead, else their team's.
         const teamLeadId = m.teamLeadId ?? (m.team?.leadId !== m.id ? m.team?.leadId : null);
-        return { managerId, teamLeadId: teamLeadId ?? undefined, reason };
+        return { managerId, teamLeadId: teamLeadId ?? undefined, reason, teamId: m.teamId };
       };
 
       if (lead.companyKey) {
@@ -65,15 +87,5 @@ export function assignmentActivities(db: Db, scheme: AssignmentScheme = 'least_l
         return pick(managers[(idx + 1) % managers.length]!.id, 'round robin');
       }
       return pick([...managers].sort(byLoad)[0]!.id, 'least loaded');
-    },
-
-    /** The lead changed hands: the old manager's open tasks on it go to the new one (idempotent). */
-    async moveOpenTasks(req: { leadId: string; from: string; to: string }): Promise<number> {
-      const moved = await db.task.updateMany({
-        where: { leadId: req.leadId, assignee: `manager:${req.from}`, doneAt: null },
-        data: { assignee: `manager:${req.to}` },
-      });
-      return moved.count;
-    },
-  };
+  }
 }

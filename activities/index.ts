@@ -13,6 +13,7 @@ import { registryActivities } from './registry';
 import { rosterActivities } from './roster';
 import { taskActivities } from './tasks';
 import { retentionActivities } from './retention';
+import { policyActivities } from './policy';
 
 export function createActivities(db: Db, opts: {
   assignmentScheme?: AssignmentScheme; paymentRail?: PaymentRail; notifier?: Notifier;
@@ -34,6 +35,7 @@ export function createActivities(db: Db, opts: {
     ...rosterActivities(db, opts.temporal),
     ...taskActivities(db),
     ...retentionActivities(db, opts.temporal),
+    ...policyActivities(db, opts.temporal),
   };
 }
 

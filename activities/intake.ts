@@ -8,6 +8,7 @@ import type { LeadPolicyInput } from '../domain/policy';
 import type { leadWorkflow, LeadWorkflowInput } from '../workflows/lead';
 import { leadStartMetadata } from '../workflows/ops-view';
 import { LeadSource, LeadStage } from '../workflows/search-attributes';
+import { policyInForce } from '../platform/policies';
 import type { Db } from './db';
 
 export const workflowIdOf = (leadId: string) => `lead-${leadId}`;
@@ -18,10 +19,12 @@ export interface LeadStartRow {
   previousLeadId: string | null; returnedAfterOptOut: boolean;
 }
 
-export function leadWorkflowInput(lead: LeadStartRow, policy?: LeadPolicyInput): LeadWorkflowInput {
+/** `policyVersion`: the stored version `policy` is (README, "Policy"); none for a policy given in code (tests). */
+export function leadWorkflowInput(lead: LeadStartRow, policy?: LeadPolicyInput, policyVersion?: string): LeadWorkflowInput {
   return {
     leadId: lead.id, kind: lead.kind === 'interest' ? 'interest' : 'lead', sourceChannel: lead.sourceChannel,
     partnerId: lead.sourcePartnerId ?? undefined, region: lead.region ?? undefined, topic: lead.topic ?? undefined, policy,
+    ...(policyVersion ? { policyVersion } : {}),
     ...(lead.previousLeadId ? { previousLeadId: lead.previousLeadId, returnedAfterOptOut: lead.returnedAfterOptOut } : {}),
   };
 }
@@ -70,9 +73,11 @@ export function intakeActivities(db: Db, temporal?: { client: Client; taskQueue:
         take: opts.limit,
       });
       const outcome: SweepOutcome = { started: 0, failed: 0 };
+      // The default policy in force, as intake gives it (the team's comes at assignment).
+      const inForce = rows.length ? await policyInForce(db, null) : undefined;
       for (const row of rows) {
         try {
-          await startLeadWorkflow(temporal.client, temporal.taskQueue, leadWorkflowInput(row));
+          await startLeadWorkflow(temporal.client, temporal.taskQueue, leadWorkflowInput(row, inForce?.policy, inForce?.version));
           await markWorkflowStarted(db, row.id);
           outcome.started += 1;
         } catch (err) {

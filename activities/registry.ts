@@ -14,6 +14,9 @@ export interface ReadModel {
   currency?: string;
   optedOut: boolean;
   topic?: string;
+  /** Where the SLA clock starts (ISO) and the policy version the lead runs on: what a policy preview compares. */
+  slaFrom?: string;
+  policyVersion?: string;
 }
 
 export function registryActivities(db: Db) {
@@ -44,6 +47,9 @@ export function registryActivities(db: Db) {
             currency: model.currency ?? null,
             optedOut: model.optedOut,
             topic: model.topic ?? undefined,
+            // Absent from runs older than policy-as-data: left as they are.
+            ...(model.slaFrom ? { slaFrom: new Date(model.slaFrom) } : {}),
+            ...(model.policyVersion ? { policyVersion: model.policyVersion } : {}),
             lastSeq: last.seq,
             ...(stageChange ? { stageChangedAt: new Date(stageChange.at) } : {}),
           },

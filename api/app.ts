@@ -26,6 +26,8 @@ import { notificationPreferencesPlugin } from './plugins/notification-preference
 import { stopContactPlugin } from './plugins/stop-contact';
 import { codecPlugin } from './plugins/codec';
 import { privacyPlugin } from './plugins/privacy';
+import { policiesPlugin } from './plugins/policies';
+import { PolicyCache } from '../platform/policies';
 import { codecOf } from '../platform/payload-codec';
 import { type ApiKey, keyLookup, registerAuth } from './auth';
 import { CodecSessions } from './codec-session';
@@ -147,7 +149,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  const intake = new IntakeService(deps.db, deps.temporal, deps.taskQueue, deps.policy);
+  // The policy new leads start on: the one given (tests), else the versions stored (README, "Policy").
+  const policies = deps.policy ? undefined : new PolicyCache(deps.db);
+  if (policies) {
+    await policies.start();
+    app.addHook('onClose', async () => policies.stop());
+  }
+  const intake = new IntakeService(deps.db, deps.temporal, deps.taskQueue, deps.policy ?? policies);
   await app.register(healthPlugin, { db: deps.db, temporal: deps.temporal });
   const metrics = createMetrics(deps.db);
   await app.register(metricsPlugin, { metrics });
@@ -161,6 +169,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(tasksPlugin, { db: deps.db });
   await app.register(notificationPreferencesPlugin, { db: deps.db });
   await app.register(stopContactPlugin, { db: deps.db });
+  await app.register(policiesPlugin, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, cache: policies });
   if (codec && codecSessions) {
     await app.register(codecPlugin, { codec, corsOrigins: deps.codecCorsOrigins ?? DEFAULT_UI_ORIGINS, sessions: codecSessions, keyLookup: keyLookup(deps.apiKeys) });
     await app.register(privacyPlugin, { db: deps.db, temporal: deps.temporal, keys: codec.keys });
@@ -168,7 +177,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(consolePlugin, {
     db: deps.db, apiKeys: deps.apiKeys, temporalUiUrl: deps.temporalUiUrl, temporalNamespace: deps.temporalNamespace,
     callToken: consoleCallToken,
-    calendar: deps.policy?.calendar ? BusinessCalendar.parse(deps.policy.calendar) : undefined,
+    calendar: deps.policy?.calendar ? BusinessCalendar.parse(deps.policy.calendar) : () => policies?.latest()?.policy.calendar,
   });
   return app;
 }

@@ -22,6 +22,7 @@ import { companyKey } from '../domain/contact';
 import { dedupeKeys, leadKind, type LeadIntake } from '../domain/intake';
 import { TERMINAL, type Stage } from '../domain/lifecycle';
 import type { LeadPolicyInput } from '../domain/policy';
+import { PolicyCache } from '../platform/policies';
 import { type Lead, Prisma } from '../generated/prisma/client';
 import type { leadWorkflow } from '../workflows/lead';
 import { repeatInquiry, type RepeatInquiry } from '../workflows/messages';
@@ -91,10 +92,18 @@ export class IntakeService {
 
   constructor(
     private readonly db: Db, private readonly temporal: Client, private readonly taskQueue: string,
-    private readonly policy?: LeadPolicyInput, opts: IntakeOptions = {},
+    /** A fixed policy (tests), or the versions in PostgreSQL (README, "Policy"). */
+    private readonly policy?: LeadPolicyInput | PolicyCache, opts: IntakeOptions = {},
   ) {
     this.deadlineMs = opts.temporalDeadlineMs ?? 3_000;
     this.pool = poolOf(db);
+  }
+
+  /** The new lead's workflow input, with the default policy in force and its version. */
+  private async workflowInput(lead: LeadStartRow) {
+    if (!(this.policy instanceof PolicyCache)) return leadWorkflowInput(lead, this.policy);
+    const p = await this.policy.current();
+    return leadWorkflowInput(lead, p.policy, p.version);
   }
 
   async intake(body: LeadIntake, idempotencyKey?: string, audit?: IntakeAudit): Promise<IntakeResult> {
@@ -121,7 +130,7 @@ export class IntakeService {
     // it. A lead whose workflow has written its first transition (lastSeq) has one: nothing to start.
     if (decided.status === 'created' && !lead.workflowStartedAt && lead.lastSeq === 0) {
       try {
-        const input = leadWorkflowInput(lead, this.policy);
+        const input = await this.workflowInput(lead);
         await this.temporal.withDeadline(Date.now() + this.deadlineMs, () => startLeadWorkflow(this.temporal, this.taskQueue, input));
       } catch (err) {
         return { ...result, status: 'registered', startError: err };
@@ -222,7 +231,7 @@ export class IntakeService {
       } else {
         // Registered while Temporal was down and not swept yet: its id has no history, so it is
         // started with the inquiry (and REJECT_DUPLICATE would refuse to run a closed one again).
-        const input = leadWorkflowInput(lead, this.policy);
+        const input = await this.workflowInput(lead);
         const start = () => this.temporal.workflow.signalWithStart<typeof leadWorkflow, [RepeatInquiry]>('leadWorkflow', {
           workflowId, taskQueue: this.taskQueue, args: [input], ...leadStartMetadata(input),
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,

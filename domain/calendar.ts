@@ -3,6 +3,12 @@
 import { z } from 'zod';
 
 export const BusinessCalendar = z.object({
+  /**
+   * The team's IANA time zone (Europe/Moscow, Asia/Vladivostok). The policy API checks it exists
+   * and sets `utcOffsetMinutes` from it (domain/policy-rules.ts); the clock itself counts with the
+   * offset, so a workflow never asks the machine's time-zone data.
+   */
+  timeZone: z.string().optional(),
   /** Offset of the team's local time from UTC, minutes (Moscow: +180, no DST). */
   utcOffsetMinutes: z.number().int().min(-720).max(840).default(180),
   workdayStartHour: z.number().int().min(0).max(23).default(9),

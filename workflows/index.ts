@@ -12,3 +12,4 @@ export { notificationsDeliverWorkflow } from './notifications';
 export { rosterSweepWorkflow } from './roster-sweep';
 export { taskReminderWorkflow } from './task-reminders';
 export { retentionSweepWorkflow } from './retention';
+export { policyRolloutWorkflow } from './policy-rollout';

@@ -30,6 +30,11 @@ export interface LeadWorkflowInput {
   region?: string;
   topic?: string;
   policy?: LeadPolicyInput;
+  /**
+   * The name of the stored policy version `policy` is (README, "Policy"). A lead started with one
+   * takes its team's policy at assignment; one started without keeps its own until a rollout.
+   */
+  policyVersion?: string;
   /** A new episode of a contact whose previous lead had ended: that lead's id. */
   previousLeadId?: string;
   /** The previous episode ended with an opt-out or withdrawn consent: this inquiry is their own request. */
@@ -59,9 +64,10 @@ const HOUR = 3_600_000;
 const SYSTEM = 'system';
 
 export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcome> {
-  const policy = LeadPolicy.parse(input.policy ?? {});
+  // The policy in force: mutable since 'policy-in-force' (see adoptPolicy).
+  let policy = LeadPolicy.parse(input.policy ?? {});
   const s: LeadState = input.carried ?? initialState({ ...input, now: Date.now() });
-  const cal = policy.calendar;
+  let cal = policy.calendar;
   let flushed = input.carried ? s.seq : 0;
   const ctx = (actor: string) => ({
     actor, now: Date.now(), maxNoAnswer: policy.firstContact.maxNoAnswerAttempts, creditWindowMs: ms(policy.reengagement.partnerCreditWindow),
@@ -87,6 +93,27 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
     publish();
   }
 
+  // --- the policy in force (README, "Policy") ------------------------------------------------------
+  // Ops store a new version; its rollout signals every open lead it applies to, and the lead
+  // re-arms the deadline it waits on when that deadline moves (awaitManager). `policyGen` wakes
+  // the waits. The policy goes into `input`, so continue-as-new carries it to the next run.
+  let policyGen = 0;
+  /** Takes `p` unless the lead already runs on that version; records the version in the history. */
+  function adoptPolicy(p: M.PolicyInForce, why: string): void {
+    if (p.version === input.policyVersion) return;
+    const parsed = LeadPolicy.safeParse(p.policy);
+    if (!parsed.success || !wf.patched('policy-in-force')) return;
+    policy = parsed.data;
+    cal = policy.calendar;
+    input.policy = parsed.data;
+    input.policyVersion = p.version;
+    policyGen += 1;
+    transition(s, { type: 'policy_applied', actor: SYSTEM, reason: `${p.version} (${why})`, now: Date.now() });
+  }
+  /** " (policy <version>)" after a deadline's reason, for leads on a stored version. */
+  const fromPolicy = () => (input.policyVersion ? ` (policy ${input.policyVersion})` : '');
+  wf.setHandler(M.policyChanged, (p) => adoptPolicy(p, 'rolled out'));
+
   // --- messages -------------------------------------------------------------------------
   wf.setHandler(M.getState, () => view(s));
   wf.setHandler(M.getHistory, () => s.history);
@@ -110,6 +137,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
       await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: 'ops', kind: 'not_distributed', title: `The lead's manager is unavailable (${reason}) and nobody else is free` });
       return;
     }
+    if (a.policy && input.policyVersion) adoptPolicy(a.policy, `team of ${a.managerId}`);
     s.managerId = a.managerId;
     s.teamLeadId = a.teamLeadId;
     s.slaFrom = Date.now(); // the new manager's SLA starts now
@@ -251,7 +279,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
       await wf.condition(() => s.seq > flushed);
       const upto = s.seq;
       const batch: Transition[] = s.history.filter((t) => t.seq > flushed);
-      await acts.recordTransitions(s.leadId, batch, readModel(s));
+      await acts.recordTransitions(s.leadId, batch, readModel(s, input.policyVersion));
       flushed = upto;
       publish();
     }
@@ -353,6 +381,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
     for (;;) {
       const a = await acts.assignManager({ leadId: s.leadId, exclude });
       if (a) {
+        if (a.policy && input.policyVersion) adoptPolicy(a.policy, `team of ${a.managerId}`);
         s.managerId = a.managerId;
         s.teamLeadId = a.teamLeadId;
         s.slaFrom = Date.now();
@@ -394,30 +423,42 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
   async function awaitManager(stage: LeadState['stage']): Promise<void> {
     let step = 0;
     let from = s.slaFrom;
+    // Each step's deadline, counted from the anchor in the policy in force now.
+    const dueOf = (n: number) => {
+      const fc = policy.firstContact;
+      if (n === 0) return addBusinessTime(cal, from, fc.reminderAfterBusinessHours * HOUR);
+      if (n === 1) return addBusinessTime(cal, from, fc.escalateAfterBusinessHours * HOUR);
+      return staleAt(cal, from, fc.staleAfterBusinessDays);
+    };
     while (s.stage === stage) {
       const fc = policy.firstContact;
-      const ladder = [
-        addBusinessTime(cal, from, fc.reminderAfterBusinessHours * HOUR),
-        addBusinessTime(cal, from, fc.escalateAfterBusinessHours * HOUR),
-        staleAt(cal, from, fc.staleAfterBusinessDays),
-      ];
-      const due = ladder[step]!;
+      const due = dueOf(step);
       const what = slaStepOf(stage, step, fc);
       slaDue({ at: due, what });
-      const moved = await wf.condition(() => s.stage !== stage || s.slaFrom !== from, Math.max(1, due - Date.now()), named(what));
+      // A new policy wakes the wait only when it moves this deadline: the timer is re-armed once.
+      const gen = policyGen;
+      const moved = await wf.condition(
+        () => s.stage !== stage || s.slaFrom !== from || (policyGen !== gen && dueOf(step) !== due),
+        Math.max(1, due - Date.now()), named(what),
+      );
       if (moved) {
-        if (s.slaFrom !== from) { from = s.slaFrom; step = 0; }
+        if (s.slaFrom !== from) { from = s.slaFrom; step = 0; } else if (s.stage === stage) {
+          const reason = `${what}: ${iso(due)} → ${iso(dueOf(step))}${fromPolicy()}`;
+          transition(s, { type: 'deadline_moved', actor: SYSTEM, reason, now: Date.now() });
+        }
         continue;
       }
       if (step === 0) {
-        transition(s, { type: 'sla_reminder', actor: SYSTEM, reason: `${stage} overdue`, now: Date.now() });
+        transition(s, { type: 'sla_reminder', actor: SYSTEM, reason: `${stage} overdue${fromPolicy()}`, now: Date.now() });
         await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: owner(), kind: 'sla_reminder', title: 'Reminder: the lead is waiting for you' });
       } else if (step === 1) {
-        transition(s, { type: 'sla_escalated', actor: SYSTEM, reason: `to ${s.teamLeadId ? `team lead ${s.teamLeadId}` : 'ops'}`, now: Date.now() });
+        const to = s.teamLeadId ? `team lead ${s.teamLeadId}` : 'ops';
+        transition(s, { type: 'sla_escalated', actor: SYSTEM, reason: `to ${to}${fromPolicy()}`, now: Date.now() });
         await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: s.teamLeadId ? `team_lead:${s.teamLeadId}` : 'ops', kind: 'sla_escalation', title: 'Escalation: a lead is not being worked' });
       } else {
         s.stale = true;
-        transition(s, { type: 'stale', actor: SYSTEM, reason: `untouched ${fc.staleAfterBusinessDays} business days`, now: Date.now() });
+        const untouched = `untouched ${fc.staleAfterBusinessDays} business days`;
+        transition(s, { type: 'stale', actor: SYSTEM, reason: `${untouched}${fromPolicy()}`, now: Date.now() });
         // Since the parking patch: after a few stale reassignments the lead stops bouncing between
         // managers (and its history stops growing); ops are told once and the SLA waits for a touch.
         if ((s.staleReassignments ?? 0) >= fc.maxStaleReassignments && wf.patched('park-after-stale-reassignments')) {
@@ -649,6 +690,8 @@ function visibilityOf(s: LeadState, ops?: { sla?: SlaDue; staleSince?: string })
   return { attributes, memo };
 }
 
+const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16) + 'Z';
+
 function partnerOf(s: LeadState): string | undefined {
   if (s.dealOwner?.kind === 'partner') return s.dealOwner.partnerId;
   return s.offers.find((o) => o.status === 'pending')?.partnerId;
@@ -659,8 +702,9 @@ export function view(s: LeadState): M.LeadView {
   return { ...rest, slaFrom: new Date(slaFrom).toISOString() };
 }
 
-function readModel(s: LeadState) {
+function readModel(s: LeadState, policyVersion: string | undefined) {
   return {
+    slaFrom: new Date(s.slaFrom).toISOString(), ...(policyVersion ? { policyVersion } : {}),
     stage: s.stage, managerId: s.managerId, partnerId: partnerOf(s), stale: s.stale, dealValueMinor: s.deal.valueMinor,
     currency: s.deal.currency, optedOut: s.closedReason === 'opted_out' || s.closedReason === 'consent_withdrawn', topic: s.topic,
   };

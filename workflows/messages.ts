@@ -1,6 +1,7 @@
 // Every message of the lead workflow, in one module shared by the API and the workflow.
 // Updates: staff actions accepted or refused now (validators give the reason).
 // Signals: fire-and-forget events from outside. Queries: state for readers.
+import type { LeadPolicyInput } from '../domain/policy';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type * as A from '../domain/actions';
 import type { LeadState, Transition } from '../domain/lifecycle';
@@ -40,3 +41,10 @@ export const getHistory = defineQuery<Transition[]>('history');
 /** The lead's manager was deactivated or is away: the lead is reassigned, with `reason` in its history. */
 export interface ManagerUnavailable { managerId: string; reason: string }
 export const managerUnavailable = defineSignal<[ManagerUnavailable]>('managerUnavailable');
+
+/**
+ * The policy in force for this lead changed (README, "Policy"): the version's name and the policy
+ * resolved for the lead's team. A lead re-arms the deadline it waits on when it moves.
+ */
+export interface PolicyInForce { version: string; policy: LeadPolicyInput }
+export const policyChanged = defineSignal<[PolicyInForce]>('policyChanged');

@@ -30,7 +30,7 @@ export interface ConsolePluginOptions {
   temporalUiUrl?: string;
   temporalNamespace?: string;
   /** The calendar SLA clocks count in (the lead policy's). */
-  calendar?: BusinessCalendar;
+  calendar?: BusinessCalendar | (() => BusinessCalendar | undefined);
   /**
    * Sent as CONSOLE_CALL_HEADER on a page's API calls after its first, which the rate limit then
    * skips (api/app.ts): a page counts once against its person's limit, not once per call behind it.
@@ -54,7 +54,9 @@ const HTMX = require.resolve('htmx.org/dist/htmx.min.js');
 
 export const consolePlugin: FastifyPluginAsync<ConsolePluginOptions> = async (app, opts) => {
   const sessions = new Sessions(opts.db, opts.apiKeys);
-  const cal = opts.calendar ?? BusinessCalendar.parse({});
+  const fallback = BusinessCalendar.parse({});
+  // The default policy's calendar in force (a function: it changes with the stored versions).
+  const calOf = () => (typeof opts.calendar === 'function' ? opts.calendar() : opts.calendar) ?? fallback;
   const uiBase = (opts.temporalUiUrl ?? process.env.TEMPORAL_UI_URL ?? 'http://localhost:8233').replace(/\/+$/, '');
   const namespace = opts.temporalNamespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default';
   const temporalLink = (leadId: string) => `${uiBase}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowIdOf(leadId))}`;
@@ -449,7 +451,7 @@ ${formView(ctx, formsOf(reassign.schema)[0]!, { id: `reassign-${l.id}`, action: 
   /** The SLA clock: working time left until the due date, or past it, in the lead policy's calendar. */
   function clock(lang: Lang, dueAt: string | null, now: number): Html {
     if (!dueAt) return html`<span class="clock">${t(lang, 'noDue')}</span>`;
-    const left = businessTimeBetween(cal, now, Date.parse(dueAt));
+    const left = businessTimeBetween(calOf(), now, Date.parse(dueAt));
     const late = Date.parse(dueAt) < now;
     return html`<span class="clock${late ? ' overdue' : ''}">${late ? t(lang, 'overdueBy', { t: duration(lang, -left) }) : t(lang, 'dueIn', { t: duration(lang, left) })}</span>`;
   }
