@@ -13,7 +13,9 @@
 // BENCH_PHASES (intake,actions,floor,notifications: which to run; actions need intake),
 // BENCH_NOTIFY_N (2000 outbox rows per delivery phase),
 // BENCH_BASELINE (a commit, e.g. main: its API also takes in BENCH_N leads in the same run, bench/baseline.ts),
-// BENCH_ROUNDS (intake in rounds, the paths in rotating order: 5 with a baseline, else 1).
+// BENCH_ROUNDS (intake in rounds, the paths in rotating order: 5 with a baseline, else 1),
+// BENCH_CODEC (on: the payload codec in the worker, the API and the bare client alike, as in production;
+// off: none of them encrypts — run both to see what encryption costs).
 import { execFileSync } from 'node:child_process';
 import { randomInt, randomUUID } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -30,7 +32,7 @@ import { measureFloor } from './floor/measure';
 import { httpClient, type HttpClient } from './http';
 import { figuresOf, runClosedLoop, type LoadRun, type PathFigures } from './load';
 import { measureDelivery, startReceivers, type DeliveryFigures, type DeliveryPhase } from './notifications';
-import { startStack } from './stack';
+import { benchCodecOf, startStack } from './stack';
 
 const TARGET_RATIO = 0.85;
 const TARGET_API_P99_MS = 100;
@@ -117,13 +119,16 @@ async function main(): Promise<number> {
   const warmup = positiveInt('BENCH_WARMUP', 20);
   const notifyN = positiveInt('BENCH_NOTIFY_N', 2000);
   const phases = phasesOf(process.env.BENCH_PHASES);
+  const codec = benchCodecOf(process.env.BENCH_CODEC);
+  // A baseline commit's API runs its own api/main.ts, which encrypts: not comparable without the codec.
+  if (codec === 'off' && process.env.BENCH_BASELINE) throw new Error('BENCH_CODEC=off measures this tree only: unset BENCH_BASELINE');
 
   // Other work on the machine skews every figure; the load average says how much there was.
   const loadBefore = loadavg().map((x) => Math.round(x * 100) / 100);
   const baseline: BaselineTree | undefined = process.env.BENCH_BASELINE ? exportBaseline(process.env.BENCH_BASELINE) : undefined;
   // The SMTP server and the webhook receiver run in this process; the worker is told where (SMTP_URL).
   const receivers = await startReceivers();
-  const stack = await startStack(log, { env: receivers.env, baselineRoot: baseline?.root }).catch(async (err: unknown) => {
+  const stack = await startStack(log, { env: receivers.env, baselineRoot: baseline?.root, codec }).catch(async (err: unknown) => {
     await receivers.close();
     baseline?.remove();
     throw err;
@@ -277,6 +282,9 @@ async function main(): Promise<number> {
     const gitNow = gitState();
     console.log(`Benchmark: N=${n}, concurrency=${concurrency}, ${cpus().length} CPUs, node ${process.version}, ${stack.database} PostgreSQL, `
       + `load average ${loadBefore[0]} before; commit ${gitNow.gitCommit?.slice(0, 7) ?? '?'}${gitNow.gitDirty ? ' (dirty)' : ''}`);
+    console.log(codec === 'on'
+      ? 'Payload codec ON: the worker, the API and the bare client all encrypt (AES-256-GCM, a key per lead); ratios against that client'
+      : 'Payload codec OFF (BENCH_CODEC=off): nothing is encrypted, by the worker, the API or the bare client');
     if (intake) {
       console.log(`\nIntake (${intake.rounds} round${intake.rounds > 1 ? 's' : ''}, paths in rotating order)`);
       printPath('raw', intake.raw);
@@ -297,6 +305,7 @@ async function main(): Promise<number> {
       printPath('update api paced', actions.updateApiPaced);
       printPath('update raw serial', actions.updateRawSerial);
       printPath('update api serial', actions.updateApiSerial);
+      console.log(`  Update API/raw throughput ratio ${actions.updateRatio.toFixed(3)}  (codec ${codec} on both paths)`);
     }
     if (floor) {
       printPath('floor serial', floor.updateSerial);
@@ -323,7 +332,10 @@ async function main(): Promise<number> {
       timestamp,
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, totalMemGiB: Math.round(totalmem() / 2 ** 30 * 10) / 10, platform: platform(), arch: arch(), node: process.version,
         loadAverage1mBefore: loadBefore[0], loadAverage1mAfter: Math.round(loadavg()[0]! * 100) / 100 },
-      config: { n, concurrency, warmup, notifyN, phases: [...phases], database: stack.database, ...gitNow, ...(baseline ? { baselineCommit: baseline.commit } : {}) },
+      config: {
+        n, concurrency, warmup, notifyN, phases: [...phases], database: stack.database, payloadCodec: codec, ...gitNow,
+        ...(baseline ? { baselineCommit: baseline.commit } : {}),
+      },
       ...(intake ? {
         raw: intake.raw,
         api: intake.api,

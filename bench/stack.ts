@@ -17,8 +17,19 @@ import { startTemporalDevServer } from '../scripts/lib/temporal';
 import { codecFor, dataConverterOf } from '../platform/payload-codec';
 import { newPayloadKeyEntry } from '../platform/payload-keys';
 
+/** BENCH_CODEC: `on` (the default, as in production) or `off` — every process and the bare client in plaintext. */
+export type BenchCodec = 'on' | 'off';
+
+export function benchCodecOf(raw: string | undefined): BenchCodec {
+  if (raw === undefined || raw === '' || raw === 'on') return 'on';
+  if (raw === 'off') return 'off';
+  throw new Error(`BENCH_CODEC must be on or off, got ${JSON.stringify(raw)}`);
+}
+
 export interface BenchStack {
   database: 'embedded' | 'external';
+  /** Whether payloads are encrypted — by the worker, the API and the bare client alike. */
+  codec: BenchCodec;
   databaseUrl: string;
   temporalAddress: string;
   taskQueue: string;
@@ -42,6 +53,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** A source tree of an earlier commit (bench/baseline.ts) whose API runs beside this one, for a before/after in one run. */
   baselineRoot?: string;
+  /** `off`: the worker and the API from bench/plain/ and a bare client without the codec (default `on`). */
+  codec?: BenchCodec;
 }
 
 export async function startStack(log: (m: string) => void, opts: StackOptions = {}): Promise<BenchStack> {
@@ -80,9 +93,12 @@ export async function startStack(log: (m: string) => void, opts: StackOptions = 
     onStop('close client connection', () => connection.close());
     // The bare client encrypts like the API and the worker (the same key, lead keys in the same
     // database), so the comparison shows what the API adds, and both pay for the codec.
-    // (Set in this process's environment, which the floor's worker inherits too.)
+    // (Set in this process's environment, which the floor's worker inherits too.) With the codec
+    // off, none of them encrypts: the difference between two runs is what encryption costs.
+    const codec = opts.codec ?? 'on';
     const payloadKeys = (process.env.PAYLOAD_KEYS ??= newPayloadKeyEntry('bench'));
-    const client = new Client({ connection, dataConverter: dataConverterOf(codecFor(db, { ...process.env, PAYLOAD_KEYS: payloadKeys })) });
+    const dataConverter = codec === 'on' ? dataConverterOf(codecFor(db, { ...process.env, PAYLOAD_KEYS: payloadKeys })) : undefined;
+    const client = new Client({ connection, dataConverter });
 
     // A queue of its own, so an external cluster's other workers never pick up bench tasks.
     const taskQueue = `bench-${randomUUID()}`;
@@ -95,13 +111,13 @@ export async function startStack(log: (m: string) => void, opts: StackOptions = 
       WORKER_METRICS_ADDRESS: '', API_HOST: '127.0.0.1', API_PORT: String(apiPort), API_KEYS: `${apiKey}:sales:bench`,
       RATE_LIMIT_PER_MINUTE: '100000000', LOG_LEVEL: 'warn', PAYLOAD_KEYS: payloadKeys, ...opts.env,
     };
-    const worker = child('worker', 'worker/main.ts', env, { quiet: true });
+    const worker = child('worker', codec === 'on' ? 'worker/main.ts' : 'bench/plain/worker.ts', env, { quiet: true });
     onStop('stop worker', () => stopChild(worker));
     await waitForLine(worker, /worker polling/);
     log(`worker process ${worker.pid} polling ${taskQueue}`);
     // BENCH_API_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the API under load.
     const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const api = child('api', 'api/main.ts', env, { quiet: true, nodeArgs });
+    const api = child('api', codec === 'on' ? 'api/main.ts' : 'bench/plain/api.ts', env, { quiet: true, nodeArgs });
     onStop('stop API', () => stopChild(api));
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     await waitForHttp(`${apiUrl}/health`, { process: api });
@@ -118,7 +134,10 @@ export async function startStack(log: (m: string) => void, opts: StackOptions = 
     }
 
     const rssMiB = () => ({ worker: rssOf(worker.pid), api: rssOf(api.pid) });
-    return { database, databaseUrl: url, temporalAddress: temporal.address, taskQueue, db, client, apiUrl, apiKey, baselineApiUrl, rssMiB, stop };
+    return {
+      database, codec, databaseUrl: url, temporalAddress: temporal.address, taskQueue, db, client, apiUrl, apiKey, baselineApiUrl,
+      rssMiB, stop,
+    };
   } catch (err) {
     await stop();
     throw err;

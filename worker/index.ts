@@ -19,12 +19,15 @@ export async function createWorker(opts: {
   shutdownForceTime?: WorkerOptions['shutdownForceTime'];
   /** A prebuilt bundle (tests build it once); otherwise workflows are bundled from source. */
   workflowBundle?: WorkerOptions['workflowBundle'];
-  /** The payload codec (platform/payload-codec.ts); by default from PAYLOAD_KEYS(_FILE), lead keys in `db`. */
-  codec?: EncryptionCodec;
+  /**
+   * The payload codec (platform/payload-codec.ts); by default from PAYLOAD_KEYS(_FILE), lead keys in `db`.
+   * `null`: payloads in plaintext — only for `BENCH_CODEC=off` (bench/plain/), to put a figure on encryption.
+   */
+  codec?: EncryptionCodec | null;
 }): Promise<Worker> {
   const namespace = opts.namespace ?? 'default';
   // One codec (and one key cache) for the worker's payloads and its own client's.
-  const dataConverter = dataConverterOf(opts.codec ?? codecFor(opts.db));
+  const dataConverter = opts.codec === null ? undefined : dataConverterOf(opts.codec ?? codecFor(opts.db));
   // The intake sweeper starts lead workflows on this worker's own cluster and task queue.
   const temporal = { client: new Client({ connection: opts.connection, namespace, dataConverter }), taskQueue: opts.taskQueue };
   return Worker.create({

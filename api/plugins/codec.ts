@@ -44,9 +44,13 @@ const LOGIN_FORM = page('Decode Temporal payloads', `<p>Ops and admins only: sig
 browser decode workflow payloads for ${SESSION_HOURS} hours.</p>
 <form method="post" action="/codec/login"><input name="key" type="password" autocomplete="off" size="40" aria-label="API key" autofocus>
 <button type="submit">Sign in</button></form>`);
-const SIGNED_IN = (actor: string) => page('Signed in', `<p>Signed in as ${actor.replace(/[<>&"]/g, '')} for ${SESSION_HOURS} hours. In the Temporal
-Web UI, the codec server must be called with credentials: if payloads still show encrypted, open its Codec Server settings and tick
-<em>Include cross-origin credentials</em>. Use the same host name for both (127.0.0.1 or localhost).</p>`);
+const escape = (v: string) => v.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+// The dev server's Web UI (`npm start`) cannot be told to send credentials (no flag; its settings do
+// not read TEMPORAL_CODEC_INCLUDE_CREDENTIALS), so the page says what to switch on in the UI itself.
+const SIGNED_IN = (actor: string, endpoint: string) => page('Signed in', `<p>Signed in as ${escape(actor)} for ${SESSION_HOURS} hours.
+In the Temporal Web UI the codec server must be called with this browser's credentials. If payloads still show encrypted, open a
+workflow, click the Codec Server icon at the top, choose <em>Use my browser setting</em>, paste <code>${escape(endpoint)}</code>,
+switch on <em>Include cross-origin credentials</em> and <em>Apply</em>. Use the same host name for both (127.0.0.1 or localhost).</p>`);
 
 export const codecPlugin: FastifyPluginAsyncZod<CodecPluginOptions> = async (app, { codec, corsOrigins, sessions, keyLookup }) => {
   // The sign-in form posts an ordinary HTML form (no script: the docs' CSP allows none inline).
@@ -62,7 +66,8 @@ export const codecPlugin: FastifyPluginAsyncZod<CodecPluginOptions> = async (app
     if (!p) return reply.status(401).type('text/html; charset=utf-8').send(page('Not signed in', '<p>That is not a valid API key.</p>'));
     if (p.role !== 'ops' && p.role !== 'admin') return reply.status(403).type('text/html; charset=utf-8').send(page('Not signed in', '<p>Only ops and admins may decode payloads.</p>'));
     req.log.info({ actor: p.actor }, 'codec session opened');
-    return reply.header('set-cookie', sessions.cookieFor(p)).type('text/html; charset=utf-8').send(SIGNED_IN(p.actor));
+    const endpoint = `${req.protocol}://${req.host}/codec`;
+    return reply.header('set-cookie', sessions.cookieFor(p)).type('text/html; charset=utf-8').send(SIGNED_IN(p.actor, endpoint));
   });
 
   const allowed = new Set(corsOrigins);
@@ -87,7 +92,13 @@ export const codecPlugin: FastifyPluginAsyncZod<CodecPluginOptions> = async (app
         .header('access-control-max-age', '600').send();
     });
   }
-  app.addHook('onRequest', async (req, reply) => { if (req.url.startsWith('/codec/')) cors(req, reply); });
+  // On every answer, refusals included: the 401 of a browser without a session is sent by the
+  // authentication hook before this plugin's own hooks run, and without CORS the browser would hide
+  // it behind a "blocked by CORS policy" error that sends ops looking for the wrong fault.
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (req.url.startsWith('/codec/')) cors(req, reply);
+    return payload;
+  });
 
   app.post('/codec/decode', {
     preHandler: allow('ops'), bodyLimit: 64 * 1024 * 1024,

@@ -9,8 +9,11 @@ async function main(): Promise<void> {
   const worker = await Worker.create({
     connection, taskQueue: process.env.TASK_QUEUE!, workflowsPath: require.resolve('./workflow'),
     activities: { record: async () => undefined },
-    // The same codec as the lead's worker (its payloads are no lead's: the master key, no key store).
-    dataConverter: dataConverterOf(encryptionCodec(loadPayloadKeys(), memoryLeadKeyStore())),
+    // The same codec as the lead's worker (its payloads are no lead's: the master key, no key store),
+    // or none with BENCH_CODEC=off, like the lead's worker then.
+    ...(process.env.BENCH_CODEC === 'off'
+      ? {}
+      : { dataConverter: dataConverterOf(encryptionCodec(loadPayloadKeys(), memoryLeadKeyStore())) }),
   });
   console.log('floor worker polling');
   await worker.run();

@@ -144,6 +144,18 @@ test('the Web UI’s origin gets CORS on the codec server (preflight without a k
   expect(evil.headers['access-control-allow-origin']).toBeUndefined();
 });
 
+test('a browser without an ops session reads the codec server’s refusal (401 with CORS), not a CORS error', async () => {
+  // The refusal comes from the authentication hook, before any route: without CORS on it the
+  // browser hides the 401 and the UI's console says "blocked by CORS policy", a wrong lead for ops.
+  const refused = await s.inject({ who: 'nobody', method: 'POST', url: '/codec/decode', headers: { origin: 'http://127.0.0.1:8233' }, payload: { payloads: [] } });
+  expect(refused.statusCode).toBe(401);
+  expect(refused.headers).toMatchObject({ 'access-control-allow-origin': 'http://127.0.0.1:8233', 'access-control-allow-credentials': 'true' });
+  const forbidden = await s.inject({ who: 'sales', method: 'POST', url: '/codec/decode', headers: { origin: 'http://127.0.0.1:8233' }, payload: { payloads: [] } });
+  expect([forbidden.statusCode, forbidden.headers['access-control-allow-origin']]).toEqual([403, 'http://127.0.0.1:8233']);
+  const evil = await s.inject({ who: 'nobody', method: 'POST', url: '/codec/decode', headers: { origin: 'https://evil.example' }, payload: { payloads: [] } });
+  expect(evil.headers['access-control-allow-origin']).toBeUndefined();
+});
+
 test('erasure (admin): no trace of the person in PostgreSQL, the history unreadable, the funnel and ledger totals unchanged', async () => {
   const p = person();
   const partnerId = s.partnerIds[0];

@@ -22,12 +22,21 @@ export interface ConsoleStack {
   close(): Promise<void>;
 }
 
+export interface ConsoleStackOptions {
+  /** A dev server of the test's own (one with the Web UI) instead of the run's shared one. */
+  temporalAddress?: string;
+  /** The API's port, when something started before it must know its address (the Web UI's codec endpoint). */
+  port?: number;
+  /** Origins of a Web UI allowed to call /codec from a browser. */
+  codecCorsOrigins?: string[];
+}
+
 /**
  * Roster: team "moscow" led by tatiana (who takes no leads herself: capacity 0), managers anna and
  * boris in it. With least-loaded assignment (ties by id) the first lead goes to anna. Partner A
  * (grade 5) takes the topic `crm`; partner B takes another.
  */
-export async function consoleStack(): Promise<ConsoleStack> {
+export async function consoleStack(opts: ConsoleStackOptions = {}): Promise<ConsoleStack> {
   const db = await isolatedDb();
   const run = randomUUID().slice(0, 8);
   const partnerIds: [string, string] = [`ptn-a-${run}`, `ptn-b-${run}`];
@@ -45,7 +54,7 @@ export async function consoleStack(): Promise<ConsoleStack> {
     partnerA: { key: `partner-a-${run}-0000000`, role: 'partner', subject: partnerIds[0] },
     partnerB: { key: `partner-b-${run}-0000000`, role: 'partner', subject: partnerIds[1] },
   };
-  const stack = await listeningStack(db, keyOf);
+  const stack = await listeningStack(db, keyOf, opts);
   return { ...stack, partnerIds };
 }
 
@@ -71,13 +80,15 @@ export async function emptyConsoleStack(): Promise<Omit<ConsoleStack, 'keys' | '
 export type DemoPerson = 'ops' | 'sales' | 'partner';
 
 /** The API and console listening on a port, a worker on the shared dev server, one key per person. */
-export async function listeningStack<P extends string>(db: Db, keyOf: Record<P, ApiKey>, o: { rateLimitPerMinute?: number } = {}) {
-  const { native, connection, worker, temporal } = await devServerPair(db);
+export async function listeningStack<P extends string>(
+  db: Db, keyOf: Record<P, ApiKey>, o: ConsoleStackOptions & { rateLimitPerMinute?: number } = {},
+) {
+  const { native, connection, worker, temporal } = await devServerPair(db, o.temporalAddress);
   const app = await buildApp({
     db, temporal, taskQueue: worker.taskQueue, logLevel: 'silent', apiKeys: Object.values<ApiKey>(keyOf), rateLimitPerMinute: o.rateLimitPerMinute ?? 100_000,
-    temporalUiUrl: 'http://temporal-ui.test:8233',
+    temporalUiUrl: 'http://temporal-ui.test:8233', codecCorsOrigins: o.codecCorsOrigins,
   });
-  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const url = await app.listen({ host: '127.0.0.1', port: o.port ?? 0 });
   const keys = Object.fromEntries(Object.entries<ApiKey>(keyOf).map(([k, v]) => [k, v.key])) as Record<P, string>;
   return {
     url, app, db, temporal, keys,

@@ -123,11 +123,10 @@ async function within<T>(ms: number, p: Promise<T> | undefined): Promise<T | und
 export interface DevServerPair { native: NativeConnection; connection: Connection; worker: RunningWorker; temporal: Client }
 
 /**
- * A worker on the test run's dev server (TEMPORAL_ADDRESS) and a client of it, sharing one codec,
+ * A worker on the test run's dev server (TEMPORAL_ADDRESS, or another at `address`) and a client of it, sharing one codec,
  * as one key cache: what the API erases, neither reads (lead keys in `db`).
  */
-export async function devServerPair(db: Db): Promise<DevServerPair> {
-  const address = process.env.TEMPORAL_ADDRESS!;
+export async function devServerPair(db: Db, address = process.env.TEMPORAL_ADDRESS!): Promise<DevServerPair> {
   const native = await NativeConnection.connect({ address });
   const codec = testCodec(db);
   const worker = await runWorker(native, db, 'default', { codec });
