@@ -6,6 +6,7 @@ import type { AssignmentScheme } from '../activities/assignment';
 import type { Db } from '../activities/db';
 import type { PaymentRail } from '../activities/payouts';
 import { codecFor, dataConverterOf, type EncryptionCodec } from '../platform/payload-codec';
+import { workerSizing, workflowBundlerOptions } from './sandbox';
 
 export async function createWorker(opts: {
   connection: NativeConnection;
@@ -21,6 +22,8 @@ export async function createWorker(opts: {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** The payload codec (platform/payload-codec.ts); by default from PAYLOAD_KEYS(_FILE), lead keys in `db`. */
   codec?: EncryptionCodec;
+  /** Workflows kept cached; WORKER_MAX_CACHED_WORKFLOWS by default (worker/sandbox.ts). */
+  maxCachedWorkflows?: number;
 }): Promise<Worker> {
   const namespace = opts.namespace ?? 'default';
   // One codec (and one key cache) for the worker's payloads and its own client's.
@@ -37,9 +40,11 @@ export async function createWorker(opts: {
     // 10 s default kept the read model behind for 10 s more after a crash; 2 s costs at most a
     // replay from history when the cached worker is merely busy.
     stickyQueueScheduleToStartTimeout: '2 seconds',
+    // Sized on purpose, not from the heap limit (worker/sandbox.ts).
+    maxCachedWorkflows: opts.maxCachedWorkflows ?? workerSizing().maxCachedWorkflows,
     activities: createActivities(opts.db, { assignmentScheme: opts.assignmentScheme, paymentRail: opts.paymentRail, temporal }),
     ...(opts.shutdownGraceTime ? { shutdownGraceTime: opts.shutdownGraceTime } : {}),
     ...(opts.shutdownForceTime ? { shutdownForceTime: opts.shutdownForceTime } : {}),
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows'), bundlerOptions: workflowBundlerOptions }),
   });
 }
