@@ -16,6 +16,7 @@ import { child, stopChild, waitForHttp, waitForLine } from '../scripts/lib/proce
 import { startTemporalDevServer } from '../scripts/lib/temporal';
 import { codecFor, dataConverterOf } from '../platform/payload-codec';
 import { newPayloadKeyEntry } from '../platform/payload-keys';
+import { WORKER_NODE_ARGS } from '../worker/sandbox';
 
 export interface BenchStack {
   database: 'embedded' | 'external';
@@ -95,7 +96,7 @@ export async function startStack(log: (m: string) => void, opts: StackOptions = 
       WORKER_METRICS_ADDRESS: '', API_HOST: '127.0.0.1', API_PORT: String(apiPort), API_KEYS: `${apiKey}:sales:bench`,
       RATE_LIMIT_PER_MINUTE: '100000000', LOG_LEVEL: 'warn', PAYLOAD_KEYS: payloadKeys, ...opts.env,
     };
-    const worker = child('worker', 'worker/main.ts', env, { quiet: true });
+    const worker = child('worker', 'worker/main.ts', env, { quiet: true, nodeArgs: WORKER_NODE_ARGS });
     onStop('stop worker', () => stopChild(worker));
     await waitForLine(worker, /worker polling/);
     log(`worker process ${worker.pid} polling ${taskQueue}`);

@@ -3,7 +3,7 @@ import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { AssignmentScheme } from '../activities/assignment';
-import type { Db } from '../activities/db';
+import { poolOf, type Db } from '../activities/db';
 import type { PaymentRail } from '../activities/payouts';
 import { codecFor, dataConverterOf, type EncryptionCodec } from '../platform/payload-codec';
 import { workerSizing, workflowBundlerOptions } from './sandbox';
@@ -42,9 +42,22 @@ export async function createWorker(opts: {
     stickyQueueScheduleToStartTimeout: '2 seconds',
     // Sized on purpose, not from the heap limit (worker/sandbox.ts).
     maxCachedWorkflows: opts.maxCachedWorkflows ?? workerSizing().maxCachedWorkflows,
+    // A lead's activities are local (patch local-activities) and each takes a database connection:
+    // no more run at once than the pool has connections, so the rest queue here, not in the pool
+    // (where a transaction that waits 2 s for a connection fails and retries, and a burst thrashes).
+    maxConcurrentLocalActivityExecutions: connectionsOf(opts.db),
     activities: createActivities(opts.db, { assignmentScheme: opts.assignmentScheme, paymentRail: opts.paymentRail, temporal }),
     ...(opts.shutdownGraceTime ? { shutdownGraceTime: opts.shutdownGraceTime } : {}),
     ...(opts.shutdownForceTime ? { shutdownForceTime: opts.shutdownForceTime } : {}),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows'), bundlerOptions: workflowBundlerOptions }),
   });
+}
+
+/** The connections the worker's activities share (10 when the client was not made by createDb). */
+function connectionsOf(db: Db): number {
+  try {
+    return poolOf(db).options.max ?? 10;
+  } catch {
+    return 10;
+  }
 }

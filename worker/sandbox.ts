@@ -32,6 +32,15 @@ const Sizing = z.object({
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(2000),
 });
 
+/**
+ * The worker's V8 heap limit (MiB), set by whatever starts it: scripts/start.ts and the bench pass
+ * WORKER_NODE_ARGS, the Dockerfile sets NODE_OPTIONS to the same. The default cache (2,000 leads
+ * at ≈ 0.1–0.2 MiB each since the domain is shared) fits in it beside the SDK's own ~200 MiB, and
+ * the process stays under 1 GiB resident however many leads are open: an evicted lead costs nothing.
+ */
+export const WORKER_HEAP_MIB = 768;
+export const WORKER_NODE_ARGS = [`--max-old-space-size=${WORKER_HEAP_MIB}`];
+
 export function workerSizing(env: NodeJS.ProcessEnv = process.env): { maxCachedWorkflows: number } {
   const parsed = Sizing.safeParse(env);
   if (!parsed.success) throw new Error(`bad configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
