@@ -33,6 +33,8 @@ export const SCALE_TARGETS = {
 const OPEN_LEADS_TARGET = 20_000;
 const POLL_MS = 250;
 const WAIT_LIMIT_MS = 300_000;
+/** At most this long waiting for quiet CPUs before a phase: on a shared machine they never are, and the bench must end in 10 minutes. */
+const QUIET_WAIT_MS = 15_000;
 
 export interface ScaleStack {
   client: Client; pool: Pool; taskQueue: string; temporalAddress: string;
@@ -98,7 +100,7 @@ export interface ProcessingFigures {
  */
 export async function measureProcessing(s: ScaleStack, n: number, concurrency: number, log: Log): Promise<ProcessingFigures> {
   const ids = await registerLeads(s.pool, n);
-  await waitForQuiet();
+  await waitForQuiet({ timeoutMs: QUIET_WAIT_MS });
   log(`processing: ${n} leads started at concurrency ${concurrency}, timed until each is assigned with its first task`);
   let t0 = performance.now();
   await runClosedLoop(n, concurrency, (i) => startLead(s.client, s.taskQueue, ids[i]!).then(() => undefined));
@@ -107,8 +109,8 @@ export async function measureProcessing(s: ScaleStack, n: number, concurrency: n
   const floorQueue = `${s.taskQueue}-processing-floor`;
   const worker = child('floor-worker', 'bench/floor/worker.ts', { ...process.env, TEMPORAL_ADDRESS: s.temporalAddress, TASK_QUEUE: floorQueue }, { quiet: true });
   try {
-    await waitForLine(worker, /floor worker polling/);
-    await waitForQuiet();
+    await waitForLine(worker, /floor worker polling/, 180_000); // it bundles its workflow first: slow on a busy machine
+    await waitForQuiet({ timeoutMs: QUIET_WAIT_MS });
     log(`processing floor: ${n} bare workflows of the same shape, timed until each has completed`);
     const run = randomUUID().slice(0, 8);
     t0 = performance.now();
@@ -158,7 +160,7 @@ export async function measureMemory(s: ScaleStack, openLeads: number, maxCachedW
     log(`memory: ${ids.length} leads open, worker RSS ${rss[rss.length - 1]!.worker} MiB`);
   }
   const serial = Math.min(100, ids.length);
-  await waitForQuiet();
+  await waitForQuiet({ timeoutMs: QUIET_WAIT_MS });
   log(`memory: ${serial} Updates one at a time on the first leads (evicted: ${openLeads > maxCachedWorkflows ? 'yes' : 'no, fewer leads than the cache holds'})`);
   const update = (i: number) => s.client.workflow.getHandle(`lead-${ids[i]}`)
     .executeUpdate(M.recordContact, { args: [{ actor: 'sales:bench', input: { outcome: 'no_answer' } }] }).then(() => undefined);
@@ -192,7 +194,7 @@ export async function measureBurst(opts: {
   const intake = { offered, created: 0, deferred: 0, failed: 0, samples: [] as string[] };
   const tag = randomUUID().slice(0, 8);
   const phoneBase = Math.floor(Math.random() * 9_000_000);
-  await waitForQuiet();
+  await waitForQuiet({ timeoutMs: QUIET_WAIT_MS });
   log(`burst: ${offered} POST /leads at ${rate} req/s for ${seconds} s, Updates at ${updateRate} req/s alongside`);
   const post = async (i: number) => {
     const { status, text } = await http.call('POST', '/leads', {

@@ -98,7 +98,7 @@ export async function startStack(log: (m: string) => void, opts: StackOptions = 
     };
     const worker = child('worker', 'worker/main.ts', env, { quiet: true, nodeArgs: WORKER_NODE_ARGS });
     onStop('stop worker', () => stopChild(worker));
-    await waitForLine(worker, /worker polling/);
+    await waitForLine(worker, /worker polling/, 180_000); // it bundles the workflows first: slow on a busy machine
     log(`worker process ${worker.pid} polling ${taskQueue}`);
     // BENCH_API_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the API under load.
     const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
