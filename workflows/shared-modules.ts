@@ -16,7 +16,8 @@ for (const id of Object.keys(__webpack_modules__)) {
   // Only preloaded modules are in the cache yet (no workflow exists), each loaded in full by now:
   // this module is preloaded after them.
   const record = cache[id];
-  if (record && (id.includes('/node_modules/zod/') || id.startsWith('./domain/'))) {
+  // ./domain/x.ts from sources, ./dist/domain/x.js in the build
+  if (record && (id.includes('/node_modules/zod/') || /(^|\/)domain\/[^/]+\.[jt]s$/.test(id))) {
     Object.freeze(record);
     sealed += 1;
   }
