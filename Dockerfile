@@ -40,7 +40,10 @@ ENV NODE_ENV=production \
     CHECKPOINT_DISABLE=1 \
     NPM_CONFIG_UPDATE_NOTIFIER=false \
     API_HOST=0.0.0.0 \
-    API_PORT=3000
+    API_PORT=3000 \
+    NODE_OPTIONS=--max-old-space-size=768
+# The heap limit is the worker's (worker/sandbox.ts, WORKER_HEAP_MIB: its cache of 2,000 leads fits
+# well inside); the API needs far less and is bounded by it too. Each process has its container.
 WORKDIR /app
 
 # node_modules keeps the dev dependencies: the migration job runs the `prisma` CLI.

@@ -8,10 +8,11 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Db } from '../activities/db';
+import { poolOf, type Db } from '../activities/db';
 import { BusinessCalendar } from '../domain/calendar';
 import type { LeadPolicyInput } from '../domain/policy';
 import { IntakeService } from './intake';
+import { intakeAdmission } from './admission';
 import { healthPlugin } from './plugins/health';
 import { leadsPlugin } from './plugins/leads';
 import { createMetrics, metricsPlugin } from './plugins/metrics';
@@ -54,6 +55,8 @@ export interface AppDeps {
   /** The Temporal Web UI, for the console's link from each lead to its workflow (TEMPORAL_UI_URL). */
   temporalUiUrl?: string;
   temporalNamespace?: string;
+  /** New leads waiting for their workflow beyond which intake answers 429 (api/admission.ts); 0 or unset: no limit. */
+  intakeMaxBacklog?: number;
 }
 
 /** The Web UI of `npm start` (scripts/start.ts), under either name of the machine. */
@@ -159,7 +162,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthPlugin, { db: deps.db, temporal: deps.temporal });
   const metrics = createMetrics(deps.db);
   await app.register(metricsPlugin, { metrics });
-  await app.register(leadsPlugin, { db: deps.db, temporal: deps.temporal, intake, metrics });
+  const admission = deps.intakeMaxBacklog ? intakeAdmission(poolOf(deps.db), { maxBacklog: deps.intakeMaxBacklog }) : undefined;
+  await app.register(leadsPlugin, { db: deps.db, temporal: deps.temporal, intake, metrics, admission });
   await app.register(partnersPlugin, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
   await app.register(ledgerPlugin, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
   await app.register(alarmsPlugin, { db: deps.db });

@@ -19,6 +19,7 @@ async function main(): Promise<void> {
   const app = await buildApp({
     db, temporal, taskQueue: cfg.TASK_QUEUE, apiKeys, logLevel: cfg.LOG_LEVEL, rateLimitPerMinute: cfg.RATE_LIMIT_PER_MINUTE,
     requestDeadlineMs: cfg.REQUEST_DEADLINE_MS, temporalUiUrl: cfg.TEMPORAL_UI_URL, temporalNamespace: cfg.TEMPORAL_NAMESPACE,
+    intakeMaxBacklog: cfg.INTAKE_MAX_BACKLOG,
     ...(cfg.CODEC_CORS_ORIGINS ? { codecCorsOrigins: cfg.CODEC_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) } : {}),
   });
   await app.listen({ host: cfg.API_HOST, port: cfg.API_PORT });

@@ -15,7 +15,9 @@
 // BENCH_BASELINE (a commit, e.g. main: its API also takes in BENCH_N leads in the same run, bench/baseline.ts),
 // BENCH_ROUNDS (intake in rounds, the paths in rotating order: 5 with a baseline, else 1),
 // BENCH_CODEC (on: the payload codec in the worker, the API and the bare client alike, as in production;
-// off: none of them encrypts — run both to see what encryption costs).
+// off: none of them encrypts — run both to see what encryption costs);
+// issue 16's phases (bench/scale.ts): processing (BENCH_N leads vs the floor), burst (BENCH_BURST_SECONDS,
+// 20, at twice the processing rate, or BENCH_BURST_RATE), memory (BENCH_OPEN_LEADS more leads, 3000).
 import { execFileSync } from 'node:child_process';
 import { randomInt, randomUUID } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -33,6 +35,9 @@ import { httpClient, type HttpClient } from './http';
 import { figuresOf, runClosedLoop, type LoadRun, type PathFigures } from './load';
 import { measureDelivery, startReceivers, type DeliveryFigures, type DeliveryPhase } from './notifications';
 import { benchCodecOf, startStack } from './stack';
+import { measureBurst, measureMemory, measureProcessing, type BurstFigures, type MemoryFigures, type ProcessingFigures } from './scale';
+import { printScale, scaleTargets } from './scale-report';
+import { workerSizing } from '../worker/sandbox';
 
 const TARGET_RATIO = 0.85;
 const TARGET_API_P99_MS = 100;
@@ -93,7 +98,7 @@ function printPath(name: string, f: PathFigures): void {
   );
 }
 
-const PHASES = ['intake', 'actions', 'floor', 'notifications'] as const;
+const PHASES = ['intake', 'actions', 'processing', 'burst', 'memory', 'floor', 'notifications'] as const;
 type Phase = (typeof PHASES)[number];
 
 function phasesOf(raw: string | undefined): Set<Phase> {
@@ -103,6 +108,7 @@ function phasesOf(raw: string | undefined): Set<Phase> {
   if (unknown.length) throw new Error(`BENCH_PHASES: unknown ${unknown.join(', ')} (known: ${PHASES.join(', ')})`);
   const phases = new Set(asked as Phase[]);
   if (phases.has('actions') && !phases.has('intake')) throw new Error('BENCH_PHASES: actions work on the leads intake takes in; add intake');
+  if (phases.has('burst') && !phases.has('intake')) throw new Error('BENCH_PHASES: the burst\'s staff Updates work on the leads intake takes in; add intake');
   return phases;
 }
 
@@ -164,14 +170,23 @@ async function main(): Promise<number> {
     const phoneBase = randomInt(0, 10_000_000 - 2 * (warmup + n));
     const apiIds: string[] = [];
     const baseIds: string[] = [];
+    let deferred = 0;
     const poster = (h: HttpClient, ids: string[], offset: number) => async (i: number) => {
-      const { status, text } = await h.call('POST', '/leads', {
+      const body = {
         source: { channel: 'web_form' },
         person: { name: 'Bench Person' },
         phone: `+7916${String(phoneBase + offset + i).padStart(7, '0')}`,
         email: `bench-${runTag}-${offset + i}@example.com`,
         topic: 'crm',
-      });
+      };
+      let { status, text } = await h.call('POST', '/leads', body);
+      // Admission control (api/admission.ts) defers a lead while the worker is behind: a caller
+      // waits Retry-After and asks again, and that wait is part of the request's latency.
+      for (let tries = 0; status === 429 && tries < 60; tries++) {
+        deferred += 1;
+        await new Promise((r) => setTimeout(r, 1000));
+        ({ status, text } = await h.call('POST', '/leads', body));
+      }
       if (status !== 201) throw new Error(`HTTP ${status}: ${text.slice(0, 300)}`);
       ids.push((JSON.parse(text) as { leadId: string }).leadId);
     };
@@ -263,6 +278,18 @@ async function main(): Promise<number> {
       });
     }
 
+    // Issue 16 (bench/scale.ts): processing rate vs its floor, an intake burst at twice that rate, memory.
+    const scaleStack = { client, pool: poolOf(db), taskQueue, temporalAddress: stack.temporalAddress, rssMiB: stack.rssMiB };
+    let processing: ProcessingFigures | undefined;
+    if (phases.has('processing')) processing = await measureProcessing(scaleStack, n, concurrency, log);
+    let burst: BurstFigures | undefined;
+    if (phases.has('burst')) {
+      const rate = process.env.BENCH_BURST_RATE ? positiveInt('BENCH_BURST_RATE', 50) : Math.max(10, Math.round(2 * (processing?.lead.perSecond ?? 25)));
+      burst = await measureBurst({ http, rate, seconds: positiveInt('BENCH_BURST_SECONDS', 20), updateRate: 5, updateLeadIds: apiIds, log });
+    }
+    let memoryScale: MemoryFigures | undefined;
+    if (phases.has('memory')) memoryScale = await measureMemory(scaleStack, positiveInt('BENCH_OPEN_LEADS', 3000), workerSizing().maxCachedWorkflows, log);
+
     // Every lead of the run has been worked by now: the worker holds them in its workflow cache.
     const memory = { leadsStarted: (phases.has('intake') ? rawIds.length + warmup : 0) + apiIds.length + baseIds.length, rssMiB: stack.rssMiB() };
     log(`memory: worker ${memory.rssMiB.worker} MiB, API ${memory.rssMiB.api} MiB resident after ${memory.leadsStarted} leads`);
@@ -322,6 +349,8 @@ async function main(): Promise<number> {
       printDelivery('email', notifications.email);
       printDelivery('email + webhook', notifications.emailAndWebhook);
     }
+    const scale = scaleTargets({ processing, burst, memory: memoryScale, intakeRatio: intake?.ratio });
+    printScale(scale, { processing, burst, memory: memoryScale, intakeDeferred: deferred });
     for (const [name, samples] of Object.entries(intake?.failureSamples ?? {})) {
       for (const s of samples) console.log(`  ${name} failure: ${s}`);
     }
@@ -358,6 +387,8 @@ async function main(): Promise<number> {
       platformFloor: floor,
       notifications,
       memory,
+      // Issue 16: each target with the figure it is read against, measured in this run.
+      scale: { targets: scale, processing, burst, memory: memoryScale, intakeDeferred: deferred },
     };
     mkdirSync(RESULTS_DIR, { recursive: true });
     const file = join(RESULTS_DIR, `intake-${timestamp.replace(/[:.]/g, '-')}.json`);
@@ -370,7 +401,7 @@ async function main(): Promise<number> {
       ...(actions ? [actions.updateRaw, actions.updateApi, actions.updateRawPaced, actions.updateApiPaced, actions.updateRawSerial, actions.updateApiSerial, actions.read, actions.list] : []),
       ...(floor ? [floor.updateSerial, floor.updatePaced] : []),
     ].reduce((a, f) => a + f.failures, 0);
-    const intakeFailures = intake ? intake.api.failures + intake.raw.failures + (intake.base?.failures ?? 0) : 0;
+    const intakeFailures = (intake ? intake.api.failures + intake.raw.failures + (intake.base?.failures ?? 0) : 0) + (burst?.intake.failed ?? 0);
     const notSent = notifications ? notifications.email.notSent + notifications.emailAndWebhook.notSent : 0;
     if (intakeFailures || actionFailures || notSent) {
       console.error(`[bench] FAILED: ${intakeFailures} intake and ${actionFailures} action requests did not succeed; ${notSent} notifications not sent`);

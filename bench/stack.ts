@@ -16,6 +16,7 @@ import { child, stopChild, waitForHttp, waitForLine } from '../scripts/lib/proce
 import { startTemporalDevServer } from '../scripts/lib/temporal';
 import { codecFor, dataConverterOf } from '../platform/payload-codec';
 import { newPayloadKeyEntry } from '../platform/payload-keys';
+import { WORKER_NODE_ARGS } from '../worker/sandbox';
 
 /** BENCH_CODEC: `on` (the default, as in production) or `off` — every process and the bare client in plaintext. */
 export type BenchCodec = 'on' | 'off';
@@ -111,9 +112,9 @@ export async function startStack(log: (m: string) => void, opts: StackOptions = 
       WORKER_METRICS_ADDRESS: '', API_HOST: '127.0.0.1', API_PORT: String(apiPort), API_KEYS: `${apiKey}:sales:bench`,
       RATE_LIMIT_PER_MINUTE: '100000000', LOG_LEVEL: 'warn', PAYLOAD_KEYS: payloadKeys, ...opts.env,
     };
-    const worker = child('worker', codec === 'on' ? 'worker/main.ts' : 'bench/plain/worker.ts', env, { quiet: true });
+    const worker = child('worker', codec === 'on' ? 'worker/main.ts' : 'bench/plain/worker.ts', env, { quiet: true, nodeArgs: WORKER_NODE_ARGS });
     onStop('stop worker', () => stopChild(worker));
-    await waitForLine(worker, /worker polling/);
+    await waitForLine(worker, /worker polling/, 180_000); // it bundles the workflows first: slow on a busy machine
     log(`worker process ${worker.pid} polling ${taskQueue}`);
     // BENCH_API_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the API under load.
     const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);

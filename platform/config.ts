@@ -30,6 +30,8 @@ const Env = z.object({
   CODEC_CORS_ORIGINS: z.string().optional(),
   /** The Temporal Web UI, linked from each lead in the console (/app). */
   TEMPORAL_UI_URL: z.string().min(1).default('http://localhost:8233'),
+  /** New leads waiting for their workflow's first step beyond which intake answers 429 (api/admission.ts); 0 turns it off. */
+  INTAKE_MAX_BACKLOG: z.coerce.number().int().min(0).default(100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Config = z.infer<typeof Env>;

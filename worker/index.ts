@@ -3,9 +3,10 @@ import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { AssignmentScheme } from '../activities/assignment';
-import type { Db } from '../activities/db';
+import { poolOf, type Db } from '../activities/db';
 import type { PaymentRail } from '../activities/payouts';
 import { codecFor, dataConverterOf, type EncryptionCodec } from '../platform/payload-codec';
+import { workerSizing, workflowBundlerOptions } from './sandbox';
 
 export async function createWorker(opts: {
   connection: NativeConnection;
@@ -24,6 +25,8 @@ export async function createWorker(opts: {
    * `null`: payloads in plaintext — only for `BENCH_CODEC=off` (bench/plain/), to put a figure on encryption.
    */
   codec?: EncryptionCodec | null;
+  /** Workflows kept cached; WORKER_MAX_CACHED_WORKFLOWS by default (worker/sandbox.ts). */
+  maxCachedWorkflows?: number;
 }): Promise<Worker> {
   const namespace = opts.namespace ?? 'default';
   // One codec (and one key cache) for the worker's payloads and its own client's.
@@ -40,9 +43,24 @@ export async function createWorker(opts: {
     // 10 s default kept the read model behind for 10 s more after a crash; 2 s costs at most a
     // replay from history when the cached worker is merely busy.
     stickyQueueScheduleToStartTimeout: '2 seconds',
+    // Sized on purpose, not from the heap limit (worker/sandbox.ts).
+    maxCachedWorkflows: opts.maxCachedWorkflows ?? workerSizing().maxCachedWorkflows,
+    // A lead's activities are local (patch local-activities) and each takes a database connection:
+    // no more run at once than the pool has connections, so the rest queue here, not in the pool
+    // (where a transaction that waits 2 s for a connection fails and retries, and a burst thrashes).
+    maxConcurrentLocalActivityExecutions: connectionsOf(opts.db),
     activities: createActivities(opts.db, { assignmentScheme: opts.assignmentScheme, paymentRail: opts.paymentRail, temporal }),
     ...(opts.shutdownGraceTime ? { shutdownGraceTime: opts.shutdownGraceTime } : {}),
     ...(opts.shutdownForceTime ? { shutdownForceTime: opts.shutdownForceTime } : {}),
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows'), bundlerOptions: workflowBundlerOptions }),
   });
+}
+
+/** The connections the worker's activities share (10 when the client was not made by createDb). */
+function connectionsOf(db: Db): number {
+  try {
+    return poolOf(db).options.max ?? 10;
+  } catch {
+    return 10;
+  }
 }

@@ -18,11 +18,16 @@ import { type IntakeResult as Intake, type IntakeService, TemporalUnavailable, w
 import { IdempotencyHeaders } from '../idempotency';
 import { listLeads, type SortField } from '../read-model';
 import type { Metrics } from './metrics';
+import type { IntakeAdmission } from '../admission';
 import { RETRY_AFTER_S } from '../outage';
 import { badRequest, conflict, HttpProblem, notFound, Problem, problemResponses, sendProblem, unprocessable, unprocessableResponse } from '../problem';
 import { Episode, HistoryEntry, IntakeResult, LeadIdParams, LeadSummary, LeadView, Stage, StopContactOrderView } from '../schemas';
 
-export interface LeadsPluginOptions { db: Db; temporal: Client; intake: IntakeService; metrics?: Metrics }
+export interface LeadsPluginOptions {
+  db: Db; temporal: Client; intake: IntakeService; metrics?: Metrics;
+  /** Answers 429 to new leads while the worker is behind on them (api/admission.ts). */
+  admission?: IntakeAdmission;
+}
 
 const problems = problemResponses;
 const unavailableResponse = {
@@ -74,7 +79,7 @@ const ListQuery = z.object({
 
 const Cursor = z.object({ v: IsoDateTime(), id: z.string() });
 
-export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app, { db, temporal, intake, metrics }) => {
+export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app, { db, temporal, intake, metrics, admission }) => {
   const handleOf = (id: string) => temporal.workflow.getHandle(workflowIdOf(id));
   const readModel = poolOf(db);
 
@@ -142,6 +147,7 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
     preHandler: allow(...STAFF, 'partner'),
   }, async (req, reply) => {
     ownSource(req, req.body.source);
+    await admission?.admit();
     try {
       const res = await take(req, req.body, req.headers['idempotency-key'], true);
       return reply.status(res.status === 'registered' ? 202 : res.status === 'created' && !res.replayed ? 201 : 200).send(res);
@@ -163,6 +169,7 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
     for (const lead of req.body.leads) ownSource(req, lead.source);
     const unkeyed = req.body.leads.flatMap((l, i) => (l.source.externalId ? [] : [{ path: `body.leads.${i}.source.externalId`, message: 'batch intake is idempotent on each lead’s externalId' }]));
     if (unkeyed.length) throw badRequest(unkeyed);
+    await admission?.admit();
     try {
       // Each result says its own status (`registered` ones start with the sweep); a 503 means
       // retry the batch: the leads already taken are replayed by their external ids.

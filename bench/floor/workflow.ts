@@ -32,3 +32,18 @@ export async function floorWorkflow(): Promise<void> {
     await wf.condition(() => touchedAt !== from, '2 days');
   }
 }
+
+// The platform's floor for taking a lead in (bench/scale.ts): the shape of a new lead's first
+// steps since the 'local-activities' patch — the read model written and a manager picked side by
+// side, then the first task made, each a local activity — and then a wait on a timer (the SLA
+// clock), with no business logic, no database and activities that do nothing.
+const local = wf.proxyLocalActivities<{ record(n: number): Promise<void>; assign(): Promise<string>; task(): Promise<void> }>({
+  startToCloseTimeout: '5 seconds',
+});
+
+export async function processingFloorWorkflow(): Promise<void> {
+  await Promise.all([local.record(1), local.assign()]);
+  await local.task();
+  await local.record(2);
+  // Done: the bench counts completed runs (the lead would wait on its SLA timer here).
+}

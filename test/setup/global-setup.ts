@@ -10,6 +10,7 @@ import { freePort } from '../../scripts/lib/ports';
 import { ensureDatabase, startEmbeddedPostgres } from '../../scripts/lib/postgres';
 import { startTemporalDevServer } from '../../scripts/lib/temporal';
 import { useTestPayloadKeys } from './payload-keys';
+import { workflowBundlerOptions } from '../../worker/sandbox';
 
 export default async function globalSetup(): Promise<void> {
   const started = Date.now();
@@ -30,7 +31,7 @@ export default async function globalSetup(): Promise<void> {
 
   const [temporal, bundle] = await Promise.all([
     startTemporalDevServer({ port: await freePort() }),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger }),
+    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), ...workflowBundlerOptions, logger: quietLogger }),
   ]);
   stops.push(temporal.stop);
   const bundlePath = join(dir, 'workflow-bundle.js');

@@ -1,0 +1,48 @@
+// How the worker keeps its workflows in memory: which modules every workflow sandbox shares, and
+// how many workflows it keeps cached.
+//
+// With reuseV8Context (the SDK's default) the worker runs every workflow in one V8 context, but
+// each cached workflow gets its own instance of every module of the bundle that is not preloaded:
+// its own zod (≈ 20 modules) and its own copy of every schema in domain/, built again for each
+// lead. That was ≈ 1 MiB of heap and tens of milliseconds of CPU per workflow sandbox — the bulk
+// of the "2 MB per cached lead" of issue 16, and a cost paid again by every lead the worker
+// starts or takes back after an eviction. The domain modules are pure (rules and schemas, no
+// workflow API, no per-lead state), so they are loaded once, before any workflow, and shared.
+// What stays per workflow is @temporalio/workflow's own state and workflows/*.
+// test/unit/workflow-sandbox.test.ts holds the per-sandbox cost under a limit.
+import { z } from 'zod';
+
+/** The domain modules the workflows import (directly or not), loaded once per worker. */
+export const SHARED_WORKFLOW_MODULES: string[] = [
+  'actions', 'alarms', 'calendar', 'lifecycle', 'partner-policy', 'policy', 'reconcile', 'staleness',
+].map((m) => require.resolve(`../domain/${m}`)).concat(
+  // Last: lets zod's schemas build their members on first use (see the module for why).
+  require.resolve('../workflows/shared-modules'),
+);
+
+/** Bundler options for every workflow bundle the worker, the tests and the tools build. */
+export const workflowBundlerOptions = { preloadModules: SHARED_WORKFLOW_MODULES };
+
+const Sizing = z.object({
+  /**
+   * Workflows kept in the worker's cache. An evicted lead costs the worker nothing until its next
+   * task, which replays its (short) history: milliseconds. The SDK's default is derived from the
+   * heap limit (600 per GiB), which on a large machine let the cache grow to gigabytes.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(2000),
+});
+
+/**
+ * The worker's V8 heap limit (MiB), set by whatever starts it: scripts/start.ts and the bench pass
+ * WORKER_NODE_ARGS, the Dockerfile sets NODE_OPTIONS to the same. The default cache (2,000 leads
+ * at ≈ 0.1–0.2 MiB each since the domain is shared) fits in it beside the SDK's own ~200 MiB, and
+ * the process stays under 1 GiB resident however many leads are open: an evicted lead costs nothing.
+ */
+export const WORKER_HEAP_MIB = 768;
+export const WORKER_NODE_ARGS = [`--max-old-space-size=${WORKER_HEAP_MIB}`];
+
+export function workerSizing(env: NodeJS.ProcessEnv = process.env): { maxCachedWorkflows: number } {
+  const parsed = Sizing.safeParse(env);
+  if (!parsed.success) throw new Error(`bad configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return { maxCachedWorkflows: parsed.data.WORKER_MAX_CACHED_WORKFLOWS };
+}
