@@ -37,6 +37,7 @@ import { sameToken } from './console/session';
 import { registerIdempotency } from './idempotency';
 import { DEFAULT_REQUEST_DEADLINE_MS, registerDeadline } from './deadline';
 import { registerStrictJson, unstorableTextPath } from './input';
+import { pgRateLimitStore } from './rate-limit-store';
 import { badRequest, HttpProblem, problemHandler, sendProblem } from './problem';
 
 export interface AppDeps {
@@ -48,6 +49,11 @@ export interface AppDeps {
   logLevel?: string;
   /** Requests per minute per caller (API key, else address). */
   rateLimitPerMinute?: number;
+  /**
+   * Where the rate limit counts: `memory` (default) per instance, `postgres` in the database, shared
+   * by every instance (api/rate-limit-store.ts; RATE_LIMIT_STORE).
+   */
+  rateLimitStore?: 'memory' | 'postgres';
   /** No request runs longer: a dependency that has not answered by then is a 503 (api/deadline.ts). */
   requestDeadlineMs?: number;
   /** Origins of the Temporal Web UI that may call the codec server from a browser. */
@@ -123,6 +129,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const consoleCallToken = randomBytes(32).toString('base64url');
   await app.register(rateLimit, {
     max: deps.rateLimitPerMinute ?? 1200,
+    // Shared by the instances in PostgreSQL; while PostgreSQL is out the limit lets requests through
+    // (the routes that need the database answer 503 themselves, and the rest keep working).
+    ...(deps.rateLimitStore === 'postgres' ? { store: pgRateLimitStore(poolOf(deps.db)), skipOnError: true } : {}),
     timeWindow: '1 minute',
     keyGenerator: (req) => {
       const key = req.headers['x-api-key'] ?? req.headers.authorization;

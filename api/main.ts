@@ -3,21 +3,25 @@ import { Client, Connection } from '@temporalio/client';
 import { createDb } from '../activities/db';
 import { loadConfig, requireDatabaseUrl } from '../platform/config';
 import { codecFor, dataConverterOf } from '../platform/payload-codec';
+import { temporalConnectionOptions } from '../platform/temporal-connection';
 import { buildApp } from './app';
 import { parseApiKeys } from './auth';
 import { databaseTimeouts, deadlineAwareRetryInterceptor } from './deadline';
 
 async function main(): Promise<void> {
   const cfg = loadConfig();
+  // A real cluster's TLS, mTLS certificate or API key (platform/temporal-connection.ts), read before anything starts.
+  const temporalOptions = temporalConnectionOptions(cfg);
   const db = createDb(requireDatabaseUrl(cfg), 10, databaseTimeouts(cfg.REQUEST_DEADLINE_MS));
   // Lazy: the API comes up (and answers 503 for Temporal, /ready says so) while Temporal is down.
-  const connection = Connection.lazy({ address: cfg.TEMPORAL_ADDRESS, interceptors: [deadlineAwareRetryInterceptor()] });
+  const connection = Connection.lazy({ ...temporalOptions, interceptors: [deadlineAwareRetryInterceptor()] });
   // Every payload the API sends or reads is encrypted (platform/payload-codec.ts).
   const temporal = new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE, dataConverter: dataConverterOf(codecFor(db)) });
   const apiKeys = parseApiKeys(cfg.API_KEYS);
   if (apiKeys.length === 0) throw new Error('API_KEYS is empty: no caller could authenticate (format <key>:<role>:<subject>,…)');
   const app = await buildApp({
     db, temporal, taskQueue: cfg.TASK_QUEUE, apiKeys, logLevel: cfg.LOG_LEVEL, rateLimitPerMinute: cfg.RATE_LIMIT_PER_MINUTE,
+    rateLimitStore: cfg.RATE_LIMIT_STORE,
     requestDeadlineMs: cfg.REQUEST_DEADLINE_MS, temporalUiUrl: cfg.TEMPORAL_UI_URL, temporalNamespace: cfg.TEMPORAL_NAMESPACE,
     intakeMaxBacklog: cfg.INTAKE_MAX_BACKLOG,
     ...(cfg.CODEC_CORS_ORIGINS ? { codecCorsOrigins: cfg.CODEC_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) } : {}),

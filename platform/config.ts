@@ -4,6 +4,18 @@ import { z } from 'zod';
 const Env = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
+  /**
+   * A real Temporal cluster (platform/temporal-connection.ts): TLS (`true` to use the system's CAs),
+   * the server's CA, a client certificate and key for mTLS, an SNI override, or an API key
+   * (Temporal Cloud; implies TLS). Read by the worker, the API and the bench; checked at start.
+   */
+  TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
+  TEMPORAL_TLS_CA_FILE: z.string().min(1).optional(),
+  TEMPORAL_TLS_CERT_FILE: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_FILE: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_API_KEY_FILE: z.string().min(1).optional(),
   TASK_QUEUE: z.string().default('leads'),
   DATABASE_URL: z.string().url().optional(),
   API_HOST: z.string().default('127.0.0.1'),
@@ -12,6 +24,8 @@ const Env = z.object({
   /** `<key>:<role>:<subject>,…` — see api/auth.ts. */
   API_KEYS: z.string().optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
+  /** `memory`: each API instance counts on its own; `postgres`: the instances share one count (api/rate-limit-store.ts). */
+  RATE_LIMIT_STORE: z.enum(['memory', 'postgres']).default('memory'),
   /** No API request runs longer: a dependency that does not answer by then is a 503 (api/deadline.ts). */
   REQUEST_DEADLINE_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   /** Where the worker serves Temporal's SDK metrics for Prometheus; empty turns it off. */
@@ -33,7 +47,18 @@ const Env = z.object({
   /** New leads waiting for their workflow's first step beyond which intake answers 429 (api/admission.ts); 0 turns it off. */
   INTAKE_MAX_BACKLOG: z.coerce.number().int().min(0).default(100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
+})
+  .superRefine((env, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (!!env.TEMPORAL_TLS_CERT_FILE !== !!env.TEMPORAL_TLS_KEY_FILE) {
+      issue(env.TEMPORAL_TLS_CERT_FILE ? 'TEMPORAL_TLS_KEY_FILE' : 'TEMPORAL_TLS_CERT_FILE', 'mTLS needs both TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE');
+    }
+    if (env.TEMPORAL_API_KEY && env.TEMPORAL_API_KEY_FILE) issue('TEMPORAL_API_KEY_FILE', 'set TEMPORAL_API_KEY or TEMPORAL_API_KEY_FILE, not both');
+    const tlsAsked = env.TEMPORAL_TLS_CA_FILE || env.TEMPORAL_TLS_CERT_FILE || env.TEMPORAL_TLS_SERVER_NAME || env.TEMPORAL_API_KEY || env.TEMPORAL_API_KEY_FILE;
+    if (env.TEMPORAL_TLS === 'false' && tlsAsked) {
+      issue('TEMPORAL_TLS', 'is false, but a CA, a client certificate, a server name or an API key is set (an API key is never sent in clear text)');
+    }
+  });
 export type Config = z.infer<typeof Env>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

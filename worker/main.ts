@@ -5,6 +5,7 @@ import { createDb } from '../activities/db';
 import { loadConfig, requireDatabaseUrl } from '../platform/config';
 import { codecFor, dataConverterOf } from '../platform/payload-codec';
 import { ensureSchedules } from '../platform/schedules';
+import { describeTemporalConnection, temporalConnectionOptions } from '../platform/temporal-connection';
 import { createWorker } from './index';
 
 const SDK_LEVEL: Record<ReturnType<typeof loadConfig>['LOG_LEVEL'], LogLevel> = {
@@ -19,13 +20,15 @@ async function main(): Promise<void> {
     logger: new DefaultLogger(SDK_LEVEL[cfg.LOG_LEVEL]),
     ...(cfg.WORKER_METRICS_ADDRESS ? { telemetryOptions: { metrics: { prometheus: { bindAddress: cfg.WORKER_METRICS_ADDRESS } } } } : {}),
   });
+  // A real cluster's TLS, mTLS certificate or API key (platform/temporal-connection.ts), read before anything starts.
+  const temporalOptions = temporalConnectionOptions(cfg);
   const db = createDb(requireDatabaseUrl(cfg));
-  const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(temporalOptions);
   const codec = codecFor(db);
   const worker = await createWorker({ connection, namespace: cfg.TEMPORAL_NAMESPACE, taskQueue: cfg.TASK_QUEUE, db, assignmentScheme: cfg.ASSIGNMENT_SCHEME, codec });
   // Schedule actions carry payloads (their workflows' arguments): encrypted like the rest.
   await ensureSchedules(new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE, dataConverter: dataConverterOf(codec) }), cfg.TASK_QUEUE);
-  console.log(`worker polling task queue "${cfg.TASK_QUEUE}" on ${cfg.TEMPORAL_ADDRESS}${cfg.WORKER_METRICS_ADDRESS ? `; metrics on http://${cfg.WORKER_METRICS_ADDRESS}/metrics` : ''}`);
+  console.log(`worker polling task queue "${cfg.TASK_QUEUE}" in namespace "${cfg.TEMPORAL_NAMESPACE}" on ${describeTemporalConnection(temporalOptions)}${cfg.WORKER_METRICS_ADDRESS ? `; metrics on http://${cfg.WORKER_METRICS_ADDRESS}/metrics` : ''}`);
   // Worker.run() installs SIGINT/SIGTERM handlers and drains in-flight tasks before resolving.
   await worker.run();
   await connection.close();
