@@ -45,26 +45,13 @@ export interface LeadWorkflowInput {
 
 export interface LeadOutcome { stage: LeadState['stage']; closedReason?: string; paidMinor: number }
 
-const activityOptions: wf.ActivityOptions = {
+const acts = wf.proxyActivities<LeadActivities>({
   // Every activity of a lead is a short database write (milliseconds). A worker killed mid-write
   // is noticed when this runs out, so it is seconds, not the minute it was: the read model then
   // catches up within seconds of a restart instead of a minute.
   startToCloseTimeout: '5 seconds',
   // Activities are idempotent, so they retry until the database is back.
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['UnknownLead', 'NoConsent', 'NotAccepted'] },
-};
-const remoteActs = wf.proxyActivities<LeadActivities>(activityOptions);
-const localActs = wf.proxyLocalActivities<LeadActivities>({ startToCloseTimeout: activityOptions.startToCloseTimeout, retry: activityOptions.retry });
-/**
- * Since the 'local-activities' patch a lead's activities (short, idempotent database writes) run
- * as local activities, inside the workflow task that asks for them: a new lead is taken in —
- * read model written, manager assigned, first task made — in one workflow task instead of four
- * workflow tasks and four activity tasks, each a round trip through the server (issue 16). A
- * local activity's result is one marker event instead of three events. Runs that scheduled
- * activities before the patch keep scheduling them.
- */
-const acts: LeadActivities = new Proxy({} as LeadActivities, {
-  get: (_, name: string) => (wf.patched('local-activities') ? localActs : remoteActs)[name as keyof LeadActivities],
 });
 
 /**
