@@ -6,6 +6,7 @@ import type { OpenAPIV3 } from 'openapi-types';
 import type { Db } from '../../activities/db';
 import { loadFunnelData } from '../../api/reports/funnel-data';
 import { apiStack, type ApiStack, type Caller } from '../helpers/api';
+import { prng } from '../../bench/year/rates'; // the simulated year's seeded PRNG
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -24,16 +25,6 @@ const population: Seeded[] = [];
 
 // --- a deterministic population of realistic paths -----------------------------------------------
 
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = prng(20261123);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 const chance = (p: number) => rand() < p;
