@@ -5,8 +5,8 @@
 //
 // The backlog is the count of registered leads whose workflow has not yet written its first
 // transition (`workflow_started_at IS NULL`, the partial index leads_unstarted_created_at_idx):
-// since the 'local-activities' patch that first workflow task also assigns the lead and makes its
-// first task, so the count is the new-lead work the worker has not done yet. One count serves
+// the new-lead work the worker has not begun yet (leads registered during a Temporal outage count
+// too, until the intake sweeper starts them). One count serves
 // every request of a short window, so admission costs no query per request.
 import type { Pool } from 'pg';
 import { HttpProblem } from './problem';

@@ -45,8 +45,8 @@ export async function createWorker(opts: {
     stickyQueueScheduleToStartTimeout: '2 seconds',
     // Sized on purpose, not from the heap limit (worker/sandbox.ts).
     maxCachedWorkflows: opts.maxCachedWorkflows ?? workerSizing().maxCachedWorkflows,
-    // A lead's activities are local (patch local-activities) and each takes a database connection:
-    // no more run at once than the pool has connections, so the rest queue here, not in the pool
+    // Local activities (the lead's were tried and withdrawn, README "Performance") each take a database
+    // connection: no more run at once than the pool has connections, so the rest queue here, not in the pool
     // (where a transaction that waits 2 s for a connection fails and retries, and a burst thrashes).
     maxConcurrentLocalActivityExecutions: connectionsOf(opts.db),
     activities: createActivities(opts.db, { assignmentScheme: opts.assignmentScheme, paymentRail: opts.paymentRail, temporal }),

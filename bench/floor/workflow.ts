@@ -34,7 +34,7 @@ export async function floorWorkflow(): Promise<void> {
 }
 
 // The platform's floor for taking a lead in (bench/scale.ts): the shape of a new lead's first
-// steps since the 'local-activities' patch — the read model written and a manager picked side by
+// steps as local activities (tried in the lead and withdrawn, so this is the floor at its lowest) — the read model written and a manager picked side by
 // side, then the first task made, each a local activity — and then a wait on a timer (the SLA
 // clock), with no business logic, no database and activities that do nothing.
 const local = wf.proxyLocalActivities<{ record(n: number): Promise<void>; assign(): Promise<string>; task(): Promise<void> }>({
