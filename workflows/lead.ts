@@ -11,7 +11,7 @@ import type { z } from 'zod';
 import type { LeadActivities } from '../activities';
 import * as A from '../domain/actions';
 import { addBusinessTime, businessDayMs } from '../domain/calendar';
-import { staleAt } from '../domain/staleness';
+import { dueOf as deadlineOf, ladderDue, type WaitKind } from '../domain/deadlines';
 import {
   type Action, apply, close, initialState, type LeadState, refusal, returnToQualification, TERMINAL, toReengagement,
   transition, type Transition,
@@ -424,12 +424,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
     let step = 0;
     let from = s.slaFrom;
     // Each step's deadline, counted from the anchor in the policy in force now.
-    const dueOf = (n: number) => {
-      const fc = policy.firstContact;
-      if (n === 0) return addBusinessTime(cal, from, fc.reminderAfterBusinessHours * HOUR);
-      if (n === 1) return addBusinessTime(cal, from, fc.escalateAfterBusinessHours * HOUR);
-      return staleAt(cal, from, fc.staleAfterBusinessDays);
-    };
+    const dueOf = (n: number) => ladderDue(policy, from, n);
     while (s.stage === stage) {
       const fc = policy.firstContact;
       const due = dueOf(step);
@@ -482,14 +477,12 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
   /** Ask the client's consent; silence within the window counts as no. */
   async function requestConsent(): Promise<void> {
     await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: owner(), kind: 'request_consent', title: 'Ask the client whether we may pass their contacts to a partner' });
+    const answeredOrLeft = () => s.stage !== 'awaiting_consent';
     // Since this patch the window is counted in business days (see the policy for why).
-    const businessDays = wf.patched('consent-window-business-days');
-    const window = businessDays
-      ? Math.max(1, addBusinessTime(cal, Date.now(), policy.consentWindowBusinessDays * businessDayMs(cal)) - Date.now())
-      : policy.consentWindow;
-    const span = businessDays ? `${policy.consentWindowBusinessDays} business days` : policy.consentWindow;
-    const answered = await wf.condition(() => s.stage !== 'awaiting_consent', window, named(`client's consent answer within ${span}`));
-    if (!answered) toReengagement(s, SYSTEM, 'no consent within the consent window', Date.now(), 'consent_timeout');
+    const answered = wf.patched('consent-window-business-days')
+      ? await waitUntilDue('consent', Date.now(), answeredOrLeft, () => `client's consent answer within ${policy.consentWindowBusinessDays} business days`)
+      : await wf.condition(answeredOrLeft, policy.consentWindow, named(`client's consent answer within ${policy.consentWindow}`));
+    if (!answered) toReengagement(s, SYSTEM, `no consent within the consent window${fromPolicy()}`, Date.now(), 'consent_timeout');
   }
 
   /** Offer the lead to one partner at a time (2–3 when the client compares) until one accepts. */
@@ -520,17 +513,16 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
           });
         }
       }
-      const deadline = addBusinessTime(cal, Date.now(), policy.partnerAcceptanceBusinessDays * businessDayMs(cal));
       const waiting = s.offers.filter((o) => o.status === 'pending').map((o) => o.partnerId).join(', ');
-      slaDue({ at: deadline, what: `partner answer to the offer (${waiting})` });
-      const answered = await wf.condition(
-        () => s.stage !== 'partner_offer' || !s.offers.some((o) => o.status === 'pending'), Math.max(1, deadline - Date.now()),
-        named(`partner answer to the offer within ${policy.partnerAcceptanceBusinessDays} business days`),
+      const answered = await waitUntilDue(
+        'partner_answer', Date.now(), () => s.stage !== 'partner_offer' || !s.offers.some((o) => o.status === 'pending'),
+        () => `partner answer to the offer within ${policy.partnerAcceptanceBusinessDays} business days`,
+        (at) => slaDue({ at, what: `partner answer to the offer (${waiting})` }),
       );
       if (!answered) {
         for (const o of s.offers.filter((x) => x.status === 'pending')) {
           o.status = 'expired';
-          transition(s, { type: 'offer_expired', actor: SYSTEM, reason: o.partnerId, now: Date.now() });
+          transition(s, { type: 'offer_expired', actor: SYSTEM, reason: `${o.partnerId}${fromPolicy()}`, now: Date.now() });
           await acts.recordOffer({ leadId: s.leadId, partnerId: o.partnerId, status: 'expired', at: new Date().toISOString(), reason: 'no answer within the acceptance window' });
         }
       }
@@ -543,12 +535,13 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
       const moves = s.dealMoves;
       const stage = s.dealStage ?? 'meeting';
       const paid = s.deal.payments.length;
-      const silence = policy.dealStageTimeouts[stage];
-      const checkIn = named(`deal check-in: ${stage} silent for ${silence}`);
-      const moved = await wf.condition(() => s.stage !== 'deal' || s.dealMoves !== moves, silence, checkIn);
+      const silent = () => `${stage} silent for ${policy.dealStageTimeouts[stage]}`;
+      const moved = await waitUntilDue(
+        'deal_checkin', Date.now(), () => s.stage !== 'deal' || s.dealMoves !== moves, () => `deal check-in: ${silent()}`, undefined, stage,
+      );
       if (s.deal.payments.length !== paid) await payCommissions();
       if (!moved) {
-        transition(s, { type: 'deal_checkin', actor: SYSTEM, reason: `${stage} silent for ${policy.dealStageTimeouts[stage]}`, now: Date.now() });
+        transition(s, { type: 'deal_checkin', actor: SYSTEM, reason: `${silent()}${fromPolicy()}`, now: Date.now() });
         const who = s.dealOwner?.kind === 'partner' ? `partner:${s.dealOwner.partnerId}` : owner();
         await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: who, kind: 'deal_checkin', title: `Check in with the client: ${stage}` });
       }
@@ -606,20 +599,43 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
 
   /** Refused or lost: a touch every 2–3 months until the client returns, opts out or attempts run out. */
   async function reengage(): Promise<void> {
-    const r = policy.reengagement;
-    if (s.reengagement.attempt >= r.maxAttempts) {
+    if (s.reengagement.attempt >= policy.reengagement.maxAttempts) {
       close(s, 'attempts_exhausted', SYSTEM, Date.now(), `${s.reengagement.attempt} re-engagement attempts`);
       return;
     }
-    if (await wf.condition(() => s.stage !== 'reengagement', r.interval, named(`re-engagement in ${r.interval}`))) return;
+    const left = () => s.stage !== 'reengagement';
+    if (await waitUntilDue('reengagement_touch', Date.now(), left, () => `re-engagement in ${policy.reengagement.interval}`)) return;
     s.reengagement.attempt += 1;
     s.reengagement.touchedAt = new Date().toISOString();
-    transition(s, { type: 'reengagement_touch', actor: SYSTEM, reason: `attempt ${s.reengagement.attempt} of ${r.maxAttempts}`, now: Date.now() });
+    const attempt = `attempt ${s.reengagement.attempt} of ${policy.reengagement.maxAttempts}`;
+    transition(s, { type: 'reengagement_touch', actor: SYSTEM, reason: `${attempt}${fromPolicy()}`, now: Date.now() });
     await acts.createTask({ key: taskKey(), leadId: s.leadId, assignee: owner(), kind: 'reengagement', title: `Re-engage the client${s.topic ? ` about ${s.topic}` : ''} (attempt ${s.reengagement.attempt})` });
-    const reply = named(`client's reply to re-engagement within ${r.replyWindow}`);
-    if (await wf.condition(() => s.stage !== 'reengagement', r.replyWindow, reply)) return;
+    if (await waitUntilDue('reengagement_reply', Date.now(), left, () => `client's reply to re-engagement within ${policy.reengagement.replyWindow}`)) return;
     transition(s, { type: 'no_reply', actor: SYSTEM, reason: `attempt ${s.reengagement.attempt}`, now: Date.now() });
     await carryOn();
+  }
+
+  /**
+   * Waits until `done` or until the deadline of `kind`, counted from `from` in the policy in force
+   * (domain/deadlines.ts). Since 'policy-rearms-waits' a new policy version that moves the deadline
+   * wakes the wait: the move is recorded with the version it came from (`deadline_moved`) and the
+   * timer re-armed, once per move. (The SLA ladder, awaitManager, has its own loop: its anchor moves
+   * with every touch.) `armed` hears each deadline as it is armed. True when `done` came first.
+   */
+  async function waitUntilDue(
+    kind: WaitKind, from: number, done: () => boolean, what: () => string, armed?: (at: number) => void,
+    dealStage?: keyof LeadPolicy['dealStageTimeouts'],
+  ): Promise<boolean> {
+    const rearm = wf.patched('policy-rearms-waits');
+    for (;;) {
+      const due = deadlineOf(policy, kind, from, dealStage);
+      armed?.(due);
+      const gen = policyGen;
+      const moved = () => rearm && policyGen !== gen && deadlineOf(policy, kind, from, dealStage) !== due;
+      if (!(await wf.condition(() => done() || moved(), Math.max(1, due - Date.now()), named(what())))) return false;
+      if (done()) return true;
+      transition(s, { type: 'deadline_moved', actor: SYSTEM, reason: `${what()}: ${iso(due)} → ${iso(deadlineOf(policy, kind, from, dealStage))}${fromPolicy()}`, now: Date.now() });
+    }
   }
 
   /** Continue-as-new with the state carried over explicitly, once everything is written down. */
