@@ -8,7 +8,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { poolOf, type Db } from '../activities/db';
+import { poolOf, type Db } from '../platform/db';
 import { BusinessCalendar } from '../domain/calendar';
 import type { LeadPolicyInput } from '../domain/policy';
 import { IntakeService } from './intake';

@@ -4,7 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { poolOf, type Db } from '../activities/db';
+import { poolOf, type Db } from '../platform/db';
 import { HttpProblem } from './problem';
 
 export const Role = z.enum(['sales', 'team_lead', 'ops', 'partner', 'admin']);

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { BusinessCalendar } from './calendar';
 import { STALE_AFTER_BUSINESS_DAYS, staleCutoff } from './staleness';
 import { trimmedText } from './text';
+import { DAY, MINUTE } from './time';
 
 export const ALARM_KINDS = [
   'not_distributed', 'leads_rotting', 'low_target_share', 'manager_conversion_anomaly', 'partner_report_drift', 'stop_contact_overdue',
@@ -108,8 +109,6 @@ export type AlarmPolicyInput = z.input<typeof AlarmPolicy>;
 
 export const defaultAlarmPolicy = (): AlarmPolicy => AlarmPolicy.parse({});
 
-const MINUTE = 60_000;
-const DAY = 86_400_000;
 /** Evidence lists at most this many ids; counts are always complete. */
 export const EVIDENCE_IDS = 100;
 

@@ -1,11 +1,11 @@
 // A partner confirms a stop-contact order (the client withdrew consent): that it stopped all
 // contact and deleted the client's data. One rule for every channel the partner has — this route,
 // its work queue (POST /tasks/:key/complete, outcome `confirmed`) and its signed webhook
-// (`{"type": "stop_contact.confirmed"}` to POST /partners/:id/webhook) — in activities/stop-contact.ts.
+// (`{"type": "stop_contact.confirmed"}` to POST /partners/:id/webhook) — in platform/repos/stop-contact-orders.ts.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Db } from '../../activities/db';
-import { type ConfirmChannel, confirmStopContact, type StopContactOrder } from '../../activities/stop-contact';
+import type { Db } from '../../platform/db';
+import { type ConfirmChannel, confirmStopContact, type StopContactOrder } from '../../platform/repos/stop-contact-orders';
 import { text } from '../../domain/text';
 import { allow, forbidden } from '../auth';
 import { HttpProblem, notFound, problemResponses } from '../problem';

@@ -2,9 +2,9 @@
 // themselves) and completing a task with its outcome and the next one.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { poolOf, type Db } from '../../activities/db';
-import { CONFIRMED, confirmStopContact, STOP_CONTACT } from '../../activities/stop-contact';
-import { completeTask, type TaskRow } from '../../activities/tasks';
+import { poolOf, type Db } from '../../platform/db';
+import { CONFIRMED, confirmStopContact, STOP_CONTACT } from '../../platform/repos/stop-contact-orders';
+import { completeTask, type TaskRow } from '../../platform/repos/tasks';
 import { text } from '../../domain/text';
 import { IsoDateTime } from '../../domain/time';
 import { decodeCursor, encodeCursor } from '../cursor';
