@@ -17,6 +17,8 @@ import { healthPlugin } from './plugins/health';
 import { leadsPlugin } from './plugins/leads';
 import { createMetrics, metricsPlugin } from './plugins/metrics';
 import { partnersPlugin } from './plugins/partners';
+import { partnerGradesPlugin } from './plugins/partner-grades';
+import { partnerReconciliationPlugin } from './plugins/partner-reconciliation';
 import { ledgerPlugin } from './plugins/ledger';
 import { alarmsPlugin } from './plugins/alarms';
 import { reportsPlugin } from './plugins/reports';
@@ -174,6 +176,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const admission = deps.intakeMaxBacklog ? intakeAdmission(poolOf(deps.db), { maxBacklog: deps.intakeMaxBacklog }) : undefined;
   await app.register(leadsPlugin, { db: deps.db, temporal: deps.temporal, intake, metrics, admission });
   await app.register(partnersPlugin, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
+  await app.register(partnerGradesPlugin, { db: deps.db });
+  await app.register(partnerReconciliationPlugin, { db: deps.db });
   await app.register(ledgerPlugin, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
   await app.register(alarmsPlugin, { db: deps.db });
   await app.register(reportsPlugin, { db: deps.db });

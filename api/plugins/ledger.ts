@@ -2,7 +2,6 @@
 // Each write runs as a workflow whose id is the business key, so repeating a request repeats
 // nothing.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { text } from '../../domain/text';
@@ -10,7 +9,7 @@ import type { Db } from '../../platform/db';
 import * as M from '../../workflows/messages';
 import { payoutWorkflow, payoutWorkflowId } from '../../workflows/payout';
 import { refundWorkflow, refundWorkflowId } from '../../workflows/refund';
-import { allow, forbidden } from '../auth';
+import { allow, ownPartnerOnly } from '../auth';
 import { DEFAULT_TERMS, REFERRAL_KINDS, Tier } from '../../domain/commission';
 import { Currency } from '../../domain/money';
 import { agreementOf } from '../../platform/repos/agreements';
@@ -65,12 +64,6 @@ const PartnerSettlement = z.object({
   id: z.string(), period: z.string(), counterpartyId: z.string(), amountMinor: z.number().int().describe('positive: the counterparty pays this partner'),
 });
 
-/** A partner may read only its own money. */
-function ownPartner(req: FastifyRequest, partnerId: string): void {
-  const p = req.principal!;
-  if (p.role === 'partner' && p.subject !== partnerId) throw forbidden('a partner sees only its own statement and payouts');
-}
-
 export const ledgerPlugin: FastifyPluginAsyncZod<LedgerPluginOptions> = async (app, { db, temporal, taskQueue }) => {
   app.post('/leads/:id/refunds', {
     schema: { tags: ['money'], summary: 'Record a client refund: commissions on that payment are clawed back pro rata', params: LeadIdParams, body: Refund, response: { 200: Clawbacks, ...problems } },
@@ -110,7 +103,7 @@ export const ledgerPlugin: FastifyPluginAsyncZod<LedgerPluginOptions> = async (a
     schema: { tags: ['money'], summary: "A partner's payouts", params: PartnerParams, response: { 200: z.object({ items: z.array(z.object({ id: z.string(), period: z.string(), currency: z.string(), amountMinor: z.number().int(), status: z.string(), transferRef: z.string().nullable(), paidAt: z.string().nullable() })) }), ...problems } },
     preHandler: allow('ops', 'partner'),
   }, async (req) => {
-    ownPartner(req, req.params.id);
+    ownPartnerOnly(req.principal!, req.params.id);
     const rows = await db.payout.findMany({ where: { partnerId: req.params.id }, orderBy: { createdAt: 'desc' } });
     return { items: rows.map((r) => ({ id: r.id, period: r.period, currency: r.currency, amountMinor: Number(r.amountMinor), status: r.status, transferRef: r.transferRef, paidAt: r.paidAt?.toISOString() ?? null })) };
   });
@@ -126,7 +119,7 @@ export const ledgerPlugin: FastifyPluginAsyncZod<LedgerPluginOptions> = async (a
     },
     preHandler: allow('ops', 'partner'),
   }, async (req) => {
-    ownPartner(req, req.params.id);
+    ownPartnerOnly(req.principal!, req.params.id);
     const partnerId = req.params.id;
     const { currency } = req.query;
     // Its own entries, and the referral entries of other partners that it owes.

@@ -353,8 +353,10 @@ test('stop-contact confirmation: the work queue takes only `confirmed`, another 
   const order = await s.db.task.findFirstOrThrow({ where: { leadId, kind: 'stop_contact' } });
   expect(order.assignee).toBe(`partner:${a}`);
 
-  expect((await confirm('partner2', b)).statusCode).toBe(403); // B had the lead, the order is A's
-  expect((await confirm('partner2', a)).statusCode).toBe(403); // B cannot confirm as A
+  // B had the lead, the order is A's: for B there is no order (it learns nothing of A's).
+  const notB = await confirm('partner2', b);
+  expect([notB.statusCode, notB.json().type]).toEqual([409, 'https://lead-engine.dev/problems/no-stop-contact-order']);
+  expect((await confirm('partner2', a)).statusCode).toBe(404); // B confirming as A: not its partner, as everywhere
   expect((await confirm('sales', a)).statusCode).toBe(403);
   expect((await confirm('partner', a, randomUUID())).statusCode).toBe(404);
   const complete = (who: 'partner' | 'partner2', payload: Record<string, unknown>) =>
