@@ -6,7 +6,7 @@
 // ON CONFLICT DO NOTHING, so a repeated evaluation, a retried activity or two sweeps at once open
 // an alarm once. Nothing is resolved here: ops resolve alarms, and the next evaluation after that
 // may open a new one if the condition still holds (a `stop_contact_overdue` alarm is resolved by
-// the partner's confirmation itself: activities/stop-contact.ts).
+// the partner's confirmation itself: platform/repos/stop-contact-orders.ts).
 //
 // Notification is at least once: alarms still open and never notified are sent, then stamped
 // (`notifiedAt`). A notifier failure fails the activity, so Temporal retries it (and the next

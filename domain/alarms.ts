@@ -372,7 +372,7 @@ export interface OpenStopContactOrder { leadId: string; partnerId: string; taskK
  * its deadline (the task's dueAt: the lead policy's `stopContactConfirmBusinessDays`) has not
  * confirmed that it stopped contact and deleted the data. Per lead, not per partner: it is the
  * client's withdrawal that is not carried out. Resolved when the confirmations arrive
- * (activities/stop-contact.ts), not by ops.
+ * (platform/repos/stop-contact-orders.ts), not by ops.
  */
 export function evaluateStopContactOverdue(orders: OpenStopContactOrder[], now: Date): AlarmToOpen[] {
   const byLead = new Map<string, OpenStopContactOrder[]>();

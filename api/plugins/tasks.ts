@@ -139,7 +139,7 @@ export const tasksPlugin: FastifyPluginAsyncZod<TasksPluginOptions> = async (app
     if (!(await mayWork(p, task.assignee))) throw forbidden(`task ${key} is ${task.assignee}'s, not yours`);
     const now = new Date();
     if (task.kind === STOP_CONTACT) {
-      // A stop-contact order ends only with the partner's confirmation (activities/stop-contact.ts):
+      // A stop-contact order ends only with the partner's confirmation (platform/repos/stop-contact-orders.ts):
       // no other outcome closes it, and there is no next task on a lead the client left.
       const { outcome, note, next } = req.body;
       const wrong = [
