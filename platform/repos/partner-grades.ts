@@ -1,6 +1,7 @@
 // Regrading a partner: gathers the grade inputs from PostgreSQL, computes the grade
 // (domain/grade.ts) and records it with its inputs. Run after every client feedback and every
-// conflict change (by the API directly, and as an activity for workflows).
+// conflict change: by the API (api/plugins/partner-grades.ts) and, for workflows, by the partner
+// activities (activities/partners.ts).
 import { ApplicationFailure } from '@temporalio/common';
 import { computeGrade } from '../../domain/grade';
 import type { Db } from '../db';
