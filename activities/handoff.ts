@@ -1,7 +1,7 @@
 // Consent and partner hand-off. The contact data leaves us only through `releaseContact`, which
 // checks the client's recorded, unwithdrawn consent in PostgreSQL itself — not the caller's word.
 import { ApplicationFailure } from '@temporalio/common';
-import type { Db } from './db';
+import type { Db } from '../platform/db';
 
 const OPEN_DEAL_STAGES = ['partner_offer', 'deal'];
 

@@ -725,3 +725,6 @@ function readModel(s: LeadState, policyVersion: string | undefined) {
     currency: s.deal.currency, optedOut: s.closedReason === 'opted_out' || s.closedReason === 'consent_withdrawn', topic: s.topic,
   };
 }
+
+/** A lead's workflow id: stable and derived from the lead, so intake is idempotent (one workflow per lead). */
+export const leadWorkflowId = (leadId: string) => `lead-${leadId}`;
