@@ -4,9 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { LeadActivities } from '../../activities';
 import type { Db } from '../../activities/db';
-import { codecFor, dataConverterOf, type EncryptionCodec } from '../../platform/payload-codec';
+import { memoryLeadKeyStore } from '../../platform/lead-keys';
+import { codecFor, dataConverterOf, encryptionCodec, type EncryptionCodec } from '../../platform/payload-codec';
+import { loadPayloadKeys } from '../../platform/payload-keys';
 import { testServerPath } from '../../scripts/lib/binaries';
 import { allSearchAttributes } from '../../workflows/search-attributes';
 import { createWorker } from '../../worker';
@@ -16,6 +19,9 @@ import { isolatedDb, testDb } from './db';
 export const testCodec = (db: Db): EncryptionCodec => codecFor(db);
 /** `dataConverter` for a test's Client: it must read what the worker encrypted. */
 export const testDataConverter = (db: Db) => dataConverterOf(testCodec(db));
+
+/** The tests' key with lead keys kept in memory: for workflow tests with no database. */
+export const memoryCodec = (): EncryptionCodec => encryptionCodec(loadPayloadKeys(), memoryLeadKeyStore());
 
 /** The time-skipping server, its client encrypting payloads with `codec` (lead keys in the test database). */
 export async function timeSkippingEnv(codec: EncryptionCodec): Promise<TestWorkflowEnvironment> {
@@ -67,6 +73,23 @@ export async function runWorker(
       await running;
     },
   };
+}
+
+/**
+ * A worker on the prebuilt bundle whose activities are the given functions (in-memory fakes): the
+ * workflow's own logic under time-skipping, without PostgreSQL. Only the activities a test's paths
+ * call need be given; another one fails its activity task, and the test with it.
+ */
+export async function runMockedWorker(
+  connection: NativeConnection, activities: Partial<LeadActivities>, codec: EncryptionCodec,
+): Promise<RunningWorker> {
+  const taskQueue = `test-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection, namespace: 'default', taskQueue, activities, dataConverter: dataConverterOf(codec),
+    workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! },
+  });
+  const running = worker.run();
+  return { taskQueue, stop: async () => { worker.shutdown(); await running; } };
 }
 
 export interface TimeSkippingStack { env: TestWorkflowEnvironment; db: Db; worker: RunningWorker }
