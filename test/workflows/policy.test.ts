@@ -9,8 +9,8 @@ import * as M from '../../workflows/messages';
 import {
   DEFAULT_SCOPE, policyInForce, proposedVersion, rolloutWorkflowId, saveVersion,
 } from '../../platform/policies';
-import { seedLead, seedManager, uid } from '../helpers/db';
-import { historyTypes, idle, until, waitFor, type LeadHandle } from '../helpers/lead';
+import { seedLead, seedTeam, uid } from '../helpers/db';
+import { historyTypes, idle, skipUntil, until, waitFor, type LeadHandle } from '../helpers/lead';
 import { timeSkippingStack } from '../helpers/temporal';
 
 // Assignment compares all managers: this file keeps other files' managers out.
@@ -18,8 +18,7 @@ let teamLead = '';
 const t = timeSkippingStack({
   isolated: true,
   seed: async (db) => {
-    teamLead = await seedManager(db, { id: uid('teamlead') });
-    await seedManager(db, { teamLeadId: teamLead });
+    teamLead = await seedTeam(db, 1);
   },
 });
 
@@ -53,11 +52,6 @@ async function rollOut(teamId: string | undefined, patch: Record<string, unknown
   return row;
 }
 
-async function sleepUntil(handle: WorkflowHandle, instant: number): Promise<void> {
-  await idle(handle);
-  const now = await t.env.currentTimeMs();
-  if (instant > now) await t.env.sleep(instant - now);
-}
 
 const timers = async (handle: WorkflowHandle) => {
   const events = (await handle.fetchHistory()).events ?? [];
@@ -89,11 +83,11 @@ test('ops add a transferred holiday while a lead waits for its first call: the r
   expect(moved.reason).toContain(`(policy ${version})`);
 
   // Nothing at the old hour, nor just before the new one; the reminder right after it.
-  await sleepUntil(handle, oldReminder + 60_000);
+  await skipUntil(t.env, handle, oldReminder + 60_000);
   expect(await historyTypes(handle)).not.toContain('sla_reminder');
-  await sleepUntil(handle, newReminder - 60_000);
+  await skipUntil(t.env, handle, newReminder - 60_000);
   expect(await historyTypes(handle)).not.toContain('sla_reminder');
-  await sleepUntil(handle, newReminder + 60_000);
+  await skipUntil(t.env, handle, newReminder + 60_000);
   await waitFor(async () => (await historyTypes(handle)).includes('sla_reminder'));
   const reminder = (await handle.query(M.getHistory)).find((x) => x.type === 'sla_reminder')!;
   expect(Date.parse(reminder.at)).toBeGreaterThanOrEqual(newReminder);
@@ -143,9 +137,9 @@ test("a team in Vladivostok counts its leads' SLA in its own working hours", asy
     expect(localHour).toBeGreaterThanOrEqual(9);
     expect(localHour).toBeLessThanOrEqual(18);
 
-    await sleepUntil(handle, due - 60_000);
+    await skipUntil(t.env, handle, due - 60_000);
     expect(await historyTypes(handle)).not.toContain('sla_reminder');
-    await sleepUntil(handle, due + 60_000);
+    await skipUntil(t.env, handle, due + 60_000);
     await waitFor(async () => (await historyTypes(handle)).includes('sla_reminder'));
   } finally {
     await t.db.manager.updateMany({ where: { id: { in: others } }, data: { active: true } });
