@@ -59,30 +59,30 @@ const REFUSED: Record<string, (stage: Stage) => string> = {
   '✗signed': () => 'a payment is recorded only after the contract is signed',
 };
 
+/** The stage a column (or a cell's →target) names. */
+const stageOf = (col: string) => STAGES.find((st) => COLUMN[st] === col) ?? col;
+
 /** The table as rows: action → stage → cell (a row that is one sentence spells its cells out). */
-function parse(table: string): Map<string, Map<Stage, string>> {
+function parse(table: string): { columns: string[]; rows: Map<string, Map<Stage | string, string>> } {
   const [header, ...lines] = table.trim().split('\n').map((l) => l.split('|').map((x) => x.trim()));
   const columns = header![1]!.split(/\s+/);
-  const stageOf = new Map(Object.entries(COLUMN).map(([stage, col]) => [col, stage as Stage]));
-  expect(columns).toEqual(STAGES.map((st) => COLUMN[st])); // a column per stage, in the lifecycle's order
-  const rows = new Map<string, Map<Stage, string>>();
+  const rows = new Map<string, Map<Stage | string, string>>();
   for (const [action, cells] of lines) {
     const sentence = /^(→\S+) \(every stage but won and closed/.exec(cells!);
-    const row = sentence
-      ? STAGES.map((st) => (st === 'won' || st === 'closed' ? '✗ended' : sentence[1]!))
-      : cells!.split(/\s+/);
-    expect(row).toHaveLength(STAGES.length);
-    rows.set(action!, new Map(row.map((cell, i) => [stageOf.get(columns[i]!)!, cell])));
+    const row = sentence ? columns.map((c) => (c === COLUMN.won || c === COLUMN.closed ? '✗ended' : sentence[1]!)) : cells!.split(/\s+/);
+    rows.set(action!, new Map(row.map((cell, i) => [stageOf(columns[i] ?? `column ${i + 1}`), cell])));
   }
-  return rows;
+  return { columns, rows };
 }
 
-const ROWS = parse(TABLE);
+const { columns: COLUMNS, rows: ROWS } = parse(TABLE);
 /** Every staff action the workflow takes as an Update (workflows/messages.ts). */
 const UPDATES = [...new Set(Object.values(M).flatMap((d) => (typeof d === 'object' && d && 'type' in d && d.type === 'update' ? [d.name] : [])))];
 
-test('the table has a row for every staff action and a column for every stage, and nothing else', () => {
+test('the table has a row for every staff action and a column for every stage, in the lifecycle\'s order, and nothing else', () => {
+  expect(COLUMNS).toEqual(STAGES.map((st) => COLUMN[st]));
   expect([...ROWS.keys()].sort()).toEqual([...UPDATES].sort());
+  for (const row of ROWS.values()) expect([...row.keys()]).toEqual([...STAGES]);
   expect(Object.keys(EXAMPLE).sort()).toEqual([...UPDATES].sort());
 });
 
@@ -90,15 +90,17 @@ const ctx = { actor: 'sales:anna', now: 1_000, maxNoAnswer: 5, creditWindowMs: 1
 const lead = (stage: Stage, over: Partial<LeadState> = {}): LeadState =>
   ({ ...initialState({ leadId: 'lead-1', kind: 'lead', sourceChannel: 'web_form', topic: 'crm', now: 0 }), stage, managerId: 'anna', ...over });
 const outcome = (s: LeadState) => `${s.stage}${s.closedReason ? `:${s.closedReason}` : ''}`;
+/** `→closed:opted_out` → `closed:opted_out`, `→qual` → `qualifying`: what `outcome` says after the action. */
 const full = (cell: string) => {
   const [col, reason] = cell.slice(1).split(':');
-  const stage = STAGES.find((st) => COLUMN[st] === col) ?? col;
-  return reason ? `${stage}:${reason}` : stage;
+  return reason ? `${stageOf(col!)}:${reason}` : stageOf(col!);
 };
 
-const cases = [...ROWS].flatMap(([action, row]) => [...row].map(([stage, cell]) => [action as Action['type'], stage, cell] as const));
+// Every Update × every stage: an action or a stage the table lacks is a failing case.
+const cases = UPDATES.flatMap((action) => STAGES.map((stage) => [action as Action['type'], stage, ROWS.get(action)?.get(stage) ?? '(no cell)'] as const));
 
 test.each(cases)('%s while %s: %s', (type, stage, cell) => {
+  expect(EXAMPLE[type]).toBeDefined();
   const s = lead(stage);
   const why = refusal(s, EXAMPLE[type], 'sales:anna');
   if (cell.startsWith('→')) {
@@ -112,7 +114,7 @@ test.each(cases)('%s while %s: %s', (type, stage, cell) => {
     const m = new RegExp(`^${type} is not possible while the lead is ${stage}; it needs (.+)$`).exec(why ?? '');
     expect(m?.[1]?.split(' or ').sort()).toEqual(needs.sort());
   } else {
-    expect(REFUSED[cell]).toBeDefined();
+    expect(`${cell}: ${REFUSED[cell] ? 'a refusal' : 'not a code of the table'}`).toBe(`${cell}: a refusal`);
     expect(why).toBe(REFUSED[cell]!(stage));
   }
 });
