@@ -143,7 +143,11 @@ async function within<T>(ms: number, p: Promise<T> | undefined): Promise<T | und
   }
 }
 
-export interface DevServerPair { native: NativeConnection; connection: Connection; worker: RunningWorker; temporal: Client }
+export interface DevServerPair {
+  native: NativeConnection; connection: Connection; worker: RunningWorker; temporal: Client;
+  /** Stops the worker, then closes both connections (the stacks built on a pair close it last but the database). */
+  close(): Promise<void>;
+}
 
 /**
  * A worker on the test run's dev server (TEMPORAL_ADDRESS, or another at `address`) and a client of it, sharing one codec,
@@ -154,5 +158,12 @@ export async function devServerPair(db: Db, address = process.env.TEMPORAL_ADDRE
   const codec = testCodec(db);
   const worker = await runWorker(native, db, 'default', { codec });
   const connection = await Connection.connect({ address });
-  return { native, connection, worker, temporal: new Client({ connection, dataConverter: dataConverterOf(codec) }) };
+  return {
+    native, connection, worker, temporal: new Client({ connection, dataConverter: dataConverterOf(codec) }),
+    close: async () => {
+      await worker.stop();
+      await native.close();
+      await connection.close();
+    },
+  };
 }
