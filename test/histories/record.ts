@@ -5,6 +5,7 @@
 // It lives beside the tests because it drives leads with their helpers (the parts that need no jest
 // runtime); that keeps it, like them, out of the production build (tsconfig.build.json).
 // Existing files are kept — histories of old code are exactly what must keep replaying.
+// A dry run writes elsewhere: `HISTORY_VERSION=vtest HISTORY_OUT=$(mktemp -d) npm run histories:record`.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -16,7 +17,7 @@ import { runWorker, testCodec, timeSkippingEnv } from '../helpers/temporal';
 import { wakeLeadsWaitingForManager } from '../../platform/roster';
 import { leadWorkflow } from '../../workflows/lead';
 
-const OUT = __dirname;
+const OUT = process.env.HISTORY_OUT ?? __dirname;
 const version = process.env.HISTORY_VERSION ?? 'v1';
 
 async function main(): Promise<void> {
