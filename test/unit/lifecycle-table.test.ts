@@ -77,7 +77,9 @@ function parse(table: string): { columns: string[]; rows: Map<string, Map<Stage 
 
 const { columns: COLUMNS, rows: ROWS } = parse(TABLE);
 /** Every staff action the workflow takes as an Update (workflows/messages.ts). */
-const UPDATES = [...new Set(Object.values(M).flatMap((d) => (typeof d === 'object' && d && 'type' in d && d.type === 'update' ? [d.name] : [])))];
+const isUpdate = (d: unknown): d is { type: 'update'; name: string } =>
+  typeof d === 'object' && d !== null && 'type' in d && d.type === 'update';
+const UPDATES = [...new Set(Object.values(M).filter(isUpdate).map((d) => d.name))];
 
 test('the table has a row for every staff action and a column for every stage, in the lifecycle\'s order, and nothing else', () => {
   expect(COLUMNS).toEqual(STAGES.map((st) => COLUMN[st]));
@@ -97,7 +99,8 @@ const full = (cell: string) => {
 };
 
 // Every Update × every stage: an action or a stage the table lacks is a failing case.
-const cases = UPDATES.flatMap((action) => STAGES.map((stage) => [action as Action['type'], stage, ROWS.get(action)?.get(stage) ?? '(no cell)'] as const));
+const cases = UPDATES.flatMap((action) =>
+  STAGES.map((stage) => [action as Action['type'], stage, ROWS.get(action)?.get(stage) ?? '(no cell)'] as const));
 
 test.each(cases)('%s while %s: %s', (type, stage, cell) => {
   expect(EXAMPLE[type]).toBeDefined();

@@ -87,10 +87,11 @@ async function when(handle: LeadHandle, type: string): Promise<number> {
 const count = async (handle: LeadHandle, type: string) => (await historyTypes(handle)).filter((t) => t === type).length;
 const timers = async (handle: WorkflowHandle) => {
   const events = (await handle.fetchHistory()).events ?? [];
-  return { started: events.filter((e) => e.timerStartedEventAttributes).length, canceled: events.filter((e) => e.timerCanceledEventAttributes).length };
+  const started = events.filter((e) => e.timerStartedEventAttributes).length;
+  return { started, canceled: events.filter((e) => e.timerCanceledEventAttributes).length };
 };
 
-test('untouched: reminded after 4 working hours, escalated to the team lead after 9, stale after 2 business days and reassigned', async () => {
+test('untouched: reminded after 4 working hours, escalated to the team lead after 9, stale after 2 business days, reassigned', async () => {
   const { leadId, handle, from } = await startLead();
   const due = ladderFrom(from);
   expect(due.stale - from).toBeGreaterThanOrEqual(2 * 9 * HOUR); // two working days, never sooner
