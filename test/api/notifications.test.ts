@@ -24,7 +24,7 @@ import * as M from '../../workflows/messages';
 import { notificationsDeliverWorkflow } from '../../workflows/notifications';
 import { apiStack, leadBody, timeSkippingApi, type ApiStack, type TimeSkippingApi } from '../helpers/api';
 import { seedLead, seedManager, seedPartner, uid } from '../helpers/db';
-import { skip, until, waitFor, type LeadHandle } from '../helpers/lead';
+import { act, skip, until, waitFor, type LeadHandle } from '../helpers/lead';
 
 jest.setTimeout(60_000);
 
@@ -79,10 +79,10 @@ async function offeredLead(on: { inject: ApiStack['inject']; temporal: Client; d
   const { leadId } = res.json() as { leadId: string };
   const handle: LeadHandle = on.temporal.workflow.getHandle(leadWorkflowId(leadId));
   await until(handle, (x) => x.stage === 'awaiting_first_contact' || x.stage === 'qualifying');
-  await handle.executeUpdate(M.recordContact, { args: [{ ...anna, input: { outcome: 'reached' } }] });
+  await act(handle, 'recordContact', { outcome: 'reached' }, anna);
   const qualified = { target: true as const, route: 'partner' as const, reason: 'not our expertise', budgetMinor: 600_000_00, compare };
-  await handle.executeUpdate(M.qualify, { args: [{ ...anna, input: qualified }] });
-  await handle.executeUpdate(M.recordConsent, { args: [{ ...anna, input: consent }] });
+  await act(handle, 'qualify', qualified, anna);
+  await act(handle, 'recordConsent', consent, anna);
   await until(handle, (x) => x.offers.length === compare);
   await waitFor(async () => (await on.db.task.count({ where: { leadId, kind: 'offer' } })) === compare);
   return { leadId, handle };
@@ -135,11 +135,9 @@ test('a partner gets the offer with its deadline, signed, and answers it through
   const handle = s.temporal.workflow.getHandle(leadWorkflowId(leadId));
   await until(handle, (x) => x.stage === 'awaiting_first_contact' || x.stage === 'qualifying');
   const sales = { actor: 'sales:anna' };
-  await handle.executeUpdate(M.recordContact, { args: [{ ...sales, input: { outcome: 'reached' } }] });
-  await handle.executeUpdate(M.qualify, { args: [{ ...sales, input: { target: true, route: 'partner', reason: 'a mobile app', budgetMinor: 600_000_00, compare: 1 } }] });
-  await handle.executeUpdate(M.recordConsent, {
-    args: [{ ...sales, input: { given: true, askedBy: 'sales:anna', channel: 'phone', wording: 'May a colleague call you? The consultation is free.' } }],
-  });
+  await act(handle, 'recordContact', { outcome: 'reached' }, sales);
+  await act(handle, 'qualify', { target: true, route: 'partner', reason: 'a mobile app', budgetMinor: 600_000_00, compare: 1 }, sales);
+  await act(handle, 'recordConsent', { given: true, askedBy: 'sales:anna', channel: 'phone', wording: 'May a colleague call you? The consultation is free.' }, sales);
   await waitFor(async () => (await s.db.task.count({ where: { leadId, kind: 'offer' } })) === 1);
 
   received.length = 0;
@@ -270,7 +268,7 @@ test('withdrawn consent: the partner gets the stop-contact order, signed, and co
   const sub = await s.inject({ who: 'partner2', method: 'POST', url: '/webhooks', payload: { url: receiverUrl } });
   const { secret } = sub.json() as { secret: string };
   const { leadId, handle } = await offeredLead(s, topic);
-  await handle.executeUpdate(M.partnerRespond, { args: [{ actor: `partner:${partnerId}`, input: { partnerId, accepted: true } }] });
+  await act(handle, 'partnerRespond', { partnerId, accepted: true }, `partner:${partnerId}`);
 
   const withdrawn = await s.inject({
     method: 'POST', url: `/leads/${leadId}/consent/withdraw`, payload: { reason: 'the client called: do not contact me' },
@@ -347,7 +345,7 @@ test('stop-contact confirmation: the work queue takes only `confirmed`, another 
     type: 'https://lead-engine.dev/problems/no-stop-contact-order', reason: `partner ${a} has no stop-contact order on lead ${leadId}`,
   });
 
-  await handle.executeUpdate(M.partnerRespond, { args: [{ actor: `partner:${a}`, input: { partnerId: a, accepted: true } }] });
+  await act(handle, 'partnerRespond', { partnerId: a, accepted: true }, `partner:${a}`);
   await s.inject({ method: 'POST', url: `/leads/${leadId}/opt-out`, payload: {} });
   await handle.result();
   const order = await s.db.task.findFirstOrThrow({ where: { leadId, kind: 'stop_contact' } });
@@ -448,7 +446,7 @@ describe('on the time-skipping server', () => {
     const topic = uid('crm');
     await partnerFor(t.db, partnerId, topic);
     const { leadId, handle } = await offeredLead(t, topic);
-    await handle.executeUpdate(M.partnerRespond, { args: [{ actor: `partner:${partnerId}`, input: { partnerId, accepted: true } }] });
+    await act(handle, 'partnerRespond', { partnerId, accepted: true }, `partner:${partnerId}`);
     expect((await t.inject({ method: 'POST', url: `/leads/${leadId}/consent/withdraw`, payload: {} })).statusCode).toBe(200);
     await until(handle, (x) => x.stage === 'closed');
     await waitFor(async () => (await t.db.task.count({ where: { leadId, kind: 'stop_contact' } })) === 1);

@@ -50,14 +50,15 @@ function callersOf(app: FastifyInstance, callers: Record<Caller, ApiKey>): Pick<
 export async function apiStack(): Promise<ApiStack> {
   const db = testDb();
   const { callers, partnerIds } = testCallers();
-  const { native, connection, worker, temporal } = await devServerPair(db);
+  const pair = await devServerPair(db);
+  const { worker, temporal } = pair;
   let app: FastifyInstance;
   try {
     app = await buildApp({ db, temporal, taskQueue: worker.taskQueue, logLevel: 'silent', apiKeys: Object.values(callers), rateLimitPerMinute: 100_000 });
     await app.ready();
   } catch (err) {
-    await worker.stop();
-    await Promise.all([native.close(), connection.close(), db.$disconnect()]);
+    await pair.close();
+    await db.$disconnect();
     throw err;
   }
   return {
@@ -65,9 +66,7 @@ export async function apiStack(): Promise<ApiStack> {
     ...callersOf(app, callers),
     close: async () => {
       await app.close();
-      await worker.stop();
-      await native.close();
-      await connection.close();
+      await pair.close();
       await db.$disconnect();
     },
   };

@@ -83,7 +83,8 @@ export type DemoPerson = 'ops' | 'sales' | 'partner';
 export async function listeningStack<P extends string>(
   db: Db, keyOf: Record<P, ApiKey>, o: ConsoleStackOptions & { rateLimitPerMinute?: number } = {},
 ) {
-  const { native, connection, worker, temporal } = await devServerPair(db, o.temporalAddress);
+  const pair = await devServerPair(db, o.temporalAddress);
+  const { worker, temporal } = pair;
   const app = await buildApp({
     db, temporal, taskQueue: worker.taskQueue, logLevel: 'silent', apiKeys: Object.values<ApiKey>(keyOf), rateLimitPerMinute: o.rateLimitPerMinute ?? 100_000,
     temporalUiUrl: 'http://temporal-ui.test:8233', codecCorsOrigins: o.codecCorsOrigins,
@@ -102,9 +103,7 @@ export async function listeningStack<P extends string>(
     },
     close: async () => {
       await app.close();
-      await worker.stop();
-      await native.close();
-      await connection.close();
+      await pair.close();
       await db.$disconnect();
     },
   };

@@ -29,6 +29,13 @@ export async function seedManager(db: Db, m: { id?: string; teamLeadId?: string;
   return id;
 }
 
+/** A team lead and `managers` managers under them (each takes leads); answers the team lead's id. */
+export async function seedTeam(db: Db, managers: number): Promise<string> {
+  const lead = await seedManager(db, { id: uid('teamlead') });
+  for (let i = 0; i < managers; i++) await seedManager(db, { teamLeadId: lead });
+  return lead;
+}
+
 export async function seedPartner(db: Db, p: { id?: string; expertise: string[]; grade?: number; capacity?: number; priceNicheMinor?: number; status?: string }) {
   const id = p.id ?? uid('ptn');
   await db.partner.create({

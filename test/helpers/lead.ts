@@ -1,8 +1,9 @@
 // Starting a lead the way intake does (registry row first, then its workflow) and small waits.
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { Duration } from '@temporalio/common';
+import type { Duration, UpdateDefinition } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Db } from '../../platform/db';
+import type { Action } from '../../domain/lifecycle';
 import type { LeadPolicyInput } from '../../domain/policy';
 import { leadWorkflow } from '../../workflows/lead';
 import * as M from '../../workflows/messages';
@@ -79,9 +80,33 @@ export async function skip(env: TestWorkflowEnvironment, handle: WorkflowHandle,
   await env.sleep(duration);
 }
 
+/** Lets time pass on the time-skipping server up to `instant` (epoch ms), once the workflow is idle (see `skip`). */
+export async function skipUntil(env: TestWorkflowEnvironment, handle: WorkflowHandle, instant: number): Promise<void> {
+  await idle(handle);
+  const now = await env.currentTimeMs();
+  if (instant > now) await env.sleep(instant - now);
+}
+
 export const historyTypes = async (handle: LeadHandle) => (await handle.query(M.getHistory)).map((t) => t.type);
 
 export const as = (actor: string) => ({ actor });
+
+/** A staff action by its name in the lifecycle (`qualify`, `recordContact`, …). */
+export type ActionName = Action['type'];
+export type InputOf<A extends ActionName> = Extract<Action, { type: A }>['input'];
+
+/**
+ * `by` takes staff action `action` on the lead, as the API would: the Update of the same name with
+ * `{ actor, input }`. Answers the lead's state after it; a refusal rejects (see `refusal` below).
+ * `opts.updateId` makes a repeat the same Update, as the API's Idempotency-Key does.
+ */
+export async function act<A extends ActionName>(
+  handle: WorkflowHandle, action: A, input: InputOf<A>, by: string | { actor: string }, opts: { updateId?: string } = {},
+): Promise<M.LeadView> {
+  const update = M[action] as UpdateDefinition<M.LeadView, [M.Command<InputOf<A>>]>;
+  const actor = typeof by === 'string' ? by : by.actor;
+  return handle.executeUpdate(update, { args: [{ actor, input }], ...opts });
+}
 
 /** The reason a refused Update gave (validators reject with an ApplicationFailure). */
 export async function refusal(p: Promise<unknown>): Promise<string> {

@@ -4,7 +4,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { policyInForce, proposedVersion, rolloutWorkflowId, saveVersion } from '../../platform/policies';
 import { leadWorkflow } from '../../workflows/lead';
 import { seedLead } from './db';
-import { idle, until, waitFor, type LeadHandle } from './lead';
+import { until, waitFor, type LeadHandle } from './lead';
 import type { TimeSkippingStack } from './temporal';
 
 /** A lead started the way intake starts it: on the default policy in force, with its version. */
@@ -32,13 +32,6 @@ export async function rollOut(t: TimeSkippingStack, teamId: string | undefined, 
   // Polled, not awaited: awaiting a result lets the time-skipping server jump ahead.
   await waitFor(async () => (await rollout.describe()).status.name === 'COMPLETED', 120_000);
   return row;
-}
-
-/** Moves the test server's clock to `instant` once the lead is idle (never backwards). */
-export async function sleepUntil(t: TimeSkippingStack, handle: WorkflowHandle, instant: number): Promise<void> {
-  await idle(handle);
-  const now = await t.env.currentTimeMs();
-  if (instant > now) await t.env.sleep(instant - now);
 }
 
 /** Timers the lead's current run started and cancelled. */

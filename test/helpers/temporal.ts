@@ -6,9 +6,12 @@ import { connect } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { LeadActivities } from '../../activities';
 import type { Db } from '../../platform/db';
-import { codecFor, dataConverterOf, type EncryptionCodec } from '../../platform/payload-codec';
+import { memoryLeadKeyStore } from '../../platform/lead-keys';
+import { codecFor, dataConverterOf, encryptionCodec, type EncryptionCodec } from '../../platform/payload-codec';
+import { loadPayloadKeys } from '../../platform/payload-keys';
 import { testServerPath } from '../../scripts/lib/binaries';
 import { freePort } from '../../scripts/lib/ports';
 import { allSearchAttributes } from '../../workflows/search-attributes';
@@ -19,6 +22,9 @@ import { isolatedDb, testDb } from './db';
 export const testCodec = (db: Db): EncryptionCodec => codecFor(db);
 /** `dataConverter` for a test's Client: it must read what the worker encrypted. */
 export const testDataConverter = (db: Db) => dataConverterOf(testCodec(db));
+
+/** The tests' key with lead keys kept in memory: for workflow tests with no database. */
+export const memoryCodec = (): EncryptionCodec => encryptionCodec(loadPayloadKeys(), memoryLeadKeyStore());
 
 /**
  * The time-skipping server, its client encrypting payloads with `codec` (lead keys in the test
@@ -124,6 +130,23 @@ export async function runWorker(
   };
 }
 
+/**
+ * A worker on the prebuilt bundle whose activities are the given functions (in-memory fakes): the
+ * workflow's own logic under time-skipping, without PostgreSQL. Only the activities a test's paths
+ * call need be given; another one fails its activity task, and the test with it.
+ */
+export async function runMockedWorker(
+  connection: NativeConnection, activities: Partial<LeadActivities>, codec: EncryptionCodec,
+): Promise<RunningWorker> {
+  const taskQueue = `test-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection, namespace: 'default', taskQueue, activities, dataConverter: dataConverterOf(codec),
+    workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! },
+  });
+  const running = worker.run();
+  return { taskQueue, stop: async () => { worker.shutdown(); await running; } };
+}
+
 export interface TimeSkippingStack { env: TestWorkflowEnvironment; db: Db; worker: RunningWorker }
 
 /**
@@ -175,7 +198,11 @@ async function within<T>(ms: number, p: Promise<T> | undefined): Promise<T | und
   }
 }
 
-export interface DevServerPair { native: NativeConnection; connection: Connection; worker: RunningWorker; temporal: Client }
+export interface DevServerPair {
+  native: NativeConnection; connection: Connection; worker: RunningWorker; temporal: Client;
+  /** Stops the worker, then closes both connections (the stacks built on a pair close it last but the database). */
+  close(): Promise<void>;
+}
 
 /**
  * A worker on the test run's dev server (TEMPORAL_ADDRESS, or another at `address`) and a client of it, sharing one codec,
@@ -186,5 +213,12 @@ export async function devServerPair(db: Db, address = process.env.TEMPORAL_ADDRE
   const codec = testCodec(db);
   const worker = await runWorker(native, db, 'default', { codec });
   const connection = await Connection.connect({ address });
-  return { native, connection, worker, temporal: new Client({ connection, dataConverter: dataConverterOf(codec) }) };
+  return {
+    native, connection, worker, temporal: new Client({ connection, dataConverter: dataConverterOf(codec) }),
+    close: async () => {
+      await worker.stop();
+      await native.close();
+      await connection.close();
+    },
+  };
 }

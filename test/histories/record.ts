@@ -5,19 +5,19 @@
 // It lives beside the tests because it drives leads with their helpers (the parts that need no jest
 // runtime); that keeps it, like them, out of the production build (tsconfig.build.json).
 // Existing files are kept — histories of old code are exactly what must keep replaying.
+// A dry run writes elsewhere: `HISTORY_VERSION=vtest HISTORY_OUT=$(mktemp -d) npm run histories:record`.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import globalSetup from '../setup/global-setup';
 import globalTeardown from '../setup/global-teardown';
 import { seedLead, seedManager, seedPartner, testDb, uid } from '../helpers/db';
-import { skip, startLead, until, type LeadHandle } from '../helpers/lead';
+import { act, skip, startLead, until, type LeadHandle } from '../helpers/lead';
 import { runWorker, testCodec, timeSkippingEnv } from '../helpers/temporal';
 import { wakeLeadsWaitingForManager } from '../../platform/roster';
 import { leadWorkflow } from '../../workflows/lead';
-import * as M from '../../workflows/messages';
 
-const OUT = __dirname;
+const OUT = process.env.HISTORY_OUT ?? __dirname;
 const version = process.env.HISTORY_VERSION ?? 'v1';
 
 async function main(): Promise<void> {
@@ -51,12 +51,12 @@ async function main(): Promise<void> {
     {
       const referrer = await seedPartner(db, { expertise: [uid('t')] });
       const { handle } = await startLead(env, db, worker.taskQueue, { partnerId: referrer, topic: 'crm' });
-      await handle.executeUpdate(M.recordContact, { args: [{ ...by, input: { outcome: 'reached' } }] });
-      await handle.executeUpdate(M.qualify, { args: [{ ...by, input: { target: true, route: 'ours', reason: 'fits', compare: 1 } }] });
+      await act(handle, 'recordContact', { outcome: 'reached' }, by);
+      await act(handle, 'qualify', { target: true, route: 'ours', reason: 'fits', compare: 1 }, by);
       await skip(env, handle, '20 days');
-      await handle.executeUpdate(M.advanceDeal, { args: [{ ...by, input: { to: 'contract', valueMinor: 100_000_00, currency: 'RUB' } }] });
-      await handle.executeUpdate(M.recordPayment, { args: [{ ...by, input: { paymentId: 'a', amountMinor: 40_000_00, currency: 'RUB' } }] });
-      await handle.executeUpdate(M.recordPayment, { args: [{ ...by, input: { paymentId: 'b', amountMinor: 60_000_00, currency: 'RUB' } }] });
+      await act(handle, 'advanceDeal', { to: 'contract', valueMinor: 100_000_00, currency: 'RUB' }, by);
+      await act(handle, 'recordPayment', { paymentId: 'a', amountMinor: 40_000_00, currency: 'RUB' }, by);
+      await act(handle, 'recordPayment', { paymentId: 'b', amountMinor: 60_000_00, currency: 'RUB' }, by);
       await handle.result();
       await save('won-directly', handle);
     }
@@ -66,15 +66,15 @@ async function main(): Promise<void> {
       const p1 = await seedPartner(db, { expertise: [topic], grade: 5 });
       const p2 = await seedPartner(db, { expertise: [topic], grade: 4 });
       const { handle } = await startLead(env, db, worker.taskQueue, { topic });
-      await handle.executeUpdate(M.recordContact, { args: [{ ...by, input: { outcome: 'reached' } }] });
-      await handle.executeUpdate(M.qualify, { args: [{ ...by, input: { target: true, route: 'partner', reason: 'not ours', compare: 1 } }] });
-      await handle.executeUpdate(M.recordConsent, { args: [{ ...by, input: { given: true, askedBy: 'sales:recorder', channel: 'phone', wording: 'May we pass your contacts to a colleague?' } }] });
+      await act(handle, 'recordContact', { outcome: 'reached' }, by);
+      await act(handle, 'qualify', { target: true, route: 'partner', reason: 'not ours', compare: 1 }, by);
+      await act(handle, 'recordConsent', { given: true, askedBy: 'sales:recorder', channel: 'phone', wording: 'May we pass your contacts to a colleague?' }, by);
       await until(handle, (s) => s.offers.length === 1);
-      await handle.executeUpdate(M.partnerRespond, { args: [{ actor: `partner:${p1}`, input: { partnerId: p1, accepted: false } }] });
+      await act(handle, 'partnerRespond', { partnerId: p1, accepted: false }, `partner:${p1}`);
       await until(handle, (s) => s.offers.length === 2);
-      await handle.executeUpdate(M.partnerRespond, { args: [{ actor: `partner:${p2}`, input: { partnerId: p2, accepted: true } }] });
-      await handle.executeUpdate(M.advanceDeal, { args: [{ ...by, input: { to: 'contract', valueMinor: 500_000_00, currency: 'RUB' } }] });
-      await handle.executeUpdate(M.recordPayment, { args: [{ ...by, input: { paymentId: 'x', amountMinor: 500_000_00, currency: 'RUB' } }] });
+      await act(handle, 'partnerRespond', { partnerId: p2, accepted: true }, `partner:${p2}`);
+      await act(handle, 'advanceDeal', { to: 'contract', valueMinor: 500_000_00, currency: 'RUB' }, by);
+      await act(handle, 'recordPayment', { paymentId: 'x', amountMinor: 500_000_00, currency: 'RUB' }, by);
       await handle.result();
       await save('handed-off-won', handle);
     }
@@ -84,13 +84,13 @@ async function main(): Promise<void> {
       const referrer = await seedPartner(db, { expertise: [uid('own')] });
       const winner = await seedPartner(db, { expertise: [topic], grade: 5 });
       const { handle } = await startLead(env, db, worker.taskQueue, { partnerId: referrer, topic });
-      await handle.executeUpdate(M.recordContact, { args: [{ ...by, input: { outcome: 'reached' } }] });
-      await handle.executeUpdate(M.qualify, { args: [{ ...by, input: { target: true, route: 'partner', reason: 'theirs', compare: 1 } }] });
-      await handle.executeUpdate(M.recordConsent, { args: [{ ...by, input: { given: true, askedBy: 'sales:recorder', channel: 'phone', wording: 'May we pass your contacts to a colleague?' } }] });
+      await act(handle, 'recordContact', { outcome: 'reached' }, by);
+      await act(handle, 'qualify', { target: true, route: 'partner', reason: 'theirs', compare: 1 }, by);
+      await act(handle, 'recordConsent', { given: true, askedBy: 'sales:recorder', channel: 'phone', wording: 'May we pass your contacts to a colleague?' }, by);
       await until(handle, (s) => s.offers.length === 1);
-      await handle.executeUpdate(M.partnerRespond, { args: [{ actor: `partner:${winner}`, input: { partnerId: winner, accepted: true } }] });
-      await handle.executeUpdate(M.advanceDeal, { args: [{ ...by, input: { to: 'contract', valueMinor: 300_000_00, currency: 'RUB' } }] });
-      await handle.executeUpdate(M.recordPayment, { args: [{ ...by, input: { paymentId: 'r', amountMinor: 300_000_00, currency: 'RUB' } }] });
+      await act(handle, 'partnerRespond', { partnerId: winner, accepted: true }, `partner:${winner}`);
+      await act(handle, 'advanceDeal', { to: 'contract', valueMinor: 300_000_00, currency: 'RUB' }, by);
+      await act(handle, 'recordPayment', { paymentId: 'r', amountMinor: 300_000_00, currency: 'RUB' }, by);
       await handle.result();
       await save('referral-between-partners', handle);
     }
@@ -99,14 +99,14 @@ async function main(): Promise<void> {
       const { handle } = await startLead(env, db, worker.taskQueue, { topic: 'crm' });
       await skip(env, handle, '5 days');
       await until(handle, (s) => s.stale);
-      await handle.executeUpdate(M.recordContact, { args: [{ ...by, input: { outcome: 'refused', note: 'not now' } }] });
+      await act(handle, 'recordContact', { outcome: 'refused', note: 'not now' }, by);
       const firstRun = (await handle.describe()).runId;
       await skip(env, handle, '75 days');
       await until(handle, (s) => s.reengagement.attempt === 1);
       await skip(env, handle, '14 days');
       await save('stale-refused-reengaged', handle, firstRun);
       await until(handle, (s) => s.stage === 'reengagement');
-      await handle.executeUpdate(M.optOut, { args: [{ ...by, input: { reason: 'stop' } }] });
+      await act(handle, 'optOut', { reason: 'stop' }, by);
       await handle.result();
       await save('reengagement-opt-out', handle);
     }
@@ -123,7 +123,7 @@ async function main(): Promise<void> {
       await db.manager.updateMany({ where: { id: { in: active.map((m) => m.id) } }, data: { active: true } });
       await wakeLeadsWaitingForManager(db, env.client);
       await until(handle, (s) => !!s.managerId);
-      await handle.executeUpdate(M.optOut, { args: [{ ...by, input: { reason: 'found someone else' } }] });
+      await act(handle, 'optOut', { reason: 'found someone else' }, by);
       await handle.result();
       await save('roster-wait', handle);
     }

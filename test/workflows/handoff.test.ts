@@ -5,7 +5,7 @@ import { addBusinessTime, businessDayMs } from '../../domain/calendar';
 import { defaultPolicy } from '../../domain/policy';
 import * as M from '../../workflows/messages';
 import { seedManager, seedPartner, uid } from '../helpers/db';
-import { as, historyTypes, refusal, skip, startLead, until, waitFor, type LeadHandle } from '../helpers/lead';
+import { act, as, historyTypes, refusal, skip, startLead, until, waitFor, type LeadHandle } from '../helpers/lead';
 import { timeSkippingStack } from '../helpers/temporal';
 
 const t = timeSkippingStack({ seed: (db) => seedManager(db) });
@@ -16,8 +16,8 @@ const consent = { given: true, askedBy: 'sales:boris', channel: 'phone' as const
 /** A lead qualified as a partner's, waiting for the client's consent. */
 async function partnerLead(topic: string): Promise<{ leadId: string; handle: LeadHandle }> {
   const lead = await startLead(t.env, t.db, t.worker.taskQueue, { topic });
-  await lead.handle.executeUpdate(M.recordContact, { args: [{ ...sales, input: { outcome: 'reached' } }] });
-  const s = await lead.handle.executeUpdate(M.qualify, { args: [{ ...sales, input: { target: true, route: 'partner', reason: 'mobile app: not our expertise', budgetMinor: 600_000_00, compare: 1 } }] });
+  await act(lead.handle, 'recordContact', { outcome: 'reached' }, sales);
+  const s = await act(lead.handle, 'qualify', { target: true, route: 'partner', reason: 'mobile app: not our expertise', budgetMinor: 600_000_00, compare: 1 }, sales);
   expect(s.stage).toBe('awaiting_consent');
   return lead;
 }
@@ -30,22 +30,22 @@ test('with consent, the best-graded partner gets the lead, wins it and owes us c
   const other = await seedPartner(t.db, { expertise: [topic], grade: 3 });
   const { leadId, handle } = await partnerLead(topic);
 
-  let s = await handle.executeUpdate(M.recordConsent, { args: [{ ...sales, input: consent }] });
+  let s = await act(handle, 'recordConsent', consent, sales);
   expect(s.stage).toBe('partner_offer');
   s = await until(handle, (x) => x.offers.length > 0);
   expect(s.offers.map((o) => o.partnerId)).toEqual([best]); // one partner, not a broadcast
   await waitFor(async () => !!(await offerOf(leadId, best))); // the offer is recorded just after it is made
   expect((await offerOf(leadId, best))!.releasedAt).toBeNull(); // no contact before acceptance
 
-  s = await handle.executeUpdate(M.partnerRespond, { args: [{ actor: `partner:${best}`, input: { partnerId: best, accepted: true } }] });
+  s = await act(handle, 'partnerRespond', { partnerId: best, accepted: true }, `partner:${best}`);
   expect(s).toMatchObject({ stage: 'deal', dealOwner: { kind: 'partner', partnerId: best } });
   expect((await offerOf(leadId, best))?.releasedAt).toBeInstanceOf(Date);
   expect(await offerOf(leadId, other)).toBeNull();
   const stored = await t.db.consent.findFirstOrThrow({ where: { leadId } });
   expect(stored).toMatchObject({ given: true, askedBy: 'sales:boris', channel: 'phone', wording: consent.wording });
 
-  await handle.executeUpdate(M.advanceDeal, { args: [{ actor: `partner:${best}`, input: { to: 'contract', valueMinor: 600_000_00, currency: 'RUB' } }] });
-  await handle.executeUpdate(M.recordPayment, { args: [{ actor: `partner:${best}`, input: { paymentId: 'inv-1', amountMinor: 600_000_00, currency: 'RUB' } }] });
+  await act(handle, 'advanceDeal', { to: 'contract', valueMinor: 600_000_00, currency: 'RUB' }, `partner:${best}`);
+  await act(handle, 'recordPayment', { paymentId: 'inv-1', amountMinor: 600_000_00, currency: 'RUB' }, `partner:${best}`);
   expect(await handle.result()).toMatchObject({ stage: 'won', paidMinor: 600_000_00 });
   await waitFor(async () => (await t.db.ledgerEntry.count({ where: { leadId } })) === 1);
   const entry = await t.db.ledgerEntry.findFirstOrThrow({ where: { leadId } });
@@ -56,7 +56,7 @@ test('no consent, no hand-off: a refusal goes to re-engagement and nothing is of
   const topic = uid('web');
   await seedPartner(t.db, { expertise: [topic] });
   const { leadId, handle } = await partnerLead(topic);
-  const s = await handle.executeUpdate(M.recordConsent, { args: [{ ...sales, input: { ...consent, given: false } }] });
+  const s = await act(handle, 'recordConsent', { ...consent, given: false }, sales);
   expect(s.stage).toBe('reengagement');
   expect(s.offers).toEqual([]);
   expect(await t.db.partnerOffer.count({ where: { leadId } })).toBe(0);
@@ -83,18 +83,18 @@ test('a partner that declines is never asked again; the next one accepts', async
   const first = await seedPartner(t.db, { expertise: [topic], grade: 5 });
   const second = await seedPartner(t.db, { expertise: [topic], grade: 4 });
   const { leadId, handle } = await partnerLead(topic);
-  await handle.executeUpdate(M.recordConsent, { args: [{ ...sales, input: consent }] });
+  await act(handle, 'recordConsent', consent, sales);
   await until(handle, (x) => x.offers.length === 1);
 
-  await handle.executeUpdate(M.partnerRespond, { args: [{ actor: `partner:${first}`, input: { partnerId: first, accepted: false, reason: 'no capacity this quarter' } }] });
+  await act(handle, 'partnerRespond', { partnerId: first, accepted: false, reason: 'no capacity this quarter' }, `partner:${first}`);
   const s = await until(handle, (x) => x.offers.length === 2);
   expect(s.offers.map((o) => [o.partnerId, o.status])).toEqual([[first, 'declined'], [second, 'pending']]);
 
   // The partner that declined cannot change its mind through the back door.
-  expect(await refusal(handle.executeUpdate(M.partnerRespond, { args: [{ actor: `partner:${first}`, input: { partnerId: first, accepted: true } }] })))
+  expect(await refusal(act(handle, 'partnerRespond', { partnerId: first, accepted: true }, `partner:${first}`)))
     .toBe(`the offer to partner ${first} is already declined`);
 
-  await handle.executeUpdate(M.partnerRespond, { args: [{ actor: `partner:${second}`, input: { partnerId: second, accepted: true } }] });
+  await act(handle, 'partnerRespond', { partnerId: second, accepted: true }, `partner:${second}`);
   expect((await offerOf(leadId, second))?.releasedAt).toBeInstanceOf(Date);
   expect((await offerOf(leadId, first))?.releasedAt).toBeNull();
 });
@@ -103,7 +103,7 @@ test('a partner that never answers loses the offer after 2 business days; with n
   const topic = uid('bi');
   const silent = await seedPartner(t.db, { expertise: [topic] });
   const { handle } = await partnerLead(topic);
-  await handle.executeUpdate(M.recordConsent, { args: [{ ...sales, input: consent }] });
+  await act(handle, 'recordConsent', consent, sales);
   await until(handle, (x) => x.offers.length === 1);
   await skip(t.env, handle, '5 days'); // 2 business days is at most 4 calendar days (a weekend in between)
   const s = await until(handle, (x) => x.stage === 'reengagement');
@@ -115,12 +115,12 @@ test('withdrawn consent mid-deal stops everything at once and tells the partner'
   const topic = uid('ai');
   const partner = await seedPartner(t.db, { expertise: [topic] });
   const { leadId, handle } = await partnerLead(topic);
-  await handle.executeUpdate(M.recordConsent, { args: [{ ...sales, input: consent }] });
+  await act(handle, 'recordConsent', consent, sales);
   await until(handle, (x) => x.offers.length === 1);
-  await handle.executeUpdate(M.partnerRespond, { args: [{ actor: `partner:${partner}`, input: { partnerId: partner, accepted: true } }] });
-  await handle.executeUpdate(M.advanceDeal, { args: [{ actor: `partner:${partner}`, input: { to: 'proposal' } }] });
+  await act(handle, 'partnerRespond', { partnerId: partner, accepted: true }, `partner:${partner}`);
+  await act(handle, 'advanceDeal', { to: 'proposal' }, `partner:${partner}`);
 
-  const s = await handle.executeUpdate(M.withdrawConsent, { args: [{ ...sales, input: { reason: 'client called: do not contact me' } }] });
+  const s = await act(handle, 'withdrawConsent', { reason: 'client called: do not contact me' }, sales);
   expect(s).toMatchObject({ stage: 'closed', closedReason: 'consent_withdrawn' });
   expect(await handle.result()).toMatchObject({ stage: 'closed', closedReason: 'consent_withdrawn' });
   expect((await t.db.consent.findFirstOrThrow({ where: { leadId } })).withdrawnAt).toBeInstanceOf(Date);
@@ -141,26 +141,26 @@ test('in compare mode the client’s pick withdraws the other offers, frees thei
   const rival = await seedPartner(t.db, { expertise: [topic], grade: 4, capacity: 1 });
   const lead = await startLead(t.env, t.db, t.worker.taskQueue, { topic });
   const { leadId, handle } = lead;
-  await handle.executeUpdate(M.recordContact, { args: [{ ...sales, input: { outcome: 'reached' } }] });
-  await handle.executeUpdate(M.qualify, { args: [{ ...sales, input: { target: true, route: 'partner', reason: 'the client compares two', compare: 2 } }] });
-  await handle.executeUpdate(M.recordConsent, { args: [{ ...sales, input: consent }] });
+  await act(handle, 'recordContact', { outcome: 'reached' }, sales);
+  await act(handle, 'qualify', { target: true, route: 'partner', reason: 'the client compares two', compare: 2 }, sales);
+  await act(handle, 'recordConsent', consent, sales);
   await until(handle, (x) => x.offers.length === 2);
   await waitFor(async () => (await offerOf(leadId, rival))?.status === 'pending');
 
-  const s = await handle.executeUpdate(M.partnerRespond, { args: [{ actor: `partner:${chosen}`, input: { partnerId: chosen, accepted: true } }] });
+  const s = await act(handle, 'partnerRespond', { partnerId: chosen, accepted: true }, `partner:${chosen}`);
   expect(s.offers.map((o) => [o.partnerId, o.status])).toEqual([[chosen, 'accepted'], [rival, 'withdrawn']]);
   expect(await offerOf(leadId, rival)).toMatchObject({ status: 'withdrawn', releasedAt: null });
   expect(await historyTypes(handle)).toEqual(expect.arrayContaining(['partner_accepted', 'contact_released', 'offer_withdrawn']));
   const told = await t.db.task.findMany({ where: { leadId, assignee: `partner:${rival}`, kind: 'offer_withdrawn' } });
   expect(told).toHaveLength(1);
   // The rival cannot take the lead any more, and its one slot is free for the next lead.
-  expect(await refusal(handle.executeUpdate(M.partnerRespond, { args: [{ actor: `partner:${rival}`, input: { partnerId: rival, accepted: true } }] })))
+  expect(await refusal(act(handle, 'partnerRespond', { partnerId: rival, accepted: true }, `partner:${rival}`)))
     .toBe(`the offer to partner ${rival} is already withdrawn`);
   const next = await partnerLead(topic);
-  await next.handle.executeUpdate(M.recordConsent, { args: [{ ...sales, input: consent }] });
+  await act(next.handle, 'recordConsent', consent, sales);
   const offered = await until(next.handle, (x) => x.offers.length === 1);
   expect(offered.offers[0]!.partnerId).toBe(chosen);
-  await next.handle.executeUpdate(M.partnerRespond, { args: [{ actor: `partner:${chosen}`, input: { partnerId: chosen, accepted: false, reason: 'full' } }] });
+  await act(next.handle, 'partnerRespond', { partnerId: chosen, accepted: false, reason: 'full' }, `partner:${chosen}`);
   const second = await until(next.handle, (x) => x.offers.length === 2);
   expect(second.offers[1]!.partnerId).toBe(rival);
 });
@@ -169,14 +169,14 @@ test('a partner whose offer is only pending cannot mark the lead lost; the partn
   const topic = uid('bi');
   const partner = await seedPartner(t.db, { expertise: [topic], grade: 5 });
   const { handle } = await partnerLead(topic);
-  await handle.executeUpdate(M.recordConsent, { args: [{ ...sales, input: consent }] });
+  await act(handle, 'recordConsent', consent, sales);
   await until(handle, (x) => x.offers.length === 1);
 
-  expect(await refusal(handle.executeUpdate(M.markLost, { args: [{ actor: `partner:${partner}`, input: { reason: 'not interested' } }] })))
+  expect(await refusal(act(handle, 'markLost', { reason: 'not interested' }, `partner:${partner}`)))
     .toBe(`partner ${partner} does not own this deal (its offer is pending); only the deal's owner marks it lost`);
   expect((await handle.query(M.getState)).stage).toBe('partner_offer');
 
-  await handle.executeUpdate(M.partnerRespond, { args: [{ actor: `partner:${partner}`, input: { partnerId: partner, accepted: true } }] });
-  const s = await handle.executeUpdate(M.markLost, { args: [{ actor: `partner:${partner}`, input: { reason: 'the client went elsewhere' } }] });
+  await act(handle, 'partnerRespond', { partnerId: partner, accepted: true }, `partner:${partner}`);
+  const s = await act(handle, 'markLost', { reason: 'the client went elsewhere' }, `partner:${partner}`);
   expect(s.stage).toBe('reengagement');
 });

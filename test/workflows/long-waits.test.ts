@@ -6,10 +6,9 @@ import { addBusinessTime, businessDayMs } from '../../domain/calendar';
 import { defaultPolicy } from '../../domain/policy';
 import { wakeLeadsWaitingForManager } from '../../platform/roster';
 import { leadWorkflow } from '../../workflows/lead';
-import * as M from '../../workflows/messages';
 import { LeadStage } from '../../workflows/search-attributes';
 import { seedLead, seedManager } from '../helpers/db';
-import { as, historyTypes, idle, skip, startLead, until, waitFor } from '../helpers/lead';
+import { act, as, historyTypes, idle, skip, startLead, until, waitFor } from '../helpers/lead';
 import { timeSkippingStack } from '../helpers/temporal';
 
 // Assignment compares all managers, and these tests take them all away: a database of its own.
@@ -86,12 +85,12 @@ test('a lead that waits a year in each long stage keeps every run under 1,000 ev
   await skip(t.env, untouched, '365 days');
   // A deal nobody moves for a year (a check-in every few weeks).
   const silent = (await startLead(t.env, t.db, t.worker.taskQueue)).handle;
-  await silent.executeUpdate(M.recordContact, { args: [{ ...by, input: { outcome: 'reached' } }] });
-  await silent.executeUpdate(M.qualify, { args: [{ ...by, input: { target: true, route: 'ours', reason: 'fits', compare: 1 } }] });
+  await act(silent, 'recordContact', { outcome: 'reached' }, by);
+  await act(silent, 'qualify', { target: true, route: 'ours', reason: 'fits', compare: 1 }, by);
   await skip(t.env, silent, '365 days');
   // Refused, re-engaged every 75 days for a year (a run per cycle).
   const refused = (await startLead(t.env, t.db, t.worker.taskQueue)).handle;
-  await refused.executeUpdate(M.recordContact, { args: [{ ...by, input: { outcome: 'refused', note: 'not now' } }] });
+  await act(refused, 'recordContact', { outcome: 'refused', note: 'not now' }, by);
   await skip(t.env, refused, '365 days');
 
   for (const [name, handle] of [['unassigned', unassigned], ['untouched', untouched], ['silent deal', silent], ['re-engaged', refused]] as const) {
@@ -105,7 +104,7 @@ test('a lead that waits a year in each long stage keeps every run under 1,000 ev
 
 test('a run that continues as new shows ops its memo and stage at once, not at its next transition months later', async () => {
   const { handle } = await startLead(t.env, t.db, t.worker.taskQueue);
-  await handle.executeUpdate(M.recordContact, { args: [{ ...by, input: { outcome: 'refused', note: 'call in spring' } }] });
+  await act(handle, 'recordContact', { outcome: 'refused', note: 'call in spring' }, by);
   const policy = defaultPolicy();
   // One re-engagement cycle: the touch after 75 days, 14 days for a reply, then a new run.
   await skip(t.env, handle, '90 days');
@@ -132,8 +131,8 @@ test('the client has 3 business days to answer the consent question: a Friday qu
   await t.env.sleep(friday - now);
 
   const { handle } = await startLead(t.env, t.db, t.worker.taskQueue);
-  await handle.executeUpdate(M.recordContact, { args: [{ ...by, input: { outcome: 'reached' } }] });
-  const s = await handle.executeUpdate(M.qualify, { args: [{ ...by, input: { target: true, route: 'partner', reason: 'not our practice', topic: 'erp', compare: 1 } }] });
+  await act(handle, 'recordContact', { outcome: 'reached' }, by);
+  const s = await act(handle, 'qualify', { target: true, route: 'partner', reason: 'not our practice', topic: 'erp', compare: 1 }, by);
   expect(s.stage).toBe('awaiting_consent');
   const asked = await t.env.currentTimeMs();
 
@@ -142,7 +141,7 @@ test('the client has 3 business days to answer the consent question: a Friday qu
   expect(tuesdayNoon).toBeLessThan(addBusinessTime(cal, asked, 3 * businessDayMs(cal)));
   await skip(t.env, handle, tuesdayNoon - asked);
   const consent = { given: true, askedBy: 'sales:anna', channel: 'phone' as const, wording: 'May we pass your contacts to a colleague?' };
-  const after = await handle.executeUpdate(M.recordConsent, { args: [{ ...by, input: consent }] });
+  const after = await act(handle, 'recordConsent', consent, by);
   expect(after.stage).not.toBe('reengagement');
   expect(await historyTypes(handle)).not.toContain('consent_timeout');
 });

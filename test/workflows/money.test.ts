@@ -4,12 +4,11 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app';
 import type { PayoutRequest } from '../../activities/payouts';
-import * as M from '../../workflows/messages';
 import { nettingWorkflow } from '../../workflows/netting';
 import { payoutWorkflow, payoutWorkflowId } from '../../workflows/payout';
 import { refundWorkflow, refundWorkflowId } from '../../workflows/refund';
 import { seedManager, seedPartner, uid } from '../helpers/db';
-import { as, historyTypes, startLead, until, waitFor, type LeadHandle } from '../helpers/lead';
+import { act, as, historyTypes, startLead, until, waitFor, type LeadHandle } from '../helpers/lead';
 import { timeSkippingStack } from '../helpers/temporal';
 
 const t = timeSkippingStack({ seed: (db) => seedManager(db) });
@@ -47,12 +46,12 @@ const payablePeriod = () => nextPeriod(nextPeriod(thisPeriod()));
 /** A lead referred by `referrer`, won by us, paid in the given parts. */
 async function wonLead(referrer: string, payments: number[]): Promise<string> {
   const { leadId, handle } = await startLead(t.env, t.db, t.worker.taskQueue, { partnerId: referrer, topic: uid('crm') });
-  await handle.executeUpdate(M.recordContact, { args: [{ ...by, input: { outcome: 'reached' } }] });
-  await handle.executeUpdate(M.qualify, { args: [{ ...by, input: { target: true, route: 'ours', reason: 'fits', compare: 1 } }] });
+  await act(handle, 'recordContact', { outcome: 'reached' }, by);
+  await act(handle, 'qualify', { target: true, route: 'ours', reason: 'fits', compare: 1 }, by);
   const total = payments.reduce((a, b) => a + b, 0);
-  await handle.executeUpdate(M.advanceDeal, { args: [{ ...by, input: { to: 'contract', valueMinor: total, currency: 'RUB' } }] });
+  await act(handle, 'advanceDeal', { to: 'contract', valueMinor: total, currency: 'RUB' }, by);
   for (const [i, amount] of payments.entries()) {
-    await handle.executeUpdate(M.recordPayment, { args: [{ ...by, input: { paymentId: `pay-${i + 1}`, amountMinor: amount, currency: 'RUB' } }] });
+    await act(handle, 'recordPayment', { paymentId: `pay-${i + 1}`, amountMinor: amount, currency: 'RUB' }, by);
   }
   await handle.result();
   await waitFor(async () => (await t.db.ledgerEntry.count({ where: { leadId } })) === payments.length);
@@ -116,21 +115,21 @@ const consent = { given: true, askedBy: 'sales:ilya', channel: 'phone' as const,
 /** A lead (referred by `referrer`, if any) handed with consent to `receiver`, who accepts it. */
 async function handedOff(receiver: string, topic: string, referrer?: string) {
   const lead = await startLead(t.env, t.db, t.worker.taskQueue, { partnerId: referrer, topic });
-  await lead.handle.executeUpdate(M.recordContact, { args: [{ ...by, input: { outcome: 'reached' } }] });
-  await lead.handle.executeUpdate(M.qualify, { args: [{ ...by, input: { target: true, route: 'partner', reason: 'theirs', compare: 1 } }] });
-  await lead.handle.executeUpdate(M.recordConsent, { args: [{ ...by, input: consent }] });
+  await act(lead.handle, 'recordContact', { outcome: 'reached' }, by);
+  await act(lead.handle, 'qualify', { target: true, route: 'partner', reason: 'theirs', compare: 1 }, by);
+  await act(lead.handle, 'recordConsent', consent, by);
   const offered = await until(lead.handle, (s) => s.offers.length === 1);
   expect(offered.offers[0]!.partnerId).toBe(receiver);
   return lead;
 }
 
 const accept = (handle: LeadHandle, partnerId: string) =>
-  handle.executeUpdate(M.partnerRespond, { args: [{ actor: `partner:${partnerId}`, input: { partnerId, accepted: true } }] });
+  act(handle, 'partnerRespond', { partnerId, accepted: true }, `partner:${partnerId}`);
 
 /** The winner closes the deal and the client pays it in full. */
 async function winAndPay(handle: LeadHandle, winner: string, paid: number) {
-  await handle.executeUpdate(M.advanceDeal, { args: [{ actor: `partner:${winner}`, input: { to: 'contract', valueMinor: paid, currency: 'RUB' } }] });
-  await handle.executeUpdate(M.recordPayment, { args: [{ actor: `partner:${winner}`, input: { paymentId: 'p', amountMinor: paid, currency: 'RUB' } }] });
+  await act(handle, 'advanceDeal', { to: 'contract', valueMinor: paid, currency: 'RUB' }, `partner:${winner}`);
+  await act(handle, 'recordPayment', { paymentId: 'p', amountMinor: paid, currency: 'RUB' }, `partner:${winner}`);
   await handle.result();
 }
 
@@ -208,7 +207,7 @@ test('pay per lead is due when the partner accepts the consented lead — once, 
   const fee = await t.db.ledgerEntry.findUniqueOrThrow({ where: { idempotencyKey: `lead_fee:${lost.leadId}:${partner}` } });
   expect([fee.partnerId, fee.kind, fee.status, Number(fee.amountMinor), fee.currency]).toEqual([partner, 'commission_receivable', 'pending', 150_00, 'EUR']);
   expect(await t.db.ledgerEntry.count({ where: { leadId: lost.leadId } })).toBe(1);
-  await lost.handle.executeUpdate(M.markLost, { args: [{ actor: `partner:${partner}`, input: { reason: 'the client went quiet' } }] });
+  await act(lost.handle, 'markLost', { reason: 'the client went quiet' }, `partner:${partner}`);
   expect(await t.db.ledgerEntry.count({ where: { leadId: lost.leadId } })).toBe(1);
 
   // Accepted, then won and paid: the payment books no second fee.

@@ -10,19 +10,12 @@ import { defaultPolicy } from '../../domain/policy';
 import { type leadWorkflow, leadWorkflowId } from '../../workflows/lead';
 import * as M from '../../workflows/messages';
 import { LeadStale, SlaDueAt, StaleSince } from '../../workflows/search-attributes';
-import { seedLead, seedManager, uid } from '../helpers/db';
-import { as, idle, skip, until, waitFor } from '../helpers/lead';
+import { seedLead, seedTeam } from '../helpers/db';
+import { act, idle, skip, until, waitFor } from '../helpers/lead';
 import { runWorker, testCodec, testDataConverter, timeSkippingStack } from '../helpers/temporal';
 
 // Assignment compares all managers: this file keeps other files' managers out.
-const t = timeSkippingStack({
-  isolated: true,
-  seed: async (db) => {
-    const lead = await seedManager(db, { id: uid('teamlead') });
-    await seedManager(db, { teamLeadId: lead });
-    await seedManager(db, { teamLeadId: lead });
-  },
-});
+const t = timeSkippingStack({ isolated: true, seed: (db) => seedTeam(db, 2) });
 
 const policy = defaultPolicy();
 const HOUR = 3_600_000;
@@ -126,7 +119,7 @@ test('a lead shows ops source, topic and region, its stage, manager and SLA due,
   ]);
 
   // Refused: re-engagement has no SLA — SlaDueAt and StaleSince are cleared, the wait is named.
-  await handle.executeUpdate(M.recordContact, { args: [{ ...as(`sales:${stale.managerId}`), input: { outcome: 'refused' } }] });
+  await act(handle, 'recordContact', { outcome: 'refused' }, `sales:${stale.managerId}`);
   await attribute(handle, (d) => d.typedSearchAttributes.get(SlaDueAt), (v) => v === undefined);
   expect((await handle.describe()).typedSearchAttributes.get(StaleSince)).toBeUndefined();
   await waitFor(async () => (await timerSummaries(handle)).includes('re-engagement in 75 days'));

@@ -7,14 +7,14 @@ import { consentDue, dealCheckInDue, partnerAnswerDue, reengagementDue } from '.
 import { policyInForce } from '../../platform/policies';
 import * as M from '../../workflows/messages';
 import { seedManager, seedPartner, uid } from '../helpers/db';
-import { as, historyTypes, idle, until, waitFor, type LeadHandle } from '../helpers/lead';
-import { rollOut, sleepUntil, startOnPolicy, timers } from '../helpers/policy';
+import { act, historyTypes, idle, skipUntil, until, waitFor, type LeadHandle } from '../helpers/lead';
+import { rollOut, startOnPolicy, timers } from '../helpers/policy';
 import { timeSkippingStack } from '../helpers/temporal';
 
 const t = timeSkippingStack({ isolated: true, seed: (db) => seedManager(db) });
 
 const HOUR = 3_600_000;
-const sales = as('sales:boris');
+const sales = 'sales:boris';
 const consent = { given: true, askedBy: 'sales:boris', channel: 'phone' as const, wording: 'May we pass your contacts to a partner? They will call you.' };
 
 /** When the lead's transition `type` happened (the last one). */
@@ -44,12 +44,12 @@ async function moveWhileWaiting(handle: LeadHandle, patch: Record<string, unknow
 async function firesAtNewDeadline(handle: WorkflowHandle, type: string, old: number, due: number): Promise<void> {
   const lead = handle as LeadHandle;
   if (old < due) {
-    await sleepUntil(t, handle, old + HOUR);
+    await skipUntil(t.env, handle, old + HOUR);
     expect(await historyTypes(lead)).not.toContain(type);
   }
-  await sleepUntil(t, handle, due - HOUR);
+  await skipUntil(t.env, handle, due - HOUR);
   expect(await historyTypes(lead)).not.toContain(type);
-  await sleepUntil(t, handle, due + HOUR);
+  await skipUntil(t.env, handle, due + HOUR);
   await waitFor(async () => (await historyTypes(lead)).includes(type));
   const at = await when(lead, type);
   expect(at).toBeGreaterThanOrEqual(due - 60_000);
@@ -58,8 +58,8 @@ async function firesAtNewDeadline(handle: WorkflowHandle, type: string, old: num
 
 test('the consent window lengthened while the client thinks: no timeout at the old deadline, at the new one', async () => {
   const { handle } = await startOnPolicy(t, { topic: uid('mobile') });
-  await handle.executeUpdate(M.recordContact, { args: [{ ...sales, input: { outcome: 'reached' } }] });
-  await handle.executeUpdate(M.qualify, { args: [{ ...sales, input: { target: true, route: 'partner', reason: 'not our expertise', compare: 1 } }] });
+  await act(handle, 'recordContact', { outcome: 'reached' }, sales);
+  await act(handle, 'qualify', { target: true, route: 'partner', reason: 'not our expertise', compare: 1 }, sales);
   const from = await when(handle, 'qualified');
   const before = (await policyInForce(t.db, null)).policy;
   const days = before.consentWindowBusinessDays + 2;
@@ -75,9 +75,9 @@ test("a partner's acceptance window lengthened while it decides: the offer expir
   const topic = uid('erp');
   const partner = await seedPartner(t.db, { expertise: [topic], grade: 5 });
   const { handle } = await startOnPolicy(t, { topic });
-  await handle.executeUpdate(M.recordContact, { args: [{ ...sales, input: { outcome: 'reached' } }] });
-  await handle.executeUpdate(M.qualify, { args: [{ ...sales, input: { target: true, route: 'partner', reason: 'ERP: a partner does it', compare: 1 } }] });
-  await handle.executeUpdate(M.recordConsent, { args: [{ ...sales, input: consent }] });
+  await act(handle, 'recordContact', { outcome: 'reached' }, sales);
+  await act(handle, 'qualify', { target: true, route: 'partner', reason: 'ERP: a partner does it', compare: 1 }, sales);
+  await act(handle, 'recordConsent', consent, sales);
   await until(handle, (x) => x.offers.some((o) => o.partnerId === partner && o.status === 'pending'));
   const from = await when(handle, 'offered');
   const before = (await policyInForce(t.db, null)).policy;
@@ -88,8 +88,8 @@ test("a partner's acceptance window lengthened while it decides: the offer expir
 
 test("a deal stage's silence shortened: the check-in comes at the new deadline, a week early", async () => {
   const { handle } = await startOnPolicy(t);
-  await handle.executeUpdate(M.recordContact, { args: [{ ...sales, input: { outcome: 'reached' } }] });
-  const s = await handle.executeUpdate(M.qualify, { args: [{ ...sales, input: { target: true, route: 'ours', reason: 'CRM roll-out: ours', compare: 1 } }] });
+  await act(handle, 'recordContact', { outcome: 'reached' }, sales);
+  const s = await act(handle, 'qualify', { target: true, route: 'ours', reason: 'CRM roll-out: ours', compare: 1 }, sales);
   expect(s.stage).toBe('deal');
   const from = await when(handle, 'qualified');
   const before = (await policyInForce(t.db, null)).policy;
@@ -102,7 +102,7 @@ test("a deal stage's silence shortened: the check-in comes at the new deadline, 
 
 test('the re-engagement interval shortened for refused leads: the next touch comes at the new interval', async () => {
   const { handle } = await startOnPolicy(t);
-  await handle.executeUpdate(M.recordContact, { args: [{ ...sales, input: { outcome: 'refused', note: 'not now, maybe in spring' } }] });
+  await act(handle, 'recordContact', { outcome: 'refused', note: 'not now, maybe in spring' }, sales);
   await until(handle, (x) => x.stage === 'reengagement');
   const from = await when(handle, 'refused');
   const before = (await policyInForce(t.db, null)).policy;

@@ -2,13 +2,12 @@
 // production durations: ops add a transferred holiday while a lead waits for its first call, a
 // team in Vladivostok counts its SLA in its own hours, and one change reaches 100 running leads,
 // each re-arming the timer it waits on exactly once.
-import type { WorkflowHandle } from '@temporalio/client';
 import { addBusinessTime } from '../../domain/calendar';
 import * as M from '../../workflows/messages';
 import { DEFAULT_SCOPE, policyInForce, rolloutWorkflowId } from '../../platform/policies';
-import { seedManager, uid } from '../helpers/db';
-import { historyTypes, idle, waitFor, type LeadHandle } from '../helpers/lead';
-import { rollOut as policyRollOut, sleepUntil as sleepTo, startOnPolicy as policyStart, timers } from '../helpers/policy';
+import { seedTeam, uid } from '../helpers/db';
+import { historyTypes, idle, skipUntil, waitFor, type LeadHandle } from '../helpers/lead';
+import { rollOut as policyRollOut, startOnPolicy as policyStart, timers } from '../helpers/policy';
 import { timeSkippingStack } from '../helpers/temporal';
 
 // Assignment compares all managers: this file keeps other files' managers out.
@@ -16,8 +15,7 @@ let teamLead = '';
 const t = timeSkippingStack({
   isolated: true,
   seed: async (db) => {
-    teamLead = await seedManager(db, { id: uid('teamlead') });
-    await seedManager(db, { teamLeadId: teamLead });
+    teamLead = await seedTeam(db, 1);
   },
 });
 
@@ -26,7 +24,6 @@ const MSK = 180 * 60_000;
 
 const startOnPolicy = () => policyStart(t);
 const rollOut = (teamId: string | undefined, patch: Record<string, unknown>, reason: string) => policyRollOut(t, teamId, patch, reason);
-const sleepUntil = (handle: WorkflowHandle, instant: number) => sleepTo(t, handle, instant);
 
 test('ops add a transferred holiday while a lead waits for its first call: the reminder comes on the next working hour', async () => {
   const { leadId, handle } = await startOnPolicy();
@@ -50,11 +47,11 @@ test('ops add a transferred holiday while a lead waits for its first call: the r
   expect(moved.reason).toContain(`(policy ${version})`);
 
   // Nothing at the old hour, nor just before the new one; the reminder right after it.
-  await sleepUntil(handle, oldReminder + 60_000);
+  await skipUntil(t.env, handle, oldReminder + 60_000);
   expect(await historyTypes(handle)).not.toContain('sla_reminder');
-  await sleepUntil(handle, newReminder - 60_000);
+  await skipUntil(t.env, handle, newReminder - 60_000);
   expect(await historyTypes(handle)).not.toContain('sla_reminder');
-  await sleepUntil(handle, newReminder + 60_000);
+  await skipUntil(t.env, handle, newReminder + 60_000);
   await waitFor(async () => (await historyTypes(handle)).includes('sla_reminder'));
   const reminder = (await handle.query(M.getHistory)).find((x) => x.type === 'sla_reminder')!;
   expect(Date.parse(reminder.at)).toBeGreaterThanOrEqual(newReminder);
@@ -104,9 +101,9 @@ test("a team in Vladivostok counts its leads' SLA in its own working hours", asy
     expect(localHour).toBeGreaterThanOrEqual(9);
     expect(localHour).toBeLessThanOrEqual(18);
 
-    await sleepUntil(handle, due - 60_000);
+    await skipUntil(t.env, handle, due - 60_000);
     expect(await historyTypes(handle)).not.toContain('sla_reminder');
-    await sleepUntil(handle, due + 60_000);
+    await skipUntil(t.env, handle, due + 60_000);
     await waitFor(async () => (await historyTypes(handle)).includes('sla_reminder'));
   } finally {
     await t.db.manager.updateMany({ where: { id: { in: others } }, data: { active: true } });

@@ -1,9 +1,8 @@
 // Refusals are never dropped: a touch every 75 days (2–3 months), a 14-day reply window, a new
 // run (continue-as-new) per cycle, until the client returns, opts out or attempts run out.
 import type { temporal } from '@temporalio/proto';
-import * as M from '../../workflows/messages';
 import { seedManager, seedPartner, uid } from '../helpers/db';
-import { as, historyTypes, skip, startLead, until, waitFor, type LeadHandle } from '../helpers/lead';
+import { act, as, historyTypes, skip, startLead, until, waitFor, type LeadHandle } from '../helpers/lead';
 import { timeSkippingStack } from '../helpers/temporal';
 
 const t = timeSkippingStack({ seed: (db) => seedManager(db) });
@@ -15,9 +14,9 @@ async function lostLead(opts: { partnerId?: string; maxAttempts?: number } = {})
     partnerId: opts.partnerId, topic: uid('crm'),
     policy: opts.maxAttempts ? { reengagement: { interval: '75 days', replyWindow: '14 days', maxAttempts: opts.maxAttempts, partnerCreditWindow: '180 days' } } : undefined,
   });
-  await lead.handle.executeUpdate(M.recordContact, { args: [{ ...sales, input: { outcome: 'reached' } }] });
-  await lead.handle.executeUpdate(M.qualify, { args: [{ ...sales, input: { target: true, route: 'ours', reason: 'fits', compare: 1 } }] });
-  const s = await lead.handle.executeUpdate(M.markLost, { args: [{ ...sales, input: { reason: 'budget frozen until next year' } }] });
+  await act(lead.handle, 'recordContact', { outcome: 'reached' }, sales);
+  await act(lead.handle, 'qualify', { target: true, route: 'ours', reason: 'fits', compare: 1 }, sales);
+  const s = await act(lead.handle, 'markLost', { reason: 'budget frozen until next year' }, sales);
   expect(s).toMatchObject({ stage: 'reengagement', refusalReason: 'budget frozen until next year' });
   const firstRunId = (await lead.handle.describe()).runId;
   return { ...lead, firstRunId };
@@ -39,11 +38,11 @@ test('lost, re-engaged twice, comes back within the credit window and is won; th
   await waitFor(async () => (await t.db.task.count({ where: { leadId, kind: 'reengagement' } })) === 2);
 
   // 164 days after the loss the client answers: back to qualification, partner credit intact.
-  let s = await handle.executeUpdate(M.reengagementOutcome, { args: [{ ...sales, input: { outcome: 'returned', note: 'budget approved' } }] });
+  let s = await act(handle, 'reengagementOutcome', { outcome: 'returned', note: 'budget approved' }, sales);
   expect(s).toMatchObject({ stage: 'qualifying', creditPartnerId: referrer });
-  await handle.executeUpdate(M.qualify, { args: [{ ...sales, input: { target: true, route: 'ours', reason: 'back with budget', compare: 1 } }] });
-  await handle.executeUpdate(M.advanceDeal, { args: [{ ...sales, input: { to: 'contract', valueMinor: 250_000_00, currency: 'RUB' } }] });
-  s = await handle.executeUpdate(M.recordPayment, { args: [{ ...sales, input: { paymentId: 'p-1', amountMinor: 250_000_00, currency: 'RUB' } }] });
+  await act(handle, 'qualify', { target: true, route: 'ours', reason: 'back with budget', compare: 1 }, sales);
+  await act(handle, 'advanceDeal', { to: 'contract', valueMinor: 250_000_00, currency: 'RUB' }, sales);
+  s = await act(handle, 'recordPayment', { paymentId: 'p-1', amountMinor: 250_000_00, currency: 'RUB' }, sales);
   expect(s.stage).toBe('won');
   expect(await handle.result()).toMatchObject({ stage: 'won', paidMinor: 250_000_00 });
   await waitFor(async () => (await t.db.ledgerEntry.count({ where: { leadId, partnerId: referrer } })) === 1);
@@ -71,7 +70,7 @@ test('a client returning after the 180-day credit window comes back without the 
       await until(handle, (s) => s.stage === 'reengagement');
     }
   }
-  const s = await handle.executeUpdate(M.reengagementOutcome, { args: [{ ...sales, input: { outcome: 'returned' } }] });
+  const s = await act(handle, 'reengagementOutcome', { outcome: 'returned' }, sales);
   expect(s.stage).toBe('qualifying');
   expect(s.creditPartnerId).toBeUndefined();
 });
@@ -80,7 +79,7 @@ test('opt-out ends re-engagement at once', async () => {
   const { handle } = await lostLead();
   await skip(t.env, handle, '75 days');
   await until(handle, (s) => s.reengagement.attempt === 1);
-  const s = await handle.executeUpdate(M.optOut, { args: [{ ...sales, input: { reason: 'asked not to be contacted (41-FZ)' } }] });
+  const s = await act(handle, 'optOut', { reason: 'asked not to be contacted (41-FZ)' }, sales);
   expect(s).toMatchObject({ stage: 'closed', closedReason: 'opted_out' });
   expect(await handle.result()).toMatchObject({ stage: 'closed', closedReason: 'opted_out' });
 });
@@ -127,7 +126,7 @@ test('a year in re-engagement leaves one open task: each touch supersedes the la
   ]);
 
   // The client answers the last touch: its task is done by that answer.
-  await handle.executeUpdate(M.reengagementOutcome, { args: [{ ...sales, input: { outcome: 'returned', note: 'ready now' } }] });
+  await act(handle, 'reengagementOutcome', { outcome: 'returned', note: 'ready now' }, sales);
   await waitFor(async () => (await t.db.task.count({ where: { leadId, doneAt: null } })) === 0);
   const answered = await t.db.task.findFirst({ where: { leadId, kind: 'reengagement', outcome: 'returned' } });
   expect(answered).toMatchObject({ completedBy: 'sales:vera' });

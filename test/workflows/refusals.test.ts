@@ -2,7 +2,7 @@
 // precise reason, and change nothing; repeat inquiries and partner webhooks arrive as signals.
 import * as M from '../../workflows/messages';
 import { seedManager, uid } from '../helpers/db';
-import { as, historyTypes, refusal, startLead, until, type LeadHandle } from '../helpers/lead';
+import { act, as, historyTypes, refusal, startLead, until, type LeadHandle } from '../helpers/lead';
 import { timeSkippingStack } from '../helpers/temporal';
 
 const t = timeSkippingStack({ seed: (db) => seedManager(db) });
@@ -11,8 +11,8 @@ const by = as('sales:gleb');
 
 async function dealLead(): Promise<LeadHandle> {
   const { handle } = await startLead(t.env, t.db, t.worker.taskQueue, { topic: uid('crm') });
-  await handle.executeUpdate(M.recordContact, { args: [{ ...by, input: { outcome: 'reached' } }] });
-  await handle.executeUpdate(M.qualify, { args: [{ ...by, input: { target: true, route: 'ours', reason: 'fits', compare: 1 } }] });
+  await act(handle, 'recordContact', { outcome: 'reached' }, by);
+  await act(handle, 'qualify', { target: true, route: 'ours', reason: 'fits', compare: 1 }, by);
   return handle;
 }
 
@@ -20,22 +20,22 @@ test('deal moves are refused out of order, with the reason, and leave the state 
   const handle = await dealLead();
   const before = await handle.query(M.getState);
 
-  expect(await refusal(handle.executeUpdate(M.recordPayment, { args: [{ ...by, input: { paymentId: 'p', amountMinor: 1, currency: 'RUB' } }] })))
+  expect(await refusal(act(handle, 'recordPayment', { paymentId: 'p', amountMinor: 1, currency: 'RUB' }, by)))
     .toBe('a payment is recorded only after the contract is signed');
-  expect(await refusal(handle.executeUpdate(M.advanceDeal, { args: [{ ...by, input: { to: 'contract' } }] })))
+  expect(await refusal(act(handle, 'advanceDeal', { to: 'contract' }, by)))
     .toBe('signing the contract needs its value (valueMinor)');
-  await handle.executeUpdate(M.advanceDeal, { args: [{ ...by, input: { to: 'negotiation' } }] });
-  expect(await refusal(handle.executeUpdate(M.advanceDeal, { args: [{ ...by, input: { to: 'proposal' } }] })))
+  await act(handle, 'advanceDeal', { to: 'negotiation' }, by);
+  expect(await refusal(act(handle, 'advanceDeal', { to: 'proposal' }, by)))
     .toBe('the deal is already at negotiation; it only moves forward (contract → payment)');
-  expect(await refusal(handle.executeUpdate(M.recordConsent, { args: [{ ...by, input: { given: true, askedBy: 'x', channel: 'phone', wording: 'w' } }] })))
+  expect(await refusal(act(handle, 'recordConsent', { given: true, askedBy: 'x', channel: 'phone', wording: 'w' }, by)))
     .toBe('recordConsent is not possible while the lead is deal; it needs awaiting_consent');
-  expect(await refusal(handle.executeUpdate(M.partnerRespond, { args: [{ ...by, input: { partnerId: 'ptn-nobody', accepted: true } }] })))
+  expect(await refusal(act(handle, 'partnerRespond', { partnerId: 'ptn-nobody', accepted: true }, by)))
     .toBe('the lead was not offered to partner ptn-nobody');
 
-  await handle.executeUpdate(M.advanceDeal, { args: [{ ...by, input: { to: 'contract', valueMinor: 100_00, currency: 'EUR' } }] });
-  expect(await refusal(handle.executeUpdate(M.recordPayment, { args: [{ ...by, input: { paymentId: 'p', amountMinor: 100_00, currency: 'RUB' } }] })))
+  await act(handle, 'advanceDeal', { to: 'contract', valueMinor: 100_00, currency: 'EUR' }, by);
+  expect(await refusal(act(handle, 'recordPayment', { paymentId: 'p', amountMinor: 100_00, currency: 'RUB' }, by)))
     .toBe('the contract is in EUR, the payment in RUB');
-  expect(await refusal(handle.executeUpdate(M.recordPayment, { args: [{ ...by, input: { paymentId: 'p', amountMinor: 100_01, currency: 'EUR' } }] })))
+  expect(await refusal(act(handle, 'recordPayment', { paymentId: 'p', amountMinor: 100_01, currency: 'EUR' }, by)))
     .toBe('the payment exceeds the outstanding amount (10000 minor units)');
 
   const after = await handle.query(M.getState);
@@ -45,16 +45,16 @@ test('deal moves are refused out of order, with the reason, and leave the state 
 
 test('malformed input and a missing actor are refused as invalid, not as a stage conflict', async () => {
   const handle = await dealLead();
-  expect(await refusal(handle.executeUpdate(M.recordPayment, { args: [{ ...by, input: { paymentId: '', amountMinor: -5, currency: 'rub' } as never }] })))
+  expect(await refusal(act(handle, 'recordPayment', { paymentId: '', amountMinor: -5, currency: 'rub' } as never, by)))
     .toMatch(/^paymentId: .*; amountMinor: .*; currency: /);
-  expect(await refusal(handle.executeUpdate(M.markLost, { args: [{ actor: '', input: { reason: 'x' } }] }))).toBe('actor is required');
+  expect(await refusal(act(handle, 'markLost', { reason: 'x' }, ''))).toBe('actor is required');
 });
 
 test('a closed lead refuses every action', async () => {
   const handle = await dealLead();
-  await handle.executeUpdate(M.optOut, { args: [{ ...by, input: {} }] });
+  await act(handle, 'optOut', {}, by);
   await handle.result();
-  await expect(handle.executeUpdate(M.markLost, { args: [{ ...by, input: { reason: 'x' } }] })).rejects.toThrow();
+  await expect(act(handle, 'markLost', { reason: 'x' }, by)).rejects.toThrow();
 });
 
 test('a partner webhook that does not fit is recorded and ignored, never applied', async () => {
@@ -72,9 +72,8 @@ test('a partner webhook that does not fit is recorded and ignored, never applied
 
 test('the same Update id is applied once (idempotent staff actions)', async () => {
   const handle = await dealLead();
-  const move = { args: [{ ...by, input: { to: 'proposal' as const } }] as [M.Command<{ to: 'proposal' }>], updateId: 'req-123' };
-  const a = await handle.executeUpdate(M.advanceDeal, move);
-  const b = await handle.executeUpdate(M.advanceDeal, move);
+  const a = await act(handle, 'advanceDeal', { to: 'proposal' }, by, { updateId: 'req-123' });
+  const b = await act(handle, 'advanceDeal', { to: 'proposal' }, by, { updateId: 'req-123' });
   expect(b.seq).toBe(a.seq);
   expect((await historyTypes(handle)).filter((t) => t === 'deal_proposal')).toHaveLength(1);
 });

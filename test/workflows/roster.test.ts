@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { rosterActivities } from '../../activities/roster';
 import { reassignLeadsOf } from '../../platform/roster';
 import { seedManager } from '../helpers/db';
-import { as, historyTypes, idle, skip, startLead, until, waitFor } from '../helpers/lead';
+import { act, historyTypes, idle, skip, startLead, until, waitFor } from '../helpers/lead';
 import { timeSkippingStack } from '../helpers/temporal';
 import * as M from '../../workflows/messages';
 
@@ -23,7 +23,7 @@ test('a deactivated manager with 2 open leads: both reassigned with reason "mana
   const first = await startLead(t.env, t.db, t.worker.taskQueue);
   const second = await startLead(t.env, t.db, t.worker.taskQueue);
   // One lead moved on to qualification; the other sat a working day and earned its manager a reminder.
-  await second.handle.executeUpdate(M.recordContact, { args: [{ ...as(`sales:${old}`), input: { outcome: 'reached' } }] });
+  await act(second.handle, 'recordContact', { outcome: 'reached' }, `sales:${old}`);
   // Hour by hour (a weekend may lie in between) until the reminder, well before any escalation.
   while (!(await historyTypes(first.handle)).includes('sla_reminder')) await skip(t.env, first.handle, '1 hour');
   await idle(second.handle);

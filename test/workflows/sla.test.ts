@@ -4,29 +4,17 @@ import { addBusinessTime, businessDayMs } from '../../domain/calendar';
 import { defaultPolicy } from '../../domain/policy';
 import { leadWorkflow } from '../../workflows/lead';
 import * as M from '../../workflows/messages';
-import { seedLead, seedManager, uid } from '../helpers/db';
-import { as, historyTypes, idle, refusal, skip, startLead, until, waitFor, type LeadHandle } from '../helpers/lead';
+import { seedLead, seedTeam } from '../helpers/db';
+import { act, historyTypes, idle, refusal, skip, skipUntil, startLead, until, waitFor } from '../helpers/lead';
 import { timeSkippingStack } from '../helpers/temporal';
 import { LeadStage, SlaDueAt } from '../../workflows/search-attributes';
 
 // Assignment compares all managers: this file keeps other files' managers out.
-const t = timeSkippingStack({
-  isolated: true,
-  seed: async (db) => {
-    const lead = await seedManager(db, { id: uid('teamlead') });
-    await seedManager(db, { teamLeadId: lead });
-    await seedManager(db, { teamLeadId: lead });
-  },
-});
+const t = timeSkippingStack({ isolated: true, seed: (db) => seedTeam(db, 2) });
 
 const policy = defaultPolicy();
 const HOUR = 3_600_000;
 
-async function sleepUntil(handle: LeadHandle, instant: number): Promise<void> {
-  await idle(handle);
-  const now = (await t.env.currentTimeMs());
-  if (instant > now) await t.env.sleep(instant - now);
-}
 
 test('an untouched lead is reminded, escalated, then flagged stale and reassigned — in business time', async () => {
   const { leadId, handle } = await startLead(t.env, t.db, t.worker.taskQueue);
@@ -38,19 +26,19 @@ test('an untouched lead is reminded, escalated, then flagged stale and reassigne
   const staleAt = addBusinessTime(cal, from, policy.firstContact.staleAfterBusinessDays * businessDayMs(cal));
   expect(staleAt - from).toBeGreaterThanOrEqual(2 * 9 * HOUR); // never sooner than two working days
 
-  await sleepUntil(handle, reminderAt - 60_000);
+  await skipUntil(t.env, handle, reminderAt - 60_000);
   expect(await historyTypes(handle)).not.toContain('sla_reminder');
-  await sleepUntil(handle, reminderAt + 60_000);
+  await skipUntil(t.env, handle, reminderAt + 60_000);
   await waitForType(handle, 'sla_reminder');
 
-  await sleepUntil(handle, escalateAt + 60_000);
+  await skipUntil(t.env, handle, escalateAt + 60_000);
   await waitForType(handle, 'sla_escalated');
   const escalation = await t.db.task.findFirstOrThrow({ where: { leadId, kind: 'sla_escalation' } });
   expect(escalation.assignee).toMatch(/^team_lead:teamlead-/);
 
-  await sleepUntil(handle, staleAt - 60_000);
+  await skipUntil(t.env, handle, staleAt - 60_000);
   expect((await handle.query(M.getState)).stale).toBe(false);
-  await sleepUntil(handle, staleAt + 60_000);
+  await skipUntil(t.env, handle, staleAt + 60_000);
   const stale = await until(handle, (s) => s.stale && s.managerId !== first.managerId);
   expect(stale.stage).toBe('awaiting_first_contact');
   expect(await historyTypes(handle)).toEqual(expect.arrayContaining(['stale', 'reassigned']));
@@ -58,7 +46,7 @@ test('an untouched lead is reminded, escalated, then flagged stale and reassigne
   await waitFor(async () => (await t.db.lead.findUniqueOrThrow({ where: { id: leadId } })).stale);
 
   // The new owner's first touch clears the flag and restarts the clock.
-  const touched = await handle.executeUpdate(M.recordContact, { args: [{ ...as('sales:new-owner'), input: { outcome: 'no_answer' } }] });
+  const touched = await act(handle, 'recordContact', { outcome: 'no_answer' }, 'sales:new-owner');
   expect(touched.stale).toBe(false);
   expect(Date.parse(touched.slaFrom)).toBeGreaterThan(from);
 });
@@ -66,9 +54,9 @@ test('an untouched lead is reminded, escalated, then flagged stale and reassigne
 test('a company inquiry without a person is an interest: verified first, closed when nobody is found', async () => {
   const { handle } = await startLead(t.env, t.db, t.worker.taskQueue, { kind: 'interest' });
   expect((await handle.query(M.getState)).stage).toBe('verification');
-  expect(await refusal(handle.executeUpdate(M.qualify, { args: [{ ...as('sales:x'), input: { target: true, route: 'ours', reason: 'x', compare: 1 } }] })))
+  expect(await refusal(act(handle, 'qualify', { target: true, route: 'ours', reason: 'x', compare: 1 }, 'sales:x')))
     .toBe('qualify is not possible while the lead is verification; it needs qualifying');
-  const s = await handle.executeUpdate(M.verifyInterest, { args: [{ ...as('sales:x'), input: { personFound: false, note: 'switchboard only' } }] });
+  const s = await act(handle, 'verifyInterest', { personFound: false, note: 'switchboard only' }, 'sales:x');
   expect(s).toMatchObject({ stage: 'closed', closedReason: 'not_verified' });
 });
 
@@ -76,7 +64,7 @@ test('five unanswered calls make the lead unreachable and send it to re-engageme
   const { handle } = await startLead(t.env, t.db, t.worker.taskQueue);
   let s = await handle.query(M.getState);
   for (let i = 0; i < policy.firstContact.maxNoAnswerAttempts; i++) {
-    s = await handle.executeUpdate(M.recordContact, { args: [{ ...as('sales:x'), input: { outcome: 'no_answer' } }] });
+    s = await act(handle, 'recordContact', { outcome: 'no_answer' }, 'sales:x');
   }
   expect(s.stage).toBe('reengagement');
   expect(s.refusalReason).toBe('unreachable after 5 attempts');
@@ -104,7 +92,7 @@ test('a missed call changes only the SLA due it restarts (one search-attribute e
   expect(before.memo).toBeGreaterThan(0);
 
   const dueBefore = (await handle.describe()).typedSearchAttributes.get(SlaDueAt)!.getTime();
-  const touched = await handle.executeUpdate(M.recordContact, { args: [{ ...as('sales:x'), input: { outcome: 'no_answer' } }] });
+  const touched = await act(handle, 'recordContact', { outcome: 'no_answer' }, 'sales:x');
   await settled();
   expect(await t.db.leadEvent.count({ where: { leadId, type: 'no_answer' } })).toBe(1);
   // The call restarts the SLA clock, so SlaDueAt moves (patch 'ops-metadata') — unless both fall
@@ -114,7 +102,7 @@ test('a missed call changes only the SLA due it restarts (one search-attribute e
   expect(await published()).toEqual({ attributes: before.attributes + (due === dueBefore ? 0 : 1), memo: before.memo });
   const after = await published();
 
-  const reached = await handle.executeUpdate(M.recordContact, { args: [{ ...as('sales:x'), input: { outcome: 'reached' } }] });
+  const reached = await act(handle, 'recordContact', { outcome: 'reached' }, 'sales:x');
   await settled();
   expect(await published()).toEqual({ attributes: after.attributes + 1, memo: after.memo + 1 });
   expect((await handle.describe()).typedSearchAttributes.get(LeadStage)).toBe(reached.stage);
@@ -140,7 +128,7 @@ test('a lead nobody touches stops bouncing after 3 stale reassignments: parked w
   expect(await t.db.task.count({ where: { leadId, kind: 'stale_parked' } })).toBe(1);
 
   // A touch starts the clock again.
-  const touched = await handle.executeUpdate(M.recordContact, { args: [{ ...as('sales:finally'), input: { outcome: 'reached' } }] });
+  const touched = await act(handle, 'recordContact', { outcome: 'reached' }, 'sales:finally');
   expect(touched).toMatchObject({ stage: 'qualifying', stale: false, staleReassignments: 0 });
 });
 
@@ -153,7 +141,7 @@ test('a lead closed while it waits for a free manager ends there: no SLA ladder 
       workflowId: `lead-${leadId}`, taskQueue: t.worker.taskQueue, args: [{ leadId, kind: 'lead', sourceChannel: 'web_form' }],
     });
     await waitFor(async () => (await historyTypes(handle)).includes('not_distributed'));
-    await handle.executeUpdate(M.optOut, { args: [{ ...as('sales:boris'), input: { reason: 'found someone else' } }] });
+    await act(handle, 'optOut', { reason: 'found someone else' }, 'sales:boris');
     expect(await handle.result()).toMatchObject({ stage: 'closed', closedReason: 'opted_out' });
     const types = await historyTypes(handle);
     expect(types).not.toContain('sla_reminder');

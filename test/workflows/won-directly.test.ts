@@ -3,7 +3,7 @@
 import * as M from '../../workflows/messages';
 import { leadWorkflow } from '../../workflows/lead';
 import { seedLead, seedManager, seedPartner, uid } from '../helpers/db';
-import { skip, until, waitFor } from '../helpers/lead';
+import { act, skip, until, waitFor } from '../helpers/lead';
 import { timeSkippingStack } from '../helpers/temporal';
 
 const t = timeSkippingStack({ seed: (db) => seedManager(db) });
@@ -21,27 +21,27 @@ test('a partner-referred lead is won by us; the referring partner earns 10% of w
   let state = await until(handle, (s) => !!s.managerId);
   expect(state.stage).toBe('awaiting_first_contact');
 
-  state = await handle.executeUpdate(M.recordContact, { args: [{ ...by, input: { outcome: 'reached' } }] });
+  state = await act(handle, 'recordContact', { outcome: 'reached' }, by);
   expect(state.stage).toBe('qualifying');
   expect(state.managerId).toBeDefined();
-  state = await handle.executeUpdate(M.qualify, { args: [{ ...by, input: { target: true, route: 'ours', reason: 'fits our CRM practice', budgetMinor: 1_000_000_00, compare: 1 } }] });
+  state = await act(handle, 'qualify', { target: true, route: 'ours', reason: 'fits our CRM practice', budgetMinor: 1_000_000_00, compare: 1 }, by);
   expect(state).toMatchObject({ stage: 'deal', dealStage: 'meeting', dealOwner: { kind: 'us' } });
 
   // Three weeks of silence at the meeting stage → a check-in task (timeout 14 days).
   await skip(t.env, handle, '21 days');
-  state = await handle.executeUpdate(M.advanceDeal, { args: [{ ...by, input: { to: 'proposal' } }] });
+  state = await act(handle, 'advanceDeal', { to: 'proposal' }, by);
   await skip(t.env, handle, '30 days');
-  await handle.executeUpdate(M.advanceDeal, { args: [{ ...by, input: { to: 'negotiation' } }] });
+  await act(handle, 'advanceDeal', { to: 'negotiation' }, by);
   await skip(t.env, handle, '30 days');
-  state = await handle.executeUpdate(M.advanceDeal, { args: [{ ...by, input: { to: 'contract', valueMinor: 1_000_000_00, currency: 'RUB' } }] });
+  state = await act(handle, 'advanceDeal', { to: 'contract', valueMinor: 1_000_000_00, currency: 'RUB' }, by);
   expect(state.deal.signedAt).toBeDefined();
 
   // Pro rata: 40% now, the rest a month later; the first payment recorded twice counts once.
-  await handle.executeUpdate(M.recordPayment, { args: [{ ...by, input: { paymentId: 'pay-1', amountMinor: 400_000_00, currency: 'RUB' } }] });
-  state = await handle.executeUpdate(M.recordPayment, { args: [{ ...by, input: { paymentId: 'pay-1', amountMinor: 400_000_00, currency: 'RUB' } }] });
+  await act(handle, 'recordPayment', { paymentId: 'pay-1', amountMinor: 400_000_00, currency: 'RUB' }, by);
+  state = await act(handle, 'recordPayment', { paymentId: 'pay-1', amountMinor: 400_000_00, currency: 'RUB' }, by);
   expect(state.deal.paidMinor).toBe(400_000_00);
   await skip(t.env, handle, '30 days');
-  await handle.executeUpdate(M.recordPayment, { args: [{ ...by, input: { paymentId: 'pay-2', amountMinor: 600_000_00, currency: 'RUB' } }] });
+  await act(handle, 'recordPayment', { paymentId: 'pay-2', amountMinor: 600_000_00, currency: 'RUB' }, by);
 
   const outcome = await handle.result();
   expect(outcome).toEqual({ stage: 'won', closedReason: undefined, paidMinor: 1_000_000_00 });
