@@ -1,68 +1,60 @@
-// What-if (POST /policies/preview): the open leads on the SLA ladder whose deadline a proposed
-// version would move, with the old and new deadline each, computed as the lead computes them —
-// from its SLA anchor (read model `sla_from`), on the step it is on (its reminder and escalation
-// since the anchor, lead_events), in the policy in force for its team. Nothing is stored.
+// What-if (POST /policies/preview): the open leads whose deadline a proposed version would move,
+// whatever they wait on — the SLA ladder, the client's consent, a partner's answer, a deal's
+// check-in, a re-engagement touch or its reply — with the old and new deadline each. Computed as
+// the lead computes it: the wait and its anchor from the read model (platform/lead-waits.ts), the
+// deadline from domain/deadlines.ts, in the policy in force for the lead's team. Nothing is stored.
 import type { Db } from './db';
+import type { DealStage } from '../domain/actions';
+import { dueOf, type WaitKind } from '../domain/deadlines';
 import { TERMINAL } from '../domain/lifecycle';
-import { addBusinessTime } from '../domain/calendar';
 import { LeadPolicy } from '../domain/policy';
 import { mergePolicy } from '../domain/policy-rules';
-import { staleAt } from '../domain/staleness';
+import { loadEvents, WAIT_KINDS, waitOf } from './lead-waits';
 import { DEFAULT_SCOPE, teamOfScope, teamScope, versionInForce } from './policies';
-import { HOUR } from '../domain/time';
 
-/** The stages whose wait is the manager's SLA ladder (workflows/lead.ts awaitManager). */
-const LADDER_STAGES = ['verification', 'awaiting_first_contact', 'qualifying'];
-const STEPS = ['reminder', 'escalation', 'stale'] as const;
-
-export interface PreviewItem { leadId: string; stage: string; step: (typeof STEPS)[number]; from: string; to: string; firesNow: boolean }
+export interface PreviewItem {
+  leadId: string;
+  stage: string;
+  /** The wait whose deadline moves. */
+  kind: WaitKind;
+  /** For a deal check-in: the deal stage whose silence it counts. */
+  dealStage?: DealStage;
+  /** Where the wait began (ISO): the deadline is counted from it. */
+  anchor: string;
+  from: string;
+  to: string;
+  /** The new deadline is already past: the wait ends at once (a reminder sent, a consent window closed, …). */
+  firesNow: boolean;
+}
+export interface KindCounts { waiting: number; changed: number; firesNow: number }
 export interface Preview {
   scope: string;
   /** Open leads the version applies to. */
   openLeads: number;
-  /** Of them, waiting on the SLA ladder (the deadlines a version moves). */
-  onSlaLadder: number;
+  /** Of them, waiting on a deadline set by policy (the deadlines a version moves). */
+  waiting: number;
   /** Leads whose deadline would move. */
   changed: number;
-  /** Of them, those whose new deadline is already past: the step (reminder, escalation, stale) fires at once. */
+  /** Of them, those whose new deadline is already past. */
   firesNow: number;
+  /** The same three counts for each kind of wait. */
+  byKind: Record<WaitKind, KindCounts>;
   /** The leads whose deadline moves (the first `limit`, by lead id). */
   items: PreviewItem[];
-}
-
-export function ladderDue(policy: LeadPolicy, from: number, step: number): number {
-  const fc = policy.firstContact;
-  const cal = policy.calendar;
-  if (step === 0) return addBusinessTime(cal, from, fc.reminderAfterBusinessHours * HOUR);
-  if (step === 1) return addBusinessTime(cal, from, fc.escalateAfterBusinessHours * HOUR);
-  return staleAt(cal, from, fc.staleAfterBusinessDays);
 }
 
 /** `body`: the scope's proposed version as it would be stored (validated by the caller). */
 export async function previewPolicy(db: Db, scope: string, body: unknown, now = new Date(), limit = 1000): Promise<Preview> {
   const team = teamOfScope(scope);
   const managers = team ? (await db.manager.findMany({ where: { teamId: team }, select: { id: true } })).map((m) => m.id) : undefined;
-  const inScope = managers ? { managerId: { in: managers } } : {};
-  const openLeads = await db.lead.count({ where: { stage: { notIn: [...TERMINAL] }, ...inScope } });
   const leads = await db.lead.findMany({
-    where: { stage: { in: LADDER_STAGES }, slaFrom: { not: null }, ...(managers ? inScope : { managerId: { not: null } }) },
+    where: { stage: { notIn: [...TERMINAL] }, ...(managers ? { managerId: { in: managers } } : {}) },
     select: { id: true, stage: true, slaFrom: true, managerId: true }, orderBy: { id: 'asc' },
   });
   const teamOf = new Map((await db.manager.findMany({
-    where: { id: { in: [...new Set(leads.map((l) => l.managerId!))] } }, select: { id: true, teamId: true },
+    where: { id: { in: [...new Set(leads.flatMap((l) => (l.managerId ? [l.managerId] : [])))] } }, select: { id: true, teamId: true },
   })).map((m) => [m.id, m.teamId]));
-  // The step each lead is on: the ladder's events since its anchor.
-  const events = await db.leadEvent.findMany({
-    where: { leadId: { in: leads.map((l) => l.id) }, type: { in: ['sla_reminder', 'sla_escalated', 'stale', 'stale_parked'] } },
-    select: { leadId: true, type: true, at: true },
-  });
-  const since = new Map<string, string[]>();
-  const byId = new Map(leads.map((l) => [l.id, l]));
-  for (const l of leads) since.set(l.id, []);
-  for (const e of events) {
-    const l = byId.get(e.leadId);
-    if (l && e.at >= l.slaFrom!) since.get(e.leadId)!.push(e.type);
-  }
+  const events = await loadEvents(db, leads.map((l) => l.id));
 
   const defaultNow = await versionInForce(db, DEFAULT_SCOPE, now);
   const policies = new Map<string, { current: LeadPolicy; proposed: LeadPolicy }>();
@@ -79,23 +71,29 @@ export async function previewPolicy(db: Db, scope: string, body: unknown, now = 
     return policies.get(key)!;
   }
 
-  const out: Preview = { scope, openLeads, onSlaLadder: 0, changed: 0, firesNow: 0, items: [] };
+  const byKind = Object.fromEntries(WAIT_KINDS.map((k) => [k, { waiting: 0, changed: 0, firesNow: 0 }])) as Record<WaitKind, KindCounts>;
+  const out: Preview = { scope, openLeads: leads.length, waiting: 0, changed: 0, firesNow: 0, byKind, items: [] };
   for (const l of leads) {
-    const seen = since.get(l.id)!;
-    if (seen.includes('stale_parked')) continue; // parked: nothing falls due until a touch
-    const step = seen.includes('sla_escalated') ? 2 : seen.includes('sla_reminder') ? 1 : 0;
-    out.onSlaLadder += 1;
-    const p = await policiesOf(teamOf.get(l.managerId!) ?? null);
-    const from = l.slaFrom!.getTime();
-    const before = ladderDue(p.current, from, step);
-    const after = ladderDue(p.proposed, from, step);
+    const wait = waitOf(l, events.get(l.id)!);
+    if (!wait) continue;
+    const counts = byKind[wait.kind];
+    out.waiting += 1;
+    counts.waiting += 1;
+    const p = await policiesOf((l.managerId && teamOf.get(l.managerId)) || null);
+    const before = dueOf(p.current, wait.kind, wait.anchor, wait.dealStage);
+    const after = dueOf(p.proposed, wait.kind, wait.anchor, wait.dealStage);
     if (before === after) continue;
     const firesNow = after <= now.getTime();
     out.changed += 1;
-    if (firesNow) out.firesNow += 1;
+    counts.changed += 1;
+    if (firesNow) {
+      out.firesNow += 1;
+      counts.firesNow += 1;
+    }
     if (out.items.length < limit) {
       out.items.push({
-        leadId: l.id, stage: l.stage, step: STEPS[step]!, from: new Date(before).toISOString(), to: new Date(after).toISOString(), firesNow,
+        leadId: l.id, stage: l.stage, kind: wait.kind, ...(wait.dealStage ? { dealStage: wait.dealStage } : {}),
+        anchor: new Date(wait.anchor).toISOString(), from: new Date(before).toISOString(), to: new Date(after).toISOString(), firesNow,
       });
     }
   }

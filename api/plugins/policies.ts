@@ -93,7 +93,7 @@ export const policiesPlugin: FastifyPluginAsyncZod<PoliciesPluginOptions> = asyn
 
   app.post('/policies/preview', {
     schema: {
-      tags, summary: 'What a proposed version would move: the open leads whose SLA deadline changes, old → new; nothing is stored',
+      tags, summary: 'What a proposed version would move: the open leads whose deadline changes (any wait), old → new; nothing is stored',
       body: S.PolicyPreviewInput, response: { 200: S.PreviewView, ...problems },
     },
     preHandler: allow('ops'),

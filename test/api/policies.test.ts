@@ -106,9 +106,9 @@ test("a preview shows whose deadlines a proposal moves, old → new, storing not
   const vlad = { ...current.calendar, timeZone: 'Asia/Vladivostok', utcOffsetMinutes: 600 };
   const oldReminder = addBusinessTime(current.calendar, slaFrom.getTime(), current.firstContact.reminderAfterBusinessHours * HOUR);
   const newReminder = addBusinessTime(vlad, slaFrom.getTime(), 2 * HOUR);
-  expect(p).toMatchObject({ scope: `team:${team}`, openLeads: 2, onSlaLadder: 2 });
+  expect(p).toMatchObject({ scope: `team:${team}`, openLeads: 2, waiting: 2 });
   expect(p.items).toContainEqual({
-    leadId: waiting, stage: 'awaiting_first_contact', step: 'reminder',
+    leadId: waiting, stage: 'awaiting_first_contact', kind: 'sla_reminder', anchor: slaFrom.toISOString(),
     from: new Date(oldReminder).toISOString(), to: new Date(newReminder).toISOString(), firesNow: newReminder <= Date.now(),
   });
   // The reminded lead waits for its escalation, which moves with the time zone only.
@@ -118,7 +118,7 @@ test("a preview shows whose deadlines a proposal moves, old → new, storing not
   if (oldEscalation === newEscalation) expect(escalation).toBeUndefined();
   else {
     const moved = { from: new Date(oldEscalation).toISOString(), to: new Date(newEscalation).toISOString() };
-    expect(escalation).toMatchObject({ step: 'escalation', ...moved });
+    expect(escalation).toMatchObject({ kind: 'sla_escalation', ...moved });
   }
   expect(p.changed).toBe(p.items.length);
   expect(await s.db.policyVersion.count({ where: { teamId: team } })).toBe(versionsBefore);
