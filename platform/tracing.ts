@@ -21,12 +21,14 @@ import { z } from 'zod';
 export type TracedService = 'leads-api' | 'leads-worker';
 
 /** The standard OpenTelemetry variables this module reads (the exporter itself also honours OTEL_EXPORTER_OTLP_HEADERS, …). */
+// Empty is unset: docker-compose passes `${OTEL_EXPORTER_OTLP_ENDPOINT:-}` through as "" when the shell has none.
+const unsetIfEmpty = (v: unknown) => (v === '' ? undefined : v);
 const TracingEnv = z.object({
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().url().optional(),
-  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(unsetIfEmpty, z.string().url().optional()),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.preprocess(unsetIfEmpty, z.string().url().optional()),
+  OTEL_SERVICE_NAME: z.preprocess(unsetIfEmpty, z.string().min(1).optional()),
   /** The specification's kill switch: `true` turns tracing off even with an endpoint. */
-  OTEL_SDK_DISABLED: z.enum(['true', 'false']).optional(),
+  OTEL_SDK_DISABLED: z.preprocess(unsetIfEmpty, z.enum(['true', 'false']).optional()),
 });
 
 /**
@@ -68,7 +70,7 @@ export function tracesUrl(env: NodeJS.ProcessEnv = process.env): string | undefi
 export function startTracing(service: TracedService, env: NodeJS.ProcessEnv = process.env): Tracing | undefined {
   const url = tracesUrl(env);
   if (!url) return undefined;
-  const serviceName = env.OTEL_SERVICE_NAME || service;
+  const serviceName = TracingEnv.parse(env).OTEL_SERVICE_NAME ?? service;
   const resource = Resource.default().merge(envDetectorSync.detect()).merge(new Resource({ 'service.name': serviceName }));
   const processor = new BatchSpanProcessor(new OTLPTraceExporter({ url }));
   const provider = new NodeTracerProvider({ resource, spanProcessors: [processor] });
