@@ -4,6 +4,7 @@
 #   docker run lead-lifecycle-engine                               # API (default)
 #   docker run lead-lifecycle-engine node dist/worker/main.js      # worker
 #   docker run lead-lifecycle-engine node dist/scripts/db-migrate.js
+#   docker run -e OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4318 lead-lifecycle-engine   # with traces (README, Beyond one machine)
 
 # --- build: dependencies, Prisma client, TypeScript -> dist/ -----------------------------------
 FROM node:20-bookworm-slim AS build

@@ -41,6 +41,8 @@ import { DEFAULT_REQUEST_DEADLINE_MS, registerDeadline } from './deadline';
 import { registerStrictJson, unstorableTextPath } from './input';
 import { pgRateLimitStore } from './rate-limit-store';
 import { badRequest, HttpProblem, problemHandler, sendProblem } from './problem';
+import type { Tracing } from '../platform/tracing';
+import { registerRequestSpans } from './tracing';
 
 export interface AppDeps {
   db: Db;
@@ -65,6 +67,11 @@ export interface AppDeps {
   temporalNamespace?: string;
   /** New leads waiting for their workflow beyond which intake answers 429 (api/admission.ts); 0 or unset: no limit. */
   intakeMaxBacklog?: number;
+  /**
+   * A span per request when tracing is on (platform/tracing.ts, OTEL_EXPORTER_OTLP_ENDPOINT); `temporal` should then
+   * carry the tracing client interceptor, so that its calls are the request's children.
+   */
+  tracing?: Tracing;
 }
 
 /** The Web UI of `npm start` (scripts/start.ts), under either name of the machine. */
@@ -88,6 +95,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(problemHandler);
+  // First, so that the span covers every other hook of the request.
+  if (deps.tracing) registerRequestSpans(app, deps.tracing);
   registerStrictJson(app);
   // A known path asked with a method it does not have is a 405 with `Allow`, not a 404 — decided
   // when the request arrives, before any body is parsed (so even QUERY or TRACE get it).

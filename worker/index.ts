@@ -6,6 +6,7 @@ import type { AssignmentScheme } from '../activities/assignment';
 import { poolOf, type Db } from '../platform/db';
 import type { PaymentRail } from '../activities/payouts';
 import { codecFor, dataConverterOf, type EncryptionCodec } from '../platform/payload-codec';
+import { tracingClientInterceptors, workerTracingOptions, type Tracing } from '../platform/tracing';
 import { workerSizing, workflowBundlerOptions } from './sandbox';
 
 export async function createWorker(opts: {
@@ -27,12 +28,18 @@ export async function createWorker(opts: {
   codec?: EncryptionCodec | null;
   /** Workflows kept cached; WORKER_MAX_CACHED_WORKFLOWS by default (worker/sandbox.ts). */
   maxCachedWorkflows?: number;
+  /**
+   * OpenTelemetry (platform/tracing.ts): RunWorkflow, StartActivity and RunActivity spans. A prebuilt `workflowBundle`
+   * must then have been bundled with TRACING_WORKFLOW_MODULES (the worker bundling from source adds them itself).
+   */
+  tracing?: Tracing;
 }): Promise<Worker> {
   const namespace = opts.namespace ?? 'default';
   // One codec (and one key cache) for the worker's payloads and its own client's.
   const dataConverter = opts.codec === null ? undefined : dataConverterOf(opts.codec ?? codecFor(opts.db));
   // The intake sweeper starts lead workflows on this worker's own cluster and task queue.
-  const temporal = { client: new Client({ connection: opts.connection, namespace, dataConverter }), taskQueue: opts.taskQueue };
+  const client = new Client({ connection: opts.connection, namespace, dataConverter, interceptors: tracingClientInterceptors(opts.tracing) });
+  const temporal = { client, taskQueue: opts.taskQueue };
   return Worker.create({
     connection: opts.connection,
     namespace,
@@ -50,6 +57,8 @@ export async function createWorker(opts: {
     // (where a transaction that waits 2 s for a connection fails and retries, and a burst thrashes).
     maxConcurrentLocalActivityExecutions: connectionsOf(opts.db),
     activities: createActivities(opts.db, { assignmentScheme: opts.assignmentScheme, paymentRail: opts.paymentRail, temporal }),
+    // Tracing on: the activity interceptor, the sink for the workflows' spans and the workflow interceptor module.
+    ...workerTracingOptions(opts.tracing, { prebuiltBundle: !!opts.workflowBundle }),
     ...(opts.shutdownGraceTime ? { shutdownGraceTime: opts.shutdownGraceTime } : {}),
     ...(opts.shutdownForceTime ? { shutdownForceTime: opts.shutdownForceTime } : {}),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows'), bundlerOptions: workflowBundlerOptions }),

@@ -6,6 +6,7 @@ import { join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { parse } from 'yaml';
 import { loadConfig } from '../../platform/config';
+import { tracesUrl } from '../../platform/tracing';
 import { allSearchAttributes } from '../../workflows/search-attributes';
 import { dockerfileStages } from './dockerfile';
 
@@ -22,6 +23,7 @@ interface Service {
   depends_on?: string[] | Record<string, { condition?: string }>;
   ports?: Array<string | number | { target?: number | string }>;
   container_name?: string;
+  profiles?: string[];
   healthcheck?: { test?: Words };
 }
 
@@ -122,6 +124,19 @@ describe('docker-compose.yml', () => {
     expect(worker.SMTP_URL).toMatch(/^\$\{SMTP_URL:-/);
     expect(worker.MAIL_FROM).toMatch(/^\$\{MAIL_FROM:-/);
     for (const name of ['worker', 'api'] as const) expect(envOf(service(name)).ALLOW_PRIVATE_WEBHOOKS).toBe('${ALLOW_PRIVATE_WEBHOOKS:-false}');
+  });
+
+  test('worker and API pass the OTLP endpoint through, and trace nothing when the shell has none', () => {
+    for (const name of ['worker', 'api'] as const) {
+      const env = envOf(service(name));
+      expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('${OTEL_EXPORTER_OTLP_ENDPOINT:-}');
+      expect(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT).toBe('${OTEL_EXPORTER_OTLP_TRACES_ENDPOINT:-}');
+      // As compose hands them over when unset: empty.
+      const unset = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace(/^\$\{\w+:-(.*)\}$/, '$1')]));
+      expect(tracesUrl(unset)).toBeUndefined();
+      expect(tracesUrl({ ...unset, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318' })).toBe('http://jaeger:4318/v1/traces');
+    }
+    expect(service('jaeger')).toMatchObject({ profiles: ['tracing'] });
   });
 
   test('the API listens on all interfaces, on the port published and health-checked', () => {

@@ -2,7 +2,8 @@
 // job, worker and API as processes of their own (plain `node dist/…`, no tsx, a bare environment,
 // from a folder laid out as the Dockerfile's runtime image: only what it copies, no sources)
 // against the real Temporal dev server and PostgreSQL of the test setup. A lead goes in over
-// HTTP and is read back once its workflow has assigned it; both processes stop on SIGTERM.
+// HTTP and is read back once its workflow has assigned it; both processes stop on SIGTERM. Tracing is on (an OTLP
+// receiver in this process): the lead's trace runs from the API's request to the worker's activity.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
@@ -16,6 +17,7 @@ import { ensureDatabase } from '../../scripts/lib/postgres';
 import { waitForHttp, waitForLine } from '../../scripts/lib/processes';
 import { seedManager } from '../helpers/db';
 import { runtimeImageDir } from './dockerfile';
+import { otlpReceiver, type OtlpReceiver } from '../helpers/tracing';
 
 const ROOT = resolve(__dirname, '..', '..');
 const run = promisify(execFile);
@@ -52,6 +54,7 @@ let databaseUrl: string;
 let db: Db | undefined;
 let worker: ReturnType<typeof node> | undefined;
 let api: ReturnType<typeof node> | undefined;
+let receiver: OtlpReceiver | undefined;
 
 beforeAll(async () => {
   // The build itself (incremental: seconds when nothing changed). A failure shows tsc's errors.
@@ -70,6 +73,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const c of [api, worker]) if (c && c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   await db?.$disconnect();
+  await receiver?.close();
   if (app) rmSync(app, { recursive: true, force: true });
   // The worker made the engine's Schedules on the shared dev server: nothing of this run fires later.
   const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
@@ -94,11 +98,15 @@ test('the compiled migration job applies prisma/migrations to a fresh database',
 test('node dist/worker/main.js and node dist/api/main.js take a lead in, work it, and stop gracefully on SIGTERM', async () => {
   expect(db).toBeDefined(); // migrated by the test above
   const managerId = await seedManager(db!);
-  const common = { DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS!, TASK_QUEUE: taskQueue, PAYLOAD_KEYS: process.env.PAYLOAD_KEYS! };
+  receiver = await otlpReceiver();
+  const common = {
+    DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS!, TASK_QUEUE: taskQueue, PAYLOAD_KEYS: process.env.PAYLOAD_KEYS!,
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+  };
   const metricsPort = await freePort();
   // The worker bundles its workflow code at start-up from the compiled dist/workflows.
   worker = node('dist/worker/main.js', { ...common, WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}` });
-  await waitForLine(worker, /worker polling task queue/, 180_000).catch((err: Error) => {
+  await waitForLine(worker, /worker polling task queue .*; traces to http:\/\/127\.0\.0\.1:\d+\/v1\/traces as leads-worker/, 180_000).catch((err: Error) => {
     throw new Error(`${err.message}\n${worker!.output()}`);
   });
 
@@ -143,4 +151,13 @@ test('node dist/worker/main.js and node dist/api/main.js take a lead in, work it
   const [apiExit, workerExit] = await Promise.all([terminate(api), terminate(worker)]);
   expect({ api: apiExit, worker: workerExit, output: apiExit.code || workerExit.code ? `${api.output()}\n${worker.output()}` : '' })
     .toEqual({ api: { code: 0, signal: null }, worker: { code: 0, signal: null }, output: '' });
+
+  // Both flushed their spans on the way out: the intake request's trace reaches the assignment activity in the worker
+  // (RunWorkflow itself ends with the lead's run, which is still open).
+  const spans = receiver.spans();
+  const start = spans.find((sp) => sp.name === 'StartWorkflow:leadWorkflow' && sp.attributes.temporalWorkflowId === `lead-${leadId}`);
+  const trace = spans.filter((sp) => sp.traceId === start?.traceId).map((sp) => `${sp.service} ${sp.name}`);
+  expect(trace).toEqual(expect.arrayContaining([
+    'leads-api POST /leads', 'leads-api StartWorkflow:leadWorkflow', 'leads-worker StartActivity:assignManager', 'leads-worker RunActivity:assignManager',
+  ]));
 });

@@ -113,12 +113,14 @@ export interface RunningWorker { taskQueue: string; stop(): Promise<void> }
 
 export async function runWorker(
   connection: NativeConnection, db: Db, namespace = 'default',
-  extra: Pick<Parameters<typeof createWorker>[0], 'paymentRail' | 'shutdownGraceTime' | 'shutdownForceTime' | 'codec'> & { taskQueue?: string } = {},
+  extra: Pick<Parameters<typeof createWorker>[0], 'paymentRail' | 'shutdownGraceTime' | 'shutdownForceTime' | 'codec' | 'tracing'>
+    & { taskQueue?: string; /** A bundle of its own (a tracing one: helpers/tracing); the run's shared one by default. */ workflowBundlePath?: string } = {},
 ): Promise<RunningWorker> {
-  const taskQueue = extra.taskQueue ?? `test-${randomUUID()}`;
+  const { workflowBundlePath, ...options } = extra;
+  const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
   const worker = await createWorker({
-    connection, namespace, taskQueue, db, ...extra,
-    workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! },
+    connection, namespace, taskQueue, db, ...options,
+    workflowBundle: { codePath: workflowBundlePath ?? process.env.WORKFLOW_BUNDLE_PATH! },
   });
   const running = worker.run();
   return {
