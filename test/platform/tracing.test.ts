@@ -14,7 +14,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app';
 import type { ApiKey } from '../../api/auth';
-import { workflowIdOf } from '../../activities/intake';
+import { leadWorkflowId } from '../../workflows/lead';
 import { memoryLeadKeyStore, type StoredLeadKey } from '../../platform/lead-keys';
 import { dataConverterOf, encryptionCodec } from '../../platform/payload-codec';
 import { loadPayloadKeys } from '../../platform/payload-keys';
@@ -168,7 +168,7 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
     const taken = await post(s, '/leads', leadBody());
     expect(taken.status).toBe(201);
     const leadId = taken.json.leadId as string;
-    const workflowId = workflowIdOf(leadId);
+    const workflowId = leadWorkflowId(leadId);
     await assigned(leadId);
     // RunWorkflow ends with the run: the client opts out, which closes the lead.
     const out = await post(s, `/leads/${leadId}/opt-out`, { reason: 'tracing test' });
