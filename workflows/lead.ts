@@ -3,24 +3,24 @@
 // the policy, the side effects in activities.
 import * as wf from '@temporalio/workflow';
 import {
-  ApplicationFailure, type SearchAttributePair, type SearchAttributeUpdatePair, WorkflowExecutionAlreadyStartedError, type UpdateDefinition,
+  ApplicationFailure, WorkflowExecutionAlreadyStartedError,
 } from '@temporalio/common';
 import { ParentClosePolicy } from '@temporalio/workflow';
 import { msToNumber as ms } from '@temporalio/common/lib/time';
-import type { z } from 'zod';
 import type { LeadActivities } from '../activities';
-import * as A from '../domain/actions';
+import { ACTION_NAMES, type ActionName, LEAD_ACTIONS, parseAction } from '../domain/actions';
 import { addBusinessTime, businessDayMs } from '../domain/calendar';
+import { commissionTarget, leadFeeTarget, nextPaymentToBook } from '../domain/commission-target';
+import { ladderStepText } from '../domain/sla-ladder';
 import { staleAt } from '../domain/staleness';
 import {
   type Action, apply, close, initialState, type LeadState, refusal, returnToQualification, TERMINAL, toReengagement,
-  transition, type Transition,
+  transition,
 } from '../domain/lifecycle';
 import { LeadPolicy, type LeadPolicyInput } from '../domain/policy';
 import { commissionWorkflow } from './commission';
 import * as M from './messages';
-import { currentDetailsOf, type SlaDue, staleSinceOf } from './ops-view';
-import { LeadDealValue, LeadManager, LeadPartner, LeadSource, LeadStage, LeadStale, SlaDueAt, StaleSince } from './search-attributes';
+import { leadVisibility, SLA_STAGES, view } from './lead-visibility';
 
 export interface LeadWorkflowInput {
   leadId: string;
@@ -68,7 +68,6 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
   let policy = LeadPolicy.parse(input.policy ?? {});
   const s: LeadState = input.carried ?? initialState({ ...input, now: Date.now() });
   let cal = policy.calendar;
-  let flushed = input.carried ? s.seq : 0;
   const ctx = (actor: string) => ({
     actor, now: Date.now(), maxNoAnswer: policy.firstContact.maxNoAnswerAttempts, creditWindowMs: ms(policy.reengagement.partnerCreditWindow),
   });
@@ -76,22 +75,9 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
   const owner = () => (s.managerId ? `manager:${s.managerId}` : 'ops');
   let noted = false;
 
-  // --- what ops see in the Web UI besides the history ---------------------------------------------
-  // Since this patch the lead names its timers after what they wait for, and publishes the deadline
-  // it waits on (SlaDueAt) and when it went stale (StaleSince). A named timer and the extra upserts
-  // are commands a running lead's history does not have, hence the patch. Its current details
-  // (stage, manager, SLA due) are not a command: every run keeps them up to date (publish).
-  const opsView = () => wf.patched('ops-metadata');
-  let sla: SlaDue | undefined;
-  /** Options naming what a timer waits for (none for runs from before the patch). */
-  const named = (summary: string): wf.TimerOptions => (opsView() ? { summary } : {});
-  /** The deadline the lead waits on now (undefined: none), published at once. */
-  function slaDue(next: SlaDue | undefined): void {
-    if (next?.at === sla?.at && next?.what === sla?.what) return;
-    if (!opsView()) return;
-    sla = next;
-    publish();
-  }
+  // --- what the world sees: the audit trail and read model, the Web UI (workflows/lead-visibility.ts)
+  const visibility = leadVisibility(s, input, acts);
+  const { named, slaDue, publish, drain } = visibility;
 
   // --- the policy in force (README, "Policy") ------------------------------------------------------
   // Ops store a new version; its rollout signals every open lead it applies to, and the lead
@@ -147,11 +133,12 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
   });
 
   /** A staff action: validated synchronously (refused with a reason), applied, side effects run. */
-  function action<T extends Action['type'], S extends z.ZodType>(def: UpdateDefinition<M.LeadView, [M.Command<z.input<S>>]>, type: T, schema: S) {
+  function action(name: ActionName): void {
     wf.setHandler(
-      def,
+      M.actionUpdate(name),
       async (cmd) => {
-        const a = { type, input: schema.parse(cmd.input) } as Action;
+        const { action: a, problem } = parseAction(name, cmd.input);
+        if (!a) throw ApplicationFailure.nonRetryable(problem, 'InvalidInput'); // the validator let nothing like it through
         const before = snapshot(s);
         apply(s, a, ctx(cmd.actor));
         await sideEffects(a, before);
@@ -159,27 +146,16 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
       },
       {
         validator: (cmd) => {
-          const parsed = schema.safeParse(cmd?.input);
-          if (!parsed.success) throw ApplicationFailure.nonRetryable(parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '), 'InvalidInput');
+          const { action: a, problem } = parseAction(name, cmd?.input);
+          if (!a) throw ApplicationFailure.nonRetryable(problem, 'InvalidInput');
           if (!cmd.actor) throw ApplicationFailure.nonRetryable('actor is required', 'InvalidInput');
-          const why = refusal(s, { type, input: parsed.data } as Action, cmd.actor);
+          const why = refusal(s, a, cmd.actor);
           if (why) throw ApplicationFailure.nonRetryable(why, 'ActionRefused');
         },
       },
     );
   }
-  action(M.verifyInterest, 'verifyInterest', A.VerifyInterest);
-  action(M.recordContact, 'recordContact', A.RecordContact);
-  action(M.qualify, 'qualify', A.Qualify);
-  action(M.recordConsent, 'recordConsent', A.RecordConsent);
-  action(M.withdrawConsent, 'withdrawConsent', A.WithdrawConsent);
-  action(M.partnerRespond, 'partnerRespond', A.PartnerRespond);
-  action(M.advanceDeal, 'advanceDeal', A.AdvanceDeal);
-  action(M.markLost, 'markLost', A.MarkLost);
-  action(M.recordPayment, 'recordPayment', A.RecordPayment);
-  action(M.reengagementOutcome, 'reengagementOutcome', A.ReengagementOutcome);
-  action(M.reassign, 'reassign', A.Reassign);
-  action(M.optOut, 'optOut', A.OptOut);
+  for (const name of ACTION_NAMES) action(name);
 
   wf.setHandler(M.repeatInquiry, async (inq) => {
     s.repeatInquiries += 1;
@@ -190,7 +166,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
   });
 
   wf.setHandler(M.partnerWebhook, async (answer) => {
-    const parsed = A.PartnerRespond.safeParse(answer);
+    const parsed = LEAD_ACTIONS.partnerRespond.input.safeParse(answer);
     const a: Action | undefined = parsed.success ? { type: 'partnerRespond', input: parsed.data } : undefined;
     const why = a ? refusal(s, a) : 'malformed partner event';
     if (!a || why) {
@@ -264,53 +240,17 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
    * or, for a lead another partner referred to us, owed by the receiver to the referrer.
    */
   async function bookLeadFee(receiver: string): Promise<void> {
-    const referrer = s.creditPartnerId && s.creditPartnerId !== receiver ? s.creditPartnerId : undefined;
-    const fee = await acts.bookLeadFee(referrer
-      ? { leadId: s.leadId, partnerId: referrer, direction: 'referral', counterpartyId: receiver }
-      : { leadId: s.leadId, partnerId: receiver, direction: 'receivable' });
-    if (fee.amountMinor > 0) transition(s, { type: 'lead_fee_booked', actor: SYSTEM, reason: `${fee.amountMinor} ${fee.currency} to ${referrer ?? 'us'} from ${receiver}`, now: Date.now() });
+    const owed = leadFeeTarget(receiver, s.creditPartnerId);
+    const fee = await acts.bookLeadFee({ leadId: s.leadId, ...owed });
+    const to = owed.direction === 'referral' ? owed.partnerId : 'us';
+    if (fee.amountMinor > 0) transition(s, { type: 'lead_fee_booked', actor: SYSTEM, reason: `${fee.amountMinor} ${fee.currency} to ${to} from ${receiver}`, now: Date.now() });
   }
 
-  // --- persistence and visibility ----------------------------------------------------------
-  // Transitions are appended to PostgreSQL (idempotent by sequence) and mirrored into search
-  // attributes and a PII-free memo, in the background of whatever the lead is waiting for.
-  async function persist(): Promise<void> {
-    for (;;) {
-      await wf.condition(() => s.seq > flushed);
-      const upto = s.seq;
-      const batch: Transition[] = s.history.filter((t) => t.seq > flushed);
-      await acts.recordTransitions(s.leadId, batch, readModel(s, input.policyVersion));
-      flushed = upto;
-      publish();
-    }
-  }
-  // What the last publish sent, so an action that changes nothing visible (a missed call, say)
-  // adds no search-attribute or memo event: leads live for years and their histories with them.
-  let published: { attributes?: string; memo?: string } = {};
-  function publish(): void {
-    const ops = opsView();
-    const staleSince = staleSinceOf(s);
-    wf.setCurrentDetails(currentDetailsOf(input, s, sla, staleSince));
-    const { attributes, memo } = visibilityOf(s, ops ? { sla, staleSince } : undefined);
-    if (!wf.patched('publish-only-changes')) {
-      wf.upsertSearchAttributes(attributes);
-      wf.upsertMemo(memo);
-      return;
-    }
-    const next = { attributes: JSON.stringify(attributes.map((a) => a.value)), memo: JSON.stringify(memo) };
-    if (next.attributes !== published.attributes) wf.upsertSearchAttributes(attributes);
-    if (next.memo !== published.memo) wf.upsertMemo(memo);
-    published = next;
-  }
-  void persist();
+  void visibility.persist();
   // A continued run carries its memo and search attributes over (carryOn), and publishes them at
   // once too: the time-skipping server and some dev servers drop them across continue-as-new, and
   // the next transition may be months away (re-engagement).
   if (input.carried && wf.patched('publish-on-carry')) publish();
-
-  async function drain(): Promise<void> {
-    await wf.condition(() => flushed === s.seq && wf.allHandlersFinished());
-  }
 
   // --- the process ------------------------------------------------------------------------------
   if (!input.carried) {
@@ -433,7 +373,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
     while (s.stage === stage) {
       const fc = policy.firstContact;
       const due = dueOf(step);
-      const what = slaStepOf(stage, step, fc);
+      const what = ladderStepText(stage, step, fc);
       slaDue({ at: due, what });
       // A new policy wakes the wait only when it moves this deadline: the timer is re-armed once.
       const gen = policyGen;
@@ -564,21 +504,10 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
    * a ledger key made of the lead, the partner and the payment, so it cannot be booked twice.
    */
   async function payCommissions(): Promise<void> {
-    if (!s.deal.signedAt) return;
-    for (const p of s.deal.payments) {
-      if (s.commissioned.includes(p.paymentId)) continue;
-      const owner = s.dealOwner;
-      let target: { partnerId: string; direction: 'payable' | 'receivable' | 'referral'; counterpartyId?: string } | undefined;
-      if (owner?.kind === 'partner') {
-        // Since the referral patch: a lead one partner referred and another won earns the
-        // referrer its commission, owed by the winner and settled between them by monthly
-        // netting. Runs that booked such a payment before the patch keep booking it as ours.
-        target = s.creditPartnerId && s.creditPartnerId !== owner.partnerId && wf.patched('referral-between-partners')
-          ? { partnerId: s.creditPartnerId, direction: 'referral', counterpartyId: owner.partnerId }
-          : { partnerId: owner.partnerId, direction: 'receivable' };
-      } else if (s.creditPartnerId) {
-        target = { partnerId: s.creditPartnerId, direction: 'payable' };
-      }
+    for (let p = nextPaymentToBook(s.deal, s.commissioned); p; p = nextPaymentToBook(s.deal, s.commissioned)) {
+      // Since the referral patch a lead one partner referred and another won earns the referrer its
+      // commission; the patch is asked only in that case, as it always was.
+      const target = commissionTarget(s.dealOwner, s.creditPartnerId, () => wf.patched('referral-between-partners'));
       if (target) {
         const req = { leadId: s.leadId, paymentId: p.paymentId, ...target, paidMinor: p.amountMinor, currency: p.currency, firstPayment: s.commissioned.length === 0 };
         if (wf.patched('commission-booked-by-lead')) {
@@ -627,10 +556,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
     await drain();
     if (wf.patched('carry-visibility')) {
       // The memo and search attributes go with the run, so ops never see a lead without them.
-      const { attributes, memo } = visibilityOf(s, opsView() ? { sla, staleSince: staleSinceOf(s) } : undefined);
-      // A new run starts with the attributes that have a value (unset ones are simply absent).
-      const typedSearchAttributes = attributes.filter((a) => a.value !== null) as SearchAttributePair[];
-      return wf.makeContinueAsNewFunc<typeof leadWorkflow>({ memo, typedSearchAttributes })({ ...input, carried: s });
+      return wf.makeContinueAsNewFunc<typeof leadWorkflow>(visibility.carriedOver())({ ...input, carried: s });
     }
     return wf.continueAsNew<typeof leadWorkflow>({ ...input, carried: s });
   }
@@ -652,60 +578,4 @@ function snapshot(s: LeadState): Snapshot {
   return { liveOffers: s.offers.filter((o) => o.status === 'pending' || o.status === 'accepted').map((o) => o.partnerId) };
 }
 
-/** Stages whose wait has a deadline: the manager's SLA ladder, a partner's acceptance window. */
-const SLA_STAGES = new Set<LeadState['stage']>(['verification', 'awaiting_first_contact', 'qualifying', 'partner_offer']);
-
-/** The SLA ladder's step as ops read it, in its timer and in SlaDueAt's current details. */
-function slaStepOf(stage: LeadState['stage'], step: number, fc: LeadPolicy['firstContact']): string {
-  const owed = stage === 'verification' ? 'verification' : stage === 'qualifying' ? 'qualification' : 'first contact';
-  if (step === 0) return `${owed} SLA reminder after ${fc.reminderAfterBusinessHours} working hours`;
-  if (step === 1) return `${owed} SLA escalation to the team lead after ${fc.escalateAfterBusinessHours} working hours`;
-  return `${owed} SLA: stale after ${fc.staleAfterBusinessDays} business days, reassigned`;
-}
-
-/**
- * What ops see of a lead in the Temporal UI: search attributes and a memo, with no personal data;
- * `ops` (since the 'ops-metadata' patch): the deadline it waits on and when it went stale.
- */
-function visibilityOf(s: LeadState, ops?: { sla?: SlaDue; staleSince?: string }) {
-  const partner = partnerOf(s);
-  const attributes: SearchAttributeUpdatePair[] = [
-    { key: LeadStage, value: s.stage },
-    { key: LeadManager, value: s.managerId ?? null },
-    { key: LeadPartner, value: partner ?? null },
-    { key: LeadSource, value: s.sourceChannel },
-    { key: LeadStale, value: s.stale },
-    { key: LeadDealValue, value: s.deal.valueMinor ?? null },
-  ];
-  if (ops) {
-    attributes.push({ key: SlaDueAt, value: ops.sla ? new Date(ops.sla.at) : null });
-    attributes.push({ key: StaleSince, value: ops.staleSince ? new Date(ops.staleSince) : null });
-  }
-  const memo = {
-    summary: {
-      stage: s.stage, dealStage: s.dealStage ?? null, manager: s.managerId ?? null, partner: partner ?? null, topic: s.topic ?? null,
-      attempt: s.reengagement.attempt,
-    },
-  };
-  return { attributes, memo };
-}
-
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16) + 'Z';
-
-function partnerOf(s: LeadState): string | undefined {
-  if (s.dealOwner?.kind === 'partner') return s.dealOwner.partnerId;
-  return s.offers.find((o) => o.status === 'pending')?.partnerId;
-}
-
-export function view(s: LeadState): M.LeadView {
-  const { history: _history, slaFrom, ...rest } = s;
-  return { ...rest, slaFrom: new Date(slaFrom).toISOString() };
-}
-
-function readModel(s: LeadState, policyVersion: string | undefined) {
-  return {
-    slaFrom: new Date(s.slaFrom).toISOString(), ...(policyVersion ? { policyVersion } : {}),
-    stage: s.stage, managerId: s.managerId, partnerId: partnerOf(s), stale: s.stale, dealValueMinor: s.deal.valueMinor,
-    currency: s.deal.currency, optedOut: s.closedReason === 'opted_out' || s.closedReason === 'consent_withdrawn', topic: s.topic,
-  };
-}
