@@ -1,6 +1,8 @@
 // Temporal for tests: the time-skipping server (a provisioned binary where there is one, the
 // SDK's download otherwise) and a worker on the prebuilt workflow bundle.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -8,6 +10,7 @@ import { NativeConnection } from '@temporalio/worker';
 import type { Db } from '../../activities/db';
 import { codecFor, dataConverterOf, type EncryptionCodec } from '../../platform/payload-codec';
 import { testServerPath } from '../../scripts/lib/binaries';
+import { freePort } from '../../scripts/lib/ports';
 import { allSearchAttributes } from '../../workflows/search-attributes';
 import { createWorker } from '../../worker';
 import { isolatedDb, testDb } from './db';
@@ -17,20 +20,72 @@ export const testCodec = (db: Db): EncryptionCodec => codecFor(db);
 /** `dataConverter` for a test's Client: it must read what the worker encrypted. */
 export const testDataConverter = (db: Db) => dataConverterOf(testCodec(db));
 
-/** The time-skipping server, its client encrypting payloads with `codec` (lead keys in the test database). */
+/**
+ * The time-skipping server, its client encrypting payloads with `codec` (lead keys in the test
+ * database). The provisioned server is started here rather than by the SDK, which gives the JVM
+ * 5 s to listen: a 2-core machine busy with other work often misses that ("ephemeral server …
+ * did not start within 5s", 18 times in a row once). Here it gets as long as it needs; the SDK's
+ * environment attaches to it, and its teardown stops the server too.
+ */
 export async function timeSkippingEnv(codec: EncryptionCodec): Promise<TestWorkflowEnvironment> {
   const path = testServerPath();
   const client = { dataConverter: dataConverterOf(codec) };
-  // The SDK gives the server 5 s to listen; a JVM starting on a loaded 2-core machine can take
-  // longer ("ephemeral server … did not start within 5s"), so it is given three chances.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const env = await TestWorkflowEnvironment.createTimeSkipping(path ? { server: { executable: { type: 'existing-path', path } }, client } : { client });
-      await registerSearchAttributes(env.connection);
-      return env;
-    } catch (err) {
-      if (attempt >= 3 || !/did not start within/.test(String(err))) throw err;
+  if (!path) {
+    // Not provisioned (a laptop with internet): the SDK downloads and starts the server itself.
+    const env = await TestWorkflowEnvironment.createTimeSkipping({ client });
+    await registerSearchAttributes(env.connection);
+    return env;
+  }
+  const server = await startJavaServer(path);
+  try {
+    const create = (TestWorkflowEnvironment as unknown as { create: CreateOnExisting }).create.bind(TestWorkflowEnvironment);
+    const env = await create({ server: { type: 'existing' }, address: `127.0.0.1:${server.port}`, namespace: 'default', supportsTimeSkipping: true, client });
+    await registerSearchAttributes(env.connection);
+    const teardown = env.teardown.bind(env);
+    Object.assign(env, { teardown: async () => { try { await teardown(); } finally { await server.stop(); } } });
+    return env;
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+}
+
+/** `TestWorkflowEnvironment.create` is what createTimeSkipping calls; it also takes a server already running. */
+type CreateOnExisting = (opts: {
+  server: { type: 'existing' }; address: string; namespace: string; supportsTimeSkipping: true; client: { dataConverter: ReturnType<typeof dataConverterOf> };
+}) => Promise<TestWorkflowEnvironment>;
+
+/** Starts the Java time-skipping server on a free port and waits (up to 3 minutes) until it listens. */
+async function startJavaServer(path: string): Promise<{ port: number; stop(): Promise<void> }> {
+  const port = await freePort();
+  const java: ChildProcess = spawn(path, [String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  java.stderr?.on('data', (b: Buffer) => { stderr = (stderr + b.toString()).slice(-2000); });
+  // A test process that exits without its teardown (a crash, jest's forced exit) takes the JVM along.
+  const kill = () => { if (java.exitCode === null) java.kill('SIGKILL'); };
+  process.once('exit', kill);
+  const stop = async () => {
+    process.removeListener('exit', kill);
+    if (java.exitCode === null && java.signalCode === null) {
+      const exited = new Promise((r) => java.once('exit', r));
+      java.kill('SIGKILL');
+      await exited;
     }
+  };
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    if (java.exitCode !== null) throw new Error(`the time-skipping server exited with ${java.exitCode}: ${stderr}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const sock = connect(port, '127.0.0.1');
+      sock.once('connect', () => { sock.destroy(); resolve(true); });
+      sock.once('error', () => resolve(false));
+    });
+    if (open) return { port, stop };
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`the time-skipping server did not listen on :${port} within 180 s: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 

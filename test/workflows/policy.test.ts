@@ -4,13 +4,11 @@
 // each re-arming the timer it waits on exactly once.
 import type { WorkflowHandle } from '@temporalio/client';
 import { addBusinessTime } from '../../domain/calendar';
-import { leadWorkflow } from '../../workflows/lead';
 import * as M from '../../workflows/messages';
-import {
-  DEFAULT_SCOPE, policyInForce, proposedVersion, rolloutWorkflowId, saveVersion,
-} from '../../platform/policies';
-import { seedLead, seedManager, uid } from '../helpers/db';
-import { historyTypes, idle, until, waitFor, type LeadHandle } from '../helpers/lead';
+import { DEFAULT_SCOPE, policyInForce, rolloutWorkflowId } from '../../platform/policies';
+import { seedManager, uid } from '../helpers/db';
+import { historyTypes, idle, waitFor, type LeadHandle } from '../helpers/lead';
+import { rollOut as policyRollOut, sleepUntil as sleepTo, startOnPolicy as policyStart, timers } from '../helpers/policy';
 import { timeSkippingStack } from '../helpers/temporal';
 
 // Assignment compares all managers: this file keeps other files' managers out.
@@ -26,46 +24,9 @@ const t = timeSkippingStack({
 const HOUR = 3_600_000;
 const MSK = 180 * 60_000;
 
-/** A lead started the way intake starts it: on the default policy in force, with its version. */
-async function startOnPolicy(): Promise<{ leadId: string; handle: LeadHandle }> {
-  const leadId = await seedLead(t.db);
-  const p = await policyInForce(t.db, null);
-  const handle = await t.env.client.workflow.start(leadWorkflow, {
-    workflowId: `lead-${leadId}`, taskQueue: t.worker.taskQueue,
-    args: [{ leadId, kind: 'lead', sourceChannel: 'web_form', policy: p.policy, policyVersion: p.version }],
-  });
-  await until(handle, (s) => !!s.managerId);
-  return { leadId, handle };
-}
-
-/** Stores a version as POST /policies does (checked, merged over the scope's) and waits for its rollout to finish. */
-async function rollOut(teamId: string | undefined, patch: Record<string, unknown>, reason: string) {
-  const now = new Date();
-  const { scope, checked } = await proposedVersion(t.db, teamId, patch, now);
-  if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
-  // In force a moment ago: the activities read the machine's clock, not the test server's.
-  const row = await saveVersion(t.db, t.env.client, t.worker.taskQueue, {
-    scope, body: checked.body, effectiveFrom: new Date(now.getTime() - 1000), createdBy: 'ops:test', reason,
-  });
-  const rollout = t.env.client.workflow.getHandle(rolloutWorkflowId(scope, row.version));
-  // Polled, not awaited: awaiting a result lets the time-skipping server jump ahead.
-  await waitFor(async () => (await rollout.describe()).status.name === 'COMPLETED', 120_000);
-  return row;
-}
-
-async function sleepUntil(handle: WorkflowHandle, instant: number): Promise<void> {
-  await idle(handle);
-  const now = await t.env.currentTimeMs();
-  if (instant > now) await t.env.sleep(instant - now);
-}
-
-const timers = async (handle: WorkflowHandle) => {
-  const events = (await handle.fetchHistory()).events ?? [];
-  return {
-    started: events.filter((e) => e.timerStartedEventAttributes).length,
-    canceled: events.filter((e) => e.timerCanceledEventAttributes).length,
-  };
-};
+const startOnPolicy = () => policyStart(t);
+const rollOut = (teamId: string | undefined, patch: Record<string, unknown>, reason: string) => policyRollOut(t, teamId, patch, reason);
+const sleepUntil = (handle: WorkflowHandle, instant: number) => sleepTo(t, handle, instant);
 
 test('ops add a transferred holiday while a lead waits for its first call: the reminder comes on the next working hour', async () => {
   const { leadId, handle } = await startOnPolicy();
