@@ -136,11 +136,13 @@ export const LEAD_ACTIONS = {
     example: () => ({ given: true, askedBy: '-', channel: 'phone', wording: '-' }) as const,
   }),
   withdrawConsent: row({
-    input: WithdrawConsent, roles: STAFF_ROLES, path: 'consent/withdraw', summary: 'The client withdrew consent: stop all contact and the hand-off',
+    input: WithdrawConsent, roles: STAFF_ROLES,
+    path: 'consent/withdraw', summary: 'The client withdrew consent: stop all contact and the hand-off',
     example: () => ({}),
   }),
   partnerRespond: row({
-    input: PartnerRespond, roles: STAFF_ROLES, partner: 'own_offer', path: 'partner-response', summary: 'A partner accepts or declines the offered lead',
+    input: PartnerRespond, roles: STAFF_ROLES, partner: 'own_offer',
+    path: 'partner-response', summary: 'A partner accepts or declines the offered lead',
     // One form per pending offer (lead card); whether one is pending is asked per partner.
     example: (s) => {
       const o = s.offers.find((x) => x.status === 'pending');
@@ -148,18 +150,21 @@ export const LEAD_ACTIONS = {
     },
   }),
   advanceDeal: row({
-    input: AdvanceDeal, roles: STAFF_ROLES, partner: 'own_deal', path: 'deal', summary: 'Move the deal forward (meeting → proposal → negotiation → contract)',
+    input: AdvanceDeal, roles: STAFF_ROLES, partner: 'own_deal',
+    path: 'deal', summary: 'Move the deal forward (meeting → proposal → negotiation → contract)',
     example: (s) => {
       const next = DEAL_ORDER[DEAL_ORDER.indexOf(s.dealStage ?? 'meeting') + 1];
       return next && { to: next, valueMinor: 1 };
     },
   }),
   markLost: row({
-    input: MarkLost, roles: STAFF_ROLES, partner: 'own_deal', path: 'lost', summary: 'The deal or lead is lost, with a reason (goes to re-engagement)',
+    input: MarkLost, roles: STAFF_ROLES, partner: 'own_deal',
+    path: 'lost', summary: 'The deal or lead is lost, with a reason (goes to re-engagement)',
     example: () => ({ reason: '-' }),
   }),
   recordPayment: row({
-    input: RecordPayment, roles: STAFF_ROLES, partner: 'own_deal', path: 'payments', summary: 'Record a client payment (counted once per paymentId)',
+    input: RecordPayment, roles: STAFF_ROLES, partner: 'own_deal',
+    path: 'payments', summary: 'Record a client payment (counted once per paymentId)',
     example: (s) => ({ paymentId: '\u0001probe', amountMinor: 1, currency: s.deal.currency ?? 'RUB' }),
   }),
   reengagementOutcome: row({
@@ -186,7 +191,9 @@ export type ActionInput<N extends ActionName> = z.infer<LeadActions[N]['input']>
 export type ActionRequest<N extends ActionName> = z.input<LeadActions[N]['input']>;
 
 /** `input` checked against action `name`'s schema: the action, or every complaint of the schema in one line. */
-export function parseAction(name: ActionName, input: unknown): { action: Action; problem?: undefined } | { action?: undefined; problem: string } {
+export function parseAction(
+  name: ActionName, input: unknown,
+): { action: Action; problem?: undefined } | { action?: undefined; problem: string } {
   const parsed = LEAD_ACTIONS[name].input.safeParse(input);
   if (!parsed.success) return { problem: parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ') };
   // The schema is `name`'s, so this is that member of the union (a pairing TypeScript cannot follow).

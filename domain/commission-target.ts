@@ -52,7 +52,9 @@ export function leadFeeTarget(receiver: string, referrer: string | undefined): C
  * The first payment of a signed deal whose commission is not booked yet (none before signing). Asked
  * again after each booking: a payment recorded while one was being booked is booked in the same turn.
  */
-export function nextPaymentToBook<P extends { paymentId: string }>(deal: { signedAt?: string; payments: readonly P[] }, booked: readonly string[]): P | undefined {
+export function nextPaymentToBook<P extends { paymentId: string }>(
+  deal: { signedAt?: string; payments: readonly P[] }, booked: readonly string[],
+): P | undefined {
   if (!deal.signedAt) return undefined;
   return deal.payments.find((p) => !booked.includes(p.paymentId));
 }

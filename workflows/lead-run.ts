@@ -55,7 +55,9 @@ export class LeadRun {
   /** What `apply` needs besides the action: who, when, and the policy's limits. */
   ctx(actor: string) {
     const p = this.policy;
-    return { actor, now: Date.now(), maxNoAnswer: p.firstContact.maxNoAnswerAttempts, creditWindowMs: ms(p.reengagement.partnerCreditWindow) };
+    return {
+      actor, now: Date.now(), maxNoAnswer: p.firstContact.maxNoAnswerAttempts, creditWindowMs: ms(p.reengagement.partnerCreditWindow),
+    };
   }
 
   /** A task's key: one per transition, so a retried activity makes it once. */

@@ -15,7 +15,9 @@ export type LeadView = Omit<LeadState, 'history' | 'slaFrom'> & { slaFrom: strin
 
 /** The Update of each staff action, named after its row in the action table (domain/actions.ts). */
 export type ActionUpdate<N extends ActionName> = UpdateDefinition<LeadView, [Command<ActionRequest<N>>], N>;
-export const actionUpdates = Object.fromEntries(ACTION_NAMES.map((name) => [name, defineUpdate(name)])) as { [N in ActionName]: ActionUpdate<N> };
+export const actionUpdates = Object.fromEntries(ACTION_NAMES.map((name) => [name, defineUpdate(name)])) as {
+  [N in ActionName]: ActionUpdate<N>;
+};
 /** Any action's Update, for code that serves every action alike (the API's routes, the workflow's handlers). */
 export const actionUpdate = (name: ActionName): UpdateDefinition<LeadView, [Command<unknown>], ActionName> => actionUpdates[name];
 // Named exports for callers that send one action (tests, benches, scripts).
