@@ -6,7 +6,7 @@
 // ON CONFLICT DO NOTHING, so a repeated evaluation, a retried activity or two sweeps at once open
 // an alarm once. Nothing is resolved here: ops resolve alarms, and the next evaluation after that
 // may open a new one if the condition still holds (a `stop_contact_overdue` alarm is resolved by
-// the partner's confirmation itself: activities/stop-contact.ts).
+// the partner's confirmation itself: platform/repos/stop-contact-orders.ts).
 //
 // Notification is at least once: alarms still open and never notified are sent, then stamped
 // (`notifiedAt`). A notifier failure fails the activity, so Temporal retries it (and the next
@@ -17,8 +17,9 @@ import {
   effectiveThresholds, evaluateLeadsRotting, rottingCutoff, evaluateLowTargetShare, evaluateManagerConversion, evaluateNotDistributed,
   evaluatePartnerReportDrift, evaluateStopContactOverdue, type JsonObject, MANAGER_STAGES, type PartnerCounts, type ReachedLead,
 } from '../domain/alarms';
+import { type Db, inListChunks } from '../platform/db';
+import { DAY, MINUTE } from '../domain/time';
 import type { ClosedReason, TransitionType } from '../domain/vocabulary';
-import type { Db } from './db';
 
 /** What a notifier is told about a newly opened alarm. */
 export interface AlarmNotice {
@@ -79,16 +80,6 @@ export interface AlarmEvaluation {
 
 /** Upper bound on the rows any one query of an evaluation reads. */
 export const MAX_ROWS = 50_000;
-/** Keeps IN lists well under PostgreSQL's bind-parameter limit. */
-const CHUNK = 1000;
-const MINUTE = 60_000;
-const DAY = 86_400_000;
-
-function chunks<T>(xs: T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += CHUNK) out.push(xs.slice(i, i + CHUNK));
-  return out;
-}
 
 async function loadNotDistributed(db: Db, policy: AlarmPolicy, now: Date) {
   const p = policy.notDistributed;
@@ -123,7 +114,7 @@ async function loadReached(db: Db, windowDays: number, now: Date): Promise<Reach
   const firstReached = new Map<string, Date>();
   for (const c of contacted) if (!firstReached.has(c.leadId)) firstReached.set(c.leadId, c.at);
   const out: ReachedLead[] = [];
-  for (const ids of chunks([...firstReached.keys()])) {
+  for (const ids of inListChunks([...firstReached.keys()])) {
     const [leads, qualified, nonTarget] = await Promise.all([
       db.lead.findMany({ where: { id: { in: ids } }, select: { id: true, managerId: true, stage: true } }),
       db.leadEvent.findMany({ where: { leadId: { in: ids }, type: 'qualified' satisfies TransitionType, at: { lte: now } }, select: { leadId: true }, distinct: ['leadId'] }),

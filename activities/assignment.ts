@@ -5,7 +5,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { isAway, isFull, LOAD_STAGES } from '../domain/roster';
 import { policyInForce, type PolicyInForce } from '../platform/policies';
-import type { Db } from './db';
+import type { Db } from '../platform/db';
 
 export type AssignmentScheme = 'round_robin' | 'least_loaded' | 'expertise';
 export interface Assignment {

@@ -1,8 +1,10 @@
 // The commission ledger: append-only, one row per idempotency key, so a retried activity or a
 // replayed workflow can never book the same commission twice. Amounts are never edited: a refund
 // books a clawback, a new negative entry.
-import { Agreement, commissionFor, DEFAULT_TERMS, leadFeeKey } from '../domain/commission';
-import type { Db } from './db';
+import { commissionFor, DEFAULT_TERMS, leadFeeKey } from '../domain/commission';
+import type { Db } from '../platform/db';
+import { agreementOf, type AgreementTerms } from '../platform/repos/agreements';
+import { DAY } from '../domain/time';
 
 export interface CommissionRequest {
   leadId: string;
@@ -22,9 +24,6 @@ export interface CommissionRequest {
 
 export interface CommissionBooked { idempotencyKey: string; amountMinor: number; currency: string; model: string; created: boolean }
 
-/** `source: 'default'` when the partner has no agreement on record and DEFAULT_TERMS apply. */
-export interface AgreementTerms { agreement: Agreement; holdingDays: number; minPayoutMinor: number; source: 'agreement' | 'default' }
-
 /** Who receives a consented lead, and whose fee it is (the same parties as a commission). */
 export interface LeadFeeRequest {
   leadId: string;
@@ -32,25 +31,6 @@ export interface LeadFeeRequest {
   partnerId: string;
   direction: 'receivable' | 'referral';
   counterpartyId?: string;
-}
-
-const DAY = 86_400_000;
-
-export async function agreementOf(db: Db, partnerId: string): Promise<AgreementTerms> {
-  const row = await db.partnerAgreement.findFirst({ where: { partnerId, active: true }, orderBy: { createdAt: 'desc' } });
-  if (!row) return { agreement: DEFAULT_TERMS.agreement, holdingDays: DEFAULT_TERMS.holdingDays, minPayoutMinor: DEFAULT_TERMS.minPayoutMinor, source: 'default' };
-  return {
-    source: 'agreement',
-    agreement: Agreement.parse({
-      model: row.model,
-      percentBps: row.percentBps ?? undefined,
-      fixedFeeMinor: row.fixedFeeMinor === null ? undefined : Number(row.fixedFeeMinor),
-      tiers: row.tiers ?? undefined,
-      currency: row.currency,
-    }),
-    holdingDays: row.holdingDays,
-    minPayoutMinor: Number(row.minPayoutMinor),
-  };
 }
 
 export const commissionKey = (leadId: string, partnerId: string, paymentId: string, fixed: boolean) =>

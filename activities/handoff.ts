@@ -2,7 +2,7 @@
 // checks the client's recorded, unwithdrawn consent in PostgreSQL itself — not the caller's word.
 import { ApplicationFailure } from '@temporalio/common';
 import type { Stage } from '../domain/vocabulary';
-import type { Db } from './db';
+import type { Db } from '../platform/db';
 
 /** Stages in which an accepted offer is still live: the hand-off, and the deal the partner works. */
 const OPEN_DEAL_STAGES: Stage[] = ['partner_offer', 'deal'];

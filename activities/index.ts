@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import { alarmActivities, type Notifier } from './alarms';
 import { assignmentActivities, type AssignmentScheme } from './assignment';
 import { commissionActivities } from './commission';
-import type { Db } from './db';
+import type { Db } from '../platform/db';
 import { handoffActivities } from './handoff';
 import { intakeActivities } from './intake';
 import { type MailSettings, notificationActivities } from '../notifications/deliver';

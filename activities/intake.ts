@@ -1,54 +1,11 @@
-// Starting a lead's workflow, shared by intake (api/intake.ts) and the intake sweeper. A lead row
-// is committed before its workflow is started; when Temporal is unreachable at that moment the
-// row stays `workflow_started_at IS NULL` and the sweeper (Schedule `intake-sweep`) starts it.
+// The intake sweeper. A lead row is committed before its workflow is started (platform/lead-start.ts,
+// shared with the API's intake); when Temporal is unreachable at that moment the row stays
+// `workflow_started_at IS NULL` and the sweeper (Schedule `intake-sweep`) starts it.
 import { log } from '@temporalio/activity';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import type { LeadPolicyInput } from '../domain/policy';
-import type { leadWorkflow, LeadWorkflowInput } from '../workflows/lead';
-import { leadStartMetadata } from '../workflows/ops-view';
-import { LeadSource, LeadStage } from '../workflows/search-attributes';
+import type { Client } from '@temporalio/client';
+import { leadWorkflowInput, startLeadWorkflow } from '../platform/lead-start';
 import { policyInForce } from '../platform/policies';
-import type { Db } from './db';
-
-export const workflowIdOf = (leadId: string) => `lead-${leadId}`;
-
-/** The registry columns the workflow's input is made of. */
-export interface LeadStartRow {
-  id: string; kind: string; sourceChannel: string; sourcePartnerId: string | null; region: string | null; topic: string | null;
-  previousLeadId: string | null; returnedAfterOptOut: boolean;
-}
-
-/** `policyVersion`: the stored version `policy` is (README, "Policy"); none for a policy given in code (tests). */
-export function leadWorkflowInput(lead: LeadStartRow, policy?: LeadPolicyInput, policyVersion?: string): LeadWorkflowInput {
-  return {
-    leadId: lead.id, kind: lead.kind === 'interest' ? 'interest' : 'lead', sourceChannel: lead.sourceChannel,
-    partnerId: lead.sourcePartnerId ?? undefined, region: lead.region ?? undefined, topic: lead.topic ?? undefined, policy,
-    ...(policyVersion ? { policyVersion } : {}),
-    ...(lead.previousLeadId ? { previousLeadId: lead.previousLeadId, returnedAfterOptOut: lead.returnedAfterOptOut } : {}),
-  };
-}
-
-/**
- * Starts the lead's workflow unless it exists: a running one is used as it is, and a closed one
- * is never started again (its id has a history). Either way the lead has its process.
- */
-export async function startLeadWorkflow(temporal: Client, taskQueue: string, input: LeadWorkflowInput): Promise<void> {
-  try {
-    await temporal.workflow.start<typeof leadWorkflow>('leadWorkflow', {
-      workflowId: workflowIdOf(input.leadId),
-      taskQueue,
-      args: [input],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: [{ key: LeadStage, value: 'received' }, { key: LeadSource, value: input.sourceChannel }],
-      // The line and details ops read in the Web UI: source, topic, region — no personal data.
-      ...leadStartMetadata(input),
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err; // else closed already: it had its process
-  }
-}
+import type { Db } from '../platform/db';
 
 /** Records that the lead's workflow exists, so the sweeper leaves it alone. */
 export async function markWorkflowStarted(db: Db, leadId: string): Promise<void> {

@@ -1,7 +1,7 @@
 // The partner programme's activities: regrading, the end of a partner's notice, and the weekly
 // reconciliation. All idempotent, so they retry freely.
-import type { Db } from './db';
-import { regradePartner } from './grading';
+import type { Db } from '../platform/db';
+import { regradePartner } from '../platform/repos/partner-grades';
 import { partnersToReconcile, reconcilePartner } from './reconciliation';
 
 export function partnerActivities(db: Db) {

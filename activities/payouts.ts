@@ -3,9 +3,9 @@
 // money twice. Refunds claw commission back as new entries, netted from the next payout.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Db } from './db';
+import type { Db } from '../platform/db';
 import { REFERRAL_KINDS } from '../domain/commission';
-import { agreementOf } from './commission';
+import { agreementOf } from '../platform/repos/agreements';
 
 /** Where transfer orders go. The default records them in `payout_transfers` for the bank export. */
 export interface PaymentRail {

@@ -2,7 +2,7 @@
 // force. The fan-out is plain signals from here, listed from PostgreSQL (platform/policies.ts).
 import type { Client } from '@temporalio/client';
 import { rolloutBatch, type RolloutBatch } from '../platform/policies';
-import type { Db } from './db';
+import type { Db } from '../platform/db';
 
 export function policyActivities(db: Db, temporal?: { client: Client }) {
   return {

@@ -1,13 +1,10 @@
-// Reconciliation's side of PostgreSQL: storing a partner's sent-leads list, and writing the
-// weekly report with one dispute per discrepancy. Report and dispute ids come from the partner
-// and period (domain/reconcile.ts), so a retried activity or a repeated sweep rewrites the same
-// rows instead of adding new ones.
+// Reconciliation's side of PostgreSQL: the weekly report against the partner's sent-leads list
+// (platform/repos/sent-leads.ts), with one dispute per discrepancy. Report and dispute ids come
+// from the partner and period (domain/reconcile.ts), so a retried activity or a repeated sweep
+// rewrites the same rows instead of adding new ones.
 import { ApplicationFailure } from '@temporalio/common';
 import { disputeIdOf, reconcile, type Period, type ReceivedLead, reportIdOf } from '../domain/reconcile';
-import type { SentLeadRow } from '../domain/sent-leads';
-import type { Db } from './db';
-
-export interface StoredSentLeads { received: number; created: number; updated: number; unchanged: number }
+import { type Db, inListChunks } from '../platform/db';
 
 export interface ReconciledPartner {
   partnerId: string;
@@ -22,41 +19,7 @@ export interface ReconciledPartner {
   openDisputes?: number;
 }
 
-/** Keeps IN lists well under PostgreSQL's bind-parameter limit. */
-const CHUNK = 1000;
-function chunks<T>(xs: T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += CHUNK) out.push(xs.slice(i, i + CHUNK));
-  return out;
-}
-
 const intakePrefix = (partnerId: string) => `partner:${partnerId}:`;
-
-/** Upserts the rows by (partner, external id): a corrected re-upload replaces what it names. */
-export async function storeSentLeads(db: Db, partnerId: string, rows: SentLeadRow[]): Promise<StoredSentLeads> {
-  const existing = new Map<string, { sentAt: Date; phone: string | null; email: string | null }>();
-  for (const ids of chunks(rows.map((r) => r.externalId))) {
-    for (const e of await db.partnerSentLead.findMany({ where: { partnerId, externalId: { in: ids } } })) existing.set(e.externalId, e);
-  }
-  const fresh = rows.filter((r) => !existing.has(r.externalId));
-  const changed = rows.filter((r) => {
-    const e = existing.get(r.externalId);
-    return e && (e.sentAt.getTime() !== r.sentAt.getTime() || e.phone !== (r.phone ?? null) || e.email !== (r.email ?? null));
-  });
-  const uploadedAt = new Date();
-  await db.$transaction([
-    // skipDuplicates: an upload racing this one may have inserted the same ids first.
-    db.partnerSentLead.createMany({
-      data: fresh.map((r) => ({ partnerId, externalId: r.externalId, sentAt: r.sentAt, phone: r.phone ?? null, email: r.email ?? null, uploadedAt })),
-      skipDuplicates: true,
-    }),
-    ...changed.map((r) => db.partnerSentLead.update({
-      where: { partnerId_externalId: { partnerId, externalId: r.externalId } },
-      data: { sentAt: r.sentAt, phone: r.phone ?? null, email: r.email ?? null, uploadedAt },
-    })),
-  ]);
-  return { received: rows.length, created: fresh.length, updated: changed.length, unchanged: rows.length - fresh.length - changed.length };
-}
 
 /** What reached us from the partner: leads it created, and inquiries under its intake keys. */
 async function receivedFrom(db: Db, partnerId: string, where: { period?: Period; externalIds?: string[] }): Promise<ReceivedLead[]> {
@@ -77,7 +40,7 @@ async function receivedFrom(db: Db, partnerId: string, where: { period?: Period;
       await db.inquiry.findMany({ where: { intakeKey: { startsWith: prefix }, receivedAt: range }, include: { lead: contact } }),
     );
   }
-  for (const ids of chunks(where.externalIds ?? [])) {
+  for (const ids of inListChunks(where.externalIds ?? [])) {
     add(
       await db.lead.findMany({ where: { sourcePartnerId: partnerId, externalId: { in: ids } } }),
       await db.inquiry.findMany({ where: { intakeKey: { in: ids.map((id) => prefix + id) } }, include: { lead: contact } }),
@@ -102,7 +65,7 @@ export async function reconcilePartner(db: Db, partnerId: string, period: Period
   // A lead received now but listed under an earlier date is on the list all the same.
   const unlisted = [...new Set(received.map((r) => r.externalId).filter((id): id is string => id !== null && !listedIds.has(id)))];
   const listedElsewhere = [];
-  for (const ids of chunks(unlisted)) listedElsewhere.push(...(await db.partnerSentLead.findMany({ where: { partnerId, externalId: { in: ids } } })));
+  for (const ids of inListChunks(unlisted)) listedElsewhere.push(...(await db.partnerSentLead.findMany({ where: { partnerId, externalId: { in: ids } } })));
 
   const result = reconcile({ period, sent: [...sentInPeriod, ...listedElsewhere], received });
   const reportId = reportIdOf(partnerId, period);

@@ -2,8 +2,9 @@
 // keyed by (lead id, sequence) and the read model only moves forward in sequence.
 import type { ClosedReason, Transition } from '../domain/lifecycle';
 import { enqueueForTask } from '../notifications/outbox';
-import type { Db } from './db';
-import { closeTasksDoneBy, insertTask } from './tasks';
+import type { Db } from '../platform/db';
+import { insertTask } from '../platform/repos/tasks';
+import { closeTasksDoneBy } from './tasks';
 
 export interface ReadModel {
   stage: string;

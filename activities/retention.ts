@@ -11,15 +11,14 @@ import { defaultPrivacyPolicy, PrivacyPolicy } from '../domain/policy';
 import { enqueueForTask } from '../notifications/outbox';
 import { eraseLead, type ErasureReason } from '../platform/erasure';
 import { codecOf } from '../platform/payload-codec';
-import type { Db } from './db';
-import { insertTask } from './tasks';
+import type { Db } from '../platform/db';
+import { insertTask } from '../platform/repos/tasks';
+import { DAY } from '../domain/time';
 
 export interface DueErasure { leadId: string; reason: Extract<ErasureReason, 'opt_out_retention' | 'inactive'>; dueAt: string }
 export interface RetentionDue { notify: DueErasure[]; erase: DueErasure[] }
 
 export const erasureNoticeKey = (leadId: string) => `erasure:${leadId}`;
-
-const DAY_MS = 86_400_000;
 
 export function retentionActivities(db: Db, temporal?: { client: Client }) {
   return {
@@ -50,7 +49,7 @@ export function retentionActivities(db: Db, temporal?: { client: Client }) {
       for (const r of rows) {
         const due: DueErasure = { leadId: r.id, reason: r.reason, dueAt: r.due_at.toISOString() };
         if (!r.notice_at) out.notify.push(due);
-        else if (r.due_at.getTime() <= now && r.notice_at.getTime() <= now - policy.noticeDays * DAY_MS) out.erase.push(due);
+        else if (r.due_at.getTime() <= now && r.notice_at.getTime() <= now - policy.noticeDays * DAY) out.erase.push(due);
       }
       return out;
     },

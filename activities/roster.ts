@@ -5,7 +5,7 @@
 import type { Client } from '@temporalio/client';
 import { covers } from '../domain/roster';
 import { reassignLeadsOf, wakeLeadsWaitingForManager } from '../platform/roster';
-import type { Db } from './db';
+import type { Db } from '../platform/db';
 
 export interface RosterSweepOutcome { begun: number; leadsReassigned: number; over: number; woken: number }
 

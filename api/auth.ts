@@ -4,8 +4,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { poolOf, type Db } from '../activities/db';
-import { HttpProblem } from './problem';
+import { poolOf, type Db } from '../platform/db';
+import { HttpProblem, notFound } from './problem';
 
 export const Role = z.enum(['sales', 'team_lead', 'ops', 'partner', 'admin']);
 export type Role = z.infer<typeof Role>;
@@ -179,3 +179,13 @@ export function allow(...roles: Role[]): RoleCheck {
 }
 
 export const STAFF: Role[] = ['sales', 'team_lead', 'ops'];
+
+/**
+ * "Not your partner": a partner asking for what belongs to another partner (its profile, money,
+ * grades, lists, stop-contact orders) gets the 404 it would get if there were no such thing, as
+ * for a lead it was never offered — so a partner learns nothing about who else is in the programme.
+ * Staff pass. `what` names the thing in the problem's title, as for a real 404.
+ */
+export function ownPartnerOnly(p: Principal, partnerId: string, what = `partner ${partnerId}`): void {
+  if (p.role === 'partner' && p.subject !== partnerId) throw notFound(what);
+}

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler, preHandlerHookHandler } from 'fastify';
 import { z } from 'zod';
 import { text } from '../domain/text';
-import type { Db } from '../activities/db';
+import type { Db } from '../platform/db';
 import { HttpProblem, keyReusedResponse } from './problem';
 
 export const IdempotencyHeaders = z.object({

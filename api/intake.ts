@@ -16,20 +16,18 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Pool } from 'pg';
-import { poolOf, type Db } from '../activities/db';
-import { leadWorkflowInput, startLeadWorkflow, workflowIdOf, type LeadStartRow } from '../activities/intake';
+import { poolOf, type Db } from '../platform/db';
+import { leadWorkflowInput, type LeadStartRow, startLeadWorkflow } from '../platform/lead-start';
 import { companyKey } from '../domain/contact';
 import { dedupeKeys, leadKind, type LeadIntake } from '../domain/intake';
 import { TERMINAL, type Stage } from '../domain/lifecycle';
 import type { LeadPolicyInput } from '../domain/policy';
 import { PolicyCache } from '../platform/policies';
 import { type Lead, Prisma } from '../generated/prisma/client';
-import type { leadWorkflow } from '../workflows/lead';
+import { type leadWorkflow, leadWorkflowId } from '../workflows/lead';
 import { repeatInquiry, type RepeatInquiry } from '../workflows/messages';
 import { leadStartMetadata } from '../workflows/ops-view';
 import { LeadSource, LeadStage } from '../workflows/search-attributes';
-
-export { workflowIdOf };
 
 /**
  * created: a new lead (a first inquiry, or a new episode of a contact whose lead had ended) and
@@ -122,7 +120,7 @@ export class IntakeService {
 
     const { lead, audited, ...outcome } = decided;
     const result: IntakeResult = {
-      leadId: lead.id, workflowId: workflowIdOf(lead.id), ...outcome,
+      leadId: lead.id, workflowId: leadWorkflowId(lead.id), ...outcome,
       ...(lead.previousLeadId ? { previousLeadId: lead.previousLeadId, returnedAfterOptOut: lead.returnedAfterOptOut } : {}),
       ...(audited ? { audited } : {}),
     };
@@ -222,7 +220,7 @@ export class IntakeService {
    * workflow has ended (the read model had not caught up).
    */
   private async deliver(tx: Tx, lead: LeadRow, inquiry: RepeatInquiry): Promise<boolean> {
-    const workflowId = workflowIdOf(lead.id);
+    const workflowId = leadWorkflowId(lead.id);
     const deadline = Date.now() + this.deadlineMs;
     try {
       if (lead.workflowStartedAt || lead.lastSeq > 0) {

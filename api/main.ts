@@ -1,6 +1,6 @@
 // API entry point: `npm run api` (scale out behind a load balancer).
 import { Client, Connection } from '@temporalio/client';
-import { createDb } from '../activities/db';
+import { createDb } from '../platform/db';
 import { loadConfig, requireDatabaseUrl } from '../platform/config';
 import { codecFor, dataConverterOf } from '../platform/payload-codec';
 import { temporalConnectionOptions } from '../platform/temporal-connection';

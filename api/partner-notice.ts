@@ -1,10 +1,10 @@
 // A partner's written notice: the partner is 'leaving' from this request on (pickPartners offers
 // only to active partners, so new offers stop at once), and its exit workflow waits out the notice
 // period. Idempotent: a second notice returns the first and starts nothing.
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common/lib/time';
-import type { Db } from '../activities/db';
+import type { Db } from '../platform/db';
+import { startOnce } from '../platform/start-once';
 import { PartnerPolicy, type PartnerPolicyInput } from '../domain/partner-policy';
 import { partnerExitWorkflow, partnerExitWorkflowId } from '../workflows/partner-exit';
 
@@ -31,17 +31,11 @@ export async function givePartnerNotice(deps: NoticeDeps, partnerId: string): Pr
   const noticeAt = p.leavingNoticeAt ?? p.closedAt ?? p.createdAt;
   const workflowId = partnerExitWorkflowId(partnerId);
   // Started on replays too: if Temporal was down on the first notice, the second one heals it.
+  // Running already: that is the exit; finished: a partner leaves once.
   if (p.status === 'leaving') {
-    try {
-      await deps.temporal.workflow.start(partnerExitWorkflow, {
-        workflowId, taskQueue: deps.taskQueue,
-        args: [{ partnerId, noticeAt: noticeAt.toISOString(), policy: deps.policy }],
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING, // running already: that is the exit
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE, // finished: a partner leaves once
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    }
+    await startOnce(deps.temporal, partnerExitWorkflow, {
+      workflowId, taskQueue: deps.taskQueue, args: [{ partnerId, noticeAt: noticeAt.toISOString(), policy: deps.policy }],
+    });
   }
   return {
     partnerId, status: p.status, noticeAt: noticeAt.toISOString(),

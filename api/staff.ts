@@ -1,7 +1,7 @@
 // Which roster entry a staff caller is: the manager whose `apiSubject` is the credential's subject,
 // else (keys made before the roster linked credentials) the manager with that id — the same rule
 // as the roster's own team-lead check (api/plugins/roster.ts).
-import type { Db } from '../activities/db';
+import type { Db } from '../platform/db';
 import type { Principal } from './auth';
 
 export interface RosterEntry { id: string; teamId: string | null; teamLeadId: string | null }

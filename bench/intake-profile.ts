@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { InterceptingCall, type Listener, type StatusObject } from '@grpc/grpc-js';
 import { Client, Connection } from '@temporalio/client';
 import type { PoolClient } from 'pg';
-import { createDb, poolOf } from '../activities/db';
+import { createDb, poolOf } from '../platform/db';
 import { codecFor, dataConverterOf } from '../platform/payload-codec';
 import { buildApp } from '../api/app';
 import { startStack } from './stack';

@@ -24,7 +24,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, platform, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { poolOf, type Db } from '../activities/db';
+import { poolOf, type Db } from '../platform/db';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { leadWorkflow, type LeadWorkflowInput } from '../workflows/lead';
 import { LeadSource, LeadStage } from '../workflows/search-attributes';

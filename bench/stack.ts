@@ -8,7 +8,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { createDb, type Db } from '../activities/db';
+import { createDb, type Db } from '../platform/db';
 import { migrate } from '../scripts/lib/migrate';
 import { freePort } from '../scripts/lib/ports';
 import { ensureDatabase, startEmbeddedPostgres } from '../scripts/lib/postgres';

@@ -12,7 +12,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { z } from 'zod';
-import { createDb } from '../activities/db';
+import { createDb } from '../platform/db';
 import { codecFor } from '../platform/payload-codec';
 import { migrate } from '../scripts/lib/migrate';
 import { freePort } from '../scripts/lib/ports';

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { BusinessCalendar } from './calendar';
 import { STALE_AFTER_BUSINESS_DAYS, staleCutoff } from './staleness';
 import { trimmedText } from './text';
+import { DAY, MINUTE } from './time';
 import type { ReadModelStage, Stage } from './vocabulary';
 
 export const ALARM_KINDS = [
@@ -112,8 +113,6 @@ export type AlarmPolicyInput = z.input<typeof AlarmPolicy>;
 
 export const defaultAlarmPolicy = (): AlarmPolicy => AlarmPolicy.parse({});
 
-const MINUTE = 60_000;
-const DAY = 86_400_000;
 /** Evidence lists at most this many ids; counts are always complete. */
 export const EVIDENCE_IDS = 100;
 
@@ -377,7 +376,7 @@ export interface OpenStopContactOrder { leadId: string; partnerId: string; taskK
  * its deadline (the task's dueAt: the lead policy's `stopContactConfirmBusinessDays`) has not
  * confirmed that it stopped contact and deleted the data. Per lead, not per partner: it is the
  * client's withdrawal that is not carried out. Resolved when the confirmations arrive
- * (activities/stop-contact.ts), not by ops.
+ * (platform/repos/stop-contact-orders.ts), not by ops.
  */
 export function evaluateStopContactOverdue(orders: OpenStopContactOrder[], now: Date): AlarmToOpen[] {
   const byLead = new Map<string, OpenStopContactOrder[]>();

@@ -1,6 +1,7 @@
 // Business time: SLA clocks count working hours only (working days, working hours, public
 // holidays). Pure and deterministic, so workflows can turn "2 business days" into a timer.
 import { z } from 'zod';
+import { DAY, HOUR } from './time';
 
 export const BusinessCalendar = z.object({
   /**
@@ -26,9 +27,6 @@ export const BusinessCalendar = z.object({
   extraWorkdays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)).default([]),
 });
 export type BusinessCalendar = z.infer<typeof BusinessCalendar>;
-
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 
 function localDate(ms: number): { iso: string; mmdd: string; dow: number } {
   const d = new Date(ms);

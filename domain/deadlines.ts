@@ -6,8 +6,7 @@ import { addBusinessTime, businessDayMs } from './calendar';
 import type { LeadPolicy } from './policy';
 import { durationMs } from './policy-rules';
 import { staleAt } from './staleness';
-
-const HOUR = 3_600_000;
+import { HOUR } from './time';
 
 /** The waits of a lead that have a deadline set by policy. */
 export type WaitKind = 'sla_reminder' | 'sla_escalation' | 'stale' | 'consent' | 'partner_answer' | 'deal_checkin' | 'reengagement_touch' | 'reengagement_reply';

@@ -26,6 +26,7 @@
 // named by their ISO week-year, "2026-W47"), source channel, referring partner
 // (sourcePartnerId), manager (the current owner), region. Every lead falls in exactly one group
 // (null when the dimension is empty), so each count summed over the groups equals the total.
+import { DAY, MINUTE } from './time';
 
 import { CONTACT_ATTEMPTS, isOneOf, REENGAGEMENT_ENTRIES, type Stage, type TransitionType } from './vocabulary';
 
@@ -104,9 +105,6 @@ export interface FunnelOptions {
   /** With groupBy period: every period overlapping [from, to) gets a row, empty ones too. */
   range?: { from: Date; to: Date };
 }
-
-const MINUTE = 60_000;
-const DAY = 86_400_000;
 
 const round = (x: number, digits: number) => {
   const f = 10 ** digits;

@@ -1,9 +1,7 @@
 // The partner program's own rules and durations, passed into its workflows like the lead policy
 // (domain/policy.ts). Defaults are the trade's figures (shared/DOMAIN.md).
 import { z } from 'zod';
-
-/** A Temporal duration string: '40 days', '12 hours' (the same grammar as the lead policy). */
-const Duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|milliseconds?|s|seconds?|m|minutes?|h|hours?|d|days?|w|weeks?)$/);
+import { Duration } from './time';
 
 /** active: gets offers; leaving: under notice, keeps its deals, gets no new offers; rotated_out: gone. */
 export const PartnerStatus = z.enum(['active', 'leaving', 'rotated_out']);

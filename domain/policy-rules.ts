@@ -5,11 +5,10 @@
 import { z } from 'zod';
 import { addBusinessTime, businessDayMs } from './calendar';
 import { LeadPolicy } from './policy';
+import { DAY, HOUR } from './time';
 
 export interface FieldProblem { path: string; message: string }
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 /** The longest wait a policy may set: a year (a "3 years" typo would silence a lead for good). */
 export const MAX_WAIT_MS = 366 * DAY;
 /** The longest SLA step in working time: about a working year. */

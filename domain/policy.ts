@@ -3,29 +3,49 @@
 import { z } from 'zod';
 import { BusinessCalendar } from './calendar';
 import { STALE_AFTER_BUSINESS_DAYS } from './staleness';
+import { Duration } from './time';
 
-/** A Temporal duration string: '3 days', '12 hours', '90 minutes'. */
-const Duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|milliseconds?|s|seconds?|m|minutes?|h|hours?|d|days?|w|weeks?)$/);
+// Each default is written once, in its field: a section left out whole is its own fields' defaults
+// (parsed from `{}`, as the calendar is).
+
+const FirstContactPolicy = z.object({
+  /** Reminder to the owner when the first call has not happened (business hours). */
+  reminderAfterBusinessHours: z.number().positive().default(4),
+  /** Escalation to the team lead (business hours): one working day. */
+  escalateAfterBusinessHours: z.number().positive().default(9),
+  /** Untouched this long, a lead is stale (domain/staleness.ts) and is reassigned. */
+  staleAfterBusinessDays: z.number().positive().default(STALE_AFTER_BUSINESS_DAYS),
+  /** Unanswered calls before the lead counts as unreachable and goes to re-engagement. */
+  maxNoAnswerAttempts: z.number().int().positive().default(5),
+  /**
+   * Stale reassignments before the lead stops moving between managers: it stays stale with
+   * its owner and ops are told once, until someone touches it.
+   */
+  maxStaleReassignments: z.number().int().nonnegative().default(3),
+});
+
+/** Deal stage timeouts: each expiry creates a check-in task for the owner. */
+const DealStageTimeouts = z.object({
+  meeting: Duration.default('14 days'),
+  proposal: Duration.default('21 days'),
+  negotiation: Duration.default('30 days'),
+  contract: Duration.default('30 days'),
+  payment: Duration.default('30 days'),
+});
+
+const ReengagementPolicy = z.object({
+  /** Stay in touch every 2–3 months. */
+  interval: Duration.default('75 days'),
+  /** How long a touch waits for the client's reply before the next cycle. */
+  replyWindow: Duration.default('14 days'),
+  maxAttempts: z.number().int().positive().default(12),
+  /** A returning client keeps the original partner's credit within this window. */
+  partnerCreditWindow: Duration.default('180 days'),
+});
 
 export const LeadPolicy = z.object({
   calendar: BusinessCalendar.default(BusinessCalendar.parse({})),
-  firstContact: z
-    .object({
-      /** Reminder to the owner when the first call has not happened (business hours). */
-      reminderAfterBusinessHours: z.number().positive().default(4),
-      /** Escalation to the team lead (business hours): one working day. */
-      escalateAfterBusinessHours: z.number().positive().default(9),
-      /** Untouched this long, a lead is stale (domain/staleness.ts) and is reassigned. */
-      staleAfterBusinessDays: z.number().positive().default(STALE_AFTER_BUSINESS_DAYS),
-      /** Unanswered calls before the lead counts as unreachable and goes to re-engagement. */
-      maxNoAnswerAttempts: z.number().int().positive().default(5),
-      /**
-       * Stale reassignments before the lead stops moving between managers: it stays stale with
-       * its owner and ops are told once, until someone touches it.
-       */
-      maxStaleReassignments: z.number().int().nonnegative().default(3),
-    })
-    .default({ reminderAfterBusinessHours: 4, escalateAfterBusinessHours: 9, staleAfterBusinessDays: STALE_AFTER_BUSINESS_DAYS, maxNoAnswerAttempts: 5, maxStaleReassignments: 3 }),
+  firstContact: FirstContactPolicy.default(FirstContactPolicy.parse({})),
   /**
    * Business days the client has to answer the consent question; silence counts as "no". In
    * business days because the manager asks and follows up in working time: a lead qualified on a
@@ -51,27 +71,8 @@ export const LeadPolicy = z.object({
    * period for destroying the data (152-FZ, art. 21) to chase it — not the other way round.
    */
   stopContactConfirmBusinessDays: z.number().positive().default(1),
-  /** Deal stage timeouts: each expiry creates a check-in task for the owner. */
-  dealStageTimeouts: z
-    .object({
-      meeting: Duration.default('14 days'),
-      proposal: Duration.default('21 days'),
-      negotiation: Duration.default('30 days'),
-      contract: Duration.default('30 days'),
-      payment: Duration.default('30 days'),
-    })
-    .default({ meeting: '14 days', proposal: '21 days', negotiation: '30 days', contract: '30 days', payment: '30 days' }),
-  reengagement: z
-    .object({
-      /** Stay in touch every 2–3 months. */
-      interval: Duration.default('75 days'),
-      /** How long a touch waits for the client's reply before the next cycle. */
-      replyWindow: Duration.default('14 days'),
-      maxAttempts: z.number().int().positive().default(12),
-      /** A returning client keeps the original partner's credit within this window. */
-      partnerCreditWindow: Duration.default('180 days'),
-    })
-    .default({ interval: '75 days', replyWindow: '14 days', maxAttempts: 12, partnerCreditWindow: '180 days' }),
+  dealStageTimeouts: DealStageTimeouts.default(DealStageTimeouts.parse({})),
+  reengagement: ReengagementPolicy.default(ReengagementPolicy.parse({})),
 });
 export type LeadPolicy = z.infer<typeof LeadPolicy>;
 export type LeadPolicyInput = z.input<typeof LeadPolicy>;

@@ -2,8 +2,7 @@
 // month"): the partner's own list of leads it sent, matched against what we received from it.
 // Pure: the activity gathers both sides, this decides what disagrees.
 import { normalizeEmail, normalizePhone } from './contact';
-
-const DAY = 86_400_000;
+import { DAY } from './time';
 
 /** A sent lead and a received one may be this far apart before the dates count as a mismatch. */
 export const DATE_TOLERANCE_MS = 2 * DAY;

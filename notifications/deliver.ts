@@ -3,7 +3,7 @@
 // `give_up_at` (24 h after it was written), then it is dead: listed for ops, retried by hand.
 import { randomUUID } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { Db } from '../activities/db';
+import type { Db } from '../platform/db';
 import { decide, fromRow, personOf, storedPreferences } from './preferences';
 import { signatureHeaders } from './signature';
 import { renderEmail, type Language, type TaskPayload } from './templates';

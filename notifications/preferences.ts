@@ -1,7 +1,7 @@
 // Each person's notification preferences and what they decide for one notification at the moment
 // of delivery: send it (in which language), hold it until the person's quiet hours are over, or
 // suppress it (a channel turned off, a task kind muted) — recorded on the row, for ops to see.
-import type { Db } from '../activities/db';
+import type { Db } from '../platform/db';
 import { BusinessCalendar } from '../domain/calendar';
 import { heldUntil } from '../domain/quiet-hours';
 import type { NotificationPreference } from '../generated/prisma/client';

@@ -17,8 +17,8 @@
 // about a lead id that no longer points at anyone.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Prisma } from '../generated/prisma/client';
-import type { Db } from '../activities/db';
-import { workflowIdOf } from '../activities/intake';
+import type { Db } from './db';
+import { leadWorkflowId } from '../workflows/lead';
 import type { LeadKeyRing } from './lead-keys';
 
 export type ErasureReason = 'request' | 'opt_out_retention' | 'inactive';
@@ -52,7 +52,7 @@ export async function eraseLead(
   let workflowsTerminated = 0;
   for (const id of leadIds) {
     try {
-      await temporal.workflow.getHandle(workflowIdOf(id)).terminate(`personal data erased (${reason})`);
+      await temporal.workflow.getHandle(leadWorkflowId(id)).terminate(`personal data erased (${reason})`);
       workflowsTerminated++;
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err; // not found: never started, or already closed

@@ -9,7 +9,7 @@
 // how long a process that did not perform an erasure may still hold the erased key in memory.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
-import { poolOf, type Db } from '../activities/db';
+import { poolOf, type Db } from './db';
 import type { MasterKeys } from './payload-keys';
 
 /** What is stored for a lead: its data key wrapped by the master key `masterKeyId`, or nothing (erased). */

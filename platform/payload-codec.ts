@@ -11,7 +11,7 @@
 import type { Client } from '@temporalio/client';
 import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import type { Db } from '../activities/db';
+import type { Db } from './db';
 import { LeadKeyRing, leadKeyId, openAesGcm, pgLeadKeyStore, sealAesGcm, type LeadKeyStore } from './lead-keys';
 import { loadPayloadKeys, type MasterKeys } from './payload-keys';
 

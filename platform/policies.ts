@@ -3,11 +3,12 @@
 // tells the running leads. Shared by the API and the worker's activities.
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import type { Db } from '../activities/db';
+import type { Db } from './db';
 import type { PolicyVersion } from '../generated/prisma/client';
 import { TERMINAL } from '../domain/lifecycle';
 import { LeadPolicy } from '../domain/policy';
 import { type Checked, checkPolicy, mergePolicy } from '../domain/policy-rules';
+import { leadWorkflowId } from '../workflows/lead';
 import { policyChanged } from '../workflows/messages';
 
 /** The policy a lead runs on, resolved, and the name of its version(s): what policyChanged carries. */
@@ -86,7 +87,6 @@ export async function proposedVersion(
 
 export interface NewVersion { scope: string; body: unknown; effectiveFrom: Date; createdBy: string; reason: string }
 
-// (A lead's workflow id is lead-<id>, as activities/intake.ts's workflowIdOf says; not imported, as that module imports this one.)
 export const rolloutWorkflowId = (scope: string, version: number) => `policy-rollout-${scope}-v${version}`;
 
 /**
@@ -133,7 +133,7 @@ export async function rolloutBatch(
     for (let l = queue.shift(); l; l = queue.shift()) {
       const p = await policyOf(l.teamId);
       try {
-        await temporal.workflow.getHandle(`lead-${l.id}`).signal(policyChanged, p);
+        await temporal.workflow.getHandle(leadWorkflowId(l.id)).signal(policyChanged, p);
         told += 1;
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;

@@ -2,15 +2,15 @@
 // version would move, with the old and new deadline each, computed as the lead computes them —
 // from its SLA anchor (read model `sla_from`), on the step it is on (its reminder and escalation
 // since the anchor, lead_events), in the policy in force for its team. Nothing is stored.
-import type { Db } from '../activities/db';
+import type { Db } from './db';
 import { TERMINAL } from '../domain/lifecycle';
 import { addBusinessTime } from '../domain/calendar';
 import { LeadPolicy } from '../domain/policy';
 import { mergePolicy } from '../domain/policy-rules';
 import { staleAt } from '../domain/staleness';
 import { DEFAULT_SCOPE, teamOfScope, teamScope, versionInForce } from './policies';
+import { HOUR } from '../domain/time';
 
-const HOUR = 3_600_000;
 /** The stages whose wait is the manager's SLA ladder (workflows/lead.ts awaitManager). */
 const LADDER_STAGES = ['verification', 'awaiting_first_contact', 'qualifying'];
 const STEPS = ['reminder', 'escalation', 'stale'] as const;

@@ -3,8 +3,8 @@
 // Anything that changes the roster calls this — the roster API, ops after a change by hand.
 // A manager who left or is away: each of their open leads is told, and its workflow reassigns it.
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import type { Db } from '../activities/db';
-import { workflowIdOf } from '../activities/intake';
+import type { Db } from './db';
+import { leadWorkflowId } from '../workflows/lead';
 import { DISTRIBUTION_STAGES } from '../domain/alarms';
 import { TERMINAL } from '../domain/lifecycle';
 import { managerUnavailable, rosterChanged } from '../workflows/messages';
@@ -12,7 +12,7 @@ import { managerUnavailable, rosterChanged } from '../workflows/messages';
 /** Signals each open lead that has no manager; answers how many were told. */
 export async function wakeLeadsWaitingForManager(db: Db, temporal: Client): Promise<number> {
   const waiting = await db.lead.findMany({ where: { managerId: null, stage: { in: [...DISTRIBUTION_STAGES] } }, select: { id: true } });
-  return signalEach(waiting.map((l) => l.id), (id) => temporal.workflow.getHandle(workflowIdOf(id)).signal(rosterChanged));
+  return signalEach(waiting.map((l) => l.id), (id) => temporal.workflow.getHandle(leadWorkflowId(id)).signal(rosterChanged));
 }
 
 /**
@@ -21,7 +21,7 @@ export async function wakeLeadsWaitingForManager(db: Db, temporal: Client): Prom
  */
 export async function reassignLeadsOf(db: Db, temporal: Client, managerId: string, reason: string): Promise<number> {
   const open = await db.lead.findMany({ where: { managerId, stage: { notIn: [...TERMINAL] } }, select: { id: true } });
-  return signalEach(open.map((l) => l.id), (id) => temporal.workflow.getHandle(workflowIdOf(id)).signal(managerUnavailable, { managerId, reason }));
+  return signalEach(open.map((l) => l.id), (id) => temporal.workflow.getHandle(leadWorkflowId(id)).signal(managerUnavailable, { managerId, reason }));
 }
 
 async function signalEach(ids: string[], send: (id: string) => Promise<void>): Promise<number> {

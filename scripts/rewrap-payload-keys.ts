@@ -2,7 +2,7 @@
 // every lead data key still wrapped by an older master key under the new one, so the old key can
 // then be dropped from the list. Payloads encrypted directly with an old master key (schedules,
 // payouts: no lead's) still need it listed until their histories pass the namespace's retention.
-import { createDb } from '../activities/db';
+import { createDb } from '../platform/db';
 import { rewrapLeadKeys } from '../platform/lead-keys';
 import { loadConfig, requireDatabaseUrl } from '../platform/config';
 import { loadPayloadKeys } from '../platform/payload-keys';

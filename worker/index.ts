@@ -3,7 +3,7 @@ import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { AssignmentScheme } from '../activities/assignment';
-import { poolOf, type Db } from '../activities/db';
+import { poolOf, type Db } from '../platform/db';
 import type { PaymentRail } from '../activities/payouts';
 import { codecFor, dataConverterOf, type EncryptionCodec } from '../platform/payload-codec';
 import { workerSizing, workflowBundlerOptions } from './sandbox';

@@ -1,7 +1,7 @@
 // Worker entry point: `npm run worker` (scale out by running more of them).
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
-import { createDb } from '../activities/db';
+import { createDb } from '../platform/db';
 import { loadConfig, requireDatabaseUrl } from '../platform/config';
 import { codecFor, dataConverterOf } from '../platform/payload-codec';
 import { ensureSchedules } from '../platform/schedules';

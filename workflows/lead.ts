@@ -92,3 +92,6 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcom
   await run.visibility.drain();
   return { stage: s.stage, closedReason: s.closedReason, paidMinor: s.deal.paidMinor };
 }
+
+/** A lead's workflow id: stable and derived from the lead, so intake is idempotent (one workflow per lead). */
+export const leadWorkflowId = (leadId: string) => `lead-${leadId}`;

@@ -4,7 +4,7 @@
 // exactly what the API takes and posts it through the API like every other form.
 import type { ApiKey } from '../auth';
 import { LeadIntake } from '../../domain/intake';
-import { PartnerInput } from '../partner-schemas';
+import { PartnerInput } from '../plugins/partners';
 import { ManagerInput } from '../roster-schemas';
 import { formView } from './form-view';
 import { type FormSpec, formsOf } from './forms';

@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsync } from 'fastify';
-import type { Db } from '../../activities/db';
+import type { Db } from '../../platform/db';
 import { BusinessCalendar, businessTimeBetween } from '../../domain/calendar';
-import { workflowIdOf } from '../intake';
+import { leadWorkflowId } from '../../workflows/lead';
 import type { ApiKey } from '../auth';
 import { CSS, JS } from './assets';
 import { type ShareBar, conversionChart, targetShareChart } from './charts';
@@ -59,7 +59,7 @@ export const consolePlugin: FastifyPluginAsync<ConsolePluginOptions> = async (ap
   const calOf = () => (typeof opts.calendar === 'function' ? opts.calendar() : opts.calendar) ?? fallback;
   const uiBase = (opts.temporalUiUrl ?? process.env.TEMPORAL_UI_URL ?? 'http://localhost:8233').replace(/\/+$/, '');
   const namespace = opts.temporalNamespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default';
-  const temporalLink = (leadId: string) => `${uiBase}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowIdOf(leadId))}`;
+  const temporalLink = (leadId: string) => `${uiBase}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(leadWorkflowId(leadId))}`;
   const htmx = readFileSync(HTMX);
 
   // Pages for people, not API resources: kept out of the OpenAPI document.

@@ -5,7 +5,7 @@
 // partner isolation, audit) apply to every console request unchanged.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { poolOf, type Db } from '../../activities/db';
+import { poolOf, type Db } from '../../platform/db';
 import type { ApiKey, Role } from '../auth';
 
 export interface Session { id: string; key: ApiKey; role: Role; subject: string; csrf: string }

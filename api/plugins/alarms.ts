@@ -4,7 +4,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { text } from '../../domain/text';
-import type { Db } from '../../activities/db';
+import type { Db } from '../../platform/db';
 import { ALARM_STATES, AlarmKind, type AlarmState } from '../../domain/alarms';
 import { allow } from '../auth';
 import { HttpProblem, notFound, problemResponses } from '../problem';

@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Db } from '../../activities/db';
+import type { Db } from '../../platform/db';
 import { RETRY_AFTER_S } from '../outage';
 
 const Check = z.object({ ok: z.boolean(), ms: z.number() });

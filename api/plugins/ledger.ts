@@ -1,22 +1,21 @@
 // Money: refunds (clawbacks), payouts per partner and period, statements, settlements.
 // Each write runs as a workflow whose id is the business key, so repeating a request repeats
 // nothing.
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import type { FastifyRequest } from 'fastify';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { text } from '../../domain/text';
-import type { Db } from '../../activities/db';
+import type { Db } from '../../platform/db';
 import * as M from '../../workflows/messages';
 import { payoutWorkflow, payoutWorkflowId } from '../../workflows/payout';
 import { refundWorkflow, refundWorkflowId } from '../../workflows/refund';
-import { allow, forbidden } from '../auth';
+import { allow, ownPartnerOnly } from '../auth';
 import { DEFAULT_TERMS, REFERRAL_KINDS, Tier } from '../../domain/commission';
 import { Currency } from '../../domain/money';
-import { agreementOf } from '../../activities/commission';
+import { agreementOf } from '../../platform/repos/agreements';
+import { startOnce } from '../../platform/start-once';
 import { PLAUSIBLE_YEAR } from '../../domain/time';
-import { workflowIdOf } from '../intake';
+import { leadWorkflowId } from '../../workflows/lead';
 import { conflict, notFound, problemResponses } from '../problem';
 import { LeadIdParams } from '../schemas';
 
@@ -65,24 +64,6 @@ const PartnerSettlement = z.object({
   id: z.string(), period: z.string(), counterpartyId: z.string(), amountMinor: z.number().int().describe('positive: the counterparty pays this partner'),
 });
 
-/** Starts a workflow once per business key, or returns the result of the run that already did. */
-async function once<T>(temporal: Client, start: () => Promise<T>, workflowId: string): Promise<T> {
-  try {
-    return await start();
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return temporal.workflow.getHandle(workflowId).result() as Promise<T>;
-    throw err;
-  }
-}
-
-const ONCE = { workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING, workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE };
-
-/** A partner may read only its own money. */
-function ownPartner(req: FastifyRequest, partnerId: string): void {
-  const p = req.principal!;
-  if (p.role === 'partner' && p.subject !== partnerId) throw forbidden('a partner sees only its own statement and payouts');
-}
-
 export const ledgerPlugin: FastifyPluginAsyncZod<LedgerPluginOptions> = async (app, { db, temporal, taskQueue }) => {
   app.post('/leads/:id/refunds', {
     schema: { tags: ['money'], summary: 'Record a client refund: commissions on that payment are clawed back pro rata', params: LeadIdParams, body: Refund, response: { 200: Clawbacks, ...problems } },
@@ -92,7 +73,7 @@ export const ledgerPlugin: FastifyPluginAsyncZod<LedgerPluginOptions> = async (a
     if (!(await db.lead.findUnique({ where: { id: leadId }, select: { id: true } }))) throw notFound(`lead ${leadId}`);
     let state: M.LeadView;
     try {
-      state = await temporal.workflow.getHandle(workflowIdOf(leadId)).query(M.getState);
+      state = await temporal.workflow.getHandle(leadWorkflowId(leadId)).query(M.getState);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw notFound(`lead ${leadId}`);
       throw err;
@@ -103,7 +84,8 @@ export const ledgerPlugin: FastifyPluginAsyncZod<LedgerPluginOptions> = async (a
     if (req.body.amountMinor > payment.amountMinor) throw conflict(`the refund exceeds payment ${payment.paymentId} (${payment.amountMinor} minor units)`);
     const input = { leadId, ...req.body };
     const workflowId = refundWorkflowId(input);
-    const clawbacks = await once(temporal, () => temporal.workflow.execute(refundWorkflow, { workflowId, taskQueue, args: [input], ...ONCE }), workflowId);
+    // Repeated, the refund's workflow is found (running or done) and its clawbacks answered again.
+    const clawbacks = await (await startOnce(temporal, refundWorkflow, { workflowId, taskQueue, args: [input] })).result();
     return { clawbacks };
   });
 
@@ -114,14 +96,14 @@ export const ledgerPlugin: FastifyPluginAsyncZod<LedgerPluginOptions> = async (a
     const input = { partnerId: req.params.id, period: req.body.period, currency: req.body.currency };
     if (!(await db.partner.findUnique({ where: { id: input.partnerId }, select: { id: true } }))) throw notFound(`partner ${input.partnerId}`);
     const workflowId = payoutWorkflowId(input);
-    return once(temporal, () => temporal.workflow.execute(payoutWorkflow, { workflowId, taskQueue, args: [input], ...ONCE }), workflowId);
+    return (await startOnce(temporal, payoutWorkflow, { workflowId, taskQueue, args: [input] })).result();
   });
 
   app.get('/partners/:id/payouts', {
     schema: { tags: ['money'], summary: "A partner's payouts", params: PartnerParams, response: { 200: z.object({ items: z.array(z.object({ id: z.string(), period: z.string(), currency: z.string(), amountMinor: z.number().int(), status: z.string(), transferRef: z.string().nullable(), paidAt: z.string().nullable() })) }), ...problems } },
     preHandler: allow('ops', 'partner'),
   }, async (req) => {
-    ownPartner(req, req.params.id);
+    ownPartnerOnly(req.principal!, req.params.id);
     const rows = await db.payout.findMany({ where: { partnerId: req.params.id }, orderBy: { createdAt: 'desc' } });
     return { items: rows.map((r) => ({ id: r.id, period: r.period, currency: r.currency, amountMinor: Number(r.amountMinor), status: r.status, transferRef: r.transferRef, paidAt: r.paidAt?.toISOString() ?? null })) };
   });
@@ -137,7 +119,7 @@ export const ledgerPlugin: FastifyPluginAsyncZod<LedgerPluginOptions> = async (a
     },
     preHandler: allow('ops', 'partner'),
   }, async (req) => {
-    ownPartner(req, req.params.id);
+    ownPartnerOnly(req.principal!, req.params.id);
     const partnerId = req.params.id;
     const { currency } = req.query;
     // Its own entries, and the referral entries of other partners that it owes.

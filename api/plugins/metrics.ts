@@ -4,7 +4,7 @@
 // counted in this process. The worker exports Temporal's own metrics on WORKER_METRICS_ADDRESS.
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Db } from '../../activities/db';
+import type { Db } from '../../platform/db';
 
 export interface Metrics {
   registry: Registry;

@@ -5,7 +5,7 @@
 // (notifications/preferences.ts), so a change reaches what is already waiting.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Db } from '../../activities/db';
+import type { Db } from '../../platform/db';
 import { BusinessCalendar } from '../../domain/calendar';
 import { canonicalTimeZone, hasDeliveryWindow, HHMM, quietHoursProblem } from '../../domain/quiet-hours';
 import { text } from '../../domain/text';

@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Db } from '../../activities/db';
+import type { Db } from '../../platform/db';
 import { text } from '../../domain/text';
 import type { Notification, WebhookSubscription } from '../../generated/prisma/client';
 import { newSecret, retryNotification } from '../../notifications/deliver';
@@ -14,7 +14,7 @@ import { webhookUrlProblem } from '../../notifications/url';
 import { partnerWebhook } from '../../workflows/messages';
 import { allow, authenticateSigned, forbidden } from '../auth';
 import { utf8Body } from '../input';
-import { workflowIdOf } from '../intake';
+import { leadWorkflowId } from '../../workflows/lead';
 import { badRequest, HttpProblem, notFound, problemResponses, unprocessable, unprocessableResponse } from '../problem';
 import { teamsLedBy } from '../staff';
 import { ConfirmBody, ConfirmResult, confirmOrder } from './stop-contact';
@@ -185,7 +185,7 @@ export const notificationsPlugin: FastifyPluginAsyncZod<NotificationsPluginOptio
       const offered = await db.partnerOffer.findFirst({ where: { leadId, partnerId } });
       if (!offered) throw notFound(`lead ${leadId}`);
       try {
-        await temporal.workflow.getHandle(workflowIdOf(leadId)).signal(partnerWebhook, { partnerId, accepted, ...(reason ? { reason } : {}) });
+        await temporal.workflow.getHandle(leadWorkflowId(leadId)).signal(partnerWebhook, { partnerId, accepted, ...(reason ? { reason } : {}) });
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) throw notFound(`lead ${leadId}`);
         throw err;

@@ -1,24 +1,113 @@
-// /partners: the partner registry (profile, agreements, notice), what clients say about partners
-// (feedback on a handed-off lead, conflicts tracked to resolution) and the grade they lead to,
-// and reconciliation (the partner's sent-leads list, weekly reports, disputes).
-// Ops and admins change the registry; staff read it and record what clients say; a partner
-// reads only itself, and uploads its own sent-leads list.
+// /partners: the partner registry — profile, the agreement in force (a new one replaces it; old rows
+// are never edited) and leaving on notice. Ops and admins change it; staff read it; a partner reads
+// only itself. What clients say about partners and their grade is api/plugins/partner-grades.ts;
+// reconciliation of what partners sent is api/plugins/partner-reconciliation.ts.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Db } from '../../activities/db';
-import { overrideGrade, regradePartner } from '../../activities/grading';
-import { storeSentLeads } from '../../activities/reconciliation';
-import { duplicateRows, parseSentLeadsCsv, SentLeadsUpload } from '../../domain/sent-leads';
-import type { Dispute, Partner, PartnerAgreement, PartnerConflict } from '../../generated/prisma/client';
-import { allow, STAFF } from '../auth';
-import { utf8Body } from '../input';
+import { Agreement } from '../../domain/commission';
+import { EmailAddress, PhoneNumber } from '../../domain/contact';
+import { PartnerStatus } from '../../domain/partner-policy';
+import { trimmedText } from '../../domain/text';
+import type { Partner, PartnerAgreement } from '../../generated/prisma/client';
+import type { Db } from '../../platform/db';
+import { allow, ownPartnerOnly, type Principal, STAFF } from '../auth';
 import { givePartnerNotice } from '../partner-notice';
-import * as S from '../partner-schemas';
-import { badRequest, conflict, HttpProblem, notFound, problemResponses } from '../problem';
-import { LeadIdParams } from '../schemas';
+import { HttpProblem, notFound, problemResponses } from '../problem';
+
+// Shapes of the registry, as zod: validation, types and the OpenAPI document from one source.
+// Money is integer minor units; times are ISO strings.
+
+/** Partner ids appear in intake keys (`partner:<id>:<externalId>`) and workflow ids: no separators. */
+export const PartnerId = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)');
+
+export const PartnerParams = z.object({ id: PartnerId });
+
+// The length limit applies to what was sent (as the document says), the emptiness to the trimmed tag.
+const Tag = trimmedText(64);
+const Tags = z.array(Tag).max(50);
+const Minor = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+export const PartnerInput = z.object({
+  id: PartnerId.describe('Our id of the partner (its API key subject and source.partnerId at intake)'),
+  name: trimmedText(200),
+  expertise: Tags.min(1).describe('Topics it takes leads for'),
+  regions: Tags.default([]).describe('Regions it serves; empty: everywhere'),
+  priceNicheMinor: Minor.optional().describe('Its usual project size; "a project to grow" is a bit above'),
+  capacity: z.number().int().min(0).max(10_000).default(10).describe('Open offers and deals it can carry at once'),
+  reserveFor: Tags.default([]).describe('Topics it is a reserve partner for: offered those last'),
+  handoffEmail: EmailAddress.optional().describe('Where hand-off notices go'),
+  handoffPhone: PhoneNumber.optional().describe('Its call centre, for live call transfers'),
+});
+
+export const PartnerPatch = z
+  .object({
+    expertise: Tags.min(1),
+    regions: Tags,
+    priceNicheMinor: Minor.nullable(),
+    capacity: z.number().int().min(0).max(10_000),
+    reserveFor: Tags,
+  })
+  .partial()
+  .refine((p) => Object.keys(p).length > 0, 'nothing to change')
+  .meta({ minProperties: 1 });
+
+export const AgreementView = z.object({
+  id: z.string(),
+  model: z.enum(['percent_of_paid', 'fixed_per_lead', 'tiered_by_grade']),
+  percentBps: z.number().int().nullable(),
+  fixedFeeMinor: z.number().int().nullable(),
+  tiers: z.array(z.object({ minGrade: z.number().int(), percentBps: z.number().int() })).nullable(),
+  currency: z.string(),
+  holdingDays: z.number().int(),
+  minPayoutMinor: z.number().int(),
+  active: z.boolean(),
+  createdAt: z.string(),
+});
+
+export const PartnerView = z.object({
+  id: z.string(),
+  name: z.string(),
+  expertise: z.array(z.string()),
+  regions: z.array(z.string()),
+  priceNicheMinor: z.number().int().nullable(),
+  capacity: z.number().int(),
+  grade: z.number().int().describe('The grade in force: the manual one when set, else the computed one'),
+  gradeOverride: z.number().int().nullable(),
+  gradeOverrideReason: z.string().nullable(),
+  status: PartnerStatus,
+  leavingNoticeAt: z.string().nullable(),
+  closedAt: z.string().nullable(),
+  reserveFor: z.array(z.string()),
+  handoffEmail: z.string().nullable(),
+  handoffPhone: z.string().nullable(),
+  createdAt: z.string(),
+  agreement: AgreementView.nullable().describe('The agreement in force; none: the default 10% of what the client paid'),
+});
+
+export const ListPartnersQuery = z.object({
+  status: PartnerStatus.optional(),
+  expertise: Tag.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const AgreementInput = z.intersection(
+  Agreement,
+  z.object({
+    holdingDays: z.number().int().min(0).max(365).default(30).describe('Days a commission is held (refunds) before it may be paid out'),
+    minPayoutMinor: Minor.default(0).describe('Smaller balances wait for the next payout'),
+  }),
+);
+
+export const NoticeResult = z.object({
+  partnerId: z.string(),
+  status: PartnerStatus,
+  noticeAt: z.string(),
+  exitAt: z.string(),
+  workflowId: z.string(),
+  replayed: z.boolean().describe('true: notice had been given before; this is that notice'),
+});
 
 export interface PartnersPluginOptions { db: Db; temporal: Client; taskQueue: string }
 
@@ -26,41 +115,33 @@ const problems = problemResponses;
 const tags = ['partners'];
 
 /** The registry refuses a change that does not fit the partner's state (409, with the reason). */
-const refused = (reason: string) => new HttpProblem(409, 'action-refused', 'The partner cannot take this action now', { reason, detail: reason });
+export const refused = (reason: string) => new HttpProblem(409, 'action-refused', 'The partner cannot take this action now', { reason, detail: reason });
 
-const isUniqueViolation = (err: unknown) => (err as { code?: string } | null)?.code === 'P2002';
+export const isUniqueViolation = (err: unknown) => (err as { code?: string } | null)?.code === 'P2002';
+
+/** The partner, if this caller may see it: a partner sees only itself (another is a 404, as if there were none). */
+export async function visiblePartner(db: Db, p: Principal, partnerId: string): Promise<Partner> {
+  ownPartnerOnly(p, partnerId);
+  const partner = await db.partner.findUnique({ where: { id: partnerId } });
+  if (!partner) throw notFound(`partner ${partnerId}`);
+  return partner;
+}
+
+/** Partners as the API shows them, each with the agreement in force (one query for all). */
+export async function partnerViews(db: Db, partners: Partner[]): Promise<Array<z.infer<typeof PartnerView>>> {
+  const agreements = await db.partnerAgreement.findMany({ where: { partnerId: { in: partners.map((p) => p.id) }, active: true }, orderBy: { createdAt: 'asc' } });
+  const inForce = new Map(agreements.map((a) => [a.partnerId, a])); // the newest wins
+  return partners.map((p) => partnerView(p, inForce.get(p.id)));
+}
 
 export const partnersPlugin: FastifyPluginAsyncZod<PartnersPluginOptions> = async (app, { db, temporal, taskQueue }) => {
-  // Partners export their lists from spreadsheets: a CSV body is read here, scoped to this
-  // plugin, and becomes the same `{ leads }` the JSON upload sends. Every bad row is reported
-  // at once, by its line in the file.
-  app.addContentTypeParser('text/csv', { parseAs: 'buffer' }, (_req, body, done) => {
-    const parsed = parseSentLeadsCsv(utf8Body(body as Buffer));
-    if ('problems' in parsed) done(badRequest(parsed.problems), undefined);
-    else done(null, { leads: parsed.rows.map((r) => ({ ...r, sentAt: r.sentAt.toISOString() })) });
-  });
-
-  /** The partner, if this caller may see it: a partner sees only itself (others are 404). */
-  async function visiblePartner(req: FastifyRequest, partnerId: string): Promise<Partner> {
-    const p = req.principal!;
-    if (p.role === 'partner' && p.subject !== partnerId) throw notFound(`partner ${partnerId}`);
-    const partner = await db.partner.findUnique({ where: { id: partnerId } });
-    if (!partner) throw notFound(`partner ${partnerId}`);
-    return partner;
-  }
-
-  /** Partners as the API shows them, each with the agreement in force (one query for all). */
-  async function partnerViews(partners: Partner[]): Promise<Array<z.infer<typeof S.PartnerView>>> {
-    const agreements = await db.partnerAgreement.findMany({ where: { partnerId: { in: partners.map((p) => p.id) }, active: true }, orderBy: { createdAt: 'asc' } });
-    const inForce = new Map(agreements.map((a) => [a.partnerId, a])); // the newest wins
-    return partners.map((p) => partnerView(p, inForce.get(p.id)));
-  }
-  const viewOf = async (partner: Partner) => (await partnerViews([partner]))[0]!;
+  const visible = (req: { principal?: Principal }, partnerId: string) => visiblePartner(db, req.principal!, partnerId);
+  const viewOf = async (partner: Partner) => (await partnerViews(db, [partner]))[0]!;
 
   // --- the registry -------------------------------------------------------------------------
 
   app.post('/partners', {
-    schema: { tags, summary: 'Register a partner (active at once)', body: S.PartnerInput, response: { 201: S.PartnerView, ...problems } },
+    schema: { tags, summary: 'Register a partner (active at once)', body: PartnerInput, response: { 201: PartnerView, ...problems } },
     preHandler: allow('ops'),
   }, async (req, reply) => {
     const b = req.body;
@@ -80,7 +161,7 @@ export const partnersPlugin: FastifyPluginAsyncZod<PartnersPluginOptions> = asyn
   });
 
   app.get('/partners', {
-    schema: { tags, summary: 'List partners, by status and expertise (a partner sees only itself)', querystring: S.ListPartnersQuery, response: { 200: z.object({ items: z.array(S.PartnerView) }), ...problems } },
+    schema: { tags, summary: 'List partners, by status and expertise (a partner sees only itself)', querystring: ListPartnersQuery, response: { 200: z.object({ items: z.array(PartnerView) }), ...problems } },
     preHandler: allow(...STAFF, 'partner'),
   }, async (req) => {
     const p = req.principal!;
@@ -93,19 +174,19 @@ export const partnersPlugin: FastifyPluginAsyncZod<PartnersPluginOptions> = asyn
       orderBy: [{ grade: 'desc' }, { id: 'asc' }],
       take: req.query.limit,
     });
-    return { items: await partnerViews(rows) };
+    return { items: await partnerViews(db, rows) };
   });
 
   app.get('/partners/:id', {
-    schema: { tags, summary: 'A partner: profile, status, grade and the agreement in force', params: S.PartnerParams, response: { 200: S.PartnerView, ...problems } },
+    schema: { tags, summary: 'A partner: profile, status, grade and the agreement in force', params: PartnerParams, response: { 200: PartnerView, ...problems } },
     preHandler: allow(...STAFF, 'partner'),
-  }, async (req) => viewOf(await visiblePartner(req, req.params.id)));
+  }, async (req) => viewOf(await visible(req, req.params.id)));
 
   app.patch('/partners/:id', {
-    schema: { tags, summary: 'Change what the partner takes: capacity, expertise, regions, price niche, reserve topics', params: S.PartnerParams, body: S.PartnerPatch, response: { 200: S.PartnerView, ...problems } },
+    schema: { tags, summary: 'Change what the partner takes: capacity, expertise, regions, price niche, reserve topics', params: PartnerParams, body: PartnerPatch, response: { 200: PartnerView, ...problems } },
     preHandler: allow('ops'),
   }, async (req) => {
-    const partner = await visiblePartner(req, req.params.id);
+    const partner = await visible(req, req.params.id);
     if (partner.status === 'rotated_out') throw refused(`partner ${partner.id} has left the programme`);
     const { priceNicheMinor, ...rest } = req.body;
     const updated = await db.partner.update({
@@ -118,10 +199,10 @@ export const partnersPlugin: FastifyPluginAsyncZod<PartnersPluginOptions> = asyn
   // --- agreements: a new one replaces the one in force; old rows are never edited -----------
 
   app.post('/partners/:id/agreements', {
-    schema: { tags, summary: 'Put a new commission agreement in force (the previous one is kept, inactive)', params: S.PartnerParams, body: S.AgreementInput, response: { 201: S.AgreementView, ...problems } },
+    schema: { tags, summary: 'Put a new commission agreement in force (the previous one is kept, inactive)', params: PartnerParams, body: AgreementInput, response: { 201: AgreementView, ...problems } },
     preHandler: allow('ops'),
   }, async (req, reply) => {
-    const partner = await visiblePartner(req, req.params.id);
+    const partner = await visible(req, req.params.id);
     if (partner.status === 'rotated_out') throw refused(`partner ${partner.id} has left the programme`);
     const a = req.body;
     const created = await db.$transaction(async (tx) => {
@@ -141,10 +222,10 @@ export const partnersPlugin: FastifyPluginAsyncZod<PartnersPluginOptions> = asyn
   });
 
   app.get('/partners/:id/agreements', {
-    schema: { tags, summary: 'Every agreement the partner had, newest first', params: S.PartnerParams, response: { 200: z.object({ items: z.array(S.AgreementView) }), ...problems } },
+    schema: { tags, summary: 'Every agreement the partner had, newest first', params: PartnerParams, response: { 200: z.object({ items: z.array(AgreementView) }), ...problems } },
     preHandler: allow(...STAFF, 'partner'),
   }, async (req) => {
-    const partner = await visiblePartner(req, req.params.id);
+    const partner = await visible(req, req.params.id);
     const rows = await db.partnerAgreement.findMany({ where: { partnerId: partner.id }, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }] });
     return { items: rows.map(agreementView) };
   });
@@ -154,196 +235,32 @@ export const partnersPlugin: FastifyPluginAsyncZod<PartnersPluginOptions> = asyn
   app.post('/partners/:id/notice', {
     schema: {
       tags, summary: "Record the partner's written notice: no new offers from now, rotated out when the notice period ends (idempotent)",
-      params: S.PartnerParams, response: { 200: S.NoticeResult, 201: S.NoticeResult, ...problems },
+      params: PartnerParams, response: { 200: NoticeResult, 201: NoticeResult, ...problems },
     },
     preHandler: allow('ops'),
   }, async (req, reply) => {
-    await visiblePartner(req, req.params.id);
+    await visible(req, req.params.id);
     const res = await givePartnerNotice({ db, temporal, taskQueue }, req.params.id);
     if (!res) throw notFound(`partner ${req.params.id}`);
-    return reply.status(res.replayed ? 200 : 201).send({ ...res, status: res.status as z.infer<typeof S.NoticeResult>['status'] });
-  });
-
-  // --- what clients say, and the grade ----------------------------------------------------------
-
-  app.post('/leads/:id/feedback', {
-    schema: {
-      tags, summary: "The client's feedback on the partner that took the lead (once per lead and partner); the partner is regraded",
-      params: LeadIdParams, body: S.FeedbackInput, response: { 200: S.FeedbackView, ...problems },
-    },
-    preHandler: allow(...STAFF),
-  }, async (req) => {
-    const leadId = req.params.id;
-    const { partnerId, score, deadlinesKept, comment } = req.body;
-    if (!(await db.lead.findUnique({ where: { id: leadId }, select: { id: true } }))) throw notFound(`lead ${leadId}`);
-    const offer = await db.partnerOffer.findUnique({ where: { leadId_partnerId: { leadId, partnerId } } });
-    if (offer?.status !== 'accepted') throw conflict(`partner ${partnerId} did not accept lead ${leadId}: there is nothing of its work to give feedback on`);
-    let row;
-    try {
-      row = await db.partnerFeedback.create({ data: { id: `feedback:${leadId}:${partnerId}`, leadId, partnerId, score, deadlinesKept, comment: comment ?? null } });
-    } catch (err) {
-      if (isUniqueViolation(err)) throw conflict(`the client's feedback on partner ${partnerId} for lead ${leadId} is already recorded`);
-      throw err;
-    }
-    const graded = await regradePartner(db, partnerId, req.principal!.actor);
-    return {
-      id: row.id, leadId, partnerId, score, deadlinesKept, comment: row.comment, createdAt: row.createdAt.toISOString(),
-      partnerGrade: gradeState(graded),
-    };
-  });
-
-  app.post('/partners/:id/conflicts', {
-    schema: { tags, summary: 'Record a client complaint about the partner (counts against its grade until resolved)', params: S.PartnerParams, body: S.ConflictInput, response: { 201: S.ConflictView, ...problems } },
-    preHandler: allow(...STAFF),
-  }, async (req, reply) => {
-    const partner = await visiblePartner(req, req.params.id);
-    if (req.body.leadId && !(await db.lead.findUnique({ where: { id: req.body.leadId }, select: { id: true } }))) throw notFound(`lead ${req.body.leadId}`);
-    const row = await db.partnerConflict.create({
-      data: { id: randomUUID(), partnerId: partner.id, leadId: req.body.leadId ?? null, description: req.body.description, status: 'open', fixes: [] },
-    });
-    const graded = await regradePartner(db, partner.id, req.principal!.actor);
-    return reply.status(201).send({ ...conflictView(row), partnerGrade: gradeState(graded) });
-  });
-
-  app.get('/partners/:id/conflicts', {
-    schema: { tags, summary: 'Client conflicts with the partner and their backlog of fixes, newest first', params: S.PartnerParams, querystring: z.object({ status: S.ConflictStatus.optional() }), response: { 200: z.object({ items: z.array(S.ConflictView) }), ...problems } },
-    preHandler: allow(...STAFF, 'partner'),
-  }, async (req) => {
-    const partner = await visiblePartner(req, req.params.id);
-    const rows = await db.partnerConflict.findMany({ where: { partnerId: partner.id, status: req.query.status }, orderBy: [{ openedAt: 'desc' }, { id: 'asc' }] });
-    return { items: rows.map(conflictView) };
-  });
-
-  app.patch('/partners/:id/conflicts/:conflictId', {
-    schema: { tags, summary: 'Move a conflict on: discussed with the partner, its backlog of fixes, resolved with the resolution', params: S.ConflictParams, body: S.ConflictPatch, response: { 200: S.ConflictView, ...problems } },
-    preHandler: allow('ops'),
-  }, async (req) => {
-    const { id: partnerId, conflictId } = req.params;
-    const row = await db.partnerConflict.findUnique({ where: { id: conflictId } });
-    if (!row || row.partnerId !== partnerId) throw notFound(`conflict ${conflictId} of partner ${partnerId}`);
-    if (row.status === 'resolved') throw refused(`conflict ${conflictId} is resolved; record a new one if the client complains again`);
-    const { status, fixes, resolution } = req.body;
-    const updated = await db.partnerConflict.update({
-      where: { id: conflictId },
-      data: { status, fixes, resolution, ...(status === 'resolved' ? { resolvedAt: new Date() } : {}) },
-    });
-    const graded = await regradePartner(db, partnerId, req.principal!.actor);
-    return { ...conflictView(updated), partnerGrade: gradeState(graded) };
-  });
-
-  app.post('/partners/:id/grade', {
-    schema: { tags, summary: 'Set the grade by hand, with the reason (wins over the computed grade); null lifts it', params: S.PartnerParams, body: S.GradeOverride, response: { 200: S.PartnerView, ...problems } },
-    preHandler: allow('ops'),
-  }, async (req) => {
-    const partner = await visiblePartner(req, req.params.id);
-    if (req.body.grade === null && partner.gradeOverride === null) throw refused(`partner ${partner.id} has no manual grade to lift`);
-    await overrideGrade(db, partner.id, req.body.grade, req.body.reason, req.principal!.actor);
-    return viewOf(await db.partner.findUniqueOrThrow({ where: { id: partner.id } }));
-  });
-
-  app.get('/partners/:id/grades', {
-    schema: { tags, summary: 'Every grade the partner had, newest first: computed (with inputs) or set by hand (with the reason)', params: S.PartnerParams, querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }), response: { 200: z.object({ items: z.array(S.GradeEntry) }), ...problems } },
-    preHandler: allow(...STAFF, 'partner'),
-  }, async (req) => {
-    const partner = await visiblePartner(req, req.params.id);
-    const rows = await db.partnerGrade.findMany({ where: { partnerId: partner.id }, orderBy: { id: 'desc' }, take: req.query.limit });
-    return {
-      items: rows.map((g) => ({
-        grade: g.grade, source: g.source as 'computed' | 'override', inputs: (g.inputs ?? null) as Record<string, unknown> | null,
-        reason: g.reason, actor: g.actor, at: g.at.toISOString(),
-      })),
-    };
-  });
-
-  // --- reconciliation ------------------------------------------------------------------------------
-
-  app.post('/partners/:id/sent-leads', {
-    schema: {
-      tags, summary: "Upload the partner's list of leads it sent (upsert by externalId): JSON, or text/csv with the header externalId,sentAt,phone,email",
-      description: 'A CSV body is checked row by row; every bad row is reported in one 400, by its line in the file (the header is row 1).',
-      params: S.PartnerParams, body: SentLeadsUpload, response: { 200: S.SentLeadsResult, ...problems },
-    },
-    preHandler: allow('ops', 'partner'),
-  }, async (req) => {
-    const partner = await visiblePartner(req, req.params.id);
-    const dupes = duplicateRows(req.body.leads, (i) => `body.leads.${i}`);
-    if (dupes.length) throw badRequest(dupes);
-    return storeSentLeads(db, partner.id, req.body.leads);
-  });
-
-  app.get('/partners/:id/reconciliations', {
-    schema: { tags, summary: 'Weekly reconciliation reports of the partner, newest first', params: S.PartnerParams, querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }), response: { 200: z.object({ items: z.array(S.ReportView) }), ...problems } },
-    preHandler: allow(...STAFF, 'partner'),
-  }, async (req) => {
-    const partner = await visiblePartner(req, req.params.id);
-    const rows = await db.reconciliationReport.findMany({ where: { partnerId: partner.id }, orderBy: [{ periodTo: 'desc' }, { createdAt: 'desc' }], take: req.query.limit });
-    return {
-      items: rows.map((r) => ({
-        id: r.id, partnerId: r.partnerId, periodFrom: r.periodFrom.toISOString(), periodTo: r.periodTo.toISOString(), submitted: r.submitted, matched: r.matched,
-        missing: r.missing as never, extra: r.extra as never, mismatched: r.mismatched as never, createdAt: r.createdAt.toISOString(),
-      })),
-    };
-  });
-
-  app.get('/partners/:id/disputes', {
-    schema: { tags, summary: 'Discrepancies under discussion with the partner (missing, extra, mismatched leads)', params: S.PartnerParams, querystring: S.DisputesQuery, response: { 200: z.object({ items: z.array(S.DisputeView) }), ...problems } },
-    preHandler: allow(...STAFF, 'partner'),
-  }, async (req) => {
-    const partner = await visiblePartner(req, req.params.id);
-    const rows = await db.dispute.findMany({ where: { partnerId: partner.id, status: req.query.status }, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }], take: 1000 });
-    return { items: rows.map(disputeView) };
-  });
-
-  app.post('/partners/:id/disputes/:disputeId/resolve', {
-    schema: { tags, summary: 'Close a discrepancy with what was agreed (a resolved dispute stays resolved)', params: S.DisputeParams, body: S.DisputeResolution, response: { 200: S.DisputeView, ...problems } },
-    preHandler: allow('team_lead', 'ops'),
-  }, async (req) => {
-    const partner = await visiblePartner(req, req.params.id);
-    const where = { id: req.params.disputeId, partnerId: partner.id };
-    // Only an open dispute changes: resolving it again answers with the first resolution.
-    await db.dispute.updateMany({
-      where: { ...where, status: 'open' },
-      data: { status: 'resolved', resolvedAt: new Date(), resolvedBy: req.principal!.actor, resolution: req.body.resolution },
-    });
-    const row = await db.dispute.findFirst({ where });
-    if (!row) throw notFound(`dispute ${req.params.disputeId} of partner ${partner.id}`);
-    return disputeView(row);
+    return reply.status(res.replayed ? 200 : 201).send({ ...res, status: res.status as z.infer<typeof NoticeResult>['status'] });
   });
 };
 
-function disputeView(d: Dispute): z.infer<typeof S.DisputeView> {
-  return {
-    id: d.id, partnerId: d.partnerId, reportId: d.reportId, externalId: d.externalId, leadId: d.leadId,
-    kind: d.kind as z.infer<typeof S.DisputeView>['kind'], status: d.status as 'open' | 'resolved',
-    createdAt: d.createdAt.toISOString(), resolvedAt: d.resolvedAt?.toISOString() ?? null, resolvedBy: d.resolvedBy, resolution: d.resolution,
-  };
-}
-
-function partnerView(partner: Partner, agreement: PartnerAgreement | undefined): z.infer<typeof S.PartnerView> {
+function partnerView(partner: Partner, agreement: PartnerAgreement | undefined): z.infer<typeof PartnerView> {
   return {
     id: partner.id, name: partner.name, expertise: partner.expertise, regions: partner.regions,
     priceNicheMinor: partner.priceNicheMinor === null ? null : Number(partner.priceNicheMinor), capacity: partner.capacity,
     grade: partner.grade, gradeOverride: partner.gradeOverride, gradeOverrideReason: partner.gradeOverrideReason,
-    status: partner.status as z.infer<typeof S.PartnerView>['status'], leavingNoticeAt: partner.leavingNoticeAt?.toISOString() ?? null,
+    status: partner.status as z.infer<typeof PartnerView>['status'], leavingNoticeAt: partner.leavingNoticeAt?.toISOString() ?? null,
     closedAt: partner.closedAt?.toISOString() ?? null, reserveFor: partner.reserveFor, handoffEmail: partner.handoffEmail,
     handoffPhone: partner.handoffPhone, createdAt: partner.createdAt.toISOString(), agreement: agreement ? agreementView(agreement) : null,
   };
 }
 
-function agreementView(a: PartnerAgreement): z.infer<typeof S.AgreementView> {
+function agreementView(a: PartnerAgreement): z.infer<typeof AgreementView> {
   return {
-    id: a.id, model: a.model as z.infer<typeof S.AgreementView>['model'], percentBps: a.percentBps,
-    fixedFeeMinor: a.fixedFeeMinor === null ? null : Number(a.fixedFeeMinor), tiers: (a.tiers ?? null) as z.infer<typeof S.AgreementView>['tiers'],
+    id: a.id, model: a.model as z.infer<typeof AgreementView>['model'], percentBps: a.percentBps,
+    fixedFeeMinor: a.fixedFeeMinor === null ? null : Number(a.fixedFeeMinor), tiers: (a.tiers ?? null) as z.infer<typeof AgreementView>['tiers'],
     currency: a.currency, holdingDays: a.holdingDays, minPayoutMinor: Number(a.minPayoutMinor), active: a.active, createdAt: a.createdAt.toISOString(),
   };
 }
-
-function conflictView(c: PartnerConflict): z.infer<typeof S.ConflictView> {
-  return {
-    id: c.id, partnerId: c.partnerId, leadId: c.leadId, description: c.description, status: c.status as z.infer<typeof S.ConflictStatus>,
-    fixes: (c.fixes ?? []) as string[], resolution: c.resolution, openedAt: c.openedAt.toISOString(), resolvedAt: c.resolvedAt?.toISOString() ?? null,
-  };
-}
-
-const gradeState = (g: { grade: number; computed: number; overridden: boolean; sampled: boolean }) =>
-  ({ grade: g.grade, computed: g.computed, overridden: g.overridden, sampled: g.sampled });

@@ -4,7 +4,7 @@
 // field (400: not a policy; 422: a policy that cannot work); a stored one starts its rollout.
 import type { Client } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Db } from '../../activities/db';
+import type { Db } from '../../platform/db';
 import type { PolicyVersion } from '../../generated/prisma/client';
 import type { FieldProblem } from '../../domain/policy-rules';
 import {

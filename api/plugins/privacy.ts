@@ -3,7 +3,7 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Db } from '../../activities/db';
+import type { Db } from '../../platform/db';
 import { eraseLead } from '../../platform/erasure';
 import type { LeadKeyRing } from '../../platform/lead-keys';
 import { allow } from '../auth';

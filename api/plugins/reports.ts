@@ -3,8 +3,8 @@
 // read model (api/reports/funnel-data.ts); the counting is domain/funnel.ts.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { IsoDate, IsoDateTime } from '../../domain/time';
-import type { Db } from '../../activities/db';
+import { DAY, IsoDate, IsoDateTime } from '../../domain/time';
+import type { Db } from '../../platform/db';
 import { funnelCsv, funnelReport, GROUP_BY, PERIODS, TARGET_SHARE_ALARM } from '../../domain/funnel';
 import { text } from '../../domain/text';
 import { allow } from '../auth';
@@ -14,7 +14,6 @@ import { loadFunnelData } from '../reports/funnel-data';
 export interface ReportsPluginOptions { db: Db }
 
 const problems = problemResponses;
-const DAY = 86_400_000;
 /** The widest cohort one request may read (two years), so a report stays bounded in memory. */
 export const MAX_RANGE_DAYS = 731;
 

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Db } from '../../activities/db';
+import type { Db } from '../../platform/db';
 import { covers, isAway, LOAD_STAGES } from '../../domain/roster';
 import type { Manager, ManagerAbsence, Team } from '../../generated/prisma/client';
 import { reassignLeadsOf, wakeLeadsWaitingForManager } from '../../platform/roster';

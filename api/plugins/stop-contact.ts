@@ -1,13 +1,13 @@
 // A partner confirms a stop-contact order (the client withdrew consent): that it stopped all
 // contact and deleted the client's data. One rule for every channel the partner has — this route,
 // its work queue (POST /tasks/:key/complete, outcome `confirmed`) and its signed webhook
-// (`{"type": "stop_contact.confirmed"}` to POST /partners/:id/webhook) — in activities/stop-contact.ts.
+// (`{"type": "stop_contact.confirmed"}` to POST /partners/:id/webhook) — in platform/repos/stop-contact-orders.ts.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Db } from '../../activities/db';
-import { type ConfirmChannel, confirmStopContact, type StopContactOrder } from '../../activities/stop-contact';
+import type { Db } from '../../platform/db';
+import { type ConfirmChannel, confirmStopContact, type StopContactOrder } from '../../platform/repos/stop-contact-orders';
 import { text } from '../../domain/text';
-import { allow, forbidden } from '../auth';
+import { allow, ownPartnerOnly } from '../auth';
 import { HttpProblem, notFound, problemResponses } from '../problem';
 import { StopContactOrderView } from '../schemas';
 
@@ -30,9 +30,10 @@ const noOrder = (leadId: string, partnerId: string) => new HttpProblem(409, 'no-
 
 /**
  * Confirms `partnerId`'s order on `leadId`, as `actor`. A lead the partner never had is unknown
- * to it (404, as everywhere); a partner confirming an order that is another partner's is a 403;
- * no order at all is a 409 `no-stop-contact-order`. `byPartner`: the caller is the partner itself
- * (an API key or its webhook signature), not ops recording it on the partner's behalf.
+ * to it (404, as everywhere); no order of its own on the lead is a 409 `no-stop-contact-order`,
+ * whether or not another partner has one there (a partner learns nothing of other partners' orders).
+ * `byPartner`: the caller is the partner itself (an API key or its webhook signature), not ops
+ * recording it on the partner's behalf.
  */
 export async function confirmOrder(db: Db, req: {
   leadId: string; partnerId: string; actor: string; channel: ConfirmChannel; note?: string; byPartner: boolean;
@@ -42,10 +43,7 @@ export async function confirmOrder(db: Db, req: {
   const known = lead && (!req.byPartner || await offered());
   if (!known) throw notFound(`lead ${req.leadId}`);
   const res = await confirmStopContact(db, req);
-  if (!res.ok) {
-    if (res.why === 'not-yours' && req.byPartner) throw forbidden(`the stop-contact order on lead ${req.leadId} is another partner's`);
-    throw noOrder(req.leadId, req.partnerId);
-  }
+  if (!res.ok) throw noOrder(req.leadId, req.partnerId);
   return { ...res.order, replayed: res.replayed };
 }
 
@@ -62,7 +60,7 @@ export const stopContactPlugin: FastifyPluginAsyncZod<StopContactPluginOptions> 
   }, async (req) => {
     const p = req.principal!;
     const { id: partnerId, leadId } = req.params;
-    if (p.role === 'partner' && p.subject !== partnerId) throw forbidden('a partner confirms only its own stop-contact orders');
+    ownPartnerOnly(p, partnerId);
     return confirmOrder(db, { leadId, partnerId, actor: p.actor, channel: 'api', note: req.body?.note, byPartner: p.role === 'partner' });
   });
 };

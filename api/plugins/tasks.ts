@@ -2,9 +2,9 @@
 // themselves) and completing a task with its outcome and the next one.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { poolOf, type Db } from '../../activities/db';
-import { CONFIRMED, confirmStopContact, STOP_CONTACT } from '../../activities/stop-contact';
-import { completeTask, type TaskRow } from '../../activities/tasks';
+import { poolOf, type Db } from '../../platform/db';
+import { CONFIRMED, confirmStopContact, STOP_CONTACT } from '../../platform/repos/stop-contact-orders';
+import { completeTask, type TaskRow } from '../../platform/repos/tasks';
 import { text } from '../../domain/text';
 import { IsoDateTime } from '../../domain/time';
 import { decodeCursor, encodeCursor } from '../cursor';
@@ -139,7 +139,7 @@ export const tasksPlugin: FastifyPluginAsyncZod<TasksPluginOptions> = async (app
     if (!(await mayWork(p, task.assignee))) throw forbidden(`task ${key} is ${task.assignee}'s, not yours`);
     const now = new Date();
     if (task.kind === STOP_CONTACT) {
-      // A stop-contact order ends only with the partner's confirmation (activities/stop-contact.ts):
+      // A stop-contact order ends only with the partner's confirmation (platform/repos/stop-contact-orders.ts):
       // no other outcome closes it, and there is no next task on a lead the client left.
       const { outcome, note, next } = req.body;
       const wrong = [

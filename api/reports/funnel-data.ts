@@ -2,7 +2,7 @@
 // queried. Two queries whatever the number of leads, in one REPEATABLE READ snapshot so the
 // leads and their events agree: the cohort's leads, and the events of the kinds the report reads
 // (a relation filter, not a list of ids: no N+1 and no giant IN list).
-import type { Db } from '../../activities/db';
+import type { Db } from '../../platform/db';
 import { FUNNEL_EVENT_TYPES, type FunnelLead } from '../../domain/funnel';
 
 export interface FunnelFilter {

@@ -2,7 +2,7 @@
 // encrypt (so no codec server and no erasure routes either) — to measure what the codec costs.
 // Never for production: payloads go to Temporal in plaintext.
 import { Client, Connection } from '@temporalio/client';
-import { createDb } from '../../activities/db';
+import { createDb } from '../../platform/db';
 import { buildApp } from '../../api/app';
 import { parseApiKeys } from '../../api/auth';
 import { databaseTimeouts, deadlineAwareRetryInterceptor } from '../../api/deadline';

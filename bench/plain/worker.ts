@@ -2,7 +2,7 @@
 // the bench can measure what the codec costs. Never for production: payloads go to Temporal in plaintext.
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { createDb } from '../../activities/db';
+import { createDb } from '../../platform/db';
 import { loadConfig, requireDatabaseUrl } from '../../platform/config';
 import { ensureSchedules } from '../../platform/schedules';
 import { createWorker } from '../../worker';

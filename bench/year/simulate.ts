@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
-import type { Db } from '../../activities/db';
+import type { Db } from '../../platform/db';
 import type { EncryptionCodec } from '../../platform/payload-codec';
 import { dataConverterOf } from '../../platform/payload-codec';
 import { leadWorkflow } from '../../workflows/lead';
@@ -17,6 +17,7 @@ import * as M from '../../workflows/messages';
 import { createWorker } from '../../worker';
 import { look, simLead, type ActorTally, type SimLead } from './actor';
 import { leadStream, prng, RATES, seasonWeight } from './rates';
+import { DAY } from '../../domain/time';
 
 export interface YearOptions {
   env: TestWorkflowEnvironment;
@@ -64,7 +65,6 @@ export interface YearResult {
   };
 }
 
-const DAY_MS = 86_400_000;
 const TOPICS = ['telephony', 'internet', 'cloud', 'security'];
 
 /** Monday–Friday on Moscow's clock (the actors' working days; holidays are left to the SLA calendar). */
@@ -87,7 +87,7 @@ export async function simulateYear(o: YearOptions): Promise<YearResult> {
     const totalDays = lastArrivalCal + o.tailDays;
     // Working-day index of each calendar day (the actors count working days).
     const workIndex: number[] = [0];
-    for (let c = 0; c < totalDays; c++) workIndex.push(workIndex[c]! + (isWorkingDay(startMs + c * DAY_MS) ? 1 : 0));
+    for (let c = 0; c < totalDays; c++) workIndex.push(workIndex[c]! + (isWorkingDay(startMs + c * DAY) ? 1 : 0));
     let nextLead = 0;
     const simStarted = Date.now();
     const phases = { intake: 0, staff: 0, settle: 0, clock: 0 };
@@ -96,7 +96,7 @@ export async function simulateYear(o: YearOptions): Promise<YearResult> {
     let logged = -30;
     while (cal < totalDays) {
       const w = workIndex[cal]!;
-      if (isWorkingDay(startMs + cal * DAY_MS)) {
+      if (isWorkingDay(startMs + cal * DAY)) {
         const today: SimLead[] = [];
         await timed('intake', async () => {
           const numbers: number[] = [];
@@ -123,8 +123,8 @@ export async function simulateYear(o: YearOptions): Promise<YearResult> {
       // Straight on to the next working day anyone has work, or the end: the timers in between fire all the same.
       const nextWork = Math.min(arrivals.day[nextLead] ?? Infinity, ...leads.map((l) => l.nextLook ?? Infinity));
       let days = 1;
-      while (cal + days < totalDays && !(isWorkingDay(startMs + (cal + days) * DAY_MS) && workIndex[cal + days]! >= nextWork)) days++;
-      await timed('clock', () => o.env.sleep(days * DAY_MS));
+      while (cal + days < totalDays && !(isWorkingDay(startMs + (cal + days) * DAY) && workIndex[cal + days]! >= nextWork)) days++;
+      await timed('clock', () => o.env.sleep(days * DAY));
       cal += days;
       if (cal - logged >= 30) {
         logged = cal;
@@ -192,7 +192,7 @@ async function seedRoster(db: Db, seed: number): Promise<Roster> {
 function arrivalDays(o: YearOptions, startMs: number): { day: number[]; calendarDays: number } {
   const weights: number[] = [];
   let cal = 0;
-  for (; weights.length < o.intakeWorkingDays; cal++) if (isWorkingDay(startMs + cal * DAY_MS)) weights.push(seasonWeight(new Date(startMs + cal * DAY_MS)));
+  for (; weights.length < o.intakeWorkingDays; cal++) if (isWorkingDay(startMs + cal * DAY)) weights.push(seasonWeight(new Date(startMs + cal * DAY)));
   const total = weights.reduce((a, b) => a + b, 0);
   const day: number[] = [];
   let acc = 0;

@@ -2,7 +2,7 @@
 // managers, so this file keeps other test files' managers out of the way).
 import { randomUUID } from 'node:crypto';
 import { assignmentActivities } from '../../activities/assignment';
-import type { Db } from '../../activities/db';
+import type { Db } from '../../platform/db';
 import { isolatedDb, seedLead, seedManager } from '../helpers/db';
 
 let db: Db;

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
-import type { Db } from '../../activities/db';
+import type { Db } from '../../platform/db';
 import { registryActivities } from '../../activities/registry';
 import type { Transition } from '../../domain/lifecycle';
 import { migrate, migrationsDir } from '../../scripts/lib/migrate';

@@ -2,7 +2,7 @@
 // master key rotation so the old master key can be dropped (npm run keys:rewrap).
 import { randomUUID } from 'node:crypto';
 import { defaultPayloadConverter } from '@temporalio/common';
-import type { Db } from '../../activities/db';
+import type { Db } from '../../platform/db';
 import { LeadKeyRing, pgLeadKeyStore, rewrapLeadKeys } from '../../platform/lead-keys';
 import { EncryptionCodec } from '../../platform/payload-codec';
 import { newPayloadKeyEntry, parsePayloadKeys } from '../../platform/payload-keys';

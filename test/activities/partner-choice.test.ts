@@ -1,7 +1,7 @@
 // Choosing the partner for a hand-off: expertise, status, capacity, grade, "a project to grow",
 // reserve partners last, never one already asked.
 import { handoffActivities } from '../../activities/handoff';
-import type { Db } from '../../activities/db';
+import type { Db } from '../../platform/db';
 import { seedLead, seedPartner, testDb, uid } from '../helpers/db';
 
 let db: Db;

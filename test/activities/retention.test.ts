@@ -2,7 +2,7 @@
 // leads opted out past the retention period, or inactive for years, are announced to ops first
 // and erased only once that notice is old enough.
 import { Client, Connection } from '@temporalio/client';
-import type { Db } from '../../activities/db';
+import type { Db } from '../../platform/db';
 import { erasureNoticeKey, retentionActivities } from '../../activities/retention';
 import { defaultPrivacyPolicy } from '../../domain/policy';
 import { scheduleSpecs } from '../../platform/schedules';

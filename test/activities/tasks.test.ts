@@ -1,7 +1,7 @@
 // Tasks in PostgreSQL: a newer task of the same kind supersedes the open one, a lead action does
 // the tasks it stands for, and a due task is reminded once.
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../../activities/db';
+import type { Db } from '../../platform/db';
 import { registryActivities } from '../../activities/registry';
 import { dueTasksToRemind, taskActivities } from '../../activities/tasks';
 import type { Transition, TransitionType } from '../../domain/lifecycle';

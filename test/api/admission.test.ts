@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import type { Db } from '../../activities/db';
+import type { Db } from '../../platform/db';
 import { buildApp } from '../../api/app';
 import { freePort } from '../../scripts/lib/ports';
 import { isolatedDb } from '../helpers/db';

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { alarmActivities, type AlarmNotice, type Notifier, webhookNotifier } from '../../activities/alarms';
-import type { Db } from '../../activities/db';
+import type { Db } from '../../platform/db';
 import type { ClosedReason } from '../../domain/vocabulary';
 import { apiStack, type ApiStack, type Caller } from '../helpers/api';
 import { isolatedDb, uid } from '../helpers/db';

@@ -3,7 +3,7 @@
 // test files' leads never count), checked against a count made here from what was written.
 import { randomUUID } from 'node:crypto';
 import type { OpenAPIV3 } from 'openapi-types';
-import type { Db } from '../../activities/db';
+import type { Db } from '../../platform/db';
 import { loadFunnelData } from '../../api/reports/funnel-data';
 import { apiStack, type ApiStack, type Caller } from '../helpers/api';
 import { prng } from '../../bench/year/rates'; // the simulated year's seeded PRNG

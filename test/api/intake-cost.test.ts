@@ -9,7 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import type { PoolClient } from 'pg';
-import { createDb, poolOf, type Db } from '../../activities/db';
+import { createDb, poolOf, type Db } from '../../platform/db';
 import { buildApp } from '../../api/app';
 import { leadBody } from '../helpers/api';
 import { seedManager, testDb } from '../helpers/db';

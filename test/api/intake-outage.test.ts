@@ -7,9 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
-import type { Db } from '../../activities/db';
+import type { Db } from '../../platform/db';
 import { buildApp } from '../../api/app';
-import { workflowIdOf } from '../../api/intake';
+import { leadWorkflowId } from '../../workflows/lead';
 import { ensureSchedules, scheduleSpecs } from '../../platform/schedules';
 import { freePort } from '../../scripts/lib/ports';
 import { intakeSweepWorkflow } from '../../workflows/intake-sweep';
@@ -93,7 +93,7 @@ test('with Temporal unreachable a lead is registered (202 with its id), '
 
   // Temporal is back: the sweep starts the workflow and marks the lead.
   expect(await sweep()).toEqual({ started: 1, failed: 0 });
-  const handle = client.workflow.getHandle(workflowIdOf(taken.leadId));
+  const handle = client.workflow.getHandle(leadWorkflowId(taken.leadId));
   const first = await handle.describe();
   expect(first.status.name).toBe('RUNNING');
   expect((await db.lead.findUniqueOrThrow({ where: { id: taken.leadId } })).workflowStartedAt).toBeInstanceOf(Date);
@@ -136,7 +136,7 @@ test('the intake-sweep Schedule runs the sweeper every minute on the worker’s 
   await client.schedule.getHandle('intake-sweep').trigger();
   const started = await waitFor(async () => (await db.lead.findUniqueOrThrow({ where: { id: registered.leadId } })).workflowStartedAt);
   expect(started).toBeInstanceOf(Date);
-  expect((await client.workflow.getHandle(workflowIdOf(registered.leadId)).describe()).status.name).toBe('RUNNING');
+  expect((await client.workflow.getHandle(leadWorkflowId(registered.leadId)).describe()).status.name).toBe('RUNNING');
 });
 
 async function waitFor<T>(probe: () => Promise<T>, ms = 20_000): Promise<NonNullable<T>> {

@@ -1,7 +1,7 @@
 // The API against the real backend (Temporal dev server + PostgreSQL), through inject.
 import { randomUUID } from 'node:crypto';
 import * as M from '../../workflows/messages';
-import { workflowIdOf } from '../../api/intake';
+import { leadWorkflowId } from '../../workflows/lead';
 import { seedManager, uid } from '../helpers/db';
 import { apiStack, type ApiStack, leadBody, randomPhone } from '../helpers/api';
 
@@ -37,7 +37,7 @@ test('intake creates a lead and its workflow; the same Idempotency-Key replays t
   const state = await s.inject({ method: 'GET', url: `/leads/${created.leadId}` });
   expect(state.statusCode).toBe(200);
   expect(state.json()).toMatchObject({ leadId: created.leadId, stage: 'awaiting_first_contact' });
-  const desc = await s.temporal.workflow.getHandle(workflowIdOf(created.leadId)).describe();
+  const desc = await s.temporal.workflow.getHandle(leadWorkflowId(created.leadId)).describe();
   expect(desc.status.name).toBe('RUNNING');
 });
 
@@ -55,7 +55,7 @@ test('a repeat inquiry from a known contact is attached to the existing lead and
   const repeat = await s.inject({ method: 'POST', url: '/leads', payload: { ...lead(), phone: body.phone, source: { channel: 'email' } } });
   expect(repeat.statusCode).toBe(200);
   expect(repeat.json()).toMatchObject({ leadId: first.leadId, status: 'attached', matchedOn: 'phone' });
-  const history = await s.temporal.workflow.getHandle(workflowIdOf(first.leadId)).query(M.getHistory);
+  const history = await s.temporal.workflow.getHandle(leadWorkflowId(first.leadId)).query(M.getHistory);
   expect(history.map((t) => t.type)).toContain('repeat_inquiry');
 });
 
@@ -143,7 +143,7 @@ test('an action on a closed lead is a 409 that says it is closed, not a 404', as
   const { leadId } = (await s.inject({ method: 'POST', url: '/leads', payload: lead() })).json();
   const out = await s.inject({ method: 'POST', url: `/leads/${leadId}/opt-out`, payload: { reason: 'asked us to stop' } });
   expect(out.statusCode).toBe(200);
-  await s.temporal.workflow.getHandle(workflowIdOf(leadId)).result();
+  await s.temporal.workflow.getHandle(leadWorkflowId(leadId)).result();
   const after = await s.inject({ method: 'POST', url: `/leads/${leadId}/contact`, payload: { outcome: 'reached' } });
   expect(after.statusCode).toBe(409);
   expect(after.json().reason ?? after.json().detail).toMatch(/closed/);

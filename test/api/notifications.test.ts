@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { registryActivities } from '../../activities/registry';
-import { workflowIdOf } from '../../api/intake';
+import { leadWorkflowId } from '../../workflows/lead';
 import { addBusinessTime, businessDayMs } from '../../domain/calendar';
 import { defaultPolicy } from '../../domain/policy';
 import type { AlarmSweepOutcome } from '../../workflows/alarms';
@@ -77,7 +77,7 @@ async function offeredLead(on: { inject: ApiStack['inject']; temporal: Client; d
   const res = await on.inject({ method: 'POST', url: '/leads', payload: leadBody({ topic }) });
   expect(res.statusCode).toBe(201);
   const { leadId } = res.json() as { leadId: string };
-  const handle: LeadHandle = on.temporal.workflow.getHandle(workflowIdOf(leadId));
+  const handle: LeadHandle = on.temporal.workflow.getHandle(leadWorkflowId(leadId));
   await until(handle, (x) => x.stage === 'awaiting_first_contact' || x.stage === 'qualifying');
   await handle.executeUpdate(M.recordContact, { args: [{ ...anna, input: { outcome: 'reached' } }] });
   const qualified = { target: true as const, route: 'partner' as const, reason: 'not our expertise', budgetMinor: 600_000_00, compare };
@@ -132,7 +132,7 @@ test('a partner gets the offer with its deadline, signed, and answers it through
 
   const res = await s.inject({ method: 'POST', url: '/leads', payload: leadBody({ topic }) });
   const { leadId } = res.json() as { leadId: string };
-  const handle = s.temporal.workflow.getHandle(workflowIdOf(leadId));
+  const handle = s.temporal.workflow.getHandle(leadWorkflowId(leadId));
   await until(handle, (x) => x.stage === 'awaiting_first_contact' || x.stage === 'qualifying');
   const sales = { actor: 'sales:anna' };
   await handle.executeUpdate(M.recordContact, { args: [{ ...sales, input: { outcome: 'reached' } }] });
@@ -353,8 +353,10 @@ test('stop-contact confirmation: the work queue takes only `confirmed`, another 
   const order = await s.db.task.findFirstOrThrow({ where: { leadId, kind: 'stop_contact' } });
   expect(order.assignee).toBe(`partner:${a}`);
 
-  expect((await confirm('partner2', b)).statusCode).toBe(403); // B had the lead, the order is A's
-  expect((await confirm('partner2', a)).statusCode).toBe(403); // B cannot confirm as A
+  // B had the lead, the order is A's: for B there is no order (it learns nothing of A's).
+  const notB = await confirm('partner2', b);
+  expect([notB.statusCode, notB.json().type]).toEqual([409, 'https://lead-engine.dev/problems/no-stop-contact-order']);
+  expect((await confirm('partner2', a)).statusCode).toBe(404); // B confirming as A: not its partner, as everywhere
   expect((await confirm('sales', a)).statusCode).toBe(403);
   expect((await confirm('partner', a, randomUUID())).statusCode).toBe(404);
   const complete = (who: 'partner' | 'partner2', payload: Record<string, unknown>) =>
@@ -403,7 +405,7 @@ describe('on the time-skipping server', () => {
       const res = await t.inject({ method: 'POST', url: '/leads', payload: leadBody() });
       expect(res.statusCode).toBe(201);
       const { leadId } = res.json() as { leadId: string };
-      const handle: LeadHandle = t.temporal.workflow.getHandle(workflowIdOf(leadId));
+      const handle: LeadHandle = t.temporal.workflow.getHandle(leadWorkflowId(leadId));
       const state = await until(handle, (x) => !!x.managerId);
       await waitFor(async () => (await t.db.task.count({ where: { leadId, kind: 'first_contact' } })) === 1);
       expect(await deliver(leadId, t)).toMatchObject({ sent: 1 });

@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { createDb, type Db } from '../../activities/db';
+import { createDb, type Db } from '../../platform/db';
 import { buildApp } from '../../api/app';
 import { databaseTimeouts, deadlineAwareRetryInterceptor } from '../../api/deadline';
 import * as M from '../../workflows/messages';
-import { workflowIdOf } from '../../api/intake';
+import { leadWorkflowId } from '../../workflows/lead';
 import { migrate } from '../../scripts/lib/migrate';
 import { freePort } from '../../scripts/lib/ports';
 import { type RunningPostgres, startEmbeddedPostgres } from '../../scripts/lib/postgres';
@@ -180,7 +180,7 @@ describe('PostgreSQL is hung, then stopped', () => {
     const created = await timed(app, { method: 'POST', url: '/leads', payload: newLead() });
     expect(created.res.statusCode).toBe(201);
     leadId = created.res.json().leadId;
-    await waitFor(async () => !!(await temporal.workflow.getHandle(workflowIdOf(leadId)).query(M.getState)).managerId);
+    await waitFor(async () => !!(await temporal.workflow.getHandle(leadWorkflowId(leadId)).query(M.getState)).managerId);
     untimed = createDb(pg.url, 2);
     bare = await appOn(untimed, temporal, worker.taskQueue);
     expect((await timed(bare, { method: 'GET', url: '/leads?limit=1' })).res.statusCode).toBe(200);
@@ -227,7 +227,7 @@ describe('PostgreSQL is hung, then stopped', () => {
     expectUnavailable(await timed(bare, { method: 'GET', url: '/leads?limit=5' }), 'postgres', pgPort);
 
     // Refused means not done: the lead (Temporal still answers) was never contacted.
-    const state = await temporal.workflow.getHandle(workflowIdOf(leadId)).query(M.getState);
+    const state = await temporal.workflow.getHandle(leadWorkflowId(leadId)).query(M.getState);
     expect(state.stage).toBe('awaiting_first_contact');
 
     const ready = await timed(app, { method: 'GET', url: '/ready', headers: { 'x-api-key': '' } });

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Payload } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { workflowIdOf } from '../../activities/intake';
+import { leadWorkflowId } from '../../workflows/lead';
 import { LeadDataErased } from '../../platform/lead-keys';
 import { isEncrypted, KEY_ID } from '../../platform/payload-codec';
 import { apiStack, type ApiStack, randomPhone } from '../helpers/api';
@@ -57,7 +57,7 @@ function payloadsOf(node: unknown, out: Payload[] = []): Payload[] {
 /** The SDK's own record of a patched() call: the patch's name, which no codec ever sees. */
 const isPatchMarker = (v: unknown) => (v as { markerName?: string } | null)?.markerName === 'core_patch';
 
-const historyOf = (leadId: string) => s.temporal.workflow.getHandle(workflowIdOf(leadId)).fetchHistory();
+const historyOf = (leadId: string) => s.temporal.workflow.getHandle(leadWorkflowId(leadId)).fetchHistory();
 const rawBytes = (h: proto.api.history.v1.IHistory) => Buffer.from(proto.api.history.v1.History.encode(h).finish()).toString('latin1');
 const asJson = (p: Payload) => ({ metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(p.data ?? []).toString('base64') });
 
@@ -206,9 +206,9 @@ test('erasure (admin): no trace of the person in PostgreSQL, the history unreada
 
   // Temporal: the run was stopped; its payloads cannot be decoded, by this process or a fresh one.
   // (Raw: the SDK's describe() decodes the memo, which nothing can any more.)
-  const described = await s.temporal.workflowService.describeWorkflowExecution({ namespace: 'default', execution: { workflowId: workflowIdOf(leadId) } });
+  const described = await s.temporal.workflowService.describeWorkflowExecution({ namespace: 'default', execution: { workflowId: leadWorkflowId(leadId) } });
   expect(described.workflowExecutionInfo?.status).toBe(proto.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED);
-  await expect(s.temporal.workflow.getHandle(workflowIdOf(leadId)).describe()).rejects.toBeInstanceOf(LeadDataErased);
+  await expect(s.temporal.workflow.getHandle(leadWorkflowId(leadId)).describe()).rejects.toBeInstanceOf(LeadDataErased);
   for (const codec of [testCodec(s.db)]) {
     for (const x of leadPayloads) await expect(codec.decode([x])).rejects.toBeInstanceOf(LeadDataErased);
   }

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import type { Db } from '../../activities/db';
+import type { Db } from '../../platform/db';
 import { buildApp, type AppDeps } from '../../api/app';
 import { testDb } from '../helpers/db';
 

@@ -3,7 +3,7 @@
 // a new lead with its own workflow, linked to the one before — and the ended lead's workflow,
 // history, tasks and money stay as they were. A client who had opted out is flagged to the manager.
 import { randomUUID } from 'node:crypto';
-import { workflowIdOf } from '../../api/intake';
+import { leadWorkflowId } from '../../workflows/lead';
 import * as M from '../../workflows/messages';
 import { apiStack, type ApiStack, leadBody } from '../helpers/api';
 import { seedManager, seedPartner } from '../helpers/db';
@@ -29,7 +29,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | null 
 
 /** What the ended lead is, everywhere: its run, its events, its tasks. */
 async function footprint(leadId: string) {
-  const d = await s.temporal.workflow.getHandle(workflowIdOf(leadId)).describe();
+  const d = await s.temporal.workflow.getHandle(leadWorkflowId(leadId)).describe();
   const events = await s.db.leadEvent.findMany({ where: { leadId }, orderBy: { seq: 'asc' }, select: { seq: true, type: true, at: true } });
   const tasks = await s.db.task.findMany({ where: { leadId }, orderBy: { key: 'asc' }, select: { key: true, kind: true, doneAt: true } });
   const row = await s.db.lead.findUniqueOrThrow({ where: { id: leadId }, select: { stage: true, lastSeq: true, optedOut: true } });
@@ -43,7 +43,7 @@ async function optedOut(): Promise<{ body: ReturnType<typeof lead>; leadId: stri
   const { leadId } = first.json();
   await until('a manager assigned', async () => (await s.db.task.count({ where: { leadId, kind: 'first_contact' } })) > 0);
   expect((await s.inject({ method: 'POST', url: `/leads/${leadId}/opt-out`, payload: { reason: 'do not call me' } })).statusCode).toBe(200);
-  await s.temporal.workflow.getHandle(workflowIdOf(leadId)).result();
+  await s.temporal.workflow.getHandle(leadWorkflowId(leadId)).result();
   return { body, leadId };
 }
 
@@ -120,7 +120,7 @@ test('a won lead’s contact who writes again starts a new episode; the won lead
   await act('qualify', { target: true, route: 'ours', reason: 'fits us' });
   await act('deal', { to: 'contract', valueMinor: 1_000_000, currency: 'RUB' });
   expect(await act('payments', { paymentId: 'pay-1', amountMinor: 1_000_000, currency: 'RUB' })).toMatchObject({ stage: 'won' });
-  await s.temporal.workflow.getHandle(workflowIdOf(old)).result();
+  await s.temporal.workflow.getHandle(leadWorkflowId(old)).result();
   const before = await footprint(old);
 
   const again = await s.inject({ method: 'POST', url: '/leads', payload: { ...lead(), email: body.email } });
@@ -155,7 +155,7 @@ test('when the read model still shows the ended lead as open, Temporal’s answe
   expect(again.statusCode).toBe(201);
   expect(again.json()).toMatchObject({ status: 'created', previousLeadId: old, returnedAfterOptOut: true });
   expect(await footprint(old)).toEqual(before);
-  const state = await s.temporal.workflow.getHandle(workflowIdOf(old)).query(M.getState);
+  const state = await s.temporal.workflow.getHandle(leadWorkflowId(old)).query(M.getState);
   expect(state).toMatchObject({ stage: 'closed', closedReason: 'opted_out', repeatInquiries: 0 });
 });
 

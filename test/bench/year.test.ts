@@ -2,7 +2,7 @@
 // weeks and four months for their deals, through the real worker, activities, PostgreSQL and codec
 // under time-skipping — so CI proves the bench works, and that what it checks holds.
 import { readFileSync } from 'node:fs';
-import type { Db } from '../../activities/db';
+import type { Db } from '../../platform/db';
 import { simulateYear } from '../../bench/year/simulate';
 import { isolatedDb } from '../helpers/db';
 import { testCodec, timeSkippingEnv } from '../helpers/temporal';

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection, ScheduleNotFoundError } from '@temporalio/client';
-import { createDb, type Db } from '../../activities/db';
+import { createDb, type Db } from '../../platform/db';
 import { scheduleSpecs } from '../../platform/schedules';
 import { freePort } from '../../scripts/lib/ports';
 import { ensureDatabase } from '../../scripts/lib/postgres';

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection, WorkflowUpdateStage } from '@temporalio/client';
 import { Client as Pg } from 'pg';
-import { createDb, type Db } from '../../activities/db';
+import { createDb, type Db } from '../../platform/db';
 import { dataConverterOf } from '../../platform/payload-codec';
 import { migrate } from '../../scripts/lib/migrate';
 import { ensureDatabase } from '../../scripts/lib/postgres';

@@ -10,7 +10,7 @@
 // a failing scenario prints their tails and the folder is kept.
 import { randomUUID } from 'node:crypto';
 import {
-  caughtUp, leadBody, listedLeadWorkflows, readModel, runsOf, sleep, triggerSweepers, unaudited, waitUntil, workflowIdOf,
+  caughtUp, leadBody, listedLeadWorkflows, readModel, runsOf, sleep, triggerSweepers, unaudited, waitUntil, leadWorkflowId,
   workflowState, workflowStatus,
 } from './harness/checks';
 import { CLIENT_SLACK_MS, describeSent, summary, violations, type Sent } from './harness/http';
@@ -280,8 +280,8 @@ describe('fault suite (issue 11)', () => {
       v.check(`${race.name}: one lead, created once`, ids.size === 1 && created === 1, `${ids.size} lead ids, ${created} × 201`);
       const leadId = [...ids][0];
       if (!leadId) continue;
-      await waitUntil(`${race.name}: the lead's workflow is listed`, async () => (await runsOf(stack.temporal, workflowIdOf(leadId))) > 0, 20_000).catch(() => undefined);
-      const runs = await runsOf(stack.temporal, workflowIdOf(leadId));
+      await waitUntil(`${race.name}: the lead's workflow is listed`, async () => (await runsOf(stack.temporal, leadWorkflowId(leadId))) > 0, 20_000).catch(() => undefined);
+      const runs = await runsOf(stack.temporal, leadWorkflowId(leadId));
       v.check(`${race.name}: one workflow, one run`, runs === 1, `${runs} runs`);
     }
     const rows = await count('SELECT count(*) AS n FROM leads WHERE phone = $1 OR external_id = $2 OR intake_key = $3', [phone, externalId, `key:${key}`]);
@@ -355,7 +355,7 @@ describe('fault suite (issue 11)', () => {
       : [];
     const linked = !!newId && newId !== oldId
       && ((!!newRow && Object.entries(newRow).some(([k, value]) => k !== 'id' && value === oldId)) || told.some((b) => JSON.stringify(b).includes(oldId)));
-    const oldRuns = await runsOf(stack.temporal, workflowIdOf(oldId));
+    const oldRuns = await runsOf(stack.temporal, leadWorkflowId(oldId));
     const oldStatus = await workflowStatus(stack.temporal, oldId);
     const oldStage = (await readModel(stack.db, [oldId])).get(oldId)?.stage;
     v.check('a new episode: a lead of its own', !!newId && newId !== oldId, `old ${oldId}, new ${newId}`);
@@ -387,12 +387,12 @@ describe('fault suite (issue 11)', () => {
       readModelRows = await count('SELECT count(*) AS n FROM leads WHERE last_seq > 0', []);
       return listed.size === leadIds.length && readModelRows === leadIds.length && confirmed.size === leadIds.length;
     }, 120_000, 1000).then(() => true, () => false);
-    const noWorkflow = leadIds.filter((id) => !listed.has(workflowIdOf(id)));
+    const noWorkflow = leadIds.filter((id) => !listed.has(leadWorkflowId(id)));
     const noLead = [...listed].filter((w) => !leadIds.includes(w.replace(/^lead-/, '')));
     const behind = leadIds.filter((id) => !confirmed.has(id));
     log(`leads ${leadIds.length}, lead workflows ${listed.size}, read-model rows ${readModelRows}, read model = workflow for ${confirmed.size} `
       + `(${met ? `met ${secs(Date.now() - t)} into the check` : 'NOT met within 120 s'})`);
-    const unswept = outageLeads.filter((id) => !listed.has(workflowIdOf(id)));
+    const unswept = outageLeads.filter((id) => !listed.has(leadWorkflowId(id)));
     v.check('every lead registered while Temporal was down has its workflow (intake sweep)', unswept.length === 0,
       `${outageLeads.length} registered, ${unswept.length} without`);
     v.check('every lead has its workflow', noWorkflow.length === 0, `${noWorkflow.length} without: ${noWorkflow.slice(0, 3).join(', ')}`);

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import type { Db } from '../../activities/db';
+import type { Db } from '../../platform/db';
 import { buildApp } from '../../api/app';
 import type { ApiKey } from '../../api/auth';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import type { Db } from '../../activities/db';
+import type { Db } from '../../platform/db';
 import { buildApp } from '../../api/app';
 import type { ApiKey } from '../../api/auth';
 import { isolatedDb, seedPartner } from './db';

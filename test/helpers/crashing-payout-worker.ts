@@ -1,7 +1,7 @@
 // A worker process for the "killed mid-payout" test: its payment rail hands the transfer to the
 // bank, prints SENT, and never answers — then the test SIGKILLs this process.
 import { NativeConnection } from '@temporalio/worker';
-import { createDb } from '../../activities/db';
+import { createDb } from '../../platform/db';
 import { outboxRail } from '../../activities/payouts';
 import { createWorker } from '../../worker';
 

@@ -1,7 +1,7 @@
 // Test data in the real PostgreSQL. Every test makes its own ids (and topics), so test files
 // running side by side never see each other's rows.
 import { randomUUID } from 'node:crypto';
-import { createDb, type Db } from '../../activities/db';
+import { createDb, type Db } from '../../platform/db';
 import { migrate } from '../../scripts/lib/migrate';
 import { ensureDatabase } from '../../scripts/lib/postgres';
 

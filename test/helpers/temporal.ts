@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection } from '@temporalio/worker';
-import type { Db } from '../../activities/db';
+import type { Db } from '../../platform/db';
 import { codecFor, dataConverterOf, type EncryptionCodec } from '../../platform/payload-codec';
 import { testServerPath } from '../../scripts/lib/binaries';
 import { freePort } from '../../scripts/lib/ports';

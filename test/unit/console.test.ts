@@ -5,7 +5,7 @@ import * as A from '../../domain/actions';
 import { initialState, type LeadState } from '../../domain/lifecycle';
 import { unlinkedSubjects } from '../../api/console/entry-forms';
 import { bodyOf, fieldErrors, formsOf } from '../../api/console/forms';
-import { PartnerInput } from '../../api/partner-schemas';
+import { PartnerInput } from '../../api/plugins/partners';
 import { ManagerInput } from '../../api/roster-schemas';
 import { LeadIntake } from '../../domain/intake';
 import { html, raw } from '../../api/console/html';

@@ -6,8 +6,8 @@ import { Client, Connection, ScheduleNotFoundError, ScheduleOverlapPolicy } from
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import type { AlarmNotice } from '../../activities/alarms';
-import type { Db } from '../../activities/db';
-import { confirmStopContact } from '../../activities/stop-contact';
+import type { Db } from '../../platform/db';
+import { confirmStopContact } from '../../platform/repos/stop-contact-orders';
 import { ensureSchedules, scheduleSpecs } from '../../platform/schedules';
 import type { AlarmSweepOutcome } from '../../workflows/alarms';
 import type { TaskReminderOutcome } from '../../workflows/task-reminders';

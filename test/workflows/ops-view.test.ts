@@ -4,10 +4,10 @@
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
-import { leadWorkflowInput, startLeadWorkflow, workflowIdOf } from '../../activities/intake';
+import { leadWorkflowInput, startLeadWorkflow } from '../../platform/lead-start';
 import { addBusinessTime, businessDayMs } from '../../domain/calendar';
 import { defaultPolicy } from '../../domain/policy';
-import type { leadWorkflow } from '../../workflows/lead';
+import { type leadWorkflow, leadWorkflowId } from '../../workflows/lead';
 import * as M from '../../workflows/messages';
 import { LeadStale, SlaDueAt, StaleSince } from '../../workflows/search-attributes';
 import { seedLead, seedManager, uid } from '../helpers/db';
@@ -37,7 +37,7 @@ async function startAsIntake(client: Client, taskQueue: string): Promise<{ leadI
     where: { id: leadId }, data: { region: 'Moscow', personName: 'Ivan Petrov', phone: '+79161234567', email: EMAIL },
   });
   await startLeadWorkflow(client, taskQueue, leadWorkflowInput(row));
-  const handle = client.workflow.getHandle<typeof leadWorkflow>(workflowIdOf(leadId));
+  const handle = client.workflow.getHandle<typeof leadWorkflow>(leadWorkflowId(leadId));
   await until(handle, (s) => !!s.managerId);
   return { leadId, handle };
 }

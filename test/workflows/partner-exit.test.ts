@@ -1,7 +1,7 @@
 // A partner leaving on 40 days' written notice: no new offers from the moment the notice is
 // recorded, rotated out when the notice period ends. The production '40 days' under time-skipping.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Db } from '../../activities/db';
+import type { Db } from '../../platform/db';
 import { handoffActivities } from '../../activities/handoff';
 import { givePartnerNotice, type NoticeDeps } from '../../api/partner-notice';
 import { partnerExitWorkflow } from '../../workflows/partner-exit';

@@ -4,8 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import type { Db } from '../../activities/db';
-import { reconcilePartner, storeSentLeads } from '../../activities/reconciliation';
+import type { Db } from '../../platform/db';
+import { reconcilePartner } from '../../activities/reconciliation';
+import { storeSentLeads } from '../../platform/repos/sent-leads';
 import { reportIdOf, sweepPeriod } from '../../domain/reconcile';
 import { ensureSchedules } from '../../platform/schedules';
 import { reconciliationSweepWorkflow } from '../../workflows/reconciliation';

@@ -4,9 +4,10 @@
 import { randomInt } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Pool } from 'pg';
+import { leadWorkflowId } from '../../../workflows/lead';
 import * as M from '../../../workflows/messages';
 
-export const workflowIdOf = (leadId: string) => `lead-${leadId}`;
+export { leadWorkflowId };
 
 /** A web-form lead with a phone of its own (intake de-duplicates on phone across all leads). */
 export function leadBody(over: Record<string, unknown> = {}): Record<string, unknown> & { phone: string } {
@@ -51,13 +52,13 @@ export async function readModel(db: Pool, ids: string[]): Promise<Map<string, Re
 
 /** The workflow's own view of the lead (a query), or undefined when it cannot answer within 5 s. */
 export async function workflowState(client: Client, leadId: string): Promise<M.LeadView | undefined> {
-  return within(5_000, client.workflow.getHandle(workflowIdOf(leadId)).query(M.getState));
+  return within(5_000, client.workflow.getHandle(leadWorkflowId(leadId)).query(M.getState));
 }
 
 /** The workflow's status (RUNNING, COMPLETED, …), or 'NONE' when there is no workflow. */
 export async function workflowStatus(client: Client, leadId: string): Promise<string> {
   try {
-    return (await client.workflow.getHandle(workflowIdOf(leadId)).describe()).status.name;
+    return (await client.workflow.getHandle(leadWorkflowId(leadId)).describe()).status.name;
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return 'NONE';
     throw err;

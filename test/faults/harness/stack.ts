@@ -12,7 +12,7 @@ import { migrate } from '../../../scripts/lib/migrate';
 import { freePort } from '../../../scripts/lib/ports';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../../scripts/lib/postgres';
 import { startTemporalDevServer, type RunningTemporal } from '../../../scripts/lib/temporal';
-import { createDb, type Db } from '../../../activities/db';
+import { createDb, type Db } from '../../../platform/db';
 import { codecFor, dataConverterOf } from '../../../platform/payload-codec';
 import { useTestPayloadKeys } from '../../setup/payload-keys';
 import { Requests } from './http';

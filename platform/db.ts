@@ -39,3 +39,13 @@ export function poolOf(db: Db): Pool {
   if (!pool) throw new Error('poolOf: this Prisma client was not made by createDb');
   return pool;
 }
+
+/** Ids per IN list: well under PostgreSQL's bind-parameter limit (65,535), however many a query is given. */
+export const IN_LIST_MAX = 1000;
+
+/** `xs` in slices of at most `size`, one query each. */
+export function inListChunks<T>(xs: readonly T[], size = IN_LIST_MAX): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
+  return out;
+}

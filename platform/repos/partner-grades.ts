@@ -1,9 +1,11 @@
 // Regrading a partner: gathers the grade inputs from PostgreSQL, computes the grade
 // (domain/grade.ts) and records it with its inputs. Run after every client feedback and every
-// conflict change (by the API directly, and as an activity for workflows).
+// conflict change: by the API (api/plugins/partner-grades.ts) and, for workflows, by the partner
+// activities (activities/partners.ts).
 import { ApplicationFailure } from '@temporalio/common';
-import { computeGrade } from '../domain/grade';
-import type { Db } from './db';
+import { computeGrade } from '../../domain/grade';
+import type { Db } from '../db';
+import { HOUR } from '../../domain/time';
 
 type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
@@ -16,8 +18,6 @@ export interface Regraded {
   /** false: too few client feedbacks to move the grade. */
   sampled: boolean;
 }
-
-const HOUR = 3_600_000;
 
 /** Offers the partner answered: accepted, declined, or let expire (which counts as its slowest answer). */
 const ANSWERED = ['accepted', 'declined', 'expired'];

@@ -7,8 +7,8 @@
 // signed webhook. The lead's workflow has ended by then, so the confirmation is PostgreSQL's:
 // the task is completed and a `stop_contact_confirmations` row kept for good, in one transaction,
 // and the lead's `stop_contact_overdue` alarm is resolved once no order on it is overdue.
-import type { StopContactConfirmation, Task } from '../generated/prisma/client';
-import type { Db } from './db';
+import type { StopContactConfirmation, Task } from '../../generated/prisma/client';
+import type { Db } from '../db';
 
 export const STOP_CONTACT = 'stop_contact';
 /** The outcome a confirmed order's task records. */
