@@ -19,6 +19,7 @@ import {
 } from '../domain/alarms';
 import { type Db, inListChunks } from '../platform/db';
 import { DAY, MINUTE } from '../domain/time';
+import type { ClosedReason, TransitionType } from '../domain/vocabulary';
 
 /** What a notifier is told about a newly opened alarm. */
 export interface AlarmNotice {
@@ -107,7 +108,7 @@ async function loadRotting(db: Db, policy: AlarmPolicy, now: Date) {
 /** Leads first reached (`contacted`) in the window, with the manager who owns them and the verdict so far. */
 async function loadReached(db: Db, windowDays: number, now: Date): Promise<ReachedLead[]> {
   const contacted = await db.leadEvent.findMany({
-    where: { type: 'contacted', at: { gte: new Date(now.getTime() - windowDays * DAY), lt: now } },
+    where: { type: 'contacted' satisfies TransitionType, at: { gte: new Date(now.getTime() - windowDays * DAY), lt: now } },
     select: { leadId: true, at: true }, orderBy: { at: 'asc' }, take: MAX_ROWS,
   });
   const firstReached = new Map<string, Date>();
@@ -116,11 +117,12 @@ async function loadReached(db: Db, windowDays: number, now: Date): Promise<Reach
   for (const ids of inListChunks([...firstReached.keys()])) {
     const [leads, qualified, nonTarget] = await Promise.all([
       db.lead.findMany({ where: { id: { in: ids } }, select: { id: true, managerId: true, stage: true } }),
-      db.leadEvent.findMany({ where: { leadId: { in: ids }, type: 'qualified', at: { lte: now } }, select: { leadId: true }, distinct: ['leadId'] }),
-      db.leadEvent.findMany({ where: { leadId: { in: ids }, type: 'closed', reason: { startsWith: 'non_target' }, at: { lte: now } }, select: { leadId: true }, distinct: ['leadId'] }),
+      db.leadEvent.findMany({ where: { leadId: { in: ids }, type: 'qualified' satisfies TransitionType, at: { lte: now } }, select: { leadId: true }, distinct: ['leadId'] }),
+      // Closed as not a target by `now` (closing is a lead's last stage change).
+      db.lead.findMany({ where: { id: { in: ids }, closedReason: 'non_target' satisfies ClosedReason, stageChangedAt: { lte: now } }, select: { id: true } }),
     ]);
     const target = new Set(qualified.map((q) => q.leadId));
-    const rejected = new Set(nonTarget.map((q) => q.leadId));
+    const rejected = new Set(nonTarget.map((l) => l.id));
     for (const l of leads) {
       const outcome = target.has(l.id) ? 'target' : rejected.has(l.id) ? 'non_target' : l.stage === 'qualifying' ? 'undecided' : 'other';
       out.push({ leadId: l.id, managerId: l.managerId, reachedAt: firstReached.get(l.id)!, outcome });

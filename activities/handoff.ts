@@ -1,9 +1,11 @@
 // Consent and partner hand-off. The contact data leaves us only through `releaseContact`, which
 // checks the client's recorded, unwithdrawn consent in PostgreSQL itself — not the caller's word.
 import { ApplicationFailure } from '@temporalio/common';
+import type { Stage } from '../domain/vocabulary';
 import type { Db } from '../platform/db';
 
-const OPEN_DEAL_STAGES = ['partner_offer', 'deal'];
+/** Stages in which an accepted offer is still live: the hand-off, and the deal the partner works. */
+const OPEN_DEAL_STAGES: Stage[] = ['partner_offer', 'deal'];
 
 export function handoffActivities(db: Db) {
   return {

@@ -1,6 +1,6 @@
 // Keeps PostgreSQL's audit trail and read model in step with the workflow. Idempotent: events are
 // keyed by (lead id, sequence) and the read model only moves forward in sequence.
-import type { Transition } from '../domain/lifecycle';
+import type { ClosedReason, Transition } from '../domain/lifecycle';
 import { enqueueForTask } from '../notifications/outbox';
 import type { Db } from '../platform/db';
 import { insertTask } from '../platform/repos/tasks';
@@ -14,6 +14,8 @@ export interface ReadModel {
   dealValueMinor?: number;
   currency?: string;
   optedOut: boolean;
+  /** Why the lead was closed (stage `closed` only). */
+  closedReason?: ClosedReason;
   topic?: string;
   /** Where the SLA clock starts (ISO) and the policy version the lead runs on: what a policy preview compares. */
   slaFrom?: string;
@@ -47,6 +49,8 @@ export function registryActivities(db: Db) {
             dealValueMinor: model.dealValueMinor === undefined ? null : BigInt(model.dealValueMinor),
             currency: model.currency ?? null,
             optedOut: model.optedOut,
+            // A closed lead says why; an input scheduled before the column existed has none, and leaves it as it is.
+            closedReason: model.closedReason ?? (model.stage === 'closed' ? undefined : null),
             topic: model.topic ?? undefined,
             // Absent from runs older than policy-as-data: left as they are.
             ...(model.slaFrom ? { slaFrom: new Date(model.slaFrom) } : {}),

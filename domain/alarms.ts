@@ -9,6 +9,7 @@ import { BusinessCalendar } from './calendar';
 import { STALE_AFTER_BUSINESS_DAYS, staleCutoff } from './staleness';
 import { trimmedText } from './text';
 import { DAY, MINUTE } from './time';
+import type { ReadModelStage, Stage } from './vocabulary';
 
 export const ALARM_KINDS = [
   'not_distributed', 'leads_rotting', 'low_target_share', 'manager_conversion_anomaly', 'partner_report_drift', 'stop_contact_overdue',
@@ -22,10 +23,13 @@ export type AlarmState = (typeof ALARM_STATES)[number];
 /** The subject of an alarm about the program as a whole (others name a manager or a partner). */
 export const PROGRAM = 'all';
 
-/** Read-model stages in which a lead should have an owner: intake's `received` and pre-deal work. */
-export const DISTRIBUTION_STAGES = ['received', 'verification', 'awaiting_first_contact', 'qualifying'] as const;
+/**
+ * Read-model stages in which a lead should have an owner: pre-deal work, and `received` — a stage of
+ * the read model only (taken in, its workflow not yet started), where a lead waits for its first owner too.
+ */
+export const DISTRIBUTION_STAGES = ['received', 'verification', 'awaiting_first_contact', 'qualifying'] as const satisfies readonly ReadModelStage[];
 /** Open stages a manager works by hand: leads here rot when nobody touches them. */
-export const MANAGER_STAGES = ['verification', 'awaiting_first_contact', 'qualifying', 'awaiting_consent'] as const;
+export const MANAGER_STAGES = ['verification', 'awaiting_first_contact', 'qualifying', 'awaiting_consent'] as const satisfies readonly Stage[];
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };

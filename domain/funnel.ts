@@ -28,18 +28,20 @@
 // (null when the dimension is empty), so each count summed over the groups equals the total.
 import { DAY, MINUTE } from './time';
 
+import { CONTACT_ATTEMPTS, isOneOf, REENGAGEMENT_ENTRIES, type Stage, type TransitionType } from './vocabulary';
+
 export const TARGET_SHARE_ALARM = 0.6;
 
 export const FUNNEL_STEPS = ['leads', 'reached', 'target', 'deals', 'contracts'] as const;
 export type FunnelStep = (typeof FUNNEL_STEPS)[number];
 
-/** Events that enter re-engagement (domain/lifecycle.ts toReengagement and workflows/lead.ts). */
-export const REENGAGEMENT_ENTRY_TYPES: readonly string[] = ['refused', 'lost', 'unreachable', 'consent_refused', 'consent_timeout', 'no_partner'];
+/** Events that enter re-engagement: the lifecycle's own list (`toReengagement` takes only these). */
+export const REENGAGEMENT_ENTRY_TYPES: readonly TransitionType[] = REENGAGEMENT_ENTRIES;
 /** Every outcome of a recorded contact attempt (domain/lifecycle.ts, recordContact). */
-export const CONTACT_ATTEMPT_TYPES: readonly string[] = ['contacted', 'no_answer', 'refused', 'unreachable'];
+export const CONTACT_ATTEMPT_TYPES: readonly TransitionType[] = CONTACT_ATTEMPTS;
 /** The only event types the report reads: a loader may fetch just these. */
-export const FUNNEL_EVENT_TYPES: readonly string[] = [
-  ...new Set([...CONTACT_ATTEMPT_TYPES, ...REENGAGEMENT_ENTRY_TYPES, 'qualified', 'partner_accepted', 'contract_signed', 'returned']),
+export const FUNNEL_EVENT_TYPES: readonly TransitionType[] = [
+  ...new Set<TransitionType>([...CONTACT_ATTEMPT_TYPES, ...REENGAGEMENT_ENTRY_TYPES, 'qualified', 'partner_accepted', 'contract_signed', 'returned']),
 ];
 
 export const GROUP_BY = ['period', 'source', 'partner', 'manager', 'region'] as const;
@@ -127,16 +129,18 @@ export function leadFacts(lead: FunnelLead): LeadFunnelFacts {
   let reengagedAt: number | undefined;
   for (const e of events) {
     const at = e.at.getTime();
-    if (e.type === 'contacted') facts.reached = true;
-    if (e.type === 'qualified') facts.target = true;
-    if ((e.type === 'qualified' || e.type === 'partner_accepted') && e.stage === 'deal') facts.deal = true;
-    if (e.type === 'contract_signed') facts.contract = true;
-    if (facts.firstContactMs === null && CONTACT_ATTEMPT_TYPES.includes(e.type)) facts.firstContactMs = Math.max(0, at - lead.createdAt.getTime());
-    if (REENGAGEMENT_ENTRY_TYPES.includes(e.type)) {
+    // The column holds what any version of the workflow wrote; the names asked for are today's vocabulary.
+    const was = (...types: readonly TransitionType[]) => isOneOf(types, e.type);
+    if (was('contacted')) facts.reached = true;
+    if (was('qualified')) facts.target = true;
+    if (was('qualified', 'partner_accepted') && e.stage === ('deal' satisfies Stage)) facts.deal = true;
+    if (was('contract_signed')) facts.contract = true;
+    if (facts.firstContactMs === null && was(...CONTACT_ATTEMPT_TYPES)) facts.firstContactMs = Math.max(0, at - lead.createdAt.getTime());
+    if (was(...REENGAGEMENT_ENTRY_TYPES)) {
       facts.reengaged = true;
       reengagedAt = at;
     }
-    if (e.type === 'returned' && reengagedAt !== undefined && facts.returnMs === null) facts.returnMs = Math.max(0, at - reengagedAt);
+    if (was('returned') && reengagedAt !== undefined && facts.returnMs === null) facts.returnMs = Math.max(0, at - reengagedAt);
   }
   return facts;
 }

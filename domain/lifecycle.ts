@@ -1,33 +1,17 @@
 // The lead's state machine, as pure functions: what a stage allows (`refusal`), and what an
 // accepted action does to the state (`apply`). The workflow adds time (timers) and side effects
 // (activities); this module decides. Nothing here holds personal data.
-import type {
-  AdvanceDeal, DealStage, MarkLost, OptOut, PartnerRespond, Qualify, Reassign, RecordConsent,
-  RecordContact, RecordPayment, ReengagementOutcome, VerifyInterest, WithdrawConsent,
-} from './actions';
+import type { ActionInput, ActionName, DealStage } from './actions';
+import type { ClosedReason, ReengagementEntry, Stage, TransitionType } from './vocabulary';
 
-export const STAGES = [
-  'verification', // an interest (company, no person) waiting to be verified
-  'awaiting_first_contact',
-  'qualifying',
-  'awaiting_consent',
-  'partner_offer',
-  'deal',
-  'won',
-  'reengagement',
-  'closed',
-] as const;
-export type Stage = (typeof STAGES)[number];
+export { type ClosedReason, STAGES, type Stage, type TransitionType } from './vocabulary';
 
 export const TERMINAL: ReadonlySet<Stage> = new Set(['won', 'closed']);
-
-export type ClosedReason =
-  | 'non_target' | 'opted_out' | 'consent_withdrawn' | 'attempts_exhausted' | 'not_verified';
 
 export interface Transition {
   seq: number;
   at: string; // ISO time
-  type: string;
+  type: TransitionType;
   from: Stage;
   to: Stage;
   actor: string;
@@ -85,19 +69,8 @@ export interface LeadState {
 
 export const HISTORY_KEPT = 200;
 
-export type Action =
-  | { type: 'verifyInterest'; input: VerifyInterest }
-  | { type: 'recordContact'; input: RecordContact }
-  | { type: 'qualify'; input: Qualify }
-  | { type: 'recordConsent'; input: RecordConsent }
-  | { type: 'withdrawConsent'; input: WithdrawConsent }
-  | { type: 'partnerRespond'; input: PartnerRespond }
-  | { type: 'advanceDeal'; input: AdvanceDeal }
-  | { type: 'markLost'; input: MarkLost }
-  | { type: 'recordPayment'; input: RecordPayment }
-  | { type: 'reengagementOutcome'; input: ReengagementOutcome }
-  | { type: 'reassign'; input: Reassign }
-  | { type: 'optOut'; input: OptOut };
+/** A staff action with its validated input: one member per row of the action table (domain/actions.ts LEAD_ACTIONS). */
+export type Action = { [N in ActionName]: { type: N; input: ActionInput<N> } }[ActionName];
 
 const DEAL_ORDER: DealStage[] = ['meeting', 'proposal', 'negotiation', 'contract', 'payment'];
 
@@ -208,7 +181,7 @@ function dealOwnerName(s: LeadState): string {
 }
 
 /** Adds a transition (who, when, why) and moves the stage. */
-export function transition(s: LeadState, t: { type: string; to?: Stage; actor: string; reason?: string; now: number }): Transition {
+export function transition(s: LeadState, t: { type: TransitionType; to?: Stage; actor: string; reason?: string; now: number }): Transition {
   const entry: Transition = {
     seq: ++s.seq,
     at: new Date(t.now).toISOString(),
@@ -224,7 +197,7 @@ export function transition(s: LeadState, t: { type: string; to?: Stage; actor: s
   return entry;
 }
 
-export function toReengagement(s: LeadState, actor: string, reason: string, now: number, type = 'refused'): void {
+export function toReengagement(s: LeadState, actor: string, reason: string, now: number, type: ReengagementEntry = 'refused'): void {
   s.refusedAt = new Date(now).toISOString();
   s.refusalReason = reason;
   s.reengagement = { attempt: 0 };

@@ -1,5 +1,6 @@
 // Who on the roster can take a lead now: active, not away, and with room under their capacity.
 // Pure rules, shared by assignment (activities/assignment.ts) and the roster API.
+import type { Stage } from './vocabulary';
 
 export const ABSENCE_KINDS = ['vacation', 'sick_leave'] as const;
 export type AbsenceKind = (typeof ABSENCE_KINDS)[number];
@@ -24,4 +25,4 @@ export function isAway(m: { absentFrom: Date | null; absentTo: Date | null; abse
 export const isFull = (capacity: number | null, openLeads: number): boolean => capacity !== null && openLeads >= capacity;
 
 /** The stages in which a lead counts against its manager's capacity (re-engagement is a rare touch, not a load). */
-export const LOAD_STAGES = ['verification', 'awaiting_first_contact', 'qualifying', 'awaiting_consent', 'partner_offer', 'deal'];
+export const LOAD_STAGES: Stage[] = ['verification', 'awaiting_first_contact', 'qualifying', 'awaiting_consent', 'partner_offer', 'deal'];

@@ -15,6 +15,7 @@ import { z } from 'zod';
 /** The domain modules the workflows import (directly or not), loaded once per worker. */
 export const SHARED_WORKFLOW_MODULES: string[] = [
   'actions', 'alarms', 'calendar', 'deadlines', 'lifecycle', 'partner-policy', 'policy', 'policy-rules', 'reconcile', 'staleness',
+  'vocabulary', 'commission-target', 'offer-round', 'sla-ladder',
 ].map((m) => require.resolve(`../domain/${m}`)).concat(
   // Last: lets zod's schemas build their members on first use (see the module for why).
   require.resolve('../workflows/shared-modules'),

@@ -2,8 +2,9 @@
 // Updates: staff actions accepted or refused now (validators give the reason).
 // Signals: fire-and-forget events from outside. Queries: state for readers.
 import type { LeadPolicyInput } from '../domain/policy';
+import type { UpdateDefinition } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type * as A from '../domain/actions';
+import { ACTION_NAMES, type ActionName, type ActionRequest } from '../domain/actions';
 import type { LeadState, Transition } from '../domain/lifecycle';
 
 /** Who is acting and what they ask for. */
@@ -12,25 +13,25 @@ export interface Command<T> { actor: string; input: T }
 /** What readers see: the state without internal bookkeeping. */
 export type LeadView = Omit<LeadState, 'history' | 'slaFrom'> & { slaFrom: string };
 
-export const verifyInterest = defineUpdate<LeadView, [Command<A.VerifyInterest>]>('verifyInterest');
-export const recordContact = defineUpdate<LeadView, [Command<A.RecordContact>]>('recordContact');
-export const qualify = defineUpdate<LeadView, [Command<A.Qualify>]>('qualify');
-export const recordConsent = defineUpdate<LeadView, [Command<A.RecordConsent>]>('recordConsent');
-export const withdrawConsent = defineUpdate<LeadView, [Command<A.WithdrawConsent>]>('withdrawConsent');
-export const partnerRespond = defineUpdate<LeadView, [Command<A.PartnerRespond>]>('partnerRespond');
-export const advanceDeal = defineUpdate<LeadView, [Command<A.AdvanceDeal>]>('advanceDeal');
-export const markLost = defineUpdate<LeadView, [Command<A.MarkLost>]>('markLost');
-export const recordPayment = defineUpdate<LeadView, [Command<A.RecordPayment>]>('recordPayment');
-export const reengagementOutcome = defineUpdate<LeadView, [Command<A.ReengagementOutcome>]>('reengagementOutcome');
-export const reassign = defineUpdate<LeadView, [Command<A.Reassign>]>('reassign');
-export const optOut = defineUpdate<LeadView, [Command<A.OptOut>]>('optOut');
+/** The Update of each staff action, named after its row in the action table (domain/actions.ts). */
+export type ActionUpdate<N extends ActionName> = UpdateDefinition<LeadView, [Command<ActionRequest<N>>], N>;
+export const actionUpdates = Object.fromEntries(ACTION_NAMES.map((name) => [name, defineUpdate(name)])) as {
+  [N in ActionName]: ActionUpdate<N>;
+};
+/** Any action's Update, for code that serves every action alike (the API's routes, the workflow's handlers). */
+export const actionUpdate = (name: ActionName): UpdateDefinition<LeadView, [Command<unknown>], ActionName> => actionUpdates[name];
+// Named exports for callers that send one action (tests, benches, scripts).
+export const {
+  verifyInterest, recordContact, qualify, recordConsent, withdrawConsent, partnerRespond, advanceDeal, markLost, recordPayment,
+  reengagementOutcome, reassign, optOut,
+} = actionUpdates;
 
 /** The same contact asked again (another form, another partner): attached to this lead. */
 export interface RepeatInquiry { intakeKey: string; sourceChannel: string; partnerId?: string; matchedOn: string }
 export const repeatInquiry = defineSignal<[RepeatInquiry]>('repeatInquiry');
 
 /** A partner's webhook reporting its answer to an offer; invalid ones are recorded and ignored. */
-export const partnerWebhook = defineSignal<[A.PartnerRespond]>('partnerWebhook');
+export const partnerWebhook = defineSignal<[ActionRequest<'partnerRespond'>]>('partnerWebhook');
 
 /** The roster changed (a manager added, back from leave, freed): a lead waiting for one tries again. */
 export const rosterChanged = defineSignal('rosterChanged');

@@ -1,19 +1,19 @@
 // /leads: intake, the lead's state and history, lists from the read model, and every staff action
 // as a Workflow Update (409 with the workflow's reason when it does not fit the stage).
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { IsoDateTime } from '../../domain/time';
 import { poolOf, type Db } from '../../platform/db';
-import * as A from '../../domain/actions';
+import { ACTION_NAMES, LEAD_ACTIONS, type LeadActionRow } from '../../domain/actions';
 import { stopContactOrders } from '../../platform/repos/stop-contact-orders';
 import { LeadIntake } from '../../domain/intake';
 import { text } from '../../domain/text';
 import * as M from '../../workflows/messages';
 import { decodeCursor, encodeCursor } from '../cursor';
-import { allow, forbidden, STAFF } from '../auth';
+import { allow, forbidden, type Role, STAFF } from '../auth';
 import { type IntakeResult as Intake, type IntakeService, TemporalUnavailable } from '../intake';
 import { leadWorkflowId as workflowIdOf } from '../../workflows/lead';
 import { IdempotencyHeaders } from '../idempotency';
@@ -37,33 +37,15 @@ const unavailableResponse = {
 };
 const MAX_EPISODES = 100;
 
-/** What a partner may do on a lead: answer its own offer, and work a deal it owns. */
-const PARTNER_ACTIONS = new Set(['partner-response', 'deal', 'payments', 'lost']);
-const TEAM_LEAD_ACTIONS = new Set(['reassign']);
 /** Who may ever take an action, checked before its body is read; whether a partner may take it on this lead is decided per lead. */
-const rolesFor = (action: string): typeof STAFF => [
-  ...(TEAM_LEAD_ACTIONS.has(action) ? ['team_lead', 'ops'] as const : STAFF), ...(PARTNER_ACTIONS.has(action) ? ['partner'] as const : []),
-];
+const rolesOf = (row: LeadActionRow): Role[] => [...row.roles, ...(row.partner ? ['partner'] as const : [])];
+
+/** A partner's answer names the partner it is from. */
+const answeringPartner = (body: unknown): unknown => (typeof body === 'object' && body && 'partnerId' in body ? body.partnerId : undefined);
 
 const ContactData = z.object({
   personName: z.string().nullable(), companyName: z.string().nullable(), phone: z.string().nullable(), email: z.string().nullable(), region: z.string().nullable(),
 });
-
-/** Each staff action: its path, its Update, its input schema. */
-const ACTIONS: Array<{ path: string; update: UpdateDefinition<M.LeadView, [M.Command<never>]>; schema: z.ZodType; summary: string }> = [
-  { path: 'verify', update: M.verifyInterest as never, schema: A.VerifyInterest, summary: 'Verify a company inquiry (interest): was a person found?' },
-  { path: 'contact', update: M.recordContact as never, schema: A.RecordContact, summary: 'Record a contact attempt and its result' },
-  { path: 'qualify', update: M.qualify as never, schema: A.Qualify, summary: 'Qualify: target or not, ours or a partner’s' },
-  { path: 'consent', update: M.recordConsent as never, schema: A.RecordConsent, summary: "Record the client's answer to the hand-off consent question" },
-  { path: 'consent/withdraw', update: M.withdrawConsent as never, schema: A.WithdrawConsent, summary: 'The client withdrew consent: stop all contact and the hand-off' },
-  { path: 'partner-response', update: M.partnerRespond as never, schema: A.PartnerRespond, summary: 'A partner accepts or declines the offered lead' },
-  { path: 'deal', update: M.advanceDeal as never, schema: A.AdvanceDeal, summary: 'Move the deal forward (meeting → proposal → negotiation → contract)' },
-  { path: 'lost', update: M.markLost as never, schema: A.MarkLost, summary: 'The deal or lead is lost, with a reason (goes to re-engagement)' },
-  { path: 'payments', update: M.recordPayment as never, schema: A.RecordPayment, summary: 'Record a client payment (counted once per paymentId)' },
-  { path: 'reengagement', update: M.reengagementOutcome as never, schema: A.ReengagementOutcome, summary: 'Outcome of a re-engagement touch' },
-  { path: 'reassign', update: M.reassign as never, schema: A.Reassign, summary: 'Reassign the lead to another manager' },
-  { path: 'opt-out', update: M.optOut as never, schema: A.OptOut, summary: 'The client opts out of all contact' },
-];
 
 const ListQuery = z.object({
   stage: Stage.optional(),
@@ -301,31 +283,32 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
     return { personName: lead.personName, companyName: lead.companyName, phone: lead.phone, email: lead.email, region: lead.region };
   });
 
-  for (const action of ACTIONS) {
+  // Every staff action of the action table (domain/actions.ts) is a route running its Update.
+  for (const name of ACTION_NAMES) {
+    const action: LeadActionRow = LEAD_ACTIONS[name];
     app.post(`/leads/:id/${action.path}`, {
       schema: {
-        tags: ['actions'], summary: action.summary, params: LeadIdParams, headers: IdempotencyHeaders, body: action.schema,
-        response: { 200: LeadView, ...problems, ...(action.path === 'reassign' ? { 422: unprocessableResponse } : {}) },
+        tags: ['actions'], operationId: name, summary: action.summary, params: LeadIdParams, headers: IdempotencyHeaders, body: action.input,
+        response: { 200: LeadView, ...problems, ...(name === 'reassign' ? { 422: unprocessableResponse } : {}) },
       },
       config: { idempotency: 'native' },
-      preHandler: allow(...rolesFor(action.path)),
+      preHandler: allow(...rolesOf(action)),
     }, async (req) => {
       const p = req.principal!;
       if (p.role === 'partner') {
         // Partners act only on their own offers and deals, which the read model tells; staff go
         // straight to the workflow, and an unknown lead is told apart from a closed one on failure.
         const { lead } = await visibleLead(req, req.params.id);
-        if (!PARTNER_ACTIONS.has(action.path)) throw forbidden(`a partner cannot ${action.path}`);
-        if (action.path === 'partner-response' && (req.body as { partnerId?: string }).partnerId !== p.subject) throw forbidden('a partner answers only its own offers');
-        if (action.path !== 'partner-response' && lead.partnerId !== p.subject) throw forbidden('a partner works only deals it owns');
+        if (!action.partner) throw forbidden(`a partner cannot ${action.path}`);
+        if (action.partner === 'own_offer' && answeringPartner(req.body) !== p.subject) throw forbidden('a partner answers only its own offers');
+        if (action.partner === 'own_deal' && lead.partnerId !== p.subject) throw forbidden('a partner works only deals it owns');
       }
-      if (TEAM_LEAD_ACTIONS.has(action.path) && p.role === 'sales') throw forbidden('reassignment is for team leads and ops');
-      if (action.path === 'reassign') await activeManager((req.body as A.Reassign).managerId);
+      if (name === 'reassign') await activeManager(LEAD_ACTIONS.reassign.input.parse(req.body).managerId);
       const actor = p.actor;
       const timer = metrics?.updateSeconds.startTimer({ action: action.path });
       try {
-        const state = await handleOf(req.params.id).executeUpdate(action.update, {
-          args: [{ actor, input: req.body as never }],
+        const state = await handleOf(req.params.id).executeUpdate(M.actionUpdate(name), {
+          args: [{ actor, input: req.body }],
           updateId: req.headers['idempotency-key'],
         });
         timer?.({ outcome: 'accepted' });

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../platform/db';
 import { registryActivities } from '../../activities/registry';
 import { dueTasksToRemind, taskActivities } from '../../activities/tasks';
-import type { Transition } from '../../domain/lifecycle';
+import type { Transition, TransitionType } from '../../domain/lifecycle';
 import { seedLead, testDb } from '../helpers/db';
 
 let db: Db;
@@ -16,7 +16,7 @@ beforeAll(() => {
 afterAll(async () => db?.$disconnect());
 
 const model = { stage: 'qualifying', stale: false, optedOut: false };
-const tr = (seq: number, type: string, reason?: string): Transition =>
+const tr = (seq: number, type: TransitionType, reason?: string): Transition =>
   ({
     seq, type, at: new Date(Date.UTC(2026, 0, 1, 10, seq)).toISOString(), from: 'awaiting_first_contact', to: 'qualifying',
     actor: 'sales:anna', reason,

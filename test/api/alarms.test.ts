@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { alarmActivities, type AlarmNotice, type Notifier, webhookNotifier } from '../../activities/alarms';
 import type { Db } from '../../platform/db';
+import type { ClosedReason } from '../../domain/vocabulary';
 import { apiStack, type ApiStack, type Caller } from '../helpers/api';
 import { isolatedDb, uid } from '../helpers/db';
 
@@ -17,6 +18,7 @@ const DAY = 24 * HOUR;
 /** Evaluation instants, more than a window apart so their populations never meet; no low season. */
 const OCT = new Date('2026-10-14T09:00:00Z');
 const FEB = new Date('2027-02-10T09:00:00Z');
+const APR = new Date('2027-04-14T09:00:00Z');
 const ago = (now: Date, ms: number) => new Date(now.getTime() - ms);
 
 let iso: Db;
@@ -37,13 +39,15 @@ function recorder(): Notifier & { notices: AlarmNotice[] } {
 
 // --- populations --------------------------------------------------------------------------------
 
-async function lead(db: Db, l: { managerId?: string | null; stage?: string; stale?: boolean; createdAt?: Date; stageChangedAt?: Date; partnerId?: string } = {}) {
+async function lead(db: Db, l: {
+  managerId?: string | null; stage?: string; stale?: boolean; createdAt?: Date; stageChangedAt?: Date; partnerId?: string; closedReason?: ClosedReason;
+} = {}) {
   const id = randomUUID();
   await db.lead.create({
     data: {
       id, intakeKey: `test:${id}`, sourceChannel: l.partnerId ? 'partner' : 'web_form', sourcePartnerId: l.partnerId ?? null,
       stage: l.stage ?? 'qualifying', managerId: l.managerId ?? null, stale: l.stale ?? false,
-      createdAt: l.createdAt ?? new Date(), stageChangedAt: l.stageChangedAt ?? l.createdAt ?? new Date(),
+      createdAt: l.createdAt ?? new Date(), stageChangedAt: l.stageChangedAt ?? l.createdAt ?? new Date(), closedReason: l.closedReason ?? null,
     },
   });
   return id;
@@ -53,17 +57,21 @@ async function events(db: Db, leadId: string, evs: Array<{ type: string; at: Dat
   await db.leadEvent.createMany({ data: evs.map((e, i) => ({ leadId, seq: i + 1, type: e.type, stage: e.stage, actor: 'test', reason: e.reason ?? null, at: e.at })) });
 }
 
-/** `n` leads of `managerId` reached in the 30 days before `now`, `target` of them qualified as target, the rest closed non-target. */
-async function reached(db: Db, now: Date, managerId: string, n: number, target: number) {
+/**
+ * `n` leads of `managerId` reached in the 30 days before `now`, `target` of them qualified as target, the rest closed non-target;
+ * `erased`: their events' reasons are gone, as after an erasure of the person's data (platform/erasure.ts).
+ */
+async function reached(db: Db, now: Date, managerId: string, n: number, target: number, erased = false) {
   for (let i = 0; i < n; i++) {
     const at = ago(now, (1 + (i % 25)) * DAY);
     const isTarget = i < target;
-    const id = await lead(db, { managerId, stage: isTarget ? 'deal' : 'closed', createdAt: ago(now, 28 * DAY) });
+    const id = await lead(db, { managerId, stage: isTarget ? 'deal' : 'closed', createdAt: ago(now, 28 * DAY), closedReason: isTarget ? undefined : 'non_target' });
+    const reason = (r: string) => (erased ? undefined : r);
     await events(db, id, [
       { type: 'received', at: ago(now, 28 * DAY), stage: 'awaiting_first_contact' },
       { type: 'contacted', at, stage: 'qualifying' },
-      isTarget ? { type: 'qualified', at: new Date(at.getTime() + HOUR), stage: 'deal', reason: 'budget and need confirmed' }
-        : { type: 'closed', at: new Date(at.getTime() + HOUR), stage: 'closed', reason: 'non_target: no budget' },
+      isTarget ? { type: 'qualified', at: new Date(at.getTime() + HOUR), stage: 'deal', reason: reason('budget and need confirmed') }
+        : { type: 'closed', at: new Date(at.getTime() + HOUR), stage: 'closed', reason: reason('non_target: no budget') },
     ]);
   }
 }
@@ -179,6 +187,18 @@ test('low target share: 40% of the reached leads are target; a declared season (
   });
   // Two managers at the same rate (and below the minimum sample): no conversion anomaly here.
   expect(await acts.evaluateAlarms('manager_conversion_anomaly', OCT.toISOString())).toMatchObject({ firing: [] });
+});
+
+test('low target share: a non-target lead is told by its closed reason (a column), so an erased lead keeps its verdict', async () => {
+  const acts = alarmActivities(iso, recorder());
+  for (const open of await alarmsOf('low_target_share')) if (open.state !== 'resolved') await ackAndResolve(open.id); // a fresh alarm below
+  // Every reason in these leads' histories was erased; the read model still says why each closed.
+  await reached(iso, APR, uid('anna'), 15, 6, true);
+  await reached(iso, APR, uid('boris'), 15, 6, true);
+
+  expect(await acts.evaluateAlarms('low_target_share', APR.toISOString())).toMatchObject({ firing: ['all'] });
+  const [alarm] = await iso.alarm.findMany({ where: { kind: 'low_target_share', openedAt: APR } });
+  expect(alarm).toMatchObject({ evidence: { share: 0.4, target: 12, reached: 30, counted: 30, nonTarget: 18, undecided: 0, otherOutcome: 0 } });
 });
 
 test('manager conversion anomaly: one manager far above the rest of the team (z-test), judged a window later', async () => {

@@ -1,6 +1,7 @@
 // The OpenAPI document is valid OpenAPI 3 and describes exactly the routes the app serves.
 import SwaggerParser from '@apidevtools/swagger-parser';
 import type { OpenAPIV3 } from 'openapi-types';
+import { ACTION_NAMES, LEAD_ACTIONS } from '../../domain/actions';
 import { apiStack, type ApiStack } from '../helpers/api';
 
 let s: ApiStack;
@@ -25,6 +26,18 @@ test('every served route is documented, with its problem responses, and nothing 
     const responses = doc.paths[path]!.post!.responses;
     expect(Object.keys(responses)).toEqual(expect.arrayContaining(['200', '400', '401', '403', '404', '409']));
   }
+});
+
+test('every row of the action table (domain/actions.ts) is a documented action named after its Update', async () => {
+  const doc = (await s.inject({ method: 'GET', url: '/openapi.json' })).json() as OpenAPIV3.Document;
+  for (const name of ACTION_NAMES) {
+    const row = LEAD_ACTIONS[name];
+    const op = doc.paths[`/leads/{id}/${row.path}`]?.post;
+    expect({ name, operationId: op?.operationId, summary: op?.summary, tags: op?.tags }).toEqual({ name, operationId: name, summary: row.summary, tags: ['actions'] });
+    expect(op?.requestBody).toBeDefined();
+  }
+  const actions = Object.values(doc.paths).flatMap((item) => (item?.post?.tags?.includes('actions') ? [item.post.operationId] : []));
+  expect(actions.sort()).toEqual([...ACTION_NAMES].sort());
 });
 
 /** Fastify's route tree ("└── /leads (GET, HEAD, POST)", nested by 4 columns) as "METHOD /path/{param}". */

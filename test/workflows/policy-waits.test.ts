@@ -4,6 +4,7 @@
 // it came from, and fires at the new deadline — never the old one. Time-skipping, production durations.
 import type { WorkflowHandle } from '@temporalio/client';
 import { consentDue, dealCheckInDue, partnerAnswerDue, reengagementDue } from '../../domain/deadlines';
+import type { TransitionType } from '../../domain/vocabulary';
 import { policyInForce } from '../../platform/policies';
 import * as M from '../../workflows/messages';
 import { seedManager, seedPartner, uid } from '../helpers/db';
@@ -41,7 +42,7 @@ async function moveWhileWaiting(handle: LeadHandle, patch: Record<string, unknow
 }
 
 /** Nothing by `late`, the event right after `due`. */
-async function firesAtNewDeadline(handle: WorkflowHandle, type: string, old: number, due: number): Promise<void> {
+async function firesAtNewDeadline(handle: WorkflowHandle, type: TransitionType, old: number, due: number): Promise<void> {
   const lead = handle as LeadHandle;
   if (old < due) {
     await skipUntil(t.env, handle, old + HOUR);

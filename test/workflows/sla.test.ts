@@ -1,6 +1,7 @@
 // The first-contact SLA in business time: reminder (4 working hours) → escalation to the team
 // lead (1 working day) → stale after 2 business days untouched, and reassigned.
 import { addBusinessTime, businessDayMs } from '../../domain/calendar';
+import type { TransitionType } from '../../domain/lifecycle';
 import { defaultPolicy } from '../../domain/policy';
 import { leadWorkflow } from '../../workflows/lead';
 import * as M from '../../workflows/messages';
@@ -108,7 +109,7 @@ test('a missed call changes only the SLA due it restarts (one search-attribute e
   expect((await handle.describe()).typedSearchAttributes.get(LeadStage)).toBe(reached.stage);
 });
 
-async function waitForType(handle: Parameters<typeof historyTypes>[0], type: string): Promise<void> {
+async function waitForType(handle: Parameters<typeof historyTypes>[0], type: TransitionType): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (!(await historyTypes(handle)).includes(type)) {
     if (Date.now() > deadline) throw new Error(`no ${type} in history: ${(await historyTypes(handle)).join(', ')}`);
