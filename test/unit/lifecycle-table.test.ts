@@ -79,7 +79,7 @@ const { columns: COLUMNS, rows: ROWS } = parse(TABLE);
 /** Every staff action the workflow takes as an Update (workflows/messages.ts). */
 const isUpdate = (d: unknown): d is { type: 'update'; name: string } =>
   typeof d === 'object' && d !== null && 'type' in d && d.type === 'update';
-const UPDATES = [...new Set(Object.values(M).filter(isUpdate).map((d) => d.name))];
+const UPDATES = [...new Set((Object.values(M) as unknown[]).filter(isUpdate).map((d) => d.name))];
 
 test('the table has a row for every staff action and a column for every stage, in the lifecycle\'s order, and nothing else', () => {
   expect(COLUMNS).toEqual(STAGES.map((st) => COLUMN[st]));

@@ -12,6 +12,7 @@ import type { Assignment } from '../../activities/assignment';
 import { addBusinessTime, businessDayMs } from '../../domain/calendar';
 import type { Transition } from '../../domain/lifecycle';
 import { defaultPolicy } from '../../domain/policy';
+import type { TransitionType } from '../../domain/vocabulary';
 import { leadWorkflow } from '../../workflows/lead';
 import * as M from '../../workflows/messages';
 import { act, historyTypes, skipUntil, until, waitFor, type LeadHandle } from '../helpers/lead';
@@ -80,7 +81,7 @@ async function startLead(): Promise<{ leadId: string; handle: LeadHandle; from: 
 
 const tasksOf = (leadId: string, kind: string) => tasks.filter((t) => t.leadId === leadId && t.kind === kind);
 /** The time of the lead's first transition of `type` (epoch ms), once it is there. */
-async function when(handle: LeadHandle, type: string): Promise<number> {
+async function when(handle: LeadHandle, type: TransitionType): Promise<number> {
   await waitFor(async () => (await historyTypes(handle)).includes(type));
   return Date.parse((await handle.query(M.getHistory)).find((t) => t.type === type)!.at);
 }
