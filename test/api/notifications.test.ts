@@ -369,7 +369,10 @@ test('stop-contact confirmation: the work queue takes only `confirmed`, another 
   const ok = await confirm('partner', a);
   expect(ok.statusCode).toBe(200);
   expect(ok.json()).toMatchObject({ state: 'confirmed', replayed: false, confirmation: { confirmedBy: `partner:${a}`, channel: 'api' } });
-  expect(await s.db.auditLog.count({ where: { leadId, path: `/partners/${a}/stop-contact/${leadId}/confirm`, status: 200 } })).toBe(1);
+  // The audit row is written before the handler and its status completed just after the response.
+  const audited = () => s.db.auditLog.count({ where: { leadId, path: `/partners/${a}/stop-contact/${leadId}/confirm`, status: 200 } });
+  await waitFor(async () => (await audited()) > 0);
+  expect(await audited()).toBe(1);
   const byOps = await confirm('ops', a);
   expect(byOps.json()).toMatchObject({ replayed: true, confirmation: { confirmedBy: `partner:${a}` } });
   expect(await s.db.stopContactConfirmation.count({ where: { leadId } })).toBe(1);
