@@ -16,14 +16,50 @@ export default tseslint.config(
   {
     files: ['workflows/**/*.ts', 'domain/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['node:*'], message: 'Node built-ins are not available in the Temporal workflow sandbox.' },
-          { group: ['fs', 'path', 'os', 'crypto', 'child_process', 'net', 'http', 'https', 'worker_threads', 'process', 'util', 'events', 'stream'], message: 'Node built-ins are not available in the Temporal workflow sandbox.' },
-          { group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', '../activities/*', '../activities', '../generated/*', '@prisma/*'], allowTypeImports: true, message: 'Workflows call activities through proxyActivities; only types may be imported.' },
-        ],
-      }],
-      'no-restricted-globals': ['error', { name: 'process', message: 'No process in the workflow sandbox.' }, { name: 'setTimeout', message: 'Use sleep() or condition() from @temporalio/workflow.' }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'Node built-ins are not available in the Temporal workflow sandbox.' },
+            {
+              group: [
+                'fs',
+                'path',
+                'os',
+                'crypto',
+                'child_process',
+                'net',
+                'http',
+                'https',
+                'worker_threads',
+                'process',
+                'util',
+                'events',
+                'stream',
+              ],
+              message: 'Node built-ins are not available in the Temporal workflow sandbox.',
+            },
+            {
+              group: [
+                '@temporalio/client',
+                '@temporalio/worker',
+                '@temporalio/activity',
+                '../activities/*',
+                '../activities',
+                '../generated/*',
+                '@prisma/*',
+              ],
+              allowTypeImports: true,
+              message: 'Workflows call activities through proxyActivities; only types may be imported.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'No process in the workflow sandbox.' },
+        { name: 'setTimeout', message: 'Use sleep() or condition() from @temporalio/workflow.' },
+      ],
     },
   },
 );

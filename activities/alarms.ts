@@ -13,9 +13,24 @@
 // sweep would pick the alarm up again); receivers deduplicate on the alarm's `id`.
 import { randomUUID } from 'node:crypto';
 import {
-  type AlarmKind, type AlarmPolicy, AlarmPolicy as AlarmPolicySchema, type AlarmPolicyInput, type AlarmToOpen, DISTRIBUTION_STAGES,
-  effectiveThresholds, evaluateLeadsRotting, rottingCutoff, evaluateLowTargetShare, evaluateManagerConversion, evaluateNotDistributed,
-  evaluatePartnerReportDrift, evaluateStopContactOverdue, type JsonObject, MANAGER_STAGES, type PartnerCounts, type ReachedLead,
+  type AlarmKind,
+  type AlarmPolicy,
+  AlarmPolicy as AlarmPolicySchema,
+  type AlarmPolicyInput,
+  type AlarmToOpen,
+  DISTRIBUTION_STAGES,
+  effectiveThresholds,
+  evaluateLeadsRotting,
+  rottingCutoff,
+  evaluateLowTargetShare,
+  evaluateManagerConversion,
+  evaluateNotDistributed,
+  evaluatePartnerReportDrift,
+  evaluateStopContactOverdue,
+  type JsonObject,
+  MANAGER_STAGES,
+  type PartnerCounts,
+  type ReachedLead,
 } from '../domain/alarms';
 import { type Db, inListChunks } from '../platform/db';
 import { DAY, MINUTE } from '../domain/time';
@@ -33,7 +48,9 @@ export interface AlarmNotice {
 }
 
 /** Where newly opened alarms go (a log line, a chat webhook, a pager…). */
-export interface Notifier { notify(alarm: AlarmNotice): Promise<void> }
+export interface Notifier {
+  notify(alarm: AlarmNotice): Promise<void>;
+}
 
 /** Writes one JSON line per alarm (the worker's log). */
 export function logNotifier(write: (line: string) => void = (line) => console.warn(line)): Notifier {
@@ -85,12 +102,20 @@ async function loadNotDistributed(db: Db, policy: AlarmPolicy, now: Date) {
   const p = policy.notDistributed;
   const [unassigned, events] = await Promise.all([
     db.lead.findMany({
-      where: { managerId: null, stage: { in: [...DISTRIBUTION_STAGES] }, createdAt: { lte: new Date(now.getTime() - p.olderThanMinutes * MINUTE) } },
-      select: { id: true, stage: true, createdAt: true }, orderBy: { createdAt: 'asc' }, take: MAX_ROWS,
+      where: {
+        managerId: null,
+        stage: { in: [...DISTRIBUTION_STAGES] },
+        createdAt: { lte: new Date(now.getTime() - p.olderThanMinutes * MINUTE) },
+      },
+      select: { id: true, stage: true, createdAt: true },
+      orderBy: { createdAt: 'asc' },
+      take: MAX_ROWS,
     }),
     db.leadEvent.findMany({
       where: { type: 'not_distributed', at: { gt: new Date(now.getTime() - p.windowMinutes * MINUTE), lte: now } },
-      select: { leadId: true, at: true }, orderBy: { at: 'asc' }, take: MAX_ROWS,
+      select: { leadId: true, at: true },
+      orderBy: { at: 'asc' },
+      take: MAX_ROWS,
     }),
   ]);
   return { unassigned: unassigned.map((l) => ({ leadId: l.id, stage: l.stage, createdAt: l.createdAt })), events };
@@ -100,7 +125,9 @@ async function loadRotting(db: Db, policy: AlarmPolicy, now: Date) {
   const cutoff = new Date(rottingCutoff(policy, now));
   const rows = await db.lead.findMany({
     where: { managerId: { not: null }, stage: { in: [...MANAGER_STAGES] }, OR: [{ stale: true }, { stageChangedAt: { lte: cutoff } }] },
-    select: { id: true, managerId: true, stage: true, stale: true, stageChangedAt: true }, orderBy: { stageChangedAt: 'asc' }, take: MAX_ROWS,
+    select: { id: true, managerId: true, stage: true, stale: true, stageChangedAt: true },
+    orderBy: { stageChangedAt: 'asc' },
+    take: MAX_ROWS,
   });
   return rows.map((l) => ({ leadId: l.id, managerId: l.managerId, stage: l.stage, stale: l.stale, stageChangedAt: l.stageChangedAt }));
 }
@@ -109,7 +136,9 @@ async function loadRotting(db: Db, policy: AlarmPolicy, now: Date) {
 async function loadReached(db: Db, windowDays: number, now: Date): Promise<ReachedLead[]> {
   const contacted = await db.leadEvent.findMany({
     where: { type: 'contacted' satisfies TransitionType, at: { gte: new Date(now.getTime() - windowDays * DAY), lt: now } },
-    select: { leadId: true, at: true }, orderBy: { at: 'asc' }, take: MAX_ROWS,
+    select: { leadId: true, at: true },
+    orderBy: { at: 'asc' },
+    take: MAX_ROWS,
   });
   const firstReached = new Map<string, Date>();
   for (const c of contacted) if (!firstReached.has(c.leadId)) firstReached.set(c.leadId, c.at);
@@ -117,9 +146,16 @@ async function loadReached(db: Db, windowDays: number, now: Date): Promise<Reach
   for (const ids of inListChunks([...firstReached.keys()])) {
     const [leads, qualified, nonTarget] = await Promise.all([
       db.lead.findMany({ where: { id: { in: ids } }, select: { id: true, managerId: true, stage: true } }),
-      db.leadEvent.findMany({ where: { leadId: { in: ids }, type: 'qualified' satisfies TransitionType, at: { lte: now } }, select: { leadId: true }, distinct: ['leadId'] }),
+      db.leadEvent.findMany({
+        where: { leadId: { in: ids }, type: 'qualified' satisfies TransitionType, at: { lte: now } },
+        select: { leadId: true },
+        distinct: ['leadId'],
+      }),
       // Closed as not a target by `now` (closing is a lead's last stage change).
-      db.lead.findMany({ where: { id: { in: ids }, closedReason: 'non_target' satisfies ClosedReason, stageChangedAt: { lte: now } }, select: { id: true } }),
+      db.lead.findMany({
+        where: { id: { in: ids }, closedReason: 'non_target' satisfies ClosedReason, stageChangedAt: { lte: now } },
+        select: { id: true },
+      }),
     ]);
     const target = new Set(qualified.map((q) => q.leadId));
     const rejected = new Set(nonTarget.map((l) => l.id));
@@ -137,7 +173,12 @@ async function loadReached(db: Db, windowDays: number, now: Date): Promise<Reach
  */
 async function loadPartnerCounts(db: Db, policy: AlarmPolicy, now: Date): Promise<PartnerCounts[]> {
   const from = new Date(now.getTime() - policy.partnerReportDrift.windowDays * DAY);
-  const reporting = await db.partnerSentLead.groupBy({ by: ['partnerId'], where: { sentAt: { gte: from, lt: now } }, orderBy: { partnerId: 'asc' }, take: MAX_ROWS });
+  const reporting = await db.partnerSentLead.groupBy({
+    by: ['partnerId'],
+    where: { sentAt: { gte: from, lt: now } },
+    orderBy: { partnerId: 'asc' },
+    take: MAX_ROWS,
+  });
   const out: PartnerCounts[] = [];
   for (const { partnerId } of reporting) {
     const last = await db.partnerSentLead.aggregate({ where: { partnerId }, _max: { uploadedAt: true } });
@@ -156,7 +197,9 @@ async function loadPartnerCounts(db: Db, policy: AlarmPolicy, now: Date): Promis
 async function loadOverdueStopContact(db: Db, now: Date) {
   const rows = await db.task.findMany({
     where: { kind: 'stop_contact', doneAt: null, dueAt: { lte: now } },
-    select: { key: true, leadId: true, assignee: true, dueAt: true }, orderBy: { dueAt: 'asc' }, take: MAX_ROWS,
+    select: { key: true, leadId: true, assignee: true, dueAt: true },
+    orderBy: { dueAt: 'asc' },
+    take: MAX_ROWS,
   });
   return rows.map((t) => ({ leadId: t.leadId, partnerId: t.assignee.replace(/^partner:/, ''), taskKey: t.key, dueAt: t.dueAt! }));
 }
@@ -189,13 +232,31 @@ export function alarmActivities(db: Db, notifier: Notifier = notifierFromEnv()) 
       const at = new Date(now);
       if (Number.isNaN(at.getTime())) throw new Error(`evaluateAlarms: bad time ${now}`);
       const firing = await evaluate(db, kind, policy, at);
-      const opened = firing.length === 0 ? [] : await db.alarm.createManyAndReturn({
-        data: firing.map((a) => ({ id: randomUUID(), kind: a.kind, subject: a.subject, state: 'open', evidence: a.evidence, threshold: a.threshold, openedAt: at })),
-        // ON CONFLICT DO NOTHING: the partial unique index keeps one open alarm per kind + subject.
-        skipDuplicates: true,
-        select: { id: true, subject: true },
-      });
-      return { kind, at: at.toISOString(), season: effectiveThresholds(policy, at).season, firing: firing.map((a) => a.subject), opened, notified: await notifyPending(db, notifier, kind) };
+      const opened =
+        firing.length === 0
+          ? []
+          : await db.alarm.createManyAndReturn({
+              data: firing.map((a) => ({
+                id: randomUUID(),
+                kind: a.kind,
+                subject: a.subject,
+                state: 'open',
+                evidence: a.evidence,
+                threshold: a.threshold,
+                openedAt: at,
+              })),
+              // ON CONFLICT DO NOTHING: the partial unique index keeps one open alarm per kind + subject.
+              skipDuplicates: true,
+              select: { id: true, subject: true },
+            });
+      return {
+        kind,
+        at: at.toISOString(),
+        season: effectiveThresholds(policy, at).season,
+        firing: firing.map((a) => a.subject),
+        opened,
+        notified: await notifyPending(db, notifier, kind),
+      };
     },
   };
 }
@@ -208,7 +269,13 @@ async function notifyPending(db: Db, notifier: Notifier, kind: AlarmKind): Promi
   for (const a of pending) {
     try {
       await notifier.notify({
-        id: a.id, kind: a.kind, subject: a.subject, state: a.state, evidence: a.evidence as JsonObject, threshold: a.threshold as JsonObject, openedAt: a.openedAt.toISOString(),
+        id: a.id,
+        kind: a.kind,
+        subject: a.subject,
+        state: a.state,
+        evidence: a.evidence as JsonObject,
+        threshold: a.threshold as JsonObject,
+        openedAt: a.openedAt.toISOString(),
       });
     } catch (err) {
       failures.push(`${a.id}: ${err instanceof Error ? err.message : String(err)}`);

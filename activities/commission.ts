@@ -22,7 +22,13 @@ export interface CommissionRequest {
   firstPayment: boolean;
 }
 
-export interface CommissionBooked { idempotencyKey: string; amountMinor: number; currency: string; model: string; created: boolean }
+export interface CommissionBooked {
+  idempotencyKey: string;
+  amountMinor: number;
+  currency: string;
+  model: string;
+  created: boolean;
+}
 
 /** Who receives a consented lead, and whose fee it is (the same parties as a commission). */
 export interface LeadFeeRequest {
@@ -52,19 +58,37 @@ export function commissionActivities(db: Db) {
       const fixed = terms.agreement.model === 'fixed_per_lead';
       // The fee for the lead was booked when the partner accepted it: never again on a payment.
       if (fixed && (await booked(db, leadFeeKey(req.leadId, req.partnerId))))
-        return { idempotencyKey: leadFeeKey(req.leadId, req.partnerId), amountMinor: 0, currency: req.currency, model: terms.agreement.model, created: false };
-      const amountMinor = commissionFor(terms.agreement, { paidMinor: req.paidMinor, grade: partner?.grade ?? 3, firstPayment: req.firstPayment });
+        return {
+          idempotencyKey: leadFeeKey(req.leadId, req.partnerId),
+          amountMinor: 0,
+          currency: req.currency,
+          model: terms.agreement.model,
+          created: false,
+        };
+      const amountMinor = commissionFor(terms.agreement, {
+        paidMinor: req.paidMinor,
+        grade: partner?.grade ?? 3,
+        firstPayment: req.firstPayment,
+      });
       const idempotencyKey = commissionKey(req.leadId, req.partnerId, req.paymentId, fixed);
       const result = { idempotencyKey, amountMinor, currency: req.currency, model: terms.agreement.model };
       if (amountMinor === 0) return { ...result, created: false };
       const res = await db.ledgerEntry.createMany({
-        data: [{
-          idempotencyKey, partnerId: req.partnerId, leadId: req.leadId, kind: `commission_${req.direction}`, status: 'pending',
-          amountMinor: BigInt(amountMinor), currency: req.currency, baseMinor: BigInt(req.paidMinor),
-          counterpartyId: req.counterpartyId ?? null,
-          availableAt: new Date(Date.now() + terms.holdingDays * DAY),
-          memo: `${termsNote(terms)}${terms.agreement.model} on payment ${req.paymentId} of ${req.paidMinor}`,
-        }],
+        data: [
+          {
+            idempotencyKey,
+            partnerId: req.partnerId,
+            leadId: req.leadId,
+            kind: `commission_${req.direction}`,
+            status: 'pending',
+            amountMinor: BigInt(amountMinor),
+            currency: req.currency,
+            baseMinor: BigInt(req.paidMinor),
+            counterpartyId: req.counterpartyId ?? null,
+            availableAt: new Date(Date.now() + terms.holdingDays * DAY),
+            memo: `${termsNote(terms)}${terms.agreement.model} on payment ${req.paymentId} of ${req.paidMinor}`,
+          },
+        ],
         skipDuplicates: true,
       });
       return { ...result, created: res.count === 1 };
@@ -85,12 +109,20 @@ export function commissionActivities(db: Db) {
       if (await booked(db, commissionKey(req.leadId, req.partnerId, '', true))) return none;
       const amountMinor = terms.agreement.fixedFeeMinor;
       const res = await db.ledgerEntry.createMany({
-        data: [{
-          idempotencyKey, partnerId: req.partnerId, leadId: req.leadId, kind: `commission_${req.direction}`, status: 'pending',
-          amountMinor: BigInt(amountMinor), currency: terms.agreement.currency, counterpartyId: req.counterpartyId ?? null,
-          availableAt: new Date(Date.now() + terms.holdingDays * DAY),
-          memo: `${termsNote(terms)}fixed_per_lead: the consented lead accepted by ${req.counterpartyId ?? req.partnerId}`,
-        }],
+        data: [
+          {
+            idempotencyKey,
+            partnerId: req.partnerId,
+            leadId: req.leadId,
+            kind: `commission_${req.direction}`,
+            status: 'pending',
+            amountMinor: BigInt(amountMinor),
+            currency: terms.agreement.currency,
+            counterpartyId: req.counterpartyId ?? null,
+            availableAt: new Date(Date.now() + terms.holdingDays * DAY),
+            memo: `${termsNote(terms)}fixed_per_lead: the consented lead accepted by ${req.counterpartyId ?? req.partnerId}`,
+          },
+        ],
         skipDuplicates: true,
       });
       return { ...none, amountMinor, created: res.count === 1 };

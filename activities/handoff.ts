@@ -10,18 +10,36 @@ const OPEN_DEAL_STAGES: Stage[] = ['partner_offer', 'deal'];
 export function handoffActivities(db: Db) {
   return {
     async recordConsent(c: {
-      leadId: string; seq: number; given: boolean; askedBy: string; channel: string; wording: string; at: string;
+      leadId: string;
+      seq: number;
+      given: boolean;
+      askedBy: string;
+      channel: string;
+      wording: string;
+      at: string;
     }): Promise<void> {
       await db.consent.upsert({
         where: { id: `${c.leadId}:${c.seq}` },
-        create: { id: `${c.leadId}:${c.seq}`, leadId: c.leadId, purpose: 'handoff', given: c.given, askedBy: c.askedBy, channel: c.channel, wording: c.wording, recordedAt: new Date(c.at) },
+        create: {
+          id: `${c.leadId}:${c.seq}`,
+          leadId: c.leadId,
+          purpose: 'handoff',
+          given: c.given,
+          askedBy: c.askedBy,
+          channel: c.channel,
+          wording: c.wording,
+          recordedAt: new Date(c.at),
+        },
         update: {},
       });
     },
 
     async withdrawConsent(leadId: string, at: string): Promise<void> {
       await db.consent.updateMany({ where: { leadId, withdrawnAt: null }, data: { withdrawnAt: new Date(at) } });
-      await db.partnerOffer.updateMany({ where: { leadId, status: { in: ['pending', 'accepted'] } }, data: { status: 'withdrawn', reason: 'consent withdrawn' } });
+      await db.partnerOffer.updateMany({
+        where: { leadId, status: { in: ['pending', 'accepted'] } },
+        data: { status: 'withdrawn', reason: 'consent withdrawn' },
+      });
     },
 
     /**
@@ -29,7 +47,14 @@ export function handoffActivities(db: Db) {
      * capacity, never one that was already asked; by grade, then "a project to grow" (the lead's
      * budget a little above the partner's usual niche), then load. Reserve partners last.
      */
-    async pickPartners(req: { leadId: string; topic?: string; region?: string; budgetMinor?: number; exclude: string[]; count: number }): Promise<string[]> {
+    async pickPartners(req: {
+      leadId: string;
+      topic?: string;
+      region?: string;
+      budgetMinor?: number;
+      exclude: string[];
+      count: number;
+    }): Promise<string[]> {
       const candidates = await db.partner.findMany({
         where: { status: 'active', id: { notIn: req.exclude }, ...(req.topic ? { expertise: { has: req.topic } } : {}) },
       });
@@ -41,7 +66,10 @@ export function handoffActivities(db: Db) {
         // did not pick, left pending by a run from before those were withdrawn: it holds nothing.
         where: {
           partnerId: { in: candidates.map((p) => p.id) },
-          OR: [{ status: 'pending', lead: { stage: 'partner_offer' } }, { status: 'accepted', lead: { stage: { in: OPEN_DEAL_STAGES } } }],
+          OR: [
+            { status: 'pending', lead: { stage: 'partner_offer' } },
+            { status: 'accepted', lead: { stage: { in: OPEN_DEAL_STAGES } } },
+          ],
         },
         _count: { _all: true },
       });
@@ -55,12 +83,14 @@ export function handoffActivities(db: Db) {
       return candidates
         .filter((p) => (load.get(p.id) ?? 0) < p.capacity)
         .filter((p) => !req.region || p.regions.length === 0 || p.regions.includes(req.region))
-        .sort((a, b) =>
-          Number(isReserve(a)) - Number(isReserve(b)) ||
-          b.grade - a.grade ||
-          growth(a.priceNicheMinor) - growth(b.priceNicheMinor) ||
-          (load.get(a.id) ?? 0) - (load.get(b.id) ?? 0) ||
-          a.id.localeCompare(b.id))
+        .sort(
+          (a, b) =>
+            Number(isReserve(a)) - Number(isReserve(b)) ||
+            b.grade - a.grade ||
+            growth(a.priceNicheMinor) - growth(b.priceNicheMinor) ||
+            (load.get(a.id) ?? 0) - (load.get(b.id) ?? 0) ||
+            a.id.localeCompare(b.id),
+        )
         .slice(0, req.count)
         .map((p) => p.id);
     },
@@ -75,10 +105,14 @@ export function handoffActivities(db: Db) {
 
     /** Releases the client's contacts to a partner that accepted. Refuses without consent. */
     async releaseContact(req: { leadId: string; partnerId: string }): Promise<{ releasedAt: string }> {
-      const consent = await db.consent.findFirst({ where: { leadId: req.leadId, purpose: 'handoff', given: true, withdrawnAt: null }, orderBy: { recordedAt: 'desc' } });
+      const consent = await db.consent.findFirst({
+        where: { leadId: req.leadId, purpose: 'handoff', given: true, withdrawnAt: null },
+        orderBy: { recordedAt: 'desc' },
+      });
       if (!consent) throw ApplicationFailure.nonRetryable(`no recorded consent to pass lead ${req.leadId} to a partner`, 'NoConsent');
       const offer = await db.partnerOffer.findUnique({ where: { leadId_partnerId: req } });
-      if (!offer || offer.status !== 'accepted') throw ApplicationFailure.nonRetryable(`partner ${req.partnerId} has not accepted lead ${req.leadId}`, 'NotAccepted');
+      if (!offer || offer.status !== 'accepted')
+        throw ApplicationFailure.nonRetryable(`partner ${req.partnerId} has not accepted lead ${req.leadId}`, 'NotAccepted');
       if (offer.releasedAt) return { releasedAt: offer.releasedAt.toISOString() };
       const releasedAt = new Date();
       await db.partnerOffer.update({ where: { leadId_partnerId: req }, data: { releasedAt } });

@@ -15,13 +15,18 @@ import { taskActivities } from './tasks';
 import { retentionActivities } from './retention';
 import { policyActivities } from './policy';
 
-export function createActivities(db: Db, opts: {
-  assignmentScheme?: AssignmentScheme; paymentRail?: PaymentRail; notifier?: Notifier;
-  /** The intake sweeper starts lead workflows: a client of the worker's own cluster and task queue. */
-  temporal?: { client: Client; taskQueue: string };
-  /** SMTP settings, read when a message is sent; SMTP_URL and MAIL_FROM otherwise. */
-  mail?: () => MailSettings;
-} = {}) {
+export function createActivities(
+  db: Db,
+  opts: {
+    assignmentScheme?: AssignmentScheme;
+    paymentRail?: PaymentRail;
+    notifier?: Notifier;
+    /** The intake sweeper starts lead workflows: a client of the worker's own cluster and task queue. */
+    temporal?: { client: Client; taskQueue: string };
+    /** SMTP settings, read when a message is sent; SMTP_URL and MAIL_FROM otherwise. */
+    mail?: () => MailSettings;
+  } = {},
+) {
   return {
     ...registryActivities(db),
     ...assignmentActivities(db, opts.assignmentScheme),

@@ -13,7 +13,10 @@ export async function markWorkflowStarted(db: Db, leadId: string): Promise<void>
 }
 
 /** started: leads whose workflow now exists (started now, or found running or closed). */
-export interface SweepOutcome { started: number; failed: number }
+export interface SweepOutcome {
+  started: number;
+  failed: number;
+}
 
 export function intakeActivities(db: Db, temporal?: { client: Client; taskQueue: string }) {
   return {

@@ -25,8 +25,18 @@ export function outboxRail(db: Db): PaymentRail {
   };
 }
 
-export interface PayoutRequest { partnerId: string; period: string; currency: string }
-export interface PreparedPayout { payoutId: string; status: 'prepared' | 'paid' | 'skipped'; amountMinor: number; entries: number; reason?: string }
+export interface PayoutRequest {
+  partnerId: string;
+  period: string;
+  currency: string;
+}
+export interface PreparedPayout {
+  payoutId: string;
+  status: 'prepared' | 'paid' | 'skipped';
+  amountMinor: number;
+  entries: number;
+  reason?: string;
+}
 
 /**
  * What we owe a partner: our payables less their clawbacks. Referrals between two partners are
@@ -66,15 +76,45 @@ export function payoutActivities(db: Db, rail: PaymentRail = outboxRail(db)) {
           data: { status: 'approved' },
         });
         const due = await tx.ledgerEntry.findMany({
-          where: { partnerId: req.partnerId, currency: req.currency, OR: PAYABLE, status: 'approved', payoutId: null, createdAt: { lt: until } },
+          where: {
+            partnerId: req.partnerId,
+            currency: req.currency,
+            OR: PAYABLE,
+            status: 'approved',
+            payoutId: null,
+            createdAt: { lt: until },
+          },
         });
         const amount = due.reduce((sum, e) => sum + e.amountMinor, 0n);
         if (due.length === 0 || amount <= 0n || amount < BigInt(minPayoutMinor)) {
-          const reason = due.length === 0 ? 'nothing due' : amount <= 0n ? 'clawbacks exceed what is due; carried forward' : `below the minimum payout of ${minPayoutMinor}`;
-          await tx.payout.create({ data: { id: payoutId, partnerId: req.partnerId, period: req.period, currency: req.currency, amountMinor: amount, status: 'skipped' } });
+          const reason =
+            due.length === 0
+              ? 'nothing due'
+              : amount <= 0n
+                ? 'clawbacks exceed what is due; carried forward'
+                : `below the minimum payout of ${minPayoutMinor}`;
+          await tx.payout.create({
+            data: {
+              id: payoutId,
+              partnerId: req.partnerId,
+              period: req.period,
+              currency: req.currency,
+              amountMinor: amount,
+              status: 'skipped',
+            },
+          });
           return { payoutId, status: 'skipped' as const, amountMinor: Number(amount), entries: 0, reason };
         }
-        await tx.payout.create({ data: { id: payoutId, partnerId: req.partnerId, period: req.period, currency: req.currency, amountMinor: amount, status: 'prepared' } });
+        await tx.payout.create({
+          data: {
+            id: payoutId,
+            partnerId: req.partnerId,
+            period: req.period,
+            currency: req.currency,
+            amountMinor: amount,
+            status: 'prepared',
+          },
+        });
         await tx.ledgerEntry.updateMany({ where: { id: { in: due.map((e) => e.id) } }, data: { payoutId } });
         return { payoutId, status: 'prepared' as const, amountMinor: Number(amount), entries: due.length };
       });
@@ -91,7 +131,12 @@ export function payoutActivities(db: Db, rail: PaymentRail = outboxRail(db)) {
       const ctx = Context.current();
       const beat = setInterval(() => ctx.heartbeat(), 1000);
       try {
-        return await rail.transfer({ payoutId, partnerId: payout.partnerId, amountMinor: Number(payout.amountMinor), currency: payout.currency });
+        return await rail.transfer({
+          payoutId,
+          partnerId: payout.partnerId,
+          amountMinor: Number(payout.amountMinor),
+          currency: payout.currency,
+        });
       } finally {
         clearInterval(beat);
       }
@@ -101,10 +146,24 @@ export function payoutActivities(db: Db, rail: PaymentRail = outboxRail(db)) {
     async markPayoutPaid(payoutId: string, ref: string): Promise<void> {
       const payout = await db.payout.findUniqueOrThrow({ where: { id: payoutId } });
       await db.$transaction([
-        db.payout.updateMany({ where: { id: payoutId, status: 'prepared' }, data: { status: 'paid', transferRef: ref, paidAt: new Date() } }),
+        db.payout.updateMany({
+          where: { id: payoutId, status: 'prepared' },
+          data: { status: 'paid', transferRef: ref, paidAt: new Date() },
+        }),
         db.ledgerEntry.updateMany({ where: { payoutId, status: 'approved' }, data: { status: 'paid' } }),
         db.ledgerEntry.createMany({
-          data: [{ idempotencyKey: payoutId, partnerId: payout.partnerId, kind: 'payout', status: 'paid', amountMinor: -payout.amountMinor, currency: payout.currency, payoutId, memo: `transfer ${ref}` }],
+          data: [
+            {
+              idempotencyKey: payoutId,
+              partnerId: payout.partnerId,
+              kind: 'payout',
+              status: 'paid',
+              amountMinor: -payout.amountMinor,
+              currency: payout.currency,
+              payoutId,
+              memo: `transfer ${ref}`,
+            },
+          ],
           skipDuplicates: true,
         }),
       ]);
@@ -123,7 +182,12 @@ export function payoutActivities(db: Db, rail: PaymentRail = outboxRail(db)) {
      * A client refund claws back the commissions booked on that payment, pro rata, as new
      * negative entries (never edits). Unpaid or paid, the clawback nets against the next payout.
      */
-    async bookClawbacks(req: { leadId: string; paymentId: string; refundId: string; amountMinor: number }): Promise<Array<{ key: string; amountMinor: number }>> {
+    async bookClawbacks(req: {
+      leadId: string;
+      paymentId: string;
+      refundId: string;
+      amountMinor: number;
+    }): Promise<Array<{ key: string; amountMinor: number }>> {
       const originals = await db.ledgerEntry.findMany({
         where: { leadId: req.leadId, kind: { startsWith: 'commission_' }, idempotencyKey: { endsWith: `:${req.paymentId}` } },
       });
@@ -131,7 +195,10 @@ export function payoutActivities(db: Db, rail: PaymentRail = outboxRail(db)) {
       for (const orig of originals) {
         const base = orig.baseMinor ?? 0n;
         if (base <= 0n) continue;
-        const clawedSoFar = await db.ledgerEntry.aggregate({ where: { reversesKey: orig.idempotencyKey, kind: 'clawback' }, _sum: { amountMinor: true } });
+        const clawedSoFar = await db.ledgerEntry.aggregate({
+          where: { reversesKey: orig.idempotencyKey, kind: 'clawback' },
+          _sum: { amountMinor: true },
+        });
         const remaining = orig.amountMinor + (clawedSoFar._sum.amountMinor ?? 0n); // clawbacks are negative
         const pro = (orig.amountMinor * BigInt(req.amountMinor) * 2n + base) / (2n * base); // round half up
         const amount = pro > remaining ? remaining : pro;
@@ -140,12 +207,21 @@ export function payoutActivities(db: Db, rail: PaymentRail = outboxRail(db)) {
           // A clawback on a receivable reduces what the partner owes us; on what we owe, it nets
           // against the partner's next payout.
           await db.ledgerEntry.createMany({
-            data: [{
-              idempotencyKey: key, partnerId: orig.partnerId, leadId: req.leadId,
-              kind: orig.kind === 'commission_receivable' ? 'clawback_receivable' : 'clawback', status: 'approved',
-              amountMinor: -amount, currency: orig.currency, reversesKey: orig.idempotencyKey, counterpartyId: orig.counterpartyId,
-              baseMinor: BigInt(req.amountMinor), memo: `refund ${req.refundId} of ${req.amountMinor} on payment ${req.paymentId}`,
-            }],
+            data: [
+              {
+                idempotencyKey: key,
+                partnerId: orig.partnerId,
+                leadId: req.leadId,
+                kind: orig.kind === 'commission_receivable' ? 'clawback_receivable' : 'clawback',
+                status: 'approved',
+                amountMinor: -amount,
+                currency: orig.currency,
+                reversesKey: orig.idempotencyKey,
+                counterpartyId: orig.counterpartyId,
+                baseMinor: BigInt(req.amountMinor),
+                memo: `refund ${req.refundId} of ${req.amountMinor} on payment ${req.paymentId}`,
+              },
+            ],
             skipDuplicates: true,
           });
         }
@@ -165,36 +241,51 @@ export function payoutActivities(db: Db, rail: PaymentRail = outboxRail(db)) {
      */
     async netReferrals(period: string): Promise<Array<{ id: string; amountMinor: number }>> {
       const until = periodEnd(period);
-      return db.$transaction(async (tx) => {
-        await tx.$queryRaw`SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended('netting', 0))) AS l`;
-        const rows = await tx.ledgerEntry.findMany({
-          where: { kind: { in: REFERRAL_KINDS }, counterpartyId: { not: null }, settlementId: null, createdAt: { lt: until } },
-          select: { id: true, partnerId: true, counterpartyId: true, currency: true, amountMinor: true },
-        });
-        // gross[pair][currency] = { aToB, bToA } with a < b; an entry under P with counterparty Q means Q owes P.
-        const pairs = new Map<string, { a: string; b: string; currency: string; aToB: bigint; bToA: bigint; entries: bigint[] }>();
-        for (const r of rows) {
-          const payee = r.partnerId;
-          const payer = r.counterpartyId!;
-          const [a, b] = [payee, payer].sort() as [string, string];
-          const id = `settlement:${a}:${b}:${period}:${r.currency}`;
-          const p = pairs.get(id) ?? { a, b, currency: r.currency, aToB: 0n, bToA: 0n, entries: [] };
-          if (payer === a) p.aToB += r.amountMinor;
-          else p.bToA += r.amountMinor;
-          p.entries.push(r.id);
-          pairs.set(id, p);
-        }
-        for (const [id, p] of pairs) {
-          // Settled already for this period: what came later waits for the next settlement.
-          if (await tx.settlement.findUnique({ where: { id }, select: { id: true } })) continue;
-          await tx.settlement.create({
-            data: { id, partnerA: p.a, partnerB: p.b, period, currency: p.currency, amountMinor: p.aToB - p.bToA, grossAToB: p.aToB, grossBToA: p.bToA },
+      return db.$transaction(
+        async (tx) => {
+          await tx.$queryRaw`SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended('netting', 0))) AS l`;
+          const rows = await tx.ledgerEntry.findMany({
+            where: { kind: { in: REFERRAL_KINDS }, counterpartyId: { not: null }, settlementId: null, createdAt: { lt: until } },
+            select: { id: true, partnerId: true, counterpartyId: true, currency: true, amountMinor: true },
           });
-          await tx.ledgerEntry.updateMany({ where: { id: { in: p.entries }, settlementId: null }, data: { settlementId: id, status: 'settled' } });
-        }
-        const settled = await tx.settlement.findMany({ where: { period }, orderBy: { id: 'asc' } });
-        return settled.map((x) => ({ id: x.id, amountMinor: Number(x.amountMinor) }));
-      }, { timeout: 60_000 });
+          // gross[pair][currency] = { aToB, bToA } with a < b; an entry under P with counterparty Q means Q owes P.
+          const pairs = new Map<string, { a: string; b: string; currency: string; aToB: bigint; bToA: bigint; entries: bigint[] }>();
+          for (const r of rows) {
+            const payee = r.partnerId;
+            const payer = r.counterpartyId!;
+            const [a, b] = [payee, payer].sort() as [string, string];
+            const id = `settlement:${a}:${b}:${period}:${r.currency}`;
+            const p = pairs.get(id) ?? { a, b, currency: r.currency, aToB: 0n, bToA: 0n, entries: [] };
+            if (payer === a) p.aToB += r.amountMinor;
+            else p.bToA += r.amountMinor;
+            p.entries.push(r.id);
+            pairs.set(id, p);
+          }
+          for (const [id, p] of pairs) {
+            // Settled already for this period: what came later waits for the next settlement.
+            if (await tx.settlement.findUnique({ where: { id }, select: { id: true } })) continue;
+            await tx.settlement.create({
+              data: {
+                id,
+                partnerA: p.a,
+                partnerB: p.b,
+                period,
+                currency: p.currency,
+                amountMinor: p.aToB - p.bToA,
+                grossAToB: p.aToB,
+                grossBToA: p.bToA,
+              },
+            });
+            await tx.ledgerEntry.updateMany({
+              where: { id: { in: p.entries }, settlementId: null },
+              data: { settlementId: id, status: 'settled' },
+            });
+          }
+          const settled = await tx.settlement.findMany({ where: { period }, orderBy: { id: 'asc' } });
+          return settled.map((x) => ({ id: x.id, amountMinor: Number(x.amountMinor) }));
+        },
+        { timeout: 60_000 },
+      );
     },
   };
 }

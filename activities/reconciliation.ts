@@ -31,7 +31,14 @@ async function receivedFrom(db: Db, partnerId: string, where: { period?: Period;
     inquiries: Array<{ intakeKey: string; leadId: string; receivedAt: Date; lead: { phone: string | null; email: string | null } }>,
   ) => {
     for (const l of leads) out.push({ externalId: l.externalId, leadId: l.id, receivedAt: l.createdAt, phone: l.phone, email: l.email });
-    for (const i of inquiries) out.push({ externalId: i.intakeKey.slice(prefix.length), leadId: i.leadId, receivedAt: i.receivedAt, phone: i.lead.phone, email: i.lead.email });
+    for (const i of inquiries)
+      out.push({
+        externalId: i.intakeKey.slice(prefix.length),
+        leadId: i.leadId,
+        receivedAt: i.receivedAt,
+        phone: i.lead.phone,
+        email: i.lead.email,
+      });
   };
   if (where.period) {
     const range = { gte: where.period.from, lt: where.period.to };
@@ -65,7 +72,8 @@ export async function reconcilePartner(db: Db, partnerId: string, period: Period
   // A lead received now but listed under an earlier date is on the list all the same.
   const unlisted = [...new Set(received.map((r) => r.externalId).filter((id): id is string => id !== null && !listedIds.has(id)))];
   const listedElsewhere = [];
-  for (const ids of inListChunks(unlisted)) listedElsewhere.push(...(await db.partnerSentLead.findMany({ where: { partnerId, externalId: { in: ids } } })));
+  for (const ids of inListChunks(unlisted))
+    listedElsewhere.push(...(await db.partnerSentLead.findMany({ where: { partnerId, externalId: { in: ids } } })));
 
   const result = reconcile({ period, sent: [...sentInPeriod, ...listedElsewhere], received });
   const reportId = reportIdOf(partnerId, period);
@@ -74,7 +82,13 @@ export async function reconcilePartner(db: Db, partnerId: string, period: Period
     ...result.extra.map((d) => ({ kind: 'extra', externalId: d.externalId, leadId: d.leadId })),
     ...result.mismatched.map((d) => ({ kind: 'mismatched', externalId: d.externalId, leadId: d.leadId })),
   ].map((d) => ({ ...d, id: disputeIdOf(reportId, d) }));
-  const report = { submitted: result.submitted, matched: result.matched, missing: result.missing, extra: result.extra, mismatched: result.mismatched };
+  const report = {
+    submitted: result.submitted,
+    matched: result.matched,
+    missing: result.missing,
+    extra: result.extra,
+    mismatched: result.mismatched,
+  };
 
   await db.$transaction([
     db.reconciliationReport.upsert({
@@ -82,27 +96,43 @@ export async function reconcilePartner(db: Db, partnerId: string, period: Period
       create: { id: reportId, partnerId, periodFrom: period.from, periodTo: period.to, ...report },
       update: report,
     }),
-    ...disputes.map((d) => db.dispute.upsert({
-      where: { id: d.id },
-      create: { id: d.id, partnerId, reportId, externalId: d.externalId, leadId: d.leadId, kind: d.kind, status: 'open' },
-      // A dispute someone resolved stays resolved; only what it is about may have moved on.
-      update: { kind: d.kind, leadId: d.leadId },
-    })),
+    ...disputes.map((d) =>
+      db.dispute.upsert({
+        where: { id: d.id },
+        create: { id: d.id, partnerId, reportId, externalId: d.externalId, leadId: d.leadId, kind: d.kind, status: 'open' },
+        // A dispute someone resolved stays resolved; only what it is about may have moved on.
+        update: { kind: d.kind, leadId: d.leadId },
+      }),
+    ),
     // A rerun after the partner corrected its list closes the disputes that no longer hold.
     db.dispute.updateMany({
       where: { reportId, status: 'open', id: { notIn: disputes.map((d) => d.id) } },
-      data: { status: 'resolved', resolvedAt: new Date(), resolvedBy: 'system', resolution: "the partner's corrected list no longer shows it" },
+      data: {
+        status: 'resolved',
+        resolvedAt: new Date(),
+        resolvedBy: 'system',
+        resolution: "the partner's corrected list no longer shows it",
+      },
     }),
   ]);
   return {
-    partnerId, reportId, submitted: result.submitted, matched: result.matched,
-    missing: result.missing.length, extra: result.extra.length, mismatched: result.mismatched.length,
+    partnerId,
+    reportId,
+    submitted: result.submitted,
+    matched: result.matched,
+    missing: result.missing.length,
+    extra: result.extra.length,
+    mismatched: result.mismatched.length,
     openDisputes: await db.dispute.count({ where: { reportId, status: 'open' } }),
   };
 }
 
 /** Who the weekly sweep covers: partners still working with us, including those under notice. */
 export async function partnersToReconcile(db: Db): Promise<string[]> {
-  const rows = await db.partner.findMany({ where: { status: { in: ['active', 'leaving'] } }, select: { id: true }, orderBy: { id: 'asc' } });
+  const rows = await db.partner.findMany({
+    where: { status: { in: ['active', 'leaving'] } },
+    select: { id: true },
+    orderBy: { id: 'asc' },
+  });
   return rows.map((r) => r.id);
 }

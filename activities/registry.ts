@@ -35,7 +35,13 @@ export function registryActivities(db: Db) {
       await db.$transaction([
         db.leadEvent.createMany({
           data: transitions.map((t) => ({
-            leadId, seq: t.seq, type: t.type, stage: t.to, actor: t.actor, reason: t.reason ?? null, at: new Date(t.at),
+            leadId,
+            seq: t.seq,
+            type: t.type,
+            stage: t.to,
+            actor: t.actor,
+            reason: t.reason ?? null,
+            at: new Date(t.at),
           })),
           skipDuplicates: true,
         }),
@@ -65,7 +71,12 @@ export function registryActivities(db: Db) {
         // after the start (a round trip on every intake); a lead whose first flush is more than a
         // sweep interval late is started again by the sweeper, which finds it running (idempotent).
         ...(transitions[0]!.seq === 1
-          ? [db.lead.updateMany({ where: { id: leadId, workflowStartedAt: null }, data: { workflowStartedAt: new Date(transitions[0]!.at) } })]
+          ? [
+              db.lead.updateMany({
+                where: { id: leadId, workflowStartedAt: null },
+                data: { workflowStartedAt: new Date(transitions[0]!.at) },
+              }),
+            ]
           : []),
       ]);
     },
@@ -88,7 +99,8 @@ export function registryActivities(db: Db) {
      */
     async completeTasks(leadId: string): Promise<number> {
       const res = await db.task.updateMany({
-        where: { leadId, doneAt: null, kind: { not: 'stop_contact' } }, data: { doneAt: new Date(), outcome: 'lead_ended', completedBy: 'system' },
+        where: { leadId, doneAt: null, kind: { not: 'stop_contact' } },
+        data: { doneAt: new Date(), outcome: 'lead_ended', completedBy: 'system' },
       });
       return res.count;
     },

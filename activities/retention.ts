@@ -15,8 +15,15 @@ import type { Db } from '../platform/db';
 import { insertTask } from '../platform/repos/tasks';
 import { DAY } from '../domain/time';
 
-export interface DueErasure { leadId: string; reason: Extract<ErasureReason, 'opt_out_retention' | 'inactive'>; dueAt: string }
-export interface RetentionDue { notify: DueErasure[]; erase: DueErasure[] }
+export interface DueErasure {
+  leadId: string;
+  reason: Extract<ErasureReason, 'opt_out_retention' | 'inactive'>;
+  dueAt: string;
+}
+export interface RetentionDue {
+  notify: DueErasure[];
+  erase: DueErasure[];
+}
 
 export const erasureNoticeKey = (leadId: string) => `erasure:${leadId}`;
 
@@ -58,8 +65,12 @@ export function retentionActivities(db: Db, temporal?: { client: Client }) {
     async noticeErasure(due: DueErasure): Promise<void> {
       const why = due.reason === 'inactive' ? 'no activity for the retention period' : 'the client opted out or withdrew consent';
       const task = {
-        key: erasureNoticeKey(due.leadId), leadId: due.leadId, assignee: 'ops', kind: 'erasure_due',
-        title: `Personal data of this lead will be erased (${why}); pause the personal-data-retention Schedule to hold it`, dueAt: due.dueAt,
+        key: erasureNoticeKey(due.leadId),
+        leadId: due.leadId,
+        assignee: 'ops',
+        kind: 'erasure_due',
+        title: `Personal data of this lead will be erased (${why}); pause the personal-data-retention Schedule to hold it`,
+        dueAt: due.dueAt,
       };
       await db.$transaction(async (tx) => {
         if (await insertTask(tx, task)) await enqueueForTask(tx, task);
@@ -69,9 +80,12 @@ export function retentionActivities(db: Db, temporal?: { client: Client }) {
     /** Erases the lead's personal data (platform/erasure.ts) and closes the notice. */
     async eraseLeadData(due: DueErasure): Promise<{ leadIds: string[] }> {
       const codec = temporal && codecOf(temporal.client);
-      if (!temporal || !codec) throw new Error('eraseLeadData needs the worker\'s Temporal client with the payload codec');
+      if (!temporal || !codec) throw new Error("eraseLeadData needs the worker's Temporal client with the payload codec");
       const res = await eraseLead({ db, temporal: temporal.client, keys: codec.keys }, due.leadId, due.reason);
-      await db.task.updateMany({ where: { key: erasureNoticeKey(due.leadId), doneAt: null }, data: { doneAt: new Date(), outcome: 'erased', completedBy: 'system' } });
+      await db.task.updateMany({
+        where: { key: erasureNoticeKey(due.leadId), doneAt: null },
+        data: { doneAt: new Date(), outcome: 'erased', completedBy: 'system' },
+      });
       return { leadIds: res.leadIds };
     },
   };

@@ -7,7 +7,12 @@ import { covers } from '../domain/roster';
 import { reassignLeadsOf, wakeLeadsWaitingForManager } from '../platform/roster';
 import type { Db } from '../platform/db';
 
-export interface RosterSweepOutcome { begun: number; leadsReassigned: number; over: number; woken: number }
+export interface RosterSweepOutcome {
+  begun: number;
+  leadsReassigned: number;
+  over: number;
+  woken: number;
+}
 
 export function rosterActivities(db: Db, temporal?: { client: Client }) {
   return {

@@ -22,13 +22,22 @@ export function closeTasksDoneBy(db: Db, leadId: string, transitions: Transition
   return transitions.flatMap((t) => {
     const done = tasksDoneBy(t);
     if (!done) return [];
-    return [db.$executeRaw`UPDATE tasks SET done_at = ${t.at}::timestamp, outcome = ${t.type}, completed_by = ${t.actor}
+    return [
+      db.$executeRaw`UPDATE tasks SET done_at = ${t.at}::timestamp, outcome = ${t.type}, completed_by = ${t.actor}
       WHERE lead_id = ${leadId} AND done_at IS NULL AND kind = ANY(${[...done.kinds]}::text[])
-        AND (${done.assignee ?? null}::text IS NULL OR assignee = ${done.assignee ?? null}::text) AND ${SEQ_OF_KEY} < ${t.seq}`];
+        AND (${done.assignee ?? null}::text IS NULL OR assignee = ${done.assignee ?? null}::text) AND ${SEQ_OF_KEY} < ${t.seq}`,
+    ];
   });
 }
 
-export interface TaskReminder { key: string; leadId: string; assignee: string; kind: string; title: string; dueAt: string }
+export interface TaskReminder {
+  key: string;
+  leadId: string;
+  assignee: string;
+  kind: string;
+  title: string;
+  dueAt: string;
+}
 
 /**
  * Open tasks due by `now` whose reminder has not gone out: stamped `remindedAt` and returned, each

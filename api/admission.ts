@@ -34,7 +34,8 @@ export function intakeAdmission(pool: Pool, opts: AdmissionOptions): IntakeAdmis
   let countedAt = -Infinity;
   let counting: Promise<number> | undefined;
   const count = () =>
-    (counting ??= pool.query<{ n: number }>('SELECT count(*)::int AS n FROM leads WHERE workflow_started_at IS NULL')
+    (counting ??= pool
+      .query<{ n: number }>('SELECT count(*)::int AS n FROM leads WHERE workflow_started_at IS NULL')
       .then((r) => {
         last = r.rows[0]!.n;
         countedAt = Date.now();
@@ -47,9 +48,15 @@ export function intakeAdmission(pool: Pool, opts: AdmissionOptions): IntakeAdmis
     async admit() {
       const backlog = Date.now() - countedAt < sampleMs ? last : await count();
       if (backlog < opts.maxBacklog) return;
-      throw new HttpProblem(429, 'intake-backlog', 'Too many new leads are waiting to be processed', {
-        detail: `${backlog} new leads are waiting for their workflow (limit ${opts.maxBacklog}); retry after ${retryAfterS} s — nothing was stored`,
-      }, { 'retry-after': String(retryAfterS) });
+      throw new HttpProblem(
+        429,
+        'intake-backlog',
+        'Too many new leads are waiting to be processed',
+        {
+          detail: `${backlog} new leads are waiting for their workflow (limit ${opts.maxBacklog}); retry after ${retryAfterS} s — nothing was stored`,
+        },
+        { 'retry-after': String(retryAfterS) },
+      );
     },
     backlog: () => last,
   };

@@ -117,9 +117,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const allowed = allowedOn(path);
     if (!allowed.length) return;
     reply.header('allow', allowed.join(', '));
-    return sendProblem(reply, req, { status: 405, kind: 'method-not-allowed', title: `${req.method} is not supported on ${path}`, detail: `allowed: ${allowed.join(', ')}` });
+    return sendProblem(reply, req, {
+      status: 405,
+      kind: 'method-not-allowed',
+      title: `${req.method} is not supported on ${path}`,
+      detail: `allowed: ${allowed.join(', ')}`,
+    });
   });
-  app.setNotFoundHandler((req, reply) => sendProblem(reply, req, { status: 404, kind: 'not-found', title: `No route ${req.method} ${req.url.split('?')[0]}` }));
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(reply, req, { status: 404, kind: 'not-found', title: `No route ${req.method} ${req.url.split('?')[0]}` }),
+  );
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
@@ -133,7 +140,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(helmet, {
     // The docs page (/docs) loads its own scripts and styles from this origin.
-    contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] } },
+    contentSecurityPolicy: {
+      directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] },
+    },
   });
   // A console page is one request against its person's limit, however many API calls it is made of:
   // its in-process calls after the first carry this token, which never leaves the process.
@@ -148,9 +157,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const key = req.headers['x-api-key'] ?? req.headers.authorization;
       return typeof key === 'string' ? `key:${createHash('sha256').update(key).digest('hex').slice(0, 16)}` : `ip:${req.ip}`;
     },
-    allowList: (req) => req.url === '/health' || req.url === '/ready' || req.url === '/metrics'
-      || sameToken(req.headers[CONSOLE_CALL_HEADER] as string | undefined, consoleCallToken),
-    errorResponseBuilder: (_req, ctx) => new HttpProblem(429, 'rate-limited', 'Too many requests', { detail: `limit ${ctx.max} per ${ctx.after}` }),
+    allowList: (req) =>
+      req.url === '/health' ||
+      req.url === '/ready' ||
+      req.url === '/metrics' ||
+      sameToken(req.headers[CONSOLE_CALL_HEADER] as string | undefined, consoleCallToken),
+    errorResponseBuilder: (_req, ctx) =>
+      new HttpProblem(429, 'rate-limited', 'Too many requests', { detail: `limit ${ctx.max} per ${ctx.after}` }),
   });
   registerDeadline(app, deps.temporal, deps.requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS);
   // The codec of the API's own client (one key cache); without it there is nothing to decode with, or to erase.
@@ -162,8 +175,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'Lead lifecycle engine', version: '0.1.0', description: 'Every sales lead is a durable Temporal workflow: intake, assignment, SLA, qualification, consented partner hand-off, deal cycle, commission and re-engagement.' },
-      tags: [{ name: 'intake' }, { name: 'leads' }, { name: 'actions' }, { name: 'money' }, { name: 'partners' }, { name: 'roster' }, { name: 'tasks' }, { name: 'ops' }],
+      info: {
+        title: 'Lead lifecycle engine',
+        version: '0.1.0',
+        description:
+          'Every sales lead is a durable Temporal workflow: intake, assignment, SLA, qualification, consented partner hand-off, deal cycle, commission and re-engagement.',
+      },
+      tags: [
+        { name: 'intake' },
+        { name: 'leads' },
+        { name: 'actions' },
+        { name: 'money' },
+        { name: 'partners' },
+        { name: 'roster' },
+        { name: 'tasks' },
+        { name: 'ops' },
+      ],
       components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
       security: [{ apiKey: [] }],
     },
@@ -197,11 +224,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(stopContactPlugin, { db: deps.db });
   await app.register(policiesPlugin, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, cache: policies });
   if (codec && codecSessions) {
-    await app.register(codecPlugin, { codec, corsOrigins: deps.codecCorsOrigins ?? DEFAULT_UI_ORIGINS, sessions: codecSessions, keyLookup: keyLookup(deps.apiKeys) });
+    await app.register(codecPlugin, {
+      codec,
+      corsOrigins: deps.codecCorsOrigins ?? DEFAULT_UI_ORIGINS,
+      sessions: codecSessions,
+      keyLookup: keyLookup(deps.apiKeys),
+    });
     await app.register(privacyPlugin, { db: deps.db, temporal: deps.temporal, keys: codec.keys });
   }
   await app.register(consolePlugin, {
-    db: deps.db, apiKeys: deps.apiKeys, temporalUiUrl: deps.temporalUiUrl, temporalNamespace: deps.temporalNamespace,
+    db: deps.db,
+    apiKeys: deps.apiKeys,
+    temporalUiUrl: deps.temporalUiUrl,
+    temporalNamespace: deps.temporalNamespace,
     callToken: consoleCallToken,
     calendar: deps.policy?.calendar ? BusinessCalendar.parse(deps.policy.calendar) : () => policies?.latest()?.policy.calendar,
   });

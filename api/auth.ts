@@ -10,7 +10,11 @@ import { HttpProblem, notFound } from './problem';
 export const Role = z.enum(['sales', 'team_lead', 'ops', 'partner', 'admin']);
 export type Role = z.infer<typeof Role>;
 
-export interface Principal { role: Role; subject: string; actor: string }
+export interface Principal {
+  role: Role;
+  subject: string;
+  actor: string;
+}
 
 export const ApiKey = z.object({ key: z.string().min(16), role: Role, subject: z.string().min(1).max(64) });
 export type ApiKey = z.infer<typeof ApiKey>;
@@ -18,12 +22,17 @@ export type ApiKey = z.infer<typeof ApiKey>;
 /** `API_KEYS="<key>:<role>:<subject>,…"` (keys of at least 16 characters). */
 export function parseApiKeys(spec: string | undefined): ApiKey[] {
   if (!spec) return [];
-  return spec.split(',').map((entry) => entry.trim()).filter(Boolean).map((entry) => {
-    const [key, role, subject] = entry.split(':');
-    const parsed = ApiKey.safeParse({ key, role, subject });
-    if (!parsed.success) throw new Error(`API_KEYS entry "${entry.slice(0, 4)}…" is not <key ≥16 chars>:<${Role.options.join('|')}>:<subject>`);
-    return parsed.data;
-  });
+  return spec
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const [key, role, subject] = entry.split(':');
+      const parsed = ApiKey.safeParse({ key, role, subject });
+      if (!parsed.success)
+        throw new Error(`API_KEYS entry "${entry.slice(0, 4)}…" is not <key ≥16 chars>:<${Role.options.join('|')}>:<subject>`);
+      return parsed.data;
+    });
 }
 
 declare module 'fastify' {
@@ -47,9 +56,17 @@ declare module 'fastify' {
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 // A partner's inbound webhook carries a signature instead of an API key (api/plugins/notifications.ts).
-const PUBLIC = [/^\/codec\/login$/, /^\/health$/, /^\/ready$/, /^\/docs(\/|$)/, /^\/openapi\.json$/, /^\/metrics$/, /^\/partners\/[^/]+\/webhook$/,
+const PUBLIC = [
+  /^\/codec\/login$/,
+  /^\/health$/,
+  /^\/ready$/,
+  /^\/docs(\/|$)/,
+  /^\/openapi\.json$/,
+  /^\/metrics$/,
+  /^\/partners\/[^/]+\/webhook$/,
   // The browser console has its own sign-in (a session cookie) and calls the API with the person's key.
-  /^\/app(\/|$|\?)/];
+  /^\/app(\/|$|\?)/,
+];
 
 export const unauthorized = () => new HttpProblem(401, 'unauthorized', 'An API key is required (x-api-key or Authorization: Bearer)');
 export const forbidden = (why: string) => new HttpProblem(403, 'forbidden', 'Not allowed for this caller', { detail: why });
@@ -72,7 +89,12 @@ export function keyLookup(keys: ApiKey[]): (key: string) => Principal | undefine
  * `sessionOf`: a caller known by other means than a key header — the codec server's browser
  * session (api/codec-session.ts) — used only when the request carries no key.
  */
-export function registerAuth(app: FastifyInstance, keys: ApiKey[], db: Db, sessionOf?: (req: FastifyRequest) => Principal | undefined): void {
+export function registerAuth(
+  app: FastifyInstance,
+  keys: ApiKey[],
+  db: Db,
+  sessionOf?: (req: FastifyRequest) => Principal | undefined,
+): void {
   const lookup = keyLookup(keys);
   const pool = poolOf(db);
   app.decorateRequest('principal', undefined);
@@ -103,13 +125,17 @@ export function registerAuth(app: FastifyInstance, keys: ApiKey[], db: Db, sessi
           text: "INSERT INTO audit_log (at, actor, role, method, path, status, request_id, lead_id) VALUES (now() AT TIME ZONE 'UTC', $1, $2, $3, $4, $5, $6, $7)",
           values: [p.actor, p.role, req.method, req.url.split('?')[0]!, reply.statusCode, req.id, leadIdOf(req) ?? null],
         })
-        .catch((err: unknown) => req.log.error({ err, status: reply.statusCode }, 'audit of a refused or failed request could not be written'));
+        .catch((err: unknown) =>
+          req.log.error({ err, status: reply.statusCode }, 'audit of a refused or failed request could not be written'),
+        );
       return;
     }
     if (req.auditedStatus === reply.statusCode) return; // written with its change, status and all
     await pool
       .query({ name: 'audit-end', text: 'UPDATE audit_log SET status = $1 WHERE id = $2', values: [reply.statusCode, req.auditId] })
-      .catch((err: unknown) => req.log.error({ err, auditId: req.auditId, status: reply.statusCode }, 'audit completion failed: the row stays pending'));
+      .catch((err: unknown) =>
+        req.log.error({ err, auditId: req.auditId, status: reply.statusCode }, 'audit completion failed: the row stays pending'),
+      );
   });
 
   // Routes declare their roles as `preHandler: allow(…)`, next to the handler. The check needs
@@ -150,8 +176,9 @@ async function beginAudit(pool: ReturnType<typeof poolOf>, req: FastifyRequest, 
   const { rows } = await pool.query<{ id: string }>({
     name: 'audit-begin',
     // `at` in UTC, as Prisma reads a zoneless timestamp, whatever the server's TimeZone.
-    text: 'INSERT INTO audit_log (at, actor, role, method, path, status, request_id, lead_id) '
-      + "VALUES (now() AT TIME ZONE 'UTC', $1, $2, $3, $4, NULL, $5, $6) RETURNING id",
+    text:
+      'INSERT INTO audit_log (at, actor, role, method, path, status, request_id, lead_id) ' +
+      "VALUES (now() AT TIME ZONE 'UTC', $1, $2, $3, $4, NULL, $5, $6) RETURNING id",
     values: [p.actor, p.role, req.method, req.url.split('?')[0]!, req.id, leadId ?? null],
   });
   req.auditId = rows[0]!.id;

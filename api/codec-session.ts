@@ -19,20 +19,28 @@ const Claims = z.object({ role: Role, subject: z.string().min(1).max(64), exp: z
 export class CodecSessions {
   private readonly key: Buffer;
 
-  constructor(masters: MasterKeys, private readonly now = () => Date.now()) {
+  constructor(
+    masters: MasterKeys,
+    private readonly now = () => Date.now(),
+  ) {
     this.key = Buffer.from(hkdfSync('sha256', masters.current.key, Buffer.alloc(0), 'lead-engine codec session v1', 32));
   }
 
   /** The Set-Cookie value signing `p` in for SESSION_HOURS. */
   cookieFor(p: Principal): string {
-    const claims = Buffer.from(JSON.stringify({ role: p.role, subject: p.subject, exp: this.now() + SESSION_HOURS * 3_600_000 })).toString('base64url');
+    const claims = Buffer.from(JSON.stringify({ role: p.role, subject: p.subject, exp: this.now() + SESSION_HOURS * 3_600_000 })).toString(
+      'base64url',
+    );
     return `${COOKIE}=${claims}.${this.sign(claims)}; Path=/codec; HttpOnly; SameSite=Strict; Max-Age=${SESSION_HOURS * 3600}`;
   }
 
   /** The caller a valid, unexpired session cookie names, on a /codec route only. */
   principalOf(req: FastifyRequest): Principal | undefined {
     if (!req.url.startsWith('/codec/')) return undefined;
-    const token = (req.headers.cookie ?? '').split(/;\s*/).find((c) => c.startsWith(`${COOKIE}=`))?.slice(COOKIE.length + 1);
+    const token = (req.headers.cookie ?? '')
+      .split(/;\s*/)
+      .find((c) => c.startsWith(`${COOKIE}=`))
+      ?.slice(COOKIE.length + 1);
     const [claims, sig] = token?.split('.') ?? [];
     if (!claims || !sig) return undefined;
     const expected = Buffer.from(this.sign(claims));

@@ -15,8 +15,12 @@ export const IdempotencyHeaders = z.object({
 });
 
 declare module 'fastify' {
-  interface FastifyContextConfig { idempotency?: 'native' }
-  interface FastifyRequest { idempotent?: { actor: string; key: string } }
+  interface FastifyContextConfig {
+    idempotency?: 'native';
+  }
+  interface FastifyRequest {
+    idempotent?: { actor: string; key: string };
+  }
 }
 
 /** A first request that never finished (its process died) stops blocking its key after this. */
@@ -28,10 +32,14 @@ export function registerIdempotency(app: FastifyInstance, db: Db): void {
   app.decorateRequest('idempotent', undefined);
 
   // Hourly, every API instance drops answers past their keeping time (an indexed, idempotent delete).
-  const prune = () => db.idempotentRequest.deleteMany({ where: { createdAt: { lt: new Date(Date.now() - KEEP_ANSWERS_MS) } } })
-    .catch((err: unknown) => app.log.warn({ err }, 'pruning idempotency keys failed'));
+  const prune = () =>
+    db.idempotentRequest
+      .deleteMany({ where: { createdAt: { lt: new Date(Date.now() - KEEP_ANSWERS_MS) } } })
+      .catch((err: unknown) => app.log.warn({ err }, 'pruning idempotency keys failed'));
   let pruning: NodeJS.Timeout | undefined;
-  app.addHook('onReady', async () => { pruning = setInterval(() => void prune(), 3_600_000).unref(); });
+  app.addHook('onReady', async () => {
+    pruning = setInterval(() => void prune(), 3_600_000).unref();
+  });
   app.addHook('onClose', async () => clearInterval(pruning));
 
   // Runs after the route's own preHandlers (authentication and the role check), so a refused
@@ -40,7 +48,9 @@ export function registerIdempotency(app: FastifyInstance, db: Db): void {
     const key = req.headers['idempotency-key'];
     if (typeof key !== 'string' || !key || !req.principal) return;
     const actor = req.principal.actor;
-    const requestHash = createHash('sha256').update(`${req.method} ${req.url}\n${JSON.stringify(req.body ?? null)}`).digest('hex');
+    const requestHash = createHash('sha256')
+      .update(`${req.method} ${req.url}\n${JSON.stringify(req.body ?? null)}`)
+      .digest('hex');
     const path = req.url.split('?')[0]!;
     const created = await db.idempotentRequest.createMany({
       data: [{ actor, key, method: req.method, path, requestHash }],
@@ -58,15 +68,19 @@ export function registerIdempotency(app: FastifyInstance, db: Db): void {
     }
     if (!first || first.status === null) {
       // Still running — unless its process died: then this request takes the key over.
-      const took = first && await db.idempotentRequest.updateMany({
-        where: { actor, key, status: null, createdAt: { lt: new Date(Date.now() - ABANDONED_AFTER_MS) } },
-        data: { createdAt: new Date() },
-      });
+      const took =
+        first &&
+        (await db.idempotentRequest.updateMany({
+          where: { actor, key, status: null, createdAt: { lt: new Date(Date.now() - ABANDONED_AFTER_MS) } },
+          data: { createdAt: new Date() },
+        }));
       if (took?.count === 1) {
         req.idempotent = { actor, key };
         return;
       }
-      throw new HttpProblem(409, 'idempotency-key-in-flight', 'A request with this Idempotency-Key is still being handled', { detail: 'retry in a moment to get its answer' });
+      throw new HttpProblem(409, 'idempotency-key-in-flight', 'A request with this Idempotency-Key is still being handled', {
+        detail: 'retry in a moment to get its answer',
+      });
     }
     return replay(reply, first.status, first.contentType, first.response);
   };
@@ -95,7 +109,12 @@ export function registerIdempotency(app: FastifyInstance, db: Db): void {
     } else {
       await db.idempotentRequest.update({
         where,
-        data: { status: reply.statusCode, response: typeof payload === 'string' ? payload : null, contentType: String(reply.getHeader('content-type') ?? ''), completedAt: new Date() },
+        data: {
+          status: reply.statusCode,
+          response: typeof payload === 'string' ? payload : null,
+          contentType: String(reply.getHeader('content-type') ?? ''),
+          completedAt: new Date(),
+        },
       });
     }
     return payload;

@@ -36,8 +36,13 @@ import { LeadSource, LeadStage } from '../workflows/search-attributes';
  */
 export type IntakeStatus = 'created' | 'attached' | 'registered';
 export interface IntakeResult {
-  leadId: string; workflowId: string; status: IntakeStatus; replayed: boolean; matchedOn?: string;
-  previousLeadId?: string; returnedAfterOptOut?: boolean;
+  leadId: string;
+  workflowId: string;
+  status: IntakeStatus;
+  replayed: boolean;
+  matchedOn?: string;
+  previousLeadId?: string;
+  returnedAfterOptOut?: boolean;
   /** Why a registered lead's workflow could not be started (for the log, not the client). */
   startError?: unknown;
   /** The audit_log row written with the intake, and the status it recorded (api/auth.ts completes it if the answer differs). */
@@ -48,14 +53,23 @@ export interface IntakeResult {
  * Who asked, for the request's audit_log row: intake writes it in its own transaction, so an
  * accepted lead and its audit row are committed together (no round trip of its own before or after).
  */
-export interface IntakeAudit { actor: string; role: string; method: string; path: string; requestId: string }
+export interface IntakeAudit {
+  actor: string;
+  role: string;
+  method: string;
+  path: string;
+  requestId: string;
+}
 
 /** The answer intake gives when the workflow start goes as expected: a new lead 201, anything else 200 (202 is corrected after). */
 const expectedStatus = (d: { status: 'created' | 'attached'; replayed: boolean }) => (d.status === 'created' && !d.replayed ? 201 : 200);
 
 /** A repeat inquiry could not be delivered to its open lead: nothing was stored, retry later. */
 export class TemporalUnavailable extends Error {
-  constructor(readonly leadId: string, cause: unknown) {
+  constructor(
+    readonly leadId: string,
+    cause: unknown,
+  ) {
     super(`the workflow of lead ${leadId} could not be reached: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
 }
@@ -71,7 +85,11 @@ type LeadRow = Lead;
 /** What intake needs of the lead it decided on: its workflow's input, and whether that workflow is known to exist. */
 type DecidedLead = LeadStartRow & Pick<Lead, 'workflowStartedAt' | 'lastSeq'>;
 interface Decided {
-  lead: DecidedLead; status: 'created' | 'attached'; replayed: boolean; matchedOn?: string; audited?: { id: string; status: number };
+  lead: DecidedLead;
+  status: 'created' | 'attached';
+  replayed: boolean;
+  matchedOn?: string;
+  audited?: { id: string; status: number };
 }
 
 /** The advisory-lock keys of an intake, sorted: two requests sharing keys take them in the same order (no deadlock). */
@@ -89,9 +107,12 @@ export class IntakeService {
   private readonly pool: Pool;
 
   constructor(
-    private readonly db: Db, private readonly temporal: Client, private readonly taskQueue: string,
+    private readonly db: Db,
+    private readonly temporal: Client,
+    private readonly taskQueue: string,
     /** A fixed policy (tests), or the versions in PostgreSQL (README, "Policy"). */
-    private readonly policy?: LeadPolicyInput | PolicyCache, opts: IntakeOptions = {},
+    private readonly policy?: LeadPolicyInput | PolicyCache,
+    opts: IntakeOptions = {},
   ) {
     this.deadlineMs = opts.temporalDeadlineMs ?? 3_000;
     this.pool = poolOf(db);
@@ -120,7 +141,9 @@ export class IntakeService {
 
     const { lead, audited, ...outcome } = decided;
     const result: IntakeResult = {
-      leadId: lead.id, workflowId: leadWorkflowId(lead.id), ...outcome,
+      leadId: lead.id,
+      workflowId: leadWorkflowId(lead.id),
+      ...outcome,
       ...(lead.previousLeadId ? { previousLeadId: lead.previousLeadId, returnedAfterOptOut: lead.returnedAfterOptOut } : {}),
       ...(audited ? { audited } : {}),
     };
@@ -150,20 +173,47 @@ export class IntakeService {
   private async registerNew(body: LeadIntake, intakeKey: string, audit?: IntakeAudit): Promise<Decided | undefined> {
     const keys = dedupeKeys(body);
     const lead: DecidedLead = {
-      id: randomUUID(), kind: leadKind(body), sourceChannel: body.source.channel, sourcePartnerId: body.source.partnerId ?? null,
-      region: body.region ?? null, topic: body.topic ?? null, previousLeadId: null, returnedAfterOptOut: false, workflowStartedAt: null, lastSeq: 0,
+      id: randomUUID(),
+      kind: leadKind(body),
+      sourceChannel: body.source.channel,
+      sourcePartnerId: body.source.partnerId ?? null,
+      region: body.region ?? null,
+      topic: body.topic ?? null,
+      previousLeadId: null,
+      returnedAfterOptOut: false,
+      workflowStartedAt: null,
+      lastSeq: 0,
     };
     const status = expectedStatus({ status: 'created', replayed: false });
     const { rows } = await this.pool.query<{ created: boolean; audit_id: string | null }>({
       name: 'intake-register-new',
-      text: 'SELECT created, audit_id::text AS audit_id FROM intake_register_new('
-        + '$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)',
+      text:
+        'SELECT created, audit_id::text AS audit_id FROM intake_register_new(' +
+        '$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)',
       values: [
-        lockKeysOf(intakeKey, keys), intakeKey, keys.phone ?? null, keys.email ?? null,
-        lead.id, lead.kind, lead.sourceChannel, lead.sourcePartnerId, body.source.campaign ?? null, body.source.externalId ?? null,
-        body.person?.name ?? null, body.company?.name ?? null, body.company ? companyKey(body.company.name) ?? null : null, lead.region, lead.topic,
-        body.budgetMinor === undefined ? null : String(body.budgetMinor), body.currency,
-        audit?.actor ?? null, audit?.role ?? null, audit?.method ?? null, audit?.path ?? null, audit?.requestId ?? null, status,
+        lockKeysOf(intakeKey, keys),
+        intakeKey,
+        keys.phone ?? null,
+        keys.email ?? null,
+        lead.id,
+        lead.kind,
+        lead.sourceChannel,
+        lead.sourcePartnerId,
+        body.source.campaign ?? null,
+        body.source.externalId ?? null,
+        body.person?.name ?? null,
+        body.company?.name ?? null,
+        body.company ? (companyKey(body.company.name) ?? null) : null,
+        lead.region,
+        lead.topic,
+        body.budgetMinor === undefined ? null : String(body.budgetMinor),
+        body.currency,
+        audit?.actor ?? null,
+        audit?.role ?? null,
+        audit?.method ?? null,
+        audit?.path ?? null,
+        audit?.requestId ?? null,
+        status,
       ],
     });
     const row = rows[0];
@@ -174,11 +224,14 @@ export class IntakeService {
   /** One transaction under the contact's locks: replay, attach to the open episode, or register a lead; and its audit row. */
   private decide(body: LeadIntake, intakeKey: string, audit?: IntakeAudit): Promise<Decided> {
     // The transaction may wait on one call to Temporal (the repeat-inquiry signal), bounded by the deadline.
-    return this.db.$transaction(async (tx) => {
-      const decided = await this.decideIn(tx, body, intakeKey);
-      if (audit) decided.audited = await auditIn(tx, audit, decided.lead.id, expectedStatus(decided));
-      return decided;
-    }, { maxWait: 10_000, timeout: this.deadlineMs + 10_000 });
+    return this.db.$transaction(
+      async (tx) => {
+        const decided = await this.decideIn(tx, body, intakeKey);
+        if (audit) decided.audited = await auditIn(tx, audit, decided.lead.id, expectedStatus(decided));
+        return decided;
+      },
+      { maxWait: 10_000, timeout: this.deadlineMs + 10_000 },
+    );
   }
 
   private async decideIn(tx: Tx, body: LeadIntake, intakeKey: string): Promise<Decided> {
@@ -192,7 +245,9 @@ export class IntakeService {
       return { lead: seen.lead, status: seen.duplicate ? 'attached' : 'created', replayed: true, matchedOn: seen.matchedOn ?? undefined };
     }
 
-    const or = [keys.phone ? { phone: keys.phone } : undefined, keys.email ? { email: keys.email } : undefined].filter((x) => x !== undefined);
+    const or = [keys.phone ? { phone: keys.phone } : undefined, keys.email ? { email: keys.email } : undefined].filter(
+      (x) => x !== undefined,
+    );
     const match = or.length ? await tx.lead.findFirst({ where: { OR: or }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }) : null;
     if (!match) return { lead: await this.register(tx, body, intakeKey), status: 'created', replayed: false };
     const matchedOn = keys.phone && match.phone === keys.phone ? 'phone' : 'email';
@@ -205,7 +260,14 @@ export class IntakeService {
     const inquiry: RepeatInquiry = { intakeKey, sourceChannel: body.source.channel, partnerId: body.source.partnerId, matchedOn };
     if (!TERMINAL.has(latest.stage as Stage) && (await this.deliver(tx, latest, inquiry))) {
       await tx.inquiry.create({
-        data: { intakeKey, leadId: latest.id, sourceChannel: body.source.channel, partnerId: body.source.partnerId ?? null, duplicate: true, matchedOn },
+        data: {
+          intakeKey,
+          leadId: latest.id,
+          sourceChannel: body.source.channel,
+          partnerId: body.source.partnerId ?? null,
+          duplicate: true,
+          matchedOn,
+        },
       });
       return { lead: latest, status: 'attached', replayed: false, matchedOn };
     }
@@ -230,12 +292,20 @@ export class IntakeService {
         // Registered while Temporal was down and not swept yet: its id has no history, so it is
         // started with the inquiry (and REJECT_DUPLICATE would refuse to run a closed one again).
         const input = await this.workflowInput(lead);
-        const start = () => this.temporal.workflow.signalWithStart<typeof leadWorkflow, [RepeatInquiry]>('leadWorkflow', {
-          workflowId, taskQueue: this.taskQueue, args: [input], ...leadStartMetadata(input),
-          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          signal: repeatInquiry, signalArgs: [inquiry],
-          typedSearchAttributes: [{ key: LeadStage, value: 'received' }, { key: LeadSource, value: lead.sourceChannel }],
-        });
+        const start = () =>
+          this.temporal.workflow.signalWithStart<typeof leadWorkflow, [RepeatInquiry]>('leadWorkflow', {
+            workflowId,
+            taskQueue: this.taskQueue,
+            args: [input],
+            ...leadStartMetadata(input),
+            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            signal: repeatInquiry,
+            signalArgs: [inquiry],
+            typedSearchAttributes: [
+              { key: LeadStage, value: 'received' },
+              { key: LeadSource, value: lead.sourceChannel },
+            ],
+          });
         await this.temporal.withDeadline(deadline, start);
         await tx.lead.updateMany({ where: { id: lead.id, workflowStartedAt: null }, data: { workflowStartedAt: new Date() } });
       }
@@ -249,22 +319,45 @@ export class IntakeService {
 
   /** A new lead row (a new episode when it follows an ended one) and its first inquiry. */
   private async register(
-    tx: Tx, body: LeadIntake, intakeKey: string, episode?: { previousLeadId: string; returnedAfterOptOut: boolean }, matchedOn?: string,
+    tx: Tx,
+    body: LeadIntake,
+    intakeKey: string,
+    episode?: { previousLeadId: string; returnedAfterOptOut: boolean },
+    matchedOn?: string,
   ): Promise<LeadRow> {
     const keys = dedupeKeys(body);
     const leadId = randomUUID();
     const lead = await tx.lead.create({
       data: {
-        id: leadId, intakeKey, kind: leadKind(body), sourceChannel: body.source.channel, sourcePartnerId: body.source.partnerId ?? null,
-        campaign: body.source.campaign ?? null, externalId: body.source.externalId ?? null, personName: body.person?.name ?? null,
-        companyName: body.company?.name ?? null, companyKey: body.company ? companyKey(body.company.name) ?? null : null,
-        phone: keys.phone ?? null, email: keys.email ?? null, region: body.region ?? null, topic: body.topic ?? null, stage: 'received',
-        dealValueMinor: body.budgetMinor === undefined ? null : BigInt(body.budgetMinor), currency: body.currency,
-        previousLeadId: episode?.previousLeadId ?? null, returnedAfterOptOut: episode?.returnedAfterOptOut ?? false,
+        id: leadId,
+        intakeKey,
+        kind: leadKind(body),
+        sourceChannel: body.source.channel,
+        sourcePartnerId: body.source.partnerId ?? null,
+        campaign: body.source.campaign ?? null,
+        externalId: body.source.externalId ?? null,
+        personName: body.person?.name ?? null,
+        companyName: body.company?.name ?? null,
+        companyKey: body.company ? (companyKey(body.company.name) ?? null) : null,
+        phone: keys.phone ?? null,
+        email: keys.email ?? null,
+        region: body.region ?? null,
+        topic: body.topic ?? null,
+        stage: 'received',
+        dealValueMinor: body.budgetMinor === undefined ? null : BigInt(body.budgetMinor),
+        currency: body.currency,
+        previousLeadId: episode?.previousLeadId ?? null,
+        returnedAfterOptOut: episode?.returnedAfterOptOut ?? false,
       },
     });
     await tx.inquiry.create({
-      data: { intakeKey, leadId, sourceChannel: body.source.channel, partnerId: body.source.partnerId ?? null, matchedOn: matchedOn ?? null },
+      data: {
+        intakeKey,
+        leadId,
+        sourceChannel: body.source.channel,
+        partnerId: body.source.partnerId ?? null,
+        matchedOn: matchedOn ?? null,
+      },
     });
     if (episode?.returnedAfterOptOut) {
       // The rule for a client who had opted out (README, "Repeat contacts"): writing to us again
@@ -272,10 +365,16 @@ export class IntakeService {
       // says nothing about a partner hand-off, which still asks its own consent.
       await tx.consent.create({
         data: {
-          id: `${leadId}:returned`, leadId, purpose: 'contact', given: true, askedBy: 'client', channel: body.source.channel,
+          id: `${leadId}:returned`,
+          leadId,
+          purpose: 'contact',
+          given: true,
+          askedBy: 'client',
+          channel: body.source.channel,
           recordedAt: new Date(),
-          wording: `The client opted out in lead ${episode.previousLeadId} and wrote to us again by themselves `
-            + `(${body.source.channel}): contact about this inquiry only.`,
+          wording:
+            `The client opted out in lead ${episode.previousLeadId} and wrote to us again by themselves ` +
+            `(${body.source.channel}): contact about this inquiry only.`,
         },
       });
     }

@@ -20,16 +20,33 @@ async function main(): Promise<void> {
   const connection = Connection.lazy({ ...temporalOptions, interceptors: [deadlineAwareRetryInterceptor()] });
   // Every payload the API sends or reads is encrypted (platform/payload-codec.ts); with tracing, each call is a span of its request.
   const temporal = new Client({
-    connection, namespace: cfg.TEMPORAL_NAMESPACE, dataConverter: dataConverterOf(codecFor(db)), interceptors: tracingClientInterceptors(tracing),
+    connection,
+    namespace: cfg.TEMPORAL_NAMESPACE,
+    dataConverter: dataConverterOf(codecFor(db)),
+    interceptors: tracingClientInterceptors(tracing),
   });
   const apiKeys = parseApiKeys(cfg.API_KEYS);
   if (apiKeys.length === 0) throw new Error('API_KEYS is empty: no caller could authenticate (format <key>:<role>:<subject>,…)');
   const app = await buildApp({
-    db, temporal, taskQueue: cfg.TASK_QUEUE, apiKeys, logLevel: cfg.LOG_LEVEL, rateLimitPerMinute: cfg.RATE_LIMIT_PER_MINUTE,
+    db,
+    temporal,
+    taskQueue: cfg.TASK_QUEUE,
+    apiKeys,
+    logLevel: cfg.LOG_LEVEL,
+    rateLimitPerMinute: cfg.RATE_LIMIT_PER_MINUTE,
     rateLimitStore: cfg.RATE_LIMIT_STORE,
-    requestDeadlineMs: cfg.REQUEST_DEADLINE_MS, temporalUiUrl: cfg.TEMPORAL_UI_URL, temporalNamespace: cfg.TEMPORAL_NAMESPACE,
-    intakeMaxBacklog: cfg.INTAKE_MAX_BACKLOG, tracing,
-    ...(cfg.CODEC_CORS_ORIGINS ? { codecCorsOrigins: cfg.CODEC_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) } : {}),
+    requestDeadlineMs: cfg.REQUEST_DEADLINE_MS,
+    temporalUiUrl: cfg.TEMPORAL_UI_URL,
+    temporalNamespace: cfg.TEMPORAL_NAMESPACE,
+    intakeMaxBacklog: cfg.INTAKE_MAX_BACKLOG,
+    tracing,
+    ...(cfg.CODEC_CORS_ORIGINS
+      ? {
+          codecCorsOrigins: cfg.CODEC_CORS_ORIGINS.split(',')
+            .map((o) => o.trim())
+            .filter(Boolean),
+        }
+      : {}),
   });
   await app.listen({ host: cfg.API_HOST, port: cfg.API_PORT });
   if (tracing) app.log.info({ url: tracing.url, service: tracing.serviceName }, 'exporting traces over OTLP');

@@ -22,8 +22,18 @@ const NO_WORKER = /no poller seen|worker may be down/i;
 
 // pg's own errors carry no code: a refused, reset or timed-out socket, a connection ended under a
 // query, a pool that found no connection in time, a query that got no answer in time.
-const PG_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN']);
-const PG_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connection error and is not queryable|Connection closed/i;
+const PG_SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'EAI_AGAIN',
+]);
+const PG_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connection error and is not queryable|Connection closed/i;
 // SQLSTATE: class 08 (connection exception), 57P01–57P03 (shutdown, crash, "starting up"), 53300
 // (too many connections), 57014 (statement_timeout: the request's deadline reached the database).
 const isPgOutageState = (code: string) => code.startsWith('08') || /^57P0[1-3]$/.test(code) || code === '53300' || code === '57014';
@@ -32,7 +42,13 @@ const isPgOutageState = (code: string) => code.startsWith('08') || /^57P0[1-3]$/
 const PRISMA_DOWN = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'P2037']);
 const ADAPTER_DOWN_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
 
-interface Coded { code?: unknown; message?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: string; originalCode?: string } } }; errors?: unknown[]; cause?: unknown }
+interface Coded {
+  code?: unknown;
+  message?: unknown;
+  meta?: { driverAdapterError?: { cause?: { kind?: string; originalCode?: string } } };
+  errors?: unknown[];
+  cause?: unknown;
+}
 
 /** Which dependency this error says is down, if it says so. */
 export function dependencyDown(err: unknown): Dependency | undefined {

@@ -19,13 +19,21 @@ export interface NoticeResult {
   replayed: boolean;
 }
 
-export interface NoticeDeps { db: Db; temporal: Client; taskQueue: string; policy?: PartnerPolicyInput }
+export interface NoticeDeps {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  policy?: PartnerPolicyInput;
+}
 
 /** Records the notice and starts the exit; undefined when there is no such partner. */
 export async function givePartnerNotice(deps: NoticeDeps, partnerId: string): Promise<NoticeResult | undefined> {
   const policy = PartnerPolicy.parse(deps.policy ?? {});
   // Only an active partner moves to leaving: of two notices racing, one wins and the other replays.
-  const moved = await deps.db.partner.updateMany({ where: { id: partnerId, status: 'active' }, data: { status: 'leaving', leavingNoticeAt: new Date() } });
+  const moved = await deps.db.partner.updateMany({
+    where: { id: partnerId, status: 'active' },
+    data: { status: 'leaving', leavingNoticeAt: new Date() },
+  });
   const p = await deps.db.partner.findUnique({ where: { id: partnerId } });
   if (!p) return undefined;
   const noticeAt = p.leavingNoticeAt ?? p.closedAt ?? p.createdAt;
@@ -34,12 +42,17 @@ export async function givePartnerNotice(deps: NoticeDeps, partnerId: string): Pr
   // Running already: that is the exit; finished: a partner leaves once.
   if (p.status === 'leaving') {
     await startOnce(deps.temporal, partnerExitWorkflow, {
-      workflowId, taskQueue: deps.taskQueue, args: [{ partnerId, noticeAt: noticeAt.toISOString(), policy: deps.policy }],
+      workflowId,
+      taskQueue: deps.taskQueue,
+      args: [{ partnerId, noticeAt: noticeAt.toISOString(), policy: deps.policy }],
     });
   }
   return {
-    partnerId, status: p.status, noticeAt: noticeAt.toISOString(),
+    partnerId,
+    status: p.status,
+    noticeAt: noticeAt.toISOString(),
     exitAt: new Date(noticeAt.getTime() + msToNumber(policy.noticePeriod)).toISOString(),
-    workflowId, replayed: moved.count === 0,
+    workflowId,
+    replayed: moved.count === 0,
   };
 }

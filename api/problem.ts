@@ -12,7 +12,10 @@ export const Problem = z.object({
   detail: z.string().optional(),
   instance: z.string().optional(),
   requestId: z.string().optional(),
-  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional().describe('Field-level problems, for 400'),
+  errors: z
+    .array(z.object({ path: z.string(), message: z.string() }))
+    .optional()
+    .describe('Field-level problems, for 400'),
   reason: z.string().optional().describe('Why the lead refused the action, for 409'),
   dependency: z.enum(['postgres', 'temporal']).optional().describe('Which dependency is unavailable, for 503'),
 });
@@ -40,8 +43,11 @@ const BASE = 'https://lead-engine.dev/problems/';
 
 export class HttpProblem extends Error {
   constructor(
-    public readonly status: number, public readonly kind: string, public readonly title: string,
-    public readonly extra: Partial<Problem> = {}, public readonly headers: Record<string, string> = {},
+    public readonly status: number,
+    public readonly kind: string,
+    public readonly title: string,
+    public readonly extra: Partial<Problem> = {},
+    public readonly headers: Record<string, string> = {},
   ) {
     super(title);
   }
@@ -51,12 +57,16 @@ export class HttpProblem extends Error {
 export const unprocessableResponse = problemOf('The request names something that does not exist: `errors` names the field');
 
 export const notFound = (what: string) => new HttpProblem(404, 'not-found', `${what} not found`);
-export const conflict = (reason: string) => new HttpProblem(409, 'action-refused', 'The lead cannot take this action now', { reason, detail: reason });
+export const conflict = (reason: string) =>
+  new HttpProblem(409, 'action-refused', 'The lead cannot take this action now', { reason, detail: reason });
 /** 422: well-formed, but a field names something unknown (`kind` says what, e.g. unknown-manager). */
 export const unprocessable = (kind: string, title: string, errors: { path: string; message: string }[]) =>
   new HttpProblem(422, kind, title, { errors, detail: errors.map((e) => `${e.path}: ${e.message}`).join('; ') });
 export const badRequest = (errors: { path: string; message: string }[]) =>
-  new HttpProblem(400, 'invalid-request', 'The request is not valid', { errors, detail: errors.map((e) => `${e.path}: ${e.message}`).join('; ') });
+  new HttpProblem(400, 'invalid-request', 'The request is not valid', {
+    errors,
+    detail: errors.map((e) => `${e.path}: ${e.message}`).join('; '),
+  });
 
 const DEPENDENCY_NAMES: Record<Dependency, string> = { postgres: 'The database', temporal: 'The workflow service' };
 
@@ -66,12 +76,22 @@ const DEPENDENCY_NAMES: Record<Dependency, string> = { postgres: 'The database',
  * been made: a retry with the same Idempotency-Key is safe.
  */
 export const dependencyUnavailable = (dependency?: Dependency) =>
-  new HttpProblem(503, 'dependency-unavailable', dependency ? `${DEPENDENCY_NAMES[dependency]} is unavailable` : 'A dependency did not answer in time', {
-    dependency,
-    detail: `retry after ${RETRY_AFTER_S} s; repeat a change with the same Idempotency-Key`,
-  }, { 'retry-after': String(RETRY_AFTER_S) });
+  new HttpProblem(
+    503,
+    'dependency-unavailable',
+    dependency ? `${DEPENDENCY_NAMES[dependency]} is unavailable` : 'A dependency did not answer in time',
+    {
+      dependency,
+      detail: `retry after ${RETRY_AFTER_S} s; repeat a change with the same Idempotency-Key`,
+    },
+    { 'retry-after': String(RETRY_AFTER_S) },
+  );
 
-export function sendProblem(reply: FastifyReply, req: FastifyRequest, p: { status: number; kind: string; title: string } & Partial<Problem>): FastifyReply {
+export function sendProblem(
+  reply: FastifyReply,
+  req: FastifyRequest,
+  p: { status: number; kind: string; title: string } & Partial<Problem>,
+): FastifyReply {
   const { status, kind, title, ...extra } = p;
   return reply
     .status(status)
@@ -90,11 +110,24 @@ export function problemHandler(err: FastifyError | Error, req: FastifyRequest, r
       path: [err.validationContext, ...v.instancePath.split('/')].filter((x) => x !== undefined && x !== '').join('.'),
       message: v.message ?? 'invalid',
     }));
-    return sendProblem(reply, req, { status: 400, kind: 'invalid-request', title: 'The request is not valid', errors, detail: errors.map((e) => `${e.path}: ${e.message}`).join('; ') });
+    return sendProblem(reply, req, {
+      status: 400,
+      kind: 'invalid-request',
+      title: 'The request is not valid',
+      errors,
+      detail: errors.map((e) => `${e.path}: ${e.message}`).join('; '),
+    });
   }
   const fe = err as FastifyError;
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    const kind = fe.statusCode === 429 ? 'rate-limited' : fe.statusCode === 415 ? 'unsupported-media-type' : fe.statusCode === 413 ? 'payload-too-large' : 'invalid-request';
+    const kind =
+      fe.statusCode === 429
+        ? 'rate-limited'
+        : fe.statusCode === 415
+          ? 'unsupported-media-type'
+          : fe.statusCode === 413
+            ? 'payload-too-large'
+            : 'invalid-request';
     return sendProblem(reply, req, { status: fe.statusCode, kind, title: fe.message, detail: fe.message });
   }
   const down = dependencyDown(err);
@@ -103,5 +136,10 @@ export function problemHandler(err: FastifyError | Error, req: FastifyRequest, r
     return problemHandler(dependencyUnavailable(down), req, reply);
   }
   req.log.error({ err }, 'unhandled error');
-  return sendProblem(reply, req, { status: 500, kind: 'internal', title: 'Internal error', detail: 'The error was logged with this request id' });
+  return sendProblem(reply, req, {
+    status: 500,
+    kind: 'internal',
+    title: 'Internal error',
+    detail: 'The error was logged with this request id',
+  });
 }

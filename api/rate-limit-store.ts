@@ -5,7 +5,10 @@
 // The default store counts per instance, in memory (a caller gets the limit from each instance).
 import type { Pool } from 'pg';
 
-interface Counted { current: number; ttl: number }
+interface Counted {
+  current: number;
+  ttl: number;
+}
 type Callback = (err: Error | null, res: Counted) => void;
 
 /** Expired rows are swept once every this many increments, by whichever instance counts it. */
@@ -27,7 +30,9 @@ const READ = `
 export function pgRateLimitStore(pool: Pool, prefix = 'api:') {
   let increments = 0;
   const sweep = () => {
-    pool.query(`DELETE FROM rate_limit_counters WHERE window_ends_at < (now() AT TIME ZONE 'UTC') - interval '1 hour'`).catch(() => undefined);
+    pool
+      .query(`DELETE FROM rate_limit_counters WHERE window_ends_at < (now() AT TIME ZONE 'UTC') - interval '1 hour'`)
+      .catch(() => undefined);
   };
   return class PgRateLimitStore {
     incr(key: string, cb: Callback, timeWindowMs: number): void {

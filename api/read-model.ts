@@ -23,9 +23,20 @@ export interface LeadListQuery {
 }
 
 export interface LeadListRow {
-  id: string; kind: string; stage: string; sourceChannel: string; sourcePartnerId: string | null; managerId: string | null;
-  partnerId: string | null; topic: string | null; region: string | null; stale: boolean; dealValueMinor: number | null;
-  currency: string | null; createdAt: string; stageChangedAt: string;
+  id: string;
+  kind: string;
+  stage: string;
+  sourceChannel: string;
+  sourcePartnerId: string | null;
+  managerId: string | null;
+  partnerId: string | null;
+  topic: string | null;
+  region: string | null;
+  stale: boolean;
+  dealValueMinor: number | null;
+  currency: string | null;
+  createdAt: string;
+  stageChangedAt: string;
 }
 
 const COLUMN: Record<SortField, string> = { createdAt: 'created_at', stageChangedAt: 'stage_changed_at' };
@@ -48,7 +59,8 @@ export async function listLeads(pool: Pool, q: LeadListQuery): Promise<{ rows: L
   if (q.stale !== undefined) where.push(`stale = ${param(q.stale)}`);
   if (q.createdFrom) where.push(`created_at >= ${param(q.createdFrom.toISOString())}::timestamp`);
   if (q.createdTo) where.push(`created_at < ${param(q.createdTo.toISOString())}::timestamp`);
-  if (q.offeredTo !== undefined) where.push(`EXISTS (SELECT 1 FROM partner_offers o WHERE o.lead_id = leads.id AND o.partner_id = ${param(q.offeredTo)})`);
+  if (q.offeredTo !== undefined)
+    where.push(`EXISTS (SELECT 1 FROM partner_offers o WHERE o.lead_id = leads.id AND o.partner_id = ${param(q.offeredTo)})`);
   const col = COLUMN[q.sort.field];
   const dir = q.sort.dir === 'desc' ? 'DESC' : 'ASC';
   if (q.after) where.push(`(${col}, id) ${dir === 'DESC' ? '<' : '>'} (${param(q.after.v)}::timestamp, ${param(q.after.id)})`);

@@ -8,15 +8,19 @@ export const Stage = z.enum(STAGES);
 export const IntakeResult = z.object({
   leadId: z.string(),
   workflowId: z.string(),
-  status: z.enum(['created', 'attached', 'registered']).describe(
-    'created: a new lead and its workflow (201); attached: a repeat inquiry of a known contact whose lead is open (200); '
-    + 'registered: a new lead whose workflow could not be started because Temporal was unreachable — it starts as soon as '
-    + 'Temporal is back, nothing to retry (202)',
-  ),
+  status: z
+    .enum(['created', 'attached', 'registered'])
+    .describe(
+      'created: a new lead and its workflow (201); attached: a repeat inquiry of a known contact whose lead is open (200); ' +
+        'registered: a new lead whose workflow could not be started because Temporal was unreachable — it starts as soon as ' +
+        'Temporal is back, nothing to retry (202)',
+    ),
   replayed: z.boolean().describe('true when this exact request was seen before (idempotent replay)'),
   matchedOn: z.string().optional().describe('phone or email: how a known contact was recognised'),
   previousLeadId: z.string().optional().describe("A new episode: the contact's previous lead, which had ended (won, closed, opted out)"),
-  returnedAfterOptOut: z.boolean().optional()
+  returnedAfterOptOut: z
+    .boolean()
+    .optional()
     .describe('The previous episode ended with an opt-out: this inquiry is recorded as consent to be contacted about it'),
 });
 
@@ -40,9 +44,14 @@ export const StopContactOrderView = z.object({
   dueAt: z.string().nullable().describe('The deadline of the confirmation (1 business day by default); past it an alarm is raised'),
   state: z.enum(['open', 'confirmed']),
   overdue: z.boolean().describe('Open and past its deadline'),
-  confirmation: z.object({
-    confirmedAt: z.string(), confirmedBy: z.string(), channel: z.enum(['task', 'api', 'webhook']), note: z.string().nullable(),
-  }).nullable(),
+  confirmation: z
+    .object({
+      confirmedAt: z.string(),
+      confirmedBy: z.string(),
+      channel: z.enum(['task', 'api', 'webhook']),
+      note: z.string().nullable(),
+    })
+    .nullable(),
 });
 
 export const LeadView = z.looseObject({
@@ -61,7 +70,9 @@ export const LeadView = z.looseObject({
   deal: z.looseObject({ valueMinor: z.number().int().optional(), currency: z.string().optional(), paidMinor: z.number().int() }),
   reengagement: z.object({ attempt: z.number().int(), touchedAt: z.string().optional() }),
   seq: z.number().int(),
-  stopContact: z.array(StopContactOrderView).optional()
+  stopContact: z
+    .array(StopContactOrderView)
+    .optional()
     .describe('A lead closed by a withdrawn consent or an opt-out: the stop-contact orders to its partners and their confirmations'),
 });
 

@@ -4,12 +4,17 @@
 import type { Db } from '../platform/db';
 import type { Principal } from './auth';
 
-export interface RosterEntry { id: string; teamId: string | null; teamLeadId: string | null }
+export interface RosterEntry {
+  id: string;
+  teamId: string | null;
+  teamLeadId: string | null;
+}
 
 export async function managerOfCaller(db: Db, p: Principal): Promise<RosterEntry | undefined> {
   if (p.role === 'partner') return undefined;
   const me = await db.manager.findFirst({
-    where: { OR: [{ apiSubject: p.subject }, { id: p.subject }] }, orderBy: { apiSubject: 'asc' },
+    where: { OR: [{ apiSubject: p.subject }, { id: p.subject }] },
+    orderBy: { apiSubject: 'asc' },
     select: { id: true, teamId: true, teamLeadId: true },
   });
   return me ?? undefined;

@@ -18,10 +18,21 @@ export interface TaskListQuery {
 }
 
 export interface TaskListRow {
-  key: string; leadId: string; assignee: string; kind: string; title: string; dueAt: string | null; createdAt: string;
-  doneAt: string | null; outcome: string | null; note: string | null; completedBy: string | null; remindedAt: string | null;
+  key: string;
+  leadId: string;
+  assignee: string;
+  kind: string;
+  title: string;
+  dueAt: string | null;
+  createdAt: string;
+  doneAt: string | null;
+  outcome: string | null;
+  note: string | null;
+  completedBy: string | null;
+  remindedAt: string | null;
   /** Sort values for the cursor. */
-  sortDue: string; sortCreated: string;
+  sortDue: string;
+  sortCreated: string;
 }
 
 const iso = (col: string) => `to_char(${col}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -69,7 +80,9 @@ export async function listTasks(pool: Pool, who: Principal, q: TaskListQuery): P
     where.push(q.overdue ? `(${overdue})` : `NOT (${overdue})`);
   }
   if (q.after) {
-    where.push(`(${DUE}, created_at, key) > (${param(q.after.due)}::timestamp, ${param(q.after.created)}::timestamp, ${param(q.after.key)})`);
+    where.push(
+      `(${DUE}, created_at, key) > (${param(q.after.due)}::timestamp, ${param(q.after.created)}::timestamp, ${param(q.after.key)})`,
+    );
   }
   const filter = where.length ? ` WHERE ${where.join(' AND ')}` : '';
   const text = `${SELECT}${filter} ORDER BY ${DUE}, created_at, key LIMIT ${param(q.limit + 1)}`;

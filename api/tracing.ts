@@ -14,15 +14,22 @@ export function registerRequestSpans(app: FastifyInstance, tracing: Tracing): vo
     const route = req.routeOptions.url;
     // An in-process call (the console's app.inject) is a child of the page's request span; otherwise the caller's trace, if any.
     const parent = trace.getSpan(context.active()) ? context.active() : propagation.extract(ROOT_CONTEXT, req.headers);
-    spans.set(req, tracing.tracer.startSpan(route ? `${req.method} ${route}` : req.method, {
-      kind: SpanKind.SERVER,
-      attributes: {
-        'http.request.method': req.method,
-        ...(route ? { 'http.route': route } : {}),
-        'url.path': req.url.split('?')[0],
-        'http.request.id': req.id,
-      },
-    }, parent));
+    spans.set(
+      req,
+      tracing.tracer.startSpan(
+        route ? `${req.method} ${route}` : req.method,
+        {
+          kind: SpanKind.SERVER,
+          attributes: {
+            'http.request.method': req.method,
+            ...(route ? { 'http.route': route } : {}),
+            'url.path': req.url.split('?')[0],
+            'http.request.id': req.id,
+          },
+        },
+        parent,
+      ),
+    );
   });
 
   // Everything after this hook (the route's own preHandlers and its handler) runs in the span's context. A callback
@@ -42,7 +49,8 @@ export function registerRequestSpans(app: FastifyInstance, tracing: Tracing): vo
     if (!span) return;
     spans.delete(req);
     if (status !== undefined) span.setAttribute('http.response.status_code', status);
-    if (status === undefined || status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, ...(status ? {} : { message: 'request aborted' }) });
+    if (status === undefined || status >= 500)
+      span.setStatus({ code: SpanStatusCode.ERROR, ...(status ? {} : { message: 'request aborted' }) });
     span.end();
   };
   app.addHook('onResponse', async (req, reply) => end(req, reply.statusCode));

@@ -34,7 +34,13 @@ export interface ActionFigures {
 }
 
 export async function measureActions(opts: {
-  client: Client; http: HttpClient; pool: Pool; rawLeadIds: string[]; apiLeadIds: string[]; concurrency: number; log: (m: string) => void;
+  client: Client;
+  http: HttpClient;
+  pool: Pool;
+  rawLeadIds: string[];
+  apiLeadIds: string[];
+  concurrency: number;
+  log: (m: string) => void;
 }): Promise<ActionFigures> {
   const { client, http, concurrency, log } = opts;
   const call = async (method: string, path: string, body?: unknown) => {
@@ -42,8 +48,11 @@ export async function measureActions(opts: {
     if (res.status !== 200) throw new Error(`HTTP ${res.status} ${method} ${path}: ${res.text.slice(0, 200)}`);
   };
   // Three no-answer attempts per lead (one per update phase) stay below the policy's five.
-  const rawUpdate = (i: number) => client.workflow.getHandle(`lead-${opts.rawLeadIds[i]}`)
-    .executeUpdate(M.recordContact, { args: [{ actor: 'sales:bench', input: { outcome: 'no_answer' } }] }).then(() => undefined);
+  const rawUpdate = (i: number) =>
+    client.workflow
+      .getHandle(`lead-${opts.rawLeadIds[i]}`)
+      .executeUpdate(M.recordContact, { args: [{ actor: 'sales:bench', input: { outcome: 'no_answer' } }] })
+      .then(() => undefined);
   const apiUpdate = (i: number) => call('POST', `/leads/${opts.apiLeadIds[i]}/contact`, { outcome: 'no_answer' });
 
   // Each phase starts on a quiet machine: an Update's follow-up work (the read-model write, the
@@ -65,7 +74,9 @@ export async function measureActions(opts: {
   const updateRawSerial = await phase('updateRawSerial', () => runClosedLoop(serial, 1, rawUpdate));
   const updateApiSerial = await phase('updateApiSerial', () => runClosedLoop(serial, 1, apiUpdate));
   log(`read: open loop at ${PACED_RATE} req/s`);
-  const read = await phase('read', () => runOpenLoop(opts.apiLeadIds.length, PACED_RATE, (i) => call('GET', `/leads/${opts.apiLeadIds[i]}`)));
+  const read = await phase('read', () =>
+    runOpenLoop(opts.apiLeadIds.length, PACED_RATE, (i) => call('GET', `/leads/${opts.apiLeadIds[i]}`)),
+  );
   const listPage = () => call('GET', '/leads?stage=awaiting_first_contact&source=web_form&limit=50');
   // A live table's statistics are autovacuum's job (scale factors tuned for `leads` in migration
   // 20261123080000), but its first visit comes a minute or more after the run began, later than
@@ -80,7 +91,16 @@ export async function measureActions(opts: {
   const t = ACTION_TARGETS;
   const check = (target: number, value: number, atMost: boolean) => ({ target, value, pass: atMost ? value <= target : value >= target });
   return {
-    updateRaw, updateApi, updateRatio, updateRawPaced, updateApiPaced, updateRawSerial, updateApiSerial, read, list, startedAt,
+    updateRaw,
+    updateApi,
+    updateRatio,
+    updateRawPaced,
+    updateApiPaced,
+    updateRawSerial,
+    updateApiSerial,
+    read,
+    list,
+    startedAt,
     targets: {
       updateP50Ms: check(t.updateP50Ms, updateApiPaced.latencyMs.p50, true),
       updateP99Ms: check(t.updateP99Ms, updateApiPaced.latencyMs.p99, true),

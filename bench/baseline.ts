@@ -7,11 +7,16 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export interface BaselineTree { commit: string; root: string; remove(): void }
+export interface BaselineTree {
+  commit: string;
+  root: string;
+  remove(): void;
+}
 
 export function exportBaseline(ref: string): BaselineTree {
   const repo = join(__dirname, '..');
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 30 });
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 30 });
   const commit = git('rev-parse', '--verify', `${ref}^{commit}`).trim();
   const schema = git('show', `${commit}:prisma/schema.prisma`);
   if (schema !== readFileSync(join(repo, 'prisma', 'schema.prisma'), 'utf8')) {

@@ -16,8 +16,15 @@ export function httpClient(baseUrl: string, headers: Record<string, string>, max
         const payload = body === undefined ? undefined : JSON.stringify(body);
         const req = request(
           {
-            agent, host: url.hostname, port: url.port, method, path,
-            headers: { ...headers, ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }) },
+            agent,
+            host: url.hostname,
+            port: url.port,
+            method,
+            path,
+            headers: {
+              ...headers,
+              ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+            },
           },
           (res) => {
             const chunks: Buffer[] = [];

@@ -15,7 +15,12 @@ import { codecFor, dataConverterOf } from '../platform/payload-codec';
 import { buildApp } from '../api/app';
 import { startStack } from './stack';
 
-interface Call { kind: 'sql' | 'grpc'; what: string; ms: number; after: boolean }
+interface Call {
+  kind: 'sql' | 'grpc';
+  what: string;
+  ms: number;
+  after: boolean;
+}
 
 const log = (m: string) => console.log(`[profile] ${m}`);
 
@@ -32,19 +37,24 @@ async function main(): Promise<void> {
   const calls: Call[] = [];
   let after = false;
   try {
-    await stack.db.manager.create({ data: { id: `bench-mgr-${randomUUID().slice(0, 8)}`, name: 'Bench Manager', expertise: [], territory: [] } });
+    await stack.db.manager.create({
+      data: { id: `bench-mgr-${randomUUID().slice(0, 8)}`, name: 'Bench Manager', expertise: [], territory: [] },
+    });
     const db = createDb(stack.databaseUrl, 10);
     // Every statement goes through a pooled client's query(): wrapped once per connection.
     poolOf(db).on('connect', (client: PoolClient) => {
       const query = client.query.bind(client) as (...args: unknown[]) => unknown;
       (client as unknown as { query: unknown }).query = (...args: unknown[]) => {
         const first = args[0] as string | { text?: string };
-        const text = typeof first === 'string' ? first : first?.text ?? '?';
+        const text = typeof first === 'string' ? first : (first?.text ?? '?');
         const t0 = performance.now();
         const record = () => calls.push({ kind: 'sql', what: shape(text), ms: performance.now() - t0, after });
         const cb = args[args.length - 1];
         if (typeof cb === 'function') {
-          args[args.length - 1] = (...r: unknown[]) => { record(); return (cb as (...x: unknown[]) => unknown)(...r); };
+          args[args.length - 1] = (...r: unknown[]) => {
+            record();
+            return (cb as (...x: unknown[]) => unknown)(...r);
+          };
           return query(...args);
         }
         const out = query(...args) as Promise<unknown> | undefined;
@@ -53,30 +63,47 @@ async function main(): Promise<void> {
     });
     const connection = await Connection.connect({
       address: stack.temporalAddress,
-      interceptors: [(options, nextCall) => {
-        const t0 = performance.now();
-        const method = String(options.method_definition.path).split('/').pop()!;
-        return new InterceptingCall(nextCall(options), {
-          // A partial listener: its methods get (value, next), the rest pass through.
-          start: (metadata, _listener, next) => next(metadata, {
-            onReceiveStatus: (status: StatusObject, nxt: (s: StatusObject) => void) => {
-              calls.push({ kind: 'grpc', what: method, ms: performance.now() - t0, after });
-              nxt(status);
-            },
-          } as Listener),
-        });
-      }],
+      interceptors: [
+        (options, nextCall) => {
+          const t0 = performance.now();
+          const method = String(options.method_definition.path).split('/').pop()!;
+          return new InterceptingCall(nextCall(options), {
+            // A partial listener: its methods get (value, next), the rest pass through.
+            start: (metadata, _listener, next) =>
+              next(metadata, {
+                onReceiveStatus: (status: StatusObject, nxt: (s: StatusObject) => void) => {
+                  calls.push({ kind: 'grpc', what: method, ms: performance.now() - t0, after });
+                  nxt(status);
+                },
+              } as Listener),
+          });
+        },
+      ],
     });
     // Encrypting like the API in production (PAYLOAD_KEYS set by startStack): the lead key's INSERT is counted.
     const temporal = new Client({ connection, dataConverter: dataConverterOf(codecFor(db)) });
     const key = `profile-${randomUUID()}`;
-    const app = await buildApp({ db, temporal, taskQueue: stack.taskQueue, apiKeys: [{ key, role: 'sales', subject: 'bench' }], logLevel: 'warn', rateLimitPerMinute: 1e8 });
+    const app = await buildApp({
+      db,
+      temporal,
+      taskQueue: stack.taskQueue,
+      apiKeys: [{ key, role: 'sales', subject: 'bench' }],
+      logLevel: 'warn',
+      rateLimitPerMinute: 1e8,
+    });
     const base = randomInt(0, 9_000_000);
     const intake = async (i: number) => {
       after = false;
       const res = await app.inject({
-        method: 'POST', url: '/leads', headers: { 'x-api-key': key },
-        payload: { source: { channel: 'web_form' }, person: { name: 'Bench Person' }, phone: `+7916${String(base + i).padStart(7, '0')}`, topic: 'crm' },
+        method: 'POST',
+        url: '/leads',
+        headers: { 'x-api-key': key },
+        payload: {
+          source: { channel: 'web_form' },
+          person: { name: 'Bench Person' },
+          phone: `+7916${String(base + i).padStart(7, '0')}`,
+          topic: 'crm',
+        },
       });
       after = true;
       if (res.statusCode !== 201) throw new Error(`HTTP ${res.statusCode}: ${res.body.slice(0, 200)}`);
@@ -105,8 +132,10 @@ async function main(): Promise<void> {
     console.log(`\nPer intake, mean over ${n} (${(wall / n).toFixed(1)} ms each, serial):`);
     const sql = calls.filter((c) => c.kind === 'sql');
     const grpc = calls.filter((c) => c.kind === 'grpc');
-    console.log(`  SQL round trips ${(sql.length / n).toFixed(2)} (${(sql.filter((c) => c.after).length / n).toFixed(2)} after the response), `
-      + `${(sql.reduce((s, c) => s + c.ms, 0) / n).toFixed(2)} ms; gRPC calls ${(grpc.length / n).toFixed(2)}, ${(grpc.reduce((s, c) => s + c.ms, 0) / n).toFixed(2)} ms`);
+    console.log(
+      `  SQL round trips ${(sql.length / n).toFixed(2)} (${(sql.filter((c) => c.after).length / n).toFixed(2)} after the response), ` +
+        `${(sql.reduce((s, c) => s + c.ms, 0) / n).toFixed(2)} ms; gRPC calls ${(grpc.length / n).toFixed(2)}, ${(grpc.reduce((s, c) => s + c.ms, 0) / n).toFixed(2)} ms`,
+    );
     for (const [k, e] of [...byKind].sort((a, b) => b[1].ms - a[1].ms)) {
       console.log(`  ${(e.count / n).toFixed(2).padStart(5)} × ${(e.ms / e.count).toFixed(2).padStart(6)} ms  ${k}`);
     }

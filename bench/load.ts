@@ -94,7 +94,9 @@ export async function runOpenLoop(n: number, ratePerSecond: number, op: (i: numb
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     inFlight.push(
       op(i).then(
-        () => { latenciesMs.push(performance.now() - due); },
+        () => {
+          latenciesMs.push(performance.now() - due);
+        },
         (err: unknown) => {
           failures += 1;
           if (failureSamples.length < MAX_FAILURE_SAMPLES) failureSamples.push(err instanceof Error ? err.message : String(err));

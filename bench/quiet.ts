@@ -37,7 +37,11 @@ export async function waitForQuiet(opts: { maxBusy?: number; timeoutMs?: number 
 export type QuietStart = Awaited<ReturnType<typeof waitForQuiet>>;
 
 /** One measured phase: waits for quiet, says how busy the CPUs still were, then runs it. */
-export async function measuredPhase(name: string, log: (m: string) => void, run: () => Promise<LoadRun>): Promise<{ figures: PathFigures; start: QuietStart }> {
+export async function measuredPhase(
+  name: string,
+  log: (m: string) => void,
+  run: () => Promise<LoadRun>,
+): Promise<{ figures: PathFigures; start: QuietStart }> {
   const start = await waitForQuiet();
   log(`  ${name}: began after ${start.waitedSeconds} s, CPUs ${Math.round(start.busy * 100)} % busy`);
   return { figures: figuresOf(await run()), start };

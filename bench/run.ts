@@ -74,7 +74,8 @@ async function settle(db: Db, leadIds: string[]): Promise<{ seconds: number; set
 
 /** The commit measured, and whether the working tree differed from it (then it is only a hint). */
 function gitState(): { gitCommit?: string; gitDirty?: boolean } {
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: __dirname, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: __dirname, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   try {
     return { gitCommit: git('rev-parse', 'HEAD'), gitDirty: git('status', '--porcelain', '--untracked-files=no') !== '' };
   } catch {
@@ -103,19 +104,24 @@ type Phase = (typeof PHASES)[number];
 
 function phasesOf(raw: string | undefined): Set<Phase> {
   if (!raw) return new Set(PHASES);
-  const asked = raw.split(',').map((p) => p.trim()).filter(Boolean);
+  const asked = raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   const unknown = asked.filter((p) => !(PHASES as readonly string[]).includes(p));
   if (unknown.length) throw new Error(`BENCH_PHASES: unknown ${unknown.join(', ')} (known: ${PHASES.join(', ')})`);
   const phases = new Set(asked as Phase[]);
-  if (phases.has('actions') && !phases.has('intake')) throw new Error('BENCH_PHASES: actions work on the leads intake takes in; add intake');
-  if (phases.has('burst') && !phases.has('intake')) throw new Error('BENCH_PHASES: the burst\'s staff Updates work on the leads intake takes in; add intake');
+  if (phases.has('actions') && !phases.has('intake'))
+    throw new Error('BENCH_PHASES: actions work on the leads intake takes in; add intake');
+  if (phases.has('burst') && !phases.has('intake'))
+    throw new Error("BENCH_PHASES: the burst's staff Updates work on the leads intake takes in; add intake");
   return phases;
 }
 
 function printDelivery(name: string, f: DeliveryPhase): void {
   console.log(
-    `  ${name.padEnd(17)} ${String(f.messages).padStart(6)} msg  ${f.wallSeconds.toFixed(2).padStart(7)} s  ${f.perSecond.toFixed(1).padStart(8)} msg/s  `
-      + `${f.runs} runs; received ${f.received.email} e-mails, ${f.received.webhook} webhooks${f.notSent ? `  NOT SENT ${f.notSent}` : ''}`,
+    `  ${name.padEnd(17)} ${String(f.messages).padStart(6)} msg  ${f.wallSeconds.toFixed(2).padStart(7)} s  ${f.perSecond.toFixed(1).padStart(8)} msg/s  ` +
+      `${f.runs} runs; received ${f.received.email} e-mails, ${f.received.webhook} webhooks${f.notSent ? `  NOT SENT ${f.notSent}` : ''}`,
   );
 }
 
@@ -157,9 +163,15 @@ async function main(): Promise<number> {
       const input: LeadWorkflowInput = { leadId: rawIds[i]!, kind: 'lead', sourceChannel: 'web_form', topic: 'crm' };
       // Like for like: the same id policies and initial search attributes intake starts with.
       await client.workflow.start(leadWorkflow, {
-        workflowId: `lead-${input.leadId}`, taskQueue, args: [input],
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING, workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        typedSearchAttributes: [{ key: LeadStage, value: 'received' }, { key: LeadSource, value: input.sourceChannel }],
+        workflowId: `lead-${input.leadId}`,
+        taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        typedSearchAttributes: [
+          { key: LeadStage, value: 'received' },
+          { key: LeadSource, value: input.sourceChannel },
+        ],
       });
     };
 
@@ -193,17 +205,34 @@ async function main(): Promise<number> {
     const apiPost = poster(http, apiIds, 0);
     const basePost = baseHttp && poster(baseHttp, baseIds, warmup + n);
 
-    let intake: {
-      raw: PathFigures; api: PathFigures; base?: PathFigures; ratio: number; baseRatio?: number; ratioPass: boolean; p99Pass: boolean;
-      settled: { warmup: number; raw: number; api: number; base?: number }; allSettled: boolean; rounds: number;
-      failureSamples: Record<string, string[]>;
-    } | undefined;
+    let intake:
+      | {
+          raw: PathFigures;
+          api: PathFigures;
+          base?: PathFigures;
+          ratio: number;
+          baseRatio?: number;
+          ratioPass: boolean;
+          p99Pass: boolean;
+          settled: { warmup: number; raw: number; api: number; base?: number };
+          allSettled: boolean;
+          rounds: number;
+          failureSamples: Record<string, string[]>;
+        }
+      | undefined;
     if (phases.has('intake')) {
       await db.lead.createMany({
         // Marked started: the intake sweeper would otherwise start the workflows of rows waiting for a later round.
         data: rawIds.map((id) => ({
-          id, intakeKey: `bench-raw:${id}`, kind: 'lead', sourceChannel: 'web_form', personName: 'Bench Person', topic: 'crm', stage: 'received',
-          currency: 'RUB', workflowStartedAt: new Date(),
+          id,
+          intakeKey: `bench-raw:${id}`,
+          kind: 'lead',
+          sourceChannel: 'web_form',
+          personName: 'Bench Person',
+          topic: 'crm',
+          stage: 'received',
+          currency: 'RUB',
+          workflowStartedAt: new Date(),
         })),
       });
       log(`warming up: ${warmup} requests per path (not measured)`);
@@ -221,7 +250,13 @@ async function main(): Promise<number> {
       // settled after each: a machine whose load drifts during the run (other work, the worker's
       // growing cache and tables) then weighs on every path alike instead of on whichever ran last.
       const rounds = Math.min(n, positiveInt('BENCH_ROUNDS', basePost ? 5 : 1));
-      const paths: Array<{ name: 'raw' | 'base' | 'api'; op: (i: number) => Promise<void>; ids: () => string[]; runs: LoadRun[]; settled: number[] }> = [
+      const paths: Array<{
+        name: 'raw' | 'base' | 'api';
+        op: (i: number) => Promise<void>;
+        ids: () => string[];
+        runs: LoadRun[];
+        settled: number[];
+      }> = [
         { name: 'raw', op: (i) => rawStart(warmup + i), ids: () => rawIds.slice(warmup, warmup + rawStarted), runs: [], settled: [] },
         ...(basePost ? [{ name: 'base' as const, op: basePost, ids: () => baseIds, runs: [], settled: [] }] : []),
         { name: 'api', op: apiPost, ids: () => apiIds, runs: [], settled: [] },
@@ -234,7 +269,9 @@ async function main(): Promise<number> {
         for (let k = 0; k < paths.length; k++) {
           const path = paths[(r + k) % paths.length]!;
           const label = path.name === 'base' ? `api baseline ${baseline!.commit.slice(0, 7)}` : path.name;
-          log(`round ${r + 1}/${rounds} ${label}: ${count} ${path.name === 'raw' ? 'workflow starts' : 'POST /leads'} at concurrency ${concurrency}`);
+          log(
+            `round ${r + 1}/${rounds} ${label}: ${count} ${path.name === 'raw' ? 'workflow starts' : 'POST /leads'} at concurrency ${concurrency}`,
+          );
           path.runs.push(await runClosedLoop(count, concurrency, (i) => path.op(from + i)));
           if (path.name === 'raw') rawStarted = from + count;
           const settled = await settle(db, path.ids());
@@ -243,8 +280,10 @@ async function main(): Promise<number> {
         }
       }
       const joined = (runs: LoadRun[]): LoadRun => ({
-        requests: runs.reduce((a, x) => a + x.requests, 0), failures: runs.reduce((a, x) => a + x.failures, 0),
-        failureSamples: runs.flatMap((x) => x.failureSamples).slice(0, 5), latenciesMs: runs.flatMap((x) => x.latenciesMs),
+        requests: runs.reduce((a, x) => a + x.requests, 0),
+        failures: runs.reduce((a, x) => a + x.failures, 0),
+        failureSamples: runs.flatMap((x) => x.failureSamples).slice(0, 5),
+        latenciesMs: runs.flatMap((x) => x.latenciesMs),
         wallMs: runs.reduce((a, x) => a + x.wallMs, 0),
       });
       const pathOf = (name: string) => paths.find((x) => x.name === name);
@@ -260,9 +299,19 @@ async function main(): Promise<number> {
       const ratioOf = (f: PathFigures) => Math.round((f.throughput / raw.throughput) * 1000) / 1000;
       const ratio = ratioOf(api);
       intake = {
-        raw, api, base, ratio, baseRatio: base && ratioOf(base),
-        ratioPass: ratio >= TARGET_RATIO, p99Pass: api.latencyMs.p99 <= TARGET_API_P99_MS,
-        settled: { warmup: settledWarmup.seconds, raw: settledOf('raw'), api: settledOf('api'), ...(baseRun ? { base: settledOf('base') } : {}) },
+        raw,
+        api,
+        base,
+        ratio,
+        baseRatio: base && ratioOf(base),
+        ratioPass: ratio >= TARGET_RATIO,
+        p99Pass: api.latencyMs.p99 <= TARGET_API_P99_MS,
+        settled: {
+          warmup: settledWarmup.seconds,
+          raw: settledOf('raw'),
+          api: settledOf('api'),
+          ...(baseRun ? { base: settledOf('base') } : {}),
+        },
         allSettled,
         rounds,
         failureSamples: { raw: rawRun.failureSamples, api: apiRun.failureSamples, ...(baseRun ? { base: baseRun.failureSamples } : {}) },
@@ -274,7 +323,13 @@ async function main(): Promise<number> {
     if (phases.has('actions')) {
       log(`actions: one Update per lead through the API and from a bare client; reads; list pages`);
       actions = await measureActions({
-        client, http, pool: poolOf(db), rawLeadIds: rawIds.slice(warmup), apiLeadIds: apiIds, concurrency, log,
+        client,
+        http,
+        pool: poolOf(db),
+        rawLeadIds: rawIds.slice(warmup),
+        apiLeadIds: apiIds,
+        concurrency,
+        log,
       });
     }
 
@@ -284,14 +339,27 @@ async function main(): Promise<number> {
     if (phases.has('processing')) processing = await measureProcessing(scaleStack, n, concurrency, log);
     let burst: BurstFigures | undefined;
     if (phases.has('burst')) {
-      const rate = process.env.BENCH_BURST_RATE ? positiveInt('BENCH_BURST_RATE', 50) : Math.max(10, Math.round(2 * (processing?.lead.perSecond ?? 25)));
-      burst = await measureBurst({ http, rate, seconds: positiveInt('BENCH_BURST_SECONDS', 20), updateRate: 5, updateLeadIds: apiIds, log });
+      const rate = process.env.BENCH_BURST_RATE
+        ? positiveInt('BENCH_BURST_RATE', 50)
+        : Math.max(10, Math.round(2 * (processing?.lead.perSecond ?? 25)));
+      burst = await measureBurst({
+        http,
+        rate,
+        seconds: positiveInt('BENCH_BURST_SECONDS', 20),
+        updateRate: 5,
+        updateLeadIds: apiIds,
+        log,
+      });
     }
     let memoryScale: MemoryFigures | undefined;
-    if (phases.has('memory')) memoryScale = await measureMemory(scaleStack, positiveInt('BENCH_OPEN_LEADS', 3000), workerSizing().maxCachedWorkflows, log);
+    if (phases.has('memory'))
+      memoryScale = await measureMemory(scaleStack, positiveInt('BENCH_OPEN_LEADS', 3000), workerSizing().maxCachedWorkflows, log);
 
     // Every lead of the run has been worked by now: the worker holds them in its workflow cache.
-    const memory = { leadsStarted: (phases.has('intake') ? rawIds.length + warmup : 0) + apiIds.length + baseIds.length, rssMiB: stack.rssMiB() };
+    const memory = {
+      leadsStarted: (phases.has('intake') ? rawIds.length + warmup : 0) + apiIds.length + baseIds.length,
+      rssMiB: stack.rssMiB(),
+    };
     log(`memory: worker ${memory.rssMiB.worker} MiB, API ${memory.rssMiB.api} MiB resident after ${memory.leadsStarted} leads`);
 
     // The platform alone: the same shape of Update on a workflow with no business logic.
@@ -307,24 +375,35 @@ async function main(): Promise<number> {
 
     console.log('');
     const gitNow = gitState();
-    console.log(`Benchmark: N=${n}, concurrency=${concurrency}, ${cpus().length} CPUs, node ${process.version}, ${stack.database} PostgreSQL, `
-      + `load average ${loadBefore[0]} before; commit ${gitNow.gitCommit?.slice(0, 7) ?? '?'}${gitNow.gitDirty ? ' (dirty)' : ''}`);
-    console.log(codec === 'on'
-      ? 'Payload codec ON: the worker, the API and the bare client all encrypt (AES-256-GCM, a key per lead); ratios against that client'
-      : 'Payload codec OFF (BENCH_CODEC=off): nothing is encrypted, by the worker, the API or the bare client');
+    console.log(
+      `Benchmark: N=${n}, concurrency=${concurrency}, ${cpus().length} CPUs, node ${process.version}, ${stack.database} PostgreSQL, ` +
+        `load average ${loadBefore[0]} before; commit ${gitNow.gitCommit?.slice(0, 7) ?? '?'}${gitNow.gitDirty ? ' (dirty)' : ''}`,
+    );
+    console.log(
+      codec === 'on'
+        ? 'Payload codec ON: the worker, the API and the bare client all encrypt (AES-256-GCM, a key per lead); ratios against that client'
+        : 'Payload codec OFF (BENCH_CODEC=off): nothing is encrypted, by the worker, the API or the bare client',
+    );
     if (intake) {
       console.log(`\nIntake (${intake.rounds} round${intake.rounds > 1 ? 's' : ''}, paths in rotating order)`);
       printPath('raw', intake.raw);
       if (intake.base) printPath(`api ${baseline!.commit.slice(0, 7)}`, intake.base);
       printPath('api', intake.api);
       if (intake.baseRatio !== undefined) {
-        console.log(`  baseline ${baseline!.commit.slice(0, 7)} API/raw throughput ratio ${intake.baseRatio.toFixed(3)}  (this API ${intake.ratio.toFixed(3)}; `
-          + `${(intake.api.throughput / intake.base!.throughput).toFixed(2)}× the baseline's throughput)`);
+        console.log(
+          `  baseline ${baseline!.commit.slice(0, 7)} API/raw throughput ratio ${intake.baseRatio.toFixed(3)}  (this API ${intake.ratio.toFixed(3)}; ` +
+            `${(intake.api.throughput / intake.base!.throughput).toFixed(2)}× the baseline's throughput)`,
+        );
       }
-      console.log(`  API/raw throughput ratio ${intake.ratio.toFixed(3)}  (target ≥ ${TARGET_RATIO}): ${intake.ratioPass ? 'PASS' : 'MISS'}`);
-      console.log(`  API p99 ${intake.api.latencyMs.p99.toFixed(1)} ms  (target ≤ ${TARGET_API_P99_MS} ms): ${intake.p99Pass ? 'PASS' : 'MISS'}`);
+      console.log(
+        `  API/raw throughput ratio ${intake.ratio.toFixed(3)}  (target ≥ ${TARGET_RATIO}): ${intake.ratioPass ? 'PASS' : 'MISS'}`,
+      );
+      console.log(
+        `  API p99 ${intake.api.latencyMs.p99.toFixed(1)} ms  (target ≤ ${TARGET_API_P99_MS} ms): ${intake.p99Pass ? 'PASS' : 'MISS'}`,
+      );
     }
-    if (actions || floor) console.log(`\nStaff actions and reads (same stack; closed loop at concurrency ${concurrency}, paced at ${PACED_RATE} req/s)`);
+    if (actions || floor)
+      console.log(`\nStaff actions and reads (same stack; closed loop at concurrency ${concurrency}, paced at ${PACED_RATE} req/s)`);
     if (actions) {
       printPath('update raw', actions.updateRaw);
       printPath('update api', actions.updateApi);
@@ -341,11 +420,14 @@ async function main(): Promise<number> {
     if (actions) {
       printPath('read paced', actions.read);
       printPath('list', actions.list);
-      for (const [name, t] of Object.entries(actions.targets)) console.log(`  ${name} ${t.value} (target ${name.endsWith('Ms') ? '≤' : '≥'} ${t.target}): ${t.pass ? 'PASS' : 'MISS'}`);
+      for (const [name, t] of Object.entries(actions.targets))
+        console.log(`  ${name} ${t.value} (target ${name.endsWith('Ms') ? '≤' : '≥'} ${t.target}): ${t.pass ? 'PASS' : 'MISS'}`);
     }
     if (notifications) {
-      console.log(`\nNotification delivery (the notifications-deliver workflow back to back: ≤ ${notifications.perRun} rows a run, `
-        + `${notifications.inFlight} at a time; the Schedule starts one run a minute)`);
+      console.log(
+        `\nNotification delivery (the notifications-deliver workflow back to back: ≤ ${notifications.perRun} rows a run, ` +
+          `${notifications.inFlight} at a time; the Schedule starts one run a minute)`,
+      );
       printDelivery('email', notifications.email);
       printDelivery('email + webhook', notifications.emailAndWebhook);
     }
@@ -359,28 +441,45 @@ async function main(): Promise<number> {
     const result = {
       benchmark: 'intake',
       timestamp,
-      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, totalMemGiB: Math.round(totalmem() / 2 ** 30 * 10) / 10, platform: platform(), arch: arch(), node: process.version,
-        loadAverage1mBefore: loadBefore[0], loadAverage1mAfter: Math.round(loadavg()[0]! * 100) / 100 },
+      machine: {
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model,
+        totalMemGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+        platform: platform(),
+        arch: arch(),
+        node: process.version,
+        loadAverage1mBefore: loadBefore[0],
+        loadAverage1mAfter: Math.round(loadavg()[0]! * 100) / 100,
+      },
       config: {
-        n, concurrency, warmup, notifyN, phases: [...phases], database: stack.database, payloadCodec: codec, ...gitNow,
+        n,
+        concurrency,
+        warmup,
+        notifyN,
+        phases: [...phases],
+        database: stack.database,
+        payloadCodec: codec,
+        ...gitNow,
         ...(baseline ? { baselineCommit: baseline.commit } : {}),
       },
-      ...(intake ? {
-        raw: intake.raw,
-        api: intake.api,
-        apiRawThroughputRatio: intake.ratio,
-        // The API of BENCH_BASELINE on the same stack, measured just before this one.
-        ...(intake.base ? { apiBaseline: intake.base, apiBaselineRawThroughputRatio: intake.baseRatio } : {}),
-        targets: {
-          throughputRatio: { target: TARGET_RATIO, value: intake.ratio, pass: intake.ratioPass },
-          apiP99Ms: { target: TARGET_API_P99_MS, value: intake.api.latencyMs.p99, pass: intake.p99Pass },
-        },
-        // How long the worker took to assign each path's leads once its requests ended (summed over the rounds).
-        workerSettleSeconds: intake.settled,
-        rounds: intake.rounds,
-        settled: intake.allSettled,
-        failureSamples: intake.failureSamples,
-      } : {}),
+      ...(intake
+        ? {
+            raw: intake.raw,
+            api: intake.api,
+            apiRawThroughputRatio: intake.ratio,
+            // The API of BENCH_BASELINE on the same stack, measured just before this one.
+            ...(intake.base ? { apiBaseline: intake.base, apiBaselineRawThroughputRatio: intake.baseRatio } : {}),
+            targets: {
+              throughputRatio: { target: TARGET_RATIO, value: intake.ratio, pass: intake.ratioPass },
+              apiP99Ms: { target: TARGET_API_P99_MS, value: intake.api.latencyMs.p99, pass: intake.p99Pass },
+            },
+            // How long the worker took to assign each path's leads once its requests ended (summed over the rounds).
+            workerSettleSeconds: intake.settled,
+            rounds: intake.rounds,
+            settled: intake.allSettled,
+            failureSamples: intake.failureSamples,
+          }
+        : {}),
       actions,
       // An Update with the lead's shape of work (timer re-armed, one activity, one more workflow
       // task) but no business logic: what Temporal itself costs on this machine.
@@ -398,13 +497,27 @@ async function main(): Promise<number> {
 
     // A failed start is not a slow start: figures with failures are not a benchmark.
     const actionFailures = [
-      ...(actions ? [actions.updateRaw, actions.updateApi, actions.updateRawPaced, actions.updateApiPaced, actions.updateRawSerial, actions.updateApiSerial, actions.read, actions.list] : []),
+      ...(actions
+        ? [
+            actions.updateRaw,
+            actions.updateApi,
+            actions.updateRawPaced,
+            actions.updateApiPaced,
+            actions.updateRawSerial,
+            actions.updateApiSerial,
+            actions.read,
+            actions.list,
+          ]
+        : []),
       ...(floor ? [floor.updateSerial, floor.updatePaced] : []),
     ].reduce((a, f) => a + f.failures, 0);
-    const intakeFailures = (intake ? intake.api.failures + intake.raw.failures + (intake.base?.failures ?? 0) : 0) + (burst?.intake.failed ?? 0);
+    const intakeFailures =
+      (intake ? intake.api.failures + intake.raw.failures + (intake.base?.failures ?? 0) : 0) + (burst?.intake.failed ?? 0);
     const notSent = notifications ? notifications.email.notSent + notifications.emailAndWebhook.notSent : 0;
     if (intakeFailures || actionFailures || notSent) {
-      console.error(`[bench] FAILED: ${intakeFailures} intake and ${actionFailures} action requests did not succeed; ${notSent} notifications not sent`);
+      console.error(
+        `[bench] FAILED: ${intakeFailures} intake and ${actionFailures} action requests did not succeed; ${notSent} notifications not sent`,
+      );
       return 1;
     }
     return 0;

@@ -37,7 +37,10 @@ const WAIT_LIMIT_MS = 300_000;
 const QUIET_WAIT_MS = 15_000;
 
 export interface ScaleStack {
-  client: Client; pool: Pool; taskQueue: string; temporalAddress: string;
+  client: Client;
+  pool: Pool;
+  taskQueue: string;
+  temporalAddress: string;
   rssMiB(): { worker?: number; api?: number };
 }
 
@@ -60,9 +63,15 @@ async function registerLeads(pool: Pool, n: number): Promise<string[]> {
 function startLead(client: Client, taskQueue: string, leadId: string) {
   const input: LeadWorkflowInput = { leadId, kind: 'lead', sourceChannel: 'web_form', topic: 'crm' };
   return client.workflow.start(leadWorkflow, {
-    workflowId: `lead-${leadId}`, taskQueue, args: [input],
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING, workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    typedSearchAttributes: [{ key: LeadStage, value: 'received' }, { key: LeadSource, value: input.sourceChannel }],
+    workflowId: `lead-${leadId}`,
+    taskQueue,
+    args: [input],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    typedSearchAttributes: [
+      { key: LeadStage, value: 'received' },
+      { key: LeadSource, value: input.sourceChannel },
+    ],
   });
 }
 
@@ -87,10 +96,12 @@ async function processedCount(pool: Pool, ids: string[]): Promise<number> {
 }
 
 export interface ProcessingFigures {
-  n: number; concurrency: number;
+  n: number;
+  concurrency: number;
   lead: { seconds: number; perSecond: number; processed: number };
   floor: { seconds: number; perSecond: number; processed: number };
-  ratio: number; pass: boolean;
+  ratio: number;
+  pass: boolean;
 }
 
 /**
@@ -107,7 +118,12 @@ export async function measureProcessing(s: ScaleStack, n: number, concurrency: n
   const lead = await until(n, () => processedCount(s.pool, ids), t0);
 
   const floorQueue = `${s.taskQueue}-processing-floor`;
-  const worker = child('floor-worker', 'bench/floor/worker.ts', { ...process.env, TEMPORAL_ADDRESS: s.temporalAddress, TASK_QUEUE: floorQueue }, { quiet: true });
+  const worker = child(
+    'floor-worker',
+    'bench/floor/worker.ts',
+    { ...process.env, TEMPORAL_ADDRESS: s.temporalAddress, TASK_QUEUE: floorQueue },
+    { quiet: true },
+  );
   try {
     await waitForLine(worker, /floor worker polling/, 180_000); // it bundles its workflow first: slow on a busy machine
     await waitForQuiet({ timeoutMs: QUIET_WAIT_MS });
@@ -119,7 +135,11 @@ export async function measureProcessing(s: ScaleStack, n: number, concurrency: n
     });
     const query = `TaskQueue="${floorQueue}" AND ExecutionStatus="Completed"`;
     const floor = await until(n, async () => (await s.client.workflow.count(query)).count, t0);
-    const per = (x: { seconds: number; reached: number }) => ({ seconds: x.seconds, processed: x.reached, perSecond: Math.round((x.reached / x.seconds) * 10) / 10 });
+    const per = (x: { seconds: number; reached: number }) => ({
+      seconds: x.seconds,
+      processed: x.reached,
+      perSecond: Math.round((x.reached / x.seconds) * 10) / 10,
+    });
     const figures = { lead: per(lead), floor: per(floor) };
     const ratio = Math.round((figures.lead.perSecond / figures.floor.perSecond) * 1000) / 1000;
     return { n, concurrency, ...figures, ratio, pass: ratio >= SCALE_TARGETS.processingRatio && lead.reached === n };
@@ -129,11 +149,13 @@ export async function measureProcessing(s: ScaleStack, n: number, concurrency: n
 }
 
 export interface MemoryFigures {
-  openLeads: number; maxCachedWorkflows: number;
+  openLeads: number;
+  maxCachedWorkflows: number;
   /** Worker RSS (MiB) after each step of open leads. */
   rssMiB: Array<{ openLeads: number; worker?: number }>;
   /** RSS at 20,000 open leads: measured when the run opened that many, else extrapolated (see `extrapolated`). */
-  rssMiBAt20k?: number; extrapolated: boolean;
+  rssMiBAt20k?: number;
+  extrapolated: boolean;
   evictedUpdate: PathFigures;
   pass: { rss: boolean; evictedUpdate: boolean };
 }
@@ -161,23 +183,37 @@ export async function measureMemory(s: ScaleStack, openLeads: number, maxCachedW
   }
   const serial = Math.min(100, ids.length);
   await waitForQuiet({ timeoutMs: QUIET_WAIT_MS });
-  log(`memory: ${serial} Updates one at a time on the first leads (evicted: ${openLeads > maxCachedWorkflows ? 'yes' : 'no, fewer leads than the cache holds'})`);
-  const update = (i: number) => s.client.workflow.getHandle(`lead-${ids[i]}`)
-    .executeUpdate(M.recordContact, { args: [{ actor: 'sales:bench', input: { outcome: 'no_answer' } }] }).then(() => undefined);
+  log(
+    `memory: ${serial} Updates one at a time on the first leads (evicted: ${openLeads > maxCachedWorkflows ? 'yes' : 'no, fewer leads than the cache holds'})`,
+  );
+  const update = (i: number) =>
+    s.client.workflow
+      .getHandle(`lead-${ids[i]}`)
+      .executeUpdate(M.recordContact, { args: [{ actor: 'sales:bench', input: { outcome: 'no_answer' } }] })
+      .then(() => undefined);
   const evictedUpdate = figuresOf(await runClosedLoop(serial, 1, update));
   const last = rss[rss.length - 1]!.worker;
   const extrapolated = ids.length < OPEN_LEADS_TARGET;
   return {
-    openLeads: ids.length, maxCachedWorkflows, rssMiB: rss, rssMiBAt20k: last, extrapolated, evictedUpdate,
-    pass: { rss: last !== undefined && last <= SCALE_TARGETS.rssMiBAt20k && (ids.length >= OPEN_LEADS_TARGET || ids.length > maxCachedWorkflows),
-      evictedUpdate: evictedUpdate.latencyMs.p99 <= SCALE_TARGETS.evictedUpdateP99Ms && evictedUpdate.failures === 0 },
+    openLeads: ids.length,
+    maxCachedWorkflows,
+    rssMiB: rss,
+    rssMiBAt20k: last,
+    extrapolated,
+    evictedUpdate,
+    pass: {
+      rss: last !== undefined && last <= SCALE_TARGETS.rssMiBAt20k && (ids.length >= OPEN_LEADS_TARGET || ids.length > maxCachedWorkflows),
+      evictedUpdate: evictedUpdate.latencyMs.p99 <= SCALE_TARGETS.evictedUpdateP99Ms && evictedUpdate.failures === 0,
+    },
   };
 }
 
 export interface BurstFigures {
-  ratePerSecond: number; seconds: number;
+  ratePerSecond: number;
+  seconds: number;
   intake: { offered: number; created: number; deferred: number; failed: number; samples: string[] };
-  update: PathFigures; updateRatePerSecond: number;
+  update: PathFigures;
+  updateRatePerSecond: number;
   pass: boolean;
 }
 
@@ -187,7 +223,12 @@ export interface BurstFigures {
  * before the burst; the Updates' latency counts from when each was due.
  */
 export async function measureBurst(opts: {
-  http: HttpClient; rate: number; seconds: number; updateRate: number; updateLeadIds: string[]; log: Log;
+  http: HttpClient;
+  rate: number;
+  seconds: number;
+  updateRate: number;
+  updateLeadIds: string[];
+  log: Log;
 }): Promise<BurstFigures> {
   const { http, rate, seconds, updateRate, log } = opts;
   const offered = Math.round(rate * seconds);
@@ -198,8 +239,11 @@ export async function measureBurst(opts: {
   log(`burst: ${offered} POST /leads at ${rate} req/s for ${seconds} s, Updates at ${updateRate} req/s alongside`);
   const post = async (i: number) => {
     const { status, text } = await http.call('POST', '/leads', {
-      source: { channel: 'web_form' }, person: { name: 'Bench Burst' }, phone: `+7915${String((phoneBase + i) % 10_000_000).padStart(7, '0')}`,
-      email: `burst-${tag}-${i}@example.com`, topic: 'crm',
+      source: { channel: 'web_form' },
+      person: { name: 'Bench Burst' },
+      phone: `+7915${String((phoneBase + i) % 10_000_000).padStart(7, '0')}`,
+      email: `burst-${tag}-${i}@example.com`,
+      topic: 'crm',
     });
     if (status === 201) intake.created += 1;
     else if (status === 429) intake.deferred += 1;
@@ -216,7 +260,11 @@ export async function measureBurst(opts: {
   const [, updateRun] = await Promise.all([runOpenLoop(offered, rate, post), runOpenLoop(updates, updateRate, update)]);
   const updateFigures = figuresOf(updateRun);
   return {
-    ratePerSecond: rate, seconds, intake, update: updateFigures, updateRatePerSecond: updateRate,
+    ratePerSecond: rate,
+    seconds,
+    intake,
+    update: updateFigures,
+    updateRatePerSecond: updateRate,
     pass: updateFigures.latencyMs.p99 <= SCALE_TARGETS.burstUpdateP99Ms && updateFigures.failures === 0 && intake.failed === 0,
   };
 }

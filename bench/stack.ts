@@ -77,7 +77,13 @@ export async function startStack(log: (m: string) => void, opts: StackOptions = 
     if (url) {
       await ensureDatabase(url);
     } else {
-      const pg = await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), port: await freePort(), database: 'leads_bench', persistent: false, log });
+      const pg = await startEmbeddedPostgres({
+        dataDir: join(dir, 'pg'),
+        port: await freePort(),
+        database: 'leads_bench',
+        persistent: false,
+        log,
+      });
       onStop('stop PostgreSQL', pg.stop);
       url = pg.url;
     }
@@ -108,11 +114,23 @@ export async function startStack(log: (m: string) => void, opts: StackOptions = 
     const apiKey = `bench-${randomUUID()}`;
     const apiPort = await freePort();
     const env = {
-      ...process.env, DATABASE_URL: url, TEMPORAL_ADDRESS: temporal.address, TASK_QUEUE: taskQueue,
-      WORKER_METRICS_ADDRESS: '', API_HOST: '127.0.0.1', API_PORT: String(apiPort), API_KEYS: `${apiKey}:sales:bench`,
-      RATE_LIMIT_PER_MINUTE: '100000000', LOG_LEVEL: 'warn', PAYLOAD_KEYS: payloadKeys, ...opts.env,
+      ...process.env,
+      DATABASE_URL: url,
+      TEMPORAL_ADDRESS: temporal.address,
+      TASK_QUEUE: taskQueue,
+      WORKER_METRICS_ADDRESS: '',
+      API_HOST: '127.0.0.1',
+      API_PORT: String(apiPort),
+      API_KEYS: `${apiKey}:sales:bench`,
+      RATE_LIMIT_PER_MINUTE: '100000000',
+      LOG_LEVEL: 'warn',
+      PAYLOAD_KEYS: payloadKeys,
+      ...opts.env,
     };
-    const worker = child('worker', codec === 'on' ? 'worker/main.ts' : 'bench/plain/worker.ts', env, { quiet: true, nodeArgs: WORKER_NODE_ARGS });
+    const worker = child('worker', codec === 'on' ? 'worker/main.ts' : 'bench/plain/worker.ts', env, {
+      quiet: true,
+      nodeArgs: WORKER_NODE_ARGS,
+    });
     onStop('stop worker', () => stopChild(worker));
     await waitForLine(worker, /worker polling/, 180_000); // it bundles the workflows first: slow on a busy machine
     log(`worker process ${worker.pid} polling ${taskQueue}`);
@@ -136,8 +154,18 @@ export async function startStack(log: (m: string) => void, opts: StackOptions = 
 
     const rssMiB = () => ({ worker: rssOf(worker.pid), api: rssOf(api.pid) });
     return {
-      database, codec, databaseUrl: url, temporalAddress: temporal.address, taskQueue, db, client, apiUrl, apiKey, baselineApiUrl,
-      rssMiB, stop,
+      database,
+      codec,
+      databaseUrl: url,
+      temporalAddress: temporal.address,
+      taskQueue,
+      db,
+      client,
+      apiUrl,
+      apiKey,
+      baselineApiUrl,
+      rssMiB,
+      stop,
     };
   } catch (err) {
     await stop();
@@ -161,7 +189,9 @@ const STEP_TIMEOUT_MS = 30_000;
 /** One shutdown step; a failing or stuck one is reported and skipped so the rest still stop. */
 async function boundedStep(name: string, run: () => Promise<void>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const stuck = new Promise<'stuck'>((resolve) => { timer = setTimeout(() => resolve('stuck'), STEP_TIMEOUT_MS); });
+  const stuck = new Promise<'stuck'>((resolve) => {
+    timer = setTimeout(() => resolve('stuck'), STEP_TIMEOUT_MS);
+  });
   try {
     const outcome = await Promise.race([run().then(() => 'done' as const), stuck]);
     if (outcome === 'stuck') console.error(`[bench] shutdown: "${name}" did not finish in ${STEP_TIMEOUT_MS / 1000} s; going on`);

@@ -51,7 +51,10 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       log(`${signal}: stopping`);
-      void (async () => { for (const stop of stops.reverse()) await stop().catch(() => undefined); process.exit(130); })();
+      void (async () => {
+        for (const stop of stops.reverse()) await stop().catch(() => undefined);
+        process.exit(130);
+      })();
     });
   }
   try {
@@ -62,7 +65,13 @@ async function main(): Promise<void> {
       url = u.toString();
       await ensureDatabase(url);
     } else {
-      const pg = await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), port: await freePort(), database: 'leads_year', persistent: false, log });
+      const pg = await startEmbeddedPostgres({
+        dataDir: join(dir, 'pg'),
+        port: await freePort(),
+        database: 'leads_year',
+        persistent: false,
+        log,
+      });
       stops.push(pg.stop);
       url = pg.url;
     }
@@ -76,8 +85,18 @@ async function main(): Promise<void> {
     const { env } = server;
     log(`${leads} leads (1/${scale.toFixed(1)} of ${TELECOM_YEAR_LEADS}), seed ${cfg.YEAR_SEED}, ${cfg.YEAR_CONCURRENCY} at once`);
     const r = await simulateYear({
-      env, db, codec, workflowBundle: { code: bundle.code }, leads, scale, intakeWorkingDays: YEAR_WORKING_DAYS,
-      tailDays: cfg.YEAR_TAIL_DAYS, seed: cfg.YEAR_SEED, concurrency: cfg.YEAR_CONCURRENCY, replaySample: cfg.YEAR_REPLAY, log,
+      env,
+      db,
+      codec,
+      workflowBundle: { code: bundle.code },
+      leads,
+      scale,
+      intakeWorkingDays: YEAR_WORKING_DAYS,
+      tailDays: cfg.YEAR_TAIL_DAYS,
+      seed: cfg.YEAR_SEED,
+      concurrency: cfg.YEAR_CONCURRENCY,
+      replaySample: cfg.YEAR_REPLAY,
+      log,
     });
     report(r);
   } finally {
@@ -96,7 +115,9 @@ function report(r: YearResult): void {
 A simulated year: ${r.leads} leads (1/${r.scale.toFixed(1)} of the telecom's ${TELECOM_YEAR_LEADS}), ${r.simulatedDays} days (${r.workingDays} working), seed ${r.seed}
   wall                 ${r.wallSeconds.total.toFixed(0)} s (simulation ${r.wallSeconds.simulation.toFixed(0)} s: intake ${r.wallSeconds.intake} s, staff ${r.wallSeconds.staff} s, settle ${r.wallSeconds.settle} s, timers ${r.wallSeconds.clock} s; histories ${r.wallSeconds.histories.toFixed(0)} s, replay ${r.wallSeconds.replay.toFixed(0)} s)
   staff actions        ${r.actor.updates} Updates (${r.actor.refusedByWorkflow} refused by the workflow), ${r.actor.looks} looks, ${r.actor.errors} failed
-  outcomes             ${Object.entries(r.outcomes).map(([k, v]) => `${k} ${v}`).join(', ')}
+  outcomes             ${Object.entries(r.outcomes)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}
   runs                 ${r.runs} (continue-as-new ${r.continueAsNew}); events per run max ${r.eventsPerRun.max}, p99 ${r.eventsPerRun.p99}, p50 ${r.eventsPerRun.p50}
   workflow task fails  ${r.workflowTaskFailures}
   nondeterminism       ${r.nondeterminismErrors.inRun} in the runs; ${r.nondeterminismErrors.replay} replaying ${r.nondeterminismErrors.replayedRuns} runs of ${r.nondeterminismErrors.replayedLeads} leads (${r.nondeterminismErrors.replayOtherErrors} other replay errors)
@@ -118,8 +139,12 @@ A simulated year: ${r.leads} leads (1/${r.scale.toFixed(1)} of the telecom's ${T
 }
 
 const quiet = {
-  log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined,
-  warn: (m: string) => console.warn(m), error: (m: string) => console.error(m),
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (m: string) => console.warn(m),
+  error: (m: string) => console.error(m),
 };
 
 main().catch((err) => {

@@ -120,29 +120,46 @@ const DEAL_ORDER = DealStage.options;
  */
 export const LEAD_ACTIONS = {
   verifyInterest: row({
-    input: VerifyInterest, roles: STAFF_ROLES, path: 'verify', summary: 'Verify a company inquiry (interest): was a person found?',
+    input: VerifyInterest,
+    roles: STAFF_ROLES,
+    path: 'verify',
+    summary: 'Verify a company inquiry (interest): was a person found?',
     example: () => ({ personFound: true }),
   }),
   recordContact: row({
-    input: RecordContact, roles: STAFF_ROLES, path: 'contact', summary: 'Record a contact attempt and its result',
+    input: RecordContact,
+    roles: STAFF_ROLES,
+    path: 'contact',
+    summary: 'Record a contact attempt and its result',
     example: () => ({ outcome: 'reached' }) as const,
   }),
   qualify: row({
-    input: Qualify, roles: STAFF_ROLES, path: 'qualify', summary: 'Qualify: target or not, ours or a partner’s',
+    input: Qualify,
+    roles: STAFF_ROLES,
+    path: 'qualify',
+    summary: 'Qualify: target or not, ours or a partner’s',
     example: () => ({ target: false, reason: '-' }) as const,
   }),
   recordConsent: row({
-    input: RecordConsent, roles: STAFF_ROLES, path: 'consent', summary: "Record the client's answer to the hand-off consent question",
+    input: RecordConsent,
+    roles: STAFF_ROLES,
+    path: 'consent',
+    summary: "Record the client's answer to the hand-off consent question",
     example: () => ({ given: true, askedBy: '-', channel: 'phone', wording: '-' }) as const,
   }),
   withdrawConsent: row({
-    input: WithdrawConsent, roles: STAFF_ROLES,
-    path: 'consent/withdraw', summary: 'The client withdrew consent: stop all contact and the hand-off',
+    input: WithdrawConsent,
+    roles: STAFF_ROLES,
+    path: 'consent/withdraw',
+    summary: 'The client withdrew consent: stop all contact and the hand-off',
     example: () => ({}),
   }),
   partnerRespond: row({
-    input: PartnerRespond, roles: STAFF_ROLES, partner: 'own_offer',
-    path: 'partner-response', summary: 'A partner accepts or declines the offered lead',
+    input: PartnerRespond,
+    roles: STAFF_ROLES,
+    partner: 'own_offer',
+    path: 'partner-response',
+    summary: 'A partner accepts or declines the offered lead',
     // One form per pending offer (lead card); whether one is pending is asked per partner.
     example: (s) => {
       const o = s.offers.find((x) => x.status === 'pending');
@@ -150,33 +167,51 @@ export const LEAD_ACTIONS = {
     },
   }),
   advanceDeal: row({
-    input: AdvanceDeal, roles: STAFF_ROLES, partner: 'own_deal',
-    path: 'deal', summary: 'Move the deal forward (meeting → proposal → negotiation → contract)',
+    input: AdvanceDeal,
+    roles: STAFF_ROLES,
+    partner: 'own_deal',
+    path: 'deal',
+    summary: 'Move the deal forward (meeting → proposal → negotiation → contract)',
     example: (s) => {
       const next = DEAL_ORDER[DEAL_ORDER.indexOf(s.dealStage ?? 'meeting') + 1];
       return next && { to: next, valueMinor: 1 };
     },
   }),
   markLost: row({
-    input: MarkLost, roles: STAFF_ROLES, partner: 'own_deal',
-    path: 'lost', summary: 'The deal or lead is lost, with a reason (goes to re-engagement)',
+    input: MarkLost,
+    roles: STAFF_ROLES,
+    partner: 'own_deal',
+    path: 'lost',
+    summary: 'The deal or lead is lost, with a reason (goes to re-engagement)',
     example: () => ({ reason: '-' }),
   }),
   recordPayment: row({
-    input: RecordPayment, roles: STAFF_ROLES, partner: 'own_deal',
-    path: 'payments', summary: 'Record a client payment (counted once per paymentId)',
+    input: RecordPayment,
+    roles: STAFF_ROLES,
+    partner: 'own_deal',
+    path: 'payments',
+    summary: 'Record a client payment (counted once per paymentId)',
     example: (s) => ({ paymentId: '\u0001probe', amountMinor: 1, currency: s.deal.currency ?? 'RUB' }),
   }),
   reengagementOutcome: row({
-    input: ReengagementOutcome, roles: STAFF_ROLES, path: 'reengagement', summary: 'Outcome of a re-engagement touch',
+    input: ReengagementOutcome,
+    roles: STAFF_ROLES,
+    path: 'reengagement',
+    summary: 'Outcome of a re-engagement touch',
     example: () => ({ outcome: 'declined' }) as const,
   }),
   reassign: row({
-    input: Reassign, roles: ['team_lead', 'ops'], path: 'reassign', summary: 'Reassign the lead to another manager',
+    input: Reassign,
+    roles: ['team_lead', 'ops'],
+    path: 'reassign',
+    summary: 'Reassign the lead to another manager',
     example: () => ({ managerId: '\u0001nobody', reason: '-' }),
   }),
   optOut: row({
-    input: OptOut, roles: STAFF_ROLES, path: 'opt-out', summary: 'The client opts out of all contact',
+    input: OptOut,
+    roles: STAFF_ROLES,
+    path: 'opt-out',
+    summary: 'The client opts out of all contact',
     example: () => ({}),
   }),
 } as const satisfies Record<string, LeadActionRow>;
@@ -192,7 +227,8 @@ export type ActionRequest<N extends ActionName> = z.input<LeadActions[N]['input'
 
 /** `input` checked against action `name`'s schema: the action, or every complaint of the schema in one line. */
 export function parseAction(
-  name: ActionName, input: unknown,
+  name: ActionName,
+  input: unknown,
 ): { action: Action; problem?: undefined } | { action?: undefined; problem: string } {
   const parsed = LEAD_ACTIONS[name].input.safeParse(input);
   if (!parsed.success) return { problem: parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ') };

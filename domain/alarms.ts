@@ -12,7 +12,12 @@ import { DAY, MINUTE } from './time';
 import type { ReadModelStage, Stage } from './vocabulary';
 
 export const ALARM_KINDS = [
-  'not_distributed', 'leads_rotting', 'low_target_share', 'manager_conversion_anomaly', 'partner_report_drift', 'stop_contact_overdue',
+  'not_distributed',
+  'leads_rotting',
+  'low_target_share',
+  'manager_conversion_anomaly',
+  'partner_report_drift',
+  'stop_contact_overdue',
 ] as const;
 export const AlarmKind = z.enum(ALARM_KINDS);
 export type AlarmKind = z.infer<typeof AlarmKind>;
@@ -27,15 +32,30 @@ export const PROGRAM = 'all';
  * Read-model stages in which a lead should have an owner: pre-deal work, and `received` — a stage of
  * the read model only (taken in, its workflow not yet started), where a lead waits for its first owner too.
  */
-export const DISTRIBUTION_STAGES = ['received', 'verification', 'awaiting_first_contact', 'qualifying'] as const satisfies readonly ReadModelStage[];
+export const DISTRIBUTION_STAGES = [
+  'received',
+  'verification',
+  'awaiting_first_contact',
+  'qualifying',
+] as const satisfies readonly ReadModelStage[];
 /** Open stages a manager works by hand: leads here rot when nobody touches them. */
-export const MANAGER_STAGES = ['verification', 'awaiting_first_contact', 'qualifying', 'awaiting_consent'] as const satisfies readonly Stage[];
+export const MANAGER_STAGES = [
+  'verification',
+  'awaiting_first_contact',
+  'qualifying',
+  'awaiting_consent',
+] as const satisfies readonly Stage[];
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
 /** An alarm that should be open: the activity inserts it unless one is open for kind + subject. */
-export interface AlarmToOpen { kind: AlarmKind; subject: string; evidence: JsonObject; threshold: JsonObject }
+export interface AlarmToOpen {
+  kind: AlarmKind;
+  subject: string;
+  evidence: JsonObject;
+  threshold: JsonObject;
+}
 
 const MonthDay = z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'MM-DD');
 
@@ -56,57 +76,69 @@ export const AlarmPolicy = z.object({
   /** Offset of business local time from UTC, minutes (Moscow: +180, no DST): decides the season's date. */
   utcOffsetMinutes: z.number().int().min(-720).max(840).default(180),
   /** Team overloaded: leads not distributed at the top of the funnel. */
-  notDistributed: z.object({
-    /** A lead without a manager this long after intake is not distributed. */
-    olderThanMinutes: count(60),
-    /** The workflow's `not_distributed` events (nobody available) count within this window. */
-    windowMinutes: count(60),
-    /** Fires at this many such leads. */
-    minLeads: count(1),
-  }).prefault({}),
+  notDistributed: z
+    .object({
+      /** A lead without a manager this long after intake is not distributed. */
+      olderThanMinutes: count(60),
+      /** The workflow's `not_distributed` events (nobody available) count within this window. */
+      windowMinutes: count(60),
+      /** Fires at this many such leads. */
+      minLeads: count(1),
+    })
+    .prefault({}),
   /** The business calendar the rotting rule counts in (the same one the leads' SLA clocks use). */
   calendar: BusinessCalendar.prefault({}),
   /** Leads rotting: the stale rule (domain/staleness.ts) asked of the read model. */
-  leadsRotting: z.object({
-    /** Business days in the same open stage after which a lead is rotting (besides the workflow's stale flag). */
-    staleAfterBusinessDays: z.number().positive().default(STALE_AFTER_BUSINESS_DAYS),
-    /** One alarm per manager with at least this many rotting leads. */
-    minLeads: count(1),
-  }).prefault({}),
+  leadsRotting: z
+    .object({
+      /** Business days in the same open stage after which a lead is rotting (besides the workflow's stale flag). */
+      staleAfterBusinessDays: z.number().positive().default(STALE_AFTER_BUSINESS_DAYS),
+      /** One alarm per manager with at least this many rotting leads. */
+      minLeads: count(1),
+    })
+    .prefault({}),
   /** Too many non-target leads: "target share below 60%" (the program ran at 60–68%). */
-  lowTargetShare: z.object({
-    windowDays: count(30),
-    floor: z.number().min(0).max(1).default(0.6),
-    /** No verdict on fewer reached leads than this. */
-    minReached: count(30),
-    /** Count reached leads still being qualified as non-target (off by default: they are not decided yet). */
-    countUndecided: z.boolean().default(false),
-  }).prefault({}),
+  lowTargetShare: z
+    .object({
+      windowDays: count(30),
+      floor: z.number().min(0).max(1).default(0.6),
+      /** No verdict on fewer reached leads than this. */
+      minReached: count(30),
+      /** Count reached leads still being qualified as non-target (off by default: they are not decided yet). */
+      countUndecided: z.boolean().default(false),
+    })
+    .prefault({}),
   /** Anomalous conversion of one manager, too high or too low, against the rest of the team. */
-  managerConversion: z.object({
-    windowDays: count(30),
-    /** |z| of the two-proportion z-test at which a manager is flagged. */
-    zThreshold: z.number().positive().default(3),
-    /** Reached leads a manager (and the rest of the team) needs before being judged. */
-    minSample: count(20),
-    countUndecided: z.boolean().default(false),
-  }).prefault({}),
+  managerConversion: z
+    .object({
+      windowDays: count(30),
+      /** |z| of the two-proportion z-test at which a manager is flagged. */
+      zThreshold: z.number().positive().default(3),
+      /** Reached leads a manager (and the rest of the team) needs before being judged. */
+      minSample: count(20),
+      countUndecided: z.boolean().default(false),
+    })
+    .prefault({}),
   /** A partner's sent-leads report drifting from what we received (leads lost between form and CRM). */
-  partnerReportDrift: z.object({
-    windowDays: count(30),
-    /** |sent − received| / sent above this fires. */
-    tolerance: z.number().min(0).default(0.1),
-    minSent: count(10),
-  }).prefault({}),
-  seasonality: z.object({
-    lowSeasons: z.array(Season).default(DEFAULT_LOW_SEASONS),
-    /** In a low season the target-share floor is multiplied by this (fewer, noisier leads). */
-    targetShareFloorFactor: z.number().positive().max(1).default(0.85),
-    /** …the report drift tolerance by this (partners' forms and staff on holiday). */
-    driftToleranceFactor: z.number().min(1).default(1.5),
-    /** …and the rotting threshold (business days) by this (managers on holiday, clients slower). */
-    rottingDaysFactor: z.number().min(1).default(1.5),
-  }).prefault({}),
+  partnerReportDrift: z
+    .object({
+      windowDays: count(30),
+      /** |sent − received| / sent above this fires. */
+      tolerance: z.number().min(0).default(0.1),
+      minSent: count(10),
+    })
+    .prefault({}),
+  seasonality: z
+    .object({
+      lowSeasons: z.array(Season).default(DEFAULT_LOW_SEASONS),
+      /** In a low season the target-share floor is multiplied by this (fewer, noisier leads). */
+      targetShareFloorFactor: z.number().positive().max(1).default(0.85),
+      /** …the report drift tolerance by this (partners' forms and staff on holiday). */
+      driftToleranceFactor: z.number().min(1).default(1.5),
+      /** …and the rotting threshold (business days) by this (managers on holiday, clients slower). */
+      rottingDaysFactor: z.number().min(1).default(1.5),
+    })
+    .prefault({}),
 });
 export type AlarmPolicy = z.infer<typeof AlarmPolicy>;
 export type AlarmPolicyInput = z.input<typeof AlarmPolicy>;
@@ -137,14 +169,25 @@ export function effectiveThresholds(policy: AlarmPolicy, now: Date) {
     rottingBusinessDays: round(policy.leadsRotting.staleAfterBusinessDays * f(s.rottingDaysFactor)),
     targetShareFloor: round(policy.lowTargetShare.floor * f(s.targetShareFloorFactor)),
     driftTolerance: round(policy.partnerReportDrift.tolerance * f(s.driftToleranceFactor)),
-    factors: { rottingDays: f(s.rottingDaysFactor), targetShareFloor: f(s.targetShareFloorFactor), driftTolerance: f(s.driftToleranceFactor) },
+    factors: {
+      rottingDays: f(s.rottingDaysFactor),
+      targetShareFloor: f(s.targetShareFloorFactor),
+      driftTolerance: f(s.driftToleranceFactor),
+    },
   };
 }
 
 // --- team overloaded: not distributed ------------------------------------------------------------
 
-export interface UnassignedLead { leadId: string; stage: string; createdAt: Date }
-export interface NotDistributedEvent { leadId: string; at: Date }
+export interface UnassignedLead {
+  leadId: string;
+  stage: string;
+  createdAt: Date;
+}
+export interface NotDistributedEvent {
+  leadId: string;
+  at: Date;
+}
 
 /**
  * One program-wide alarm when at least `minLeads` leads are not distributed: open leads older than
@@ -152,7 +195,9 @@ export interface NotDistributedEvent { leadId: string; at: Date }
  * `not_distributed` event) within the last `windowMinutes`. Each lead counts once.
  */
 export function evaluateNotDistributed(
-  input: { unassigned: UnassignedLead[]; events: NotDistributedEvent[] }, policy: AlarmPolicy, now: Date,
+  input: { unassigned: UnassignedLead[]; events: NotDistributedEvent[] },
+  policy: AlarmPolicy,
+  now: Date,
 ): AlarmToOpen[] {
   const p = policy.notDistributed;
   const cutoff = now.getTime() - p.olderThanMinutes * MINUTE;
@@ -163,23 +208,31 @@ export function evaluateNotDistributed(
   const leads = [...new Set([...old.map((l) => l.leadId), ...events.map((e) => e.leadId)])].sort();
   if (leads.length < p.minLeads) return [];
   const oldest = old.reduce<Date | undefined>((m, l) => (!m || l.createdAt < m ? l.createdAt : m), undefined);
-  return [{
-    kind: 'not_distributed',
-    subject: PROGRAM,
-    evidence: {
-      leads: leads.length,
-      unassigned: old.length,
-      notDistributedEvents: events.length,
-      oldestUnassignedAt: oldest ? iso(oldest) : null,
-      leadIds: leads.slice(0, EVIDENCE_IDS),
+  return [
+    {
+      kind: 'not_distributed',
+      subject: PROGRAM,
+      evidence: {
+        leads: leads.length,
+        unassigned: old.length,
+        notDistributedEvents: events.length,
+        oldestUnassignedAt: oldest ? iso(oldest) : null,
+        leadIds: leads.slice(0, EVIDENCE_IDS),
+      },
+      threshold: { minLeads: p.minLeads, olderThanMinutes: p.olderThanMinutes, windowMinutes: p.windowMinutes },
     },
-    threshold: { minLeads: p.minLeads, olderThanMinutes: p.olderThanMinutes, windowMinutes: p.windowMinutes },
-  }];
+  ];
 }
 
 // --- leads rotting, per manager -------------------------------------------------------------------
 
-export interface OpenLead { leadId: string; managerId: string | null; stage: string; stale: boolean; stageChangedAt: Date }
+export interface OpenLead {
+  leadId: string;
+  managerId: string | null;
+  stage: string;
+  stale: boolean;
+  stageChangedAt: Date;
+}
 
 /**
  * One alarm per manager owning open leads (verification, first contact, qualifying, consent) that
@@ -216,8 +269,12 @@ export function evaluateLeadsRotting(leads: OpenLead[], policy: AlarmPolicy, now
         leadIds: rotting.slice(0, EVIDENCE_IDS).map((l) => l.leadId),
       },
       threshold: {
-        businessDays: eff.rottingBusinessDays, baseBusinessDays: policy.leadsRotting.staleAfterBusinessDays, season: eff.season, seasonFactor: eff.factors.rottingDays,
-        minLeads: policy.leadsRotting.minLeads, orStaleFlag: true,
+        businessDays: eff.rottingBusinessDays,
+        baseBusinessDays: policy.leadsRotting.staleAfterBusinessDays,
+        season: eff.season,
+        seasonFactor: eff.factors.rottingDays,
+        minLeads: policy.leadsRotting.minLeads,
+        orStaleFlag: true,
       },
     });
   }
@@ -260,21 +317,32 @@ export function evaluateLowTargetShare(reached: ReachedLead[], policy: AlarmPoli
   if (counted.length < p.minReached) return [];
   const share = round(target / counted.length);
   if (share >= eff.targetShareFloor) return [];
-  return [{
-    kind: 'low_target_share',
-    subject: PROGRAM,
-    evidence: {
-      share, target, reached: inWindow.length, counted: counted.length,
-      nonTarget: inWindow.filter((r) => r.outcome === 'non_target').length,
-      otherOutcome: inWindow.filter((r) => r.outcome === 'other').length,
-      undecided: inWindow.filter((r) => r.outcome === 'undecided').length,
-      from: iso(new Date(now.getTime() - p.windowDays * DAY)), to: iso(now),
+  return [
+    {
+      kind: 'low_target_share',
+      subject: PROGRAM,
+      evidence: {
+        share,
+        target,
+        reached: inWindow.length,
+        counted: counted.length,
+        nonTarget: inWindow.filter((r) => r.outcome === 'non_target').length,
+        otherOutcome: inWindow.filter((r) => r.outcome === 'other').length,
+        undecided: inWindow.filter((r) => r.outcome === 'undecided').length,
+        from: iso(new Date(now.getTime() - p.windowDays * DAY)),
+        to: iso(now),
+      },
+      threshold: {
+        floor: eff.targetShareFloor,
+        baseFloor: p.floor,
+        season: eff.season,
+        seasonFactor: eff.factors.targetShareFloor,
+        minReached: p.minReached,
+        windowDays: p.windowDays,
+        countUndecided: p.countUndecided,
+      },
     },
-    threshold: {
-      floor: eff.targetShareFloor, baseFloor: p.floor, season: eff.season, seasonFactor: eff.factors.targetShareFloor,
-      minReached: p.minReached, windowDays: p.windowDays, countUndecided: p.countUndecided,
-    },
-  }];
+  ];
 }
 
 /**
@@ -300,8 +368,7 @@ export function twoProportionZ(x1: number, n1: number, x2: number, n2: number): 
  */
 export function evaluateManagerConversion(reached: ReachedLead[], policy: AlarmPolicy, now: Date): AlarmToOpen[] {
   const p = policy.managerConversion;
-  const counted = reachedInWindow(reached, p.windowDays, now)
-    .filter((r) => r.managerId && (p.countUndecided || r.outcome !== 'undecided'));
+  const counted = reachedInWindow(reached, p.windowDays, now).filter((r) => r.managerId && (p.countUndecided || r.outcome !== 'undecided'));
   const team = { n: counted.length, x: counted.filter((r) => r.outcome === 'target').length };
   const per = new Map<string, { n: number; x: number }>();
   for (const r of counted) {
@@ -324,11 +391,16 @@ export function evaluateManagerConversion(reached: ReachedLead[], policy: AlarmP
         z: round(z, 3),
         manager: { reached: m.n, target: m.x, conversion: round(m.x / m.n) },
         restOfTeam: { reached: rest.n, target: rest.x, conversion: round(rest.x / rest.n) },
-        from: iso(new Date(now.getTime() - p.windowDays * DAY)), to: iso(now),
+        from: iso(new Date(now.getTime() - p.windowDays * DAY)),
+        to: iso(now),
       },
       threshold: {
-        metric: 'target/reached', test: 'two-proportion z (pooled), manager vs rest of team',
-        zAbs: p.zThreshold, minSample: p.minSample, windowDays: p.windowDays, countUndecided: p.countUndecided,
+        metric: 'target/reached',
+        test: 'two-proportion z (pooled), manager vs rest of team',
+        zAbs: p.zThreshold,
+        minSample: p.minSample,
+        windowDays: p.windowDays,
+        countUndecided: p.countUndecided,
       },
     });
   }
@@ -342,7 +414,13 @@ export function evaluateManagerConversion(reached: ReachedLead[], policy: AlarmP
  * `received` inquiries from it. The period ends at the partner's last upload (or now): leads we
  * received after the last report cannot be on it yet.
  */
-export interface PartnerCounts { partnerId: string; sent: number; received: number; from: Date; to: Date }
+export interface PartnerCounts {
+  partnerId: string;
+  sent: number;
+  received: number;
+  from: Date;
+  to: Date;
+}
 
 /** |sent − received| ÷ sent above the tolerance (10%; × the season's factor) with at least `minSent` sent. */
 export function evaluatePartnerReportDrift(partners: PartnerCounts[], policy: AlarmPolicy, now: Date): AlarmToOpen[] {
@@ -355,13 +433,20 @@ export function evaluatePartnerReportDrift(partners: PartnerCounts[], policy: Al
       kind: 'partner_report_drift' as const,
       subject: c.partnerId,
       evidence: {
-        sent: c.sent, received: c.received, drift: round(Math.abs(c.sent - c.received) / c.sent),
+        sent: c.sent,
+        received: c.received,
+        drift: round(Math.abs(c.sent - c.received) / c.sent),
         direction: c.received < c.sent ? 'fewer_received' : 'more_received',
-        from: iso(c.from), to: iso(c.to),
+        from: iso(c.from),
+        to: iso(c.to),
       },
       threshold: {
-        tolerance: eff.driftTolerance, baseTolerance: p.tolerance, season: eff.season, seasonFactor: eff.factors.driftTolerance,
-        minSent: p.minSent, windowDays: p.windowDays,
+        tolerance: eff.driftTolerance,
+        baseTolerance: p.tolerance,
+        season: eff.season,
+        seasonFactor: eff.factors.driftTolerance,
+        minSent: p.minSent,
+        windowDays: p.windowDays,
       },
     }));
 }
@@ -369,7 +454,12 @@ export function evaluatePartnerReportDrift(partners: PartnerCounts[], policy: Al
 // --- stop-contact orders not confirmed in time ---------------------------------------------------
 
 /** A stop-contact order (a partner's `stop_contact` task) still waiting for the partner's confirmation. */
-export interface OpenStopContactOrder { leadId: string; partnerId: string; taskKey: string; dueAt: Date }
+export interface OpenStopContactOrder {
+  leadId: string;
+  partnerId: string;
+  taskKey: string;
+  dueAt: Date;
+}
 
 /**
  * One alarm per lead whose client withdrew consent while a partner whose stop-contact order is past
@@ -384,19 +474,21 @@ export function evaluateStopContactOverdue(orders: OpenStopContactOrder[], now: 
     if (o.dueAt.getTime() > now.getTime()) continue;
     byLead.set(o.leadId, [...(byLead.get(o.leadId) ?? []), o]);
   }
-  return [...byLead].sort(([a], [b]) => a.localeCompare(b)).map(([leadId, overdue]) => {
-    overdue.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || a.partnerId.localeCompare(b.partnerId));
-    return {
-      kind: 'stop_contact_overdue' as const,
-      subject: leadId,
-      evidence: {
-        leadId,
-        partners: overdue.map((o) => o.partnerId),
-        taskKeys: overdue.map((o) => o.taskKey),
-        dueAt: iso(overdue[0]!.dueAt),
-        hoursOverdue: round((now.getTime() - overdue[0]!.dueAt.getTime()) / 3_600_000, 1),
-      },
-      threshold: { deadline: "the order's dueAt (lead policy stopContactConfirmBusinessDays)" },
-    };
-  });
+  return [...byLead]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([leadId, overdue]) => {
+      overdue.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || a.partnerId.localeCompare(b.partnerId));
+      return {
+        kind: 'stop_contact_overdue' as const,
+        subject: leadId,
+        evidence: {
+          leadId,
+          partners: overdue.map((o) => o.partnerId),
+          taskKeys: overdue.map((o) => o.taskKey),
+          dueAt: iso(overdue[0]!.dueAt),
+          hoursOverdue: round((now.getTime() - overdue[0]!.dueAt.getTime()) / 3_600_000, 1),
+        },
+        threshold: { deadline: "the order's dueAt (lead policy stopContactConfirmBusinessDays)" },
+      };
+    });
 }

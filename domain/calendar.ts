@@ -17,10 +17,24 @@ export const BusinessCalendar = z.object({
   /** Days of week off, 0 = Sunday. */
   weekend: z.array(z.number().int().min(0).max(6)).default([0, 6]),
   /** Public holidays that recur every year, as MM-DD (defaults: Russian Labour Code art. 112). */
-  annualHolidays: z.array(z.string().regex(/^\d{2}-\d{2}$/)).default([
-    '01-01', '01-02', '01-03', '01-04', '01-05', '01-06', '01-07', '01-08',
-    '02-23', '03-08', '05-01', '05-09', '06-12', '11-04',
-  ]),
+  annualHolidays: z
+    .array(z.string().regex(/^\d{2}-\d{2}$/))
+    .default([
+      '01-01',
+      '01-02',
+      '01-03',
+      '01-04',
+      '01-05',
+      '01-06',
+      '01-07',
+      '01-08',
+      '02-23',
+      '03-08',
+      '05-01',
+      '05-09',
+      '06-12',
+      '11-04',
+    ]),
   /** One-off days off (transfers, company days), YYYY-MM-DD. */
   extraHolidays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)).default([]),
   /** Weekend days declared working days by transfer, YYYY-MM-DD. */

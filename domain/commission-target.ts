@@ -30,7 +30,9 @@ export type DealOwner = { kind: 'us' } | { kind: 'partner'; partnerId: string };
  * such a payment before referrals existed keep booking it as ours).
  */
 export function commissionTarget(
-  owner: DealOwner | undefined, referrer: string | undefined, referralsBetweenPartners: () => boolean,
+  owner: DealOwner | undefined,
+  referrer: string | undefined,
+  referralsBetweenPartners: () => boolean,
 ): CommissionTarget | undefined {
   if (owner?.kind === 'partner') {
     return referrer && referrer !== owner.partnerId && referralsBetweenPartners()
@@ -53,7 +55,8 @@ export function leadFeeTarget(receiver: string, referrer: string | undefined): C
  * again after each booking: a payment recorded while one was being booked is booked in the same turn.
  */
 export function nextPaymentToBook<P extends { paymentId: string }>(
-  deal: { signedAt?: string; payments: readonly P[] }, booked: readonly string[],
+  deal: { signedAt?: string; payments: readonly P[] },
+  booked: readonly string[],
 ): P | undefined {
   if (!deal.signedAt) return undefined;
   return deal.payments.find((p) => !booked.includes(p.paymentId));

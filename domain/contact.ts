@@ -50,21 +50,28 @@ const PHONE_MESSAGE = 'not a phone number (expected e.g. +7 495 123-45-67)';
 /** A phone number from outside, normalised to E.164 (or a precise validation issue). */
 // The shape (digits, spaces, brackets, dots, dashes, a leading +) is in the schema, so the OpenAPI
 // document says it too; whether it is a real number is the normaliser's call.
-export const PhoneNumber = z.string().max(40).regex(/^\+?[\d\s().-]{8,40}$/, PHONE_MESSAGE).transform((raw, ctx) => {
-  const e164 = normalizePhone(raw);
-  if (!e164) {
-    ctx.addIssue({ code: 'custom', message: PHONE_MESSAGE });
-    return z.NEVER;
-  }
-  return e164;
-});
+export const PhoneNumber = z
+  .string()
+  .max(40)
+  .regex(/^\+?[\d\s().-]{8,40}$/, PHONE_MESSAGE)
+  .transform((raw, ctx) => {
+    const e164 = normalizePhone(raw);
+    if (!e164) {
+      ctx.addIssue({ code: 'custom', message: PHONE_MESSAGE });
+      return z.NEVER;
+    }
+    return e164;
+  });
 
 /** An e-mail address from outside, trimmed and lower-cased (or a precise validation issue). */
-export const EmailAddress = z.string().max(254).transform((raw, ctx) => {
-  const normal = normalizeEmail(raw);
-  if (!normal) {
-    ctx.addIssue({ code: 'custom', message: 'not an e-mail address' });
-    return z.NEVER;
-  }
-  return normal;
-});
+export const EmailAddress = z
+  .string()
+  .max(254)
+  .transform((raw, ctx) => {
+    const normal = normalizeEmail(raw);
+    if (!normal) {
+      ctx.addIssue({ code: 'custom', message: 'not an e-mail address' });
+      return z.NEVER;
+    }
+    return normal;
+  });

@@ -9,7 +9,8 @@ import { staleAt } from './staleness';
 import { HOUR } from './time';
 
 /** The waits of a lead that have a deadline set by policy. */
-export type WaitKind = 'sla_reminder' | 'sla_escalation' | 'stale' | 'consent' | 'partner_answer' | 'deal_checkin' | 'reengagement_touch' | 'reengagement_reply';
+export type WaitKind =
+  'sla_reminder' | 'sla_escalation' | 'stale' | 'consent' | 'partner_answer' | 'deal_checkin' | 'reengagement_touch' | 'reengagement_reply';
 
 /** The SLA ladder's steps in order: 0 reminder, 1 escalation, 2 stale (counted from the last touch). */
 export const LADDER: readonly WaitKind[] = ['sla_reminder', 'sla_escalation', 'stale'];
@@ -46,13 +47,21 @@ export function reengagementDue(policy: LeadPolicy, step: 'touch' | 'reply', fro
 /** The deadline of wait `kind` from `from` under `policy` (`dealStage` for a deal check-in). */
 export function dueOf(policy: LeadPolicy, kind: WaitKind, from: number, dealStage?: keyof LeadPolicy['dealStageTimeouts']): number {
   switch (kind) {
-    case 'sla_reminder': return ladderDue(policy, from, 0);
-    case 'sla_escalation': return ladderDue(policy, from, 1);
-    case 'stale': return ladderDue(policy, from, 2);
-    case 'consent': return consentDue(policy, from);
-    case 'partner_answer': return partnerAnswerDue(policy, from);
-    case 'deal_checkin': return dealCheckInDue(policy, dealStage ?? 'meeting', from);
-    case 'reengagement_touch': return reengagementDue(policy, 'touch', from);
-    case 'reengagement_reply': return reengagementDue(policy, 'reply', from);
+    case 'sla_reminder':
+      return ladderDue(policy, from, 0);
+    case 'sla_escalation':
+      return ladderDue(policy, from, 1);
+    case 'stale':
+      return ladderDue(policy, from, 2);
+    case 'consent':
+      return consentDue(policy, from);
+    case 'partner_answer':
+      return partnerAnswerDue(policy, from);
+    case 'deal_checkin':
+      return dealCheckInDue(policy, dealStage ?? 'meeting', from);
+    case 'reengagement_touch':
+      return reengagementDue(policy, 'touch', from);
+    case 'reengagement_reply':
+      return reengagementDue(policy, 'reply', from);
   }
 }

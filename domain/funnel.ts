@@ -41,7 +41,14 @@ export const REENGAGEMENT_ENTRY_TYPES: readonly TransitionType[] = REENGAGEMENT_
 export const CONTACT_ATTEMPT_TYPES: readonly TransitionType[] = CONTACT_ATTEMPTS;
 /** The only event types the report reads: a loader may fetch just these. */
 export const FUNNEL_EVENT_TYPES: readonly TransitionType[] = [
-  ...new Set<TransitionType>([...CONTACT_ATTEMPT_TYPES, ...REENGAGEMENT_ENTRY_TYPES, 'qualified', 'partner_accepted', 'contract_signed', 'returned']),
+  ...new Set<TransitionType>([
+    ...CONTACT_ATTEMPT_TYPES,
+    ...REENGAGEMENT_ENTRY_TYPES,
+    'qualified',
+    'partner_accepted',
+    'contract_signed',
+    'returned',
+  ]),
 ];
 
 export const GROUP_BY = ['period', 'source', 'partner', 'manager', 'region'] as const;
@@ -49,7 +56,12 @@ export type GroupBy = (typeof GROUP_BY)[number];
 export const PERIODS = ['week', 'month', 'quarter'] as const;
 export type Period = (typeof PERIODS)[number];
 
-export interface FunnelEvent { seq: number; type: string; stage: string; at: Date }
+export interface FunnelEvent {
+  seq: number;
+  type: string;
+  stage: string;
+  at: Date;
+}
 
 export interface FunnelLead {
   id: string;
@@ -75,7 +87,10 @@ export interface LeadFunnelFacts {
   returnMs: number | null;
 }
 
-export interface Conversion { fromPrevious: number | null; fromLeads: number | null }
+export interface Conversion {
+  fromPrevious: number | null;
+  fromLeads: number | null;
+}
 
 export interface FunnelRow {
   leads: number;
@@ -97,7 +112,10 @@ export interface FunnelGroup extends FunnelRow {
   key: string | null;
 }
 
-export interface FunnelReport { total: FunnelRow; groups: FunnelGroup[] }
+export interface FunnelReport {
+  total: FunnelRow;
+  groups: FunnelGroup[];
+}
 
 export interface FunnelOptions {
   groupBy?: GroupBy;
@@ -125,7 +143,15 @@ export function quantile(values: readonly number[], p: number): number | null {
 
 export function leadFacts(lead: FunnelLead): LeadFunnelFacts {
   const events = [...lead.events].sort((a, b) => a.seq - b.seq);
-  const facts: LeadFunnelFacts = { reached: false, target: false, deal: false, contract: false, firstContactMs: null, reengaged: false, returnMs: null };
+  const facts: LeadFunnelFacts = {
+    reached: false,
+    target: false,
+    deal: false,
+    contract: false,
+    firstContactMs: null,
+    reengaged: false,
+    returnMs: null,
+  };
   let reengagedAt: number | undefined;
   for (const e of events) {
     const at = e.at.getTime();
@@ -164,12 +190,26 @@ export function funnelRow(facts: readonly LeadFunnelFacts[]): FunnelRow {
   const reengaged = count((f) => f.reengaged);
   const targetShare = ratio(target, reached);
   return {
-    leads, reached, target, deals, contracts,
-    conversion: { reached: conv(reached, leads), target: conv(target, reached), deals: conv(deals, target), contracts: conv(contracts, deals) },
+    leads,
+    reached,
+    target,
+    deals,
+    contracts,
+    conversion: {
+      reached: conv(reached, leads),
+      target: conv(target, reached),
+      deals: conv(deals, target),
+      contracts: conv(contracts, deals),
+    },
     targetShare,
     targetShareLow: targetShare === null ? null : target / reached < TARGET_SHARE_ALARM,
     firstContact: { touched: touchedMs.length, untouched: leads - touchedMs.length, p50Minutes: minutes(0.5), p90Minutes: minutes(0.9) },
-    returns: { reengaged, returned: returnMs.length, share: ratio(returnMs.length, reengaged), medianDaysToReturn: medianReturn === null ? null : round(medianReturn / DAY, 2) },
+    returns: {
+      reengaged,
+      returned: returnMs.length,
+      share: ratio(returnMs.length, reengaged),
+      medianDaysToReturn: medianReturn === null ? null : round(medianReturn / DAY, 2),
+    },
   };
 }
 
@@ -210,11 +250,16 @@ export function periodKey(d: Date, period: Period): string {
 
 function dimension(lead: FunnelLead, groupBy: GroupBy, period: Period): string | null {
   switch (groupBy) {
-    case 'period': return periodKey(lead.createdAt, period);
-    case 'source': return lead.sourceChannel;
-    case 'partner': return lead.sourcePartnerId;
-    case 'manager': return lead.managerId;
-    case 'region': return lead.region;
+    case 'period':
+      return periodKey(lead.createdAt, period);
+    case 'source':
+      return lead.sourceChannel;
+    case 'partner':
+      return lead.sourcePartnerId;
+    case 'manager':
+      return lead.managerId;
+    case 'region':
+      return lead.region;
   }
 }
 
@@ -244,23 +289,59 @@ export function funnelReport(leads: readonly FunnelLead[], opts: FunnelOptions =
 // --- CSV ------------------------------------------------------------------------------------------
 
 export const CSV_COLUMNS = [
-  'scope', 'key', 'leads', 'reached', 'target', 'deals', 'contracts',
-  'reached_from_leads', 'target_from_reached', 'deals_from_target', 'contracts_from_deals',
-  'target_from_leads', 'deals_from_leads', 'contracts_from_leads',
-  'target_share', 'target_share_low',
-  'first_contact_touched', 'first_contact_untouched', 'first_contact_p50_minutes', 'first_contact_p90_minutes',
-  'reengaged', 'returned', 'return_share', 'median_days_to_return',
+  'scope',
+  'key',
+  'leads',
+  'reached',
+  'target',
+  'deals',
+  'contracts',
+  'reached_from_leads',
+  'target_from_reached',
+  'deals_from_target',
+  'contracts_from_deals',
+  'target_from_leads',
+  'deals_from_leads',
+  'contracts_from_leads',
+  'target_share',
+  'target_share_low',
+  'first_contact_touched',
+  'first_contact_untouched',
+  'first_contact_p50_minutes',
+  'first_contact_p90_minutes',
+  'reengaged',
+  'returned',
+  'return_share',
+  'median_days_to_return',
 ] as const;
 
 function csvCells(scope: 'group' | 'total', key: string | null, r: FunnelRow): Array<string | number | boolean | null> {
   const c = r.conversion;
   return [
-    scope, key, r.leads, r.reached, r.target, r.deals, r.contracts,
-    c.reached.fromPrevious, c.target.fromPrevious, c.deals.fromPrevious, c.contracts.fromPrevious,
-    c.target.fromLeads, c.deals.fromLeads, c.contracts.fromLeads,
-    r.targetShare, r.targetShareLow,
-    r.firstContact.touched, r.firstContact.untouched, r.firstContact.p50Minutes, r.firstContact.p90Minutes,
-    r.returns.reengaged, r.returns.returned, r.returns.share, r.returns.medianDaysToReturn,
+    scope,
+    key,
+    r.leads,
+    r.reached,
+    r.target,
+    r.deals,
+    r.contracts,
+    c.reached.fromPrevious,
+    c.target.fromPrevious,
+    c.deals.fromPrevious,
+    c.contracts.fromPrevious,
+    c.target.fromLeads,
+    c.deals.fromLeads,
+    c.contracts.fromLeads,
+    r.targetShare,
+    r.targetShareLow,
+    r.firstContact.touched,
+    r.firstContact.untouched,
+    r.firstContact.p50Minutes,
+    r.firstContact.p90Minutes,
+    r.returns.reengaged,
+    r.returns.returned,
+    r.returns.share,
+    r.returns.medianDaysToReturn,
   ];
 }
 

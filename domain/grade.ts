@@ -50,7 +50,14 @@ export interface GradeResult {
   /** Each measured component on the 1..5 scale. */
   components: Partial<Record<Component, number>>;
   /** The raw figures, for the grade history. */
-  measures: { feedbacks: number; averageScore?: number; deadlinesKeptShare?: number; medianAnswerHours?: number; winRate?: number; unresolvedConflicts: number };
+  measures: {
+    feedbacks: number;
+    averageScore?: number;
+    deadlinesKeptShare?: number;
+    medianAnswerHours?: number;
+    winRate?: number;
+    unresolvedConflicts: number;
+  };
 }
 
 export function median(xs: number[]): number | undefined {
@@ -77,7 +84,14 @@ export function computeGrade(inputs: GradeInputs): GradeResult {
   const deadlinesKeptShare = n ? inputs.feedback.filter((f) => f.deadlinesKept).length / n : undefined;
   const medianAnswerHours = median(inputs.answerHours);
   const winRate = inputs.accepted > 0 ? Math.min(1, inputs.won / inputs.accepted) : undefined;
-  const measures = { feedbacks: n, averageScore, deadlinesKeptShare, medianAnswerHours, winRate, unresolvedConflicts: inputs.unresolvedConflicts };
+  const measures = {
+    feedbacks: n,
+    averageScore,
+    deadlinesKeptShare,
+    medianAnswerHours,
+    winRate,
+    unresolvedConflicts: inputs.unresolvedConflicts,
+  };
 
   const components: Partial<Record<Component, number>> = {};
   if (averageScore !== undefined) components.feedback = averageScore;

@@ -14,7 +14,10 @@ export const IntakeSource = z.object({
   externalId: text(200, 1).optional().describe("The partner's own id for this lead; intake is idempotent on it"),
 });
 
-const email = z.email({ message: 'not an e-mail address' }).max(254).transform((raw) => raw.toLowerCase());
+const email = z
+  .email({ message: 'not an e-mail address' })
+  .max(254)
+  .transform((raw) => raw.toLowerCase());
 
 export const LeadIntake = z
   .object({
@@ -28,24 +31,38 @@ export const LeadIntake = z
     budgetMinor: z.number().int().nonnegative().optional(),
     currency: Currency.default('RUB'),
   })
-  .superRefine((v, ctx) => {
-    // Also runs when fields already failed, so one answer names every problem; `v` may be partial.
-    if (!v.phone && !v.email && !v.company?.switchboardPhone) {
-      ctx.addIssue({ code: 'custom', path: ['phone'], message: 'a lead needs a phone or an e-mail (or at least a company switchboard)' });
-    }
-    if (!v.person && !v.company) {
-      ctx.addIssue({ code: 'custom', path: ['person'], message: 'name a person or at least a company' });
-    }
-    if (v.source?.channel === 'partner' && !v.source.partnerId) {
-      ctx.addIssue({ code: 'custom', path: ['source', 'partnerId'], message: 'a partner lead names its partner' });
-    }
-  }, { when: (payload) => typeof payload.value === 'object' && payload.value !== null })
+  .superRefine(
+    (v, ctx) => {
+      // Also runs when fields already failed, so one answer names every problem; `v` may be partial.
+      if (!v.phone && !v.email && !v.company?.switchboardPhone) {
+        ctx.addIssue({ code: 'custom', path: ['phone'], message: 'a lead needs a phone or an e-mail (or at least a company switchboard)' });
+      }
+      if (!v.person && !v.company) {
+        ctx.addIssue({ code: 'custom', path: ['person'], message: 'name a person or at least a company' });
+      }
+      if (v.source?.channel === 'partner' && !v.source.partnerId) {
+        ctx.addIssue({ code: 'custom', path: ['source', 'partnerId'], message: 'a partner lead names its partner' });
+      }
+    },
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  )
   // The same three rules, said in the OpenAPI document (JSON Schema cannot run the check above).
   .meta({
     allOf: [
-      { anyOf: [{ required: ['phone'] }, { required: ['email'] }, { required: ['company'], properties: { company: { required: ['switchboardPhone'] } } }] },
+      {
+        anyOf: [
+          { required: ['phone'] },
+          { required: ['email'] },
+          { required: ['company'], properties: { company: { required: ['switchboardPhone'] } } },
+        ],
+      },
       { anyOf: [{ required: ['person'] }, { required: ['company'] }] },
-      { anyOf: [{ properties: { source: { properties: { channel: { not: { enum: ['partner'] } } } } } }, { properties: { source: { required: ['partnerId'] } } }] },
+      {
+        anyOf: [
+          { properties: { source: { properties: { channel: { not: { enum: ['partner'] } } } } } },
+          { properties: { source: { required: ['partnerId'] } } },
+        ],
+      },
     ],
   });
 export type LeadIntake = z.infer<typeof LeadIntake>;

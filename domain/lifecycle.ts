@@ -25,7 +25,12 @@ export interface Offer {
   reason?: string;
 }
 
-export interface Payment { paymentId: string; amountMinor: number; currency: string; at: string }
+export interface Payment {
+  paymentId: string;
+  amountMinor: number;
+  currency: string;
+  at: string;
+}
 
 export interface LeadState {
   leadId: string;
@@ -75,8 +80,14 @@ export type Action = { [N in ActionName]: { type: N; input: ActionInput<N> } }[A
 const DEAL_ORDER: DealStage[] = ['meeting', 'proposal', 'negotiation', 'contract', 'payment'];
 
 export function initialState(init: {
-  leadId: string; kind: 'lead' | 'interest'; sourceChannel: string; partnerId?: string;
-  region?: string; topic?: string; previousLeadId?: string; now: number;
+  leadId: string;
+  kind: 'lead' | 'interest';
+  sourceChannel: string;
+  partnerId?: string;
+  region?: string;
+  topic?: string;
+  previousLeadId?: string;
+  now: number;
 }): LeadState {
   return {
     leadId: init.leadId,
@@ -128,7 +139,8 @@ export function refusal(s: LeadState, a: Action, actor?: string): string | undef
       if (offer.status !== 'pending') return `the offer to partner ${a.input.partnerId} is already ${offer.status}`;
       // An offer left pending by a run from before rival offers were withdrawn: the client chose
       // another partner, so this one may still decline but no longer take the lead.
-      if (a.input.accepted && s.stage === 'deal') return `the client chose ${dealOwnerName(s)}; the offer to partner ${a.input.partnerId} is no longer open`;
+      if (a.input.accepted && s.stage === 'deal')
+        return `the client chose ${dealOwnerName(s)}; the offer to partner ${a.input.partnerId} is no longer open`;
       return at('partner_offer', 'deal');
     }
     case 'advanceDeal': {
@@ -136,7 +148,8 @@ export function refusal(s: LeadState, a: Action, actor?: string): string | undef
       if (stage) return stage;
       const from = DEAL_ORDER.indexOf(s.dealStage ?? 'meeting');
       const to = DEAL_ORDER.indexOf(a.input.to);
-      if (to <= from) return `the deal is already at ${s.dealStage}; it only moves forward (${DEAL_ORDER.slice(from + 1).join(' → ') || 'record payments'})`;
+      if (to <= from)
+        return `the deal is already at ${s.dealStage}; it only moves forward (${DEAL_ORDER.slice(from + 1).join(' → ') || 'record payments'})`;
       if (a.input.to === 'payment') return 'the deal moves to payment when a payment is recorded';
       if (a.input.to === 'contract' && !a.input.valueMinor) return 'signing the contract needs its value (valueMinor)';
       if (a.input.partnerId) {
@@ -218,7 +231,11 @@ function touch(s: LeadState, now: number): void {
  * `maxNoAnswer` is the policy's limit of unanswered calls before the lead counts as unreachable;
  * `creditWindowMs` how long a referring partner keeps its credit after a refusal.
  */
-export function apply(s: LeadState, a: Action, ctx: { actor: string; now: number; maxNoAnswer: number; creditWindowMs: number }): Transition[] {
+export function apply(
+  s: LeadState,
+  a: Action,
+  ctx: { actor: string; now: number; maxNoAnswer: number; creditWindowMs: number },
+): Transition[] {
   const before = s.seq;
   const { actor, now } = ctx;
   switch (a.type) {
@@ -235,7 +252,8 @@ export function apply(s: LeadState, a: Action, ctx: { actor: string; now: number
         toReengagement(s, actor, a.input.note ?? 'refused on first contact', now);
       } else {
         s.noAnswerAttempts += 1;
-        if (s.noAnswerAttempts >= ctx.maxNoAnswer) toReengagement(s, actor, `unreachable after ${s.noAnswerAttempts} attempts`, now, 'unreachable');
+        if (s.noAnswerAttempts >= ctx.maxNoAnswer)
+          toReengagement(s, actor, `unreachable after ${s.noAnswerAttempts} attempts`, now, 'unreachable');
         else transition(s, { type: 'no_answer', actor, reason: `attempt ${s.noAnswerAttempts}`, now });
       }
       break;
@@ -261,7 +279,13 @@ export function apply(s: LeadState, a: Action, ctx: { actor: string; now: number
     }
     case 'recordConsent':
       touch(s, now);
-      s.consent = { given: a.input.given, askedBy: a.input.askedBy, channel: a.input.channel, wording: a.input.wording, at: new Date(now).toISOString() };
+      s.consent = {
+        given: a.input.given,
+        askedBy: a.input.askedBy,
+        channel: a.input.channel,
+        wording: a.input.wording,
+        at: new Date(now).toISOString(),
+      };
       if (a.input.given) transition(s, { type: 'consent_given', to: 'partner_offer', actor, now });
       else toReengagement(s, actor, 'client did not consent to a hand-off', now, 'consent_refused');
       break;
@@ -280,7 +304,12 @@ export function apply(s: LeadState, a: Action, ctx: { actor: string; now: number
         s.dealMoves += 1;
         transition(s, { type: 'partner_accepted', to: 'deal', actor, reason: offer.partnerId, now });
       } else {
-        transition(s, { type: a.input.accepted ? 'partner_accepted' : 'partner_declined', actor, reason: [offer.partnerId, a.input.reason].filter(Boolean).join(': '), now });
+        transition(s, {
+          type: a.input.accepted ? 'partner_accepted' : 'partner_declined',
+          actor,
+          reason: [offer.partnerId, a.input.reason].filter(Boolean).join(': '),
+          now,
+        });
       }
       break;
     }

@@ -8,7 +8,10 @@
 export const MAX_COMPARED = 3;
 
 /** The partners to offer to in one round: how many, and who is never asked. */
-export interface OfferRound { count: number; exclude: string[] }
+export interface OfferRound {
+  count: number;
+  exclude: string[];
+}
 
 export function offerRound(lead: {
   offers: ReadonlyArray<{ partnerId: string }>;

@@ -7,7 +7,10 @@ import { addBusinessTime, businessDayMs } from './calendar';
 import { LeadPolicy } from './policy';
 import { DAY, HOUR } from './time';
 
-export interface FieldProblem { path: string; message: string }
+export interface FieldProblem {
+  path: string;
+  message: string;
+}
 
 /** The longest wait a policy may set: a year (a "3 years" typo would silence a lead for good). */
 export const MAX_WAIT_MS = 366 * DAY;
@@ -56,9 +59,9 @@ export function unknownKeys(raw: unknown, schema: z.ZodTypeAny = LeadPolicy, pat
   }
   if (!(s instanceof z.ZodObject) || !isPlain(raw)) return [];
   const shape = s.shape as Record<string, z.ZodTypeAny>;
-  return Object.entries(raw).flatMap(([k, v]) => (k in shape
-    ? unknownKeys(v, shape[k], `${path}.${k}`)
-    : [{ path: `${path}.${k}`, message: 'unknown field' }]));
+  return Object.entries(raw).flatMap(([k, v]) =>
+    k in shape ? unknownKeys(v, shape[k], `${path}.${k}`) : [{ path: `${path}.${k}`, message: 'unknown field' }],
+  );
 }
 
 /**
@@ -75,8 +78,8 @@ export function withZoneOffset(body: unknown, now: Date): { body: unknown; probl
   const summer = zoneOffsetMinutes(cal.timeZone, new Date(Date.UTC(now.getUTCFullYear(), 6, 15)));
   if (winter === undefined || summer === undefined) return { body, problems: [{ path, message: `no such time zone: ${cal.timeZone}` }] };
   if (winter !== summer) {
-    const message = `${cal.timeZone} changes its clocks (UTC${fmt(winter)} / UTC${fmt(summer)}); `
-      + 'the SLA clock needs a zone with one offset';
+    const message =
+      `${cal.timeZone} changes its clocks (UTC${fmt(winter)} / UTC${fmt(summer)}); ` + 'the SLA clock needs a zone with one offset';
     return { body, problems: [{ path, message }] };
   }
   if (cal.utcOffsetMinutes !== undefined && cal.utcOffsetMinutes !== winter) {
@@ -126,8 +129,9 @@ export function policyProblems(p: LeadPolicy, now: number): FieldProblem[] {
   if (staleHours <= fc.escalateAfterBusinessHours) {
     out.push({
       path: 'policy.firstContact.staleAfterBusinessDays',
-      message: `stale (${fc.staleAfterBusinessDays} business days = ${staleHours} working hours) `
-        + `must come after the escalation (${fc.escalateAfterBusinessHours} h)`,
+      message:
+        `stale (${fc.staleAfterBusinessDays} business days = ${staleHours} working hours) ` +
+        `must come after the escalation (${fc.escalateAfterBusinessHours} h)`,
     });
   }
   const days: Array<[string, number]> = [
@@ -140,7 +144,8 @@ export function policyProblems(p: LeadPolicy, now: number): FieldProblem[] {
     if (n > MAX_BUSINESS_DAYS) out.push({ path: `policy.${path}`, message: `at most ${MAX_BUSINESS_DAYS} business days` });
   }
   const waits: Array<[string, string]> = [
-    ['consentWindow', p.consentWindow], ['assignmentRecheck', p.assignmentRecheck],
+    ['consentWindow', p.consentWindow],
+    ['assignmentRecheck', p.assignmentRecheck],
     ...Object.entries(p.dealStageTimeouts).map(([k, v]): [string, string] => [`dealStageTimeouts.${k}`, v]),
     ...(['interval', 'replyWindow', 'partnerCreditWindow'] as const).map((k): [string, string] => [`reengagement.${k}`, p.reengagement[k]]),
   ];
@@ -152,9 +157,7 @@ export function policyProblems(p: LeadPolicy, now: number): FieldProblem[] {
   return out;
 }
 
-export type Checked =
-  | { ok: true; body: unknown; policy: LeadPolicy }
-  | { ok: false; status: 400 | 422; problems: FieldProblem[] };
+export type Checked = { ok: true; body: unknown; policy: LeadPolicy } | { ok: false; status: 400 | 422; problems: FieldProblem[] };
 
 /**
  * A proposed body checked as it will apply: merged over `base` (a team's version over the

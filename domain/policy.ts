@@ -87,7 +87,11 @@ export const PrivacyPolicy = z.object({
   /** After the client opts out or withdraws consent, the data is kept this long (claims, disputes), then erased. */
   erasureAfterOptOutDays: z.number().int().nonnegative().default(30),
   /** A lead with no activity this long (about 3 years) has its personal data erased. */
-  erasureAfterInactiveDays: z.number().int().positive().default(3 * 365),
+  erasureAfterInactiveDays: z
+    .number()
+    .int()
+    .positive()
+    .default(3 * 365),
   /** Ops are told this long before a lead is erased by the sweep (a task, and its e-mail). */
   noticeDays: z.number().int().nonnegative().default(14),
 });

@@ -18,15 +18,17 @@ export interface ProductionYear {
 export const RU_PRODUCTION_CALENDAR: ProductionYear[] = [
   {
     year: 2026,
-    source: 'Government Decree of 24.09.2025 No. 1466: Sat 3 Jan → Fri 9 Jan, Sun 4 Jan → Thu 31 Dec; '
-      + 'art. 112: Sun 8 Mar → Mon 9 Mar, Sat 9 May → Mon 11 May',
+    source:
+      'Government Decree of 24.09.2025 No. 1466: Sat 3 Jan → Fri 9 Jan, Sun 4 Jan → Thu 31 Dec; ' +
+      'art. 112: Sun 8 Mar → Mon 9 Mar, Sat 9 May → Mon 11 May',
     extraHolidays: ['2026-01-09', '2026-03-09', '2026-05-11', '2026-12-31'],
     extraWorkdays: [],
   },
   {
     year: 2027,
-    source: 'provisional — no decree for 2027 yet: only art. 112 transfers (Sat 1 May → Mon 3 May, Sun 9 May → Mon 10 May, '
-      + 'Sat 12 Jun → Mon 14 Jun); the decree will place Sat 2 Jan and Sun 3 Jan',
+    source:
+      'provisional — no decree for 2027 yet: only art. 112 transfers (Sat 1 May → Mon 3 May, Sun 9 May → Mon 10 May, ' +
+      'Sat 12 Jun → Mon 14 Jun); the decree will place Sat 2 Jan and Sun 3 Jan',
     extraHolidays: ['2027-05-03', '2027-05-10', '2027-06-14'],
     extraWorkdays: [],
   },

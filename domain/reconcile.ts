@@ -7,13 +7,27 @@ import { DAY } from './time';
 /** A sent lead and a received one may be this far apart before the dates count as a mismatch. */
 export const DATE_TOLERANCE_MS = 2 * DAY;
 
-export interface Period { from: Date; to: Date }
+export interface Period {
+  from: Date;
+  to: Date;
+}
 
 /** One row of the partner's list. */
-export interface SentLead { externalId: string; sentAt: Date; phone?: string | null; email?: string | null }
+export interface SentLead {
+  externalId: string;
+  sentAt: Date;
+  phone?: string | null;
+  email?: string | null;
+}
 
 /** What reached us from the partner: a lead it created, or an inquiry attached to a known lead. */
-export interface ReceivedLead { externalId: string | null; leadId: string; receivedAt: Date; phone?: string | null; email?: string | null }
+export interface ReceivedLead {
+  externalId: string | null;
+  leadId: string;
+  receivedAt: Date;
+  phone?: string | null;
+  email?: string | null;
+}
 
 export type Difference = 'phone' | 'email' | 'date';
 
@@ -35,8 +49,8 @@ const byCode = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const inPeriod = (at: Date, p: Period) => at.getTime() >= p.from.getTime() && at.getTime() < p.to.getTime();
 
 /** Contacts compare after normalisation; what does not normalise compares as typed, lower-cased. */
-const phoneKey = (raw?: string | null) => (raw ? normalizePhone(raw) ?? raw.trim().toLowerCase() : undefined);
-const emailKey = (raw?: string | null) => (raw ? normalizeEmail(raw) ?? raw.trim().toLowerCase() : undefined);
+const phoneKey = (raw?: string | null) => (raw ? (normalizePhone(raw) ?? raw.trim().toLowerCase()) : undefined);
+const emailKey = (raw?: string | null) => (raw ? (normalizeEmail(raw) ?? raw.trim().toLowerCase()) : undefined);
 
 /** A field differs only when both sides have it: a list without e-mails is not a dispute. */
 function differs(a: string | undefined, b: string | undefined): boolean {
@@ -77,7 +91,14 @@ export function reconcile(input: { period: Period; sent: SentLead[]; received: R
     if (differs(emailKey(s.email), emailKey(r.email))) diff.push('email');
     if (Math.abs(s.sentAt.getTime() - r.receivedAt.getTime()) > tolerance) diff.push('date');
     if (diff.length === 0) out.matched += 1;
-    else out.mismatched.push({ externalId: s.externalId, leadId: r.leadId, sentAt: s.sentAt.toISOString(), receivedAt: r.receivedAt.toISOString(), differs: diff });
+    else
+      out.mismatched.push({
+        externalId: s.externalId,
+        leadId: r.leadId,
+        sentAt: s.sentAt.toISOString(),
+        receivedAt: r.receivedAt.toISOString(),
+        differs: diff,
+      });
   }
 
   const extraSeen = new Set<string>();
@@ -90,7 +111,9 @@ export function reconcile(input: { period: Period; sent: SentLead[]; received: R
     out.extra.push({ externalId: r.externalId, leadId: r.leadId, receivedAt: r.receivedAt.toISOString() });
   }
   // Listed ids first, in order; then leads that came without an id.
-  out.extra.sort((a, b) => Number(a.externalId === null) - Number(b.externalId === null) || byCode(a.externalId ?? a.leadId, b.externalId ?? b.leadId));
+  out.extra.sort(
+    (a, b) => Number(a.externalId === null) - Number(b.externalId === null) || byCode(a.externalId ?? a.leadId, b.externalId ?? b.leadId),
+  );
   return out;
 }
 

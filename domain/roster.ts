@@ -6,7 +6,11 @@ export const ABSENCE_KINDS = ['vacation', 'sick_leave'] as const;
 export type AbsenceKind = (typeof ABSENCE_KINDS)[number];
 
 /** A vacation has an end date; a sick leave is open until the manager is back (`endedAt`). */
-export interface Absence { fromAt: Date; untilAt: Date | null; endedAt: Date | null }
+export interface Absence {
+  fromAt: Date;
+  untilAt: Date | null;
+  endedAt: Date | null;
+}
 
 /** The absence covers `now`: it has begun, its dates have not run out, and nobody ended it early. */
 export function covers(a: Absence, now: Date): boolean {

@@ -10,7 +10,9 @@ export const MAX_SENT_LEADS = 10_000;
 
 // A date, or a date-time with its zone, in a plausible year; as a pattern so the OpenAPI
 // document says so too.
-const ISO_DATE_OR_INSTANT = new RegExp(`^${PLAUSIBLE_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])([Tt]\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?([Zz]|[+-]\\d{2}:?\\d{2}))?$`);
+const ISO_DATE_OR_INSTANT = new RegExp(
+  `^${PLAUSIBLE_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])([Tt]\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?([Zz]|[+-]\\d{2}:?\\d{2}))?$`,
+);
 const NOT_ISO = 'not an ISO 8601 date or date-time with a time zone (e.g. 2026-11-20T10:15:00+03:00)';
 
 /** A date (midnight UTC) or a date-time with its time zone: a local time would be a guess. */
@@ -33,7 +35,10 @@ export const SentLeadsUpload = z.object({
   leads: z.array(SentLeadRow).min(1).max(MAX_SENT_LEADS),
 });
 
-export interface RowProblem { path: string; message: string }
+export interface RowProblem {
+  path: string;
+  message: string;
+}
 
 /** One external id once per upload: two rows for it would silently overwrite each other. */
 export function duplicateRows(rows: Array<{ externalId: string }>, label: (index: number) => string): RowProblem[] {
@@ -64,7 +69,14 @@ export function parseSentLeadsCsv(text: string): { rows: SentLeadRow[] } | { pro
   const unknown = names.filter((n) => !(COLUMNS as readonly string[]).includes(n));
   const missing = REQUIRED.filter((n) => !names.includes(n));
   if (unknown.length || missing.length || new Set(names).size !== names.length) {
-    return { problems: [{ path: 'row 1', message: `header must name the columns ${COLUMNS.join(',')} (phone and email optional), each once; got ${names.join(',')}` }] };
+    return {
+      problems: [
+        {
+          path: 'row 1',
+          message: `header must name the columns ${COLUMNS.join(',')} (phone and email optional), each once; got ${names.join(',')}`,
+        },
+      ],
+    };
   }
 
   const rows: SentLeadRow[] = [];
@@ -72,7 +84,8 @@ export function parseSentLeadsCsv(text: string): { rows: SentLeadRow[] } | { pro
   const problems: RowProblem[] = [];
   const data = body.filter((r) => !(r.fields.length === 1 && r.fields[0]!.trim() === ''));
   if (data.length === 0) problems.push({ path: 'row 2', message: 'no rows after the header' });
-  if (data.length > MAX_SENT_LEADS) problems.push({ path: `row ${data[MAX_SENT_LEADS]!.line}`, message: `at most ${MAX_SENT_LEADS} rows per upload` });
+  if (data.length > MAX_SENT_LEADS)
+    problems.push({ path: `row ${data[MAX_SENT_LEADS]!.line}`, message: `at most ${MAX_SENT_LEADS} rows per upload` });
   for (const r of data.slice(0, MAX_SENT_LEADS)) {
     if (r.fields.length !== names.length) {
       problems.push({ path: `row ${r.line}`, message: `${r.fields.length} fields, the header has ${names.length}` });
@@ -82,7 +95,8 @@ export function parseSentLeadsCsv(text: string): { rows: SentLeadRow[] } | { pro
     const raw = Object.fromEntries(names.map((n, i) => [n, r.fields[i]!.trim() === '' ? undefined : r.fields[i]]));
     const parsed = SentLeadRow.safeParse(raw);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) problems.push({ path: `row ${r.line}.${issue.path.join('.') || 'row'}`, message: issue.message });
+      for (const issue of parsed.error.issues)
+        problems.push({ path: `row ${r.line}.${issue.path.join('.') || 'row'}`, message: issue.message });
       continue;
     }
     rows.push(parsed.data);
@@ -111,16 +125,36 @@ function csvRecords(text: string): { records: Array<{ line: number; fields: stri
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
-      else if (c === '"') quoted = false;
-      else { if (c === '\n') line++; field += c; }
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else {
+        if (c === '\n') line++;
+        field += c;
+      }
       continue;
     }
-    if (c === '"' && atFieldStart) { quoted = true; atFieldStart = false; continue; }
-    if (c === '"') return { problem: { path: `row ${line}`, message: 'a quote inside an unquoted field (quote the whole field and double the quote)' } };
-    if (c === ',') { fields.push(field); field = ''; atFieldStart = true; continue; }
+    if (c === '"' && atFieldStart) {
+      quoted = true;
+      atFieldStart = false;
+      continue;
+    }
+    if (c === '"')
+      return { problem: { path: `row ${line}`, message: 'a quote inside an unquoted field (quote the whole field and double the quote)' } };
+    if (c === ',') {
+      fields.push(field);
+      field = '';
+      atFieldStart = true;
+      continue;
+    }
     if (c === '\r' && text[i + 1] === '\n') continue;
-    if (c === '\n' || c === '\r') { endRecord(); line++; start = line; continue; }
+    if (c === '\n' || c === '\r') {
+      endRecord();
+      line++;
+      start = line;
+      continue;
+    }
     field += c;
     atFieldStart = false;
   }

@@ -8,4 +8,5 @@ const NO_CONTROL = /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/;
 export const text = (max: number, min = 0) => z.string().min(min).max(max).regex(NO_CONTROL, 'must not contain control characters');
 
 /** The same, trimmed first (names, reasons). */
-export const trimmedText = (max: number, min = 1) => z.string().trim().min(min).max(max).regex(NO_CONTROL, 'must not contain control characters');
+export const trimmedText = (max: number, min = 1) =>
+  z.string().trim().min(min).max(max).regex(NO_CONTROL, 'must not contain control characters');

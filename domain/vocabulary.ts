@@ -37,19 +37,48 @@ export const CONTACT_ATTEMPTS = ['contacted', 'no_answer', 'refused', 'unreachab
 /** Every type of transition a lead's history holds, in the order of the lifecycle. */
 export const TRANSITION_TYPES = [
   // intake and ownership
-  'received', 'returning_contact', 'returned_after_opt_out', 'repeat_inquiry', 'verified',
-  'assigned', 'reassigned', 'not_distributed', 'manager_unavailable', 'policy_applied',
+  'received',
+  'returning_contact',
+  'returned_after_opt_out',
+  'repeat_inquiry',
+  'verified',
+  'assigned',
+  'reassigned',
+  'not_distributed',
+  'manager_unavailable',
+  'policy_applied',
   // the SLA ladder and the deadlines a policy moves
-  'sla_reminder', 'sla_escalated', 'stale', 'stale_parked', 'deadline_moved',
+  'sla_reminder',
+  'sla_escalated',
+  'stale',
+  'stale_parked',
+  'deadline_moved',
   // first contact and qualification
-  'contacted', 'no_answer', 'qualified',
+  'contacted',
+  'no_answer',
+  'qualified',
   // consent and hand-off
-  'consent_given', 'offered', 'partner_accepted', 'partner_declined', 'partner_event_ignored', 'offer_expired', 'offer_withdrawn',
-  'contact_released', 'lead_fee_booked',
+  'consent_given',
+  'offered',
+  'partner_accepted',
+  'partner_declined',
+  'partner_event_ignored',
+  'offer_expired',
+  'offer_withdrawn',
+  'contact_released',
+  'lead_fee_booked',
   // the deal and its money (deal_<stage>: a move forward, see DealMove)
-  'contract_signed', 'payment_recorded', 'paid_in_full', 'deal_checkin', 'commission_started',
+  'contract_signed',
+  'payment_recorded',
+  'paid_in_full',
+  'deal_checkin',
+  'commission_started',
   // re-engagement
-  ...REENGAGEMENT_ENTRIES, 'reengagement_touch', 'no_reply', 'reengagement_declined', 'returned',
+  ...REENGAGEMENT_ENTRIES,
+  'reengagement_touch',
+  'no_reply',
+  'reengagement_declined',
+  'returned',
   // the end
   'closed',
 ] as const;

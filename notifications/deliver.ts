@@ -17,7 +17,8 @@ export interface MailSettings {
 
 /** The settings of this process, read when a message is sent (tests set them after start). */
 export const mailSettingsFromEnv = (env: NodeJS.ProcessEnv = process.env): MailSettings => ({
-  smtpUrl: env.SMTP_URL || undefined, from: env.MAIL_FROM || 'Lead engine <lead-engine@localhost>',
+  smtpUrl: env.SMTP_URL || undefined,
+  from: env.MAIL_FROM || 'Lead engine <lead-engine@localhost>',
 });
 
 /** Seconds before attempt n+1 after n failures: 30 s, 1 min, 2 min, … capped at an hour. */
@@ -37,9 +38,16 @@ function transportFor(smtpUrl: string): Transporter {
   return t;
 }
 
-export interface ClaimInput { limit?: number; leadId?: string; now?: string }
+export interface ClaimInput {
+  limit?: number;
+  leadId?: string;
+  now?: string;
+}
 export type DeliveryOutcome = {
-  id: string; status: 'sent' | 'pending' | 'dead' | 'skipped' | 'held' | 'suppressed'; error?: string; reason?: string;
+  id: string;
+  status: 'sent' | 'pending' | 'dead' | 'skipped' | 'held' | 'suppressed';
+  error?: string;
+  reason?: string;
 };
 
 export function notificationActivities(db: Db, mail: () => MailSettings = mailSettingsFromEnv) {
@@ -50,7 +58,13 @@ export function notificationActivities(db: Db, mail: () => MailSettings = mailSe
       if (!m.smtpUrl) throw new Error('SMTP_URL is not set');
       // The person's language as it is now; else the one resolved when the row was written (the settings).
       const { subject, text } = renderEmail(p, language ?? p.language ?? 'ru');
-      await transportFor(m.smtpUrl).sendMail({ from: m.from, to: row.recipient, subject, text, headers: { 'x-lead-engine-notification': row.id } });
+      await transportFor(m.smtpUrl).sendMail({
+        from: m.from,
+        to: row.recipient,
+        subject,
+        text,
+        headers: { 'x-lead-engine-notification': row.id },
+      });
       return;
     }
     const sub = await db.webhookSubscription.findUnique({ where: { id: row.recipient } });
@@ -60,7 +74,10 @@ export function notificationActivities(db: Db, mail: () => MailSettings = mailSe
     const { language: _language, ...task } = p;
     const body = JSON.stringify({ id: row.id, type: `task.${task.kind}`, task });
     const res = await fetch(sub.url, {
-      method: 'POST', body, redirect: 'manual', signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+      method: 'POST',
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
       headers: { 'content-type': 'application/json', 'user-agent': 'lead-engine-webhooks/1', ...signatureHeaders(sub.secret, body) },
     });
     await res.arrayBuffer().catch(() => undefined);
@@ -78,11 +95,17 @@ export function notificationActivities(db: Db, mail: () => MailSettings = mailSe
         const rows = await tx.$queryRawUnsafe<Array<{ id: string }>>(
           `SELECT id FROM notifications WHERE status = 'pending' AND next_attempt_at <= $1 AND ($2::text IS NULL OR lead_id = $2)
            ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED`,
-          now, input.leadId ?? null, input.limit ?? 100,
+          now,
+          input.leadId ?? null,
+          input.limit ?? 100,
         );
         const ids = rows.map((r) => r.id);
         if (ids.length) {
-          await tx.$executeRawUnsafe('UPDATE notifications SET next_attempt_at = $1 WHERE id = ANY($2::text[])', new Date(now.getTime() + LEASE_MS), ids);
+          await tx.$executeRawUnsafe(
+            'UPDATE notifications SET next_attempt_at = $1 WHERE id = ANY($2::text[])',
+            new Date(now.getTime() + LEASE_MS),
+            ids,
+          );
         }
         return ids;
       });
@@ -103,7 +126,8 @@ export function notificationActivities(db: Db, mail: () => MailSettings = mailSe
       const decision = decide(stored && fromRow(stored), person ?? '', { channel: row.channel, kind: row.template }, now);
       if (decision.action === 'suppress') {
         await db.notification.updateMany({
-          where: { id, status: 'pending' }, data: { status: 'suppressed', reason: decision.reason, heldUntil: null },
+          where: { id, status: 'pending' },
+          data: { status: 'suppressed', reason: decision.reason, heldUntil: null },
         });
         return { id, status: 'suppressed', reason: decision.reason };
       }
@@ -125,7 +149,9 @@ export function notificationActivities(db: Db, mail: () => MailSettings = mailSe
         await db.notification.updateMany({
           where: { id, status: 'pending' },
           data: {
-            attempts, lastError: error, heldUntil: null,
+            attempts,
+            lastError: error,
+            heldUntil: null,
             ...(dead ? { status: 'dead' } : { nextAttemptAt: new Date(now.getTime() + backoffMs(attempts)) }),
           },
         });

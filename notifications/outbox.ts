@@ -8,7 +8,14 @@ export interface OutboxTx extends RawQuerier {
   $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
 }
 
-export interface NewTask { key: string; leadId: string; assignee: string; kind: string; title: string; dueAt?: string }
+export interface NewTask {
+  key: string;
+  leadId: string;
+  assignee: string;
+  kind: string;
+  title: string;
+  dueAt?: string;
+}
 
 /**
  * Subscribers whose webhooks announce a task for `assignee`: the partner itself; for a manager, the
@@ -30,14 +37,22 @@ async function subscriptionsFor(tx: OutboxTx, assignee: string): Promise<string[
   }
   if (!subscribers.length) return [];
   const subs = await tx.$queryRawUnsafe<Array<{ id: string }>>(
-    'SELECT id FROM webhook_subscriptions WHERE active AND subscriber = ANY($1::text[]) ORDER BY id', subscribers,
+    'SELECT id FROM webhook_subscriptions WHERE active AND subscriber = ANY($1::text[]) ORDER BY id',
+    subscribers,
   );
   return subs.map((s) => s.id);
 }
 
 /** Outbox rows announcing `task`: an e-mail to its assignee when their address is known, a webhook per subscription. */
 export async function enqueueForTask(tx: OutboxTx, task: NewTask): Promise<number> {
-  const payload: TaskPayload = { taskKey: task.key, leadId: task.leadId, kind: task.kind, title: task.title, assignee: task.assignee, dueAt: task.dueAt ?? null };
+  const payload: TaskPayload = {
+    taskKey: task.key,
+    leadId: task.leadId,
+    kind: task.kind,
+    title: task.title,
+    assignee: task.assignee,
+    dueAt: task.dueAt ?? null,
+  };
   const rows: Array<{ channel: 'email' | 'webhook'; recipient: string }> = [];
   const who = await recipientOf(tx, task.assignee);
   if (who.email) rows.push({ channel: 'email', recipient: who.email });
@@ -47,7 +62,12 @@ export async function enqueueForTask(tx: OutboxTx, task: NewTask): Promise<numbe
     n += await tx.$executeRawUnsafe(
       `INSERT INTO notifications (id, key, lead_id, channel, recipient, template, payload)
        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT (key) DO NOTHING`,
-      randomUUID(), `${task.key}:${r.channel}:${r.recipient}`, task.leadId, r.channel, r.recipient, task.kind,
+      randomUUID(),
+      `${task.key}:${r.channel}:${r.recipient}`,
+      task.leadId,
+      r.channel,
+      r.recipient,
+      task.kind,
       JSON.stringify({ ...payload, language: who.language }),
     );
   }

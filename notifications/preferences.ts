@@ -20,7 +20,13 @@ export interface Preferences {
 
 /** What a person without stored preferences gets: every channel, any time — as before preferences existed. */
 export const DEFAULT_PREFERENCES: Preferences = {
-  email: true, webhooks: true, language: null, mutedKinds: [], timeZone: 'Europe/Moscow', quietHours: null, workingHoursOnly: false,
+  email: true,
+  webhooks: true,
+  language: null,
+  mutedKinds: [],
+  timeZone: 'Europe/Moscow',
+  quietHours: null,
+  workingHoursOnly: false,
 };
 
 /**
@@ -49,28 +55,35 @@ export function assigneesOf(person: string): string[] {
 }
 
 export const fromRow = (r: NotificationPreference): Preferences => ({
-  email: r.email, webhooks: r.webhooks, language: r.language === 'en' || r.language === 'ru' ? r.language : null,
-  mutedKinds: r.mutedKinds, timeZone: r.timeZone,
-  quietHours: r.quietFrom && r.quietTo ? { from: r.quietFrom, to: r.quietTo } : null, workingHoursOnly: r.workingHoursOnly,
+  email: r.email,
+  webhooks: r.webhooks,
+  language: r.language === 'en' || r.language === 'ru' ? r.language : null,
+  mutedKinds: r.mutedKinds,
+  timeZone: r.timeZone,
+  quietHours: r.quietFrom && r.quietTo ? { from: r.quietFrom, to: r.quietTo } : null,
+  workingHoursOnly: r.workingHoursOnly,
 });
 
 /** Stored preferences of `person`, or undefined (the defaults apply). */
 export async function storedPreferences(
-  db: Pick<Db, 'notificationPreference'>, person: string,
+  db: Pick<Db, 'notificationPreference'>,
+  person: string,
 ): Promise<NotificationPreference | undefined> {
   return (await db.notificationPreference.findUnique({ where: { person } })) ?? undefined;
 }
 
 export type Decision =
-  | { action: 'send'; language?: Language }
-  | { action: 'hold'; until: Date; reason: string }
-  | { action: 'suppress'; reason: string };
+  { action: 'send'; language?: Language } | { action: 'hold'; until: Date; reason: string } | { action: 'suppress'; reason: string };
 
 const CALENDAR = BusinessCalendar.parse({}); // the SLA clocks' calendar (domain/policy.ts's default)
 
 /** What `prefs` (of `person`) decide for a notification on `channel` of task `kind`, delivered at `now`. */
 export function decide(
-  prefs: Preferences | undefined, person: string, n: { channel: string; kind: string }, now: Date, cal: BusinessCalendar = CALENDAR,
+  prefs: Preferences | undefined,
+  person: string,
+  n: { channel: string; kind: string },
+  now: Date,
+  cal: BusinessCalendar = CALENDAR,
 ): Decision {
   if (!prefs || NEVER_HELD.includes(n.kind)) return { action: 'send', language: prefs?.language ?? undefined };
   if (n.channel === 'email' && !prefs.email) return { action: 'suppress', reason: `e-mail is off in the preferences of ${person}` };
@@ -83,7 +96,9 @@ export function decide(
     const why = [
       prefs.quietHours && `quiet hours ${prefs.quietHours.from}–${prefs.quietHours.to} ${prefs.timeZone}`,
       prefs.workingHoursOnly && 'working hours only',
-    ].filter(Boolean).join(', ');
+    ]
+      .filter(Boolean)
+      .join(', ');
     return { action: 'hold', until: new Date(until), reason: `held for ${person} until ${new Date(until).toISOString()} (${why})` };
   }
   return { action: 'send', language: prefs.language ?? undefined };

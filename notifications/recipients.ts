@@ -12,19 +12,33 @@ export interface RawQuerier {
   $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
 }
 
-export interface Recipient { email?: string; language: Language }
+export interface Recipient {
+  email?: string;
+  language: Language;
+}
 
 const parseMap = (spec: string | undefined) =>
-  new Map((spec ?? '').split(',').map((e) => e.trim()).filter((e) => e.includes('=')).map((e) => {
-    const i = e.lastIndexOf('=');
-    return [e.slice(0, i).trim(), e.slice(i + 1).trim()] as const;
-  }));
+  new Map(
+    (spec ?? '')
+      .split(',')
+      .map((e) => e.trim())
+      .filter((e) => e.includes('='))
+      .map((e) => {
+        const i = e.lastIndexOf('=');
+        return [e.slice(0, i).trim(), e.slice(i + 1).trim()] as const;
+      }),
+  );
 
 export async function recipientOf(db: RawQuerier, assignee: string, env: NodeJS.ProcessEnv = process.env): Promise<Recipient> {
   const person = personOf(assignee);
-  const own = person ? (await db.$queryRawUnsafe<Array<{ language: string | null }>>(
-    'SELECT language FROM notification_preferences WHERE person = $1', person,
-  ))[0]?.language : undefined;
+  const own = person
+    ? (
+        await db.$queryRawUnsafe<Array<{ language: string | null }>>(
+          'SELECT language FROM notification_preferences WHERE person = $1',
+          person,
+        )
+      )[0]?.language
+    : undefined;
   const lang = own ?? parseMap(env.NOTIFY_LANGUAGES).get(assignee) ?? env.NOTIFY_LANGUAGE;
   const language: Language = lang === 'en' ? 'en' : 'ru';
   const [role, id] = assignee.split(/:(.*)/s) as [string, string | undefined];

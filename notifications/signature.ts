@@ -25,7 +25,10 @@ export type Verdict = { ok: true } | { ok: false; why: 'missing' | 'stale' | 'ba
  * `secret`, made within the replay window. Constant time in the signature comparison.
  */
 export function verifySignature(
-  secret: string, body: string, headers: { timestamp?: string | string[]; signature?: string | string[] }, nowMs = Date.now(),
+  secret: string,
+  body: string,
+  headers: { timestamp?: string | string[]; signature?: string | string[] },
+  nowMs = Date.now(),
 ): Verdict {
   const { timestamp, signature } = headers;
   if (typeof timestamp !== 'string' || typeof signature !== 'string' || !/^\d{1,12}$/.test(timestamp)) return { ok: false, why: 'missing' };

@@ -4,7 +4,12 @@
 export type Language = 'ru' | 'en';
 
 export interface TaskPayload {
-  taskKey: string; leadId: string; kind: string; title: string; assignee: string; dueAt?: string | null;
+  taskKey: string;
+  leadId: string;
+  kind: string;
+  title: string;
+  assignee: string;
+  dueAt?: string | null;
 }
 
 const SUBJECTS: Record<string, Record<Language, string>> = {
@@ -23,7 +28,7 @@ const SUBJECTS: Record<string, Record<Language, string>> = {
   stale_parked: { ru: 'Лид застрял', en: 'A lead went stale' },
   no_partner: { ru: 'Нет партнёра для лида', en: 'No partner left for a lead' },
   task_due: { ru: 'Срок задачи наступил', en: 'A task is due' },
-  erasure_due: { ru: 'Персональные данные клиента будут удалены', en: 'A client\'s personal data will be erased' },
+  erasure_due: { ru: 'Персональные данные клиента будут удалены', en: "A client's personal data will be erased" },
 };
 
 /** Every task kind that has a template of its own (others are announced as "New task"). */
@@ -31,13 +36,17 @@ export const TASK_KINDS: readonly string[] = Object.keys(SUBJECTS);
 
 const LINES: Record<Language, { lead: string; due: string; deadline: string; stop: string; answer: string; fallback: string }> = {
   ru: {
-    lead: 'Лид', due: 'Срок', deadline: 'Ответьте до',
+    lead: 'Лид',
+    due: 'Срок',
+    deadline: 'Ответьте до',
     stop: 'Клиент отозвал согласие: прекратите любой контакт, удалите его данные и подтвердите это нам.',
     answer: 'Примите или отклоните предложение до срока; без ответа оно истечёт.',
     fallback: 'Новая задача',
   },
   en: {
-    lead: 'Lead', due: 'Due', deadline: 'Answer by',
+    lead: 'Lead',
+    due: 'Due',
+    deadline: 'Answer by',
     stop: 'The client withdrew consent: stop all contact, delete their data, and confirm this to us.',
     answer: 'Accept or decline the offer by the deadline; unanswered, it expires.',
     fallback: 'New task',
@@ -45,7 +54,8 @@ const LINES: Record<Language, { lead: string; due: string; deadline: string; sto
 };
 
 const when = (iso: string, lang: Language) =>
-  new Date(iso).toLocaleString(lang === 'ru' ? 'ru-RU' : 'en-GB', { timeZone: 'Europe/Moscow', dateStyle: 'medium', timeStyle: 'short' }) + ' MSK';
+  new Date(iso).toLocaleString(lang === 'ru' ? 'ru-RU' : 'en-GB', { timeZone: 'Europe/Moscow', dateStyle: 'medium', timeStyle: 'short' }) +
+  ' MSK';
 
 /** Subject and plain text of the e-mail announcing a task. */
 export function renderEmail(p: TaskPayload, lang: Language): { subject: string; text: string } {

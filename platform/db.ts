@@ -20,8 +20,11 @@ export interface DbTimeouts {
 
 export function createDb(databaseUrl: string, poolSize = 10, timeouts: DbTimeouts = {}): Db {
   const pool = new Pool({
-    connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: timeouts.connectionTimeoutMillis,
-    query_timeout: timeouts.queryTimeoutMillis, statement_timeout: timeouts.statementTimeoutMillis,
+    connectionString: databaseUrl,
+    max: poolSize,
+    connectionTimeoutMillis: timeouts.connectionTimeoutMillis,
+    query_timeout: timeouts.queryTimeoutMillis,
+    statement_timeout: timeouts.statementTimeoutMillis,
   });
   // An idle connection that PostgreSQL drops (a restart, an outage) is an 'error' event on the
   // pool; unheard, it would crash the process. The pool has already discarded that connection, and

@@ -23,7 +23,10 @@ import type { LeadKeyRing } from './lead-keys';
 
 export type ErasureReason = 'request' | 'opt_out_retention' | 'inactive';
 
-export interface ErasureResult { leadIds: string[]; workflowsTerminated: number }
+export interface ErasureResult {
+  leadIds: string[];
+  workflowsTerminated: number;
+}
 
 const ERASED = '[erased]';
 
@@ -60,17 +63,26 @@ export async function eraseLead(
   }
   await db.$transaction(async (tx) => {
     const contacts = await tx.lead.findMany({
-      where: { id: { in: leadIds } }, select: { phone: true, email: true, sourcePartnerId: true, externalId: true },
+      where: { id: { in: leadIds } },
+      select: { phone: true, email: true, sourcePartnerId: true, externalId: true },
     });
     const phones = contacts.map((c) => c.phone).filter((v): v is string => !!v);
     const emails = contacts.map((c) => c.email).filter((v): v is string => !!v);
-    const sent = contacts.filter((c) => c.sourcePartnerId && c.externalId).map((c) => ({ partnerId: c.sourcePartnerId!, externalId: c.externalId! }));
+    const sent = contacts
+      .filter((c) => c.sourcePartnerId && c.externalId)
+      .map((c) => ({ partnerId: c.sourcePartnerId!, externalId: c.externalId! }));
     await tx.lead.updateMany({
       where: { id: { in: leadIds } },
       data: {
-        personName: null, phone: null, email: null, companyName: null, companyKey: null,
+        personName: null,
+        phone: null,
+        email: null,
+        companyName: null,
+        companyKey: null,
         // The sweeper must not start a workflow for it (it would need the erased key).
-        workflowStartedAt: new Date(), erasedAt: new Date(), erasureReason: reason,
+        workflowStartedAt: new Date(),
+        erasedAt: new Date(),
+        erasureReason: reason,
       },
     });
     await tx.leadEvent.updateMany({ where: { leadId: { in: leadIds } }, data: { reason: null, data: Prisma.DbNull } });

@@ -13,7 +13,10 @@ import { poolOf, type Db } from './db';
 import type { MasterKeys } from './payload-keys';
 
 /** What is stored for a lead: its data key wrapped by the master key `masterKeyId`, or nothing (erased). */
-export interface StoredLeadKey { masterKeyId: string; wrapped: Buffer | null }
+export interface StoredLeadKey {
+  masterKeyId: string;
+  wrapped: Buffer | null;
+}
 
 export interface LeadKeyStore {
   find(leadId: string): Promise<StoredLeadKey | undefined>;
@@ -62,7 +65,11 @@ export class LeadKeyRing {
   private readonly cache = new Map<string, Cached>();
   private readonly loading = new Map<string, Promise<Buffer | null>>();
 
-  constructor(readonly masters: MasterKeys, private readonly store: LeadKeyStore, private readonly now = () => Date.now()) {}
+  constructor(
+    readonly masters: MasterKeys,
+    private readonly store: LeadKeyStore,
+    private readonly now = () => Date.now(),
+  ) {}
 
   /** The lead's data key for encrypting, made on first use; throws LeadDataErased after erasure. */
   async forEncrypt(leadId: string): Promise<Buffer> {
@@ -101,7 +108,10 @@ export class LeadKeyRing {
     let stored: StoredLeadKey | undefined;
     if (create) {
       const master = this.masters.current;
-      stored = await this.store.insertOrGet(leadId, { masterKeyId: master.id, wrapped: sealAesGcm(master.key, randomBytes(32), leadKeyId(leadId)) });
+      stored = await this.store.insertOrGet(leadId, {
+        masterKeyId: master.id,
+        wrapped: sealAesGcm(master.key, randomBytes(32), leadKeyId(leadId)),
+      });
     } else {
       stored = await this.store.find(leadId);
     }
@@ -113,7 +123,8 @@ export class LeadKeyRing {
 
   private unwrap(leadId: string, stored: StoredLeadKey): Buffer {
     const master = this.masters.byId.get(stored.masterKeyId);
-    if (!master) throw new Error(`lead ${leadId}'s data key is wrapped by master key "${stored.masterKeyId}", which is not configured (PAYLOAD_KEYS)`);
+    if (!master)
+      throw new Error(`lead ${leadId}'s data key is wrapped by master key "${stored.masterKeyId}", which is not configured (PAYLOAD_KEYS)`);
     return openAesGcm(master, stored.wrapped!, leadKeyId(leadId));
   }
 
@@ -133,12 +144,20 @@ export class LeadKeyRing {
 function keyPool(db: Db): Pool {
   const o = poolOf(db).options;
   const pool = new Pool({
-    connectionString: o.connectionString, max: 2, connectionTimeoutMillis: o.connectionTimeoutMillis,
-    query_timeout: o.query_timeout, statement_timeout: o.statement_timeout, idleTimeoutMillis: 10_000, allowExitOnIdle: true,
+    connectionString: o.connectionString,
+    max: 2,
+    connectionTimeoutMillis: o.connectionTimeoutMillis,
+    query_timeout: o.query_timeout,
+    statement_timeout: o.statement_timeout,
+    idleTimeoutMillis: 10_000,
+    allowExitOnIdle: true,
   });
   pool.on('error', () => undefined); // a dropped idle connection: the next query reports the outage
   // Connected ahead, so a process's first payload (often an intake's, under its deadline) does not pay for it.
-  pool.connect().then((c) => c.release(), () => undefined);
+  pool.connect().then(
+    (c) => c.release(),
+    () => undefined,
+  );
   return pool;
 }
 
@@ -147,9 +166,16 @@ export function pgLeadKeyStore(db: Db): LeadKeyStore {
   const pool = keyPool(db);
   const row = (r: { master_key_id: string; wrapped: Buffer | null } | undefined): StoredLeadKey | undefined =>
     r && { masterKeyId: r.master_key_id, wrapped: r.wrapped };
-  const find = async (leadId: string) => row((await pool.query({
-    name: 'lead-key-find', text: 'SELECT master_key_id, wrapped FROM lead_data_keys WHERE lead_id = $1', values: [leadId],
-  })).rows[0]);
+  const find = async (leadId: string) =>
+    row(
+      (
+        await pool.query({
+          name: 'lead-key-find',
+          text: 'SELECT master_key_id, wrapped FROM lead_data_keys WHERE lead_id = $1',
+          values: [leadId],
+        })
+      ).rows[0],
+    );
   return {
     find,
     async insertOrGet(leadId, candidate) {
@@ -181,7 +207,9 @@ export function memoryLeadKeyStore(initial: Record<string, StoredLeadKey> = {}):
       if (!rows.has(leadId)) rows.set(leadId, candidate);
       return rows.get(leadId)!;
     },
-    erase: async (leadId) => { rows.set(leadId, { masterKeyId: '', wrapped: null }); },
+    erase: async (leadId) => {
+      rows.set(leadId, { masterKeyId: '', wrapped: null });
+    },
   };
 }
 
@@ -192,12 +220,14 @@ export function memoryLeadKeyStore(initial: Record<string, StoredLeadKey> = {}):
 export async function rewrapLeadKeys(db: Db, masters: MasterKeys): Promise<number> {
   const pool = poolOf(db);
   const { rows } = await pool.query<{ lead_id: string; master_key_id: string; wrapped: Buffer }>(
-    'SELECT lead_id, master_key_id, wrapped FROM lead_data_keys WHERE wrapped IS NOT NULL AND master_key_id <> $1', [masters.current.id],
+    'SELECT lead_id, master_key_id, wrapped FROM lead_data_keys WHERE wrapped IS NOT NULL AND master_key_id <> $1',
+    [masters.current.id],
   );
   let done = 0;
   for (const r of rows) {
     const old = masters.byId.get(r.master_key_id);
-    if (!old) throw new Error(`master key "${r.master_key_id}" (lead ${r.lead_id}) is not configured: list it after the current key to re-wrap`);
+    if (!old)
+      throw new Error(`master key "${r.master_key_id}" (lead ${r.lead_id}) is not configured: list it after the current key to re-wrap`);
     const key = openAesGcm(old, r.wrapped, leadKeyId(r.lead_id));
     const res = await pool.query(
       'UPDATE lead_data_keys SET master_key_id = $2, wrapped = $3 WHERE lead_id = $1 AND master_key_id = $4 AND wrapped IS NOT NULL',

@@ -9,15 +9,26 @@ import { startOnce } from './start-once';
 
 /** The registry columns the workflow's input is made of. */
 export interface LeadStartRow {
-  id: string; kind: string; sourceChannel: string; sourcePartnerId: string | null; region: string | null; topic: string | null;
-  previousLeadId: string | null; returnedAfterOptOut: boolean;
+  id: string;
+  kind: string;
+  sourceChannel: string;
+  sourcePartnerId: string | null;
+  region: string | null;
+  topic: string | null;
+  previousLeadId: string | null;
+  returnedAfterOptOut: boolean;
 }
 
 /** `policyVersion`: the stored version `policy` is (README, "Policy"); none for a policy given in code (tests). */
 export function leadWorkflowInput(lead: LeadStartRow, policy?: LeadPolicyInput, policyVersion?: string): LeadWorkflowInput {
   return {
-    leadId: lead.id, kind: lead.kind === 'interest' ? 'interest' : 'lead', sourceChannel: lead.sourceChannel,
-    partnerId: lead.sourcePartnerId ?? undefined, region: lead.region ?? undefined, topic: lead.topic ?? undefined, policy,
+    leadId: lead.id,
+    kind: lead.kind === 'interest' ? 'interest' : 'lead',
+    sourceChannel: lead.sourceChannel,
+    partnerId: lead.sourcePartnerId ?? undefined,
+    region: lead.region ?? undefined,
+    topic: lead.topic ?? undefined,
+    policy,
     ...(policyVersion ? { policyVersion } : {}),
     ...(lead.previousLeadId ? { previousLeadId: lead.previousLeadId, returnedAfterOptOut: lead.returnedAfterOptOut } : {}),
   };
@@ -32,7 +43,10 @@ export async function startLeadWorkflow(temporal: Client, taskQueue: string, inp
     workflowId: leadWorkflowId(input.leadId),
     taskQueue,
     args: [input],
-    typedSearchAttributes: [{ key: LeadStage, value: 'received' }, { key: LeadSource, value: input.sourceChannel }],
+    typedSearchAttributes: [
+      { key: LeadStage, value: 'received' },
+      { key: LeadSource, value: input.sourceChannel },
+    ],
     // The line and details ops read in the Web UI: source, topic, region — no personal data.
     ...leadStartMetadata(input),
   });

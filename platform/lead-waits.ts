@@ -11,8 +11,14 @@ import type { WaitKind } from '../domain/deadlines';
 
 // Every wait kind, in the order the summary lists them; a kind added to WaitKind must be added here (it does not compile otherwise).
 const KINDS: Record<WaitKind, true> = {
-  sla_reminder: true, sla_escalation: true, stale: true, consent: true, partner_answer: true, deal_checkin: true,
-  reengagement_touch: true, reengagement_reply: true,
+  sla_reminder: true,
+  sla_escalation: true,
+  stale: true,
+  consent: true,
+  partner_answer: true,
+  deal_checkin: true,
+  reengagement_touch: true,
+  reengagement_reply: true,
 };
 export const WAIT_KINDS = Object.keys(KINDS) as [WaitKind, ...WaitKind[]];
 
@@ -24,10 +30,25 @@ const LADDER_EVENTS = ['sla_reminder', 'sla_escalated', 'stale', 'stale_parked']
 /** Events that start or restart a wait after the stage's entry (deal moves are `deal_<stage>`, see below). */
 const ANCHOR_EVENTS = ['offered', 'contract_signed', 'payment_recorded', 'reengagement_touch', 'no_reply'];
 
-export interface LeadRow { id: string; stage: string; slaFrom: Date | null; managerId: string | null }
+export interface LeadRow {
+  id: string;
+  stage: string;
+  slaFrom: Date | null;
+  managerId: string | null;
+}
 /** A lead's event as `lead_events` has it; `entered`: the first event in its stage (the stage changed with it). */
-export interface EventRow { seq: number; type: string; stage: string; at: Date; entered: boolean }
-export interface Wait { kind: WaitKind; anchor: number; dealStage?: DealStage }
+export interface EventRow {
+  seq: number;
+  type: string;
+  stage: string;
+  at: Date;
+  entered: boolean;
+}
+export interface Wait {
+  kind: WaitKind;
+  anchor: number;
+  dealStage?: DealStage;
+}
 
 /** The stage a deal move leaves the deal in; undefined for a check-in (the stage stays) and for other events. */
 function dealStageAfter(e: EventRow, entry: EventRow): DealStage | undefined {

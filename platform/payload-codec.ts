@@ -34,7 +34,9 @@ export const isEncrypted = (p: Payload) => p.metadata?.encoding !== undefined &&
 export class EncryptionCodec implements PayloadCodec {
   constructor(readonly keys: LeadKeyRing) {}
 
-  get masters(): MasterKeys { return this.keys.masters; }
+  get masters(): MasterKeys {
+    return this.keys.masters;
+  }
 
   async encode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
     if (!payloads.length) return payloads;
@@ -50,13 +52,15 @@ export class EncryptionCodec implements PayloadCodec {
   }
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
-    return Promise.all(payloads.map(async (p) => {
-      if (!isEncrypted(p)) return p;
-      const keyId = td.decode(p.metadata![KEY_ID] ?? new Uint8Array());
-      const key = keyId.startsWith('lead:') ? await this.keys.forDecrypt(keyId.slice('lead:'.length)) : this.masters.byId.get(keyId);
-      if (!key) throw new Error(`payload encrypted with key "${keyId}", which is not configured (PAYLOAD_KEYS)`);
-      return temporal.api.common.v1.Payload.decode(openAesGcm(key, p.data ?? new Uint8Array(), keyId));
-    }));
+    return Promise.all(
+      payloads.map(async (p) => {
+        if (!isEncrypted(p)) return p;
+        const keyId = td.decode(p.metadata![KEY_ID] ?? new Uint8Array());
+        const key = keyId.startsWith('lead:') ? await this.keys.forDecrypt(keyId.slice('lead:'.length)) : this.masters.byId.get(keyId);
+        if (!key) throw new Error(`payload encrypted with key "${keyId}", which is not configured (PAYLOAD_KEYS)`);
+        return temporal.api.common.v1.Payload.decode(openAesGcm(key, p.data ?? new Uint8Array(), keyId));
+      }),
+    );
   }
 }
 

@@ -10,7 +10,10 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
-export interface MasterKey { id: string; key: Buffer }
+export interface MasterKey {
+  id: string;
+  key: Buffer;
+}
 export interface MasterKeys {
   /** The key new payloads and new lead data keys are encrypted with. */
   current: MasterKey;
@@ -26,15 +29,21 @@ const KeyBytes = z.string().transform((s, ctx) => {
 });
 
 export function parsePayloadKeys(spec: string): MasterKeys {
-  const entries = spec.split(/[,\n]/).map((e) => e.trim()).filter(Boolean).map((entry) => {
-    const at = entry.indexOf(':');
-    const id = KeyId.safeParse(entry.slice(0, Math.max(at, 0)));
-    const key = KeyBytes.safeParse(entry.slice(at + 1));
-    if (at < 0 || !id.success || !key.success) {
-      throw new Error(`payload key "${entry.slice(0, 8)}…" is not <id>:<base64 of 32 bytes> (${[id.error?.issues[0]?.message, key.error?.issues[0]?.message].filter(Boolean).join('; ')})`);
-    }
-    return { id: id.data, key: key.data };
-  });
+  const entries = spec
+    .split(/[,\n]/)
+    .map((e) => e.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const at = entry.indexOf(':');
+      const id = KeyId.safeParse(entry.slice(0, Math.max(at, 0)));
+      const key = KeyBytes.safeParse(entry.slice(at + 1));
+      if (at < 0 || !id.success || !key.success) {
+        throw new Error(
+          `payload key "${entry.slice(0, 8)}…" is not <id>:<base64 of 32 bytes> (${[id.error?.issues[0]?.message, key.error?.issues[0]?.message].filter(Boolean).join('; ')})`,
+        );
+      }
+      return { id: id.data, key: key.data };
+    });
   if (!entries.length) throw new Error('no payload keys given');
   const byId = new Map<string, Buffer>();
   for (const e of entries) {
@@ -48,7 +57,9 @@ export function parsePayloadKeys(spec: string): MasterKeys {
 export function loadPayloadKeys(env: NodeJS.ProcessEnv = process.env): MasterKeys {
   if (env.PAYLOAD_KEYS) return parsePayloadKeys(env.PAYLOAD_KEYS);
   if (env.PAYLOAD_KEYS_FILE) return parsePayloadKeys(readFileSync(env.PAYLOAD_KEYS_FILE, 'utf8'));
-  throw new Error('PAYLOAD_KEYS or PAYLOAD_KEYS_FILE must be set: workflow payloads are encrypted (`<id>:<base64 of 32 bytes>`, see README, Personal data)');
+  throw new Error(
+    'PAYLOAD_KEYS or PAYLOAD_KEYS_FILE must be set: workflow payloads are encrypted (`<id>:<base64 of 32 bytes>`, see README, Personal data)',
+  );
 }
 
 /** A fresh key entry, `<id>:<base64>`. */

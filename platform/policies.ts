@@ -12,7 +12,10 @@ import { leadWorkflowId } from '../workflows/lead';
 import { policyChanged } from '../workflows/messages';
 
 /** The policy a lead runs on, resolved, and the name of its version(s): what policyChanged carries. */
-export interface PolicyInForce { version: string; policy: LeadPolicy }
+export interface PolicyInForce {
+  version: string;
+  policy: LeadPolicy;
+}
 export const DEFAULT_SCOPE = 'default';
 export const teamScope = (teamId: string) => `team:${teamId}`;
 export const teamOfScope = (scope: string) => (scope.startsWith('team:') ? scope.slice(5) : undefined);
@@ -39,15 +42,22 @@ export function resolved(d: PolicyVersion | null, t: PolicyVersion | null, teamI
 
 /** Open leads of a scope (a team's: those of its managers), by id after `after`, with each one's team. */
 export async function openLeadsOf(
-  db: Db, scope: string, after: string | undefined, limit: number,
+  db: Db,
+  scope: string,
+  after: string | undefined,
+  limit: number,
 ): Promise<Array<{ id: string; teamId: string | null }>> {
   const team = teamOfScope(scope);
   const managers = team ? (await db.manager.findMany({ where: { teamId: team }, select: { id: true } })).map((m) => m.id) : undefined;
   const rows = await db.lead.findMany({
     where: {
-      stage: { notIn: [...TERMINAL] }, ...(after ? { id: { gt: after } } : {}), ...(managers ? { managerId: { in: managers } } : {}),
+      stage: { notIn: [...TERMINAL] },
+      ...(after ? { id: { gt: after } } : {}),
+      ...(managers ? { managerId: { in: managers } } : {}),
     },
-    select: { id: true, managerId: true }, orderBy: { id: 'asc' }, take: limit,
+    select: { id: true, managerId: true },
+    orderBy: { id: 'asc' },
+    take: limit,
   });
   const ids = [...new Set(rows.map((r) => r.managerId).filter((m): m is string => !!m))];
   const rowsOfManagers = await db.manager.findMany({ where: { id: { in: ids } }, select: { id: true, teamId: true } });
@@ -70,7 +80,10 @@ export function policyResolver(db: Db, at = new Date()): (teamId: string | null)
  * version in force — checked as its leads will run it (a team's over the default's).
  */
 export async function proposedVersion(
-  db: Db, teamId: string | undefined, proposed: Record<string, unknown>, now: Date,
+  db: Db,
+  teamId: string | undefined,
+  proposed: Record<string, unknown>,
+  now: Date,
 ): Promise<{ scope: string; checked: Checked }> {
   const scope = teamId ? teamScope(teamId) : DEFAULT_SCOPE;
   const current = await versionInForce(db, scope, now);
@@ -81,11 +94,17 @@ export async function proposedVersion(
     const { utcOffsetMinutes: _old, ...rest } = merged.calendar as Record<string, unknown>;
     merged.calendar = rest;
   }
-  const base = teamId ? (await versionInForce(db, DEFAULT_SCOPE, now))?.body ?? {} : {};
+  const base = teamId ? ((await versionInForce(db, DEFAULT_SCOPE, now))?.body ?? {}) : {};
   return { scope, checked: checkPolicy(merged, base, now) };
 }
 
-export interface NewVersion { scope: string; body: unknown; effectiveFrom: Date; createdBy: string; reason: string }
+export interface NewVersion {
+  scope: string;
+  body: unknown;
+  effectiveFrom: Date;
+  createdBy: string;
+  reason: string;
+}
 
 export const rolloutWorkflowId = (scope: string, version: number) => `policy-rollout-${scope}-v${version}`;
 
@@ -96,25 +115,39 @@ export const rolloutWorkflowId = (scope: string, version: number) => `policy-rol
  * lead what it already runs on: nothing moves.
  */
 export async function saveVersion(db: Db, temporal: Client, taskQueue: string, v: NewVersion): Promise<PolicyVersion> {
-  return db.$transaction(async (tx) => {
-    // One writer per scope at a time: versions are numbered without gaps or races.
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`policy:${v.scope}`}))`;
-    const last = await tx.policyVersion.findFirst({ where: { scope: v.scope }, orderBy: { version: 'desc' }, select: { version: true } });
-    const row = await tx.policyVersion.create({
-      data: {
-        scope: v.scope, teamId: teamOfScope(v.scope) ?? null, version: (last?.version ?? 0) + 1, body: v.body as object,
-        effectiveFrom: v.effectiveFrom, createdBy: v.createdBy, reason: v.reason,
-      },
-    });
-    await temporal.workflow.start('policyRolloutWorkflow', {
-      workflowId: rolloutWorkflowId(v.scope, row.version), taskQueue, workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      args: [{ scope: v.scope, version: row.version, effectiveFrom: v.effectiveFrom.toISOString() }],
-    });
-    return row;
-  }, { timeout: 15_000 });
+  return db.$transaction(
+    async (tx) => {
+      // One writer per scope at a time: versions are numbered without gaps or races.
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`policy:${v.scope}`}))`;
+      const last = await tx.policyVersion.findFirst({ where: { scope: v.scope }, orderBy: { version: 'desc' }, select: { version: true } });
+      const row = await tx.policyVersion.create({
+        data: {
+          scope: v.scope,
+          teamId: teamOfScope(v.scope) ?? null,
+          version: (last?.version ?? 0) + 1,
+          body: v.body as object,
+          effectiveFrom: v.effectiveFrom,
+          createdBy: v.createdBy,
+          reason: v.reason,
+        },
+      });
+      await temporal.workflow.start('policyRolloutWorkflow', {
+        workflowId: rolloutWorkflowId(v.scope, row.version),
+        taskQueue,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        args: [{ scope: v.scope, version: row.version, effectiveFrom: v.effectiveFrom.toISOString() }],
+      });
+      return row;
+    },
+    { timeout: 15_000 },
+  );
 }
 
-export interface RolloutBatch { leads: number; told: number; next?: string }
+export interface RolloutBatch {
+  leads: number;
+  told: number;
+  next?: string;
+}
 
 /**
  * Tells one batch of a scope's open leads the policy in force for each (its team's), by a plain
@@ -122,24 +155,30 @@ export interface RolloutBatch { leads: number; told: number; next?: string }
  * changes nothing twice. A lead whose workflow ended or is not started yet is skipped.
  */
 export async function rolloutBatch(
-  db: Db, temporal: Client, scope: string, after: string | undefined, limit: number,
+  db: Db,
+  temporal: Client,
+  scope: string,
+  after: string | undefined,
+  limit: number,
 ): Promise<RolloutBatch> {
   const leads = await openLeadsOf(db, scope, after, limit);
   const policyOf = policyResolver(db);
   let told = 0;
   const queue = [...leads];
   // A few signals in flight at once: a batch of 100 is a fraction of a second, not 100 round trips in a row.
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    for (let l = queue.shift(); l; l = queue.shift()) {
-      const p = await policyOf(l.teamId);
-      try {
-        await temporal.workflow.getHandle(leadWorkflowId(l.id)).signal(policyChanged, p);
-        told += 1;
-      } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      for (let l = queue.shift(); l; l = queue.shift()) {
+        const p = await policyOf(l.teamId);
+        try {
+          await temporal.workflow.getHandle(leadWorkflowId(l.id)).signal(policyChanged, p);
+          told += 1;
+        } catch (err) {
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+        }
       }
-    }
-  }));
+    }),
+  );
   return { leads: leads.length, told, ...(leads.length === limit ? { next: leads[leads.length - 1]!.id } : {}) };
 }
 
@@ -154,7 +193,10 @@ export class PolicyCache {
   private last?: PolicyInForce;
   private inflight?: Promise<PolicyInForce>;
   private timer?: NodeJS.Timeout;
-  constructor(private readonly db: Db, private readonly refreshMs = 30_000) {}
+  constructor(
+    private readonly db: Db,
+    private readonly refreshMs = 30_000,
+  ) {}
 
   /** Reads it now; later reads are answered from memory, refreshed in the background until `stop`. */
   async start(): Promise<void> {
@@ -180,7 +222,9 @@ export class PolicyCache {
   refresh(): Promise<PolicyInForce> {
     this.inflight ??= policyInForce(this.db, null)
       .then((p) => (this.last = p))
-      .finally(() => { this.inflight = undefined; });
+      .finally(() => {
+        this.inflight = undefined;
+      });
     return this.inflight;
   }
 }

@@ -26,7 +26,11 @@ export interface PreviewItem {
   /** The new deadline is already past: the wait ends at once (a reminder sent, a consent window closed, …). */
   firesNow: boolean;
 }
-export interface KindCounts { waiting: number; changed: number; firesNow: number }
+export interface KindCounts {
+  waiting: number;
+  changed: number;
+  firesNow: number;
+}
 export interface Preview {
   scope: string;
   /** Open leads the version applies to. */
@@ -49,12 +53,21 @@ export async function previewPolicy(db: Db, scope: string, body: unknown, now = 
   const managers = team ? (await db.manager.findMany({ where: { teamId: team }, select: { id: true } })).map((m) => m.id) : undefined;
   const leads = await db.lead.findMany({
     where: { stage: { notIn: [...TERMINAL] }, ...(managers ? { managerId: { in: managers } } : {}) },
-    select: { id: true, stage: true, slaFrom: true, managerId: true }, orderBy: { id: 'asc' },
+    select: { id: true, stage: true, slaFrom: true, managerId: true },
+    orderBy: { id: 'asc' },
   });
-  const teamOf = new Map((await db.manager.findMany({
-    where: { id: { in: [...new Set(leads.flatMap((l) => (l.managerId ? [l.managerId] : [])))] } }, select: { id: true, teamId: true },
-  })).map((m) => [m.id, m.teamId]));
-  const events = await loadEvents(db, leads.map((l) => l.id));
+  const teamOf = new Map(
+    (
+      await db.manager.findMany({
+        where: { id: { in: [...new Set(leads.flatMap((l) => (l.managerId ? [l.managerId] : [])))] } },
+        select: { id: true, teamId: true },
+      })
+    ).map((m) => [m.id, m.teamId]),
+  );
+  const events = await loadEvents(
+    db,
+    leads.map((l) => l.id),
+  );
 
   const defaultNow = await versionInForce(db, DEFAULT_SCOPE, now);
   const policies = new Map<string, { current: LeadPolicy; proposed: LeadPolicy }>();
@@ -63,9 +76,7 @@ export async function previewPolicy(db: Db, scope: string, body: unknown, now = 
     if (!policies.has(key)) {
       const teamNow = teamId ? await versionInForce(db, teamScope(teamId), now) : null;
       const current = LeadPolicy.parse(mergePolicy(defaultNow?.body ?? {}, teamNow?.body ?? {}));
-      const proposed = LeadPolicy.parse(team
-        ? mergePolicy(defaultNow?.body ?? {}, body)
-        : mergePolicy(body, teamNow?.body ?? {}));
+      const proposed = LeadPolicy.parse(team ? mergePolicy(defaultNow?.body ?? {}, body) : mergePolicy(body, teamNow?.body ?? {}));
       policies.set(key, { current, proposed });
     }
     return policies.get(key)!;
@@ -92,8 +103,14 @@ export async function previewPolicy(db: Db, scope: string, body: unknown, now = 
     }
     if (out.items.length < limit) {
       out.items.push({
-        leadId: l.id, stage: l.stage, kind: wait.kind, ...(wait.dealStage ? { dealStage: wait.dealStage } : {}),
-        anchor: new Date(wait.anchor).toISOString(), from: new Date(before).toISOString(), to: new Date(after).toISOString(), firesNow,
+        leadId: l.id,
+        stage: l.stage,
+        kind: wait.kind,
+        ...(wait.dealStage ? { dealStage: wait.dealStage } : {}),
+        anchor: new Date(wait.anchor).toISOString(),
+        from: new Date(before).toISOString(),
+        to: new Date(after).toISOString(),
+        firesNow,
       });
     }
   }

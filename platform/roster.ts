@@ -12,7 +12,10 @@ import { managerUnavailable, rosterChanged } from '../workflows/messages';
 /** Signals each open lead that has no manager; answers how many were told. */
 export async function wakeLeadsWaitingForManager(db: Db, temporal: Client): Promise<number> {
   const waiting = await db.lead.findMany({ where: { managerId: null, stage: { in: [...DISTRIBUTION_STAGES] } }, select: { id: true } });
-  return signalEach(waiting.map((l) => l.id), (id) => temporal.workflow.getHandle(leadWorkflowId(id)).signal(rosterChanged));
+  return signalEach(
+    waiting.map((l) => l.id),
+    (id) => temporal.workflow.getHandle(leadWorkflowId(id)).signal(rosterChanged),
+  );
 }
 
 /**
@@ -21,7 +24,10 @@ export async function wakeLeadsWaitingForManager(db: Db, temporal: Client): Prom
  */
 export async function reassignLeadsOf(db: Db, temporal: Client, managerId: string, reason: string): Promise<number> {
   const open = await db.lead.findMany({ where: { managerId, stage: { notIn: [...TERMINAL] } }, select: { id: true } });
-  return signalEach(open.map((l) => l.id), (id) => temporal.workflow.getHandle(leadWorkflowId(id)).signal(managerUnavailable, { managerId, reason }));
+  return signalEach(
+    open.map((l) => l.id),
+    (id) => temporal.workflow.getHandle(leadWorkflowId(id)).signal(managerUnavailable, { managerId, reason }),
+  );
 }
 
 async function signalEach(ids: string[], send: (id: string) => Promise<void>): Promise<number> {

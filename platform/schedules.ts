@@ -21,7 +21,13 @@ export function scheduleSpecs(taskQueue: string): ScheduleOptions[] {
       // DOMAIN: leads lost between a partner's form and our CRM → weekly reconciliation.
       scheduleId: 'reconciliation-weekly',
       spec: { calendars: [{ comment: 'every Monday, 06:00 Moscow time', dayOfWeek: 'MONDAY', hour: 6, minute: 0 }], timezone: TIMEZONE },
-      action: { type: 'startWorkflow', workflowType: reconciliationSweepWorkflow, args: [{ periodDays: 7 }], taskQueue, workflowId: 'reconciliation-weekly' },
+      action: {
+        type: 'startWorkflow',
+        workflowType: reconciliationSweepWorkflow,
+        args: [{ periodDays: 7 }],
+        taskQueue,
+        workflowId: 'reconciliation-weekly',
+      },
       // A sweep missed by an outage still runs when the cluster is back the same day; never two at once.
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
     },
@@ -47,7 +53,10 @@ export function scheduleSpecs(taskQueue: string): ScheduleOptions[] {
       scheduleId: 'alarms-hourly',
       spec: { calendars: [{ comment: 'every hour on the hour, Moscow time', hour: '*', minute: 0 }], timezone: TIMEZONE },
       action: {
-        type: 'startWorkflow', workflowType: alarmSweepWorkflow, taskQueue, workflowId: 'alarms-hourly',
+        type: 'startWorkflow',
+        workflowType: alarmSweepWorkflow,
+        taskQueue,
+        workflowId: 'alarms-hourly',
         args: [{ kinds: ['not_distributed', 'leads_rotting', 'stop_contact_overdue'] }],
       },
       // A missed hour is not worth catching up beyond the hour; never two sweeps at once.
@@ -58,8 +67,11 @@ export function scheduleSpecs(taskQueue: string): ScheduleOptions[] {
       scheduleId: 'alarms-daily',
       spec: { calendars: [{ comment: 'every day, 07:00 Moscow time', hour: 7, minute: 0 }], timezone: TIMEZONE },
       action: {
-        type: 'startWorkflow', workflowType: alarmSweepWorkflow, args: [{ kinds: ['low_target_share', 'manager_conversion_anomaly', 'partner_report_drift'] }],
-        taskQueue, workflowId: 'alarms-daily',
+        type: 'startWorkflow',
+        workflowType: alarmSweepWorkflow,
+        args: [{ kinds: ['low_target_share', 'manager_conversion_anomaly', 'partner_report_drift'] }],
+        taskQueue,
+        workflowId: 'alarms-daily',
       },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
     },
@@ -69,7 +81,11 @@ export function scheduleSpecs(taskQueue: string): ScheduleOptions[] {
       scheduleId: 'intake-sweep',
       spec: { intervals: [{ every: '1 minute' }] },
       action: {
-        type: 'startWorkflow', workflowType: intakeSweepWorkflow, args: [{ olderThanMs: 60_000 }], taskQueue, workflowId: 'intake-sweep',
+        type: 'startWorkflow',
+        workflowType: intakeSweepWorkflow,
+        args: [{ olderThanMs: 60_000 }],
+        taskQueue,
+        workflowId: 'intake-sweep',
       },
       // After an outage one sweep catches up on everything; never two at once.
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
@@ -80,7 +96,11 @@ export function scheduleSpecs(taskQueue: string): ScheduleOptions[] {
       scheduleId: 'notifications-deliver',
       spec: { intervals: [{ every: '1 minute' }] },
       action: {
-        type: 'startWorkflow', workflowType: notificationsDeliverWorkflow, args: [{}], taskQueue, workflowId: 'notifications-deliver',
+        type: 'startWorkflow',
+        workflowType: notificationsDeliverWorkflow,
+        args: [{}],
+        taskQueue,
+        workflowId: 'notifications-deliver',
       },
       // A run still delivering is not joined by another; after an outage one run catches up.
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
@@ -121,7 +141,10 @@ export async function ensureSchedules(client: Client, taskQueue: string): Promis
     } catch (err) {
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
       await client.schedule.getHandle(s.scheduleId).update((prev) => ({
-        ...prev, spec: s.spec, action: s.action, policies: { ...prev.policies, ...s.policies },
+        ...prev,
+        spec: s.spec,
+        action: s.action,
+        policies: { ...prev.policies, ...s.policies },
       }));
     }
   }

@@ -16,7 +16,11 @@ export const ONCE = {
  * run started now, of the one running, or of the closed one (its `result()` is what it returned).
  * The id policies in `options` are ONCE's whatever is given.
  */
-export async function startOnce<T extends Workflow>(temporal: Client, workflow: string | T, options: WorkflowStartOptions<T>): Promise<WorkflowHandle<T>> {
+export async function startOnce<T extends Workflow>(
+  temporal: Client,
+  workflow: string | T,
+  options: WorkflowStartOptions<T>,
+): Promise<WorkflowHandle<T>> {
   try {
     return await temporal.workflow.start<T>(workflow, { ...options, ...ONCE });
   } catch (err) {

@@ -14,18 +14,34 @@ export interface TemporalConnectionOptions {
   apiKey?: string;
 }
 
-type ClusterConfig = Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_TLS' | 'TEMPORAL_TLS_CA_FILE' | 'TEMPORAL_TLS_CERT_FILE' | 'TEMPORAL_TLS_KEY_FILE'
-  | 'TEMPORAL_TLS_SERVER_NAME' | 'TEMPORAL_API_KEY' | 'TEMPORAL_API_KEY_FILE'>;
+type ClusterConfig = Pick<
+  Config,
+  | 'TEMPORAL_ADDRESS'
+  | 'TEMPORAL_TLS'
+  | 'TEMPORAL_TLS_CA_FILE'
+  | 'TEMPORAL_TLS_CERT_FILE'
+  | 'TEMPORAL_TLS_KEY_FILE'
+  | 'TEMPORAL_TLS_SERVER_NAME'
+  | 'TEMPORAL_API_KEY'
+  | 'TEMPORAL_API_KEY_FILE'
+>;
 
 /** Options for `Connection.connect|lazy` and `NativeConnection.connect`. Throws a clear error on an unreadable or wrong file. */
 export function temporalConnectionOptions(cfg: ClusterConfig): TemporalConnectionOptions {
-  const apiKey = cfg.TEMPORAL_API_KEY ?? (cfg.TEMPORAL_API_KEY_FILE ? readSecret('TEMPORAL_API_KEY_FILE', cfg.TEMPORAL_API_KEY_FILE).toString('utf8').trim() : undefined);
+  const apiKey =
+    cfg.TEMPORAL_API_KEY ??
+    (cfg.TEMPORAL_API_KEY_FILE ? readSecret('TEMPORAL_API_KEY_FILE', cfg.TEMPORAL_API_KEY_FILE).toString('utf8').trim() : undefined);
   if (cfg.TEMPORAL_API_KEY_FILE && !apiKey) throw new Error(`TEMPORAL_API_KEY_FILE: ${cfg.TEMPORAL_API_KEY_FILE} is empty`);
   const tls: TLSConfig = {
     ...(cfg.TEMPORAL_TLS_SERVER_NAME ? { serverNameOverride: cfg.TEMPORAL_TLS_SERVER_NAME } : {}),
     ...(cfg.TEMPORAL_TLS_CA_FILE ? { serverRootCACertificate: pem('TEMPORAL_TLS_CA_FILE', cfg.TEMPORAL_TLS_CA_FILE, 'CERTIFICATE') } : {}),
     ...(cfg.TEMPORAL_TLS_CERT_FILE && cfg.TEMPORAL_TLS_KEY_FILE
-      ? { clientCertPair: { crt: pem('TEMPORAL_TLS_CERT_FILE', cfg.TEMPORAL_TLS_CERT_FILE, 'CERTIFICATE'), key: pem('TEMPORAL_TLS_KEY_FILE', cfg.TEMPORAL_TLS_KEY_FILE, 'PRIVATE KEY') } }
+      ? {
+          clientCertPair: {
+            crt: pem('TEMPORAL_TLS_CERT_FILE', cfg.TEMPORAL_TLS_CERT_FILE, 'CERTIFICATE'),
+            key: pem('TEMPORAL_TLS_KEY_FILE', cfg.TEMPORAL_TLS_KEY_FILE, 'PRIVATE KEY'),
+          },
+        }
       : {}),
   };
   const useTls = cfg.TEMPORAL_TLS === 'true' || Object.keys(tls).length > 0 || !!apiKey;

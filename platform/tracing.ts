@@ -13,7 +13,11 @@ import { envDetectorSync, Resource } from '@opentelemetry/resources';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client';
-import { makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor } from '@temporalio/interceptors-opentelemetry/lib/worker';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry/lib/worker';
 import type { ClientInterceptors } from '@temporalio/client';
 import type { WorkerOptions } from '@temporalio/worker';
 import { z } from 'zod';
@@ -54,7 +58,8 @@ export interface Tracing {
 /** The OTLP traces URL the environment asks for, or undefined when tracing is off. */
 export function tracesUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const parsed = TracingEnv.safeParse(env);
-  if (!parsed.success) throw new Error(`bad configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(`bad configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const cfg = parsed.data;
   if (cfg.OTEL_SDK_DISABLED === 'true') return undefined;
   // As the OTLP specification says: the per-signal variable is used as given, the general one gets /v1/traces.
@@ -71,12 +76,17 @@ export function startTracing(service: TracedService, env: NodeJS.ProcessEnv = pr
   const url = tracesUrl(env);
   if (!url) return undefined;
   const serviceName = TracingEnv.parse(env).OTEL_SERVICE_NAME ?? service;
-  const resource = Resource.default().merge(envDetectorSync.detect()).merge(new Resource({ 'service.name': serviceName }));
+  const resource = Resource.default()
+    .merge(envDetectorSync.detect())
+    .merge(new Resource({ 'service.name': serviceName }));
   const processor = new BatchSpanProcessor(new OTLPTraceExporter({ url }));
   const provider = new NodeTracerProvider({ resource, spanProcessors: [processor] });
   registerGlobals(provider);
   return {
-    serviceName, url, resource, processor,
+    serviceName,
+    url,
+    resource,
+    processor,
     tracer: provider.getTracer('lead-engine'),
     flush: () => processor.forceFlush(),
     shutdown: () => provider.shutdown(),
@@ -106,14 +116,22 @@ export function tracingClientInterceptors(tracing: Tracing | undefined): ClientI
  * sink through which the workflow sandbox hands over its spans. The workflow interceptors themselves must be in the
  * bundle: `workflowModules` when the worker bundles its code, TRACING_WORKFLOW_MODULES for a bundle built beforehand.
  */
-export function workerTracingOptions(tracing: Tracing | undefined, opts: { prebuiltBundle?: boolean } = {}): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+export function workerTracingOptions(
+  tracing: Tracing | undefined,
+  opts: { prebuiltBundle?: boolean } = {},
+): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
   if (!tracing) return {};
   const options = { tracer: tracing.tracer };
   return {
     interceptors: {
       // (The SDK ignores them, with a warning, beside a prebuilt bundle.)
       ...(opts.prebuiltBundle ? {} : { workflowModules: TRACING_WORKFLOW_MODULES }),
-      activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx, options), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
+      activity: [
+        (ctx) => ({
+          inbound: new OpenTelemetryActivityInboundInterceptor(ctx, options),
+          outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+        }),
+      ],
     },
     sinks: { exporter: makeWorkflowExporter(tracing.processor, tracing.resource) },
   };

@@ -10,7 +10,10 @@ async function main(): Promise<void> {
   if (!url) throw new Error('DATABASE_URL is not set');
   const mode = process.env.MIGRATOR ?? 'auto';
   if (mode === 'prisma' || mode === 'auto') {
-    const res = spawnSync(process.execPath, [require.resolve('prisma/build/index.js'), 'migrate', 'deploy'], { stdio: 'inherit', timeout: 120_000 });
+    const res = spawnSync(process.execPath, [require.resolve('prisma/build/index.js'), 'migrate', 'deploy'], {
+      stdio: 'inherit',
+      timeout: 120_000,
+    });
     if (res.status === 0) return;
     if (mode === 'prisma') throw new Error('prisma migrate deploy failed');
     console.log('[migrate] the official engine is not available here; using the built-in applier');

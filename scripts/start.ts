@@ -47,7 +47,13 @@ async function main(): Promise<void> {
     if (!databaseUrl) {
       const port = Number(process.env.PG_PORT ?? 5433);
       log(`starting embedded PostgreSQL on 127.0.0.1:${port}`);
-      const pg: RunningPostgres = await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres'), port, database: 'leads', persistent: true, log });
+      const pg: RunningPostgres = await startEmbeddedPostgres({
+        dataDir: join(dataDir, 'postgres'),
+        port,
+        database: 'leads',
+        persistent: true,
+        log,
+      });
       stops.push(pg.stop);
       databaseUrl = pg.url;
       pgDataDir = pg.dataDir;
@@ -63,7 +69,11 @@ async function main(): Promise<void> {
       log(`starting Temporal dev server on 127.0.0.1:${port}, Web UI on ${uiPort} (${join(dataDir, 'temporal.db')})`);
       // The UI decodes payloads through the API's codec server (ops and admin only, api/plugins/codec.ts).
       const t: RunningTemporal = await startTemporalDevServer({
-        port, uiPort, dbFile: join(dataDir, 'temporal.db'), uiCodecEndpoint: `${apiUrl}/codec`, retentionDays: TEMPORAL_RETENTION_DAYS,
+        port,
+        uiPort,
+        dbFile: join(dataDir, 'temporal.db'),
+        uiCodecEndpoint: `${apiUrl}/codec`,
+        retentionDays: TEMPORAL_RETENTION_DAYS,
       });
       stops.push(t.stop);
       temporalAddress = t.address;
@@ -87,7 +97,12 @@ async function main(): Promise<void> {
     const keys = localApiKeys();
     const payloadKeys = localPayloadKeys();
     const env = {
-      ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, API_KEYS: keys.spec, SMTP_URL: smtpUrl, NOTIFY_EMAILS: notifyEmails,
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporalAddress,
+      API_KEYS: keys.spec,
+      SMTP_URL: smtpUrl,
+      NOTIFY_EMAILS: notifyEmails,
       ...payloadKeys.env,
       // The console links each lead to its workflow in the Web UI.
       ...(uiUrl ? { TEMPORAL_UI_URL: uiUrl } : {}),
@@ -96,7 +111,13 @@ async function main(): Promise<void> {
     stops.push(() => stopChild(worker));
     const api = child('api', 'api/main.ts', env);
     stops.push(() => stopChild(api));
-    for (const c of [worker, api]) c.once('exit', (code) => { if (!stopping) { log(`a child exited (${code}); stopping`); void shutdown(1); } });
+    for (const c of [worker, api])
+      c.once('exit', (code) => {
+        if (!stopping) {
+          log(`a child exited (${code}); stopping`);
+          void shutdown(1);
+        }
+      });
 
     await waitForHttp(`${apiUrl}/health`, { process: api });
     console.log(
@@ -135,8 +156,15 @@ function localApiKeys(): { spec: string; file?: string; admin?: string; demo: Ar
   const file = join(dataDir, 'api-keys');
   const key = () => randomBytes(18).toString('base64url');
   if (!existsSync(file)) {
-    const spec = [['admin', 'admin'], ['sales', 'demo-sales'], ['team_lead', 'demo-team-lead'], ['ops', 'demo-ops'], ['partner', 'demo-partner']]
-      .map(([role, subject]) => `${key()}:${role}:${subject}`).join(',');
+    const spec = [
+      ['admin', 'admin'],
+      ['sales', 'demo-sales'],
+      ['team_lead', 'demo-team-lead'],
+      ['ops', 'demo-ops'],
+      ['partner', 'demo-partner'],
+    ]
+      .map(([role, subject]) => `${key()}:${role}:${subject}`)
+      .join(',');
     writeFileSync(file, spec + '\n', { mode: 0o600 });
   }
   let spec = readFileSync(file, 'utf8').trim();
@@ -145,7 +173,10 @@ function localApiKeys(): { spec: string; file?: string; admin?: string; demo: Ar
     spec = `${spec},${key()}:partner:demo-partner`;
     writeFileSync(file, spec + '\n', { mode: 0o600 });
   }
-  const demo = spec.split(',').map((e) => e.split(':')).map(([k, role, subject]) => ({ key: k!, role: role!, subject: subject! }));
+  const demo = spec
+    .split(',')
+    .map((e) => e.split(':'))
+    .map(([k, role, subject]) => ({ key: k!, role: role!, subject: subject! }));
   return { spec, file, admin: demo[0]!.key, demo: demo.slice(1) };
 }
 

@@ -38,7 +38,12 @@ export async function createWorker(opts: {
   // One codec (and one key cache) for the worker's payloads and its own client's.
   const dataConverter = opts.codec === null ? undefined : dataConverterOf(opts.codec ?? codecFor(opts.db));
   // The intake sweeper starts lead workflows on this worker's own cluster and task queue.
-  const client = new Client({ connection: opts.connection, namespace, dataConverter, interceptors: tracingClientInterceptors(opts.tracing) });
+  const client = new Client({
+    connection: opts.connection,
+    namespace,
+    dataConverter,
+    interceptors: tracingClientInterceptors(opts.tracing),
+  });
   const temporal = { client, taskQueue: opts.taskQueue };
   return Worker.create({
     connection: opts.connection,
@@ -61,7 +66,9 @@ export async function createWorker(opts: {
     ...workerTracingOptions(opts.tracing, { prebuiltBundle: !!opts.workflowBundle }),
     ...(opts.shutdownGraceTime ? { shutdownGraceTime: opts.shutdownGraceTime } : {}),
     ...(opts.shutdownForceTime ? { shutdownForceTime: opts.shutdownForceTime } : {}),
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows'), bundlerOptions: workflowBundlerOptions }),
+    ...(opts.workflowBundle
+      ? { workflowBundle: opts.workflowBundle }
+      : { workflowsPath: require.resolve('../workflows'), bundlerOptions: workflowBundlerOptions }),
   });
 }
 

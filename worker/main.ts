@@ -10,7 +10,13 @@ import { startTracing } from '../platform/tracing';
 import { createWorker } from './index';
 
 const SDK_LEVEL: Record<ReturnType<typeof loadConfig>['LOG_LEVEL'], LogLevel> = {
-  fatal: 'ERROR', error: 'ERROR', warn: 'WARN', info: 'INFO', debug: 'DEBUG', trace: 'TRACE', silent: 'ERROR',
+  fatal: 'ERROR',
+  error: 'ERROR',
+  warn: 'WARN',
+  info: 'INFO',
+  debug: 'DEBUG',
+  trace: 'TRACE',
+  silent: 'ERROR',
 };
 
 async function main(): Promise<void> {
@@ -28,11 +34,24 @@ async function main(): Promise<void> {
   const db = createDb(requireDatabaseUrl(cfg));
   const connection = await NativeConnection.connect(temporalOptions);
   const codec = codecFor(db);
-  const worker = await createWorker({ connection, namespace: cfg.TEMPORAL_NAMESPACE, taskQueue: cfg.TASK_QUEUE, db, assignmentScheme: cfg.ASSIGNMENT_SCHEME, codec, tracing });
+  const worker = await createWorker({
+    connection,
+    namespace: cfg.TEMPORAL_NAMESPACE,
+    taskQueue: cfg.TASK_QUEUE,
+    db,
+    assignmentScheme: cfg.ASSIGNMENT_SCHEME,
+    codec,
+    tracing,
+  });
   // Schedule actions carry payloads (their workflows' arguments): encrypted like the rest.
-  await ensureSchedules(new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE, dataConverter: dataConverterOf(codec) }), cfg.TASK_QUEUE);
-  console.log(`worker polling task queue "${cfg.TASK_QUEUE}" in namespace "${cfg.TEMPORAL_NAMESPACE}" on ${describeTemporalConnection(temporalOptions)}${cfg.WORKER_METRICS_ADDRESS ? `; metrics on http://${cfg.WORKER_METRICS_ADDRESS}/metrics` : ''}`
-    + `${tracing ? `; traces to ${tracing.url} as ${tracing.serviceName}` : ''}`);
+  await ensureSchedules(
+    new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE, dataConverter: dataConverterOf(codec) }),
+    cfg.TASK_QUEUE,
+  );
+  console.log(
+    `worker polling task queue "${cfg.TASK_QUEUE}" in namespace "${cfg.TEMPORAL_NAMESPACE}" on ${describeTemporalConnection(temporalOptions)}${cfg.WORKER_METRICS_ADDRESS ? `; metrics on http://${cfg.WORKER_METRICS_ADDRESS}/metrics` : ''}` +
+      `${tracing ? `; traces to ${tracing.url} as ${tracing.serviceName}` : ''}`,
+  );
   // Worker.run() installs SIGINT/SIGTERM handlers and drains in-flight tasks before resolving.
   await worker.run();
   await connection.close();

@@ -14,12 +14,26 @@ import { z } from 'zod';
 
 /** The domain modules the workflows import (directly or not), loaded once per worker. */
 export const SHARED_WORKFLOW_MODULES: string[] = [
-  'actions', 'alarms', 'calendar', 'deadlines', 'lifecycle', 'partner-policy', 'policy', 'policy-rules', 'reconcile', 'staleness',
-  'vocabulary', 'commission-target', 'offer-round', 'sla-ladder',
-].map((m) => require.resolve(`../domain/${m}`)).concat(
-  // Last: lets zod's schemas build their members on first use (see the module for why).
-  require.resolve('../workflows/shared-modules'),
-);
+  'actions',
+  'alarms',
+  'calendar',
+  'deadlines',
+  'lifecycle',
+  'partner-policy',
+  'policy',
+  'policy-rules',
+  'reconcile',
+  'staleness',
+  'vocabulary',
+  'commission-target',
+  'offer-round',
+  'sla-ladder',
+]
+  .map((m) => require.resolve(`../domain/${m}`))
+  .concat(
+    // Last: lets zod's schemas build their members on first use (see the module for why).
+    require.resolve('../workflows/shared-modules'),
+  );
 
 /** Bundler options for every workflow bundle the worker, the tests and the tools build. */
 export const workflowBundlerOptions = { preloadModules: SHARED_WORKFLOW_MODULES };
@@ -44,6 +58,7 @@ export const WORKER_NODE_ARGS = [`--max-old-space-size=${WORKER_HEAP_MIB}`];
 
 export function workerSizing(env: NodeJS.ProcessEnv = process.env): { maxCachedWorkflows: number } {
   const parsed = Sizing.safeParse(env);
-  if (!parsed.success) throw new Error(`bad configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(`bad configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return { maxCachedWorkflows: parsed.data.WORKER_MAX_CACHED_WORKFLOWS };
 }

@@ -11,7 +11,10 @@ export interface AlarmSweepInput {
   /** Overrides of the alarm policy (thresholds, windows, low seasons); defaults otherwise. */
   policy?: AlarmPolicyInput;
 }
-export interface AlarmSweepOutcome { at: string; results: Array<AlarmEvaluation | { kind: AlarmKind; failed: string }> }
+export interface AlarmSweepOutcome {
+  at: string;
+  results: Array<AlarmEvaluation | { kind: AlarmKind; failed: string }>;
+}
 
 const { evaluateAlarms } = wf.proxyActivities<LeadActivities>({
   startToCloseTimeout: '2 minutes',

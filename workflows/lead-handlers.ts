@@ -37,7 +37,13 @@ export function handleMessages(run: LeadRun): void {
     if (s.managerId !== old || TERMINAL.has(s.stage)) return; // reassigned or closed meanwhile
     if (!a) {
       transition(s, { type: 'manager_unavailable', actor: SYSTEM, reason: `${old}: ${reason}; no other manager free`, now: Date.now() });
-      await acts.createTask({ key: run.taskKey(), leadId: s.leadId, assignee: 'ops', kind: 'not_distributed', title: `The lead's manager is unavailable (${reason}) and nobody else is free` });
+      await acts.createTask({
+        key: run.taskKey(),
+        leadId: s.leadId,
+        assignee: 'ops',
+        kind: 'not_distributed',
+        title: `The lead's manager is unavailable (${reason}) and nobody else is free`,
+      });
       return;
     }
     if (a.policy && run.input.policyVersion) run.adoptPolicy(a.policy, `team of ${a.managerId}`);
@@ -46,7 +52,13 @@ export function handleMessages(run: LeadRun): void {
     s.slaFrom = Date.now(); // the new manager's SLA starts now
     transition(s, { type: 'reassigned', actor: SYSTEM, reason: `${a.managerId}: ${reason} (was ${old})`, now: Date.now() });
     await acts.moveOpenTasks({ leadId: s.leadId, from: old, to: a.managerId });
-    await acts.createTask({ key: run.taskKey(), leadId: s.leadId, assignee: run.owner(), kind: 'reassigned', title: `Lead reassigned to you: ${reason}` });
+    await acts.createTask({
+      key: run.taskKey(),
+      leadId: s.leadId,
+      assignee: run.owner(),
+      kind: 'reassigned',
+      title: `Lead reassigned to you: ${reason}`,
+    });
   });
 
   /** A staff action: validated synchronously (refused with a reason), applied, side effects run. */
@@ -76,10 +88,23 @@ export function handleMessages(run: LeadRun): void {
 
   wf.setHandler(M.repeatInquiry, async (inq) => {
     s.repeatInquiries += 1;
-    transition(s, { type: 'repeat_inquiry', actor: inq.partnerId ? `partner:${inq.partnerId}` : inq.sourceChannel, reason: `matched on ${inq.matchedOn}`, now: Date.now() });
+    transition(s, {
+      type: 'repeat_inquiry',
+      actor: inq.partnerId ? `partner:${inq.partnerId}` : inq.sourceChannel,
+      reason: `matched on ${inq.matchedOn}`,
+      now: Date.now(),
+    });
     // A refused client who asks again has come back by themselves.
-    if (s.stage === 'reengagement') returnToQualification(s, SYSTEM, Date.now(), 'asked again', ms(run.policy.reengagement.partnerCreditWindow));
-    if (!TERMINAL.has(s.stage)) await acts.createTask({ key: run.taskKey(), leadId: s.leadId, assignee: run.owner(), kind: 'repeat_inquiry', title: 'The client asked again: call back' });
+    if (s.stage === 'reengagement')
+      returnToQualification(s, SYSTEM, Date.now(), 'asked again', ms(run.policy.reengagement.partnerCreditWindow));
+    if (!TERMINAL.has(s.stage))
+      await acts.createTask({
+        key: run.taskKey(),
+        leadId: s.leadId,
+        assignee: run.owner(),
+        kind: 'repeat_inquiry',
+        title: 'The client asked again: call back',
+      });
   });
 
   wf.setHandler(M.partnerWebhook, async (answer) => {
@@ -87,7 +112,12 @@ export function handleMessages(run: LeadRun): void {
     const a: Action | undefined = parsed.success ? { type: 'partnerRespond', input: parsed.data } : undefined;
     const why = a ? refusal(s, a) : 'malformed partner event';
     if (!a || why) {
-      transition(s, { type: 'partner_event_ignored', actor: `partner:${parsed.success ? parsed.data.partnerId : 'unknown'}`, reason: why, now: Date.now() });
+      transition(s, {
+        type: 'partner_event_ignored',
+        actor: `partner:${parsed.success ? parsed.data.partnerId : 'unknown'}`,
+        reason: why,
+        now: Date.now(),
+      });
       return;
     }
     const before = snapshot(s);
@@ -109,19 +139,31 @@ export function handleMessages(run: LeadRun): void {
           // Since this patch the order carries the deadline of the partner's confirmation (the
           // task's dueAt, which the stop_contact_overdue alarm watches); before, it had none.
           const confirmBy = wf.patched('stop-contact-deadline')
-            ? new Date(addBusinessTime(run.cal, Date.now(), run.policy.stopContactConfirmBusinessDays * businessDayMs(run.cal))).toISOString()
+            ? new Date(
+                addBusinessTime(run.cal, Date.now(), run.policy.stopContactConfirmBusinessDays * businessDayMs(run.cal)),
+              ).toISOString()
             : undefined;
           for (const partnerId of before.liveOffers) {
             await acts.createTask({
-              key: `${run.taskKey()}:${partnerId}`, leadId: s.leadId, assignee: `partner:${partnerId}`, kind: 'stop_contact',
-              title: 'The client withdrew consent: stop all contact and delete the data', ...(confirmBy ? { dueAt: confirmBy } : {}),
+              key: `${run.taskKey()}:${partnerId}`,
+              leadId: s.leadId,
+              assignee: `partner:${partnerId}`,
+              kind: 'stop_contact',
+              title: 'The client withdrew consent: stop all contact and delete the data',
+              ...(confirmBy ? { dueAt: confirmBy } : {}),
             });
           }
         }
         await acts.completeTasks(s.leadId);
         break;
       case 'partnerRespond':
-        await acts.recordOffer({ leadId: s.leadId, partnerId: a.input.partnerId, status: a.input.accepted ? 'accepted' : 'declined', at: now, reason: a.input.reason });
+        await acts.recordOffer({
+          leadId: s.leadId,
+          partnerId: a.input.partnerId,
+          status: a.input.accepted ? 'accepted' : 'declined',
+          at: now,
+          reason: a.input.reason,
+        });
         if (a.input.accepted) {
           await acts.releaseContact({ leadId: s.leadId, partnerId: a.input.partnerId });
           transition(s, { type: 'contact_released', actor: SYSTEM, reason: a.input.partnerId, now: Date.now() });
@@ -134,7 +176,13 @@ export function handleMessages(run: LeadRun): void {
         }
         break;
       case 'reassign':
-        await acts.createTask({ key: run.taskKey(), leadId: s.leadId, assignee: run.owner(), kind: 'reassigned', title: `Lead reassigned to you: ${a.input.reason}` });
+        await acts.createTask({
+          key: run.taskKey(),
+          leadId: s.leadId,
+          assignee: run.owner(),
+          kind: 'reassigned',
+          title: `Lead reassigned to you: ${a.input.reason}`,
+        });
         break;
       default:
         break;
@@ -147,8 +195,20 @@ export function handleMessages(run: LeadRun): void {
       o.status = 'withdrawn';
       o.reason = 'the client chose another partner';
       transition(s, { type: 'offer_withdrawn', actor: SYSTEM, reason: `${o.partnerId}: ${o.reason}`, now: Date.now() });
-      await acts.recordOffer({ leadId: s.leadId, partnerId: o.partnerId, status: 'withdrawn', at: new Date().toISOString(), reason: o.reason });
-      await acts.createTask({ key: `${run.taskKey()}:${o.partnerId}`, leadId: s.leadId, assignee: `partner:${o.partnerId}`, kind: 'offer_withdrawn', title: 'The client chose another partner: the offer is withdrawn' });
+      await acts.recordOffer({
+        leadId: s.leadId,
+        partnerId: o.partnerId,
+        status: 'withdrawn',
+        at: new Date().toISOString(),
+        reason: o.reason,
+      });
+      await acts.createTask({
+        key: `${run.taskKey()}:${o.partnerId}`,
+        leadId: s.leadId,
+        assignee: `partner:${o.partnerId}`,
+        kind: 'offer_withdrawn',
+        title: 'The client chose another partner: the offer is withdrawn',
+      });
     }
   }
 
@@ -160,11 +220,19 @@ export function handleMessages(run: LeadRun): void {
     const owed = leadFeeTarget(receiver, s.creditPartnerId);
     const fee = await acts.bookLeadFee({ leadId: s.leadId, ...owed });
     const to = owed.direction === 'referral' ? owed.partnerId : 'us';
-    if (fee.amountMinor > 0) transition(s, { type: 'lead_fee_booked', actor: SYSTEM, reason: `${fee.amountMinor} ${fee.currency} to ${to} from ${receiver}`, now: Date.now() });
+    if (fee.amountMinor > 0)
+      transition(s, {
+        type: 'lead_fee_booked',
+        actor: SYSTEM,
+        reason: `${fee.amountMinor} ${fee.currency} to ${to} from ${receiver}`,
+        now: Date.now(),
+      });
   }
 }
 
-interface Snapshot { liveOffers: string[] }
+interface Snapshot {
+  liveOffers: string[];
+}
 /** What an action's side effects need from the state before it: the partners whose offer was live. */
 function snapshot(s: LeadState): Snapshot {
   return { liveOffers: s.offers.filter((o) => o.status === 'pending' || o.status === 'accepted').map((o) => o.partnerId) };

@@ -56,7 +56,10 @@ export class LeadRun {
   ctx(actor: string) {
     const p = this.policy;
     return {
-      actor, now: Date.now(), maxNoAnswer: p.firstContact.maxNoAnswerAttempts, creditWindowMs: ms(p.reengagement.partnerCreditWindow),
+      actor,
+      now: Date.now(),
+      maxNoAnswer: p.firstContact.maxNoAnswerAttempts,
+      creditWindowMs: ms(p.reengagement.partnerCreditWindow),
     };
   }
 
@@ -96,8 +99,10 @@ export class LeadRun {
   firstTaskNote(): string {
     if (!this.input.returnedAfterOptOut || this.input.carried || this.noted) return '';
     this.noted = true;
-    return ` (NB: the client opted out in lead ${this.input.previousLeadId} and wrote again by themselves: `
-      + 'contact them about this inquiry only)';
+    return (
+      ` (NB: the client opted out in lead ${this.input.previousLeadId} and wrote again by themselves: ` +
+      'contact them about this inquiry only)'
+    );
   }
 
   /**

@@ -19,8 +19,11 @@ export const SLA_STAGES: ReadonlySet<Stage> = new Set<Stage>(['verification', 'a
  * whatever the lead waits for. `input` is the lead's workflow input (read for its policy version as
  * it changes).
  */
-export function leadVisibility(s: LeadState, input: LeadStartFacts & { policyVersion?: string; carried?: LeadState },
-  acts: Pick<LeadActivities, 'recordTransitions'>) {
+export function leadVisibility(
+  s: LeadState,
+  input: LeadStartFacts & { policyVersion?: string; carried?: LeadState },
+  acts: Pick<LeadActivities, 'recordTransitions'>,
+) {
   let flushed = input.carried ? s.seq : 0;
   // Since this patch the lead names its timers after what they wait for, and publishes the deadline
   // it waits on (SlaDueAt) and when it went stale (StaleSince). A named timer and the extra upserts
@@ -103,7 +106,11 @@ function visibilityOf(s: LeadState, ops?: { sla?: SlaDue; staleSince?: string })
   }
   const memo = {
     summary: {
-      stage: s.stage, dealStage: s.dealStage ?? null, manager: s.managerId ?? null, partner: partner ?? null, topic: s.topic ?? null,
+      stage: s.stage,
+      dealStage: s.dealStage ?? null,
+      manager: s.managerId ?? null,
+      partner: partner ?? null,
+      topic: s.topic ?? null,
       attempt: s.reengagement.attempt,
     },
   };
@@ -124,9 +131,16 @@ export function view(s: LeadState): LeadView {
 /** The lead's row in the read model (PostgreSQL `leads`). */
 function readModel(s: LeadState, policyVersion: string | undefined) {
   return {
-    slaFrom: new Date(s.slaFrom).toISOString(), ...(policyVersion ? { policyVersion } : {}),
-    stage: s.stage, managerId: s.managerId, partnerId: partnerOf(s), stale: s.stale, dealValueMinor: s.deal.valueMinor,
-    currency: s.deal.currency, optedOut: s.closedReason === 'opted_out' || s.closedReason === 'consent_withdrawn', topic: s.topic,
+    slaFrom: new Date(s.slaFrom).toISOString(),
+    ...(policyVersion ? { policyVersion } : {}),
+    stage: s.stage,
+    managerId: s.managerId,
+    partnerId: partnerOf(s),
+    stale: s.stale,
+    dealValueMinor: s.deal.valueMinor,
+    currency: s.deal.currency,
+    optedOut: s.closedReason === 'opted_out' || s.closedReason === 'consent_withdrawn',
+    topic: s.topic,
     closedReason: s.closedReason,
   };
 }

@@ -38,7 +38,11 @@ export interface LeadWorkflowInput {
   carried?: LeadState;
 }
 
-export interface LeadOutcome { stage: LeadState['stage']; closedReason?: string; paidMinor: number }
+export interface LeadOutcome {
+  stage: LeadState['stage'];
+  closedReason?: string;
+  paidMinor: number;
+}
 
 export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadOutcome> {
   const run = new LeadRun(input);

@@ -8,7 +8,10 @@ import { ACTION_NAMES, type ActionName, type ActionRequest } from '../domain/act
 import type { LeadState, Transition } from '../domain/lifecycle';
 
 /** Who is acting and what they ask for. */
-export interface Command<T> { actor: string; input: T }
+export interface Command<T> {
+  actor: string;
+  input: T;
+}
 
 /** What readers see: the state without internal bookkeeping. */
 export type LeadView = Omit<LeadState, 'history' | 'slaFrom'> & { slaFrom: string };
@@ -22,12 +25,27 @@ export const actionUpdates = Object.fromEntries(ACTION_NAMES.map((name) => [name
 export const actionUpdate = (name: ActionName): UpdateDefinition<LeadView, [Command<unknown>], ActionName> => actionUpdates[name];
 // Named exports for callers that send one action (tests, benches, scripts).
 export const {
-  verifyInterest, recordContact, qualify, recordConsent, withdrawConsent, partnerRespond, advanceDeal, markLost, recordPayment,
-  reengagementOutcome, reassign, optOut,
+  verifyInterest,
+  recordContact,
+  qualify,
+  recordConsent,
+  withdrawConsent,
+  partnerRespond,
+  advanceDeal,
+  markLost,
+  recordPayment,
+  reengagementOutcome,
+  reassign,
+  optOut,
 } = actionUpdates;
 
 /** The same contact asked again (another form, another partner): attached to this lead. */
-export interface RepeatInquiry { intakeKey: string; sourceChannel: string; partnerId?: string; matchedOn: string }
+export interface RepeatInquiry {
+  intakeKey: string;
+  sourceChannel: string;
+  partnerId?: string;
+  matchedOn: string;
+}
 export const repeatInquiry = defineSignal<[RepeatInquiry]>('repeatInquiry');
 
 /** A partner's webhook reporting its answer to an offer; invalid ones are recorded and ignored. */
@@ -40,12 +58,18 @@ export const getState = defineQuery<LeadView>('state');
 export const getHistory = defineQuery<Transition[]>('history');
 
 /** The lead's manager was deactivated or is away: the lead is reassigned, with `reason` in its history. */
-export interface ManagerUnavailable { managerId: string; reason: string }
+export interface ManagerUnavailable {
+  managerId: string;
+  reason: string;
+}
 export const managerUnavailable = defineSignal<[ManagerUnavailable]>('managerUnavailable');
 
 /**
  * The policy in force for this lead changed (README, "Policy"): the version's name and the policy
  * resolved for the lead's team. A lead re-arms the deadline it waits on when it moves.
  */
-export interface PolicyInForce { version: string; policy: LeadPolicyInput }
+export interface PolicyInForce {
+  version: string;
+  policy: LeadPolicyInput;
+}
 export const policyChanged = defineSignal<[PolicyInForce]>('policyChanged');

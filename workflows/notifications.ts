@@ -13,9 +13,13 @@ export interface DeliverInput {
   leadId?: string;
 }
 export interface DeliverOutcome {
-  claimed: number; sent: number; pending: number; dead: number;
+  claimed: number;
+  sent: number;
+  pending: number;
+  dead: number;
   /** Held by the recipient's quiet hours (back in the queue for when they end) / suppressed by their preferences. */
-  held: number; suppressed: number;
+  held: number;
+  suppressed: number;
 }
 
 const { claimDueNotifications } = wf.proxyActivities<LeadActivities>({

@@ -9,11 +9,15 @@ import type { LeadWorkflowInput } from './lead';
 
 /** The workflow input fields the start metadata is made of. */
 export type LeadStartFacts = Pick<
-  LeadWorkflowInput, 'leadId' | 'kind' | 'sourceChannel' | 'partnerId' | 'region' | 'topic' | 'previousLeadId' | 'returnedAfterOptOut'
+  LeadWorkflowInput,
+  'leadId' | 'kind' | 'sourceChannel' | 'partnerId' | 'region' | 'topic' | 'previousLeadId' | 'returnedAfterOptOut'
 >;
 
 /** The deadline a lead waits on: its manager's next SLA step, or a partner's answer to an offer. */
-export interface SlaDue { at: number; what: string }
+export interface SlaDue {
+  at: number;
+  what: string;
+}
 
 const EMAIL = /[^\s@,;:<>()]+@[^\s@,;:<>()]+/g;
 // Seven or more digits, allowing the separators people type in phone numbers.

@@ -13,7 +13,11 @@ export interface PartnerExitInput {
   policy?: PartnerPolicyInput;
 }
 
-export interface PartnerExitOutcome { partnerId: string; status: string; closedAt: string | null }
+export interface PartnerExitOutcome {
+  partnerId: string;
+  status: string;
+  closedAt: string | null;
+}
 
 const { rotateOutPartner } = wf.proxyActivities<LeadActivities>({
   startToCloseTimeout: '1 minute',

@@ -35,7 +35,11 @@ export async function payoutRunWorkflow(input: { period?: string } = {}): Promis
   for (const d of due) {
     const req = { ...d, period };
     try {
-      await wf.executeChild(payoutWorkflow, { workflowId: payoutWorkflowId(req), args: [req], parentClosePolicy: wf.ParentClosePolicy.ABANDON });
+      await wf.executeChild(payoutWorkflow, {
+        workflowId: payoutWorkflowId(req),
+        args: [req],
+        parentClosePolicy: wf.ParentClosePolicy.ABANDON,
+      });
     } catch (err) {
       // Already run for this period (e.g. started by hand): nothing to do twice.
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

@@ -6,8 +6,14 @@ import type { LeadActivities } from '../activities';
 import type { ReconciledPartner } from '../activities/reconciliation';
 import { sweepPeriod } from '../domain/reconcile';
 
-export interface ReconciliationSweepInput { periodDays?: number }
-export interface ReconciliationSweepOutcome { from: string; to: string; partners: ReconciledPartner[] }
+export interface ReconciliationSweepInput {
+  periodDays?: number;
+}
+export interface ReconciliationSweepOutcome {
+  from: string;
+  to: string;
+  partners: ReconciledPartner[];
+}
 
 const { partnersToReconcile, reconcilePartner } = wf.proxyActivities<LeadActivities>({
   startToCloseTimeout: '5 minutes',

@@ -8,7 +8,13 @@ const { bookClawbacks } = wf.proxyActivities<LeadActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '5 minutes' },
 });
 
-export interface RefundRequest { leadId: string; paymentId: string; refundId: string; amountMinor: number; currency: string }
+export interface RefundRequest {
+  leadId: string;
+  paymentId: string;
+  refundId: string;
+  amountMinor: number;
+  currency: string;
+}
 
 export const refundWorkflowId = (r: { leadId: string; refundId: string }) => `refund-${r.leadId}-${r.refundId}`;
 

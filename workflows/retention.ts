@@ -11,7 +11,11 @@ const { retentionDue, noticeErasure, eraseLeadData } = wf.proxyActivities<LeadAc
   retry: { initialInterval: '10 seconds', maximumInterval: '5 minutes', maximumAttempts: 5 },
 });
 
-export interface RetentionSweepOutcome { noticed: number; erased: number; failed: number }
+export interface RetentionSweepOutcome {
+  noticed: number;
+  erased: number;
+  failed: number;
+}
 
 export async function retentionSweepWorkflow(input: { policy?: Partial<PrivacyPolicy> } = {}): Promise<RetentionSweepOutcome> {
   const due = await retentionDue({ policy: input.policy });

@@ -9,7 +9,10 @@ const { remindDueTasks } = wf.proxyActivities<LeadActivities>({
   retry: { initialInterval: '5 seconds', maximumInterval: '1 minute', maximumAttempts: 5 },
 });
 
-export interface TaskReminderOutcome { reminded: number; keys: string[] }
+export interface TaskReminderOutcome {
+  reminded: number;
+  keys: string[];
+}
 
 export async function taskReminderWorkflow(): Promise<TaskReminderOutcome> {
   const due = await remindDueTasks();

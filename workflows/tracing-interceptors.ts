@@ -23,8 +23,18 @@ import { ContextManager } from '@temporalio/interceptors-opentelemetry/lib/workf
 import { SpanName, SPAN_DELIMITER } from '@temporalio/interceptors-opentelemetry/lib/workflow/definitions';
 import { SpanExporter } from '@temporalio/interceptors-opentelemetry/lib/workflow/span-exporter';
 import {
-  ContinueAsNew, workflowInfo, type ActivityInput, type DisposeInput, type LocalActivityInput, type Next, type SignalInput, type UpdateInput,
-  type WorkflowExecuteInput, type WorkflowInboundCallsInterceptor, type WorkflowInterceptors, type WorkflowInternalsInterceptor,
+  ContinueAsNew,
+  workflowInfo,
+  type ActivityInput,
+  type DisposeInput,
+  type LocalActivityInput,
+  type Next,
+  type SignalInput,
+  type UpdateInput,
+  type WorkflowExecuteInput,
+  type WorkflowInboundCallsInterceptor,
+  type WorkflowInterceptors,
+  type WorkflowInternalsInterceptor,
   type WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
 
@@ -83,7 +93,12 @@ function traced<T>(name: string, parent: Context, fn: (ctx: Context) => Promise<
 class Inbound implements WorkflowInboundCallsInterceptor {
   execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>): Promise<unknown> {
     const parent = extractContextFromHeaders(input.headers) ?? ROOT_CONTEXT;
-    return traced(spanName(SpanName.WORKFLOW_EXECUTE, workflowInfo().workflowType), parent, () => next(input), (err) => err instanceof ContinueAsNew);
+    return traced(
+      spanName(SpanName.WORKFLOW_EXECUTE, workflowInfo().workflowType),
+      parent,
+      () => next(input),
+      (err) => err instanceof ContinueAsNew,
+    );
   }
 
   handleSignal(input: SignalInput, next: Next<WorkflowInboundCallsInterceptor, 'handleSignal'>): Promise<void> {
@@ -93,7 +108,11 @@ class Inbound implements WorkflowInboundCallsInterceptor {
 
   validateUpdate(input: UpdateInput, next: Next<WorkflowInboundCallsInterceptor, 'validateUpdate'>): void {
     const parent = extractContextFromHeaders(input.headers) ?? context.active();
-    const span = tracerOf().startSpan(spanName(SpanName.WORKFLOW_VALIDATE_UPDATE, input.name), { attributes: { temporalUpdateId: input.updateId } }, parent);
+    const span = tracerOf().startSpan(
+      spanName(SpanName.WORKFLOW_VALIDATE_UPDATE, input.name),
+      { attributes: { temporalUpdateId: input.updateId } },
+      parent,
+    );
     try {
       context.with(trace.setSpan(parent, span), () => next(input));
       span.setStatus({ code: SpanStatusCode.OK });
@@ -114,11 +133,18 @@ class Inbound implements WorkflowInboundCallsInterceptor {
 
 class Outbound implements WorkflowOutboundCallsInterceptor {
   scheduleActivity(input: ActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>): Promise<unknown> {
-    return traced(spanName(SpanName.ACTIVITY_START, input.activityType), context.active(), () => next({ ...input, headers: headersWithContext(input.headers) }));
+    return traced(spanName(SpanName.ACTIVITY_START, input.activityType), context.active(), () =>
+      next({ ...input, headers: headersWithContext(input.headers) }),
+    );
   }
 
-  scheduleLocalActivity(input: LocalActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleLocalActivity'>): Promise<unknown> {
-    return traced(spanName(SpanName.ACTIVITY_START, input.activityType), context.active(), () => next({ ...input, headers: headersWithContext(input.headers) }));
+  scheduleLocalActivity(
+    input: LocalActivityInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'scheduleLocalActivity'>,
+  ): Promise<unknown> {
+    return traced(spanName(SpanName.ACTIVITY_START, input.activityType), context.active(), () =>
+      next({ ...input, headers: headersWithContext(input.headers) }),
+    );
   }
 }
 

@@ -2,7 +2,11 @@
 // share per period against the alarm line, and the count at each step with its conversion.
 import { html, type Html, raw } from './html';
 
-export interface ShareBar { key: string; share: number | null; reached: number }
+export interface ShareBar {
+  key: string;
+  share: number | null;
+  reached: number;
+}
 
 const W = 640;
 const H = 260;
@@ -16,22 +20,42 @@ export function targetShareChart(bars: ShareBar[], line: number, label: { title:
   const plotH = H - PAD.t - PAD.b;
   const step = plotW / Math.max(1, bars.length);
   const y = (v: number) => PAD.t + plotH * (1 - v);
-  const grid = [0, 0.25, 0.5, 0.75, 1].map((v) => html`<line x1="${PAD.l}" x2="${W - PAD.r}" y1="${y(v)}" y2="${y(v)}" stroke="#e6e9ef"/>
-<text x="${PAD.l - 6}" y="${y(v) + 4}" font-size="11" text-anchor="end" fill="#555d6b">${Math.round(v * 100)}%</text>`);
+  const grid = [0, 0.25, 0.5, 0.75, 1].map(
+    (v) =>
+      html`<line x1="${PAD.l}" x2="${W - PAD.r}" y1="${y(v)}" y2="${y(v)}" stroke="#e6e9ef" />
+        <text x="${PAD.l - 6}" y="${y(v) + 4}" font-size="11" text-anchor="end" fill="#555d6b">${Math.round(v * 100)}%</text>`,
+  );
   const rects = bars.map((b, i) => {
     const x = PAD.l + i * step + step * 0.15;
     const w = step * 0.7;
     const cx = PAD.l + i * step + step / 2;
-    const bar = b.share === null ? html`<text x="${cx}" y="${y(0) - 4}" font-size="10" text-anchor="middle" fill="#8a93a3">–</text>`
-      : html`<rect x="${x.toFixed(1)}" y="${y(b.share).toFixed(1)}" width="${w.toFixed(1)}" height="${(plotH * b.share).toFixed(1)}" fill="${b.share < line ? '#d9534f' : '#2e8b57'}"><title>${b.key}: ${Math.round(b.share * 100)}% (${b.reached})</title></rect>`;
+    const bar =
+      b.share === null
+        ? html`<text x="${cx}" y="${y(0) - 4}" font-size="10" text-anchor="middle" fill="#8a93a3">–</text>`
+        : html`<rect
+            x="${x.toFixed(1)}"
+            y="${y(b.share).toFixed(1)}"
+            width="${w.toFixed(1)}"
+            height="${(plotH * b.share).toFixed(1)}"
+            fill="${b.share < line ? '#d9534f' : '#2e8b57'}"
+            ><title>${b.key}: ${Math.round(b.share * 100)}% (${b.reached})</title></rect
+          >`;
     return html`${bar}<text x="${cx}" y="${H - PAD.b + 16}" font-size="10" text-anchor="middle" fill="#555d6b">${short(b.key)}</text>`;
   });
-  return html`<svg viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="share-title"><title id="share-title">${label.title}</title>${grid}${rects}
-<line x1="${PAD.l}" x2="${W - PAD.r}" y1="${y(line)}" y2="${y(line)}" stroke="#1d2330" stroke-width="2" stroke-dasharray="6 4"/>
-<text x="${W - PAD.r}" y="${y(line) - 5}" font-size="11" text-anchor="end" fill="#1d2330">${label.line}</text>${raw('')}</svg>`;
+  return html`<svg viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="share-title">
+    <title id="share-title">${label.title}</title>
+    ${grid}${rects}
+    <line x1="${PAD.l}" x2="${W - PAD.r}" y1="${y(line)}" y2="${y(line)}" stroke="#1d2330" stroke-width="2" stroke-dasharray="6 4" />
+    <text x="${W - PAD.r}" y="${y(line) - 5}" font-size="11" text-anchor="end" fill="#1d2330">${label.line}</text>
+    ${raw('')}
+  </svg>`;
 }
 
-export interface StepBar { label: string; count: number; fromPrevious: number | null }
+export interface StepBar {
+  label: string;
+  count: number;
+  fromPrevious: number | null;
+}
 
 export function conversionChart(steps: StepBar[], title: string): Html {
   const max = Math.max(1, ...steps.map((s) => s.count));
@@ -44,8 +68,11 @@ export function conversionChart(steps: StepBar[], title: string): Html {
     const w = Math.max(1, (barW * s.count) / max);
     const pct = s.fromPrevious === null ? '' : ` · ${Math.round(s.fromPrevious * 100)}%`;
     return html`<text x="0" y="${y0 + 18}" font-size="13" fill="#1d2330">${s.label}</text>
-<rect x="${labelW}" y="${y0 + 4}" width="${w.toFixed(1)}" height="${rowH - 12}" fill="#1450b8" rx="3"/>
-<text x="${labelW + w + 6}" y="${y0 + 18}" font-size="12" fill="#1d2330">${s.count}${pct}</text>`;
+      <rect x="${labelW}" y="${y0 + 4}" width="${w.toFixed(1)}" height="${rowH - 12}" fill="#1450b8" rx="3" />
+      <text x="${labelW + w + 6}" y="${y0 + 18}" font-size="12" fill="#1d2330">${s.count}${pct}</text>`;
   });
-  return html`<svg viewBox="0 0 ${W} ${h}" role="img" aria-labelledby="conv-title"><title id="conv-title">${title}</title>${rows}</svg>`;
+  return html`<svg viewBox="0 0 ${W} ${h}" role="img" aria-labelledby="conv-title">
+    <title id="conv-title">${title}</title>
+    ${rows}
+  </svg>`;
 }

@@ -21,7 +21,10 @@ export const ENTRY_FORMS: Record<EntryKind, { spec: FormSpec; apiPath: string; c
 };
 
 /** A form posted back after the API said no: what was typed, and the API's reason per field. */
-export interface Retry { values: Record<string, string>; errors: Record<string, string> }
+export interface Retry {
+  values: Record<string, string>;
+  errors: Record<string, string>;
+}
 
 /**
  * The credentials' subjects that no roster entry answers to yet: a sales or team-lead key whose
@@ -29,7 +32,9 @@ export interface Retry { values: Record<string, string>; errors: Record<string, 
  * prints such keys (demo-sales, demo-partner); offering their subjects spares a newcomer a guess.
  */
 export function unlinkedSubjects(
-  keys: ApiKey[], managers: Array<{ id: string; apiSubject?: string | null }>, partners: Array<{ id: string }>,
+  keys: ApiKey[],
+  managers: Array<{ id: string; apiSubject?: string | null }>,
+  partners: Array<{ id: string }>,
 ) {
   const onRoster = new Set(managers.flatMap((m) => [m.id, m.apiSubject ?? '']));
   const registered = new Set(partners.map((p) => p.id));
@@ -45,8 +50,12 @@ type Choice = { value: string; label: string };
 export function managerForm(ctx: Ctx, o: { unlinked: string[]; teams: Choice[]; managers: Choice[]; retry?: Retry }): Html {
   const { spec, consolePath } = ENTRY_FORMS.manager;
   return formView(ctx, spec, {
-    id: 'add-manager', action: consolePath, legend: t(ctx.lang, 'addManager'), submit: t(ctx.lang, 'addManager'),
-    values: o.retry?.values ?? (o.unlinked[0] ? { id: o.unlinked[0] } : undefined), errors: o.retry?.errors,
+    id: 'add-manager',
+    action: consolePath,
+    legend: t(ctx.lang, 'addManager'),
+    submit: t(ctx.lang, 'addManager'),
+    values: o.retry?.values ?? (o.unlinked[0] ? { id: o.unlinked[0] } : undefined),
+    errors: o.retry?.errors,
     suggestions: { id: o.unlinked, apiSubject: o.unlinked },
     choices: { teamId: o.teams, teamLeadId: o.managers },
     hints: { id: t(ctx.lang, 'managerIdHint') },
@@ -56,8 +65,12 @@ export function managerForm(ctx: Ctx, o: { unlinked: string[]; teams: Choice[]; 
 export function partnerForm(ctx: Ctx, o: { unlinked: string[]; retry?: Retry }): Html {
   const { spec, consolePath } = ENTRY_FORMS.partner;
   return formView(ctx, spec, {
-    id: 'add-partner', action: consolePath, legend: t(ctx.lang, 'addPartner'), submit: t(ctx.lang, 'addPartner'),
-    values: o.retry?.values ?? (o.unlinked[0] ? { id: o.unlinked[0] } : undefined), errors: o.retry?.errors,
+    id: 'add-partner',
+    action: consolePath,
+    legend: t(ctx.lang, 'addPartner'),
+    submit: t(ctx.lang, 'addPartner'),
+    values: o.retry?.values ?? (o.unlinked[0] ? { id: o.unlinked[0] } : undefined),
+    errors: o.retry?.errors,
     suggestions: { id: o.unlinked },
     hints: { id: t(ctx.lang, 'partnerIdHint'), expertise: t(ctx.lang, 'partnerExpertiseHint') },
   });
@@ -67,7 +80,12 @@ export function partnerForm(ctx: Ctx, o: { unlinked: string[]; retry?: Retry }):
 export function newLeadForm(ctx: Ctx, retry?: Retry): Html {
   const { spec, consolePath } = ENTRY_FORMS.lead;
   return formView(ctx, spec, {
-    id: 'new-lead', action: consolePath, legend: t(ctx.lang, 'newLead'), submit: t(ctx.lang, 'takeIn'),
-    values: retry?.values ?? { 'source.channel': 'phone' }, errors: retry?.errors, hints: { topic: t(ctx.lang, 'topicHint') },
+    id: 'new-lead',
+    action: consolePath,
+    legend: t(ctx.lang, 'newLead'),
+    submit: t(ctx.lang, 'takeIn'),
+    values: retry?.values ?? { 'source.channel': 'phone' },
+    errors: retry?.errors,
+    hints: { topic: t(ctx.lang, 'topicHint') },
   });
 }

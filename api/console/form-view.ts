@@ -32,48 +32,76 @@ function control(lang: Lang, f: Exclude<Field, { kind: 'fixed' }>, id: string, o
   const posted = o.values?.[f.name];
   const current = posted ?? (f.value === undefined ? '' : String(f.value));
   const help = [o.hints?.[f.name] ? `${id}-hint` : '', f.kind === 'list' ? `${id}-list` : '', o.errors?.[f.name] ? `${id}-error` : '']
-    .filter(Boolean).join(' ');
+    .filter(Boolean)
+    .join(' ');
   const common = {
-    id, name: f.name, required: f.required, 'aria-invalid': o.errors?.[f.name] ? 'true' : undefined, 'aria-describedby': help || undefined,
+    id,
+    name: f.name,
+    required: f.required,
+    'aria-invalid': o.errors?.[f.name] ? 'true' : undefined,
+    'aria-describedby': help || undefined,
   };
   const choices = o.choices?.[f.name];
-  const options = (list: Array<{ value: string; label: string }>) => html`${f.required && current ? '' : html`<option value="">${t(lang, 'choose')}</option>`}${
-    list.map((c) => html`<option value="${c.value}"${attrs({ selected: c.value === current })}>${c.label}</option>`)}`;
+  const options = (list: Array<{ value: string; label: string }>) =>
+    html`${f.required && current ? '' : html`<option value="">${t(lang, 'choose')}</option>`}${list.map(
+      (c) => html`<option value="${c.value}" ${attrs({ selected: c.value === current })}>${c.label}</option>`,
+    )}`;
   if (choices) return html`<select${attrs(common)}>${options(choices)}</select>`;
   switch (f.kind) {
     case 'enum':
       return html`<select${attrs(common)}>${options(f.options.map((v) => ({ value: v, label: nameOf(lang, v) })))}</select>`;
     case 'boolean':
-      return html`<select${attrs(common)}>${options([{ value: 'true', label: t(lang, 'yes') }, { value: 'false', label: t(lang, 'no') }])}</select>`;
+      return html`<select${attrs(common)}>${options([
+        { value: 'true', label: t(lang, 'yes') },
+        { value: 'false', label: t(lang, 'no') },
+      ])}</select>`;
     case 'number':
-      return html`<input type="number" inputmode="numeric"${attrs({ ...common, min: f.min, max: f.max, step: f.int ? 1 : 'any', value: current })}>`;
+      return html`<input
+        type="number"
+        inputmode="numeric"
+        ${attrs({ ...common, min: f.min, max: f.max, step: f.int ? 1 : 'any', value: current })}
+      />`;
     case 'list':
       // Comma-separated; each item's limit and the number of items are the API's to check.
-      return html`<input type="text"${attrs({ ...common, value: current })}>
-<div class="muted hint" id="${id}-list">${t(lang, 'commaSeparated')}</div>`;
+      return html`<input type="text" ${attrs({ ...common, value: current })} />
+        <div class="muted hint" id="${id}-list">${t(lang, 'commaSeparated')}</div>`;
     case 'text': {
       if (f.multiline) return html`<textarea${attrs({ ...common, maxlength: f.max })}>${current}</textarea>`;
       // A plain text box even for an e-mail: the API's reason for a bad one is shown, not the browser's.
       const list = o.suggestions?.[f.name]?.length ? `${id}-options` : undefined;
       const inputmode = f.email ? 'email' : undefined;
-      return html`<input type="text"${attrs({ ...common, maxlength: f.max, value: current, inputmode, list })}>${
-        list ? html`<datalist id="${list}">${o.suggestions![f.name]!.map((v) => html`<option value="${v}">`)}</datalist>` : ''}`;
+      return html`<input type="text" ${attrs({ ...common, maxlength: f.max, value: current, inputmode, list })} />${
+          list ? html`<datalist id="${list}">${o.suggestions![f.name]!.map((v) => html`<option value="${v}"></option>`)}</datalist>` : ''
+        }`;
     }
   }
 }
 
 export function formView(ctx: Ctx, spec: FormSpec, o: FormOptions): Html {
-  const fields = spec.fields.filter((f) => !o.omit?.includes(f.name)).map((f) => {
-    if (f.kind === 'fixed') return spec.variant?.key === f.name ? '' : html`<input type="hidden" name="${f.name}" value="${String(f.value)}">`;
-    const id = `${o.id}-${f.name.replace(/\./g, '-')}`;
-    const err = o.errors?.[f.name];
-    const hint = o.hints?.[f.name];
-    return html`<label for="${id}">${nameOf(ctx.lang, f.name)}${f.required ? ' *' : ''}</label>${control(ctx.lang, f, id, o)}${
-      hint ? html`<div class="muted hint" id="${id}-hint">${hint}</div>` : ''}${
-      err ? html`<div class="field-error" id="${id}-error">${err}</div>` : ''}`;
-  });
+  const fields = spec.fields
+    .filter((f) => !o.omit?.includes(f.name))
+    .map((f) => {
+      if (f.kind === 'fixed')
+        return spec.variant?.key === f.name ? '' : html`<input type="hidden" name="${f.name}" value="${String(f.value)}" />`;
+      const id = `${o.id}-${f.name.replace(/\./g, '-')}`;
+      const err = o.errors?.[f.name];
+      const hint = o.hints?.[f.name];
+      return html`<label for="${id}">${nameOf(ctx.lang, f.name)}${f.required ? ' *' : ''}</label>${control(ctx.lang, f, id, o)}${
+          hint ? html`<div class="muted hint" id="${id}-hint">${hint}</div>` : ''
+        }${err ? html`<div class="field-error" id="${id}-error">${err}</div>` : ''}`;
+    });
   // A fresh Idempotency-Key per rendered form: a double click or a resent form is one action.
-  return html`<form class="action" method="post" action="${o.action}" id="${o.id}">${csrfField(ctx)}
-<input type="hidden" name="_idem" value="${randomUUID()}">${o.back ? html`<input type="hidden" name="_back" value="${o.back}">` : ''}${o.variant !== undefined ? html`<input type="hidden" name="_variant" value="${o.variant}">` : ''}
-<fieldset><legend>${o.legend}</legend>${fields}</fieldset><button type="submit">${o.submit ?? t(ctx.lang, 'submit')}</button></form>`;
+  return html`<form class="action" method="post" action="${o.action}" id="${o.id}">
+    ${csrfField(ctx)}
+    <input
+      type="hidden"
+      name="_idem"
+      value="${randomUUID()}"
+    />${o.back ? html`<input type="hidden" name="_back" value="${o.back}" />` : ''}${o.variant !== undefined ? html`<input type="hidden" name="_variant" value="${o.variant}" />` : ''}
+    <fieldset>
+      <legend>${o.legend}</legend>
+      ${fields}
+    </fieldset>
+    <button type="submit">${o.submit ?? t(ctx.lang, 'submit')}</button>
+  </form>`;
 }

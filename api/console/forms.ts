@@ -55,12 +55,19 @@ function fields(name: string, schema: z.ZodType, parentRequired = true): Field[]
   if (s instanceof z.ZodArray) {
     const item = unwrap(s.element as z.ZodType).s;
     if (!isText(item)) return []; // a list of objects: no form field for it today
-    const maxItems = (s.def.checks ?? []).map((c) => c._zod.def as { check: string; maximum?: number })
+    const maxItems = (s.def.checks ?? [])
+      .map((c) => c._zod.def as { check: string; maximum?: number })
       .find((c) => c.check === 'max_length')?.maximum;
-    return [{
-      name, kind: 'list', required, maxItems, itemMax: item.maxLength ?? undefined,
-      value: Array.isArray(value) && value.length ? value.join(`${LIST_SEPARATOR} `) : undefined,
-    }];
+    return [
+      {
+        name,
+        kind: 'list',
+        required,
+        maxItems,
+        itemMax: item.maxLength ?? undefined,
+        value: Array.isArray(value) && value.length ? value.join(`${LIST_SEPARATOR} `) : undefined,
+      },
+    ];
   }
   const f = field(name, s, required, value);
   return f ? [f] : [];
@@ -131,7 +138,15 @@ export function bodyOf(spec: FormSpec, form: Record<string, string>): Record<str
     if (v === undefined || v === '') continue;
     if (f.kind === 'number') put(body, f.name, /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : v);
     else if (f.kind === 'boolean') put(body, f.name, v === 'true' ? true : v === 'false' ? false : v);
-    else if (f.kind === 'list') put(body, f.name, v.split(LIST_SEPARATOR).map((x) => x.trim()).filter(Boolean));
+    else if (f.kind === 'list')
+      put(
+        body,
+        f.name,
+        v
+          .split(LIST_SEPARATOR)
+          .map((x) => x.trim())
+          .filter(Boolean),
+      );
     else put(body, f.name, v);
   }
   return body;
@@ -148,8 +163,8 @@ export function fieldErrors(spec: FormSpec, errors: Array<{ path: string; messag
   for (const e of errors ?? []) {
     const path = e.path.replace(/^body\.?/, '');
     if (!path) continue;
-    const name = names.find((n) => path === n || path.startsWith(`${n}.`))
-      ?? names.find((n) => n.startsWith(`${path}.`)) ?? path.split('.')[0]!;
+    const name =
+      names.find((n) => path === n || path.startsWith(`${n}.`)) ?? names.find((n) => n.startsWith(`${path}.`)) ?? path.split('.')[0]!;
     out[name] ??= e.message;
   }
   return out;

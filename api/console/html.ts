@@ -35,5 +35,9 @@ export const raw = (s: string): Html => new Html(s);
 
 /** Attribute flags: `attrs({ required: true, min: 1 })` → ` required min="1"`. */
 export function attrs(a: Record<string, string | number | boolean | undefined>): Html {
-  return new Html(Object.entries(a).map(([k, v]) => (v === true ? ` ${k}` : v === false || v === undefined ? '' : ` ${k}="${esc(v)}"`)).join(''));
+  return new Html(
+    Object.entries(a)
+      .map(([k, v]) => (v === true ? ` ${k}` : v === false || v === undefined ? '' : ` ${k}="${esc(v)}"`))
+      .join(''),
+  );
 }

@@ -20,8 +20,10 @@ export interface LeadAction {
 export const LEAD_ACTIONS_OFFERED: LeadAction[] = ACTION_NAMES.map((type) => {
   const row: LeadActionRow = LEAD_ACTIONS[type];
   return {
-    path: row.path, slug: row.path.replace('/', '-'), schema: row.input,
-    roles: [...row.roles, ...(row.partner ? ['partner'] as const : []), 'admin'],
+    path: row.path,
+    slug: row.path.replace('/', '-'),
+    schema: row.input,
+    roles: [...row.roles, ...(row.partner ? (['partner'] as const) : []), 'admin'],
     probe: (s) => {
       const input = row.example(s);
       // The example is the row's own (checked against its schema where the table is written).

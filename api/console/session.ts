@@ -8,7 +8,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { poolOf, type Db } from '../../platform/db';
 import type { ApiKey, Role } from '../auth';
 
-export interface Session { id: string; key: ApiKey; role: Role; subject: string; csrf: string }
+export interface Session {
+  id: string;
+  key: ApiKey;
+  role: Role;
+  subject: string;
+  csrf: string;
+}
 
 export const SESSION_COOKIE = 'lc_session';
 export const LANG_COOKIE = 'lc_lang';
@@ -29,7 +35,13 @@ export function cookies(req: FastifyRequest): Record<string, string> {
 }
 
 /** A cookie for /app only; Secure when the request came over HTTPS. */
-export function setCookie(reply: FastifyReply, req: FastifyRequest, name: string, value: string, opts: { maxAge?: number; httpOnly?: boolean } = {}): void {
+export function setCookie(
+  reply: FastifyReply,
+  req: FastifyRequest,
+  name: string,
+  value: string,
+  opts: { maxAge?: number; httpOnly?: boolean } = {},
+): void {
   const parts = [`${name}=${encodeURIComponent(value)}`, 'Path=/app', 'SameSite=Strict'];
   if (opts.httpOnly !== false) parts.push('HttpOnly');
   if (opts.maxAge !== undefined) parts.push(`Max-Age=${opts.maxAge}`);
@@ -71,7 +83,10 @@ export class Sessions {
       values: [sha(t), sha(key.key), key.role, key.subject, token(), LIFETIME_HOURS],
     });
     // Expired sessions of anyone go with each sign-in: no sweep needed for a table this small.
-    await this.pool.query({ name: 'console-session-expire', text: "DELETE FROM console_sessions WHERE expires_at < now() AT TIME ZONE 'UTC'" });
+    await this.pool.query({
+      name: 'console-session-expire',
+      text: "DELETE FROM console_sessions WHERE expires_at < now() AT TIME ZONE 'UTC'",
+    });
     return t;
   }
 

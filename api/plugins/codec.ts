@@ -24,7 +24,10 @@ export interface CodecPluginOptions {
   corsOrigins: string[];
 }
 
-const Base64 = z.string().max(16 * 1024 * 1024).regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'base64');
+const Base64 = z
+  .string()
+  .max(16 * 1024 * 1024)
+  .regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'base64');
 const JsonPayload = z.object({ metadata: z.record(z.string().max(256), Base64).optional(), data: Base64.optional() });
 const Payloads = z.object({ payloads: z.array(JsonPayload).max(10_000) });
 type JsonPayload = z.infer<typeof JsonPayload>;
@@ -40,17 +43,24 @@ const toJson = (p: Payload): JsonPayload => ({
 
 const page = (title: string, body: string) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head>
 <body style="font-family: sans-serif; max-width: 40em; margin: 3em auto"><h1>${title}</h1>${body}</body></html>`;
-const LOGIN_FORM = page('Decode Temporal payloads', `<p>Ops and admins only: sign in with your API key to let the Temporal Web UI in this
+const LOGIN_FORM = page(
+  'Decode Temporal payloads',
+  `<p>Ops and admins only: sign in with your API key to let the Temporal Web UI in this
 browser decode workflow payloads for ${SESSION_HOURS} hours.</p>
 <form method="post" action="/codec/login"><input name="key" type="password" autocomplete="off" size="40" aria-label="API key" autofocus>
-<button type="submit">Sign in</button></form>`);
+<button type="submit">Sign in</button></form>`,
+);
 const escape = (v: string) => v.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 // The dev server's Web UI (`npm start`) cannot be told to send credentials (no flag; its settings do
 // not read TEMPORAL_CODEC_INCLUDE_CREDENTIALS), so the page says what to switch on in the UI itself.
-const SIGNED_IN = (actor: string, endpoint: string) => page('Signed in', `<p>Signed in as ${escape(actor)} for ${SESSION_HOURS} hours.
+const SIGNED_IN = (actor: string, endpoint: string) =>
+  page(
+    'Signed in',
+    `<p>Signed in as ${escape(actor)} for ${SESSION_HOURS} hours.
 In the Temporal Web UI the codec server must be called with this browser's credentials. If payloads still show encrypted, open a
 workflow, click the Codec Server icon at the top, choose <em>Use my browser setting</em>, paste <code>${escape(endpoint)}</code>,
-switch on <em>Include cross-origin credentials</em> and <em>Apply</em>. Use the same host name for both (127.0.0.1 or localhost).</p>`);
+switch on <em>Include cross-origin credentials</em> and <em>Apply</em>. Use the same host name for both (127.0.0.1 or localhost).</p>`,
+  );
 
 export const codecPlugin: FastifyPluginAsyncZod<CodecPluginOptions> = async (app, { codec, corsOrigins, sessions, keyLookup }) => {
   // The sign-in form posts an ordinary HTML form (no script: the docs' CSP allows none inline).
@@ -58,17 +68,25 @@ export const codecPlugin: FastifyPluginAsyncZod<CodecPluginOptions> = async (app
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
   app.get('/codec/login', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(LOGIN_FORM));
-  app.post('/codec/login', {
-    // A browser's form (HTML answers), like the page above: not part of the documented API.
-    schema: { hide: true, body: z.object({ key: z.string().min(1).max(500) }) },
-  }, async (req, reply) => {
-    const p = keyLookup(req.body.key);
-    if (!p) return reply.status(401).type('text/html; charset=utf-8').send(page('Not signed in', '<p>That is not a valid API key.</p>'));
-    if (p.role !== 'ops' && p.role !== 'admin') return reply.status(403).type('text/html; charset=utf-8').send(page('Not signed in', '<p>Only ops and admins may decode payloads.</p>'));
-    req.log.info({ actor: p.actor }, 'codec session opened');
-    const endpoint = `${req.protocol}://${req.host}/codec`;
-    return reply.header('set-cookie', sessions.cookieFor(p)).type('text/html; charset=utf-8').send(SIGNED_IN(p.actor, endpoint));
-  });
+  app.post(
+    '/codec/login',
+    {
+      // A browser's form (HTML answers), like the page above: not part of the documented API.
+      schema: { hide: true, body: z.object({ key: z.string().min(1).max(500) }) },
+    },
+    async (req, reply) => {
+      const p = keyLookup(req.body.key);
+      if (!p) return reply.status(401).type('text/html; charset=utf-8').send(page('Not signed in', '<p>That is not a valid API key.</p>'));
+      if (p.role !== 'ops' && p.role !== 'admin')
+        return reply
+          .status(403)
+          .type('text/html; charset=utf-8')
+          .send(page('Not signed in', '<p>Only ops and admins may decode payloads.</p>'));
+      req.log.info({ actor: p.actor }, 'codec session opened');
+      const endpoint = `${req.protocol}://${req.host}/codec`;
+      return reply.header('set-cookie', sessions.cookieFor(p)).type('text/html; charset=utf-8').send(SIGNED_IN(p.actor, endpoint));
+    },
+  );
 
   const allowed = new Set(corsOrigins);
   // CORS for the UI's origins only; credentials, so a browser session cookie may travel too.
@@ -78,7 +96,10 @@ export const codecPlugin: FastifyPluginAsyncZod<CodecPluginOptions> = async (app
     reply.header('access-control-allow-origin', origin).header('access-control-allow-credentials', 'true').header('vary', 'Origin');
   };
   const schema = (summary: string) => ({
-    tags: ['ops'], summary, body: Payloads, response: { 200: Payloads, ...problemResponses },
+    tags: ['ops'],
+    summary,
+    body: Payloads,
+    response: { 200: Payloads, ...problemResponses },
     headers: z.object({ 'x-namespace': z.string().max(256).optional() }),
   });
 
@@ -86,10 +107,12 @@ export const codecPlugin: FastifyPluginAsyncZod<CodecPluginOptions> = async (app
     // The preflight carries no credentials (registerAuth lets OPTIONS on /codec/ through).
     app.options(path, { schema: { hide: true } }, async (req, reply) => {
       cors(req, reply);
-      return reply.status(204)
+      return reply
+        .status(204)
         .header('access-control-allow-methods', 'POST, OPTIONS')
         .header('access-control-allow-headers', 'content-type, x-namespace, authorization, x-api-key')
-        .header('access-control-max-age', '600').send();
+        .header('access-control-max-age', '600')
+        .send();
     });
   }
   // On every answer, refusals included: the 401 of a browser without a session is sent by the
@@ -100,23 +123,35 @@ export const codecPlugin: FastifyPluginAsyncZod<CodecPluginOptions> = async (app
     return payload;
   });
 
-  app.post('/codec/decode', {
-    preHandler: allow('ops'), bodyLimit: 64 * 1024 * 1024,
-    schema: schema('Decode payloads for the Temporal Web UI and CLI (remote codec protocol); ops and admin'),
-  }, async (req) => ({
-    payloads: await Promise.all(req.body.payloads.map(async (p) => {
-      try {
-        return toJson((await codec.decode([fromJson(p)]))[0]!);
-      } catch (err) {
-        if (!(err instanceof LeadDataErased)) req.log.warn({ err }, 'codec: a payload could not be decoded');
-        return p;
-      }
-    })),
-  }));
+  app.post(
+    '/codec/decode',
+    {
+      preHandler: allow('ops'),
+      bodyLimit: 64 * 1024 * 1024,
+      schema: schema('Decode payloads for the Temporal Web UI and CLI (remote codec protocol); ops and admin'),
+    },
+    async (req) => ({
+      payloads: await Promise.all(
+        req.body.payloads.map(async (p) => {
+          try {
+            return toJson((await codec.decode([fromJson(p)]))[0]!);
+          } catch (err) {
+            if (!(err instanceof LeadDataErased)) req.log.warn({ err }, 'codec: a payload could not be decoded');
+            return p;
+          }
+        }),
+      ),
+    }),
+  );
 
-  app.post('/codec/encode', {
-    preHandler: allow('ops'), bodyLimit: 64 * 1024 * 1024,
-    // The UI does not say whose payload it is: encoded under the master key, not a lead's.
-    schema: schema('Encode payloads for the Temporal Web UI and CLI (remote codec protocol); ops and admin'),
-  }, async (req) => ({ payloads: (await codec.encode(req.body.payloads.map(fromJson))).map(toJson) }));
+  app.post(
+    '/codec/encode',
+    {
+      preHandler: allow('ops'),
+      bodyLimit: 64 * 1024 * 1024,
+      // The UI does not say whose payload it is: encoded under the master key, not a lead's.
+      schema: schema('Encode payloads for the Temporal Web UI and CLI (remote codec protocol); ops and admin'),
+    },
+    async (req) => ({ payloads: (await codec.encode(req.body.payloads.map(fromJson))).map(toJson) }),
+  );
 };

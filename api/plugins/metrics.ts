@@ -17,7 +17,10 @@ export function createMetrics(db: Db): Metrics {
   collectDefaultMetrics({ register: registry, prefix: 'leads_api_' });
 
   new Gauge({
-    name: 'leads_by_stage', help: 'Leads in each lifecycle stage (read model)', labelNames: ['stage'], registers: [registry],
+    name: 'leads_by_stage',
+    help: 'Leads in each lifecycle stage (read model)',
+    labelNames: ['stage'],
+    registers: [registry],
     async collect() {
       this.reset();
       const rows = await db.lead.groupBy({ by: ['stage'], _count: { _all: true } });
@@ -25,21 +28,33 @@ export function createMetrics(db: Db): Metrics {
     },
   });
   new Gauge({
-    name: 'leads_stale', help: 'Leads flagged stale (untouched past the SLA)', registers: [registry],
+    name: 'leads_stale',
+    help: 'Leads flagged stale (untouched past the SLA)',
+    registers: [registry],
     async collect() {
       this.set(await db.lead.count({ where: { stale: true } }));
     },
   });
   new Gauge({
-    name: 'leads_sla_breaches', help: 'SLA events recorded so far, by kind (reminder, escalation, stale)', labelNames: ['kind'], registers: [registry],
+    name: 'leads_sla_breaches',
+    help: 'SLA events recorded so far, by kind (reminder, escalation, stale)',
+    labelNames: ['kind'],
+    registers: [registry],
     async collect() {
       this.reset();
-      const rows = await db.leadEvent.groupBy({ by: ['type'], where: { type: { in: ['sla_reminder', 'sla_escalated', 'stale'] } }, _count: { _all: true } });
+      const rows = await db.leadEvent.groupBy({
+        by: ['type'],
+        where: { type: { in: ['sla_reminder', 'sla_escalated', 'stale'] } },
+        _count: { _all: true },
+      });
       for (const r of rows) this.set({ kind: r.type }, r._count._all);
     },
   });
   new Gauge({
-    name: 'alarms_open', help: 'Alarms not yet resolved, by kind', labelNames: ['kind'], registers: [registry],
+    name: 'alarms_open',
+    help: 'Alarms not yet resolved, by kind',
+    labelNames: ['kind'],
+    registers: [registry],
     async collect() {
       this.reset();
       const rows = await db.alarm.groupBy({ by: ['kind'], where: { state: { not: 'resolved' } }, _count: { _all: true } });
@@ -47,7 +62,10 @@ export function createMetrics(db: Db): Metrics {
     },
   });
   new Gauge({
-    name: 'commission_amount_minor', help: 'Ledger totals in minor units, by entry kind, status and currency', labelNames: ['kind', 'status', 'currency'], registers: [registry],
+    name: 'commission_amount_minor',
+    help: 'Ledger totals in minor units, by entry kind, status and currency',
+    labelNames: ['kind', 'status', 'currency'],
+    registers: [registry],
     async collect() {
       this.reset();
       const rows = await db.ledgerEntry.groupBy({ by: ['kind', 'status', 'currency'], _sum: { amountMinor: true } });
@@ -58,12 +76,17 @@ export function createMetrics(db: Db): Metrics {
   return {
     registry,
     updateSeconds: new Histogram({
-      name: 'lead_update_seconds', help: 'Staff actions (Workflow Updates) through the API, by action and outcome',
-      labelNames: ['action', 'outcome'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry],
+      name: 'lead_update_seconds',
+      help: 'Staff actions (Workflow Updates) through the API, by action and outcome',
+      labelNames: ['action', 'outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
     }),
     updateRefusals: new Counter({
-      name: 'lead_update_refusals_total', help: 'Staff actions refused by the lead workflow (stage mismatch, invalid input)',
-      labelNames: ['action', 'reason'], registers: [registry],
+      name: 'lead_update_refusals_total',
+      help: 'Staff actions refused by the lead workflow (stage mismatch, invalid input)',
+      labelNames: ['action', 'reason'],
+      registers: [registry],
     }),
   };
 }

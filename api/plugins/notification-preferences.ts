@@ -11,30 +11,45 @@ import { canonicalTimeZone, hasDeliveryWindow, HHMM, quietHoursProblem } from '.
 import { text } from '../../domain/text';
 import type { NotificationPreference } from '../../generated/prisma/client';
 import {
-  assigneesOf, DEFAULT_PREFERENCES, fromRow, MUTABLE_KINDS, NEVER_HELD, type Preferences, storedPreferences,
+  assigneesOf,
+  DEFAULT_PREFERENCES,
+  fromRow,
+  MUTABLE_KINDS,
+  NEVER_HELD,
+  type Preferences,
+  storedPreferences,
 } from '../../notifications/preferences';
 import { allow, forbidden, type Principal, STAFF } from '../auth';
 import { HttpProblem, notFound, problemResponses, unprocessable, unprocessableResponse } from '../problem';
 import { managerOfCaller } from '../staff';
 
-export interface NotificationPreferencesPluginOptions { db: Db }
+export interface NotificationPreferencesPluginOptions {
+  db: Db;
+}
 
 const problems = { ...problemResponses, 422: unprocessableResponse };
 const tags = ['tasks'];
 const Id = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash, underscore; at most 64');
 
-const PreferencesInput = z.object({
-  email: z.boolean().default(true).describe('E-mail about this person’s tasks'),
-  webhooks: z.boolean().default(true).describe('Webhooks about this person’s tasks (a partner’s CRM; a manager’s team chat)'),
-  language: z.enum(['ru', 'en']).nullable().default(null).describe('null: the NOTIFY_LANGUAGES / NOTIFY_LANGUAGE setting, else ru'),
-  mutedKinds: z.array(text(64, 1)).max(50).default([]).describe('Task kinds announced on no channel (still in the work queue)'),
-  timeZone: text(64, 1).default('Europe/Moscow').describe('IANA time zone the quiet hours are read in'),
-  quietHours: z.object({
-    from: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 00:00–23:59'),
-    to: z.string().regex(HHMM, 'HH:MM, 00:00–24:00'),
-  }).strict().nullable().default(null).describe('Held, not dropped, while local time is in [from, to); 20:00–09:00 wraps midnight'),
-  workingHoursOnly: z.boolean().default(false).describe('Hold anything outside the working hours of the business calendar'),
-}).strict();
+const PreferencesInput = z
+  .object({
+    email: z.boolean().default(true).describe('E-mail about this person’s tasks'),
+    webhooks: z.boolean().default(true).describe('Webhooks about this person’s tasks (a partner’s CRM; a manager’s team chat)'),
+    language: z.enum(['ru', 'en']).nullable().default(null).describe('null: the NOTIFY_LANGUAGES / NOTIFY_LANGUAGE setting, else ru'),
+    mutedKinds: z.array(text(64, 1)).max(50).default([]).describe('Task kinds announced on no channel (still in the work queue)'),
+    timeZone: text(64, 1).default('Europe/Moscow').describe('IANA time zone the quiet hours are read in'),
+    quietHours: z
+      .object({
+        from: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 00:00–23:59'),
+        to: z.string().regex(HHMM, 'HH:MM, 00:00–24:00'),
+      })
+      .strict()
+      .nullable()
+      .default(null)
+      .describe('Held, not dropped, while local time is in [from, to); 20:00–09:00 wraps midnight'),
+    workingHoursOnly: z.boolean().default(false).describe('Hold anything outside the working hours of the business calendar'),
+  })
+  .strict();
 
 const PreferencesView = PreferencesInput.required().extend({
   person: z.string().describe('manager:<id> (also as a team lead) or partner:<id>'),
@@ -52,7 +67,11 @@ const CALENDAR = BusinessCalendar.parse({});
 function view(person: string, row: NotificationPreference | undefined) {
   const p: Preferences = row ? fromRow(row) : DEFAULT_PREFERENCES;
   return {
-    ...p, person, stored: !!row, updatedAt: row?.updatedAt.toISOString() ?? null, updatedBy: row?.updatedBy ?? null,
+    ...p,
+    person,
+    stored: !!row,
+    updatedAt: row?.updatedAt.toISOString() ?? null,
+    updatedBy: row?.updatedBy ?? null,
     neverHeld: [...NEVER_HELD],
   };
 }
@@ -80,7 +99,11 @@ function validated(b: z.infer<typeof PreferencesInput>): z.infer<typeof Preferen
     errors.push({ kind: 'invalid-quiet-hours', path: 'body.quietHours', message });
   }
   if (errors.length) {
-    throw unprocessable(errors[0]!.kind, 'The preferences cannot be kept', errors.map(({ path, message }) => ({ path, message })));
+    throw unprocessable(
+      errors[0]!.kind,
+      'The preferences cannot be kept',
+      errors.map(({ path, message }) => ({ path, message })),
+    );
   }
   return { ...b, timeZone: timeZone!, mutedKinds: [...new Set(b.mutedKinds)] };
 }
@@ -122,9 +145,16 @@ export const notificationPreferencesPlugin: FastifyPluginAsyncZod<NotificationPr
   async function put(person: string, body: z.infer<typeof PreferencesInput>, actor: string) {
     const b = validated(body);
     const data = {
-      email: b.email, webhooks: b.webhooks, language: b.language, mutedKinds: b.mutedKinds, timeZone: b.timeZone,
-      quietFrom: b.quietHours?.from ?? null, quietTo: b.quietHours?.to ?? null, workingHoursOnly: b.workingHoursOnly,
-      updatedAt: new Date(), updatedBy: actor,
+      email: b.email,
+      webhooks: b.webhooks,
+      language: b.language,
+      mutedKinds: b.mutedKinds,
+      timeZone: b.timeZone,
+      quietFrom: b.quietHours?.from ?? null,
+      quietTo: b.quietHours?.to ?? null,
+      workingHoursOnly: b.workingHoursOnly,
+      updatedAt: new Date(),
+      updatedBy: actor,
     };
     const row = await db.notificationPreference.upsert({ where: { person }, create: { person, ...data }, update: data });
     // What waits for the old quiet hours is decided again by the next delivery run, under these.
@@ -138,51 +168,89 @@ export const notificationPreferencesPlugin: FastifyPluginAsyncZod<NotificationPr
 
   const get = async (person: string) => view(person, await storedPreferences(db, person));
 
-  app.get('/me/notification-preferences', {
-    schema: {
-      tags, summary: 'The caller’s notification preferences (the defaults until set)', response: { 200: PreferencesView, ...problems },
+  app.get(
+    '/me/notification-preferences',
+    {
+      schema: {
+        tags,
+        summary: 'The caller’s notification preferences (the defaults until set)',
+        response: { 200: PreferencesView, ...problems },
+      },
+      preHandler: allow(...STAFF, 'partner'),
     },
-    preHandler: allow(...STAFF, 'partner'),
-  }, async (req) => get(await me(req.principal!)));
+    async (req) => get(await me(req.principal!)),
+  );
 
-  app.put('/me/notification-preferences', {
-    schema: {
-      tags, summary: 'Set the caller’s notification preferences (the whole set; what is left out takes its default)',
-      body: PreferencesInput, response: { 200: PutAnswer, ...problems },
+  app.put(
+    '/me/notification-preferences',
+    {
+      schema: {
+        tags,
+        summary: 'Set the caller’s notification preferences (the whole set; what is left out takes its default)',
+        body: PreferencesInput,
+        response: { 200: PutAnswer, ...problems },
+      },
+      preHandler: allow(...STAFF, 'partner'),
     },
-    preHandler: allow(...STAFF, 'partner'),
-  }, async (req) => put(await me(req.principal!), req.body, req.principal!.actor));
+    async (req) => put(await me(req.principal!), req.body, req.principal!.actor),
+  );
 
   const IdParams = z.object({ id: Id });
-  app.get('/managers/:id/notification-preferences', {
-    schema: {
-      tags, summary: 'A manager’s notification preferences (ops, admin, their team lead)', params: IdParams,
-      response: { 200: PreferencesView, ...problems },
+  app.get(
+    '/managers/:id/notification-preferences',
+    {
+      schema: {
+        tags,
+        summary: 'A manager’s notification preferences (ops, admin, their team lead)',
+        params: IdParams,
+        response: { 200: PreferencesView, ...problems },
+      },
+      preHandler: allow('ops', 'team_lead'),
     },
-    preHandler: allow('ops', 'team_lead'),
-  }, async (req) => get(await managerPerson(req.principal!, req.params.id)));
+    async (req) => get(await managerPerson(req.principal!, req.params.id)),
+  );
 
-  app.put('/managers/:id/notification-preferences', {
-    schema: {
-      tags, summary: 'Set a manager’s notification preferences (ops, admin, their team lead)', params: IdParams, body: PreferencesInput,
-      response: { 200: PutAnswer, ...problems },
+  app.put(
+    '/managers/:id/notification-preferences',
+    {
+      schema: {
+        tags,
+        summary: 'Set a manager’s notification preferences (ops, admin, their team lead)',
+        params: IdParams,
+        body: PreferencesInput,
+        response: { 200: PutAnswer, ...problems },
+      },
+      preHandler: allow('ops', 'team_lead'),
     },
-    preHandler: allow('ops', 'team_lead'),
-  }, async (req) => put(await managerPerson(req.principal!, req.params.id), req.body, req.principal!.actor));
+    async (req) => put(await managerPerson(req.principal!, req.params.id), req.body, req.principal!.actor),
+  );
 
-  app.get('/partners/:id/notification-preferences', {
-    schema: {
-      tags, summary: 'A partner’s notification preferences (ops, admin)', params: IdParams,
-      response: { 200: PreferencesView, ...problems },
+  app.get(
+    '/partners/:id/notification-preferences',
+    {
+      schema: {
+        tags,
+        summary: 'A partner’s notification preferences (ops, admin)',
+        params: IdParams,
+        response: { 200: PreferencesView, ...problems },
+      },
+      preHandler: allow('ops'),
     },
-    preHandler: allow('ops'),
-  }, async (req) => get(await partnerPerson(req.params.id)));
+    async (req) => get(await partnerPerson(req.params.id)),
+  );
 
-  app.put('/partners/:id/notification-preferences', {
-    schema: {
-      tags, summary: 'Set a partner’s notification preferences (ops, admin)', params: IdParams, body: PreferencesInput,
-      response: { 200: PutAnswer, ...problems },
+  app.put(
+    '/partners/:id/notification-preferences',
+    {
+      schema: {
+        tags,
+        summary: 'Set a partner’s notification preferences (ops, admin)',
+        params: IdParams,
+        body: PreferencesInput,
+        response: { 200: PutAnswer, ...problems },
+      },
+      preHandler: allow('ops'),
     },
-    preHandler: allow('ops'),
-  }, async (req) => put(await partnerPerson(req.params.id), req.body, req.principal!.actor));
+    async (req) => put(await partnerPerson(req.params.id), req.body, req.principal!.actor),
+  );
 };

@@ -15,11 +15,19 @@ import { badRequest, notFound, problemResponses } from '../problem';
 import { PartnerId, PartnerParams, visiblePartner } from './partners';
 
 export const SentLeadsResult = z.object({
-  received: z.number().int(), created: z.number().int(), updated: z.number().int(), unchanged: z.number().int(),
+  received: z.number().int(),
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
 });
 
 export const ReportView = z.object({
-  id: z.string(), partnerId: z.string(), periodFrom: z.string(), periodTo: z.string(), submitted: z.number().int(), matched: z.number().int(),
+  id: z.string(),
+  partnerId: z.string(),
+  periodFrom: z.string(),
+  periodTo: z.string(),
+  submitted: z.number().int(),
+  matched: z.number().int(),
   missing: z.array(z.looseObject({ externalId: z.string() })),
   extra: z.array(z.looseObject({ externalId: z.string().nullable(), leadId: z.string() })),
   mismatched: z.array(z.looseObject({ externalId: z.string(), leadId: z.string(), differs: z.array(z.string()) })),
@@ -27,9 +35,17 @@ export const ReportView = z.object({
 });
 
 export const DisputeView = z.object({
-  id: z.string(), partnerId: z.string(), reportId: z.string(), externalId: z.string().nullable(), leadId: z.string().nullable(),
-  kind: z.enum(['missing', 'extra', 'mismatched']), status: z.enum(['open', 'resolved']), createdAt: z.string(), resolvedAt: z.string().nullable(),
-  resolvedBy: z.string().nullable(), resolution: z.string().nullable(),
+  id: z.string(),
+  partnerId: z.string(),
+  reportId: z.string(),
+  externalId: z.string().nullable(),
+  leadId: z.string().nullable(),
+  kind: z.enum(['missing', 'extra', 'mismatched']),
+  status: z.enum(['open', 'resolved']),
+  createdAt: z.string(),
+  resolvedAt: z.string().nullable(),
+  resolvedBy: z.string().nullable(),
+  resolution: z.string().nullable(),
 });
 
 export const DisputeParams = z.object({ id: PartnerId, disputeId: z.string().min(1).max(100) });
@@ -40,7 +56,9 @@ export const DisputeResolution = z.object({
 
 export const DisputesQuery = z.object({ status: z.enum(['open', 'resolved']).optional() });
 
-export interface PartnerReconciliationPluginOptions { db: Db }
+export interface PartnerReconciliationPluginOptions {
+  db: Db;
+}
 
 const problems = problemResponses;
 const tags = ['partners'];
@@ -59,64 +77,127 @@ export const partnerReconciliationPlugin: FastifyPluginAsyncZod<PartnerReconcili
 
   // --- reconciliation ------------------------------------------------------------------------------
 
-  app.post('/partners/:id/sent-leads', {
-    schema: {
-      tags, summary: "Upload the partner's list of leads it sent (upsert by externalId): JSON, or text/csv with the header externalId,sentAt,phone,email",
-      description: 'A CSV body is checked row by row; every bad row is reported in one 400, by its line in the file (the header is row 1).',
-      params: PartnerParams, body: SentLeadsUpload, response: { 200: SentLeadsResult, ...problems },
+  app.post(
+    '/partners/:id/sent-leads',
+    {
+      schema: {
+        tags,
+        summary:
+          "Upload the partner's list of leads it sent (upsert by externalId): JSON, or text/csv with the header externalId,sentAt,phone,email",
+        description:
+          'A CSV body is checked row by row; every bad row is reported in one 400, by its line in the file (the header is row 1).',
+        params: PartnerParams,
+        body: SentLeadsUpload,
+        response: { 200: SentLeadsResult, ...problems },
+      },
+      preHandler: allow('ops', 'partner'),
     },
-    preHandler: allow('ops', 'partner'),
-  }, async (req) => {
-    const partner = await visible(req, req.params.id);
-    const dupes = duplicateRows(req.body.leads, (i) => `body.leads.${i}`);
-    if (dupes.length) throw badRequest(dupes);
-    return storeSentLeads(db, partner.id, req.body.leads);
-  });
+    async (req) => {
+      const partner = await visible(req, req.params.id);
+      const dupes = duplicateRows(req.body.leads, (i) => `body.leads.${i}`);
+      if (dupes.length) throw badRequest(dupes);
+      return storeSentLeads(db, partner.id, req.body.leads);
+    },
+  );
 
-  app.get('/partners/:id/reconciliations', {
-    schema: { tags, summary: 'Weekly reconciliation reports of the partner, newest first', params: PartnerParams, querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }), response: { 200: z.object({ items: z.array(ReportView) }), ...problems } },
-    preHandler: allow(...STAFF, 'partner'),
-  }, async (req) => {
-    const partner = await visible(req, req.params.id);
-    const rows = await db.reconciliationReport.findMany({ where: { partnerId: partner.id }, orderBy: [{ periodTo: 'desc' }, { createdAt: 'desc' }], take: req.query.limit });
-    return {
-      items: rows.map((r) => ({
-        id: r.id, partnerId: r.partnerId, periodFrom: r.periodFrom.toISOString(), periodTo: r.periodTo.toISOString(), submitted: r.submitted, matched: r.matched,
-        missing: r.missing as never, extra: r.extra as never, mismatched: r.mismatched as never, createdAt: r.createdAt.toISOString(),
-      })),
-    };
-  });
+  app.get(
+    '/partners/:id/reconciliations',
+    {
+      schema: {
+        tags,
+        summary: 'Weekly reconciliation reports of the partner, newest first',
+        params: PartnerParams,
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }),
+        response: { 200: z.object({ items: z.array(ReportView) }), ...problems },
+      },
+      preHandler: allow(...STAFF, 'partner'),
+    },
+    async (req) => {
+      const partner = await visible(req, req.params.id);
+      const rows = await db.reconciliationReport.findMany({
+        where: { partnerId: partner.id },
+        orderBy: [{ periodTo: 'desc' }, { createdAt: 'desc' }],
+        take: req.query.limit,
+      });
+      return {
+        items: rows.map((r) => ({
+          id: r.id,
+          partnerId: r.partnerId,
+          periodFrom: r.periodFrom.toISOString(),
+          periodTo: r.periodTo.toISOString(),
+          submitted: r.submitted,
+          matched: r.matched,
+          missing: r.missing as never,
+          extra: r.extra as never,
+          mismatched: r.mismatched as never,
+          createdAt: r.createdAt.toISOString(),
+        })),
+      };
+    },
+  );
 
-  app.get('/partners/:id/disputes', {
-    schema: { tags, summary: 'Discrepancies under discussion with the partner (missing, extra, mismatched leads)', params: PartnerParams, querystring: DisputesQuery, response: { 200: z.object({ items: z.array(DisputeView) }), ...problems } },
-    preHandler: allow(...STAFF, 'partner'),
-  }, async (req) => {
-    const partner = await visible(req, req.params.id);
-    const rows = await db.dispute.findMany({ where: { partnerId: partner.id, status: req.query.status }, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }], take: 1000 });
-    return { items: rows.map(disputeView) };
-  });
+  app.get(
+    '/partners/:id/disputes',
+    {
+      schema: {
+        tags,
+        summary: 'Discrepancies under discussion with the partner (missing, extra, mismatched leads)',
+        params: PartnerParams,
+        querystring: DisputesQuery,
+        response: { 200: z.object({ items: z.array(DisputeView) }), ...problems },
+      },
+      preHandler: allow(...STAFF, 'partner'),
+    },
+    async (req) => {
+      const partner = await visible(req, req.params.id);
+      const rows = await db.dispute.findMany({
+        where: { partnerId: partner.id, status: req.query.status },
+        orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+        take: 1000,
+      });
+      return { items: rows.map(disputeView) };
+    },
+  );
 
-  app.post('/partners/:id/disputes/:disputeId/resolve', {
-    schema: { tags, summary: 'Close a discrepancy with what was agreed (a resolved dispute stays resolved)', params: DisputeParams, body: DisputeResolution, response: { 200: DisputeView, ...problems } },
-    preHandler: allow('team_lead', 'ops'),
-  }, async (req) => {
-    const partner = await visible(req, req.params.id);
-    const where = { id: req.params.disputeId, partnerId: partner.id };
-    // Only an open dispute changes: resolving it again answers with the first resolution.
-    await db.dispute.updateMany({
-      where: { ...where, status: 'open' },
-      data: { status: 'resolved', resolvedAt: new Date(), resolvedBy: req.principal!.actor, resolution: req.body.resolution },
-    });
-    const row = await db.dispute.findFirst({ where });
-    if (!row) throw notFound(`dispute ${req.params.disputeId} of partner ${partner.id}`);
-    return disputeView(row);
-  });
+  app.post(
+    '/partners/:id/disputes/:disputeId/resolve',
+    {
+      schema: {
+        tags,
+        summary: 'Close a discrepancy with what was agreed (a resolved dispute stays resolved)',
+        params: DisputeParams,
+        body: DisputeResolution,
+        response: { 200: DisputeView, ...problems },
+      },
+      preHandler: allow('team_lead', 'ops'),
+    },
+    async (req) => {
+      const partner = await visible(req, req.params.id);
+      const where = { id: req.params.disputeId, partnerId: partner.id };
+      // Only an open dispute changes: resolving it again answers with the first resolution.
+      await db.dispute.updateMany({
+        where: { ...where, status: 'open' },
+        data: { status: 'resolved', resolvedAt: new Date(), resolvedBy: req.principal!.actor, resolution: req.body.resolution },
+      });
+      const row = await db.dispute.findFirst({ where });
+      if (!row) throw notFound(`dispute ${req.params.disputeId} of partner ${partner.id}`);
+      return disputeView(row);
+    },
+  );
 };
 
 function disputeView(d: Dispute): z.infer<typeof DisputeView> {
   return {
-    id: d.id, partnerId: d.partnerId, reportId: d.reportId, externalId: d.externalId, leadId: d.leadId,
-    kind: d.kind as z.infer<typeof DisputeView>['kind'], status: d.status as 'open' | 'resolved',
-    createdAt: d.createdAt.toISOString(), resolvedAt: d.resolvedAt?.toISOString() ?? null, resolvedBy: d.resolvedBy, resolution: d.resolution,
+    id: d.id,
+    partnerId: d.partnerId,
+    reportId: d.reportId,
+    externalId: d.externalId,
+    leadId: d.leadId,
+    kind: d.kind as z.infer<typeof DisputeView>['kind'],
+    status: d.status as 'open' | 'resolved',
+    createdAt: d.createdAt.toISOString(),
+    resolvedAt: d.resolvedAt?.toISOString() ?? null,
+    resolvedBy: d.resolvedBy,
+    resolution: d.resolution,
   };
 }

@@ -109,13 +109,18 @@ export const NoticeResult = z.object({
   replayed: z.boolean().describe('true: notice had been given before; this is that notice'),
 });
 
-export interface PartnersPluginOptions { db: Db; temporal: Client; taskQueue: string }
+export interface PartnersPluginOptions {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+}
 
 const problems = problemResponses;
 const tags = ['partners'];
 
 /** The registry refuses a change that does not fit the partner's state (409, with the reason). */
-export const refused = (reason: string) => new HttpProblem(409, 'action-refused', 'The partner cannot take this action now', { reason, detail: reason });
+export const refused = (reason: string) =>
+  new HttpProblem(409, 'action-refused', 'The partner cannot take this action now', { reason, detail: reason });
 
 export const isUniqueViolation = (err: unknown) => (err as { code?: string } | null)?.code === 'P2002';
 
@@ -129,7 +134,10 @@ export async function visiblePartner(db: Db, p: Principal, partnerId: string): P
 
 /** Partners as the API shows them, each with the agreement in force (one query for all). */
 export async function partnerViews(db: Db, partners: Partner[]): Promise<Array<z.infer<typeof PartnerView>>> {
-  const agreements = await db.partnerAgreement.findMany({ where: { partnerId: { in: partners.map((p) => p.id) }, active: true }, orderBy: { createdAt: 'asc' } });
+  const agreements = await db.partnerAgreement.findMany({
+    where: { partnerId: { in: partners.map((p) => p.id) }, active: true },
+    orderBy: { createdAt: 'asc' },
+  });
   const inForce = new Map(agreements.map((a) => [a.partnerId, a])); // the newest wins
   return partners.map((p) => partnerView(p, inForce.get(p.id)));
 }
@@ -140,127 +148,221 @@ export const partnersPlugin: FastifyPluginAsyncZod<PartnersPluginOptions> = asyn
 
   // --- the registry -------------------------------------------------------------------------
 
-  app.post('/partners', {
-    schema: { tags, summary: 'Register a partner (active at once)', body: PartnerInput, response: { 201: PartnerView, ...problems } },
-    preHandler: allow('ops'),
-  }, async (req, reply) => {
-    const b = req.body;
-    try {
-      const partner = await db.partner.create({
+  app.post(
+    '/partners',
+    {
+      schema: { tags, summary: 'Register a partner (active at once)', body: PartnerInput, response: { 201: PartnerView, ...problems } },
+      preHandler: allow('ops'),
+    },
+    async (req, reply) => {
+      const b = req.body;
+      try {
+        const partner = await db.partner.create({
+          data: {
+            id: b.id,
+            name: b.name,
+            expertise: b.expertise,
+            regions: b.regions,
+            capacity: b.capacity,
+            reserveFor: b.reserveFor,
+            priceNicheMinor: b.priceNicheMinor === undefined ? null : BigInt(b.priceNicheMinor),
+            handoffEmail: b.handoffEmail ?? null,
+            handoffPhone: b.handoffPhone ?? null,
+            status: 'active',
+          },
+        });
+        return reply.status(201).send(await viewOf(partner));
+      } catch (err) {
+        if (isUniqueViolation(err)) throw refused(`partner ${b.id} is already registered`);
+        throw err;
+      }
+    },
+  );
+
+  app.get(
+    '/partners',
+    {
+      schema: {
+        tags,
+        summary: 'List partners, by status and expertise (a partner sees only itself)',
+        querystring: ListPartnersQuery,
+        response: { 200: z.object({ items: z.array(PartnerView) }), ...problems },
+      },
+      preHandler: allow(...STAFF, 'partner'),
+    },
+    async (req) => {
+      const p = req.principal!;
+      const rows = await db.partner.findMany({
+        where: {
+          status: req.query.status,
+          ...(req.query.expertise ? { expertise: { has: req.query.expertise } } : {}),
+          ...(p.role === 'partner' ? { id: p.subject } : {}),
+        },
+        orderBy: [{ grade: 'desc' }, { id: 'asc' }],
+        take: req.query.limit,
+      });
+      return { items: await partnerViews(db, rows) };
+    },
+  );
+
+  app.get(
+    '/partners/:id',
+    {
+      schema: {
+        tags,
+        summary: 'A partner: profile, status, grade and the agreement in force',
+        params: PartnerParams,
+        response: { 200: PartnerView, ...problems },
+      },
+      preHandler: allow(...STAFF, 'partner'),
+    },
+    async (req) => viewOf(await visible(req, req.params.id)),
+  );
+
+  app.patch(
+    '/partners/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Change what the partner takes: capacity, expertise, regions, price niche, reserve topics',
+        params: PartnerParams,
+        body: PartnerPatch,
+        response: { 200: PartnerView, ...problems },
+      },
+      preHandler: allow('ops'),
+    },
+    async (req) => {
+      const partner = await visible(req, req.params.id);
+      if (partner.status === 'rotated_out') throw refused(`partner ${partner.id} has left the programme`);
+      const { priceNicheMinor, ...rest } = req.body;
+      const updated = await db.partner.update({
+        where: { id: partner.id },
         data: {
-          id: b.id, name: b.name, expertise: b.expertise, regions: b.regions, capacity: b.capacity, reserveFor: b.reserveFor,
-          priceNicheMinor: b.priceNicheMinor === undefined ? null : BigInt(b.priceNicheMinor),
-          handoffEmail: b.handoffEmail ?? null, handoffPhone: b.handoffPhone ?? null, status: 'active',
+          ...rest,
+          ...(priceNicheMinor === undefined ? {} : { priceNicheMinor: priceNicheMinor === null ? null : BigInt(priceNicheMinor) }),
         },
       });
-      return reply.status(201).send(await viewOf(partner));
-    } catch (err) {
-      if (isUniqueViolation(err)) throw refused(`partner ${b.id} is already registered`);
-      throw err;
-    }
-  });
-
-  app.get('/partners', {
-    schema: { tags, summary: 'List partners, by status and expertise (a partner sees only itself)', querystring: ListPartnersQuery, response: { 200: z.object({ items: z.array(PartnerView) }), ...problems } },
-    preHandler: allow(...STAFF, 'partner'),
-  }, async (req) => {
-    const p = req.principal!;
-    const rows = await db.partner.findMany({
-      where: {
-        status: req.query.status,
-        ...(req.query.expertise ? { expertise: { has: req.query.expertise } } : {}),
-        ...(p.role === 'partner' ? { id: p.subject } : {}),
-      },
-      orderBy: [{ grade: 'desc' }, { id: 'asc' }],
-      take: req.query.limit,
-    });
-    return { items: await partnerViews(db, rows) };
-  });
-
-  app.get('/partners/:id', {
-    schema: { tags, summary: 'A partner: profile, status, grade and the agreement in force', params: PartnerParams, response: { 200: PartnerView, ...problems } },
-    preHandler: allow(...STAFF, 'partner'),
-  }, async (req) => viewOf(await visible(req, req.params.id)));
-
-  app.patch('/partners/:id', {
-    schema: { tags, summary: 'Change what the partner takes: capacity, expertise, regions, price niche, reserve topics', params: PartnerParams, body: PartnerPatch, response: { 200: PartnerView, ...problems } },
-    preHandler: allow('ops'),
-  }, async (req) => {
-    const partner = await visible(req, req.params.id);
-    if (partner.status === 'rotated_out') throw refused(`partner ${partner.id} has left the programme`);
-    const { priceNicheMinor, ...rest } = req.body;
-    const updated = await db.partner.update({
-      where: { id: partner.id },
-      data: { ...rest, ...(priceNicheMinor === undefined ? {} : { priceNicheMinor: priceNicheMinor === null ? null : BigInt(priceNicheMinor) }) },
-    });
-    return viewOf(updated);
-  });
+      return viewOf(updated);
+    },
+  );
 
   // --- agreements: a new one replaces the one in force; old rows are never edited -----------
 
-  app.post('/partners/:id/agreements', {
-    schema: { tags, summary: 'Put a new commission agreement in force (the previous one is kept, inactive)', params: PartnerParams, body: AgreementInput, response: { 201: AgreementView, ...problems } },
-    preHandler: allow('ops'),
-  }, async (req, reply) => {
-    const partner = await visible(req, req.params.id);
-    if (partner.status === 'rotated_out') throw refused(`partner ${partner.id} has left the programme`);
-    const a = req.body;
-    const created = await db.$transaction(async (tx) => {
-      // One agreement in force per partner, even when two are posted at once.
-      await tx.$queryRaw`SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended(${`agreement:${partner.id}`}, 0))) AS l`;
-      await tx.partnerAgreement.updateMany({ where: { partnerId: partner.id, active: true }, data: { active: false } });
-      return tx.partnerAgreement.create({
-        data: {
-          id: randomUUID(), partnerId: partner.id, model: a.model, currency: a.currency, holdingDays: a.holdingDays, minPayoutMinor: BigInt(a.minPayoutMinor), active: true,
-          percentBps: a.model === 'percent_of_paid' ? a.percentBps : null,
-          fixedFeeMinor: a.model === 'fixed_per_lead' ? BigInt(a.fixedFeeMinor) : null,
-          tiers: a.model === 'tiered_by_grade' ? a.tiers : undefined,
-        },
+  app.post(
+    '/partners/:id/agreements',
+    {
+      schema: {
+        tags,
+        summary: 'Put a new commission agreement in force (the previous one is kept, inactive)',
+        params: PartnerParams,
+        body: AgreementInput,
+        response: { 201: AgreementView, ...problems },
+      },
+      preHandler: allow('ops'),
+    },
+    async (req, reply) => {
+      const partner = await visible(req, req.params.id);
+      if (partner.status === 'rotated_out') throw refused(`partner ${partner.id} has left the programme`);
+      const a = req.body;
+      const created = await db.$transaction(async (tx) => {
+        // One agreement in force per partner, even when two are posted at once.
+        await tx.$queryRaw`SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended(${`agreement:${partner.id}`}, 0))) AS l`;
+        await tx.partnerAgreement.updateMany({ where: { partnerId: partner.id, active: true }, data: { active: false } });
+        return tx.partnerAgreement.create({
+          data: {
+            id: randomUUID(),
+            partnerId: partner.id,
+            model: a.model,
+            currency: a.currency,
+            holdingDays: a.holdingDays,
+            minPayoutMinor: BigInt(a.minPayoutMinor),
+            active: true,
+            percentBps: a.model === 'percent_of_paid' ? a.percentBps : null,
+            fixedFeeMinor: a.model === 'fixed_per_lead' ? BigInt(a.fixedFeeMinor) : null,
+            tiers: a.model === 'tiered_by_grade' ? a.tiers : undefined,
+          },
+        });
       });
-    });
-    return reply.status(201).send(agreementView(created));
-  });
+      return reply.status(201).send(agreementView(created));
+    },
+  );
 
-  app.get('/partners/:id/agreements', {
-    schema: { tags, summary: 'Every agreement the partner had, newest first', params: PartnerParams, response: { 200: z.object({ items: z.array(AgreementView) }), ...problems } },
-    preHandler: allow(...STAFF, 'partner'),
-  }, async (req) => {
-    const partner = await visible(req, req.params.id);
-    const rows = await db.partnerAgreement.findMany({ where: { partnerId: partner.id }, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }] });
-    return { items: rows.map(agreementView) };
-  });
+  app.get(
+    '/partners/:id/agreements',
+    {
+      schema: {
+        tags,
+        summary: 'Every agreement the partner had, newest first',
+        params: PartnerParams,
+        response: { 200: z.object({ items: z.array(AgreementView) }), ...problems },
+      },
+      preHandler: allow(...STAFF, 'partner'),
+    },
+    async (req) => {
+      const partner = await visible(req, req.params.id);
+      const rows = await db.partnerAgreement.findMany({
+        where: { partnerId: partner.id },
+        orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+      });
+      return { items: rows.map(agreementView) };
+    },
+  );
 
   // --- leaving: 40 days' written notice -------------------------------------------------------
 
-  app.post('/partners/:id/notice', {
-    schema: {
-      tags, summary: "Record the partner's written notice: no new offers from now, rotated out when the notice period ends (idempotent)",
-      params: PartnerParams, response: { 200: NoticeResult, 201: NoticeResult, ...problems },
+  app.post(
+    '/partners/:id/notice',
+    {
+      schema: {
+        tags,
+        summary: "Record the partner's written notice: no new offers from now, rotated out when the notice period ends (idempotent)",
+        params: PartnerParams,
+        response: { 200: NoticeResult, 201: NoticeResult, ...problems },
+      },
+      preHandler: allow('ops'),
     },
-    preHandler: allow('ops'),
-  }, async (req, reply) => {
-    await visible(req, req.params.id);
-    const res = await givePartnerNotice({ db, temporal, taskQueue }, req.params.id);
-    if (!res) throw notFound(`partner ${req.params.id}`);
-    return reply.status(res.replayed ? 200 : 201).send({ ...res, status: res.status as z.infer<typeof NoticeResult>['status'] });
-  });
+    async (req, reply) => {
+      await visible(req, req.params.id);
+      const res = await givePartnerNotice({ db, temporal, taskQueue }, req.params.id);
+      if (!res) throw notFound(`partner ${req.params.id}`);
+      return reply.status(res.replayed ? 200 : 201).send({ ...res, status: res.status as z.infer<typeof NoticeResult>['status'] });
+    },
+  );
 };
 
 function partnerView(partner: Partner, agreement: PartnerAgreement | undefined): z.infer<typeof PartnerView> {
   return {
-    id: partner.id, name: partner.name, expertise: partner.expertise, regions: partner.regions,
-    priceNicheMinor: partner.priceNicheMinor === null ? null : Number(partner.priceNicheMinor), capacity: partner.capacity,
-    grade: partner.grade, gradeOverride: partner.gradeOverride, gradeOverrideReason: partner.gradeOverrideReason,
-    status: partner.status as z.infer<typeof PartnerView>['status'], leavingNoticeAt: partner.leavingNoticeAt?.toISOString() ?? null,
-    closedAt: partner.closedAt?.toISOString() ?? null, reserveFor: partner.reserveFor, handoffEmail: partner.handoffEmail,
-    handoffPhone: partner.handoffPhone, createdAt: partner.createdAt.toISOString(), agreement: agreement ? agreementView(agreement) : null,
+    id: partner.id,
+    name: partner.name,
+    expertise: partner.expertise,
+    regions: partner.regions,
+    priceNicheMinor: partner.priceNicheMinor === null ? null : Number(partner.priceNicheMinor),
+    capacity: partner.capacity,
+    grade: partner.grade,
+    gradeOverride: partner.gradeOverride,
+    gradeOverrideReason: partner.gradeOverrideReason,
+    status: partner.status as z.infer<typeof PartnerView>['status'],
+    leavingNoticeAt: partner.leavingNoticeAt?.toISOString() ?? null,
+    closedAt: partner.closedAt?.toISOString() ?? null,
+    reserveFor: partner.reserveFor,
+    handoffEmail: partner.handoffEmail,
+    handoffPhone: partner.handoffPhone,
+    createdAt: partner.createdAt.toISOString(),
+    agreement: agreement ? agreementView(agreement) : null,
   };
 }
 
 function agreementView(a: PartnerAgreement): z.infer<typeof AgreementView> {
   return {
-    id: a.id, model: a.model as z.infer<typeof AgreementView>['model'], percentBps: a.percentBps,
-    fixedFeeMinor: a.fixedFeeMinor === null ? null : Number(a.fixedFeeMinor), tiers: (a.tiers ?? null) as z.infer<typeof AgreementView>['tiers'],
-    currency: a.currency, holdingDays: a.holdingDays, minPayoutMinor: Number(a.minPayoutMinor), active: a.active, createdAt: a.createdAt.toISOString(),
+    id: a.id,
+    model: a.model as z.infer<typeof AgreementView>['model'],
+    percentBps: a.percentBps,
+    fixedFeeMinor: a.fixedFeeMinor === null ? null : Number(a.fixedFeeMinor),
+    tiers: (a.tiers ?? null) as z.infer<typeof AgreementView>['tiers'],
+    currency: a.currency,
+    holdingDays: a.holdingDays,
+    minPayoutMinor: Number(a.minPayoutMinor),
+    active: a.active,
+    createdAt: a.createdAt.toISOString(),
   };
 }

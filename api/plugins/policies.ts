@@ -8,22 +8,39 @@ import type { Db } from '../../platform/db';
 import type { PolicyVersion } from '../../generated/prisma/client';
 import type { FieldProblem } from '../../domain/policy-rules';
 import {
-  DEFAULT_SCOPE, type PolicyCache, policyInForce, proposedVersion, rolloutWorkflowId, saveVersion, teamScope, versionInForce,
+  DEFAULT_SCOPE,
+  type PolicyCache,
+  policyInForce,
+  proposedVersion,
+  rolloutWorkflowId,
+  saveVersion,
+  teamScope,
+  versionInForce,
 } from '../../platform/policies';
 import { previewPolicy } from '../../platform/policy-preview';
 import { allow } from '../auth';
 import { badRequest, HttpProblem, problemResponses, unprocessable, unprocessableResponse } from '../problem';
 import * as S from '../policy-schemas';
 
-export interface PoliciesPluginOptions { db: Db; temporal: Client; taskQueue: string; cache?: PolicyCache }
+export interface PoliciesPluginOptions {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  cache?: PolicyCache;
+}
 
 const problems = { ...problemResponses, 422: unprocessableResponse };
 const tags = ['ops'];
 const YEAR_MS = 366 * 24 * 3_600_000;
 
 const versionView = (v: PolicyVersion) => ({
-  scope: v.scope, version: v.version, policy: v.body, effectiveFrom: v.effectiveFrom.toISOString(),
-  createdBy: v.createdBy, reason: v.reason, createdAt: v.createdAt.toISOString(),
+  scope: v.scope,
+  version: v.version,
+  policy: v.body,
+  effectiveFrom: v.effectiveFrom.toISOString(),
+  createdBy: v.createdBy,
+  reason: v.reason,
+  createdAt: v.createdAt.toISOString(),
 });
 const inBody = (ps: FieldProblem[]) => ps.map((p) => ({ path: `body.${p.path}`, message: p.message }));
 
@@ -45,61 +62,79 @@ export const policiesPlugin: FastifyPluginAsyncZod<PoliciesPluginOptions> = asyn
     return { scope, body: checked.body };
   }
 
-  app.get('/policies', {
-    schema: {
-      tags, summary: 'The lead policy in force and its versions (a team\'s with ?teamId=)', querystring: S.PolicyQuery,
-      response: { 200: S.PolicyView, ...problems },
+  app.get(
+    '/policies',
+    {
+      schema: {
+        tags,
+        summary: "The lead policy in force and its versions (a team's with ?teamId=)",
+        querystring: S.PolicyQuery,
+        response: { 200: S.PolicyView, ...problems },
+      },
+      preHandler: allow('ops'),
     },
-    preHandler: allow('ops'),
-  }, async (req) => {
-    const { teamId } = req.query;
-    const scope = teamId ? teamScope(teamId) : DEFAULT_SCOPE;
-    const [inForce, current, history] = await Promise.all([
-      policyInForce(db, teamId ?? null), versionInForce(db, scope),
-      db.policyVersion.findMany({ where: { scope }, orderBy: { version: 'desc' } }),
-    ]);
-    return { scope, inForce, current: current && versionView(current), history: history.map(versionView) };
-  });
+    async (req) => {
+      const { teamId } = req.query;
+      const scope = teamId ? teamScope(teamId) : DEFAULT_SCOPE;
+      const [inForce, current, history] = await Promise.all([
+        policyInForce(db, teamId ?? null),
+        versionInForce(db, scope),
+        db.policyVersion.findMany({ where: { scope }, orderBy: { version: 'desc' } }),
+      ]);
+      return { scope, inForce, current: current && versionView(current), history: history.map(versionView) };
+    },
+  );
 
-  app.post('/policies', {
-    schema: {
-      tags, summary: 'Store a new version of the lead policy (the default, or a team\'s); running leads follow it',
-      body: S.PolicyVersionInput,
-      response: { 201: S.PolicySaved, ...problems },
+  app.post(
+    '/policies',
+    {
+      schema: {
+        tags,
+        summary: "Store a new version of the lead policy (the default, or a team's); running leads follow it",
+        body: S.PolicyVersionInput,
+        response: { 201: S.PolicySaved, ...problems },
+      },
+      preHandler: allow('ops'),
     },
-    preHandler: allow('ops'),
-  }, async (req, reply) => {
-    const now = new Date();
-    const b = req.body;
-    const effectiveFrom = b.effectiveFrom ? new Date(b.effectiveFrom) : now;
-    if (effectiveFrom.getTime() - now.getTime() > YEAR_MS) {
-      throw badRequest([{ path: 'body.effectiveFrom', message: 'at most a year ahead' }]);
-    }
-    const { scope, body } = await proposal(b.teamId, b.policy, effectiveFrom > now ? effectiveFrom : now);
-    const p = req.principal!;
-    let row: PolicyVersion;
-    try {
-      row = await saveVersion(db, temporal, taskQueue, { scope, body, effectiveFrom, createdBy: p.actor, reason: b.reason });
-    } catch (err) {
-      if ((err as { code?: string } | null)?.code === 'P2002') {
-        throw new HttpProblem(409, 'action-refused', 'Another version was stored at the same time', { reason: 'retry', detail: 'retry' });
+    async (req, reply) => {
+      const now = new Date();
+      const b = req.body;
+      const effectiveFrom = b.effectiveFrom ? new Date(b.effectiveFrom) : now;
+      if (effectiveFrom.getTime() - now.getTime() > YEAR_MS) {
+        throw badRequest([{ path: 'body.effectiveFrom', message: 'at most a year ahead' }]);
       }
-      throw err;
-    }
-    // This process's next intake starts on it (other API processes within their refresh interval).
-    await cache?.refresh().catch(() => undefined);
-    return reply.status(201).send({ version: versionView(row), rollout: { workflowId: rolloutWorkflowId(scope, row.version) } });
-  });
-
-  app.post('/policies/preview', {
-    schema: {
-      tags, summary: 'What a proposed version would move: the open leads whose deadline changes (any wait), old → new; nothing is stored',
-      body: S.PolicyPreviewInput, response: { 200: S.PreviewView, ...problems },
+      const { scope, body } = await proposal(b.teamId, b.policy, effectiveFrom > now ? effectiveFrom : now);
+      const p = req.principal!;
+      let row: PolicyVersion;
+      try {
+        row = await saveVersion(db, temporal, taskQueue, { scope, body, effectiveFrom, createdBy: p.actor, reason: b.reason });
+      } catch (err) {
+        if ((err as { code?: string } | null)?.code === 'P2002') {
+          throw new HttpProblem(409, 'action-refused', 'Another version was stored at the same time', { reason: 'retry', detail: 'retry' });
+        }
+        throw err;
+      }
+      // This process's next intake starts on it (other API processes within their refresh interval).
+      await cache?.refresh().catch(() => undefined);
+      return reply.status(201).send({ version: versionView(row), rollout: { workflowId: rolloutWorkflowId(scope, row.version) } });
     },
-    preHandler: allow('ops'),
-  }, async (req) => {
-    const now = new Date();
-    const { scope, body } = await proposal(req.body.teamId, req.body.policy, now);
-    return previewPolicy(db, scope, body, now);
-  });
+  );
+
+  app.post(
+    '/policies/preview',
+    {
+      schema: {
+        tags,
+        summary: 'What a proposed version would move: the open leads whose deadline changes (any wait), old → new; nothing is stored',
+        body: S.PolicyPreviewInput,
+        response: { 200: S.PreviewView, ...problems },
+      },
+      preHandler: allow('ops'),
+    },
+    async (req) => {
+      const now = new Date();
+      const { scope, body } = await proposal(req.body.teamId, req.body.policy, now);
+      return previewPolicy(db, scope, body, now);
+    },
+  );
 };

@@ -11,7 +11,9 @@ import { allow } from '../auth';
 import { badRequest, problemResponses } from '../problem';
 import { loadFunnelData } from '../reports/funnel-data';
 
-export interface ReportsPluginOptions { db: Db }
+export interface ReportsPluginOptions {
+  db: Db;
+}
 
 const problems = problemResponses;
 /** The widest cohort one request may read (two years), so a report stays bounded in memory. */
@@ -22,8 +24,14 @@ const Instant = z.union([IsoDate(), IsoDateTime({ offset: true })]);
 const FunnelQuery = z.object({
   from: Instant.describe('Cohort start, inclusive: leads created at or after (YYYY-MM-DD = 00:00 UTC, or an ISO date-time)'),
   to: Instant.describe('Cohort end, exclusive: leads created before'),
-  groupBy: z.enum(GROUP_BY).default('period').describe('One dimension: period (of createdAt), source channel, referring partner, current manager, region'),
-  period: z.enum(PERIODS).default('month').describe('With groupBy=period: week (ISO, Monday, "2026-W47"), month ("2026-11") or quarter ("2026-Q4"), in UTC'),
+  groupBy: z
+    .enum(GROUP_BY)
+    .default('period')
+    .describe('One dimension: period (of createdAt), source channel, referring partner, current manager, region'),
+  period: z
+    .enum(PERIODS)
+    .default('month')
+    .describe('With groupBy=period: week (ISO, Monday, "2026-W47"), month ("2026-11") or quarter ("2026-Q4"), in UTC'),
   source: text(64).optional().describe('Only this source channel'),
   sourcePartnerId: text(64).optional().describe('Only leads referred by this partner'),
   managerId: text(64).optional().describe('Only leads owned by this manager'),
@@ -33,7 +41,10 @@ const FunnelQuery = z.object({
 type FunnelQuery = z.infer<typeof FunnelQuery>;
 
 const Ratio = z.number().nullable().describe('0..1, rounded to 4 decimals; null when the denominator is 0');
-const Conversion = z.object({ fromPrevious: Ratio.describe('this step / the previous step'), fromLeads: Ratio.describe('this step / leads') });
+const Conversion = z.object({
+  fromPrevious: Ratio.describe('this step / the previous step'),
+  fromLeads: Ratio.describe('this step / leads'),
+});
 const FunnelRow = z.object({
   leads: z.number().int().describe('leads created in the range'),
   reached: z.number().int().describe('leads with a `contacted` event'),
@@ -50,7 +61,10 @@ const FunnelRow = z.object({
     p90Minutes: z.number().nullable(),
   }),
   returns: z.object({
-    reengaged: z.number().int().describe('leads refused or lost: refused, lost, unreachable, consent_refused, consent_timeout or no_partner'),
+    reengaged: z
+      .number()
+      .int()
+      .describe('leads refused or lost: refused, lost, unreachable, consent_refused, consent_timeout or no_partner'),
     returned: z.number().int().describe('of those, leads with a later `returned` event'),
     share: Ratio.describe('returned / reengaged'),
     medianDaysToReturn: z.number().nullable().describe('median days from entering re-engagement to the return'),
@@ -80,28 +94,59 @@ export const reportsPlugin: FastifyPluginAsyncZod<ReportsPluginOptions> = async 
     const from = new Date(q.from);
     const to = new Date(q.to);
     if (!(from < to)) throw badRequest([{ path: 'querystring.to', message: 'must be after from' }]);
-    if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY) throw badRequest([{ path: 'querystring.to', message: `the range may span at most ${MAX_RANGE_DAYS} days` }]);
+    if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY)
+      throw badRequest([{ path: 'querystring.to', message: `the range may span at most ${MAX_RANGE_DAYS} days` }]);
     const leads = await loadFunnelData(db, {
-      from, to, source: q.source, sourcePartnerId: q.sourcePartnerId, managerId: q.managerId, region: q.region, campaign: q.campaign,
+      from,
+      to,
+      source: q.source,
+      sourcePartnerId: q.sourcePartnerId,
+      managerId: q.managerId,
+      region: q.region,
+      campaign: q.campaign,
     });
     const report = funnelReport(leads, { groupBy: q.groupBy, period: q.period, range: { from, to } });
     return {
-      from: from.toISOString(), to: to.toISOString(), groupBy: q.groupBy, period: q.groupBy === 'period' ? q.period : null,
-      targetShareAlarm: TARGET_SHARE_ALARM, ...report,
+      from: from.toISOString(),
+      to: to.toISOString(),
+      groupBy: q.groupBy,
+      period: q.groupBy === 'period' ? q.period : null,
+      targetShareAlarm: TARGET_SHARE_ALARM,
+      ...report,
     };
   }
 
-  app.get('/reports/funnel', {
-    schema: { tags: ['reports'], summary: 'The funnel: leads → reached → target → deals → contracts, in total and by one dimension', description, querystring: FunnelQuery, response: { 200: FunnelReport, ...problems } },
-    preHandler: allow('ops', 'team_lead'),
-  }, async (req) => build(req.query));
+  app.get(
+    '/reports/funnel',
+    {
+      schema: {
+        tags: ['reports'],
+        summary: 'The funnel: leads → reached → target → deals → contracts, in total and by one dimension',
+        description,
+        querystring: FunnelQuery,
+        response: { 200: FunnelReport, ...problems },
+      },
+      preHandler: allow('ops', 'team_lead'),
+    },
+    async (req) => build(req.query),
+  );
 
-  app.get('/reports/funnel.csv', {
-    schema: { tags: ['reports'], summary: 'The funnel as CSV (the same query as /reports/funnel)', description, querystring: FunnelQuery, response: { 200: csvResponse, ...problems } },
-    preHandler: allow('ops', 'team_lead'),
-  }, async (req, reply) => {
-    const report = await build(req.query);
-    const name = `funnel-${report.groupBy}${report.period ? `-${report.period}` : ''}-${report.from.slice(0, 10)}-${report.to.slice(0, 10)}.csv`;
-    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}"`).send(funnelCsv(report));
-  });
+  app.get(
+    '/reports/funnel.csv',
+    {
+      schema: {
+        tags: ['reports'],
+        summary: 'The funnel as CSV (the same query as /reports/funnel)',
+        description,
+        querystring: FunnelQuery,
+        response: { 200: csvResponse, ...problems },
+      },
+      preHandler: allow('ops', 'team_lead'),
+    },
+    async (req, reply) => {
+      const report = await build(req.query);
+      const name = `funnel-${report.groupBy}${report.period ? `-${report.period}` : ''}-${report.from.slice(0, 10)}-${report.to.slice(0, 10)}.csv`;
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}"`).send(funnelCsv(report));
+    },
+  );
 };

@@ -12,7 +12,9 @@ import { allow, forbidden, type Principal, STAFF } from '../auth';
 import { notFound, Problem, problemResponses, unprocessable } from '../problem';
 import { listTasks } from '../task-queue';
 
-export interface TasksPluginOptions { db: Db }
+export interface TasksPluginOptions {
+  db: Db;
+}
 
 export const TaskView = z.object({
   key: z.string().describe('`<leadId>:<seq>[:…]`: the task id'),
@@ -25,7 +27,9 @@ export const TaskView = z.object({
   state: z.enum(['open', 'done']),
   overdue: z.boolean().describe('Open and past its due date'),
   doneAt: z.string().nullable(),
-  outcome: z.string().nullable()
+  outcome: z
+    .string()
+    .nullable()
     .describe('What the person recorded; or the lead action that did it (e.g. `contacted`), `superseded`, `lead_ended`'),
   note: z.string().nullable(),
   completedBy: z.string().nullable(),
@@ -51,7 +55,10 @@ const Cursor = z.object({ d: PgTimestamp, c: PgTimestamp, k: z.string().max(1000
 const Complete = z.object({
   outcome: text(200, 1).describe('What happened: reached, no answer, sent the proposal, …'),
   note: text(2000).optional(),
-  next: z.object({ title: text(300, 1), dueAt: IsoDateTime() }).optional().describe('The next task on this lead, for the same assignee'),
+  next: z
+    .object({ title: text(300, 1), dueAt: IsoDateTime() })
+    .optional()
+    .describe('The next task on this lead, for the same assignee'),
 });
 
 const TaskKeyParams = z.object({ key: text(300, 1) });
@@ -62,10 +69,24 @@ function view(t: Omit<TaskView, 'state' | 'overdue'>, now: Date): TaskView {
   return { ...t, state: t.doneAt ? 'done' : 'open', overdue: !t.doneAt && !!t.dueAt && Date.parse(t.dueAt) < now.getTime() };
 }
 
-const rowView = (t: TaskRow, now: Date) => view({
-  key: t.key, leadId: t.leadId, assignee: t.assignee, kind: t.kind, title: t.title, dueAt: iso(t.dueAt),
-  createdAt: t.createdAt.toISOString(), doneAt: iso(t.doneAt), outcome: t.outcome, note: t.note, completedBy: t.completedBy, remindedAt: iso(t.remindedAt),
-}, now);
+const rowView = (t: TaskRow, now: Date) =>
+  view(
+    {
+      key: t.key,
+      leadId: t.leadId,
+      assignee: t.assignee,
+      kind: t.kind,
+      title: t.title,
+      dueAt: iso(t.dueAt),
+      createdAt: t.createdAt.toISOString(),
+      doneAt: iso(t.doneAt),
+      outcome: t.outcome,
+      note: t.note,
+      completedBy: t.completedBy,
+      remindedAt: iso(t.remindedAt),
+    },
+    now,
+  );
 
 export const tasksPlugin: FastifyPluginAsyncZod<TasksPluginOptions> = async (app, { db }) => {
   const pool = poolOf(db);
@@ -88,70 +109,87 @@ export const tasksPlugin: FastifyPluginAsyncZod<TasksPluginOptions> = async (app
     }
   }
 
-  app.get('/tasks', {
-    schema: {
-      tags: ['tasks'],
-      summary: 'The caller’s work queue (a team lead’s includes the team’s; ops see all), most urgent first, cursor-paginated',
-      querystring: ListQuery,
-      response: { 200: z.object({ items: z.array(TaskView), nextCursor: z.string().nullable() }), ...problemResponses },
+  app.get(
+    '/tasks',
+    {
+      schema: {
+        tags: ['tasks'],
+        summary: 'The caller’s work queue (a team lead’s includes the team’s; ops see all), most urgent first, cursor-paginated',
+        querystring: ListQuery,
+        response: { 200: z.object({ items: z.array(TaskView), nextCursor: z.string().nullable() }), ...problemResponses },
+      },
+      preHandler: allow(...STAFF, 'partner'),
     },
-    preHandler: allow(...STAFF, 'partner'),
-  }, async (req) => {
-    const q = req.query;
-    const after = decodeCursor(Cursor, q.cursor);
-    const now = new Date();
-    const { rows, more } = await listTasks(pool, req.principal!, {
-      assignee: q.assignee, kind: q.kind, leadId: q.leadId, dueBefore: q.dueBefore ? new Date(q.dueBefore) : undefined,
-      overdue: q.overdue === undefined ? undefined : q.overdue === 'true', state: q.state, now,
-      after: after && { due: after.d, created: after.c, key: after.k }, limit: q.limit,
-    });
-    const last = rows[rows.length - 1];
-    return {
-      items: rows.map(({ sortDue: _d, sortCreated: _c, ...t }) => view(t, now)),
-      nextCursor: more && last
-        ? encodeCursor({ d: last.sortDue, c: last.sortCreated, k: last.key }) : null,
-    };
-  });
+    async (req) => {
+      const q = req.query;
+      const after = decodeCursor(Cursor, q.cursor);
+      const now = new Date();
+      const { rows, more } = await listTasks(pool, req.principal!, {
+        assignee: q.assignee,
+        kind: q.kind,
+        leadId: q.leadId,
+        dueBefore: q.dueBefore ? new Date(q.dueBefore) : undefined,
+        overdue: q.overdue === undefined ? undefined : q.overdue === 'true',
+        state: q.state,
+        now,
+        after: after && { due: after.d, created: after.c, key: after.k },
+        limit: q.limit,
+      });
+      const last = rows[rows.length - 1];
+      return {
+        items: rows.map(({ sortDue: _d, sortCreated: _c, ...t }) => view(t, now)),
+        nextCursor: more && last ? encodeCursor({ d: last.sortDue, c: last.sortCreated, k: last.key }) : null,
+      };
+    },
+  );
 
-  app.post('/tasks/:key/complete', {
-    schema: {
-      tags: ['tasks'],
-      summary: 'Complete a task with its outcome and, optionally, set the next one (idempotent: a done task is answered as it is); '
-        + 'a stop-contact order is completed only with outcome `confirmed`: the partner confirms it stopped contact and deleted the data',
-      params: TaskKeyParams, body: Complete,
-      response: {
-        200: z.object({ task: TaskView, next: TaskView.nullable().describe('The follow-up set with this completion') }), ...problemResponses,
-        422: {
-          description: 'A stop-contact order completed with another outcome than `confirmed`, or with a next task',
-          content: { 'application/problem+json': { schema: Problem } },
+  app.post(
+    '/tasks/:key/complete',
+    {
+      schema: {
+        tags: ['tasks'],
+        summary:
+          'Complete a task with its outcome and, optionally, set the next one (idempotent: a done task is answered as it is); ' +
+          'a stop-contact order is completed only with outcome `confirmed`: the partner confirms it stopped contact and deleted the data',
+        params: TaskKeyParams,
+        body: Complete,
+        response: {
+          200: z.object({ task: TaskView, next: TaskView.nullable().describe('The follow-up set with this completion') }),
+          ...problemResponses,
+          422: {
+            description: 'A stop-contact order completed with another outcome than `confirmed`, or with a next task',
+            content: { 'application/problem+json': { schema: Problem } },
+          },
         },
       },
+      // Completing is idempotent by itself (a second call changes nothing and answers the same); an
+      // Idempotency-Key is taken as on every POST (api/idempotency.ts), so the request is replayed too.
+      preHandler: allow(...STAFF, 'partner'),
     },
-    // Completing is idempotent by itself (a second call changes nothing and answers the same); an
-    // Idempotency-Key is taken as on every POST (api/idempotency.ts), so the request is replayed too.
-    preHandler: allow(...STAFF, 'partner'),
-  }, async (req) => {
-    const p = req.principal!;
-    const { key } = req.params;
-    const task = await db.task.findUnique({ where: { key }, select: { assignee: true, kind: true, leadId: true } });
-    // A partner learns nothing of tasks that are not its own, not even that they exist.
-    if (!task || (p.role === 'partner' && task.assignee !== `partner:${p.subject}`)) throw notFound(`task ${key}`);
-    if (!(await mayWork(p, task.assignee))) throw forbidden(`task ${key} is ${task.assignee}'s, not yours`);
-    const now = new Date();
-    if (task.kind === STOP_CONTACT) {
-      // A stop-contact order ends only with the partner's confirmation (platform/repos/stop-contact-orders.ts):
-      // no other outcome closes it, and there is no next task on a lead the client left.
-      const { outcome, note, next } = req.body;
-      const wrong = [
-        ...(outcome === CONFIRMED ? [] : [{ path: 'body.outcome', message: `a stop-contact order is completed only as "${CONFIRMED}"` }]),
-        ...(next ? [{ path: 'body.next', message: 'no next task on a stop-contact order' }] : []),
-      ];
-      if (wrong.length) throw unprocessable('stop-contact-needs-confirmation', 'A stop-contact order is completed by confirming it', wrong);
-      const partnerId = task.assignee.replace(/^partner:/, '');
-      await confirmStopContact(db, { leadId: task.leadId, partnerId, actor: p.actor, channel: 'task', note });
-      return { task: rowView(await db.task.findUniqueOrThrow({ where: { key } }), now), next: null };
-    }
-    const res = await completeTask(db, key, { ...req.body, actor: p.actor });
-    return { task: rowView(res.task, now), next: res.next && rowView(res.next, now) };
-  });
+    async (req) => {
+      const p = req.principal!;
+      const { key } = req.params;
+      const task = await db.task.findUnique({ where: { key }, select: { assignee: true, kind: true, leadId: true } });
+      // A partner learns nothing of tasks that are not its own, not even that they exist.
+      if (!task || (p.role === 'partner' && task.assignee !== `partner:${p.subject}`)) throw notFound(`task ${key}`);
+      if (!(await mayWork(p, task.assignee))) throw forbidden(`task ${key} is ${task.assignee}'s, not yours`);
+      const now = new Date();
+      if (task.kind === STOP_CONTACT) {
+        // A stop-contact order ends only with the partner's confirmation (platform/repos/stop-contact-orders.ts):
+        // no other outcome closes it, and there is no next task on a lead the client left.
+        const { outcome, note, next } = req.body;
+        const wrong = [
+          ...(outcome === CONFIRMED ? [] : [{ path: 'body.outcome', message: `a stop-contact order is completed only as "${CONFIRMED}"` }]),
+          ...(next ? [{ path: 'body.next', message: 'no next task on a stop-contact order' }] : []),
+        ];
+        if (wrong.length)
+          throw unprocessable('stop-contact-needs-confirmation', 'A stop-contact order is completed by confirming it', wrong);
+        const partnerId = task.assignee.replace(/^partner:/, '');
+        await confirmStopContact(db, { leadId: task.leadId, partnerId, actor: p.actor, channel: 'task', note });
+        return { task: rowView(await db.task.findUniqueOrThrow({ where: { key } }), now), next: null };
+      }
+      const res = await completeTask(db, key, { ...req.body, actor: p.actor });
+      return { task: rowView(res.task, now), next: res.next && rowView(res.next, now) };
+    },
+  );
 };

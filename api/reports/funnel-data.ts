@@ -25,18 +25,21 @@ export async function loadFunnelData(db: Db, f: FunnelFilter): Promise<FunnelLea
     region: f.region,
     campaign: f.campaign,
   };
-  const [leads, events] = await db.$transaction([
-    db.lead.findMany({
-      where,
-      select: { id: true, createdAt: true, sourceChannel: true, sourcePartnerId: true, managerId: true, region: true },
-      orderBy: { id: 'asc' },
-    }),
-    db.leadEvent.findMany({
-      where: { type: { in: [...FUNNEL_EVENT_TYPES] }, lead: { is: where } },
-      select: { leadId: true, seq: true, type: true, stage: true, at: true },
-      orderBy: [{ leadId: 'asc' }, { seq: 'asc' }],
-    }),
-  ], { isolationLevel: 'RepeatableRead' });
+  const [leads, events] = await db.$transaction(
+    [
+      db.lead.findMany({
+        where,
+        select: { id: true, createdAt: true, sourceChannel: true, sourcePartnerId: true, managerId: true, region: true },
+        orderBy: { id: 'asc' },
+      }),
+      db.leadEvent.findMany({
+        where: { type: { in: [...FUNNEL_EVENT_TYPES] }, lead: { is: where } },
+        select: { leadId: true, seq: true, type: true, stage: true, at: true },
+        orderBy: [{ leadId: 'asc' }, { seq: 'asc' }],
+      }),
+    ],
+    { isolationLevel: 'RepeatableRead' },
+  );
   const byLead = new Map<string, FunnelLead>(leads.map((l) => [l.id, { ...l, events: [] }]));
   for (const e of events) byLead.get(e.leadId)?.events.push({ seq: e.seq, type: e.type, stage: e.stage, at: e.at });
   return [...byLead.values()];

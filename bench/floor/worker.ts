@@ -7,7 +7,9 @@ import { loadPayloadKeys } from '../../platform/payload-keys';
 async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   const worker = await Worker.create({
-    connection, taskQueue: process.env.TASK_QUEUE!, workflowsPath: require.resolve('./workflow'),
+    connection,
+    taskQueue: process.env.TASK_QUEUE!,
+    workflowsPath: require.resolve('./workflow'),
     activities: { record: async () => undefined, assign: async () => 'floor-manager', task: async () => undefined },
     // The same codec as the lead's worker (its payloads are no lead's: the master key, no key store),
     // or none with BENCH_CODEC=off, like the lead's worker then.

@@ -14,9 +14,15 @@ async function main(): Promise<void> {
   const connection = Connection.lazy({ address: cfg.TEMPORAL_ADDRESS, interceptors: [deadlineAwareRetryInterceptor()] });
   const temporal = new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE });
   const app = await buildApp({
-    db, temporal, taskQueue: cfg.TASK_QUEUE, apiKeys: parseApiKeys(cfg.API_KEYS), logLevel: cfg.LOG_LEVEL,
+    db,
+    temporal,
+    taskQueue: cfg.TASK_QUEUE,
+    apiKeys: parseApiKeys(cfg.API_KEYS),
+    logLevel: cfg.LOG_LEVEL,
     rateLimitPerMinute: cfg.RATE_LIMIT_PER_MINUTE,
-    requestDeadlineMs: cfg.REQUEST_DEADLINE_MS, temporalUiUrl: cfg.TEMPORAL_UI_URL, temporalNamespace: cfg.TEMPORAL_NAMESPACE,
+    requestDeadlineMs: cfg.REQUEST_DEADLINE_MS,
+    temporalUiUrl: cfg.TEMPORAL_UI_URL,
+    temporalNamespace: cfg.TEMPORAL_NAMESPACE,
   });
   await app.listen({ host: cfg.API_HOST, port: cfg.API_PORT });
   const stop = async () => {

@@ -13,7 +13,12 @@ async function main(): Promise<void> {
   const db = createDb(requireDatabaseUrl(cfg));
   const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
   const worker = await createWorker({
-    connection, namespace: cfg.TEMPORAL_NAMESPACE, taskQueue: cfg.TASK_QUEUE, db, assignmentScheme: cfg.ASSIGNMENT_SCHEME, codec: null,
+    connection,
+    namespace: cfg.TEMPORAL_NAMESPACE,
+    taskQueue: cfg.TASK_QUEUE,
+    db,
+    assignmentScheme: cfg.ASSIGNMENT_SCHEME,
+    codec: null,
   });
   // The same Schedules as the production worker: their runs are part of the load in both bench modes.
   await ensureSchedules(new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE }), cfg.TASK_QUEUE);

@@ -14,7 +14,12 @@ type LeadUpdate = UpdateDefinition<M.LeadView, [M.Command<any>]>;
 type Update = (u: LeadUpdate, actor: string, input: unknown) => Promise<M.LeadView | undefined>;
 
 /** A payment the simulated client made, and the commission the ledger must hold for it. */
-export interface PaymentMade { leadId: string; paymentId: string; amountMinor: number; commissionMinor: number }
+export interface PaymentMade {
+  leadId: string;
+  paymentId: string;
+  amountMinor: number;
+  commissionMinor: number;
+}
 
 interface DealPlan {
   /** Working-day index of each remaining move; `lose` marks the move where the client walks away. */
@@ -36,14 +41,28 @@ export interface SimLead {
   payments: number;
 }
 
-export interface ActorTally { updates: number; refused: number; queries: number; errors: number; payments: PaymentMade[] }
+export interface ActorTally {
+  updates: number;
+  refused: number;
+  queries: number;
+  errors: number;
+  payments: PaymentMade[];
+}
 
 /** Percent-of-paid default terms (no agreement on record): what one payment must book. */
 const commissionOf = (amountMinor: number) =>
   DEFAULT_TERMS.agreement.model === 'percent_of_paid' ? percentOf(amountMinor, DEFAULT_TERMS.agreement.percentBps) : 0;
 
 export function simLead(client: Client, n: number, leadId: string, rng: () => number): SimLead {
-  return { n, leadId, rng, handle: client.workflow.getHandle<typeof leadWorkflow>(`lead-${leadId}`), answeredTouch: 0, answered: new Set(), payments: 0 };
+  return {
+    n,
+    leadId,
+    rng,
+    handle: client.workflow.getHandle<typeof leadWorkflow>(`lead-${leadId}`),
+    answeredTouch: 0,
+    answered: new Set(),
+    payments: 0,
+  };
 }
 
 const CONSENT_WORDING = 'Do you mind if I pass your contacts to a colleague? They will call you; the consultation is free.';
@@ -62,11 +81,16 @@ export async function look(lead: SimLead, day: number, tally: ActorTally): Promi
     try {
       return await lead.handle.executeUpdate(u, { args: [{ actor, input }] });
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) { tally.refused++; return undefined; }
+      if (err instanceof WorkflowUpdateFailedError) {
+        tally.refused++;
+        return undefined;
+      }
       throw err;
     }
   };
-  const tomorrow = () => { lead.nextLook = day + 1; };
+  const tomorrow = () => {
+    lead.nextLook = day + 1;
+  };
 
   switch (view.stage) {
     case 'won':
@@ -94,7 +118,12 @@ export async function look(lead: SimLead, day: number, tally: ActorTally): Promi
         lead.answered.add(key);
         const x = r();
         if (x < RATES.consentGiven + RATES.consentRefused) {
-          await update(M.recordConsent, staff, { given: x < RATES.consentGiven, askedBy: staff, channel: 'phone', wording: CONSENT_WORDING });
+          await update(M.recordConsent, staff, {
+            given: x < RATES.consentGiven,
+            askedBy: staff,
+            channel: 'phone',
+            wording: CONSENT_WORDING,
+          });
           tomorrow();
           return;
         }
@@ -109,7 +138,11 @@ export async function look(lead: SimLead, day: number, tally: ActorTally): Promi
         lead.answered.add(key);
         const x = r();
         if (x < RATES.partnerAccepts + RATES.partnerDeclines) {
-          await update(M.partnerRespond, `partner:${o.partnerId}`, { partnerId: o.partnerId, accepted: x < RATES.partnerAccepts, reason: x < RATES.partnerAccepts ? undefined : 'no capacity' });
+          await update(M.partnerRespond, `partner:${o.partnerId}`, {
+            partnerId: o.partnerId,
+            accepted: x < RATES.partnerAccepts,
+            reason: x < RATES.partnerAccepts ? undefined : 'no capacity',
+          });
         }
       }
       lead.nextLook = day + (view.offers.some((o) => o.status === 'pending' && lead.answered.has(`offer:${o.partnerId}`)) ? 3 : 1);
@@ -133,7 +166,8 @@ export async function look(lead: SimLead, day: number, tally: ActorTally): Promi
           tomorrow();
           return;
         }
-        if (x < RATES.returnedPerTouch + RATES.optOutPerTouch + RATES.declinedPerTouch) await update(M.reengagementOutcome, staff, { outcome: 'declined' });
+        if (x < RATES.returnedPerTouch + RATES.optOutPerTouch + RATES.declinedPerTouch)
+          await update(M.reengagementOutcome, staff, { outcome: 'declined' });
         lead.nextLook = day + 60; // 14 days to reply, 75 to the next touch: about 63 working days
         return;
       }
@@ -146,9 +180,10 @@ export async function look(lead: SimLead, day: number, tally: ActorTally): Promi
 async function qualify(lead: SimLead, day: number, staff: string, tally: ActorTally, update: Update): Promise<void> {
   const r = lead.rng;
   const targetShare = RATES.targetMin + r() * (RATES.targetMax - RATES.targetMin);
-  const input = r() < targetShare
-    ? { target: true, route: r() < RATES.toPartner ? 'partner' : 'ours', reason: 'needs the product and has the budget', compare: 1 }
-    : { target: false, reason: 'not a business client' };
+  const input =
+    r() < targetShare
+      ? { target: true, route: r() < RATES.toPartner ? 'partner' : 'ours', reason: 'needs the product and has the budget', compare: 1 }
+      : { target: false, reason: 'not a business client' };
   const after = await update(M.qualify, staff, input);
   lead.nextLook = day + 1;
   if (after?.stage === 'deal') await dealStep(lead, after, day, tally, update);
@@ -174,9 +209,19 @@ async function dealStep(lead: SimLead, view: M.LeadView, day: number, tally: Act
       const after = await update(M.recordPayment, actor, { paymentId, amountMinor: move.amountMinor!, currency: 'RUB' });
       // A payment books commission when the lead has a referring partner or a partner won it.
       const commissionable = after && (after.creditPartnerId || after.dealOwner?.kind === 'partner');
-      if (after) tally.payments.push({ leadId: lead.leadId, paymentId, amountMinor: move.amountMinor!, commissionMinor: commissionable ? commissionOf(move.amountMinor!) : 0 });
+      if (after)
+        tally.payments.push({
+          leadId: lead.leadId,
+          paymentId,
+          amountMinor: move.amountMinor!,
+          commissionMinor: commissionable ? commissionOf(move.amountMinor!) : 0,
+        });
     } else {
-      await update(M.advanceDeal, actor, move.to === 'contract' ? { to: 'contract', valueMinor: lead.deal.valueMinor, currency: 'RUB' } : { to: move.to });
+      await update(
+        M.advanceDeal,
+        actor,
+        move.to === 'contract' ? { to: 'contract', valueMinor: lead.deal.valueMinor, currency: 'RUB' } : { to: move.to },
+      );
     }
   }
   lead.nextLook = lead.deal.moves[0]?.day ?? day + 1;
@@ -187,7 +232,11 @@ function planDeal(r: () => number, day: number): DealPlan {
   const length = Math.round((between(r, RATES.dealDaysMin, RATES.dealDaysMax) * 5) / 7);
   const valueMinor = between(r, RATES.valueMinMinor, RATES.valueMaxMinor);
   const at = (f: number) => day + Math.max(1, Math.round(length * f));
-  const moves: DealPlan['moves'] = (['proposal', 'negotiation', 'contract'] as const).map((to, i) => ({ to, day: at([0.2, 0.45, 0.7][i]!), lose: r() < RATES.lostAtMove }));
+  const moves: DealPlan['moves'] = (['proposal', 'negotiation', 'contract'] as const).map((to, i) => ({
+    to,
+    day: at([0.2, 0.45, 0.7][i]!),
+    lose: r() < RATES.lostAtMove,
+  }));
   const k = between(r, 1, RATES.maxPayments);
   let left = valueMinor;
   for (let i = 0; i < k; i++) {

@@ -5,7 +5,10 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { EncryptionCodec } from '../../platform/payload-codec';
 import { timeSkippingEnv } from '../../test/helpers/temporal';
 
-export interface YearServer { env: TestWorkflowEnvironment; stop(): Promise<void> }
+export interface YearServer {
+  env: TestWorkflowEnvironment;
+  stop(): Promise<void>;
+}
 
 export async function startTimeSkippingServer(codec: EncryptionCodec, log: (m: string) => void): Promise<YearServer> {
   const started = Date.now();

@@ -47,7 +47,16 @@ export interface YearResult {
   simulatedDays: number;
   workingDays: number;
   /** simulation = intake + staff (the actors' Updates and queries) + settle (the worker finishing) + clock (env.sleep: the timers). */
-  wallSeconds: { total: number; simulation: number; intake: number; staff: number; settle: number; clock: number; histories: number; replay: number };
+  wallSeconds: {
+    total: number;
+    simulation: number;
+    intake: number;
+    staff: number;
+    settle: number;
+    clock: number;
+    histories: number;
+    replay: number;
+  };
   /** errors: looks that failed (a query or an Update that neither answered nor was refused). */
   actor: { looks: number; updates: number; refusedByWorkflow: number; errors: number };
   outcomes: Record<string, number>;
@@ -59,22 +68,37 @@ export interface YearResult {
   workerRssMiB: { start: number; peak: number; end: number; note: string };
   workerCachedWorkflowsPeak: number;
   ledger: {
-    payments: number; paidMinor: number; commissionablePayments: number;
-    expectedCommissionMinor: number; bookedCommissionMinor: number; entries: number; byKind: Record<string, { entries: number; amountMinor: number }>;
-    mismatchedLeads: string[]; reconciles: boolean;
+    payments: number;
+    paidMinor: number;
+    commissionablePayments: number;
+    expectedCommissionMinor: number;
+    bookedCommissionMinor: number;
+    entries: number;
+    byKind: Record<string, { entries: number; amountMinor: number }>;
+    mismatchedLeads: string[];
+    reconciles: boolean;
   };
 }
 
 const TOPICS = ['telephony', 'internet', 'cloud', 'security'];
 
 /** Monday–Friday on Moscow's clock (the actors' working days; holidays are left to the SLA calendar). */
-const isWorkingDay = (ms: number) => { const d = new Date(ms + 3 * 3_600_000).getUTCDay(); return d !== 0 && d !== 6; };
+const isWorkingDay = (ms: number) => {
+  const d = new Date(ms + 3 * 3_600_000).getUTCDay();
+  return d !== 0 && d !== 6;
+};
 
 export async function simulateYear(o: YearOptions): Promise<YearResult> {
   const started = Date.now();
   const rss = rssSampler();
   const taskQueue = `year-${randomUUID()}`;
-  const worker = await createWorker({ connection: o.env.nativeConnection, taskQueue, db: o.db, codec: o.codec, workflowBundle: o.workflowBundle });
+  const worker = await createWorker({
+    connection: o.env.nativeConnection,
+    taskQueue,
+    db: o.db,
+    codec: o.codec,
+    workflowBundle: o.workflowBundle,
+  });
   const running = worker.run();
   let cachedPeak = 0;
   try {
@@ -91,7 +115,11 @@ export async function simulateYear(o: YearOptions): Promise<YearResult> {
     let nextLead = 0;
     const simStarted = Date.now();
     const phases = { intake: 0, staff: 0, settle: 0, clock: 0 };
-    const timed = async (phase: keyof typeof phases, fn: () => Promise<unknown>) => { const t0 = Date.now(); await fn(); phases[phase] += (Date.now() - t0) / 1000; };
+    const timed = async (phase: keyof typeof phases, fn: () => Promise<unknown>) => {
+      const t0 = Date.now();
+      await fn();
+      phases[phase] += (Date.now() - t0) / 1000;
+    };
     let cal = 0;
     let logged = -30;
     while (cal < totalDays) {
@@ -101,22 +129,26 @@ export async function simulateYear(o: YearOptions): Promise<YearResult> {
         await timed('intake', async () => {
           const numbers: number[] = [];
           while (nextLead < o.leads && arrivals.day[nextLead]! <= w) numbers.push(nextLead++);
-          await inParallel(numbers, o.concurrency, async (n) => { today.push(await intake(o, roster, n, taskQueue)); });
+          await inParallel(numbers, o.concurrency, async (n) => {
+            today.push(await intake(o, roster, n, taskQueue));
+          });
           await inParallel(today, o.concurrency, (l) => waitAssigned(o.db, l));
           today.sort((a, b) => a.n - b.n);
         });
         for (const l of today) l.nextLook = l.rng() < RATES.callSameDay ? w : w + 1;
         leads.push(...today);
         const due = leads.filter((l) => l.nextLook !== undefined && l.nextLook <= w);
-        await timed('staff', () => inParallel(due, o.concurrency, async (l) => {
-          try {
-            await look(l, w, tally);
-          } catch (err) {
-            // A lead that cannot be read or acted on is counted and reported, and looked at again tomorrow.
-            if (tally.errors++ < 5) o.log(`lead ${l.leadId}: ${err instanceof Error ? err.message : String(err)}`);
-            l.nextLook = w + 1;
-          }
-        }));
+        await timed('staff', () =>
+          inParallel(due, o.concurrency, async (l) => {
+            try {
+              await look(l, w, tally);
+            } catch (err) {
+              // A lead that cannot be read or acted on is counted and reported, and looked at again tomorrow.
+              if (tally.errors++ < 5) o.log(`lead ${l.leadId}: ${err instanceof Error ? err.message : String(err)}`);
+              l.nextLook = w + 1;
+            }
+          }),
+        );
       }
       await timed('settle', () => settle(worker));
       cachedPeak = Math.max(cachedPeak, worker.getStatus().numCachedWorkflows);
@@ -128,7 +160,9 @@ export async function simulateYear(o: YearOptions): Promise<YearResult> {
       cal += days;
       if (cal - logged >= 30) {
         logged = cal;
-        o.log(`day ${cal}/${totalDays}: ${leads.length} leads, ${tally.updates} updates, ${Math.round((Date.now() - simStarted) / 1000)} s, rss ${rss.now()} MiB`);
+        o.log(
+          `day ${cal}/${totalDays}: ${leads.length} leads, ${tally.updates} updates, ${Math.round((Date.now() - simStarted) / 1000)} s, rss ${rss.now()} MiB`,
+        );
       }
     }
     await settle(worker);
@@ -149,8 +183,18 @@ export async function simulateYear(o: YearOptions): Promise<YearResult> {
     const sizes = histories.flatMap((h) => h.runs.map((r) => r.events)).sort((a, b) => a - b);
     const rssNow = rss.stop();
     return {
-      scale: o.scale, seed: o.seed, leads: leads.length, simulatedDays: totalDays, workingDays: workIndex[totalDays]!,
-      wallSeconds: { total: (Date.now() - started) / 1000, simulation, ...round(phases), histories: (h1 - h0) / 1000, replay: (h2 - h1) / 1000 },
+      scale: o.scale,
+      seed: o.seed,
+      leads: leads.length,
+      simulatedDays: totalDays,
+      workingDays: workIndex[totalDays]!,
+      wallSeconds: {
+        total: (Date.now() - started) / 1000,
+        simulation,
+        ...round(phases),
+        histories: (h1 - h0) / 1000,
+        replay: (h2 - h1) / 1000,
+      },
       actor: { looks: tally.queries, updates: tally.updates, refusedByWorkflow: tally.refused, errors: tally.errors },
       outcomes: Object.fromEntries(Object.entries(outcomes).sort()),
       runs: sizes.length,
@@ -158,7 +202,10 @@ export async function simulateYear(o: YearOptions): Promise<YearResult> {
       eventsPerRun: { max: sizes.at(-1) ?? 0, p99: quantile(sizes, 0.99), p50: quantile(sizes, 0.5) },
       workflowTaskFailures: histories.reduce((n, h) => n + h.runs.reduce((m, r) => m + r.taskFailures, 0), 0),
       nondeterminismErrors: { inRun: histories.reduce((n, h) => n + h.runs.reduce((m, r) => m + r.nondeterminism, 0), 0), ...replay },
-      workerRssMiB: { ...rssNow, note: 'the bench process, which hosts the worker (in-process, as the tests run it) and the simulated staff' },
+      workerRssMiB: {
+        ...rssNow,
+        note: 'the bench process, which hosts the worker (in-process, as the tests run it) and the simulated staff',
+      },
       workerCachedWorkflowsPeak: cachedPeak,
       ledger,
     };
@@ -168,7 +215,10 @@ export async function simulateYear(o: YearOptions): Promise<YearResult> {
   }
 }
 
-interface Roster { managers: string[]; partners: string[] }
+interface Roster {
+  managers: string[];
+  partners: string[];
+}
 
 /** A sales team of eight under one team lead, and twelve partners: call centres that refer leads and take some. */
 async function seedRoster(db: Db, seed: number): Promise<Roster> {
@@ -181,8 +231,14 @@ async function seedRoster(db: Db, seed: number): Promise<Roster> {
   const partners = Array.from({ length: 12 }, (_, i) => `p${i + 1}-${tag}`);
   await db.partner.createMany({
     data: partners.map((id, i) => ({
-      id, name: id, expertise: [TOPICS[i % 4]!, TOPICS[(i + 1 + Math.floor(r() * 3)) % 4]!], regions: [], reserveFor: [],
-      grade: 3 + Math.floor(r() * 3), capacity: 100_000, status: 'active',
+      id,
+      name: id,
+      expertise: [TOPICS[i % 4]!, TOPICS[(i + 1 + Math.floor(r() * 3)) % 4]!],
+      regions: [],
+      reserveFor: [],
+      grade: 3 + Math.floor(r() * 3),
+      capacity: 100_000,
+      status: 'active',
     })),
   });
   return { managers, partners };
@@ -192,7 +248,8 @@ async function seedRoster(db: Db, seed: number): Promise<Roster> {
 function arrivalDays(o: YearOptions, startMs: number): { day: number[]; calendarDays: number } {
   const weights: number[] = [];
   let cal = 0;
-  for (; weights.length < o.intakeWorkingDays; cal++) if (isWorkingDay(startMs + cal * DAY)) weights.push(seasonWeight(new Date(startMs + cal * DAY)));
+  for (; weights.length < o.intakeWorkingDays; cal++)
+    if (isWorkingDay(startMs + cal * DAY)) weights.push(seasonWeight(new Date(startMs + cal * DAY)));
   const total = weights.reduce((a, b) => a + b, 0);
   const day: number[] = [];
   let acc = 0;
@@ -216,13 +273,21 @@ async function intake(o: YearOptions, roster: Roster, n: number, taskQueue: stri
   const sourceChannel = fromPartner ? 'partner' : 'web_form';
   await o.db.lead.create({
     data: {
-      id: leadId, intakeKey: `year:${leadId}`, sourceChannel, sourcePartnerId: partnerId ?? null, kind,
-      personName: kind === 'interest' ? null : `Client ${n}`, phone: `+7495${String(1_000_000 + n).slice(-7)}`,
-      email: `client-${n}-${leadId.slice(0, 8)}@example.test`, topic, stage: 'received',
+      id: leadId,
+      intakeKey: `year:${leadId}`,
+      sourceChannel,
+      sourcePartnerId: partnerId ?? null,
+      kind,
+      personName: kind === 'interest' ? null : `Client ${n}`,
+      phone: `+7495${String(1_000_000 + n).slice(-7)}`,
+      email: `client-${n}-${leadId.slice(0, 8)}@example.test`,
+      topic,
+      stage: 'received',
     },
   });
   await o.env.client.workflow.start(leadWorkflow, {
-    workflowId: `lead-${leadId}`, taskQueue,
+    workflowId: `lead-${leadId}`,
+    taskQueue,
     args: [{ leadId, kind, sourceChannel, partnerId, topic }],
   });
   return simLead(o.env.client, n, leadId, rng);
@@ -233,7 +298,8 @@ async function waitAssigned(db: Db, l: SimLead): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     const row = await db.lead.findUnique({ where: { id: l.leadId }, select: { managerId: true, stage: true } });
-    if (row?.managerId || (row && row.stage !== 'received' && row.stage !== 'awaiting_first_contact' && row.stage !== 'verification')) return;
+    if (row?.managerId || (row && row.stage !== 'received' && row.stage !== 'awaiting_first_contact' && row.stage !== 'verification'))
+      return;
     if (Date.now() > deadline) throw new Error(`lead ${l.leadId} was not assigned within 60 s`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -253,7 +319,10 @@ async function settle(worker: Worker): Promise<void> {
   }
 }
 
-interface LeadHistory { workflowId: string; runs: Array<{ runId: string; events: number; taskFailures: number; nondeterminism: number; history: temporal.api.history.v1.IHistory }> }
+interface LeadHistory {
+  workflowId: string;
+  runs: Array<{ runId: string; events: number; taskFailures: number; nondeterminism: number; history: temporal.api.history.v1.IHistory }>;
+}
 
 const NONDETERMINISM = temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR;
 
@@ -269,9 +338,15 @@ async function readHistories(o: YearOptions, leads: SimLead[]): Promise<LeadHist
       const events: temporal.api.history.v1.IHistoryEvent[] = history.events ?? [];
       const failed = events.filter((e) => e.workflowTaskFailedEventAttributes);
       runs.push({
-        runId, events: events.length, history, taskFailures: failed.length,
-        nondeterminism: failed.filter((e) => e.workflowTaskFailedEventAttributes!.cause === NONDETERMINISM
-          || /nondetermin/i.test(e.workflowTaskFailedEventAttributes!.failure?.message ?? '')).length,
+        runId,
+        events: events.length,
+        history,
+        taskFailures: failed.length,
+        nondeterminism: failed.filter(
+          (e) =>
+            e.workflowTaskFailedEventAttributes!.cause === NONDETERMINISM ||
+            /nondetermin/i.test(e.workflowTaskFailedEventAttributes!.failure?.message ?? ''),
+        ).length,
       });
       runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
     }
@@ -287,7 +362,8 @@ async function replaySample(o: YearOptions, histories: LeadHistory[]) {
   const half = Math.ceil(o.replaySample / 2);
   const sample = new Set(byRuns.slice(0, half));
   const rest = byRuns.slice(half);
-  while (sample.size < Math.min(o.replaySample, histories.length) && rest.length) sample.add(rest.splice(Math.floor(r() * rest.length), 1)[0]!);
+  while (sample.size < Math.min(o.replaySample, histories.length) && rest.length)
+    sample.add(rest.splice(Math.floor(r() * rest.length), 1)[0]!);
   const items = [...sample].flatMap((h) => h.runs.map((run) => ({ workflowId: h.workflowId, history: run.history })));
   let replay = 0;
   let other = 0;
@@ -307,10 +383,16 @@ async function reconcile(db: Db, tally: ActorTally): Promise<YearResult['ledger'
   const expected = commissionable.reduce((s, p) => s + p.commissionMinor, 0);
   // The commission is booked by an activity after the payment's Update has answered.
   const deadline = Date.now() + 60_000;
-  while ((await db.ledgerEntry.count({ where: { kind: { startsWith: 'commission_' } } })) < commissionable.length && Date.now() < deadline) {
+  while (
+    (await db.ledgerEntry.count({ where: { kind: { startsWith: 'commission_' } } })) < commissionable.length &&
+    Date.now() < deadline
+  ) {
     await new Promise((r) => setTimeout(r, 200));
   }
-  const rows = await db.ledgerEntry.findMany({ where: { kind: { startsWith: 'commission_' } }, select: { leadId: true, kind: true, amountMinor: true } });
+  const rows = await db.ledgerEntry.findMany({
+    where: { kind: { startsWith: 'commission_' } },
+    select: { leadId: true, kind: true, amountMinor: true },
+  });
   const byKind: Record<string, { entries: number; amountMinor: number }> = {};
   const byLead = new Map<string, number>();
   for (const e of rows) {
@@ -324,9 +406,14 @@ async function reconcile(db: Db, tally: ActorTally): Promise<YearResult['ledger'
   const mismatched = [...new Set([...want.keys(), ...byLead.keys()])].filter((id) => (want.get(id) ?? 0) !== (byLead.get(id) ?? 0)).sort();
   const booked = rows.reduce((s, e) => s + Number(e.amountMinor), 0);
   return {
-    payments: tally.payments.length, paidMinor: tally.payments.reduce((s, p) => s + p.amountMinor, 0),
-    commissionablePayments: commissionable.length, expectedCommissionMinor: expected, bookedCommissionMinor: booked,
-    entries: rows.length, byKind, mismatchedLeads: mismatched,
+    payments: tally.payments.length,
+    paidMinor: tally.payments.reduce((s, p) => s + p.amountMinor, 0),
+    commissionablePayments: commissionable.length,
+    expectedCommissionMinor: expected,
+    bookedCommissionMinor: booked,
+    entries: rows.length,
+    byKind,
+    mismatchedLeads: mismatched,
     reconciles: mismatched.length === 0 && booked === expected && rows.length === commissionable.length,
   };
 }
@@ -335,15 +422,25 @@ function rssSampler() {
   const mib = () => Math.round(process.memoryUsage.rss() / 1_048_576);
   const start = mib();
   let peak = start;
-  const timer = setInterval(() => { peak = Math.max(peak, mib()); }, 500);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, mib());
+  }, 500);
   timer.unref();
   return {
-    now: () => { peak = Math.max(peak, mib()); return mib(); },
-    stop: () => { clearInterval(timer); const end = mib(); return { start, peak: Math.max(peak, end), end }; },
+    now: () => {
+      peak = Math.max(peak, mib());
+      return mib();
+    },
+    stop: () => {
+      clearInterval(timer);
+      const end = mib();
+      return { start, peak: Math.max(peak, end), end };
+    },
   };
 }
 
-const round = <T extends Record<string, number>>(o: T): T => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v * 10) / 10])) as T;
+const round = <T extends Record<string, number>>(o: T): T =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v * 10) / 10])) as T;
 
 function quantile(sorted: number[], q: number): number {
   if (!sorted.length) return 0;
@@ -352,7 +449,9 @@ function quantile(sorted: number[], q: number): number {
 
 async function inParallel<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }

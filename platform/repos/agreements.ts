@@ -4,11 +4,22 @@ import { Agreement, DEFAULT_TERMS } from '../../domain/commission';
 import type { Db } from '../db';
 
 /** `source: 'default'` when the partner has no agreement on record and DEFAULT_TERMS apply. */
-export interface AgreementTerms { agreement: Agreement; holdingDays: number; minPayoutMinor: number; source: 'agreement' | 'default' }
+export interface AgreementTerms {
+  agreement: Agreement;
+  holdingDays: number;
+  minPayoutMinor: number;
+  source: 'agreement' | 'default';
+}
 
 export async function agreementOf(db: Db, partnerId: string): Promise<AgreementTerms> {
   const row = await db.partnerAgreement.findFirst({ where: { partnerId, active: true }, orderBy: { createdAt: 'desc' } });
-  if (!row) return { agreement: DEFAULT_TERMS.agreement, holdingDays: DEFAULT_TERMS.holdingDays, minPayoutMinor: DEFAULT_TERMS.minPayoutMinor, source: 'default' };
+  if (!row)
+    return {
+      agreement: DEFAULT_TERMS.agreement,
+      holdingDays: DEFAULT_TERMS.holdingDays,
+      minPayoutMinor: DEFAULT_TERMS.minPayoutMinor,
+      source: 'default',
+    };
   return {
     source: 'agreement',
     agreement: Agreement.parse({

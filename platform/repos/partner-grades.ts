@@ -34,25 +34,46 @@ export async function regradePartner(db: Db, partnerId: string, actor: string): 
     const current = await computedBaseline(tx, partner);
 
     const feedback = await tx.partnerFeedback.findMany({ where: { partnerId }, select: { score: true, deadlinesKept: true } });
-    const answered = await tx.partnerOffer.findMany({ where: { partnerId, status: { in: ANSWERED }, respondedAt: { not: null } }, select: { offeredAt: true, respondedAt: true } });
+    const answered = await tx.partnerOffer.findMany({
+      where: { partnerId, status: { in: ANSWERED }, respondedAt: { not: null } },
+      select: { offeredAt: true, respondedAt: true },
+    });
     const accepted = await tx.partnerOffer.count({ where: { partnerId, status: 'accepted' } });
     const won = await tx.lead.count({ where: { partnerId, stage: 'won' } });
     const unresolvedConflicts = await tx.partnerConflict.count({ where: { partnerId, status: { in: UNRESOLVED } } });
 
     const result = computeGrade({
-      current, feedback, accepted, won, unresolvedConflicts,
+      current,
+      feedback,
+      accepted,
+      won,
+      unresolvedConflicts,
       answerHours: answered.map((o) => Math.max(0, o.respondedAt!.getTime() - o.offeredAt.getTime()) / HOUR),
     });
     const grade = overridden ? partner.gradeOverride! : result.grade;
     if (!overridden && partner.grade !== grade) await tx.partner.update({ where: { id: partnerId }, data: { grade } });
     await tx.partnerGrade.create({
       data: {
-        partnerId, grade: result.grade, source: 'computed', actor,
+        partnerId,
+        grade: result.grade,
+        source: 'computed',
+        actor,
         // JSON round trip: the history keeps numbers and drops what was not measured.
-        inputs: JSON.parse(JSON.stringify({ ...result.measures, accepted, won, components: result.components, score: result.score, sampled: result.sampled })),
+        inputs: JSON.parse(
+          JSON.stringify({
+            ...result.measures,
+            accepted,
+            won,
+            components: result.components,
+            score: result.score,
+            sampled: result.sampled,
+          }),
+        ),
         reason: !result.sampled
           ? 'fewer than 3 client feedbacks: the grade stays'
-          : overridden ? `computed only: the manual grade ${partner.gradeOverride} stays in force` : null,
+          : overridden
+            ? `computed only: the manual grade ${partner.gradeOverride} stays in force`
+            : null,
       },
     });
     return { partnerId, grade, computed: result.grade, overridden, sampled: result.sampled };
@@ -84,7 +105,16 @@ export async function overrideGrade(db: Db, partnerId: string, grade: number | n
     const previous = await computedBaseline(tx, partner);
     if (grade === null) {
       await tx.partner.update({ where: { id: partnerId }, data: { gradeOverride: null, gradeOverrideReason: null, grade: previous } });
-      await tx.partnerGrade.create({ data: { partnerId, grade: previous, source: 'override', reason: `override lifted: ${reason}`, actor, inputs: { previous, lifted: partner.gradeOverride } } });
+      await tx.partnerGrade.create({
+        data: {
+          partnerId,
+          grade: previous,
+          source: 'override',
+          reason: `override lifted: ${reason}`,
+          actor,
+          inputs: { previous, lifted: partner.gradeOverride },
+        },
+      });
     } else {
       await tx.partner.update({ where: { id: partnerId }, data: { gradeOverride: grade, gradeOverrideReason: reason, grade } });
       await tx.partnerGrade.create({ data: { partnerId, grade, source: 'override', reason, actor, inputs: { previous } } });

@@ -3,7 +3,12 @@
 import type { SentLeadRow } from '../../domain/sent-leads';
 import { type Db, inListChunks } from '../db';
 
-export interface StoredSentLeads { received: number; created: number; updated: number; unchanged: number }
+export interface StoredSentLeads {
+  received: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+}
 
 /** Upserts the rows by (partner, external id): a corrected re-upload replaces what it names. */
 export async function storeSentLeads(db: Db, partnerId: string, rows: SentLeadRow[]): Promise<StoredSentLeads> {
@@ -20,13 +25,22 @@ export async function storeSentLeads(db: Db, partnerId: string, rows: SentLeadRo
   await db.$transaction([
     // skipDuplicates: an upload racing this one may have inserted the same ids first.
     db.partnerSentLead.createMany({
-      data: fresh.map((r) => ({ partnerId, externalId: r.externalId, sentAt: r.sentAt, phone: r.phone ?? null, email: r.email ?? null, uploadedAt })),
+      data: fresh.map((r) => ({
+        partnerId,
+        externalId: r.externalId,
+        sentAt: r.sentAt,
+        phone: r.phone ?? null,
+        email: r.email ?? null,
+        uploadedAt,
+      })),
       skipDuplicates: true,
     }),
-    ...changed.map((r) => db.partnerSentLead.update({
-      where: { partnerId_externalId: { partnerId, externalId: r.externalId } },
-      data: { sentAt: r.sentAt, phone: r.phone ?? null, email: r.email ?? null, uploadedAt },
-    })),
+    ...changed.map((r) =>
+      db.partnerSentLead.update({
+        where: { partnerId_externalId: { partnerId, externalId: r.externalId } },
+        data: { sentAt: r.sentAt, phone: r.phone ?? null, email: r.email ?? null, uploadedAt },
+      }),
+    ),
   ]);
   return { received: rows.length, created: fresh.length, updated: changed.length, unchanged: rows.length - fresh.length - changed.length };
 }

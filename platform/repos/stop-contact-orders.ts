@@ -39,11 +39,18 @@ const partnerOf = (assignee: string) => assignee.replace(/^partner:/, '');
 
 function orderView(t: Task, c: StopContactConfirmation | null, now: Date): StopContactOrder {
   return {
-    taskKey: t.key, leadId: t.leadId, partnerId: partnerOf(t.assignee), orderedAt: t.createdAt.toISOString(),
+    taskKey: t.key,
+    leadId: t.leadId,
+    partnerId: partnerOf(t.assignee),
+    orderedAt: t.createdAt.toISOString(),
     dueAt: t.dueAt?.toISOString() ?? null,
-    state: c ? 'confirmed' : 'open', overdue: !c && !!t.dueAt && t.dueAt.getTime() < now.getTime(),
+    state: c ? 'confirmed' : 'open',
+    overdue: !c && !!t.dueAt && t.dueAt.getTime() < now.getTime(),
     confirmation: c && {
-      confirmedAt: c.confirmedAt.toISOString(), confirmedBy: c.confirmedBy, channel: c.channel as ConfirmChannel, note: c.note,
+      confirmedAt: c.confirmedAt.toISOString(),
+      confirmedBy: c.confirmedBy,
+      channel: c.channel as ConfirmChannel,
+      note: c.note,
     },
   };
 }
@@ -54,25 +61,37 @@ function orderView(t: Task, c: StopContactConfirmation | null, now: Date): StopC
  * key is the order's task key, and the task is completed only while it is open.
  */
 export async function confirmStopContact(
-  db: Db, req: { leadId: string; partnerId: string; actor: string; channel: ConfirmChannel; note?: string }, now = new Date(),
+  db: Db,
+  req: { leadId: string; partnerId: string; actor: string; channel: ConfirmChannel; note?: string },
+  now = new Date(),
 ): Promise<ConfirmOutcome> {
   return db.$transaction(async (tx) => {
     const task = await tx.task.findFirst({
-      where: { leadId: req.leadId, kind: STOP_CONTACT, assignee: `partner:${req.partnerId}` }, orderBy: { createdAt: 'desc' },
+      where: { leadId: req.leadId, kind: STOP_CONTACT, assignee: `partner:${req.partnerId}` },
+      orderBy: { createdAt: 'desc' },
     });
     if (!task) {
       const others = await tx.task.count({ where: { leadId: req.leadId, kind: STOP_CONTACT } });
       return { ok: false, why: others ? 'not-yours' : 'no-order' };
     }
     const { count } = await tx.stopContactConfirmation.createMany({
-      data: [{
-        taskKey: task.key, leadId: req.leadId, partnerId: req.partnerId, confirmedBy: req.actor, channel: req.channel,
-        note: req.note ?? null, dueAt: task.dueAt, confirmedAt: now,
-      }],
+      data: [
+        {
+          taskKey: task.key,
+          leadId: req.leadId,
+          partnerId: req.partnerId,
+          confirmedBy: req.actor,
+          channel: req.channel,
+          note: req.note ?? null,
+          dueAt: task.dueAt,
+          confirmedAt: now,
+        },
+      ],
       skipDuplicates: true,
     });
     await tx.task.updateMany({
-      where: { key: task.key, doneAt: null }, data: { doneAt: now, outcome: CONFIRMED, completedBy: req.actor, note: req.note ?? null },
+      where: { key: task.key, doneAt: null },
+      data: { doneAt: now, outcome: CONFIRMED, completedBy: req.actor, note: req.note ?? null },
     });
     // The lead's alarm is over once none of its orders is overdue (another partner's may still be).
     const stillOverdue = await tx.task.count({ where: { leadId: req.leadId, kind: STOP_CONTACT, doneAt: null, dueAt: { lte: now } } });
@@ -92,7 +111,8 @@ export async function confirmStopContact(
 export async function stopContactOrders(db: Db, leadId: string, partnerId?: string, now = new Date()): Promise<StopContactOrder[]> {
   const tasks = await db.task.findMany({
     where: { leadId, kind: STOP_CONTACT, ...(partnerId ? { assignee: `partner:${partnerId}` } : {}) },
-    include: { stopContactConfirmation: true }, orderBy: [{ createdAt: 'asc' }, { key: 'asc' }],
+    include: { stopContactConfirmation: true },
+    orderBy: [{ createdAt: 'asc' }, { key: 'asc' }],
   });
   return tasks.map(({ stopContactConfirmation, ...t }) => orderView(t, stopContactConfirmation, now));
 }

@@ -8,7 +8,14 @@ import type { Db } from '../db';
 /** The Prisma client, or an interactive transaction of it. */
 export type Tx = Prisma.TransactionClient;
 
-export interface NewTask { key: string; leadId: string; assignee: string; kind: string; title: string; dueAt?: string }
+export interface NewTask {
+  key: string;
+  leadId: string;
+  assignee: string;
+  kind: string;
+  title: string;
+  dueAt?: string;
+}
 
 /**
  * Creates the task unless its key exists (a retried activity), and closes the older open tasks
@@ -17,7 +24,8 @@ export interface NewTask { key: string; leadId: string; assignee: string; kind: 
  */
 export async function insertTask(tx: Tx, task: NewTask): Promise<boolean> {
   const { count } = await tx.task.createMany({
-    data: [{ ...task, dueAt: task.dueAt ? new Date(task.dueAt) : null }], skipDuplicates: true,
+    data: [{ ...task, dueAt: task.dueAt ? new Date(task.dueAt) : null }],
+    skipDuplicates: true,
   });
   if (count === 0) return false;
   await tx.task.updateMany({
@@ -28,11 +36,26 @@ export async function insertTask(tx: Tx, task: NewTask): Promise<boolean> {
 }
 
 export interface TaskRow {
-  key: string; leadId: string; assignee: string; kind: string; title: string; dueAt: Date | null; createdAt: Date;
-  doneAt: Date | null; outcome: string | null; note: string | null; completedBy: string | null; remindedAt: Date | null;
+  key: string;
+  leadId: string;
+  assignee: string;
+  kind: string;
+  title: string;
+  dueAt: Date | null;
+  createdAt: Date;
+  doneAt: Date | null;
+  outcome: string | null;
+  note: string | null;
+  completedBy: string | null;
+  remindedAt: Date | null;
 }
 
-export interface Completion { outcome: string; note?: string; next?: { title: string; dueAt: string }; actor: string }
+export interface Completion {
+  outcome: string;
+  note?: string;
+  next?: { title: string; dueAt: string };
+  actor: string;
+}
 
 /**
  * A person completes a task with its outcome and, if given, sets the next one (same lead and
@@ -42,12 +65,18 @@ export interface Completion { outcome: string; note?: string; next?: { title: st
 export async function completeTask(db: Db, key: string, c: Completion): Promise<{ task: TaskRow; next: TaskRow | null }> {
   return db.$transaction(async (tx) => {
     const { count } = await tx.task.updateMany({
-      where: { key, doneAt: null }, data: { doneAt: new Date(), outcome: c.outcome, note: c.note ?? null, completedBy: c.actor },
+      where: { key, doneAt: null },
+      data: { doneAt: new Date(), outcome: c.outcome, note: c.note ?? null, completedBy: c.actor },
     });
     const task = await tx.task.findUniqueOrThrow({ where: { key } });
     if (count === 1 && c.next) {
       await insertTask(tx, {
-        key: followUpKey(key), leadId: task.leadId, assignee: task.assignee, kind: FOLLOW_UP, title: c.next.title, dueAt: c.next.dueAt,
+        key: followUpKey(key),
+        leadId: task.leadId,
+        assignee: task.assignee,
+        kind: FOLLOW_UP,
+        title: c.next.title,
+        dueAt: c.next.dueAt,
       });
     }
     const next = await tx.task.findUnique({ where: { key: followUpKey(key) } });

@@ -7,9 +7,20 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 
-export interface CaughtMail { from?: string; to: string[]; raw: string; subject: string; file?: string }
+export interface CaughtMail {
+  from?: string;
+  to: string[];
+  raw: string;
+  subject: string;
+  file?: string;
+}
 
-export interface MailCatcher { port: number; url: string; messages: CaughtMail[]; close(): Promise<void> }
+export interface MailCatcher {
+  port: number;
+  url: string;
+  messages: CaughtMail[];
+  close(): Promise<void>;
+}
 
 const header = (raw: string, name: string) => {
   const m = new RegExp(`^${name}:\\s*(.*(?:\\r?\\n[ \\t].*)*)`, 'im').exec(raw.split(/\r?\n\r?\n/)[0] ?? '');
@@ -21,7 +32,11 @@ export function decodeSubject(s: string): string {
   return s.replace(/=\?utf-8\?([bq])\?([^?]*)\?=\s*/gi, (_m, enc: string, data: string) =>
     enc.toLowerCase() === 'b'
       ? Buffer.from(data, 'base64').toString('utf8')
-      : Buffer.from(data.replace(/_/g, ' ').replace(/=([0-9a-f]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8'));
+      : Buffer.from(
+          data.replace(/_/g, ' ').replace(/=([0-9a-f]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16))),
+          'latin1',
+        ).toString('utf8'),
+  );
 }
 
 export async function startMailCatcher(opts: { port?: number; dir?: string } = {}): Promise<MailCatcher> {
@@ -40,7 +55,9 @@ export async function startMailCatcher(opts: { port?: number; dir?: string } = {
         const raw = Buffer.concat(chunks).toString('utf8');
         const mail: CaughtMail = {
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined,
-          to: session.envelope.rcptTo.map((r) => r.address), raw, subject: decodeSubject(header(raw, 'Subject')),
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw,
+          subject: decodeSubject(header(raw, 'Subject')),
         };
         if (opts.dir) {
           mail.file = join(opts.dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}.eml`);
@@ -58,7 +75,9 @@ export async function startMailCatcher(opts: { port?: number; dir?: string } = {
   server.on('error', () => undefined); // a client's broken connection is not the catcher's end
   const port = (server.server.address() as AddressInfo).port;
   return {
-    port, url: `smtp://127.0.0.1:${port}`, messages,
+    port,
+    url: `smtp://127.0.0.1:${port}`,
+    messages,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -21,7 +21,10 @@ export function migrationsDir(from = __dirname): string {
 // Prisma's own advisory lock id, so this applier and `prisma migrate deploy` never run at once.
 const PRISMA_LOCK_ID = 72707369;
 
-export interface MigrationResult { applied: string[]; alreadyApplied: number }
+export interface MigrationResult {
+  applied: string[];
+  alreadyApplied: number;
+}
 
 export async function migrate(databaseUrl: string, log: (m: string) => void = () => {}): Promise<MigrationResult> {
   const client = new Client({ connectionString: databaseUrl });
@@ -58,15 +61,13 @@ export async function migrate(databaseUrl: string, log: (m: string) => void = ()
       const id = randomUUID();
       await client.query('BEGIN');
       try {
-        await client.query(
-          'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, $3, now())',
-          [id, checksum, name],
-        );
+        await client.query('INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, $3, now())', [
+          id,
+          checksum,
+          name,
+        ]);
         await client.query(sql);
-        await client.query(
-          'UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1',
-          [id],
-        );
+        await client.query('UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1', [id]);
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');

@@ -7,12 +7,26 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync,
+  chmodSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 
 /** The account the server runs as: root's stand-in (undefined when not root: the caller's own). */
-export interface PgUser { name: string; uid: number; gid: number }
+export interface PgUser {
+  name: string;
+  uid: number;
+  gid: number;
+}
 
 export const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
 
@@ -37,7 +51,11 @@ export function packagedBinaries(): { native: string; version: string } {
  * user's primary group (libuv drops supplementary groups on setuid), so owner, group and other
  * bits are all that count.
  */
-export function reachable(dir: string, user: Pick<PgUser, 'uid' | 'gid'>, stat: (p: string) => { uid: number; gid: number; mode: number } = statSync): boolean {
+export function reachable(
+  dir: string,
+  user: Pick<PgUser, 'uid' | 'gid'>,
+  stat: (p: string) => { uid: number; gid: number; mode: number } = statSync,
+): boolean {
   for (let current = resolve(dir); ; current = dirname(current)) {
     let st;
     try {
@@ -65,7 +83,11 @@ export interface Placement {
 
 /** Pure: where binaries and data go, given what the server's user can reach. */
 export function placePostgres(opts: {
-  native: string; version: string; dataDir: string; shared: string; canReach: (dir: string) => boolean;
+  native: string;
+  version: string;
+  dataDir: string;
+  shared: string;
+  canReach: (dir: string) => boolean;
 }): Placement {
   const binariesOk = opts.canReach(opts.native);
   const dataOk = opts.canReach(dirname(opts.dataDir));
@@ -80,7 +102,8 @@ export function placePostgres(opts: {
 
 /** The `postgres` account, created (system user, no home, no login) where the machine has none. */
 export function postgresUser(): PgUser {
-  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+  const id = (flag: string) =>
+    Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
   try {
     return { name: 'postgres', uid: id('-u'), gid: id('-g') };
   } catch {
@@ -89,8 +112,10 @@ export function postgresUser(): PgUser {
       execFileSync('useradd', ['--system', '-g', 'postgres', '-M', '-s', '/bin/false', 'postgres'], { stdio: 'ignore' });
       return { name: 'postgres', uid: id('-u'), gid: id('-g') };
     } catch (err) {
-      throw new Error(`PostgreSQL cannot run as root, and no user \`postgres\` could be made to run it (${(err as Error).message}); ` +
-        'run as a normal user, or set DATABASE_URL to a running PostgreSQL');
+      throw new Error(
+        `PostgreSQL cannot run as root, and no user \`postgres\` could be made to run it (${(err as Error).message}); ` +
+          'run as a normal user, or set DATABASE_URL to a running PostgreSQL',
+      );
     }
   }
 }
@@ -105,21 +130,28 @@ export function preparePlacement(native: string, version: string, dataDir: strin
   const shared = sharedDir();
   const place = placePostgres({ native, version, dataDir, shared, canReach: (d) => reachable(d, user) });
   if (!place.copyFrom && !place.movedData) return place;
-  const why = `PostgreSQL runs as the unprivileged user ${user.name} when started as root, and it cannot enter a folder above ` +
+  const why =
+    `PostgreSQL runs as the unprivileged user ${user.name} when started as root, and it cannot enter a folder above ` +
     (place.copyFrom ? place.copyFrom : dirname(dataDir));
   try {
     mkdirSync(shared, { recursive: true, mode: 0o755 });
     chmodSync(shared, 0o755);
   } catch (err) {
-    throw new Error(`${why}; the shared folder ${shared} could not be made (${(err as Error).message}). ` +
-      'Set LEAD_ENGINE_SHARED_DIR to a folder every user can enter, LEAD_ENGINE_DATA to such a folder, or DATABASE_URL.');
+    throw new Error(
+      `${why}; the shared folder ${shared} could not be made (${(err as Error).message}). ` +
+        'Set LEAD_ENGINE_SHARED_DIR to a folder every user can enter, LEAD_ENGINE_DATA to such a folder, or DATABASE_URL.',
+    );
   }
   if (!reachable(shared, user)) {
-    throw new Error(`${why}, nor the shared folder ${shared}. Set LEAD_ENGINE_SHARED_DIR to a folder every user can enter, or DATABASE_URL.`);
+    throw new Error(
+      `${why}, nor the shared folder ${shared}. Set LEAD_ENGINE_SHARED_DIR to a folder every user can enter, or DATABASE_URL.`,
+    );
   }
   if (place.movedData && existsSync(join(dataDir, 'PG_VERSION'))) {
-    throw new Error(`${why}, and ${dataDir} already holds a PostgreSQL cluster. Move it to ${place.dataDir} ` +
-      `(chown -R ${user.name} it), or run as a normal user, or set DATABASE_URL.`);
+    throw new Error(
+      `${why}, and ${dataDir} already holds a PostgreSQL cluster. Move it to ${place.dataDir} ` +
+        `(chown -R ${user.name} it), or run as a normal user, or set DATABASE_URL.`,
+    );
   }
   if (place.copyFrom) copyOnce(place.copyFrom, place.native);
   if (place.movedData) mkdirSync(dirname(place.dataDir), { recursive: true, mode: 0o755 });

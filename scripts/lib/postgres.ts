@@ -9,7 +9,11 @@ import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { isRoot, packagedBinaries, postgresUser, preparePlacement, type PgUser } from './postgres-place';
 
-export interface RunningPostgres { url: string; /** Where the cluster lives (moved out of a private clone as root). */ dataDir: string; stop(): Promise<void> }
+export interface RunningPostgres {
+  url: string;
+  /** Where the cluster lives (moved out of a private clone as root). */ dataDir: string;
+  stop(): Promise<void>;
+}
 
 export async function startEmbeddedPostgres(opts: {
   dataDir: string;
@@ -23,7 +27,8 @@ export async function startEmbeddedPostgres(opts: {
   mkdirSync(dirname(wanted), { recursive: true });
   const packaged = packagedBinaries();
   const place = preparePlacement(packaged.native, packaged.version, wanted, user);
-  if (place.copyFrom) opts.log?.(`PostgreSQL runs as ${user!.name}, who cannot enter this clone's folders: its binaries run from ${place.native}`);
+  if (place.copyFrom)
+    opts.log?.(`PostgreSQL runs as ${user!.name}, who cannot enter this clone's folders: its binaries run from ${place.native}`);
   if (place.movedData) opts.log?.(`PostgreSQL's data is kept in ${place.dataDir} (${user!.name} cannot enter ${dirname(wanted)})`);
   const dataDir = place.dataDir;
   const bin = (name: string) => join(place.native, 'bin', name);
@@ -62,11 +67,20 @@ async function initdb(initdbPath: string, dataDir: string, superuser: string, pa
   writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
   if (user) chownSync(pwfile, user.uid, user.gid);
   try {
-    const args = [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${superuser}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--lc-messages=C'];
+    const args = [
+      `--pgdata=${dataDir}`,
+      '--auth=scram-sha-256',
+      `--username=${superuser}`,
+      `--pwfile=${pwfile}`,
+      '--encoding=UTF8',
+      '--lc-messages=C',
+    ];
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((done, fail) => {
       const c = spawn(initdbPath, args, { ...asUser(user), cwd: '/', env: serverEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
-      c.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+      c.stderr!.on('data', (d: Buffer) => {
+        stderr = (stderr + d.toString()).slice(-4000);
+      });
       c.once('error', fail);
       c.once('close', (code) => done({ code, stderr }));
     });
@@ -81,29 +95,47 @@ async function serve(postgresPath: string, dataDir: string, port: number, user: 
   const args = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
   const c: ChildProcess = spawn(postgresPath, args, { ...asUser(user), cwd: '/', env: serverEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
   // If this process ends without stop() (an error, process.exit), the server goes with it.
-  const onExit = () => { c.kill('SIGINT'); };
+  const onExit = () => {
+    c.kill('SIGINT');
+  };
   process.once('exit', onExit);
   let stderr = '';
   await new Promise<void>((ready, fail) => {
-    const timer = setTimeout(() => { c.kill('SIGKILL'); fail(new Error(`not ready within 60 s: ${stderr.trim()}`)); }, 60_000);
+    const timer = setTimeout(() => {
+      c.kill('SIGKILL');
+      fail(new Error(`not ready within 60 s: ${stderr.trim()}`));
+    }, 60_000);
     c.stderr!.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-4000);
-      if (stderr.includes('database system is ready to accept connections')) { clearTimeout(timer); ready(); }
+      if (stderr.includes('database system is ready to accept connections')) {
+        clearTimeout(timer);
+        ready();
+      }
     });
-    c.once('error', (err) => { clearTimeout(timer); fail(err); });
-    c.once('exit', (code, signal) => { clearTimeout(timer); fail(new Error(`postgres exited (${code ?? signal}): ${stderr.trim()}`)); });
+    c.once('error', (err) => {
+      clearTimeout(timer);
+      fail(err);
+    });
+    c.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      fail(new Error(`postgres exited (${code ?? signal}): ${stderr.trim()}`));
+    });
   }).catch((err: unknown) => {
     process.removeListener('exit', onExit);
     throw err;
   });
   return {
-    stop: () => new Promise<void>((done) => {
-      process.removeListener('exit', onExit);
-      if (c.exitCode !== null || c.signalCode !== null) return done();
-      const killer = setTimeout(() => c.kill('SIGKILL'), 30_000);
-      c.once('exit', () => { clearTimeout(killer); done(); });
-      c.kill('SIGINT'); // fast shutdown: open transactions roll back, the cluster is left clean
-    }),
+    stop: () =>
+      new Promise<void>((done) => {
+        process.removeListener('exit', onExit);
+        if (c.exitCode !== null || c.signalCode !== null) return done();
+        const killer = setTimeout(() => c.kill('SIGKILL'), 30_000);
+        c.once('exit', () => {
+          clearTimeout(killer);
+          done();
+        });
+        c.kill('SIGINT'); // fast shutdown: open transactions roll back, the cluster is left clean
+      }),
   };
 }
 

@@ -10,11 +10,23 @@ const root = join(__dirname, '..', '..');
  * commit's API beside this one) with tsx's loader; its output is prefixed with `[name]`.
  */
 export function child(
-  name: string, entry: string, env: NodeJS.ProcessEnv, opts: { quiet?: boolean; nodeArgs?: string[]; root?: string } = {},
+  name: string,
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  opts: { quiet?: boolean; nodeArgs?: string[]; root?: string } = {},
 ): ChildProcess {
   // Plain node with tsx's loader (no wrapper process), so signals reach the child itself.
-  const c = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', join(opts.root ?? root, entry)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const prefix = (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).map((l) => `[${name}] ${l}`).join('\n') + '\n';
+  const c = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', join(opts.root ?? root, entry)], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const prefix = (chunk: Buffer) =>
+    chunk
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => `[${name}] ${l}`)
+      .join('\n') + '\n';
   // Quiet children's output is read and dropped: an unread pipe would fill and block the child.
   if (opts.quiet) c.stdout?.resume();
   else c.stdout?.on('data', (d: Buffer) => process.stdout.write(prefix(d)));

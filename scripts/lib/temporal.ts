@@ -6,9 +6,22 @@ import { msNumberToTs } from '@temporalio/common/lib/time';
 import { allSearchAttributes } from '../../workflows/search-attributes';
 import { temporalCliPath } from './binaries';
 
-export interface RunningTemporal { address: string; uiUrl?: string; process: ChildProcess; stop(): Promise<void> }
+export interface RunningTemporal {
+  address: string;
+  uiUrl?: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
 
-const cliType: Record<string, string> = { KEYWORD: 'Keyword', BOOL: 'Bool', INT: 'Int', TEXT: 'Text', DATETIME: 'Datetime', DOUBLE: 'Double', KEYWORD_LIST: 'KeywordList' };
+const cliType: Record<string, string> = {
+  KEYWORD: 'Keyword',
+  BOOL: 'Bool',
+  INT: 'Int',
+  TEXT: 'Text',
+  DATETIME: 'Datetime',
+  DOUBLE: 'Double',
+  KEYWORD_LIST: 'KeywordList',
+};
 
 export async function startTemporalDevServer(opts: {
   port: number;
@@ -30,7 +43,9 @@ export async function startTemporalDevServer(opts: {
   for (const key of allSearchAttributes) args.push('--search-attribute', `${key.name}=${cliType[key.type.toUpperCase()] ?? 'Keyword'}`);
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
   const address = `127.0.0.1:${opts.port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -40,12 +55,18 @@ export async function startTemporalDevServer(opts: {
       await conn.workflowService.getSystemInfo({});
       // The dev server has no retention flag: set on the namespace, on every start (a changed figure applies).
       if (opts.retentionDays) {
-        await conn.workflowService.updateNamespace({ namespace: 'default', config: { workflowExecutionRetentionTtl: msNumberToTs(opts.retentionDays * 86_400_000) } });
+        await conn.workflowService.updateNamespace({
+          namespace: 'default',
+          config: { workflowExecutionRetentionTtl: msNumberToTs(opts.retentionDays * 86_400_000) },
+        });
       }
       await conn.close();
       break;
     } catch (err) {
-      if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`temporal dev server did not come up: ${String(err)} ${stderr}`); }
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`temporal dev server did not come up: ${String(err)} ${stderr}`);
+      }
       await new Promise((r) => setTimeout(r, 250));
     }
   }
@@ -53,11 +74,12 @@ export async function startTemporalDevServer(opts: {
     address,
     uiUrl: opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : undefined,
     process: child,
-    stop: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+      }),
   };
 }

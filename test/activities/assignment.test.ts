@@ -7,7 +7,9 @@ import { isolatedDb, seedLead, seedManager } from '../helpers/db';
 
 let db: Db;
 
-beforeAll(async () => { db = await isolatedDb(); });
+beforeAll(async () => {
+  db = await isolatedDb();
+});
 afterAll(async () => db?.$disconnect());
 
 beforeEach(async () => {
@@ -28,7 +30,10 @@ test('least loaded: the manager with fewer open leads gets the next one', async 
   await openLead(a);
   await openLead(b);
   const lead = await openLead(null);
-  expect(await assignmentActivities(db, 'least_loaded').assignManager({ leadId: lead })).toMatchObject({ managerId: b, reason: 'least loaded' });
+  expect(await assignmentActivities(db, 'least_loaded').assignManager({ leadId: lead })).toMatchObject({
+    managerId: b,
+    reason: 'least loaded',
+  });
 });
 
 test('one company never has two owners: its open leads go to the manager already working it', async () => {
@@ -43,7 +48,10 @@ test('one company never has two owners: its open leads go to the manager already
 
 test('absent and inactive managers are skipped; nobody available means no assignment', async () => {
   const away = await seedManager(db);
-  await db.manager.update({ where: { id: away }, data: { absentFrom: new Date(Date.now() - 86_400_000), absentTo: new Date(Date.now() + 86_400_000) } });
+  await db.manager.update({
+    where: { id: away },
+    data: { absentFrom: new Date(Date.now() - 86_400_000), absentTo: new Date(Date.now() + 86_400_000) },
+  });
   await seedManager(db, { active: false });
   const lead = await openLead(null);
   expect(await assignmentActivities(db).assignManager({ leadId: lead })).toBeNull();
@@ -57,13 +65,22 @@ test('expertise: a topic goes to the manager who knows it, else to the least loa
   const expert = await seedManager(db, { expertise: ['erp'] });
   await openLead(expert);
   const erp = await openLead(null, { topic: 'erp' });
-  expect(await assignmentActivities(db, 'expertise').assignManager({ leadId: erp })).toMatchObject({ managerId: expert, reason: 'expertise/territory' });
+  expect(await assignmentActivities(db, 'expertise').assignManager({ leadId: erp })).toMatchObject({
+    managerId: expert,
+    reason: 'expertise/territory',
+  });
   const other = await openLead(null, { topic: 'mobile' });
-  expect(await assignmentActivities(db, 'expertise').assignManager({ leadId: other })).toMatchObject({ managerId: generalist, reason: 'least loaded' });
+  expect(await assignmentActivities(db, 'expertise').assignManager({ leadId: other })).toMatchObject({
+    managerId: generalist,
+    reason: 'least loaded',
+  });
 });
 
 test('round robin: managers take turns', async () => {
-  const ids = [await seedManager(db, { id: `rr1-${randomUUID().slice(0, 4)}` }), await seedManager(db, { id: `rr2-${randomUUID().slice(0, 4)}` })].sort();
+  const ids = [
+    await seedManager(db, { id: `rr1-${randomUUID().slice(0, 4)}` }),
+    await seedManager(db, { id: `rr2-${randomUUID().slice(0, 4)}` }),
+  ].sort();
   const rr = assignmentActivities(db, 'round_robin');
   const picks: string[] = [];
   for (let i = 0; i < 4; i++) {
@@ -79,12 +96,17 @@ test('round robin: managers take turns', async () => {
 });
 
 test('an unknown lead is a non-retryable failure, not an endless retry', async () => {
-  await expect(assignmentActivities(db).assignManager({ leadId: randomUUID() })).rejects.toMatchObject({ type: 'UnknownLead', nonRetryable: true });
+  await expect(assignmentActivities(db).assignManager({ leadId: randomUUID() })).rejects.toMatchObject({
+    type: 'UnknownLead',
+    nonRetryable: true,
+  });
 });
 
 test('the roster: a manager away on an absence covering now, or full (open leads ≥ capacity), is skipped', async () => {
   const sick = await seedManager(db, { id: `sick-${randomUUID().slice(0, 4)}` });
-  await db.managerAbsence.create({ data: { id: randomUUID(), managerId: sick, kind: 'sick_leave', fromAt: new Date(Date.now() - 3_600_000), createdBy: 'ops:test' } });
+  await db.managerAbsence.create({
+    data: { id: randomUUID(), managerId: sick, kind: 'sick_leave', fromAt: new Date(Date.now() - 3_600_000), createdBy: 'ops:test' },
+  });
   const full = await seedManager(db, { id: `full-${randomUUID().slice(0, 4)}` });
   await db.manager.update({ where: { id: full }, data: { capacity: 2 } });
   await openLead(full);
@@ -100,12 +122,26 @@ test('the roster: a manager away on an absence covering now, or full (open leads
   // Back from sick leave (the absence ended), or a vacation that is over or still to come: present.
   await db.managerAbsence.updateMany({ where: { managerId: sick }, data: { endedAt: new Date() } });
   await db.managerAbsence.create({
-    data: { id: randomUUID(), managerId: sick, kind: 'vacation', fromAt: new Date(Date.now() + 86_400_000), untilAt: new Date(Date.now() + 5 * 86_400_000), createdBy: 'ops:test' },
+    data: {
+      id: randomUUID(),
+      managerId: sick,
+      kind: 'vacation',
+      fromAt: new Date(Date.now() + 86_400_000),
+      untilAt: new Date(Date.now() + 5 * 86_400_000),
+      createdBy: 'ops:test',
+    },
   });
   expect(await assignmentActivities(db).assignManager({ leadId: lead })).toMatchObject({ managerId: sick });
   // A vacation covering now: away.
   await db.managerAbsence.create({
-    data: { id: randomUUID(), managerId: sick, kind: 'vacation', fromAt: new Date(Date.now() - 86_400_000), untilAt: new Date(Date.now() + 86_400_000), createdBy: 'ops:test' },
+    data: {
+      id: randomUUID(),
+      managerId: sick,
+      kind: 'vacation',
+      fromAt: new Date(Date.now() - 86_400_000),
+      untilAt: new Date(Date.now() + 86_400_000),
+      createdBy: 'ops:test',
+    },
   });
   expect(await assignmentActivities(db).assignManager({ leadId: lead })).toBeNull();
 });

@@ -17,7 +17,12 @@ beforeAll(() => {
 afterAll(async () => db?.$disconnect());
 
 const closing = (seq: number): Transition => ({
-  seq, type: 'closed', at: new Date(Date.UTC(2026, 0, 1, 10, seq)).toISOString(), from: 'qualifying', to: 'closed', actor: 'sales:anna',
+  seq,
+  type: 'closed',
+  at: new Date(Date.UTC(2026, 0, 1, 10, seq)).toISOString(),
+  from: 'qualifying',
+  to: 'closed',
+  actor: 'sales:anna',
   reason: 'non_target: no budget',
 });
 const reasonOf = async (id: string) => (await db.lead.findUniqueOrThrow({ where: { id }, select: { closedReason: true } })).closedReason;
@@ -25,7 +30,11 @@ const reasonOf = async (id: string) => (await db.lead.findUniqueOrThrow({ where:
 test('a flush writes the closed reason; an open lead has none; an input from before the column leaves it as it is', async () => {
   const acts = registryActivities(db);
   const open = await seedLead(db);
-  await acts.recordTransitions(open, [{ ...closing(1), type: 'contacted', to: 'qualifying', reason: undefined }], { stage: 'qualifying', stale: false, optedOut: false });
+  await acts.recordTransitions(open, [{ ...closing(1), type: 'contacted', to: 'qualifying', reason: undefined }], {
+    stage: 'qualifying',
+    stale: false,
+    optedOut: false,
+  });
   expect(await reasonOf(open)).toBeNull();
 
   const closed = await seedLead(db);
@@ -46,7 +55,14 @@ test('the migration fills the reason of closed leads from their last closed even
   await pg.connect();
   try {
     const leads: Array<[string, string, Array<[string, string | null]>]> = [
-      ['non-target', 'closed', [['contacted', null], ['closed', 'non_target: no budget']]],
+      [
+        'non-target',
+        'closed',
+        [
+          ['contacted', null],
+          ['closed', 'non_target: no budget'],
+        ],
+      ],
       ['opted-out', 'closed', [['closed', 'opted_out']]],
       ['erased', 'closed', [['closed', null]]], // its reasons were erased with the person's data: nothing to read
       ['prose', 'closed', [['closed', 'closed for good']]], // not a reason of the vocabulary: left null
@@ -59,15 +75,28 @@ test('the migration fills the reason of closed leads from their last closed even
       const leadId = ids.get(name)!;
       await pg.query('INSERT INTO leads (id, intake_key, source_channel, stage) VALUES ($1, $1, $2, $3)', [leadId, 'web_form', stage]);
       for (const [i, [type, reason]] of events.entries()) {
-        await pg.query('INSERT INTO lead_events (lead_id, seq, type, stage, actor, reason, at) VALUES ($1, $2, $3, $4, $5, $6, now())',
-          [leadId, i + 1, type, stage, 'system', reason]);
+        await pg.query('INSERT INTO lead_events (lead_id, seq, type, stage, actor, reason, at) VALUES ($1, $2, $3, $4, $5, $6, now())', [
+          leadId,
+          i + 1,
+          type,
+          stage,
+          'system',
+          reason,
+        ]);
       }
     }
     const sql = readFileSync(`${migrationsDir()}/20261203010000_lead_closed_reason/migration.sql`, 'utf8');
     await pg.query(sql.slice(sql.indexOf('UPDATE')));
     const { rows } = await pg.query<{ id: string; closed_reason: string | null }>('SELECT id, closed_reason FROM leads');
     const reasons = Object.fromEntries(leads.map(([name]) => [name, rows.find((r) => r.id === ids.get(name))!.closed_reason]));
-    expect(reasons).toEqual({ 'non-target': 'non_target', 'opted-out': 'opted_out', erased: null, prose: null, returned: 'attempts_exhausted', won: null });
+    expect(reasons).toEqual({
+      'non-target': 'non_target',
+      'opted-out': 'opted_out',
+      erased: null,
+      prose: null,
+      returned: 'attempts_exhausted',
+      won: null,
+    });
   } finally {
     await pg.end();
   }

@@ -9,7 +9,9 @@ import { newPayloadKeyEntry, parsePayloadKeys } from '../../platform/payload-key
 import { isolatedDb } from '../helpers/db';
 
 let db: Db;
-beforeAll(async () => { db = await isolatedDb(); });
+beforeAll(async () => {
+  db = await isolatedDb();
+});
 afterAll(async () => db?.$disconnect());
 
 const ctx = (leadId: string) => ({ type: 'workflow' as const, namespace: 'default', workflowId: `lead-${leadId}` });

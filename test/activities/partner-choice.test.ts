@@ -5,7 +5,9 @@ import type { Db } from '../../platform/db';
 import { seedLead, seedPartner, testDb, uid } from '../helpers/db';
 
 let db: Db;
-beforeAll(() => { db = testDb(); });
+beforeAll(() => {
+  db = testDb();
+});
 afterAll(async () => db?.$disconnect());
 
 test('the best grade with free capacity wins; leaving, full and already-asked partners are skipped', async () => {
@@ -46,7 +48,15 @@ test('contact data is never released without a recorded consent and an acceptanc
   const h = handoffActivities(db);
   await h.recordOffer({ leadId: lead, partnerId: partner, status: 'accepted', at: new Date().toISOString() });
   await expect(h.releaseContact({ leadId: lead, partnerId: partner })).rejects.toMatchObject({ type: 'NoConsent' });
-  await h.recordConsent({ leadId: lead, seq: 1, given: true, askedBy: 'sales:x', channel: 'phone', wording: 'May I?', at: new Date().toISOString() });
+  await h.recordConsent({
+    leadId: lead,
+    seq: 1,
+    given: true,
+    askedBy: 'sales:x',
+    channel: 'phone',
+    wording: 'May I?',
+    at: new Date().toISOString(),
+  });
   const first = await h.releaseContact({ leadId: lead, partnerId: partner });
   expect(await h.releaseContact({ leadId: lead, partnerId: partner })).toEqual(first); // idempotent
   await h.withdrawConsent(lead, new Date().toISOString());

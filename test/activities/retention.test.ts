@@ -42,7 +42,8 @@ const ids = (xs: Array<{ leadId: string }>) => xs.map((x) => x.leadId).sort();
 
 test('the policy: opted-out data kept 30 days, inactive leads 3 years, ops told 14 days ahead', () => {
   expect(defaultPrivacyPolicy()).toEqual({ erasureAfterOptOutDays: 30, erasureAfterInactiveDays: 1095, noticeDays: 14 });
-  const action = scheduleSpecs('q').find((s) => s.scheduleId === 'personal-data-retention')?.action as { workflowType?: unknown } | undefined;
+  const action = scheduleSpecs('q').find((s) => s.scheduleId === 'personal-data-retention')?.action as
+    { workflowType?: unknown } | undefined;
   expect(action?.workflowType).toBe(retentionSweepWorkflow);
 });
 
@@ -60,7 +61,9 @@ test('ops are told before erasure; erasure waits for the notice to be as old as 
   for (const d of first.notify) await acts.noticeErasure(d);
   for (const d of first.notify) await acts.noticeErasure(d); // a retried activity: still one task
   const notices = await db.task.findMany({ where: { kind: 'erasure_due' }, orderBy: { key: 'asc' } });
-  expect(notices.map((t) => [t.key, t.assignee, t.doneAt])).toEqual([pastDue, soon, dormant].sort().map((id) => [erasureNoticeKey(id), 'ops', null]));
+  expect(notices.map((t) => [t.key, t.assignee, t.doneAt])).toEqual(
+    [pastDue, soon, dormant].sort().map((id) => [erasureNoticeKey(id), 'ops', null]),
+  );
   expect(notices.find((t) => t.leadId === soon)?.dueAt?.getTime()).toBeCloseTo(ago(20).getTime() + 30 * DAY, -5);
 
   // The next day: nothing new to announce, and the notices are too fresh to act on.
@@ -74,10 +77,19 @@ test('ops are told before erasure; erasure waits for the notice to be as old as 
 
   const rows = await db.lead.findMany({ where: { id: { in: [pastDue, soon, later, dormant, active] } } });
   const byId = new Map(rows.map((r) => [r.id, r]));
-  expect(byId.get(pastDue)).toMatchObject({ personName: null, phone: null, email: null, erasureReason: 'opt_out_retention', erasedAt: expect.any(Date) });
+  expect(byId.get(pastDue)).toMatchObject({
+    personName: null,
+    phone: null,
+    email: null,
+    erasureReason: 'opt_out_retention',
+    erasedAt: expect.any(Date),
+  });
   expect(byId.get(dormant)).toMatchObject({ personName: null, erasureReason: 'inactive' });
   for (const kept of [soon, later, active]) expect(byId.get(kept)).toMatchObject({ personName: 'Test Person', erasedAt: null });
   expect(await db.leadDataKey.findUnique({ where: { leadId: pastDue } })).toMatchObject({ wrapped: null });
-  expect((await db.task.findUnique({ where: { key: erasureNoticeKey(pastDue) } }))).toMatchObject({ outcome: 'erased', doneAt: expect.any(Date) });
+  expect(await db.task.findUnique({ where: { key: erasureNoticeKey(pastDue) } })).toMatchObject({
+    outcome: 'erased',
+    doneAt: expect.any(Date),
+  });
   expect(await acts.retentionDue()).toEqual({ notify: [], erase: [] }); // erased leads are done with
 });

@@ -16,18 +16,27 @@ beforeAll(() => {
 afterAll(async () => db?.$disconnect());
 
 const model = { stage: 'qualifying', stale: false, optedOut: false };
-const tr = (seq: number, type: TransitionType, reason?: string): Transition =>
-  ({
-    seq, type, at: new Date(Date.UTC(2026, 0, 1, 10, seq)).toISOString(), from: 'awaiting_first_contact', to: 'qualifying',
-    actor: 'sales:anna', reason,
-  });
+const tr = (seq: number, type: TransitionType, reason?: string): Transition => ({
+  seq,
+  type,
+  at: new Date(Date.UTC(2026, 0, 1, 10, seq)).toISOString(),
+  from: 'awaiting_first_contact',
+  to: 'qualifying',
+  actor: 'sales:anna',
+  reason,
+});
 const open = async (leadId: string) =>
   (await db.task.findMany({ where: { leadId, doneAt: null }, orderBy: { key: 'asc' } })).map((t) => t.key);
 
 test('a newer task of the same kind, lead and assignee supersedes the open one; a retried create changes nothing', async () => {
   const leadId = randomUUID();
-  const task = (seq: number, kind = 'reengagement', assignee = 'manager:anna') =>
-    ({ key: `${leadId}:${seq}`, leadId, assignee, kind, title: `touch ${seq}` });
+  const task = (seq: number, kind = 'reengagement', assignee = 'manager:anna') => ({
+    key: `${leadId}:${seq}`,
+    leadId,
+    assignee,
+    kind,
+    title: `touch ${seq}`,
+  });
   await acts.createTask(task(3));
   await acts.createTask(task(4, 'sla_reminder'));
   await acts.createTask(task(5, 'reengagement', 'manager:boris'));
@@ -51,8 +60,11 @@ test('a recorded contact does the contact tasks made before it; a partner’s an
   await mk('7', 'repeat_inquiry'); // made after the contact below (seq 6): still to do
   await acts.recordTransitions(leadId, [tr(6, 'contacted')], model);
   expect(await open(leadId)).toEqual([`${leadId}:4`, `${leadId}:5:pa`, `${leadId}:5:pb`, `${leadId}:7`]);
-  expect(await db.task.findUnique({ where: { key: `${leadId}:2` } }))
-    .toMatchObject({ outcome: 'contacted', completedBy: 'sales:anna', doneAt: new Date(Date.UTC(2026, 0, 1, 10, 6)) });
+  expect(await db.task.findUnique({ where: { key: `${leadId}:2` } })).toMatchObject({
+    outcome: 'contacted',
+    completedBy: 'sales:anna',
+    doneAt: new Date(Date.UTC(2026, 0, 1, 10, 6)),
+  });
 
   await acts.recordTransitions(leadId, [tr(8, 'consent_given'), tr(9, 'partner_declined', 'pb: too busy')], model);
   expect(await open(leadId)).toEqual([`${leadId}:5:pa`, `${leadId}:7`]);
@@ -87,7 +99,16 @@ test('a due task is announced once to its assignee (the outbox), in the same ste
   const email = `${managerId}@example.com`;
   await db.manager.create({ data: { id: managerId, name: 'Vera', email, expertise: [], territory: [] } });
   const key = `${leadId}:1:next1`;
-  await db.task.create({ data: { key, leadId, assignee: `manager:${managerId}`, kind: 'follow_up', title: 'Call back about the proposal', dueAt: new Date(Date.now() - 60_000) } });
+  await db.task.create({
+    data: {
+      key,
+      leadId,
+      assignee: `manager:${managerId}`,
+      kind: 'follow_up',
+      title: 'Call back about the proposal',
+      dueAt: new Date(Date.now() - 60_000),
+    },
+  });
   const remind = taskActivities(db).remindDueTasks;
   const first = await remind();
   expect(first.map((t) => t.key)).toContain(key);

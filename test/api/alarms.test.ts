@@ -34,27 +34,50 @@ afterAll(async () => {
 /** A notifier that remembers what it was told. */
 function recorder(): Notifier & { notices: AlarmNotice[] } {
   const notices: AlarmNotice[] = [];
-  return { notices, notify: async (a) => { notices.push(a); } };
+  return {
+    notices,
+    notify: async (a) => {
+      notices.push(a);
+    },
+  };
 }
 
 // --- populations --------------------------------------------------------------------------------
 
-async function lead(db: Db, l: {
-  managerId?: string | null; stage?: string; stale?: boolean; createdAt?: Date; stageChangedAt?: Date; partnerId?: string; closedReason?: ClosedReason;
-} = {}) {
+async function lead(
+  db: Db,
+  l: {
+    managerId?: string | null;
+    stage?: string;
+    stale?: boolean;
+    createdAt?: Date;
+    stageChangedAt?: Date;
+    partnerId?: string;
+    closedReason?: ClosedReason;
+  } = {},
+) {
   const id = randomUUID();
   await db.lead.create({
     data: {
-      id, intakeKey: `test:${id}`, sourceChannel: l.partnerId ? 'partner' : 'web_form', sourcePartnerId: l.partnerId ?? null,
-      stage: l.stage ?? 'qualifying', managerId: l.managerId ?? null, stale: l.stale ?? false,
-      createdAt: l.createdAt ?? new Date(), stageChangedAt: l.stageChangedAt ?? l.createdAt ?? new Date(), closedReason: l.closedReason ?? null,
+      id,
+      intakeKey: `test:${id}`,
+      sourceChannel: l.partnerId ? 'partner' : 'web_form',
+      sourcePartnerId: l.partnerId ?? null,
+      stage: l.stage ?? 'qualifying',
+      managerId: l.managerId ?? null,
+      stale: l.stale ?? false,
+      createdAt: l.createdAt ?? new Date(),
+      stageChangedAt: l.stageChangedAt ?? l.createdAt ?? new Date(),
+      closedReason: l.closedReason ?? null,
     },
   });
   return id;
 }
 
 async function events(db: Db, leadId: string, evs: Array<{ type: string; at: Date; stage: string; reason?: string }>) {
-  await db.leadEvent.createMany({ data: evs.map((e, i) => ({ leadId, seq: i + 1, type: e.type, stage: e.stage, actor: 'test', reason: e.reason ?? null, at: e.at })) });
+  await db.leadEvent.createMany({
+    data: evs.map((e, i) => ({ leadId, seq: i + 1, type: e.type, stage: e.stage, actor: 'test', reason: e.reason ?? null, at: e.at })),
+  });
 }
 
 /**
@@ -65,12 +88,18 @@ async function reached(db: Db, now: Date, managerId: string, n: number, target: 
   for (let i = 0; i < n; i++) {
     const at = ago(now, (1 + (i % 25)) * DAY);
     const isTarget = i < target;
-    const id = await lead(db, { managerId, stage: isTarget ? 'deal' : 'closed', createdAt: ago(now, 28 * DAY), closedReason: isTarget ? undefined : 'non_target' });
+    const id = await lead(db, {
+      managerId,
+      stage: isTarget ? 'deal' : 'closed',
+      createdAt: ago(now, 28 * DAY),
+      closedReason: isTarget ? undefined : 'non_target',
+    });
     const reason = (r: string) => (erased ? undefined : r);
     await events(db, id, [
       { type: 'received', at: ago(now, 28 * DAY), stage: 'awaiting_first_contact' },
       { type: 'contacted', at, stage: 'qualifying' },
-      isTarget ? { type: 'qualified', at: new Date(at.getTime() + HOUR), stage: 'deal', reason: reason('budget and need confirmed') }
+      isTarget
+        ? { type: 'qualified', at: new Date(at.getTime() + HOUR), stage: 'deal', reason: reason('budget and need confirmed') }
         : { type: 'closed', at: new Date(at.getTime() + HOUR), stage: 'closed', reason: reason('non_target: no budget') },
     ]);
   }
@@ -79,12 +108,19 @@ async function reached(db: Db, now: Date, managerId: string, n: number, target: 
 /** A partner's report of `sent` leads in the window, and `received` inquiries from it. */
 async function partnerReport(db: Db, now: Date, partnerId: string, sent: number, received: number) {
   await db.partnerSentLead.createMany({
-    data: Array.from({ length: sent }, (_, i) => ({ partnerId, externalId: `E-${i}`, sentAt: ago(now, (2 + (i % 20)) * DAY), uploadedAt: ago(now, HOUR) })),
+    data: Array.from({ length: sent }, (_, i) => ({
+      partnerId,
+      externalId: `E-${i}`,
+      sentAt: ago(now, (2 + (i % 20)) * DAY),
+      uploadedAt: ago(now, HOUR),
+    })),
   });
   for (let i = 0; i < received; i++) {
     const at = ago(now, (2 + (i % 20)) * DAY + MINUTE);
     const id = await lead(db, { partnerId, stage: 'awaiting_first_contact', createdAt: at, managerId: 'someone' });
-    await db.inquiry.create({ data: { intakeKey: `partner:${partnerId}:E-${i}`, leadId: id, sourceChannel: 'partner', partnerId, receivedAt: at } });
+    await db.inquiry.create({
+      data: { intakeKey: `partner:${partnerId}:E-${i}`, leadId: id, sourceChannel: 'partner', partnerId, receivedAt: at },
+    });
   }
 }
 
@@ -105,19 +141,26 @@ test('not distributed: opens once while open, notifies once, and opens again aft
   const fresh = await lead(iso, { stage: 'awaiting_first_contact', createdAt: ago(OCT, 10 * MINUTE) }); // too fresh to count
   await lead(iso, { stage: 'qualifying', managerId: 'anna', createdAt: ago(OCT, 5 * HOUR) }); // distributed
   const bounced = await lead(iso, { stage: 'awaiting_first_contact', managerId: 'anna', createdAt: ago(OCT, 3 * HOUR) });
-  await events(iso, bounced, [{ type: 'not_distributed', at: ago(OCT, 20 * MINUTE), stage: 'awaiting_first_contact', reason: 'no active manager available' }]);
+  await events(iso, bounced, [
+    { type: 'not_distributed', at: ago(OCT, 20 * MINUTE), stage: 'awaiting_first_contact', reason: 'no active manager available' },
+  ]);
 
   const first = await acts.evaluateAlarms('not_distributed', OCT.toISOString());
   expect(first).toMatchObject({ kind: 'not_distributed', at: OCT.toISOString(), season: null, firing: ['all'], notified: 1 });
   expect(first.opened).toHaveLength(1);
   const [alarm] = await alarmsOf('not_distributed');
   expect(alarm).toMatchObject({
-    id: first.opened[0]!.id, subject: 'all', state: 'open', openedAt: OCT,
+    id: first.opened[0]!.id,
+    subject: 'all',
+    state: 'open',
+    openedAt: OCT,
     evidence: { leads: 2, unassigned: 1, notDistributedEvents: 1, leadIds: [waiting, bounced].sort() },
     threshold: { minLeads: 1, olderThanMinutes: 60, windowMinutes: 60 },
   });
   expect(alarm!.notifiedAt).not.toBeNull();
-  expect(notifier.notices).toEqual([expect.objectContaining({ id: alarm!.id, kind: 'not_distributed', subject: 'all', state: 'open', openedAt: OCT.toISOString() })]);
+  expect(notifier.notices).toEqual([
+    expect.objectContaining({ id: alarm!.id, kind: 'not_distributed', subject: 'all', state: 'open', openedAt: OCT.toISOString() }),
+  ]);
 
   // The next hour, and a retry of the same activity: still firing, still one alarm, told once.
   const later = new Date(OCT.getTime() + HOUR);
@@ -127,7 +170,10 @@ test('not distributed: opens once while open, notifies once, and opens again aft
   expect(notifier.notices).toHaveLength(1);
 
   // Acknowledged is still open for this purpose: no second alarm.
-  await iso.alarm.update({ where: { id: alarm!.id }, data: { state: 'acknowledged', acknowledgedAt: new Date(), acknowledgedBy: 'ops:test' } });
+  await iso.alarm.update({
+    where: { id: alarm!.id },
+    data: { state: 'acknowledged', acknowledgedAt: new Date(), acknowledgedBy: 'ops:test' },
+  });
   expect(await acts.evaluateAlarms('not_distributed', later.toISOString())).toMatchObject({ opened: [] });
 
   // Resolved by ops while the lead still waits: the next evaluation opens a new alarm and tells again.
@@ -140,7 +186,10 @@ test('not distributed: opens once while open, notifies once, and opens again aft
 
   // Once the lead is distributed and the events are old, nothing fires (and nothing is auto-resolved).
   await iso.lead.updateMany({ where: { id: { in: [waiting, fresh] } }, data: { managerId: 'boris' } });
-  expect(await acts.evaluateAlarms('not_distributed', new Date(OCT.getTime() + 3 * HOUR).toISOString())).toMatchObject({ firing: [], opened: [] });
+  expect(await acts.evaluateAlarms('not_distributed', new Date(OCT.getTime() + 3 * HOUR).toISOString())).toMatchObject({
+    firing: [],
+    opened: [],
+  });
   expect((await alarmsOf('not_distributed')).map((a) => a.state)).toEqual(['resolved', 'open']);
   await ackAndResolve(again.opened[0]!.id);
 });
@@ -157,12 +206,22 @@ test('leads rotting: one alarm per manager whose open leads sat past 2 business 
   const res = await acts.evaluateAlarms('leads_rotting', OCT.toISOString());
   expect(res.firing).toEqual(expect.arrayContaining([anna, vera]));
   expect(res.firing).not.toContain(boris);
-  const rows = await iso.alarm.findMany({ where: { kind: 'leads_rotting', subject: { in: [anna, boris, vera] } }, orderBy: { subject: 'asc' } });
+  const rows = await iso.alarm.findMany({
+    where: { kind: 'leads_rotting', subject: { in: [anna, boris, vera] } },
+    orderBy: { subject: 'asc' },
+  });
   expect(rows.map((r) => [r.subject, r.evidence])).toEqual([
     [anna, expect.objectContaining({ leads: 2, flaggedStale: 1, leadIds: [old, flagged] })],
     [vera, expect.objectContaining({ leads: 1, flaggedStale: 0, leadIds: [consent] })],
   ]);
-  expect(rows[0]!.threshold).toEqual({ businessDays: 2, baseBusinessDays: 2, season: null, seasonFactor: 1, minLeads: 1, orStaleFlag: true });
+  expect(rows[0]!.threshold).toEqual({
+    businessDays: 2,
+    baseBusinessDays: 2,
+    season: null,
+    seasonFactor: 1,
+    minLeads: 1,
+    orStaleFlag: true,
+  });
   expect((await acts.evaluateAlarms('leads_rotting', OCT.toISOString())).opened).toEqual([]);
   expect(await iso.alarm.count({ where: { kind: 'leads_rotting', subject: { in: [anna, vera] } } })).toBe(2);
 });
@@ -176,7 +235,11 @@ test('low target share: 40% of the reached leads are target; a declared season (
 
   // The same population judged in a declared low season whose factor halves the floor (0.6 → 0.3).
   const autumnLull = { seasonality: { lowSeasons: [{ name: 'autumn_lull', from: '10-01', to: '10-31' }], targetShareFloorFactor: 0.5 } };
-  expect(await acts.evaluateAlarms('low_target_share', OCT.toISOString(), autumnLull)).toMatchObject({ season: 'autumn_lull', firing: [], opened: [] });
+  expect(await acts.evaluateAlarms('low_target_share', OCT.toISOString(), autumnLull)).toMatchObject({
+    season: 'autumn_lull',
+    firing: [],
+    opened: [],
+  });
 
   const res = await acts.evaluateAlarms('low_target_share', OCT.toISOString());
   expect(res).toMatchObject({ season: null, firing: ['all'] });
@@ -198,7 +261,9 @@ test('low target share: a non-target lead is told by its closed reason (a column
 
   expect(await acts.evaluateAlarms('low_target_share', APR.toISOString())).toMatchObject({ firing: ['all'] });
   const [alarm] = await iso.alarm.findMany({ where: { kind: 'low_target_share', openedAt: APR } });
-  expect(alarm).toMatchObject({ evidence: { share: 0.4, target: 12, reached: 30, counted: 30, nonTarget: 18, undecided: 0, otherOutcome: 0 } });
+  expect(alarm).toMatchObject({
+    evidence: { share: 0.4, target: 12, reached: 30, counted: 30, nonTarget: 18, undecided: 0, otherOutcome: 0 },
+  });
 });
 
 test('manager conversion anomaly: one manager far above the rest of the team (z-test), judged a window later', async () => {
@@ -237,28 +302,41 @@ test('partner report drift: sent vs received above 10%, through a webhook that f
     await expect(acts.evaluateAlarms('partner_report_drift', OCT.toISOString())).rejects.toThrow(/could not notify 1 alarm.*503/);
     const [alarm] = await alarmsOf('partner_report_drift');
     expect(alarm).toMatchObject({
-      subject: lossy, state: 'open', notifiedAt: null,
+      subject: lossy,
+      state: 'open',
+      notifiedAt: null,
       evidence: { sent: 20, received: 15, drift: 0.25, direction: 'fewer_received' },
       threshold: { tolerance: 0.1, baseTolerance: 0.1, season: null, minSent: 10, windowDays: 30 },
     });
 
     // The retry finds the alarm open (no second one) and tells the webhook now that it answers.
     hook.status = 204;
-    expect(await acts.evaluateAlarms('partner_report_drift', OCT.toISOString())).toMatchObject({ firing: [lossy], opened: [], notified: 1 });
+    expect(await acts.evaluateAlarms('partner_report_drift', OCT.toISOString())).toMatchObject({
+      firing: [lossy],
+      opened: [],
+      notified: 1,
+    });
     expect(await acts.evaluateAlarms('partner_report_drift', OCT.toISOString())).toMatchObject({ opened: [], notified: 0 });
     expect(await alarmsOf('partner_report_drift')).toHaveLength(1);
     const delivered = hook.requests.filter((r) => r.status === 204);
     expect(delivered).toHaveLength(1);
     expect(delivered[0]).toMatchObject({ method: 'POST', contentType: 'application/json' });
     expect(delivered[0]!.body).toEqual({
-      id: alarm!.id, kind: 'partner_report_drift', subject: lossy, state: 'open', openedAt: OCT.toISOString(),
-      evidence: expect.objectContaining({ sent: 20, received: 15 }), threshold: expect.objectContaining({ tolerance: 0.1 }),
+      id: alarm!.id,
+      kind: 'partner_report_drift',
+      subject: lossy,
+      state: 'open',
+      openedAt: OCT.toISOString(),
+      evidence: expect.objectContaining({ sent: 20, received: 15 }),
+      threshold: expect.objectContaining({ tolerance: 0.1 }),
     });
     expect((await iso.alarm.findUniqueOrThrow({ where: { id: alarm!.id } })).notifiedAt).not.toBeNull();
 
     // A webhook that does not answer in time is a failure, not a hang.
     hook.status = 'hang';
-    await expect(webhookNotifier(hook.url, { timeoutMs: 200 }).notify({ ...delivered[0]!.body as AlarmNotice })).rejects.toThrow(/timeout|abort/i);
+    await expect(webhookNotifier(hook.url, { timeoutMs: 200 }).notify({ ...(delivered[0]!.body as AlarmNotice) })).rejects.toThrow(
+      /timeout|abort/i,
+    );
   } finally {
     await hook.close();
   }
@@ -289,7 +367,11 @@ async function webhookServer(): Promise<Hook> {
   const { port } = server.address() as AddressInfo;
   return Object.assign(hook, {
     url: `http://127.0.0.1:${port}/alarms`,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   });
 }
 
@@ -299,12 +381,24 @@ async function openAlarm(over: { kind?: string; subject?: string } = {}) {
   const id = randomUUID();
   // Already notified, so no sweep running against the shared database tells anyone about it.
   await s.db.alarm.create({
-    data: { id, kind: over.kind ?? 'leads_rotting', subject: over.subject ?? uid('mgr'), state: 'open', evidence: { leads: 2, leadIds: ['a', 'b'] }, threshold: { days: 3 }, notifiedAt: new Date() },
+    data: {
+      id,
+      kind: over.kind ?? 'leads_rotting',
+      subject: over.subject ?? uid('mgr'),
+      state: 'open',
+      evidence: { leads: 2, leadIds: ['a', 'b'] },
+      threshold: { days: 3 },
+      notifiedAt: new Date(),
+    },
   });
   return id;
 }
 
-async function expectStatus(label: string, call: (who: Caller | 'nobody') => Promise<{ statusCode: number }>, expected: Partial<Record<Caller | 'nobody', number>>) {
+async function expectStatus(
+  label: string,
+  call: (who: Caller | 'nobody') => Promise<{ statusCode: number }>,
+  expected: Partial<Record<Caller | 'nobody', number>>,
+) {
   for (const [who, status] of Object.entries(expected) as [Caller | 'nobody', number][]) {
     const res = await call(who);
     expect(`${label} as ${who}: ${res.statusCode}`).toBe(`${label} as ${who}: ${status}`);
@@ -314,27 +408,46 @@ async function expectStatus(label: string, call: (who: Caller | 'nobody') => Pro
 test('API: ops, team leads and admins list alarms by state and kind; others may not', async () => {
   const subject = uid('mgr');
   const id = await openAlarm({ subject });
-  const list = (who: Caller | 'nobody', query = `state=open&kind=leads_rotting&subject=${subject}`) => s.inject({ who, method: 'GET', url: `/alarms?${query}` });
+  const list = (who: Caller | 'nobody', query = `state=open&kind=leads_rotting&subject=${subject}`) =>
+    s.inject({ who, method: 'GET', url: `/alarms?${query}` });
   await expectStatus('GET /alarms', (who) => list(who), { ops: 200, team_lead: 200, admin: 200, sales: 403, partner: 403, nobody: 401 });
 
   const res = await list('ops');
   expect(res.json()).toEqual({
-    items: [{
-      id, kind: 'leads_rotting', subject, state: 'open', evidence: { leads: 2, leadIds: ['a', 'b'] }, threshold: { days: 3 },
-      openedAt: expect.any(String), acknowledgedAt: null, acknowledgedBy: null, resolvedAt: null, resolvedBy: null, notifiedAt: expect.any(String),
-    }],
+    items: [
+      {
+        id,
+        kind: 'leads_rotting',
+        subject,
+        state: 'open',
+        evidence: { leads: 2, leadIds: ['a', 'b'] },
+        threshold: { days: 3 },
+        openedAt: expect.any(String),
+        acknowledgedAt: null,
+        acknowledgedBy: null,
+        resolvedAt: null,
+        resolvedBy: null,
+        notifiedAt: expect.any(String),
+      },
+    ],
   });
   expect((await list('ops', `state=resolved&subject=${subject}`)).json()).toEqual({ items: [] });
   expect((await list('ops', `kind=partner_report_drift&subject=${subject}`)).json()).toEqual({ items: [] });
   const bad = await list('ops', 'state=closed&kind=nonsense');
   expect(bad.statusCode).toBe(400);
-  expect(bad.json().errors.map((e: { path: string }) => e.path).sort()).toEqual(['querystring.kind', 'querystring.state']);
+  expect(
+    bad
+      .json()
+      .errors.map((e: { path: string }) => e.path)
+      .sort(),
+  ).toEqual(['querystring.kind', 'querystring.state']);
 });
 
 test('API: open → acknowledged → resolved, by the allowed roles; a wrong step is a 409 with the reason; unknown is 404', async () => {
   const subject = uid('mgr');
   const id = await openAlarm({ subject });
-  const act = (who: Caller | 'nobody', step: 'acknowledge' | 'resolve', alarmId = id) => s.inject({ who, method: 'POST', url: `/alarms/${alarmId}/${step}` });
+  const act = (who: Caller | 'nobody', step: 'acknowledge' | 'resolve', alarmId = id) =>
+    s.inject({ who, method: 'POST', url: `/alarms/${alarmId}/${step}` });
 
   await expectStatus('acknowledge', (who) => act(who, 'acknowledge'), { sales: 403, partner: 403, nobody: 401 });
   const early = await act('ops', 'resolve');
@@ -344,7 +457,11 @@ test('API: open → acknowledged → resolved, by the allowed roles; a wrong ste
   expect(ack.statusCode).toBe(200);
   expect(ack.json()).toMatchObject({ id, state: 'acknowledged', acknowledgedBy: 'team_lead:tatiana', resolvedAt: null });
   const twice = await act('ops', 'acknowledge');
-  expect([twice.statusCode, twice.json().reason, twice.json().type]).toEqual([409, `alarm ${id} is already acknowledged by team_lead:tatiana`, 'https://lead-engine.dev/problems/action-refused']);
+  expect([twice.statusCode, twice.json().reason, twice.json().type]).toEqual([
+    409,
+    `alarm ${id} is already acknowledged by team_lead:tatiana`,
+    'https://lead-engine.dev/problems/action-refused',
+  ]);
 
   await expectStatus('resolve', (who) => act(who, 'resolve'), { sales: 403, partner2: 403 });
   const done = await act('ops', 'resolve');
@@ -352,9 +469,16 @@ test('API: open → acknowledged → resolved, by the allowed roles; a wrong ste
   expect(done.json()).toMatchObject({ id, state: 'resolved', acknowledgedBy: 'team_lead:tatiana', resolvedBy: 'ops:oleg' });
   for (const step of ['acknowledge', 'resolve'] as const) {
     const after = await act('admin', step);
-    expect([after.statusCode, after.json().reason]).toEqual([409, `alarm ${id} is already resolved by ops:oleg; a new alarm opens if the condition holds again`]);
+    expect([after.statusCode, after.json().reason]).toEqual([
+      409,
+      `alarm ${id} is already resolved by ops:oleg; a new alarm opens if the condition holds again`,
+    ]);
   }
-  expect((await s.inject({ who: 'ops', method: 'GET', url: `/alarms?state=resolved&subject=${subject}` })).json().items.map((a: { id: string }) => a.id)).toEqual([id]);
+  expect(
+    (await s.inject({ who: 'ops', method: 'GET', url: `/alarms?state=resolved&subject=${subject}` }))
+      .json()
+      .items.map((a: { id: string }) => a.id),
+  ).toEqual([id]);
 
   // Resolved, the same kind and subject may open again (the index holds one *open* alarm per pair).
   const reopened = await openAlarm({ subject });

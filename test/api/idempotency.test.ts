@@ -8,13 +8,24 @@ let partnerId: string;
 beforeAll(async () => {
   s = await apiStack();
   partnerId = uid('ptn');
-  const res = await s.inject({ who: 'ops', method: 'POST', url: '/partners', payload: { id: partnerId, name: 'Studio', expertise: [uid('web')] } });
+  const res = await s.inject({
+    who: 'ops',
+    method: 'POST',
+    url: '/partners',
+    payload: { id: partnerId, name: 'Studio', expertise: [uid('web')] },
+  });
   expect(res.statusCode).toBe(201);
 });
 afterAll(async () => s?.close());
 
 const complain = (description: string, key?: string, who: 'sales' | 'ops' = 'sales') =>
-  s.inject({ who, method: 'POST', url: `/partners/${partnerId}/conflicts`, payload: { description }, headers: key ? { 'idempotency-key': key } : {} });
+  s.inject({
+    who,
+    method: 'POST',
+    url: `/partners/${partnerId}/conflicts`,
+    payload: { description },
+    headers: key ? { 'idempotency-key': key } : {},
+  });
 const conflicts = () => s.db.partnerConflict.count({ where: { partnerId } });
 
 test('a repeated request with the same key gets the first answer and records nothing new', async () => {
@@ -49,9 +60,20 @@ test('a key reused for a different request is a 422 problem, and nothing is reco
   const other = await complain('a different complaint', key);
   expect(other.statusCode).toBe(422);
   expect(other.headers['content-type']).toContain('application/problem+json');
-  expect(other.json()).toMatchObject({ type: expect.stringMatching(/idempotency-key-reused$/), detail: expect.stringContaining('first used here with another body') });
-  const elsewhere = await s.inject({ method: 'POST', url: `/leads/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}/feedback`, payload: { partnerId, score: 5, deadlinesKept: true }, headers: { 'idempotency-key': key } });
-  expect([elsewhere.statusCode, elsewhere.json().detail]).toEqual([422, expect.stringContaining(`first used for POST /partners/${partnerId}/conflicts`)]);
+  expect(other.json()).toMatchObject({
+    type: expect.stringMatching(/idempotency-key-reused$/),
+    detail: expect.stringContaining('first used here with another body'),
+  });
+  const elsewhere = await s.inject({
+    method: 'POST',
+    url: `/leads/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}/feedback`,
+    payload: { partnerId, score: 5, deadlinesKept: true },
+    headers: { 'idempotency-key': key },
+  });
+  expect([elsewhere.statusCode, elsewhere.json().detail]).toEqual([
+    422,
+    expect.stringContaining(`first used for POST /partners/${partnerId}/conflicts`),
+  ]);
   expect(await conflicts()).toBe(before);
 });
 
@@ -68,7 +90,13 @@ test('a retried registration replays its 201 instead of answering "already regis
 
 test('a refused caller reserves no key', async () => {
   const key = uid('key');
-  const refused = await s.inject({ who: 'partner', method: 'POST', url: `/partners/${partnerId}/conflicts`, payload: { description: 'x' }, headers: { 'idempotency-key': key } });
+  const refused = await s.inject({
+    who: 'partner',
+    method: 'POST',
+    url: `/partners/${partnerId}/conflicts`,
+    payload: { description: 'x' },
+    headers: { 'idempotency-key': key },
+  });
   expect(refused.statusCode).toBe(403);
   expect(await s.db.idempotentRequest.count({ where: { key } })).toBe(0);
 });
@@ -94,11 +122,20 @@ test('while the first request runs a repeat is told to wait (409); a first reque
 });
 
 test('the OpenAPI document offers the header and the 422 on every POST and PATCH', async () => {
-  const doc = (await s.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string }>; responses: Record<string, unknown> }>> };
-  const writes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).filter(([m]) => m === 'post' || m === 'patch').map(([m, op]) => ({ route: `${m} ${path}`, op })));
+  const doc = (await s.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+    paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string }>; responses: Record<string, unknown> }>>;
+  };
+  const writes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+    Object.entries(ops)
+      .filter(([m]) => m === 'post' || m === 'patch')
+      .map(([m, op]) => ({ route: `${m} ${path}`, op })),
+  );
   expect(writes.length).toBeGreaterThan(15);
   for (const { route, op } of writes) {
-    expect({ route, header: op.parameters?.some((p) => p.in === 'header' && p.name === 'idempotency-key') }).toEqual({ route, header: true });
+    expect({ route, header: op.parameters?.some((p) => p.in === 'header' && p.name === 'idempotency-key') }).toEqual({
+      route,
+      header: true,
+    });
   }
   const generic = writes.filter(({ route }) => !/^post \/leads(\/\{id\}\/(?!refunds|feedback)[\w/-]+)?$/.test(route));
   for (const { route, op } of generic) expect({ route, has422: '422' in op.responses }).toEqual({ route, has422: true });

@@ -24,7 +24,9 @@ test('a JSON body that is not valid UTF-8 is a 400 and no lead is taken', async 
   ]);
   const res = await s.inject({ method: 'POST', url: '/leads', headers: json, payload: body });
   expect([res.statusCode, res.headers['content-type'], res.json().errors]).toEqual([
-    400, expect.stringContaining('application/problem+json'), [{ path: 'body', message: 'body is not valid UTF-8' }],
+    400,
+    expect.stringContaining('application/problem+json'),
+    [{ path: 'body', message: 'body is not valid UTF-8' }],
   ]);
   expect(await s.db.lead.count({ where: { externalId } })).toBe(0);
 });
@@ -50,7 +52,13 @@ test('a CSV upload that is not valid UTF-8 is a 400, not a list with U+FFFD in i
 });
 
 test('a caller whose role may not use a route gets 403 whatever its body: malformed, invalid or empty', async () => {
-  const lead = (await s.inject({ method: 'POST', url: '/leads', payload: { source: { channel: 'web_form' }, person: { name: 'Anna' }, phone: phone(), topic: 'crm' } })).json();
+  const lead = (
+    await s.inject({
+      method: 'POST',
+      url: '/leads',
+      payload: { source: { channel: 'web_form' }, person: { name: 'Anna' }, phone: phone(), topic: 'crm' },
+    })
+  ).json();
   const cases: Array<[Caller, string]> = [
     ['partner', '/partners'], // ops only
     ['partner', `/partners/${s.partnerIds[0]}/conflicts`], // staff only
@@ -61,7 +69,9 @@ test('a caller whose role may not use a route gets 403 whatever its body: malfor
   for (const [who, url] of cases) {
     for (const payload of ['{"broken', '{"unexpected": [1, 2]}', '{}']) {
       const res = await s.inject({ who, method: 'POST', url, headers: json, payload });
-      expect(`${who} POST ${url} ${payload}: ${res.statusCode} ${res.json().type}`).toBe(`${who} POST ${url} ${payload}: 403 https://lead-engine.dev/problems/forbidden`);
+      expect(`${who} POST ${url} ${payload}: ${res.statusCode} ${res.json().type}`).toBe(
+        `${who} POST ${url} ${payload}: 403 https://lead-engine.dev/problems/forbidden`,
+      );
     }
   }
   // The roles that may use the route still get the 400 about their body.

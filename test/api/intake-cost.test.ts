@@ -37,12 +37,17 @@ beforeAll(async () => {
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     (client as unknown as { query: unknown }).query = (...args: unknown[]) => {
       const first = args[0] as string | { text?: string };
-      statements.push((typeof first === 'string' ? first : first?.text ?? '').replace(/\s+/g, ' ').trim());
+      statements.push((typeof first === 'string' ? first : (first?.text ?? '')).replace(/\s+/g, ' ').trim());
       return query(...args);
     };
   });
   app = await buildApp({
-    db: apiDb, temporal: new Client({ connection, dataConverter: testDataConverter(apiDb) }), taskQueue: worker.taskQueue, apiKeys: [sales, partner], logLevel: 'silent', rateLimitPerMinute: 100_000,
+    db: apiDb,
+    temporal: new Client({ connection, dataConverter: testDataConverter(apiDb) }),
+    taskQueue: worker.taskQueue,
+    apiKeys: [sales, partner],
+    logLevel: 'silent',
+    rateLimitPerMinute: 100_000,
   });
 });
 
@@ -60,11 +65,14 @@ async function statementsOf(run: () => Promise<unknown>): Promise<string[]> {
   return [...statements];
 }
 
-const post = (body: unknown, key = sales.key) => app.inject({ method: 'POST', url: '/leads', payload: body as object, headers: { 'x-api-key': key } });
+const post = (body: unknown, key = sales.key) =>
+  app.inject({ method: 'POST', url: '/leads', payload: body as object, headers: { 'x-api-key': key } });
 
 test('an intake is one transaction with its audit row in it, and nothing is written after the workflow start', async () => {
   let res: Awaited<ReturnType<typeof post>> | undefined;
-  const sent = await statementsOf(async () => { res = await post(leadBody()); });
+  const sent = await statementsOf(async () => {
+    res = await post(leadBody());
+  });
   expect(res!.statusCode).toBe(201);
   const { leadId } = res!.json() as { leadId: string };
 
@@ -76,7 +84,9 @@ test('an intake is one transaction with its audit row in it, and nothing is writ
 
   // The row says who, what, the answer, and — now that it is written with the lead — which lead.
   const audit = await workerDb.auditLog.findMany({ where: { requestId: res!.headers['x-request-id'] as string } });
-  expect(audit).toEqual([expect.objectContaining({ actor: 'sales:anna', role: 'sales', method: 'POST', path: '/leads', status: 201, leadId })]);
+  expect(audit).toEqual([
+    expect.objectContaining({ actor: 'sales:anna', role: 'sales', method: 'POST', path: '/leads', status: 201, leadId }),
+  ]);
   expect(Math.abs(audit[0]!.at.getTime() - Date.now())).toBeLessThan(120_000); // UTC, as every audit row
 
   // The workflow marks its lead started with its first read-model write, so the intake sweeper leaves it alone.
@@ -92,11 +102,14 @@ test('a replayed intake (same Idempotency-Key) of a running lead starts nothing 
   const { leadId } = first.json() as { leadId: string };
   await eventually(async () => (await workerDb.lead.findUniqueOrThrow({ where: { id: leadId } })).workflowStartedAt);
   let again: Awaited<ReturnType<typeof post>> | undefined;
-  const sent = await statementsOf(async () => { again = await app.inject({ method: 'POST', url: '/leads', payload: body, headers }); });
+  const sent = await statementsOf(async () => {
+    again = await app.inject({ method: 'POST', url: '/leads', payload: body, headers });
+  });
   expect([again!.statusCode, again!.json().replayed]).toEqual([200, true]);
   expect(sent.filter((s) => /^UPDATE/i.test(s))).toEqual([]);
-  expect(await workerDb.auditLog.findMany({ where: { requestId: again!.headers['x-request-id'] as string } }))
-    .toEqual([expect.objectContaining({ status: 200, leadId })]);
+  expect(await workerDb.auditLog.findMany({ where: { requestId: again!.headers['x-request-id'] as string } })).toEqual([
+    expect.objectContaining({ status: 200, leadId }),
+  ]);
 });
 
 test('a refused intake is audited whole after the response: invalid (400) and another partner’s source (403)', async () => {
@@ -104,7 +117,10 @@ test('a refused intake is audited whole after the response: invalid (400) and an
   expect(invalid.statusCode).toBe(400);
   const foreign = await post(leadBody({ source: { channel: 'partner', partnerId: 'someone-else', externalId: 'x-1' } }), partner.key);
   expect(foreign.statusCode).toBe(403);
-  for (const [res, actor, status] of [[invalid, 'sales:anna', 400], [foreign, `partner:${partner.subject}`, 403]] as const) {
+  for (const [res, actor, status] of [
+    [invalid, 'sales:anna', 400],
+    [foreign, `partner:${partner.subject}`, 403],
+  ] as const) {
     const rows = await eventually(() => workerDb.auditLog.findMany({ where: { requestId: res.headers['x-request-id'] as string } }));
     expect(rows).toEqual([expect.objectContaining({ actor, method: 'POST', path: '/leads', status, leadId: null })]);
   }

@@ -89,12 +89,19 @@ test('control characters (NUL) are refused at the door, never stored or sent to 
   expect(action.statusCode).toBe(400);
   expect((await s.inject({ method: 'GET', url: '/leads?managerId=%00' })).statusCode).toBe(400);
   const batch = await s.inject({ who: 'ops', method: 'POST', url: '/leads/batch', payload: { leads: [lead(), lead()] } });
-  expect(batch.json().errors.map((e: { path: string }) => e.path)).toEqual(['body.leads.0.source.externalId', 'body.leads.1.source.externalId']);
+  expect(batch.json().errors.map((e: { path: string }) => e.path)).toEqual([
+    'body.leads.0.source.externalId',
+    'body.leads.1.source.externalId',
+  ]);
 });
 
 test('an action that does not fit the stage is a 409 with the workflow’s reason; unknown leads are 404', async () => {
   const { leadId } = (await s.inject({ method: 'POST', url: '/leads', payload: lead() })).json();
-  const res = await s.inject({ method: 'POST', url: `/leads/${leadId}/payments`, payload: { paymentId: 'p1', amountMinor: 100, currency: 'RUB' } });
+  const res = await s.inject({
+    method: 'POST',
+    url: `/leads/${leadId}/payments`,
+    payload: { paymentId: 'p1', amountMinor: 100, currency: 'RUB' },
+  });
   expect(res.statusCode).toBe(409);
   expect(res.json().reason).toMatch(/recordPayment is not possible while the lead is awaiting_first_contact/);
 
@@ -119,14 +126,31 @@ test('reassigning to a manager who does not exist or is not active is a 422 unkn
   const { leadId } = (await s.inject({ method: 'POST', url: '/leads', payload: lead() })).json();
   const owner = await waitForOwner(leadId);
   const inactive = await seedManager(s.db, { active: false });
-  for (const [managerId, message] of [[uid('ghost'), /no manager ghost-/], [inactive, /is not active/]] as const) {
-    const res = await s.inject({ who: 'team_lead', method: 'POST', url: `/leads/${leadId}/reassign`, payload: { managerId, reason: 'vacation' } });
-    expect([res.statusCode, res.headers['content-type'], res.json().type]).toEqual([422, expect.stringContaining('application/problem+json'), expect.stringMatching(/unknown-manager$/)]);
+  for (const [managerId, message] of [
+    [uid('ghost'), /no manager ghost-/],
+    [inactive, /is not active/],
+  ] as const) {
+    const res = await s.inject({
+      who: 'team_lead',
+      method: 'POST',
+      url: `/leads/${leadId}/reassign`,
+      payload: { managerId, reason: 'vacation' },
+    });
+    expect([res.statusCode, res.headers['content-type'], res.json().type]).toEqual([
+      422,
+      expect.stringContaining('application/problem+json'),
+      expect.stringMatching(/unknown-manager$/),
+    ]);
     expect(res.json().errors).toEqual([{ path: 'body.managerId', message: expect.stringMatching(message) }]);
   }
   expect((await s.inject({ method: 'GET', url: `/leads/${leadId}` })).json().managerId).toBe(owner);
   const real = await seedManager(s.db);
-  const ok = await s.inject({ who: 'team_lead', method: 'POST', url: `/leads/${leadId}/reassign`, payload: { managerId: real, reason: 'vacation' } });
+  const ok = await s.inject({
+    who: 'team_lead',
+    method: 'POST',
+    url: `/leads/${leadId}/reassign`,
+    payload: { managerId: real, reason: 'vacation' },
+  });
   expect([ok.statusCode, ok.json().managerId]).toEqual([200, real]);
 });
 
@@ -166,17 +190,26 @@ test('lists filter by stage and page with a cursor', async () => {
 test('a date-bounded list walks every page once, in order, in both directions, as the read model has it', async () => {
   const source = 'outbound';
   const from = new Date(Date.now() - 1000);
-  for (let i = 0; i < 5; i++) expect((await s.inject({ method: 'POST', url: '/leads', payload: lead({ source: { channel: source } }) })).statusCode).toBe(201);
+  for (let i = 0; i < 5; i++)
+    expect((await s.inject({ method: 'POST', url: '/leads', payload: lead({ source: { channel: source } }) })).statusCode).toBe(201);
   const to = new Date(Date.now() + 1000);
   for (const dir of ['asc', 'desc'] as const) {
     const expected = await s.db.lead.findMany({
-      where: { sourceChannel: source, createdAt: { gte: from, lt: to } }, orderBy: [{ createdAt: dir }, { id: dir }], select: { id: true, createdAt: true },
+      where: { sourceChannel: source, createdAt: { gte: from, lt: to } },
+      orderBy: [{ createdAt: dir }, { id: dir }],
+      select: { id: true, createdAt: true },
     });
     expect(expected).toHaveLength(5);
     const seen: Array<{ id: string; createdAt: string }> = [];
     let cursor: string | null = null;
     do {
-      const q = new URLSearchParams({ source, createdFrom: from.toISOString(), createdTo: to.toISOString(), sort: dir === 'asc' ? 'createdAt' : '-createdAt', limit: '2' });
+      const q = new URLSearchParams({
+        source,
+        createdFrom: from.toISOString(),
+        createdTo: to.toISOString(),
+        sort: dir === 'asc' ? 'createdAt' : '-createdAt',
+        limit: '2',
+      });
       if (cursor) q.set('cursor', cursor);
       const page = (await s.inject({ method: 'GET', url: `/leads?${q}` })).json();
       seen.push(...page.items);
@@ -202,13 +235,21 @@ test('a date or period in a year PostgreSQL cannot store (0000) is a 400 that na
   ];
   for (const [method, url, payload, path] of cases) {
     const res = await s.inject({ who: 'admin', method: method as 'GET' | 'POST', url, ...(payload ? { payload } : {}) });
-    expect([url, res.statusCode, res.json().errors?.map((e: { path: string }) => e.path)]).toEqual([url, 400, expect.arrayContaining([path])]);
+    expect([url, res.statusCode, res.json().errors?.map((e: { path: string }) => e.path)]).toEqual([
+      url,
+      400,
+      expect.arrayContaining([path]),
+    ]);
   }
 });
 
 test('a known path with a method it lacks is a 405 that says what is allowed; an unknown path is a 404', async () => {
   const put = await s.inject({ method: 'PUT', url: '/leads' });
-  expect([put.statusCode, put.headers.allow, put.json().type]).toEqual([405, 'GET, HEAD, POST', expect.stringMatching(/method-not-allowed$/)]);
+  expect([put.statusCode, put.headers.allow, put.json().type]).toEqual([
+    405,
+    'GET, HEAD, POST',
+    expect.stringMatching(/method-not-allowed$/),
+  ]);
   const del = await s.inject({ method: 'DELETE', url: `/leads/${randomUUID()}/contact` });
   expect([del.statusCode, del.headers.allow]).toEqual([405, 'GET, HEAD, POST']);
   const batch = await s.inject({ method: 'OPTIONS', url: '/leads/batch' });

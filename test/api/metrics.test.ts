@@ -16,7 +16,10 @@ function parse(text: string): Map<string, number> {
   const samples = new Map<string, number>();
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('# HELP ') || line.startsWith('# TYPE ')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?(?:[0-9.eE+-]+|[Nn][Aa][Nn]|[+-]?Inf))$/.exec(line); // Go's ParseFloat takes NaN in any case
+    const m =
+      /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?(?:[0-9.eE+-]+|[Nn][Aa][Nn]|[+-]?Inf))$/.exec(
+        line,
+      ); // Go's ParseFloat takes NaN in any case
     if (!m) throw new Error(`not Prometheus text: ${line}`);
     samples.set(`${m[1]}${m[2] ?? ''}`, Number(m[3]));
   }
@@ -33,7 +36,13 @@ test('/metrics is public Prometheus text with the program’s gauges, and moves 
   const before = await scrape();
   const waiting = (m: Map<string, number>) => m.get('leads_by_stage{stage="awaiting_first_contact"}') ?? 0;
 
-  const { leadId } = (await s.inject({ method: 'POST', url: '/leads', payload: { source: { channel: 'web_form' }, person: { name: 'Olga' }, email: `${randomUUID()}@example.com` } })).json();
+  const { leadId } = (
+    await s.inject({
+      method: 'POST',
+      url: '/leads',
+      payload: { source: { channel: 'web_form' }, person: { name: 'Olga' }, email: `${randomUUID()}@example.com` },
+    })
+  ).json();
   await waitFor(async () => waiting(await scrape()) === waiting(before) + 1);
 
   // A refused staff action is timed and counted by reason.

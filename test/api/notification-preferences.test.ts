@@ -29,7 +29,8 @@ async function rosterEntryOf(subject: string): Promise<string> {
   const find = () => s.db.manager.findFirst({ where: { OR: [{ apiSubject: subject }, { id: subject }] }, orderBy: { apiSubject: 'asc' } });
   const found = await find();
   if (found) return found.id;
-  await s.db.manager.create({ data: { id: uid(subject), name: subject, apiSubject: subject, active: false, expertise: [], territory: [] } })
+  await s.db.manager
+    .create({ data: { id: uid(subject), name: subject, apiSubject: subject, active: false, expertise: [], territory: [] } })
     .catch(() => undefined); // a test file running alongside made it first
   return (await find())!.id;
 }
@@ -81,17 +82,38 @@ test('role matrix: each person their own; ops and admin anyone; a team lead thei
   const get = (url: string) => (who: Caller) => s.inject({ who, method: 'GET', url });
   await expectStatus('GET /me', get('/me/notification-preferences'), { sales: 200, team_lead: 200, partner: 200, partner2: 404 });
   await expectStatus('PUT /me', put('/me/notification-preferences'), { sales: 200, team_lead: 200, partner: 200 });
-  await expectStatus('GET own team’s manager', get(`/managers/${ownManager}/notification-preferences`),
-    { admin: 200, ops: 200, team_lead: 200, sales: 403, partner: 403 });
-  await expectStatus('PUT own team’s manager', put(`/managers/${ownManager}/notification-preferences`),
-    { admin: 200, ops: 200, team_lead: 200, sales: 403, partner: 403 });
+  await expectStatus('GET own team’s manager', get(`/managers/${ownManager}/notification-preferences`), {
+    admin: 200,
+    ops: 200,
+    team_lead: 200,
+    sales: 403,
+    partner: 403,
+  });
+  await expectStatus('PUT own team’s manager', put(`/managers/${ownManager}/notification-preferences`), {
+    admin: 200,
+    ops: 200,
+    team_lead: 200,
+    sales: 403,
+    partner: 403,
+  });
   const other = `/managers/${otherManager}/notification-preferences`;
   await expectStatus('GET another team’s manager', get(other), { team_lead: 403, ops: 200 });
   await expectStatus('PUT another team’s manager', put(other), { team_lead: 403, admin: 200 });
-  await expectStatus('GET a partner’s', get(`/partners/${s.partnerIds[0]}/notification-preferences`),
-    { admin: 200, ops: 200, team_lead: 403, sales: 403, partner: 403, partner2: 403 });
-  await expectStatus('PUT a partner’s', put(`/partners/${s.partnerIds[0]}/notification-preferences`),
-    { admin: 200, ops: 200, team_lead: 403, sales: 403, partner: 403 });
+  await expectStatus('GET a partner’s', get(`/partners/${s.partnerIds[0]}/notification-preferences`), {
+    admin: 200,
+    ops: 200,
+    team_lead: 403,
+    sales: 403,
+    partner: 403,
+    partner2: 403,
+  });
+  await expectStatus('PUT a partner’s', put(`/partners/${s.partnerIds[0]}/notification-preferences`), {
+    admin: 200,
+    ops: 200,
+    team_lead: 403,
+    sales: 403,
+    partner: 403,
+  });
   await expectStatus('unknown manager', get('/managers/nobody-here/notification-preferences'), { ops: 404 });
   await expectStatus('unknown partner', put('/partners/nobody-here/notification-preferences'), { ops: 404 });
   // A staff credential that identifies nobody on the roster has no preferences to set.
@@ -105,21 +127,42 @@ test('the caller’s own preferences: defaults until set, then what was set — 
   await s.db.notificationPreference.deleteMany({ where: { person: `manager:${anna}` } });
   const before = await s.inject({ method: 'GET', url: '/me/notification-preferences' });
   expect(before.json()).toEqual({
-    person: `manager:${anna}`, stored: false, email: true, webhooks: true, language: null, mutedKinds: [], timeZone: 'Europe/Moscow',
-    quietHours: null, workingHoursOnly: false, updatedAt: null, updatedBy: null, neverHeld: ['stop_contact'],
+    person: `manager:${anna}`,
+    stored: false,
+    email: true,
+    webhooks: true,
+    language: null,
+    mutedKinds: [],
+    timeZone: 'Europe/Moscow',
+    quietHours: null,
+    workingHoursOnly: false,
+    updatedAt: null,
+    updatedBy: null,
+    neverHeld: ['stop_contact'],
   });
   const set = await s.inject({
-    method: 'PUT', url: '/me/notification-preferences',
+    method: 'PUT',
+    url: '/me/notification-preferences',
     payload: {
-      webhooks: false, language: 'en', mutedKinds: ['task_due', 'task_due'], timeZone: 'asia/yekaterinburg',
+      webhooks: false,
+      language: 'en',
+      mutedKinds: ['task_due', 'task_due'],
+      timeZone: 'asia/yekaterinburg',
       quietHours: { from: '21:30', to: '08:00' },
     },
   });
   expect(set.statusCode).toBe(200);
   const expected = {
-    person: `manager:${anna}`, stored: true, email: true, webhooks: false, language: 'en', mutedKinds: ['task_due'],
+    person: `manager:${anna}`,
+    stored: true,
+    email: true,
+    webhooks: false,
+    language: 'en',
+    mutedKinds: ['task_due'],
     timeZone: 'Asia/Yekaterinburg',
-    quietHours: { from: '21:30', to: '08:00' }, workingHoursOnly: false, updatedBy: 'sales:anna',
+    quietHours: { from: '21:30', to: '08:00' },
+    workingHoursOnly: false,
+    updatedBy: 'sales:anna',
   };
   expect(set.json()).toMatchObject({ ...expected, released: 0 });
   expect((await s.inject({ method: 'GET', url: '/me/notification-preferences' })).json()).toMatchObject(expected);
@@ -144,8 +187,11 @@ test('bad input: unknown time zone or kind, quiet hours of zero length or all da
   await unprocessable({ mutedKinds: ['offer', 'carrier_pigeon'] }, 'unknown-task-kind', 'body.mutedKinds.1');
   await unprocessable({ mutedKinds: ['stop_contact'] }, 'task-kind-not-mutable', 'body.mutedKinds.0');
   const malformed = [
-    { quietHours: { from: '25:00', to: '09:00' } }, { quietHours: { from: '20:00' } },
-    { language: 'de' }, { email: 'yes' }, { colour: 'red' },
+    { quietHours: { from: '25:00', to: '09:00' } },
+    { quietHours: { from: '20:00' } },
+    { language: 'de' },
+    { email: 'yes' },
+    { colour: 'red' },
   ];
   for (const bad of malformed) {
     const res = await put(bad);
@@ -193,10 +239,13 @@ test('a mail in the quiet hours is held, not dropped, and goes out when they end
   expect(held.giveUpAt.getTime()).toBeGreaterThanOrEqual(Date.parse(MORNING) + 24 * 3_600_000); // 24 h of retries from when it may go
   // Visible to ops: held until when, and why.
   const listed = (await s.inject({ who: 'ops', method: 'GET', url: `/notifications?leadId=${leadId}` })).json().items;
-  expect(listed).toEqual([expect.objectContaining({
-    status: 'pending', heldUntil: MORNING,
-    reason: `held for manager:${managerId} until ${MORNING} (quiet hours 20:00–09:00 Europe/Moscow)`,
-  })]);
+  expect(listed).toEqual([
+    expect.objectContaining({
+      status: 'pending',
+      heldUntil: MORNING,
+      reason: `held for manager:${managerId} until ${MORNING} (quiet hours 20:00–09:00 Europe/Moscow)`,
+    }),
+  ]);
 
   expect(await a.claimDueNotifications({ leadId, now: '2026-12-02T05:59:00.000Z' })).toEqual([]); // 08:59: still quiet
   expect(await a.claimDueNotifications({ leadId, now: MORNING })).toEqual([id]);
@@ -222,14 +271,21 @@ test('a channel turned off or a muted task kind is not sent: suppressed, with th
   await setFor(off.managerId, { email: false });
   const muted = await managerWithTask('sla_reminder', 'Reminder');
   await registryActivities(s.db).createTask({
-    key: `${muted.leadId}:2`, leadId: muted.leadId, assignee: `manager:${muted.managerId}`, kind: 'first_contact', title: 'Call',
+    key: `${muted.leadId}:2`,
+    leadId: muted.leadId,
+    assignee: `manager:${muted.managerId}`,
+    kind: 'first_contact',
+    title: 'Call',
   });
   await setFor(muted.managerId, { mutedKinds: ['sla_reminder'] });
 
   const a = acts();
   const [offId] = await a.claimDueNotifications({ leadId: off.leadId });
-  expect(await a.deliverNotification(offId!))
-    .toEqual({ id: offId, status: 'suppressed', reason: `e-mail is off in the preferences of manager:${off.managerId}` });
+  expect(await a.deliverNotification(offId!)).toEqual({
+    id: offId,
+    status: 'suppressed',
+    reason: `e-mail is off in the preferences of manager:${off.managerId}`,
+  });
   const results = await Promise.all((await a.claimDueNotifications({ leadId: muted.leadId })).map((id) => a.deliverNotification(id)));
   expect(results.map((r) => r.status).sort()).toEqual(['sent', 'suppressed']);
   expect(mailsAbout(off.leadId)).toHaveLength(0);
@@ -306,7 +362,10 @@ test('a stop-contact order reaches a partner at once on every channel, whatever 
   await Promise.all(ids.map((id) => a.deliverNotification(id, NIGHT)));
   const rows = await s.db.notification.findMany({ where: { leadId }, orderBy: [{ template: 'asc' }, { channel: 'asc' }] });
   expect(rows.map((r) => `${r.template} ${r.channel} ${r.status}`)).toEqual([
-    'offer email suppressed', 'offer webhook suppressed', 'stop_contact email sent', 'stop_contact webhook sent',
+    'offer email suppressed',
+    'offer webhook suppressed',
+    'stop_contact email sent',
+    'stop_contact webhook sent',
   ]);
   expect(mailsAbout(leadId).map((m) => m.to)).toEqual([[`${partnerId}@example.test`]]);
   expect(hooks.filter((h) => h.includes(leadId)).map((h) => (JSON.parse(h) as { type: string }).type)).toEqual(['task.stop_contact']);

@@ -63,13 +63,18 @@ afterAll(async () => {
 /** One run of the delivery workflow (what the `notifications-deliver` Schedule starts every minute), for one lead. */
 const deliver = (leadId: string, on: { temporal: Client; worker: { taskQueue: string } } = s) =>
   on.temporal.workflow.execute(notificationsDeliverWorkflow, {
-    args: [{ leadId }], taskQueue: on.worker.taskQueue, workflowId: uid('deliver'),
+    args: [{ leadId }],
+    taskQueue: on.worker.taskQueue,
+    workflowId: uid('deliver'),
   });
 
 const anna = { actor: 'sales:anna' };
 const CAL = defaultPolicy().calendar;
 const consent = {
-  given: true, askedBy: 'sales:anna', channel: 'phone' as const, wording: 'May a colleague call you? The consultation is free.',
+  given: true,
+  askedBy: 'sales:anna',
+  channel: 'phone' as const,
+  wording: 'May a colleague call you? The consultation is free.',
 };
 
 /** A lead taken in through the API and brought to the offer stage (the partners with `topic` are offered it). */
@@ -105,7 +110,13 @@ test('a lead comes in → the "Call the lead" e-mail arrives at the SMTP server'
     const task = await s.db.task.findFirstOrThrow({ where: { leadId, kind: 'first_contact' } });
     // Written with the task, in its transaction: there before anything is delivered.
     const [row] = await s.db.notification.findMany({ where: { leadId } });
-    expect(row).toMatchObject({ key: `${task.key}:email:${desk}`, channel: 'email', recipient: desk, template: 'first_contact', status: 'pending' });
+    expect(row).toMatchObject({
+      key: `${task.key}:email:${desk}`,
+      channel: 'email',
+      recipient: desk,
+      template: 'first_contact',
+      status: 'pending',
+    });
     expect(JSON.stringify(row!.payload)).not.toMatch(/Ivan|\+7916|@example\.com/); // no client contacts in the outbox
 
     expect(await deliver(leadId)).toMatchObject({ claimed: 1, sent: 1 });
@@ -114,7 +125,11 @@ test('a lead comes in → the "Call the lead" e-mail arrives at the SMTP server'
     expect(got[0]!.to).toEqual([desk]);
     expect(got[0]!.subject).toBe(`Call the lead — Lead ${leadId.slice(0, 8)}`);
     expect(got[0]!.raw).toContain('Due: ');
-    expect(await s.db.notification.findUniqueOrThrow({ where: { id: row!.id } })).toMatchObject({ status: 'sent', attempts: 1, lastError: null });
+    expect(await s.db.notification.findUniqueOrThrow({ where: { id: row!.id } })).toMatchObject({
+      status: 'sent',
+      attempts: 1,
+      lastError: null,
+    });
     expect(await deliver(leadId)).toMatchObject({ claimed: 0 }); // sent once, never again
   } finally {
     delete process.env.NOTIFY_LANGUAGE;
@@ -137,23 +152,41 @@ test('a partner gets the offer with its deadline, signed, and answers it through
   const sales = { actor: 'sales:anna' };
   await act(handle, 'recordContact', { outcome: 'reached' }, sales);
   await act(handle, 'qualify', { target: true, route: 'partner', reason: 'a mobile app', budgetMinor: 600_000_00, compare: 1 }, sales);
-  await act(handle, 'recordConsent', { given: true, askedBy: 'sales:anna', channel: 'phone', wording: 'May a colleague call you? The consultation is free.' }, sales);
+  await act(
+    handle,
+    'recordConsent',
+    { given: true, askedBy: 'sales:anna', channel: 'phone', wording: 'May a colleague call you? The consultation is free.' },
+    sales,
+  );
   await waitFor(async () => (await s.db.task.count({ where: { leadId, kind: 'offer' } })) === 1);
 
   received.length = 0;
   expect(await deliver(leadId)).toMatchObject({ sent: expect.any(Number), pending: 0, dead: 0 });
   const offer = received.find((r) => r.body.includes('"task.offer"'));
   expect(offer).toBeDefined();
-  expect(verifySignature(secret, offer!.body, { timestamp: offer!.headers['x-lead-engine-timestamp'], signature: offer!.headers['x-lead-engine-signature'] }))
-    .toEqual({ ok: true });
-  expect(verifySignature('another secret', offer!.body, { timestamp: offer!.headers['x-lead-engine-timestamp'], signature: offer!.headers['x-lead-engine-signature'] }))
-    .toEqual({ ok: false, why: 'bad-signature' });
+  expect(
+    verifySignature(secret, offer!.body, {
+      timestamp: offer!.headers['x-lead-engine-timestamp'],
+      signature: offer!.headers['x-lead-engine-signature'],
+    }),
+  ).toEqual({ ok: true });
+  expect(
+    verifySignature('another secret', offer!.body, {
+      timestamp: offer!.headers['x-lead-engine-timestamp'],
+      signature: offer!.headers['x-lead-engine-signature'],
+    }),
+  ).toEqual({ ok: false, why: 'bad-signature' });
   const body = JSON.parse(offer!.body) as { task: { leadId: string; kind: string; dueAt: string } };
   expect(body.task).toMatchObject({ leadId, kind: 'offer' });
   expect(new Date(body.task.dueAt).getTime()).toBeGreaterThan(Date.now() + 24 * 3_600_000); // two business days to answer
 
   const answer = (payload: unknown, headers: Record<string, string>, id = partnerId) =>
-    s.app.inject({ method: 'POST', url: `/partners/${id}/webhook`, payload: JSON.stringify(payload), headers: { 'content-type': 'application/json', ...headers } });
+    s.app.inject({
+      method: 'POST',
+      url: `/partners/${id}/webhook`,
+      payload: JSON.stringify(payload),
+      headers: { 'content-type': 'application/json', ...headers },
+    });
   const accept = { leadId, accepted: true };
   const raw = JSON.stringify(accept);
   expect((await answer(accept, signatureHeaders('wrong secret', raw))).statusCode).toBe(401);
@@ -173,8 +206,20 @@ test('a partner gets the offer with its deadline, signed, and answers it through
 test('SMTP down: the e-mail stays pending with its attempts and error, and is delivered when the server is back', async () => {
   const leadId = await seedLead(s.db);
   const managerId = await seedManager(s.db);
-  await registryActivities(s.db).createTask({ key: `${leadId}:1`, leadId, assignee: `manager:${managerId}`, kind: 'sla_reminder', title: 'Reminder' });
-  await registryActivities(s.db).createTask({ key: `${leadId}:1`, leadId, assignee: `manager:${managerId}`, kind: 'sla_reminder', title: 'Reminder' });
+  await registryActivities(s.db).createTask({
+    key: `${leadId}:1`,
+    leadId,
+    assignee: `manager:${managerId}`,
+    kind: 'sla_reminder',
+    title: 'Reminder',
+  });
+  await registryActivities(s.db).createTask({
+    key: `${leadId}:1`,
+    leadId,
+    assignee: `manager:${managerId}`,
+    kind: 'sla_reminder',
+    title: 'Reminder',
+  });
   expect(await s.db.notification.count({ where: { leadId } })).toBe(1); // a retried createTask enqueues nothing twice
 
   const down = `smtp://127.0.0.1:${await freePort()}`;
@@ -205,7 +250,13 @@ test('SMTP down: the e-mail stays pending with its attempts and error, and is de
 test('after 24 h of failures a notification is dead, listed for ops, and retried by hand', async () => {
   const leadId = await seedLead(s.db);
   const managerId = await seedManager(s.db);
-  await registryActivities(s.db).createTask({ key: `${leadId}:1`, leadId, assignee: `manager:${managerId}`, kind: 'first_contact', title: 'Call the lead' });
+  await registryActivities(s.db).createTask({
+    key: `${leadId}:1`,
+    leadId,
+    assignee: `manager:${managerId}`,
+    kind: 'first_contact',
+    title: 'Call the lead',
+  });
   const down = notificationActivities(s.db, () => ({ smtpUrl: `smtp://127.0.0.1:${1}`, from: 'engine@example.test' }));
   const [id] = await down.claimDueNotifications({ leadId });
   const row = await s.db.notification.findUniqueOrThrow({ where: { id: id! } });
@@ -230,7 +281,8 @@ test('after 24 h of failures a notification is dead, listed for ops, and retried
 });
 
 test('webhook subscriptions: http(s) only, a partner subscribes only itself, a team lead no partner, sales nobody', async () => {
-  const post = (who: 'ops' | 'partner' | 'sales' | 'team_lead', payload: Record<string, unknown>) => s.inject({ who, method: 'POST', url: '/webhooks', payload });
+  const post = (who: 'ops' | 'partner' | 'sales' | 'team_lead', payload: Record<string, unknown>) =>
+    s.inject({ who, method: 'POST', url: '/webhooks', payload });
   expect((await post('partner', { url: 'ftp://example.test/hook' })).statusCode).toBe(400);
   expect((await post('partner', { url: 'not a url' })).statusCode).toBe(400);
   expect((await post('partner', { url: receiverUrl, subscriber: `partner:${s.partnerIds[1]}` })).statusCode).toBe(403);
@@ -255,79 +307,111 @@ test('webhook subscriptions: http(s) only, a partner subscribes only itself, a t
 const inbound = (partnerId: string, secret: string, payload: unknown) => {
   const raw = JSON.stringify(payload);
   return s.app.inject({
-    method: 'POST', url: `/partners/${partnerId}/webhook`, payload: raw,
+    method: 'POST',
+    url: `/partners/${partnerId}/webhook`,
+    payload: raw,
     headers: { 'content-type': 'application/json', ...signatureHeaders(secret, raw) },
   });
 };
 
-test('withdrawn consent: the partner gets the stop-contact order, signed, and confirms it through its webhook; '
-  + 'the order stays open until then', async () => {
-  const partnerId = s.partnerIds[1];
-  const topic = uid('erp');
-  await partnerFor(s.db, partnerId, topic);
-  const sub = await s.inject({ who: 'partner2', method: 'POST', url: '/webhooks', payload: { url: receiverUrl } });
-  const { secret } = sub.json() as { secret: string };
-  const { leadId, handle } = await offeredLead(s, topic);
-  await act(handle, 'partnerRespond', { partnerId, accepted: true }, `partner:${partnerId}`);
+test(
+  'withdrawn consent: the partner gets the stop-contact order, signed, and confirms it through its webhook; ' +
+    'the order stays open until then',
+  async () => {
+    const partnerId = s.partnerIds[1];
+    const topic = uid('erp');
+    await partnerFor(s.db, partnerId, topic);
+    const sub = await s.inject({ who: 'partner2', method: 'POST', url: '/webhooks', payload: { url: receiverUrl } });
+    const { secret } = sub.json() as { secret: string };
+    const { leadId, handle } = await offeredLead(s, topic);
+    await act(handle, 'partnerRespond', { partnerId, accepted: true }, `partner:${partnerId}`);
 
-  const withdrawn = await s.inject({
-    method: 'POST', url: `/leads/${leadId}/consent/withdraw`, payload: { reason: 'the client called: do not contact me' },
-  });
-  expect(withdrawn.statusCode).toBe(200);
-  expect(await handle.result()).toMatchObject({ stage: 'closed', closedReason: 'consent_withdrawn' });
-  // The lead has ended; its partner's order has not: it waits for the confirmation, due in one business day.
-  const order = await s.db.task.findFirstOrThrow({ where: { leadId, kind: 'stop_contact' } });
-  expect(order).toMatchObject({ assignee: `partner:${partnerId}`, doneAt: null });
-  expect(order.dueAt!.getTime()).toBeGreaterThan(Date.now());
-  expect(order.dueAt!.getTime()).toBeLessThanOrEqual(addBusinessTime(CAL, Date.now(), businessDayMs(CAL)) + 60_000);
-  expect((await s.db.task.findMany({ where: { leadId, doneAt: null } })).map((t) => t.kind)).toEqual(['stop_contact']);
+    const withdrawn = await s.inject({
+      method: 'POST',
+      url: `/leads/${leadId}/consent/withdraw`,
+      payload: { reason: 'the client called: do not contact me' },
+    });
+    expect(withdrawn.statusCode).toBe(200);
+    expect(await handle.result()).toMatchObject({ stage: 'closed', closedReason: 'consent_withdrawn' });
+    // The lead has ended; its partner's order has not: it waits for the confirmation, due in one business day.
+    const order = await s.db.task.findFirstOrThrow({ where: { leadId, kind: 'stop_contact' } });
+    expect(order).toMatchObject({ assignee: `partner:${partnerId}`, doneAt: null });
+    expect(order.dueAt!.getTime()).toBeGreaterThan(Date.now());
+    expect(order.dueAt!.getTime()).toBeLessThanOrEqual(addBusinessTime(CAL, Date.now(), businessDayMs(CAL)) + 60_000);
+    expect((await s.db.task.findMany({ where: { leadId, doneAt: null } })).map((t) => t.kind)).toEqual(['stop_contact']);
 
-  received.length = 0;
-  await deliver(leadId);
-  const told = received.find((r) => r.body.includes('"task.stop_contact"'));
-  expect(told).toBeDefined();
-  const signed = { timestamp: told!.headers['x-lead-engine-timestamp'], signature: told!.headers['x-lead-engine-signature'] };
-  expect(verifySignature(secret, told!.body, signed)).toEqual({ ok: true });
-  expect(JSON.parse(told!.body).task)
-    .toMatchObject({ taskKey: order.key, leadId, kind: 'stop_contact', dueAt: order.dueAt!.toISOString() });
+    received.length = 0;
+    await deliver(leadId);
+    const told = received.find((r) => r.body.includes('"task.stop_contact"'));
+    expect(told).toBeDefined();
+    const signed = { timestamp: told!.headers['x-lead-engine-timestamp'], signature: told!.headers['x-lead-engine-signature'] };
+    expect(verifySignature(secret, told!.body, signed)).toEqual({ ok: true });
+    expect(JSON.parse(told!.body).task).toMatchObject({
+      taskKey: order.key,
+      leadId,
+      kind: 'stop_contact',
+      dueAt: order.dueAt!.toISOString(),
+    });
 
-  const confirmed = { type: 'stop_contact.confirmed', leadId, note: 'CRM record and call recordings deleted' };
-  const raw = JSON.stringify(confirmed);
-  const unsigned = await s.app.inject({
-    method: 'POST', url: `/partners/${partnerId}/webhook`, payload: raw, headers: { 'content-type': 'application/json' },
-  });
-  expect(unsigned.statusCode).toBe(401);
-  const ok = await inbound(partnerId, secret, confirmed);
-  expect(ok.statusCode).toBe(200);
-  expect(ok.json()).toMatchObject({
-    taskKey: order.key, leadId, partnerId, state: 'confirmed', overdue: false, replayed: false, dueAt: order.dueAt!.toISOString(),
-    confirmation: { confirmedBy: `partner:${partnerId}`, channel: 'webhook', note: confirmed.note },
-  });
-  const first = ok.json() as { confirmation: { confirmedAt: string } };
-  expect(await s.db.task.findUniqueOrThrow({ where: { key: order.key } }))
-    .toMatchObject({ outcome: 'confirmed', completedBy: `partner:${partnerId}`, doneAt: new Date(first.confirmation.confirmedAt) });
-  // Audited as the partner's request, with the lead it concerns.
-  const audit = await s.db.auditLog.findMany({ where: { leadId, path: `/partners/${partnerId}/webhook` } });
-  expect(audit).toEqual([expect.objectContaining({ actor: `partner:${partnerId}`, role: 'partner', method: 'POST', status: 200 })]);
+    const confirmed = { type: 'stop_contact.confirmed', leadId, note: 'CRM record and call recordings deleted' };
+    const raw = JSON.stringify(confirmed);
+    const unsigned = await s.app.inject({
+      method: 'POST',
+      url: `/partners/${partnerId}/webhook`,
+      payload: raw,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(unsigned.statusCode).toBe(401);
+    const ok = await inbound(partnerId, secret, confirmed);
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toMatchObject({
+      taskKey: order.key,
+      leadId,
+      partnerId,
+      state: 'confirmed',
+      overdue: false,
+      replayed: false,
+      dueAt: order.dueAt!.toISOString(),
+      confirmation: { confirmedBy: `partner:${partnerId}`, channel: 'webhook', note: confirmed.note },
+    });
+    const first = ok.json() as { confirmation: { confirmedAt: string } };
+    expect(await s.db.task.findUniqueOrThrow({ where: { key: order.key } })).toMatchObject({
+      outcome: 'confirmed',
+      completedBy: `partner:${partnerId}`,
+      doneAt: new Date(first.confirmation.confirmedAt),
+    });
+    // Audited as the partner's request, with the lead it concerns.
+    const audit = await s.db.auditLog.findMany({ where: { leadId, path: `/partners/${partnerId}/webhook` } });
+    expect(audit).toEqual([expect.objectContaining({ actor: `partner:${partnerId}`, role: 'partner', method: 'POST', status: 200 })]);
 
-  // Twice is fine: the first confirmation stands, through any channel.
-  const again = await inbound(partnerId, secret, confirmed);
-  expect(again.statusCode).toBe(200);
-  expect(again.json()).toMatchObject({ replayed: true, confirmation: { confirmedAt: first.confirmation.confirmedAt, channel: 'webhook' } });
-  const queue = await s.inject({ who: 'partner2', method: 'POST', url: `/tasks/${order.key}/complete`, payload: { outcome: 'confirmed' } });
-  expect(queue.statusCode).toBe(200);
-  expect(queue.json().task).toMatchObject({ state: 'done', outcome: 'confirmed', doneAt: first.confirmation.confirmedAt });
+    // Twice is fine: the first confirmation stands, through any channel.
+    const again = await inbound(partnerId, secret, confirmed);
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({
+      replayed: true,
+      confirmation: { confirmedAt: first.confirmation.confirmedAt, channel: 'webhook' },
+    });
+    const queue = await s.inject({
+      who: 'partner2',
+      method: 'POST',
+      url: `/tasks/${order.key}/complete`,
+      payload: { outcome: 'confirmed' },
+    });
+    expect(queue.statusCode).toBe(200);
+    expect(queue.json().task).toMatchObject({ state: 'done', outcome: 'confirmed', doneAt: first.confirmation.confirmedAt });
 
-  // The lead shows it, to staff and to the partner.
-  for (const who of ['ops', 'partner2'] as const) {
-    const lead = await s.inject({ who, method: 'GET', url: `/leads/${leadId}` });
-    expect(lead.statusCode).toBe(200);
-    expect(lead.json().stopContact)
-      .toEqual([expect.objectContaining({ partnerId, state: 'confirmed', confirmation: expect.objectContaining({ channel: 'webhook' }) })]);
-  }
-  const history = await s.inject({ who: 'ops', method: 'GET', url: `/leads/${leadId}/history` });
-  expect(history.json().stopContact).toEqual([expect.objectContaining({ taskKey: order.key, state: 'confirmed' })]);
-});
+    // The lead shows it, to staff and to the partner.
+    for (const who of ['ops', 'partner2'] as const) {
+      const lead = await s.inject({ who, method: 'GET', url: `/leads/${leadId}` });
+      expect(lead.statusCode).toBe(200);
+      expect(lead.json().stopContact).toEqual([
+        expect.objectContaining({ partnerId, state: 'confirmed', confirmation: expect.objectContaining({ channel: 'webhook' }) }),
+      ]);
+    }
+    const history = await s.inject({ who: 'ops', method: 'GET', url: `/leads/${leadId}/history` });
+    expect(history.json().stopContact).toEqual([expect.objectContaining({ taskKey: order.key, state: 'confirmed' })]);
+  },
+);
 
 test('stop-contact confirmation: the work queue takes only `confirmed`, another partner is refused, no order is a 409', async () => {
   const [a, b] = s.partnerIds;
@@ -342,7 +426,8 @@ test('stop-contact confirmation: the work queue takes only `confirmed`, another 
   const early = await confirm('partner', a);
   expect(early.statusCode).toBe(409);
   expect(early.json()).toMatchObject({
-    type: 'https://lead-engine.dev/problems/no-stop-contact-order', reason: `partner ${a} has no stop-contact order on lead ${leadId}`,
+    type: 'https://lead-engine.dev/problems/no-stop-contact-order',
+    reason: `partner ${a} has no stop-contact order on lead ${leadId}`,
   });
 
   await act(handle, 'partnerRespond', { partnerId: a, accepted: true }, `partner:${a}`);
@@ -399,50 +484,53 @@ describe('on the time-skipping server', () => {
     return mail.messages.filter((m) => m.raw.includes(leadId) && m.subject.startsWith(subject));
   };
 
-  test('a lead comes in → "Call the lead" arrives → four working hours later the reminder → the call recorded → '
-    + 'the task is done', async () => {
-    process.env.NOTIFY_LANGUAGE = 'en';
-    try {
-      const res = await t.inject({ method: 'POST', url: '/leads', payload: leadBody() });
-      expect(res.statusCode).toBe(201);
-      const { leadId } = res.json() as { leadId: string };
-      const handle: LeadHandle = t.temporal.workflow.getHandle(leadWorkflowId(leadId));
-      const state = await until(handle, (x) => !!x.managerId);
-      await waitFor(async () => (await t.db.task.count({ where: { leadId, kind: 'first_contact' } })) === 1);
-      expect(await deliver(leadId, t)).toMatchObject({ sent: 1 });
-      expect(await mailAbout(leadId, 'Call the lead')).toEqual([expect.objectContaining({ to: [desk] })]);
+  test(
+    'a lead comes in → "Call the lead" arrives → four working hours later the reminder → the call recorded → ' + 'the task is done',
+    async () => {
+      process.env.NOTIFY_LANGUAGE = 'en';
+      try {
+        const res = await t.inject({ method: 'POST', url: '/leads', payload: leadBody() });
+        expect(res.statusCode).toBe(201);
+        const { leadId } = res.json() as { leadId: string };
+        const handle: LeadHandle = t.temporal.workflow.getHandle(leadWorkflowId(leadId));
+        const state = await until(handle, (x) => !!x.managerId);
+        await waitFor(async () => (await t.db.task.count({ where: { leadId, kind: 'first_contact' } })) === 1);
+        expect(await deliver(leadId, t)).toMatchObject({ sent: 1 });
+        expect(await mailAbout(leadId, 'Call the lead')).toEqual([expect.objectContaining({ to: [desk] })]);
 
-      // Four working hours of the business calendar after assignment, not a minute before.
-      const remindAt = addBusinessTime(CAL, Date.parse(state.slaFrom), 4 * 3_600_000);
-      await skip(t.env, handle, remindAt - (await t.env.currentTimeMs()) - 60_000);
-      expect(await t.db.task.count({ where: { leadId, kind: 'sla_reminder' } })).toBe(0);
-      await skip(t.env, handle, 2 * 60_000);
-      await waitFor(async () => (await t.db.task.count({ where: { leadId, kind: 'sla_reminder' } })) === 1);
-      expect(await deliver(leadId, t)).toMatchObject({ sent: 1 });
-      expect(await mailAbout(leadId, 'Reminder: the lead is waiting for you')).toEqual([expect.objectContaining({ to: [desk] })]);
-      const history = (await t.inject({ method: 'GET', url: `/leads/${leadId}/history` })).json() as {
-        items: Array<{ type: string; at: string }>;
-      };
-      const reminded = history.items.find((e) => e.type === 'sla_reminder')!;
-      expect(Date.parse(reminded.at)).toBeGreaterThanOrEqual(remindAt);
-      expect(Date.parse(reminded.at)).toBeLessThan(remindAt + 5 * 60_000);
+        // Four working hours of the business calendar after assignment, not a minute before.
+        const remindAt = addBusinessTime(CAL, Date.parse(state.slaFrom), 4 * 3_600_000);
+        await skip(t.env, handle, remindAt - (await t.env.currentTimeMs()) - 60_000);
+        expect(await t.db.task.count({ where: { leadId, kind: 'sla_reminder' } })).toBe(0);
+        await skip(t.env, handle, 2 * 60_000);
+        await waitFor(async () => (await t.db.task.count({ where: { leadId, kind: 'sla_reminder' } })) === 1);
+        expect(await deliver(leadId, t)).toMatchObject({ sent: 1 });
+        expect(await mailAbout(leadId, 'Reminder: the lead is waiting for you')).toEqual([expect.objectContaining({ to: [desk] })]);
+        const history = (await t.inject({ method: 'GET', url: `/leads/${leadId}/history` })).json() as {
+          items: Array<{ type: string; at: string }>;
+        };
+        const reminded = history.items.find((e) => e.type === 'sla_reminder')!;
+        expect(Date.parse(reminded.at)).toBeGreaterThanOrEqual(remindAt);
+        expect(Date.parse(reminded.at)).toBeLessThan(remindAt + 5 * 60_000);
 
-      const call = await t.inject({ method: 'POST', url: `/leads/${leadId}/contact`, payload: { outcome: 'reached' } });
-      expect(call.statusCode).toBe(200);
-      expect(call.json()).toMatchObject({ stage: 'qualifying' });
-      let done: Array<{ kind: string; outcome: string; completedBy: string }> = [];
-      await waitFor(async () => {
-        done = (await t.inject({ who: 'ops', method: 'GET', url: `/tasks?leadId=${leadId}&state=done` })).json().items;
-        return done.length === 2;
-      });
-      expect(done.map((x) => [x.kind, x.outcome, x.completedBy]).sort()).toEqual([
-        ['first_contact', 'contacted', 'sales:anna'], ['sla_reminder', 'contacted', 'sales:anna'],
-      ]);
-      expect((await t.inject({ who: 'ops', method: 'GET', url: `/tasks?leadId=${leadId}&state=open` })).json().items).toEqual([]);
-    } finally {
-      delete process.env.NOTIFY_LANGUAGE;
-    }
-  });
+        const call = await t.inject({ method: 'POST', url: `/leads/${leadId}/contact`, payload: { outcome: 'reached' } });
+        expect(call.statusCode).toBe(200);
+        expect(call.json()).toMatchObject({ stage: 'qualifying' });
+        let done: Array<{ kind: string; outcome: string; completedBy: string }> = [];
+        await waitFor(async () => {
+          done = (await t.inject({ who: 'ops', method: 'GET', url: `/tasks?leadId=${leadId}&state=done` })).json().items;
+          return done.length === 2;
+        });
+        expect(done.map((x) => [x.kind, x.outcome, x.completedBy]).sort()).toEqual([
+          ['first_contact', 'contacted', 'sales:anna'],
+          ['sla_reminder', 'contacted', 'sales:anna'],
+        ]);
+        expect((await t.inject({ who: 'ops', method: 'GET', url: `/tasks?leadId=${leadId}&state=open` })).json().items).toEqual([]);
+      } finally {
+        delete process.env.NOTIFY_LANGUAGE;
+      }
+    },
+  );
 
   test('a stop-contact order not confirmed by its deadline raises one alarm for the lead; the confirmation resolves it', async () => {
     const partnerId = t.partnerIds[0];
@@ -460,9 +548,12 @@ describe('on the time-skipping server', () => {
     expect(order.dueAt!.getTime()).toBeLessThan(due + 60_000);
 
     /** One run of the sweep the `alarms-hourly` Schedule starts, at the server's (skipped) time. */
-    const sweep = () => t.temporal.workflow.execute(alarmSweepWorkflow, {
-      args: [{ kinds: ['stop_contact_overdue'] }], taskQueue: t.worker.taskQueue, workflowId: uid('alarms'),
-    }) as Promise<AlarmSweepOutcome>;
+    const sweep = () =>
+      t.temporal.workflow.execute(alarmSweepWorkflow, {
+        args: [{ kinds: ['stop_contact_overdue'] }],
+        taskQueue: t.worker.taskQueue,
+        workflowId: uid('alarms'),
+      }) as Promise<AlarmSweepOutcome>;
     expect((await sweep()).results).toEqual([expect.objectContaining({ firing: [] })]); // not due yet
     await skip(t.env, handle, order.dueAt!.getTime() - (await t.env.currentTimeMs()) + 3_600_000);
     const late = await sweep();
@@ -476,14 +567,21 @@ describe('on the time-skipping server', () => {
 
     // The partner confirms from its work queue: the order is done and the alarm resolved by it.
     const done = await t.inject({
-      who: 'partner', method: 'POST', url: `/tasks/${order.key}/complete`, payload: { outcome: 'confirmed', note: 'deleted' },
+      who: 'partner',
+      method: 'POST',
+      url: `/tasks/${order.key}/complete`,
+      payload: { outcome: 'confirmed', note: 'deleted' },
     });
     expect(done.statusCode).toBe(200);
     expect(done.json().task).toMatchObject({ state: 'done', outcome: 'confirmed', completedBy: `partner:${partnerId}` });
     const after = (await t.inject({ who: 'ops', method: 'GET', url: `/alarms?kind=stop_contact_overdue&subject=${leadId}` })).json().items;
     expect(after).toEqual([expect.objectContaining({ state: 'resolved', resolvedBy: `partner:${partnerId}` })]);
-    expect(await t.db.stopContactConfirmation.findUniqueOrThrow({ where: { taskKey: order.key } }))
-      .toMatchObject({ channel: 'task', confirmedBy: `partner:${partnerId}`, note: 'deleted', dueAt: order.dueAt });
+    expect(await t.db.stopContactConfirmation.findUniqueOrThrow({ where: { taskKey: order.key } })).toMatchObject({
+      channel: 'task',
+      confirmedBy: `partner:${partnerId}`,
+      note: 'deleted',
+      dueAt: order.dueAt,
+    });
     expect((await sweep()).results).toEqual([expect.objectContaining({ firing: [], opened: [] })]);
   });
 });

@@ -5,7 +5,9 @@ import { ACTION_NAMES, LEAD_ACTIONS } from '../../domain/actions';
 import { apiStack, type ApiStack } from '../helpers/api';
 
 let s: ApiStack;
-beforeAll(async () => { s = await apiStack(); });
+beforeAll(async () => {
+  s = await apiStack();
+});
 afterAll(async () => s?.close());
 
 test('the document validates against the OpenAPI 3 schema', async () => {
@@ -15,11 +17,17 @@ test('the document validates against the OpenAPI 3 schema', async () => {
 
 test('every served route is documented, with its problem responses, and nothing else is', async () => {
   const doc = (await s.inject({ method: 'GET', url: '/openapi.json' })).json() as OpenAPIV3.Document;
-  const documented = new Set(Object.entries(doc.paths).flatMap(([path, item]) =>
-    Object.keys(item ?? {}).filter((m) => ['get', 'post', 'put', 'patch', 'delete'].includes(m)).map((m) => `${m.toUpperCase()} ${path}`)));
+  const documented = new Set(
+    Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.keys(item ?? {})
+        .filter((m) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))
+        .map((m) => `${m.toUpperCase()} ${path}`),
+    ),
+  );
   // The browser console (/app) and the codec server's sign-in page and CORS preflights are for
   // browsers, not part of the API the document describes.
-  const forBrowsers = (r: string) => / \/(docs|openapi\.json|metrics|app(\/|$))/.test(r) || /^(GET|POST) \/codec\/login$/.test(r) || /^OPTIONS \/codec\//.test(r);
+  const forBrowsers = (r: string) =>
+    / \/(docs|openapi\.json|metrics|app(\/|$))/.test(r) || /^(GET|POST) \/codec\/login$/.test(r) || /^OPTIONS \/codec\//.test(r);
   const served = new Set(servedRoutes(s.app.printRoutes({ commonPrefix: false })).filter((r) => !forBrowsers(r)));
   expect([...served].sort()).toEqual([...documented].sort());
   for (const path of Object.keys(doc.paths).filter((p) => p.startsWith('/leads/{id}/') && doc.paths[p]?.post)) {
@@ -33,7 +41,12 @@ test('every row of the action table (domain/actions.ts) is a documented action n
   for (const name of ACTION_NAMES) {
     const row = LEAD_ACTIONS[name];
     const op = doc.paths[`/leads/{id}/${row.path}`]?.post;
-    expect({ name, operationId: op?.operationId, summary: op?.summary, tags: op?.tags }).toEqual({ name, operationId: name, summary: row.summary, tags: ['actions'] });
+    expect({ name, operationId: op?.operationId, summary: op?.summary, tags: op?.tags }).toEqual({
+      name,
+      operationId: name,
+      summary: row.summary,
+      tags: ['actions'],
+    });
     expect(op?.requestBody).toBeDefined();
   }
   const actions = Object.values(doc.paths).flatMap((item) => (item?.post?.tags?.includes('actions') ? [item.post.operationId] : []));
@@ -51,7 +64,11 @@ function servedRoutes(tree: string): string[] {
     stack.length = depth;
     stack.push(m[2]!);
     const path = stack.join('').replace(/:(\w+)/g, '{$1}');
-    for (const method of (m[3] ?? '').split(',').map((x) => x.trim()).filter((x) => x && x !== 'HEAD')) out.push(`${method} ${path}`);
+    for (const method of (m[3] ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x && x !== 'HEAD'))
+      out.push(`${method} ${path}`);
   }
   return out;
 }

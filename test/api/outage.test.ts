@@ -33,12 +33,20 @@ const KEY = 'outage-test-key-0000000000';
 const sales = { 'x-api-key': KEY };
 
 const newLead = () => ({
-  source: { channel: 'web_form' }, person: { name: 'Olga Ivanova' }, phone: `+7926${Math.floor(1_000_000 + Math.random() * 8_999_999)}`, topic: 'crm',
+  source: { channel: 'web_form' },
+  person: { name: 'Olga Ivanova' },
+  phone: `+7926${Math.floor(1_000_000 + Math.random() * 8_999_999)}`,
+  topic: 'crm',
 });
 
 async function appOn(db: Db, temporal: Client, taskQueue: string, extra?: (app: FastifyInstance) => void): Promise<FastifyInstance> {
   const app = await buildApp({
-    db, temporal, taskQueue, logLevel: 'silent', rateLimitPerMinute: 100_000, requestDeadlineMs: DEADLINE_MS,
+    db,
+    temporal,
+    taskQueue,
+    logLevel: 'silent',
+    rateLimitPerMinute: 100_000,
+    requestDeadlineMs: DEADLINE_MS,
     apiKeys: [{ key: KEY, role: 'sales', subject: 'anna' }],
   });
   extra?.(app);
@@ -54,9 +62,14 @@ async function timed(app: FastifyInstance, opts: InjectOptions): Promise<{ res: 
 }
 
 /** The answer a client gets while `dependency` is down: 503 problem+json, Retry-After, in time, no internals. */
-function expectUnavailable({ res, ms }: { res: LightMyRequestResponse; ms: number }, dependency: 'postgres' | 'temporal' | undefined, port: number) {
+function expectUnavailable(
+  { res, ms }: { res: LightMyRequestResponse; ms: number },
+  dependency: 'postgres' | 'temporal' | undefined,
+  port: number,
+) {
   expect({ status: res.statusCode, body: res.json() }).toMatchObject({
-    status: 503, body: { type: expect.stringMatching(/\/dependency-unavailable$/), status: 503, ...(dependency ? { dependency } : {}) },
+    status: 503,
+    body: { type: expect.stringMatching(/\/dependency-unavailable$/), status: 503, ...(dependency ? { dependency } : {}) },
   });
   expect(res.headers['content-type']).toContain('application/problem+json');
   expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
@@ -82,7 +95,9 @@ describe('Temporal is down', () => {
     const client = new Client({ connection, dataConverter: testDataConverter(db) });
     app = await appOn(db, client, `outage-${port}`, (a) => {
       // Code that sets a deadline of its own (as intake does) is still held to the request's.
-      a.get('/probe/own-deadline', async () => client.connection.withDeadline(Date.now() + 60_000, () => client.workflowService.getSystemInfo({})));
+      a.get('/probe/own-deadline', async () =>
+        client.connection.withDeadline(Date.now() + 60_000, () => client.workflowService.getSystemInfo({})),
+      );
     });
     const created = await timed(app, { method: 'POST', url: '/leads', payload: newLead() });
     expect(created.res.statusCode).toBe(201);
@@ -99,7 +114,11 @@ describe('Temporal is down', () => {
   });
 
   test('an Update and a read are a 503 naming Temporal, with Retry-After, within the deadline', async () => {
-    expectUnavailable(await timed(app, { method: 'POST', url: `/leads/${leadId}/contact`, payload: { outcome: 'reached' } }), 'temporal', port);
+    expectUnavailable(
+      await timed(app, { method: 'POST', url: `/leads/${leadId}/contact`, payload: { outcome: 'reached' } }),
+      'temporal',
+      port,
+    );
     expectUnavailable(await timed(app, { method: 'GET', url: `/leads/${leadId}` }), 'temporal', port);
     // The list is the read model's: PostgreSQL alone answers it.
     expect((await timed(app, { method: 'GET', url: '/leads?limit=1' })).res.statusCode).toBe(200);
@@ -121,7 +140,10 @@ describe('Temporal is down', () => {
   test('/ready says Temporal is unavailable, without its address or the error text', async () => {
     const { res, ms } = await timed(app, { method: 'GET', url: '/ready', headers: { 'x-api-key': '' } });
     expect(res.statusCode).toBe(503);
-    expect(res.json()).toEqual({ status: 'unavailable', checks: { temporal: { ok: false, ms: expect.any(Number) }, postgres: { ok: true, ms: expect.any(Number) } } });
+    expect(res.json()).toEqual({
+      status: 'unavailable',
+      checks: { temporal: { ok: false, ms: expect.any(Number) }, postgres: { ok: true, ms: expect.any(Number) } },
+    });
     expect(res.headers['retry-after']).toBeDefined();
     expect(res.body).not.toContain(String(port));
     expect(ms).toBeLessThan(ANSWERED_BY_MS);
@@ -152,13 +174,22 @@ describe('PostgreSQL is hung, then stopped', () => {
     } catch {
       return []; // stopped
     }
-    const children = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-      try {
-        return Number(readFileSync(`/proc/${p}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]) === main;
-      } catch {
-        return false;
-      }
-    }).map(Number);
+    const children = readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          return (
+            Number(
+              readFileSync(`/proc/${p}/stat`, 'utf8')
+                .replace(/^.*\) /, '')
+                .split(' ')[1],
+            ) === main
+          );
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
     return [main, ...children];
   };
 
@@ -220,7 +251,11 @@ describe('PostgreSQL is hung, then stopped', () => {
     await waitFor(async () => (await db.auditLog.findFirst({ where: { path: '/leads', actor: 'sales:anna', status: 201 } })) !== null);
     await pg.stop();
     expectUnavailable(await timed(app, { method: 'POST', url: '/leads', payload: newLead() }), 'postgres', pgPort);
-    expectUnavailable(await timed(app, { method: 'POST', url: `/leads/${leadId}/contact`, payload: { outcome: 'reached' } }), 'postgres', pgPort);
+    expectUnavailable(
+      await timed(app, { method: 'POST', url: `/leads/${leadId}/contact`, payload: { outcome: 'reached' } }),
+      'postgres',
+      pgPort,
+    );
     expectUnavailable(await timed(app, { method: 'GET', url: `/leads/${leadId}/history` }), 'postgres', pgPort);
     expectUnavailable(await timed(app, { method: 'GET', url: '/leads?limit=5' }), 'postgres', pgPort);
     // Its idle connections were dropped by the shutdown: the process lives on and says so too.
@@ -232,7 +267,10 @@ describe('PostgreSQL is hung, then stopped', () => {
 
     const ready = await timed(app, { method: 'GET', url: '/ready', headers: { 'x-api-key': '' } });
     expect(ready.res.statusCode).toBe(503);
-    expect(ready.res.json()).toEqual({ status: 'unavailable', checks: { temporal: { ok: true, ms: expect.any(Number) }, postgres: { ok: false, ms: expect.any(Number) } } });
+    expect(ready.res.json()).toEqual({
+      status: 'unavailable',
+      checks: { temporal: { ok: true, ms: expect.any(Number) }, postgres: { ok: false, ms: expect.any(Number) } },
+    });
     expect(ready.res.body).not.toContain(String(pgPort));
   });
 });

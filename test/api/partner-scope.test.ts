@@ -16,18 +16,23 @@ afterAll(async () => s?.close());
 const someLead = randomUUID();
 
 /** Every route a partner may call with a partner id in its path. */
-const routes = (partnerId: string) => [
-  { method: 'GET', url: `/partners/${partnerId}` },
-  { method: 'GET', url: `/partners/${partnerId}/agreements` },
-  { method: 'GET', url: `/partners/${partnerId}/grades` },
-  { method: 'GET', url: `/partners/${partnerId}/conflicts` },
-  { method: 'POST', url: `/partners/${partnerId}/sent-leads`, payload: { leads: [{ externalId: 'X-1', sentAt: '2026-11-02T10:00:00Z' }] } },
-  { method: 'GET', url: `/partners/${partnerId}/reconciliations` },
-  { method: 'GET', url: `/partners/${partnerId}/disputes` },
-  { method: 'GET', url: `/partners/${partnerId}/statement` },
-  { method: 'GET', url: `/partners/${partnerId}/payouts` },
-  { method: 'POST', url: `/partners/${partnerId}/stop-contact/${someLead}/confirm`, payload: {} },
-] as const;
+const routes = (partnerId: string) =>
+  [
+    { method: 'GET', url: `/partners/${partnerId}` },
+    { method: 'GET', url: `/partners/${partnerId}/agreements` },
+    { method: 'GET', url: `/partners/${partnerId}/grades` },
+    { method: 'GET', url: `/partners/${partnerId}/conflicts` },
+    {
+      method: 'POST',
+      url: `/partners/${partnerId}/sent-leads`,
+      payload: { leads: [{ externalId: 'X-1', sentAt: '2026-11-02T10:00:00Z' }] },
+    },
+    { method: 'GET', url: `/partners/${partnerId}/reconciliations` },
+    { method: 'GET', url: `/partners/${partnerId}/disputes` },
+    { method: 'GET', url: `/partners/${partnerId}/statement` },
+    { method: 'GET', url: `/partners/${partnerId}/payouts` },
+    { method: 'POST', url: `/partners/${partnerId}/stop-contact/${someLead}/confirm`, payload: {} },
+  ] as const;
 
 test("another partner's things are a 404, the same as a partner that does not exist", async () => {
   const [a] = s.partnerIds;
@@ -41,7 +46,9 @@ test("another partner's things are a 404, the same as a partner that does not ex
     expect(other.json()).toMatchObject({ status: 404, type: missing.json().type, title: `partner ${a} not found` });
     expect(missing.json()).toMatchObject({ status: 404, title: `partner ${ghost} not found` });
   }
-  expect(answers).toEqual(routes(a).map((r) => `${r.method} ${r.url.replace(a, ':id')}: 404 https://lead-engine.dev/problems/not-found | 404`));
+  expect(answers).toEqual(
+    routes(a).map((r) => `${r.method} ${r.url.replace(a, ':id')}: 404 https://lead-engine.dev/problems/not-found | 404`),
+  );
 });
 
 test('a partner reads its own', async () => {

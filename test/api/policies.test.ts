@@ -25,18 +25,34 @@ const post = (policy: Record<string, unknown>, extra: Record<string, unknown> = 
   s.inject({ who: 'ops', method: 'POST', url: '/policies', payload: { policy, reason: 'a test of validation', ...extra } });
 
 test.each([
-  ['a calendar with no working time', { calendar: { workdayStartHour: 18, workdayEndHour: 9 } }, 422,
-    'body.policy.calendar.workdayEndHour'],
+  [
+    'a calendar with no working time',
+    { calendar: { workdayStartHour: 18, workdayEndHour: 9 } },
+    422,
+    'body.policy.calendar.workdayEndHour',
+  ],
   ['a week with no working day', { calendar: { weekend: [0, 1, 2, 3, 4, 5, 6] } }, 422, 'body.policy.calendar.weekend'],
-  ['an escalation before the reminder', { firstContact: { reminderAfterBusinessHours: 10, escalateAfterBusinessHours: 5 } }, 422,
-    'body.policy.firstContact.escalateAfterBusinessHours'],
-  ['stale before the escalation', { firstContact: { escalateAfterBusinessHours: 30, staleAfterBusinessDays: 2 } }, 422,
-    'body.policy.firstContact.staleAfterBusinessDays'],
+  [
+    'an escalation before the reminder',
+    { firstContact: { reminderAfterBusinessHours: 10, escalateAfterBusinessHours: 5 } },
+    422,
+    'body.policy.firstContact.escalateAfterBusinessHours',
+  ],
+  [
+    'stale before the escalation',
+    { firstContact: { escalateAfterBusinessHours: 30, staleAfterBusinessDays: 2 } },
+    422,
+    'body.policy.firstContact.staleAfterBusinessDays',
+  ],
   ['a zero SLA', { firstContact: { reminderAfterBusinessHours: 0 } }, 400, 'body.policy.firstContact.reminderAfterBusinessHours'],
   ['a zero wait', { reengagement: { interval: '0 days' } }, 422, 'body.policy.reengagement.interval'],
   ['a wait of years', { reengagement: { interval: '1000 days' } }, 422, 'body.policy.reengagement.interval'],
-  ['an SLA of years of working time', { firstContact: { reminderAfterBusinessHours: 9000, escalateAfterBusinessHours: 9001 } }, 422,
-    'body.policy.firstContact.reminderAfterBusinessHours'],
+  [
+    'an SLA of years of working time',
+    { firstContact: { reminderAfterBusinessHours: 9000, escalateAfterBusinessHours: 9001 } },
+    422,
+    'body.policy.firstContact.reminderAfterBusinessHours',
+  ],
   ['a unit nobody reads', { dealStageTimeouts: { meeting: '3 years' } }, 400, 'body.policy.dealStageTimeouts.meeting'],
   ['a time zone that does not exist', { calendar: { timeZone: 'Europe/Atlantis' } }, 422, 'body.policy.calendar.timeZone'],
   ['a time zone that moves its clocks', { calendar: { timeZone: 'Europe/Berlin' } }, 422, 'body.policy.calendar.timeZone'],
@@ -70,7 +86,7 @@ test('the request itself: a reason is required, the team must exist, only ops an
   }
 });
 
-test("the default version in force is the Russian production calendar, with transfers of 2026 and 2027", async () => {
+test('the default version in force is the Russian production calendar, with transfers of 2026 and 2027', async () => {
   const res = await s.inject({ who: 'ops', method: 'GET', url: '/policies' });
   expect(res.statusCode).toBe(200);
   const body = res.json();
@@ -92,7 +108,11 @@ test("a preview shows whose deadlines a proposal moves, old → new, storing not
   }
   await s.db.leadEvent.create({
     data: {
-      leadId: reminded, seq: 1, type: 'sla_reminder', stage: 'awaiting_first_contact', actor: 'system',
+      leadId: reminded,
+      seq: 1,
+      type: 'sla_reminder',
+      stage: 'awaiting_first_contact',
+      actor: 'system',
       at: new Date(slaFrom.getTime() + 1000),
     },
   });
@@ -108,8 +128,13 @@ test("a preview shows whose deadlines a proposal moves, old → new, storing not
   const newReminder = addBusinessTime(vlad, slaFrom.getTime(), 2 * HOUR);
   expect(p).toMatchObject({ scope: `team:${team}`, openLeads: 2, waiting: 2 });
   expect(p.items).toContainEqual({
-    leadId: waiting, stage: 'awaiting_first_contact', kind: 'sla_reminder', anchor: slaFrom.toISOString(),
-    from: new Date(oldReminder).toISOString(), to: new Date(newReminder).toISOString(), firesNow: newReminder <= Date.now(),
+    leadId: waiting,
+    stage: 'awaiting_first_contact',
+    kind: 'sla_reminder',
+    anchor: slaFrom.toISOString(),
+    from: new Date(oldReminder).toISOString(),
+    to: new Date(newReminder).toISOString(),
+    firesNow: newReminder <= Date.now(),
   });
   // The reminded lead waits for its escalation, which moves with the time zone only.
   const oldEscalation = addBusinessTime(current.calendar, slaFrom.getTime(), current.firstContact.escalateAfterBusinessHours * HOUR);
@@ -126,7 +151,10 @@ test("a preview shows whose deadlines a proposal moves, old → new, storing not
   // Applied: a version of the team's, with who and why; the team's leads run on it.
   const reason = 'Vladivostok office: its own hours, first call in 2 h';
   const saved = await s.inject({
-    who: 'ops', method: 'POST', url: '/policies', payload: { teamId: team, policy: proposal, reason },
+    who: 'ops',
+    method: 'POST',
+    url: '/policies',
+    payload: { teamId: team, policy: proposal, reason },
   });
   expect(saved.statusCode).toBe(201);
   const v = saved.json();
@@ -157,7 +185,7 @@ test('a lead taken in over the API starts on the policy version in force, and th
   const { leadId } = res.json() as { leadId: string };
   await waitFor(async () => !!(await s.db.lead.findUniqueOrThrow({ where: { id: leadId } })).policyVersion);
   const row = await s.db.lead.findUniqueOrThrow({ where: { id: leadId } });
-  const team = row.managerId ? (await s.db.manager.findUnique({ where: { id: row.managerId } }))?.teamId ?? null : null;
+  const team = row.managerId ? ((await s.db.manager.findUnique({ where: { id: row.managerId } }))?.teamId ?? null) : null;
   expect(row.policyVersion).toBe((await policyInForce(s.db, team)).version);
   expect(row.policyVersion).toMatch(/^default v\d+/);
 });

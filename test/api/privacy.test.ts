@@ -32,10 +32,15 @@ function person() {
 }
 
 async function leadWithNote(p: ReturnType<typeof person>, source: Record<string, unknown> = { channel: 'web_form' }): Promise<string> {
-  const taken = await s.inject({ method: 'POST', url: '/leads', payload: { source, person: { name: p.name }, phone: p.phone, email: p.email, topic: 'crm' } });
+  const taken = await s.inject({
+    method: 'POST',
+    url: '/leads',
+    payload: { source, person: { name: p.name }, phone: p.phone, email: p.email, topic: 'crm' },
+  });
   expect(taken.statusCode).toBe(201);
   const leadId = taken.json().leadId as string;
-  for (let i = 0; i < 100 && !(await s.db.lead.findUnique({ where: { id: leadId } }))?.managerId; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 100 && !(await s.db.lead.findUnique({ where: { id: leadId } }))?.managerId; i++)
+    await new Promise((r) => setTimeout(r, 100));
   const contacted = await s.inject({ method: 'POST', url: `/leads/${leadId}/contact`, payload: { outcome: 'reached', note: p.note } });
   expect(contacted.statusCode).toBe(200);
   return leadId;
@@ -59,7 +64,10 @@ const isPatchMarker = (v: unknown) => (v as { markerName?: string } | null)?.mar
 
 const historyOf = (leadId: string) => s.temporal.workflow.getHandle(leadWorkflowId(leadId)).fetchHistory();
 const rawBytes = (h: proto.api.history.v1.IHistory) => Buffer.from(proto.api.history.v1.History.encode(h).finish()).toString('latin1');
-const asJson = (p: Payload) => ({ metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(p.data ?? []).toString('base64') });
+const asJson = (p: Payload) => ({
+  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+  data: Buffer.from(p.data ?? []).toString('base64'),
+});
 
 test('the history of a lead with a known note holds no plaintext of it: every payload is encrypted, and decodes to it', async () => {
   const p = person();
@@ -80,14 +88,21 @@ test('the history of a lead with a known note holds no plaintext of it: every pa
 test('the codec server decodes for ops and admins, and refuses sales, team leads, partners and anonymous callers', async () => {
   const p = person();
   const leadId = await leadWithNote(p);
-  const payloads = payloadsOf((await historyOf(leadId)).events).filter(isEncrypted).map(asJson);
+  const payloads = payloadsOf((await historyOf(leadId)).events)
+    .filter(isEncrypted)
+    .map(asJson);
   for (const who of ['ops', 'admin'] as const) {
     const res = await s.inject({ who, method: 'POST', url: '/codec/decode', headers: { 'x-namespace': 'default' }, payload: { payloads } });
     expect(res.statusCode).toBe(200);
     const texts = (res.json().payloads as Array<{ data: string }>).map((x) => Buffer.from(x.data, 'base64').toString());
     expect(texts.join('\n')).toContain(p.note);
   }
-  for (const [who, status] of [['sales', 403], ['team_lead', 403], ['partner', 403], ['nobody', 401]] as const) {
+  for (const [who, status] of [
+    ['sales', 403],
+    ['team_lead', 403],
+    ['partner', 403],
+    ['nobody', 401],
+  ] as const) {
     const res = await s.inject({ who, method: 'POST', url: '/codec/decode', payload: { payloads } });
     expect([who, res.statusCode, res.body]).toEqual([who, status, expect.not.stringContaining(p.phone)]);
   }
@@ -102,12 +117,23 @@ test('the codec server decodes for ops and admins, and refuses sales, team leads
 test('ops sign a browser in at /codec/login: the session cookie decodes, on /codec only; others get no session', async () => {
   const p = person();
   const leadId = await leadWithNote(p);
-  const payloads = payloadsOf((await historyOf(leadId)).events).filter(isEncrypted).map(asJson);
+  const payloads = payloadsOf((await historyOf(leadId)).events)
+    .filter(isEncrypted)
+    .map(asJson);
   const form = await s.inject({ who: 'nobody', method: 'GET', url: '/codec/login' });
-  expect([form.statusCode, form.headers['content-type'], form.body]).toEqual([200, expect.stringContaining('text/html'), expect.stringContaining('<form method="post"')]);
-  const login = (key: string) => s.inject({
-    who: 'nobody', method: 'POST', url: '/codec/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `key=${encodeURIComponent(key)}`,
-  });
+  expect([form.statusCode, form.headers['content-type'], form.body]).toEqual([
+    200,
+    expect.stringContaining('text/html'),
+    expect.stringContaining('<form method="post"'),
+  ]);
+  const login = (key: string) =>
+    s.inject({
+      who: 'nobody',
+      method: 'POST',
+      url: '/codec/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `key=${encodeURIComponent(key)}`,
+    });
   const signedIn = await login(s.as('ops')['x-api-key']);
   expect(signedIn.statusCode).toBe(200);
   const setCookie = String(signedIn.headers['set-cookie']);
@@ -116,14 +142,25 @@ test('ops sign a browser in at /codec/login: the session cookie decodes, on /cod
 
   const decoded = await s.inject({ who: 'nobody', method: 'POST', url: '/codec/decode', headers: { cookie }, payload: { payloads } });
   expect(decoded.statusCode).toBe(200);
-  expect(decoded.json().payloads.map((x: { data: string }) => Buffer.from(x.data, 'base64').toString()).join('\n')).toContain(p.note);
+  expect(
+    decoded
+      .json()
+      .payloads.map((x: { data: string }) => Buffer.from(x.data, 'base64').toString())
+      .join('\n'),
+  ).toContain(p.note);
   expect(await s.db.auditLog.findFirst({ where: { path: '/codec/decode', actor: 'ops:oleg', status: 200 } })).not.toBeNull(); // reads are audited
   // Only on the codec server; a tampered cookie is nobody.
   expect((await s.inject({ who: 'nobody', method: 'GET', url: '/leads', headers: { cookie } })).statusCode).toBe(401);
   const forged = cookie.replace(/\.[\w-]+$/, '.AAAA');
-  expect((await s.inject({ who: 'nobody', method: 'POST', url: '/codec/decode', headers: { cookie: forged }, payload: { payloads } })).statusCode).toBe(401);
+  expect(
+    (await s.inject({ who: 'nobody', method: 'POST', url: '/codec/decode', headers: { cookie: forged }, payload: { payloads } }))
+      .statusCode,
+  ).toBe(401);
 
-  for (const [who, status] of [['sales', 403], ['partner', 403]] as const) {
+  for (const [who, status] of [
+    ['sales', 403],
+    ['partner', 403],
+  ] as const) {
     const refused = await login(s.as(who)['x-api-key']);
     expect([who, refused.statusCode, refused.headers['set-cookie']]).toEqual([who, status, undefined]);
   }
@@ -132,13 +169,28 @@ test('ops sign a browser in at /codec/login: the session cookie decodes, on /cod
 
 test('the Web UI’s origin gets CORS on the codec server (preflight without a key), other origins do not', async () => {
   const preflight = await s.inject({
-    who: 'nobody', method: 'OPTIONS', url: '/codec/decode',
-    headers: { origin: 'http://127.0.0.1:8233', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-namespace' },
+    who: 'nobody',
+    method: 'OPTIONS',
+    url: '/codec/decode',
+    headers: {
+      origin: 'http://127.0.0.1:8233',
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'content-type,x-namespace',
+    },
   });
   expect(preflight.statusCode).toBe(204);
-  expect(preflight.headers).toMatchObject({ 'access-control-allow-origin': 'http://127.0.0.1:8233', 'access-control-allow-credentials': 'true' });
+  expect(preflight.headers).toMatchObject({
+    'access-control-allow-origin': 'http://127.0.0.1:8233',
+    'access-control-allow-credentials': 'true',
+  });
   expect(String(preflight.headers['access-control-allow-headers'])).toContain('x-namespace');
-  const post = await s.inject({ who: 'ops', method: 'POST', url: '/codec/decode', headers: { origin: 'http://127.0.0.1:8233' }, payload: { payloads: [] } });
+  const post = await s.inject({
+    who: 'ops',
+    method: 'POST',
+    url: '/codec/decode',
+    headers: { origin: 'http://127.0.0.1:8233' },
+    payload: { payloads: [] },
+  });
   expect(post.headers['access-control-allow-origin']).toBe('http://127.0.0.1:8233');
   const evil = await s.inject({ who: 'nobody', method: 'OPTIONS', url: '/codec/decode', headers: { origin: 'https://evil.example' } });
   expect(evil.headers['access-control-allow-origin']).toBeUndefined();
@@ -147,12 +199,33 @@ test('the Web UI’s origin gets CORS on the codec server (preflight without a k
 test('a browser without an ops session reads the codec server’s refusal (401 with CORS), not a CORS error', async () => {
   // The refusal comes from the authentication hook, before any route: without CORS on it the
   // browser hides the 401 and the UI's console says "blocked by CORS policy", a wrong lead for ops.
-  const refused = await s.inject({ who: 'nobody', method: 'POST', url: '/codec/decode', headers: { origin: 'http://127.0.0.1:8233' }, payload: { payloads: [] } });
+  const refused = await s.inject({
+    who: 'nobody',
+    method: 'POST',
+    url: '/codec/decode',
+    headers: { origin: 'http://127.0.0.1:8233' },
+    payload: { payloads: [] },
+  });
   expect(refused.statusCode).toBe(401);
-  expect(refused.headers).toMatchObject({ 'access-control-allow-origin': 'http://127.0.0.1:8233', 'access-control-allow-credentials': 'true' });
-  const forbidden = await s.inject({ who: 'sales', method: 'POST', url: '/codec/decode', headers: { origin: 'http://127.0.0.1:8233' }, payload: { payloads: [] } });
+  expect(refused.headers).toMatchObject({
+    'access-control-allow-origin': 'http://127.0.0.1:8233',
+    'access-control-allow-credentials': 'true',
+  });
+  const forbidden = await s.inject({
+    who: 'sales',
+    method: 'POST',
+    url: '/codec/decode',
+    headers: { origin: 'http://127.0.0.1:8233' },
+    payload: { payloads: [] },
+  });
   expect([forbidden.statusCode, forbidden.headers['access-control-allow-origin']]).toEqual([403, 'http://127.0.0.1:8233']);
-  const evil = await s.inject({ who: 'nobody', method: 'POST', url: '/codec/decode', headers: { origin: 'https://evil.example' }, payload: { payloads: [] } });
+  const evil = await s.inject({
+    who: 'nobody',
+    method: 'POST',
+    url: '/codec/decode',
+    headers: { origin: 'https://evil.example' },
+    payload: { payloads: [] },
+  });
   expect(evil.headers['access-control-allow-origin']).toBeUndefined();
 });
 
@@ -175,8 +248,14 @@ test('erasure (admin): no trace of the person in PostgreSQL, the history unreada
 
   const day = new Date().toISOString().slice(0, 10);
   const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
-  const funnel = async () => (await s.inject({ who: 'ops', method: 'GET', url: `/reports/funnel?from=${day}&to=${tomorrow}&groupBy=partner` })).json();
-  const ledger = () => s.db.ledgerEntry.findMany({ where: { leadId }, orderBy: { idempotencyKey: 'asc' }, select: { idempotencyKey: true, amountMinor: true, kind: true, status: true } });
+  const funnel = async () =>
+    (await s.inject({ who: 'ops', method: 'GET', url: `/reports/funnel?from=${day}&to=${tomorrow}&groupBy=partner` })).json();
+  const ledger = () =>
+    s.db.ledgerEntry.findMany({
+      where: { leadId },
+      orderBy: { idempotencyKey: 'asc' },
+      select: { idempotencyKey: true, amountMinor: true, kind: true, status: true },
+    });
   const [funnelBefore, ledgerBefore] = [await funnel(), await ledger()];
   expect(ledgerBefore.length).toBeGreaterThan(0);
   const history = await historyOf(leadId);
@@ -184,7 +263,7 @@ test('erasure (admin): no trace of the person in PostgreSQL, the history unreada
 
   expect((await s.inject({ who: 'ops', method: 'POST', url: `/leads/${leadId}/erase` })).statusCode).toBe(403);
   const erased = await s.inject({ who: 'admin', method: 'POST', url: `/leads/${leadId}/erase` });
-  expect([erased.statusCode, erased.statusCode === 200 ? "" : erased.body]).toEqual([200, ""]);
+  expect([erased.statusCode, erased.statusCode === 200 ? '' : erased.body]).toEqual([200, '']);
   expect(erased.json()).toMatchObject({ leadIds: [leadId], workflowsTerminated: 1 });
   // The audit row is written before the erasure and completed with its status after the response.
   const audited = () => s.db.auditLog.findFirst({ where: { leadId, path: `/leads/${leadId}/erase`, status: 200 } });
@@ -193,20 +272,34 @@ test('erasure (admin): no trace of the person in PostgreSQL, the history unreada
   expect(audit).toMatchObject({ actor: 'admin:root', method: 'POST' });
 
   // PostgreSQL: no table holds the name, phone, e-mail or note any more.
-  const tables = await s.db.$queryRaw<Array<{ t: string }>>`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`;
+  const tables = await s.db.$queryRaw<
+    Array<{ t: string }>
+  >`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`;
   const traces: string[] = [];
   for (const { t } of tables) {
     for (const secret of [p.name, p.phone, p.email, p.note]) {
-      const [row] = await s.db.$queryRawUnsafe<Array<{ n: bigint }>>(`SELECT count(*) AS n FROM "${t}" x WHERE x::text LIKE $1`, `%${secret}%`);
+      const [row] = await s.db.$queryRawUnsafe<Array<{ n: bigint }>>(
+        `SELECT count(*) AS n FROM "${t}" x WHERE x::text LIKE $1`,
+        `%${secret}%`,
+      );
       if (row!.n > 0n) traces.push(`${t}: ${secret}`);
     }
   }
   expect(traces).toEqual([]);
-  expect(await s.db.lead.findUnique({ where: { id: leadId } })).toMatchObject({ personName: null, phone: null, email: null, stage: 'deal', erasureReason: 'request' });
+  expect(await s.db.lead.findUnique({ where: { id: leadId } })).toMatchObject({
+    personName: null,
+    phone: null,
+    email: null,
+    stage: 'deal',
+    erasureReason: 'request',
+  });
 
   // Temporal: the run was stopped; its payloads cannot be decoded, by this process or a fresh one.
   // (Raw: the SDK's describe() decodes the memo, which nothing can any more.)
-  const described = await s.temporal.workflowService.describeWorkflowExecution({ namespace: 'default', execution: { workflowId: leadWorkflowId(leadId) } });
+  const described = await s.temporal.workflowService.describeWorkflowExecution({
+    namespace: 'default',
+    execution: { workflowId: leadWorkflowId(leadId) },
+  });
   expect(described.workflowExecutionInfo?.status).toBe(proto.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED);
   await expect(s.temporal.workflow.getHandle(leadWorkflowId(leadId)).describe()).rejects.toBeInstanceOf(LeadDataErased);
   for (const codec of [testCodec(s.db)]) {
@@ -214,7 +307,7 @@ test('erasure (admin): no trace of the person in PostgreSQL, the history unreada
   }
   const viaServer = await s.inject({ who: 'ops', method: 'POST', url: '/codec/decode', payload: { payloads: leadPayloads.map(asJson) } });
   expect(viaServer.json().payloads).toEqual(leadPayloads.map(asJson)); // handed back still encrypted
-  expect((await s.db.leadDataKey.findUnique({ where: { leadId } }))).toMatchObject({ wrapped: null, erasedAt: expect.any(Date) });
+  expect(await s.db.leadDataKey.findUnique({ where: { leadId } })).toMatchObject({ wrapped: null, erasedAt: expect.any(Date) });
 
   // The API says so instead of failing on a history it cannot read.
   const gone = await s.inject({ method: 'GET', url: `/leads/${leadId}` });
@@ -224,5 +317,8 @@ test('erasure (admin): no trace of the person in PostgreSQL, the history unreada
   expect(await funnel()).toEqual(funnelBefore);
   expect(await ledger()).toEqual(ledgerBefore);
   // Repeating the erasure changes nothing.
-  expect((await s.inject({ who: 'admin', method: 'POST', url: `/leads/${leadId}/erase` })).json()).toMatchObject({ leadIds: [leadId], workflowsTerminated: 0 });
+  expect((await s.inject({ who: 'admin', method: 'POST', url: `/leads/${leadId}/erase` })).json()).toMatchObject({
+    leadIds: [leadId],
+    workflowsTerminated: 0,
+  });
 });

@@ -23,8 +23,13 @@ afterAll(async () => {
 /** An API instance on the shared database, limiting each caller to `max` requests a minute. */
 async function instance(key: string, max: number, store: AppDeps['rateLimitStore']): Promise<FastifyInstance> {
   const app = await buildApp({
-    db, temporal: new Client({ connection }), taskQueue: 'unused', logLevel: 'silent',
-    apiKeys: [{ key, role: 'sales', subject: 'anna' }], rateLimitPerMinute: max, rateLimitStore: store,
+    db,
+    temporal: new Client({ connection }),
+    taskQueue: 'unused',
+    logLevel: 'silent',
+    apiKeys: [{ key, role: 'sales', subject: 'anna' }],
+    rateLimitPerMinute: max,
+    rateLimitStore: store,
   });
   await app.ready();
   apps.push(app);

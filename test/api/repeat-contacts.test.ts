@@ -47,127 +47,173 @@ async function optedOut(): Promise<{ body: ReturnType<typeof lead>; leadId: stri
   return { body, leadId };
 }
 
-test('an opted-out contact who writes again starts a new episode linked to the old lead, flagged as their own request; '
-  + 'the old lead is untouched', async () => {
-  const { body, leadId: old } = await optedOut();
-  const before = await footprint(old);
-  expect(before).toMatchObject({ status: 'COMPLETED', row: { stage: 'closed', optedOut: true } });
+test(
+  'an opted-out contact who writes again starts a new episode linked to the old lead, flagged as their own request; ' +
+    'the old lead is untouched',
+  async () => {
+    const { body, leadId: old } = await optedOut();
+    const before = await footprint(old);
+    expect(before).toMatchObject({ status: 'COMPLETED', row: { stage: 'closed', optedOut: true } });
 
-  const again = await s.inject({ method: 'POST', url: '/leads', payload: { ...lead(), phone: body.phone, source: { channel: 'email' } } });
-  expect(again.statusCode).toBe(201);
-  const episode = again.json();
-  expect(episode).toMatchObject({ status: 'created', replayed: false, matchedOn: 'phone', previousLeadId: old, returnedAfterOptOut: true });
-  expect(episode.leadId).not.toBe(old);
-  expect(episode.workflowId).toBe(`lead-${episode.leadId}`);
+    const again = await s.inject({
+      method: 'POST',
+      url: '/leads',
+      payload: { ...lead(), phone: body.phone, source: { channel: 'email' } },
+    });
+    expect(again.statusCode).toBe(201);
+    const episode = again.json();
+    expect(episode).toMatchObject({
+      status: 'created',
+      replayed: false,
+      matchedOn: 'phone',
+      previousLeadId: old,
+      returnedAfterOptOut: true,
+    });
+    expect(episode.leadId).not.toBe(old);
+    expect(episode.workflowId).toBe(`lead-${episode.leadId}`);
 
-  // The new episode: its own workflow, the rule visible to the manager in its history and first task.
-  const firstTask = await until('the new episode’s first task',
-    () => s.db.task.findFirst({ where: { leadId: episode.leadId, kind: 'first_contact' } }));
-  expect(firstTask.title)
-    .toBe(`Call the lead (NB: the client opted out in lead ${old} and wrote again by themselves: contact them about this inquiry only)`);
-  const history = (await s.inject({ method: 'GET', url: `/leads/${episode.leadId}/history` })).json();
-  expect(history.previousLeadId).toBe(old);
-  expect(history.items.slice(0, 2)).toEqual([
-    expect.objectContaining({ seq: 1, type: 'received' }),
-    expect.objectContaining({
-      seq: 2, type: 'returned_after_opt_out', reason: expect.stringContaining(`previous episode ${old} ended with an opt-out`),
-    }),
-  ]);
-  const state = (await s.inject({ method: 'GET', url: `/leads/${episode.leadId}` })).json();
-  expect(state).toMatchObject({ leadId: episode.leadId, previousLeadId: old, stage: 'awaiting_first_contact' });
-  const consent = await s.db.consent.findMany({ where: { leadId: episode.leadId } });
-  expect(consent)
-    .toEqual([expect.objectContaining({ purpose: 'contact', given: true, askedBy: 'client', channel: 'email', withdrawnAt: null })]);
-  expect(await s.db.lead.findUniqueOrThrow({ where: { id: episode.leadId } }))
-    .toMatchObject({ previousLeadId: old, returnedAfterOptOut: true, optedOut: false });
+    // The new episode: its own workflow, the rule visible to the manager in its history and first task.
+    const firstTask = await until('the new episode’s first task', () =>
+      s.db.task.findFirst({ where: { leadId: episode.leadId, kind: 'first_contact' } }),
+    );
+    expect(firstTask.title).toBe(
+      `Call the lead (NB: the client opted out in lead ${old} and wrote again by themselves: contact them about this inquiry only)`,
+    );
+    const history = (await s.inject({ method: 'GET', url: `/leads/${episode.leadId}/history` })).json();
+    expect(history.previousLeadId).toBe(old);
+    expect(history.items.slice(0, 2)).toEqual([
+      expect.objectContaining({ seq: 1, type: 'received' }),
+      expect.objectContaining({
+        seq: 2,
+        type: 'returned_after_opt_out',
+        reason: expect.stringContaining(`previous episode ${old} ended with an opt-out`),
+      }),
+    ]);
+    const state = (await s.inject({ method: 'GET', url: `/leads/${episode.leadId}` })).json();
+    expect(state).toMatchObject({ leadId: episode.leadId, previousLeadId: old, stage: 'awaiting_first_contact' });
+    const consent = await s.db.consent.findMany({ where: { leadId: episode.leadId } });
+    expect(consent).toEqual([
+      expect.objectContaining({ purpose: 'contact', given: true, askedBy: 'client', channel: 'email', withdrawnAt: null }),
+    ]);
+    expect(await s.db.lead.findUniqueOrThrow({ where: { id: episode.leadId } })).toMatchObject({
+      previousLeadId: old,
+      returnedAfterOptOut: true,
+      optedOut: false,
+    });
 
-  // The contact's timeline spans both episodes.
-  const episodes = (await s.inject({ method: 'GET', url: `/leads/${old}/episodes` })).json();
-  expect(episodes.items.map((e: { leadId: string; previousLeadId: string | null; stage: string }) => [e.leadId, e.previousLeadId, e.stage]))
-    .toEqual([[old, null, 'closed'], [episode.leadId, old, 'awaiting_first_contact']]);
-  expect((await s.inject({ method: 'GET', url: `/leads/${episode.leadId}/episodes` })).json()).toEqual(episodes);
+    // The contact's timeline spans both episodes.
+    const episodes = (await s.inject({ method: 'GET', url: `/leads/${old}/episodes` })).json();
+    expect(
+      episodes.items.map((e: { leadId: string; previousLeadId: string | null; stage: string }) => [e.leadId, e.previousLeadId, e.stage]),
+    ).toEqual([
+      [old, null, 'closed'],
+      [episode.leadId, old, 'awaiting_first_contact'],
+    ]);
+    expect((await s.inject({ method: 'GET', url: `/leads/${episode.leadId}/episodes` })).json()).toEqual(episodes);
 
-  // Another inquiry from the same contact now goes to the open episode, not the old lead.
-  const third = await s.inject({ method: 'POST', url: '/leads', payload: { ...lead(), email: body.email, source: { channel: 'phone' } } });
-  expect(third.json()).toMatchObject({ status: 'attached', leadId: episode.leadId, matchedOn: 'email' });
-  await until('the repeat inquiry on the new episode',
-    async () => (await s.db.leadEvent.count({ where: { leadId: episode.leadId, type: 'repeat_inquiry' } })) > 0);
+    // Another inquiry from the same contact now goes to the open episode, not the old lead.
+    const third = await s.inject({
+      method: 'POST',
+      url: '/leads',
+      payload: { ...lead(), email: body.email, source: { channel: 'phone' } },
+    });
+    expect(third.json()).toMatchObject({ status: 'attached', leadId: episode.leadId, matchedOn: 'email' });
+    await until(
+      'the repeat inquiry on the new episode',
+      async () => (await s.db.leadEvent.count({ where: { leadId: episode.leadId, type: 'repeat_inquiry' } })) > 0,
+    );
 
-  // The old lead: the same run, closed; not one event or task more; nobody asked to call its client.
-  expect(await footprint(old)).toEqual(before);
-  expect(before.tasks.filter((t) => t.doneAt === null)).toEqual([]);
-  const oldHistory = (await s.inject({ method: 'GET', url: `/leads/${old}/history` })).json();
-  expect(oldHistory).toMatchObject({ previousLeadId: null, nextLeadId: episode.leadId });
-  expect(oldHistory.items.map((e: { type: string }) => e.type)).not.toContain('repeat_inquiry');
-  expect((await s.inject({ method: 'GET', url: `/leads/${old}` })).json()).toMatchObject({ stage: 'closed', closedReason: 'opted_out' });
-});
+    // The old lead: the same run, closed; not one event or task more; nobody asked to call its client.
+    expect(await footprint(old)).toEqual(before);
+    expect(before.tasks.filter((t) => t.doneAt === null)).toEqual([]);
+    const oldHistory = (await s.inject({ method: 'GET', url: `/leads/${old}/history` })).json();
+    expect(oldHistory).toMatchObject({ previousLeadId: null, nextLeadId: episode.leadId });
+    expect(oldHistory.items.map((e: { type: string }) => e.type)).not.toContain('repeat_inquiry');
+    expect((await s.inject({ method: 'GET', url: `/leads/${old}` })).json()).toMatchObject({ stage: 'closed', closedReason: 'opted_out' });
+  },
+);
 
-test('a won lead’s contact who writes again starts a new episode; the won lead keeps its state, '
-  + 'and a refund on its payment still claws back', async () => {
-  const [partnerId] = s.partnerIds;
-  if (!(await s.db.partner.findUnique({ where: { id: partnerId } }))) await seedPartner(s.db, { id: partnerId, expertise: ['crm'] });
-  await s.db.partnerAgreement.create({
-    data: { id: randomUUID(), partnerId, model: 'percent_of_paid', percentBps: 1000, currency: 'RUB' },
-  });
-  const body = lead({ source: { channel: 'partner', partnerId, externalId: `won-${randomUUID()}` } });
-  const { leadId: old } = (await s.inject({ who: 'partner', method: 'POST', url: '/leads', payload: body })).json();
-  const act = async (path: string, payload: unknown) => {
-    const res = await s.inject({ method: 'POST', url: `/leads/${old}/${path}`, payload: payload as object });
-    expect([path, res.statusCode]).toEqual([path, 200]);
-    return res.json();
-  };
-  await act('contact', { outcome: 'reached' });
-  await act('qualify', { target: true, route: 'ours', reason: 'fits us' });
-  await act('deal', { to: 'contract', valueMinor: 1_000_000, currency: 'RUB' });
-  expect(await act('payments', { paymentId: 'pay-1', amountMinor: 1_000_000, currency: 'RUB' })).toMatchObject({ stage: 'won' });
-  await s.temporal.workflow.getHandle(leadWorkflowId(old)).result();
-  const before = await footprint(old);
+test(
+  'a won lead’s contact who writes again starts a new episode; the won lead keeps its state, ' +
+    'and a refund on its payment still claws back',
+  async () => {
+    const [partnerId] = s.partnerIds;
+    if (!(await s.db.partner.findUnique({ where: { id: partnerId } }))) await seedPartner(s.db, { id: partnerId, expertise: ['crm'] });
+    await s.db.partnerAgreement.create({
+      data: { id: randomUUID(), partnerId, model: 'percent_of_paid', percentBps: 1000, currency: 'RUB' },
+    });
+    const body = lead({ source: { channel: 'partner', partnerId, externalId: `won-${randomUUID()}` } });
+    const { leadId: old } = (await s.inject({ who: 'partner', method: 'POST', url: '/leads', payload: body })).json();
+    const act = async (path: string, payload: unknown) => {
+      const res = await s.inject({ method: 'POST', url: `/leads/${old}/${path}`, payload: payload as object });
+      expect([path, res.statusCode]).toEqual([path, 200]);
+      return res.json();
+    };
+    await act('contact', { outcome: 'reached' });
+    await act('qualify', { target: true, route: 'ours', reason: 'fits us' });
+    await act('deal', { to: 'contract', valueMinor: 1_000_000, currency: 'RUB' });
+    expect(await act('payments', { paymentId: 'pay-1', amountMinor: 1_000_000, currency: 'RUB' })).toMatchObject({ stage: 'won' });
+    await s.temporal.workflow.getHandle(leadWorkflowId(old)).result();
+    const before = await footprint(old);
 
-  const again = await s.inject({ method: 'POST', url: '/leads', payload: { ...lead(), email: body.email } });
-  expect(again.statusCode).toBe(201);
-  expect(again.json()).toMatchObject({ status: 'created', matchedOn: 'email', previousLeadId: old, returnedAfterOptOut: false });
-  const next = again.json().leadId;
-  const events = await until('the new episode’s link', async () => {
-    const rows = await s.db.leadEvent.findMany({ where: { leadId: next }, orderBy: { seq: 'asc' } });
-    return rows.length >= 2 && rows;
-  });
-  expect(events[1]).toMatchObject({ type: 'returning_contact', reason: `previous episode ${old}` });
+    const again = await s.inject({ method: 'POST', url: '/leads', payload: { ...lead(), email: body.email } });
+    expect(again.statusCode).toBe(201);
+    expect(again.json()).toMatchObject({ status: 'created', matchedOn: 'email', previousLeadId: old, returnedAfterOptOut: false });
+    const next = again.json().leadId;
+    const events = await until('the new episode’s link', async () => {
+      const rows = await s.db.leadEvent.findMany({ where: { leadId: next }, orderBy: { seq: 'asc' } });
+      return rows.length >= 2 && rows;
+    });
+    expect(events[1]).toMatchObject({ type: 'returning_contact', reason: `previous episode ${old}` });
 
-  // The won lead answers from its own (closed) run, and its payment can still be refunded.
-  expect(await footprint(old)).toEqual(before);
-  expect((await s.inject({ method: 'GET', url: `/leads/${old}` })).json()).toMatchObject({ stage: 'won', deal: { paidMinor: 1_000_000 } });
-  const refund = await s.inject({
-    who: 'ops', method: 'POST', url: `/leads/${old}/refunds`,
-    payload: { refundId: 'rf-1', paymentId: 'pay-1', amountMinor: 500_000, currency: 'RUB' },
-  });
-  expect(refund.statusCode).toBe(200);
-  expect(refund.json().clawbacks).toEqual([expect.objectContaining({ amountMinor: -50_000 })]);
-});
+    // The won lead answers from its own (closed) run, and its payment can still be refunded.
+    expect(await footprint(old)).toEqual(before);
+    expect((await s.inject({ method: 'GET', url: `/leads/${old}` })).json()).toMatchObject({
+      stage: 'won',
+      deal: { paidMinor: 1_000_000 },
+    });
+    const refund = await s.inject({
+      who: 'ops',
+      method: 'POST',
+      url: `/leads/${old}/refunds`,
+      payload: { refundId: 'rf-1', paymentId: 'pay-1', amountMinor: 500_000, currency: 'RUB' },
+    });
+    expect(refund.statusCode).toBe(200);
+    expect(refund.json().clawbacks).toEqual([expect.objectContaining({ amountMinor: -50_000 })]);
+  },
+);
 
-test('when the read model still shows the ended lead as open, Temporal’s answer wins: '
-  + 'a new episode, the closed run not restarted', async () => {
-  const { body, leadId: old } = await optedOut();
-  // The read model lags the workflow (its last transition not written yet, as after a worker crash).
-  await s.db.lead.update({ where: { id: old }, data: { stage: 'awaiting_first_contact' } });
-  const before = await footprint(old);
+test(
+  'when the read model still shows the ended lead as open, Temporal’s answer wins: ' + 'a new episode, the closed run not restarted',
+  async () => {
+    const { body, leadId: old } = await optedOut();
+    // The read model lags the workflow (its last transition not written yet, as after a worker crash).
+    await s.db.lead.update({ where: { id: old }, data: { stage: 'awaiting_first_contact' } });
+    const before = await footprint(old);
 
-  const again = await s.inject({ method: 'POST', url: '/leads', payload: { ...lead(), phone: body.phone } });
-  expect(again.statusCode).toBe(201);
-  expect(again.json()).toMatchObject({ status: 'created', previousLeadId: old, returnedAfterOptOut: true });
-  expect(await footprint(old)).toEqual(before);
-  const state = await s.temporal.workflow.getHandle(leadWorkflowId(old)).query(M.getState);
-  expect(state).toMatchObject({ stage: 'closed', closedReason: 'opted_out', repeatInquiries: 0 });
-});
+    const again = await s.inject({ method: 'POST', url: '/leads', payload: { ...lead(), phone: body.phone } });
+    expect(again.statusCode).toBe(201);
+    expect(again.json()).toMatchObject({ status: 'created', previousLeadId: old, returnedAfterOptOut: true });
+    expect(await footprint(old)).toEqual(before);
+    const state = await s.temporal.workflow.getHandle(leadWorkflowId(old)).query(M.getState);
+    expect(state).toMatchObject({ stage: 'closed', closedReason: 'opted_out', repeatInquiries: 0 });
+  },
+);
 
 test('inquiries racing in after the lead ended, some matched by phone and some by e-mail, open one new episode between them', async () => {
   const { body, leadId: old } = await optedOut();
-  const answers = await Promise.all([0, 1, 2, 3, 4, 5].map((i) =>
-    s.inject({ method: 'POST', url: '/leads', payload: i % 2 ? { ...lead(), phone: body.phone } : { ...lead(), email: body.email } })));
+  const answers = await Promise.all(
+    [0, 1, 2, 3, 4, 5].map((i) =>
+      s.inject({ method: 'POST', url: '/leads', payload: i % 2 ? { ...lead(), phone: body.phone } : { ...lead(), email: body.email } }),
+    ),
+  );
   expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 200, 200, 200, 200, 201]);
   const next = await s.db.lead.findUniqueOrThrow({ where: { previousLeadId: old } });
   expect(new Set(answers.map((a) => a.json().leadId))).toEqual(new Set([next.id]));
-  await until('five repeat inquiries on the new episode',
-    async () => (await s.db.leadEvent.count({ where: { leadId: next.id, type: 'repeat_inquiry' } })) === 5);
+  await until(
+    'five repeat inquiries on the new episode',
+    async () => (await s.db.leadEvent.count({ where: { leadId: next.id, type: 'repeat_inquiry' } })) === 5,
+  );
   expect(await s.db.inquiry.count({ where: { leadId: next.id } })).toBe(6);
   expect(await s.db.inquiry.count({ where: { leadId: old } })).toBe(1);
 });

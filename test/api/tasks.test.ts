@@ -13,7 +13,14 @@ afterAll(async () => s?.close());
 
 const MINUTE = 60_000;
 type TaskJson = {
-  key: string; title: string; state: string; outcome: string | null; kind: string; assignee: string; dueAt: string | null; overdue: boolean;
+  key: string;
+  title: string;
+  state: string;
+  outcome: string | null;
+  kind: string;
+  assignee: string;
+  dueAt: string | null;
+  overdue: boolean;
 };
 
 /** Every task of the lead `who` sees, page by page (`limit` a page). */
@@ -34,7 +41,12 @@ async function seedTasks(rows: Array<{ key: string; assignee: string; kind?: str
   const leadId = await seedLead(s.db);
   await s.db.task.createMany({
     data: rows.map((r) => ({
-      key: `${leadId}:${r.key}`, leadId, assignee: r.assignee, kind: r.kind ?? 'first_contact', title: r.key, dueAt: r.dueAt ?? null,
+      key: `${leadId}:${r.key}`,
+      leadId,
+      assignee: r.assignee,
+      kind: r.kind ?? 'first_contact',
+      title: r.key,
+      dueAt: r.dueAt ?? null,
       doneAt: r.doneAt ?? null,
     })),
   });
@@ -46,10 +58,13 @@ test('role matrix: each caller sees its own queue (a team lead the team’s, ops
   const member = await seedManager(s.db, { teamLeadId: 'tatiana' });
   const stranger = await seedManager(s.db, { teamLeadId: uid('tl') });
   const leadId = await seedTasks([
-    { key: '1', assignee: 'manager:anna' }, { key: '2', assignee: `manager:${member}` },
+    { key: '1', assignee: 'manager:anna' },
+    { key: '2', assignee: `manager:${member}` },
     { key: '3', assignee: 'team_lead:tatiana', kind: 'sla_escalation' },
-    { key: '4', assignee: 'ops', kind: 'not_distributed' }, { key: `5:${pa}`, assignee: `partner:${pa}`, kind: 'offer' },
-    { key: `6:${pb}`, assignee: `partner:${pb}`, kind: 'offer' }, { key: '7', assignee: `manager:${stranger}` },
+    { key: '4', assignee: 'ops', kind: 'not_distributed' },
+    { key: `5:${pa}`, assignee: `partner:${pa}`, kind: 'offer' },
+    { key: `6:${pb}`, assignee: `partner:${pb}`, kind: 'offer' },
+    { key: '7', assignee: `manager:${stranger}` },
   ]);
   const seen = async (who: Caller, extra = '') =>
     (await listAll(who, `leadId=${leadId}${extra}`)).map((t) => t.key.slice(leadId.length + 1)).sort();
@@ -138,13 +153,17 @@ test('completing records the outcome and sets the next task; completing twice an
 
   // The follow-up completed with its own next: the chain goes on, one open task at a time.
   const second = await s.inject({
-    method: 'POST', url: `/tasks/${leadId}:1:next1/complete`, payload: { outcome: 'reached', next: { title: 'Send the proposal', dueAt } },
+    method: 'POST',
+    url: `/tasks/${leadId}:1:next1/complete`,
+    payload: { outcome: 'reached', next: { title: 'Send the proposal', dueAt } },
   });
   expect(second.json().next).toMatchObject({ key: `${leadId}:1:next2`, kind: 'follow_up', state: 'open' });
   expect((await listAll('sales', `leadId=${leadId}&state=open`)).map((t) => t.title)).toEqual(['Send the proposal']);
 
   const invalid = await s.inject({
-    method: 'POST', url: `/tasks/${leadId}:1:next2/complete`, payload: { outcome: '', next: { title: 'x', dueAt: 'soon' } },
+    method: 'POST',
+    url: `/tasks/${leadId}:1:next2/complete`,
+    payload: { outcome: '', next: { title: 'x', dueAt: 'soon' } },
   });
   expect(invalid.statusCode).toBe(400);
   expect([...new Set(invalid.json().errors.map((e: { path: string }) => e.path))].sort()).toEqual(['body.next.dueAt', 'body.outcome']);
@@ -153,8 +172,9 @@ test('completing records the outcome and sets the next task; completing twice an
 test('the lead action a task stands for completes it: the call, the consent, the partner’s answer', async () => {
   const topic = uid('crm');
   const [pa] = s.partnerIds;
-  await seedPartner(s.db, { id: pa, expertise: [topic], grade: 5 })
-    .catch(() => s.db.partner.update({ where: { id: pa }, data: { expertise: { push: topic } } }));
+  await seedPartner(s.db, { id: pa, expertise: [topic], grade: 5 }).catch(() =>
+    s.db.partner.update({ where: { id: pa }, data: { expertise: { push: topic } } }),
+  );
   const { leadId } = (await s.inject({ method: 'POST', url: '/leads', payload: leadBody({ topic }) })).json();
   const tasks = async () => listAll('ops', `leadId=${leadId}`);
   const task = async (kind: string) => (await tasks()).find((t) => t.kind === kind);
@@ -169,7 +189,8 @@ test('the lead action a task stands for completes it: the call, the consent, the
   expect((await s.inject({ method: 'POST', url: `/leads/${leadId}/qualify`, payload: qualify })).statusCode).toBe(200);
   await waitFor(async () => (await task('request_consent'))?.state === 'open');
   const consent = await s.inject({
-    method: 'POST', url: `/leads/${leadId}/consent`,
+    method: 'POST',
+    url: `/leads/${leadId}/consent`,
     payload: { given: true, askedBy: 'sales:anna', channel: 'phone', wording: 'May I pass your contacts to a colleague?' },
   });
   expect(consent.statusCode).toBe(200);
@@ -177,10 +198,15 @@ test('the lead action a task stands for completes it: the call, the consent, the
 
   await waitFor(async () => (await listAll('partner', `leadId=${leadId}&kind=offer&state=open`)).length === 1);
   const answer = await s.inject({
-    who: 'partner', method: 'POST', url: `/leads/${leadId}/partner-response`, payload: { partnerId: pa, accepted: true },
+    who: 'partner',
+    method: 'POST',
+    url: `/leads/${leadId}/partner-response`,
+    payload: { partnerId: pa, accepted: true },
   });
   expect(answer.statusCode).toBe(200);
   await waitFor(async () => (await listAll('partner', `leadId=${leadId}&kind=offer`))[0]?.state === 'done');
-  expect((await listAll('partner', `leadId=${leadId}&kind=offer`))[0])
-    .toMatchObject({ outcome: 'partner_accepted', assignee: `partner:${pa}` });
+  expect((await listAll('partner', `leadId=${leadId}&kind=offer`))[0]).toMatchObject({
+    outcome: 'partner_accepted',
+    assignee: `partner:${pa}`,
+  });
 });

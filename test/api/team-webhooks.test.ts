@@ -23,18 +23,24 @@ beforeAll(async () => {
   process.env.ALLOW_PRIVATE_WEBHOOKS = 'true';
   s = await apiStack();
   // The team-lead caller (subject "tatiana") on the roster; an earlier run or another test file may have made it.
-  const find = () => s.db.manager.findFirst({
-    where: { OR: [{ apiSubject: 'tatiana' }, { id: 'tatiana' }] }, orderBy: { apiSubject: 'asc' },
-  });
+  const find = () =>
+    s.db.manager.findFirst({
+      where: { OR: [{ apiSubject: 'tatiana' }, { id: 'tatiana' }] },
+      orderBy: { apiSubject: 'asc' },
+    });
   if (!(await find())) {
     const data = { id: uid('tatiana'), name: 'Tatiana', apiSubject: 'tatiana', active: false, expertise: [], territory: [] };
-    await s.db.manager.create({ data })
-      .catch(() => undefined);
+    await s.db.manager.create({ data }).catch(() => undefined);
   }
   tatiana = (await find())!.id;
   ownTeam = uid('north');
   otherTeam = uid('south');
-  await s.db.team.createMany({ data: [{ id: ownTeam, name: 'North', leadId: tatiana }, { id: otherTeam, name: 'South' }] });
+  await s.db.team.createMany({
+    data: [
+      { id: ownTeam, name: 'North', leadId: tatiana },
+      { id: otherTeam, name: 'South' },
+    ],
+  });
 });
 afterAll(async () => s?.close());
 
@@ -73,13 +79,19 @@ test("a manager's tasks go to their team's webhooks (managers.team_id), a team l
   const lead = await seedManager(s.db, { active: false });
   const team = uid('east');
   const second = uid('west');
-  await s.db.team.createMany({ data: [{ id: team, name: 'East', leadId: lead }, { id: second, name: 'West', leadId: lead }] });
+  await s.db.team.createMany({
+    data: [
+      { id: team, name: 'East', leadId: lead },
+      { id: second, name: 'West', leadId: lead },
+    ],
+  });
   const member = await seedManager(s.db, { active: false });
   await s.db.manager.update({ where: { id: member }, data: { teamId: team } });
   const loner = await seedManager(s.db, { active: false, teamLeadId: lead }); // a team lead but no team: no team's webhooks
   const subs = await s.db.webhookSubscription.createManyAndReturn({
     data: [
-      { subscriber: `team:${team}`, url, secret: 'a' }, { subscriber: `team:${second}`, url, secret: 'b' },
+      { subscriber: `team:${team}`, url, secret: 'a' },
+      { subscriber: `team:${second}`, url, secret: 'b' },
       { subscriber: `team:${lead}`, url, secret: 'c' }, // the old addressing, by the lead's id: matches nothing now
       { subscriber: `team:${otherTeam}`, url, secret: 'd' },
     ],
@@ -91,9 +103,9 @@ test("a manager's tasks go to their team's webhooks (managers.team_id), a team l
   await reg.createTask({ key: `${leadId}:2`, leadId, assignee: `team_lead:${lead}`, kind: 'sla_escalation', title: 'Escalation' });
   await reg.createTask({ key: `${leadId}:3`, leadId, assignee: `manager:${loner}`, kind: 'sla_reminder', title: 'Reminder' });
   const rows = await s.db.notification.findMany({ where: { leadId, channel: 'webhook' }, orderBy: { key: 'asc' } });
-  expect(rows.map((r) => `${r.template} → ${r.recipient}`).sort()).toEqual([
-    `first_contact → ${east!.id}`, `sla_escalation → ${east!.id}`, `sla_escalation → ${west!.id}`,
-  ].sort());
+  expect(rows.map((r) => `${r.template} → ${r.recipient}`).sort()).toEqual(
+    [`first_contact → ${east!.id}`, `sla_escalation → ${east!.id}`, `sla_escalation → ${west!.id}`].sort(),
+  );
 });
 
 test('the migration moves team:<teamLeadId> subscriptions to the team that lead leads (a copy per team), and leaves the rest', async () => {

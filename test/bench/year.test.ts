@@ -9,7 +9,9 @@ import { testCodec, timeSkippingEnv } from '../helpers/temporal';
 
 jest.setTimeout(300_000);
 let db: Db;
-beforeAll(async () => { db = await isolatedDb(); });
+beforeAll(async () => {
+  db = await isolatedDb();
+});
 afterAll(async () => db?.$disconnect());
 
 test('a small simulated year: every lead worked, no nondeterminism, the ledger matches the payments to the kopeck', async () => {
@@ -17,8 +19,18 @@ test('a small simulated year: every lead worked, no nondeterminism, the ledger m
   const env = await timeSkippingEnv(codec);
   try {
     const r = await simulateYear({
-      env, db, codec, workflowBundle: { code: readFileSync(process.env.WORKFLOW_BUNDLE_PATH!, 'utf8') },
-      leads: 30, scale: 27_894 / 30, intakeWorkingDays: 15, tailDays: 130, seed: 16, concurrency: 4, replaySample: 10, log: () => undefined,
+      env,
+      db,
+      codec,
+      workflowBundle: { code: readFileSync(process.env.WORKFLOW_BUNDLE_PATH!, 'utf8') },
+      leads: 30,
+      scale: 27_894 / 30,
+      intakeWorkingDays: 15,
+      tailDays: 130,
+      seed: 16,
+      concurrency: 4,
+      replaySample: 10,
+      log: () => undefined,
     });
     expect(r.leads).toBe(30);
     // Every lead was worked past intake: none left waiting for its first call.

@@ -29,7 +29,9 @@ describe('the console', () => {
     page = await browser.newPage({ locale: 'en-GB' });
     page.setDefaultTimeout(15_000);
     // A script or style the Content-Security-Policy blocks shows up here (no CDN, no inline script).
-    page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(m.text());
+    });
     page.on('pageerror', (e) => pageErrors.push(e.message));
   });
   afterAll(async () => {
@@ -85,7 +87,10 @@ describe('the console', () => {
     expect(legends).toContain('Record a call');
     expect(legends).not.toContain('Record a payment');
     expect(legends.some((l) => l.startsWith('Qualify'))).toBe(false);
-    await page.locator('a', { hasText: 'Workflow in Temporal' }).first().evaluate((a: HTMLAnchorElement) => a.href)
+    await page
+      .locator('a', { hasText: 'Workflow in Temporal' })
+      .first()
+      .evaluate((a: HTMLAnchorElement) => a.href)
       .then((href) => expect(href).toBe(`http://temporal-ui.test:8233/namespaces/default/workflows/lead-${leadId}`));
     await shot('lead-card');
 
@@ -131,7 +136,10 @@ describe('the console', () => {
     const qualify = page.locator('form#f-qualify-0');
     await qualify.getByLabel('Route').selectOption('partner');
     await qualify.getByLabel('Reason').fill('for a partner');
-    const [res] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), qualify.getByRole('button', { name: 'Save' }).click()]);
+    const [res] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST'),
+      qualify.getByRole('button', { name: 'Save' }).click(),
+    ]);
     expect(res.status()).toBe(409);
     const alert = page.getByRole('alert');
     expect(await alert.textContent()).toContain('Refused');
@@ -146,14 +154,26 @@ describe('the console', () => {
     const res = await page.request.post(`${s.url}/app/leads/${id}/act/contact`, { form: { outcome: 'reached' }, maxRedirects: 0 });
     expect(res.status()).toBe(403);
     expect(await res.text()).toContain('The form expired or came from elsewhere');
-    const wrong = await page.request.post(`${s.url}/app/leads/${id}/act/contact`, { form: { outcome: 'reached', _csrf: 'forged' }, maxRedirects: 0 });
+    const wrong = await page.request.post(`${s.url}/app/leads/${id}/act/contact`, {
+      form: { outcome: 'reached', _csrf: 'forged' },
+      maxRedirects: 0,
+    });
     expect(wrong.status()).toBe(403);
     expect((await stateOf(id)).stage).toBe('awaiting_first_contact');
   });
 
   test('on a phone screen the work list has no horizontal scroll; the keyboard reaches the actions', async () => {
     // A task with a long unbroken title, the kind that pushes a layout sideways.
-    await s.db.task.create({ data: { key: `${leadId}:phone-check`, leadId, assignee: 'manager:anna', kind: 'follow_up', title: `Call back about ${'x'.repeat(80)}`, dueAt: new Date(Date.now() - 3_600_000) } });
+    await s.db.task.create({
+      data: {
+        key: `${leadId}:phone-check`,
+        leadId,
+        assignee: 'manager:anna',
+        kind: 'follow_up',
+        title: `Call back about ${'x'.repeat(80)}`,
+        dueAt: new Date(Date.now() - 3_600_000),
+      },
+    });
     await page.setViewportSize({ width: 375, height: 740 });
     await page.goto(`${s.url}/app/work`);
     await page.locator('li.task').first().waitFor();
@@ -162,7 +182,10 @@ describe('the console', () => {
     expect(await page.locator('#work').getAttribute('hx-trigger')).toBe('every 30s');
     // (A refused action's page comes with its 409: the browser logs that status, which is no error of ours.)
     expect(pageErrors.filter((e) => !/the server responded with a status of 4\d\d/.test(e))).toEqual([]);
-    const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+    const { scroll, client } = await page.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth,
+      client: document.documentElement.clientWidth,
+    }));
     expect(scroll).toBeLessThanOrEqual(client);
     expect(await page.locator('li.task .badge.overdue').count()).toBeGreaterThan(0);
     await shot('work-phone');
@@ -231,7 +254,9 @@ describe('the console', () => {
     await signIn('tatiana');
     expect(new URL(page.url()).pathname).toBe('/app/team');
     expect(await page.locator('li.task').count()).toBeGreaterThan(0);
-    expect(await page.locator('li.task .meta').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('manager:anna')]));
+    expect(await page.locator('li.task .meta').allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringContaining('manager:anna')]),
+    );
     await shot('team');
     await page.goto(`${s.url}/app/leads/${borisLead}`);
     const form = page.locator('form#f-reassign-0');
@@ -254,7 +279,9 @@ describe('the console', () => {
 
   test('ops acknowledge an alarm and see the funnel against the 60 % line', async () => {
     const id = `alarm-${Date.now()}`;
-    await s.db.alarm.create({ data: { id, kind: 'low_target_share', subject: 'all', state: 'open', evidence: { targetShare: 0.4 }, threshold: { min: 0.6 } } });
+    await s.db.alarm.create({
+      data: { id, kind: 'low_target_share', subject: 'all', state: 'open', evidence: { targetShare: 0.4 }, threshold: { min: 0.6 } },
+    });
     await signIn('oleg');
     expect(new URL(page.url()).pathname).toBe('/app/ops');
     expect(await page.locator('table#managers').textContent()).toContain('Anna Ivanova');

@@ -107,10 +107,14 @@ describe('the newcomer’s journey in the console, without curl', () => {
     await partner.getByLabel('Expertise (topics)').fill('crm, erp');
     expect(await submit(partner, 'Add a partner')).toBe(303);
     expect(await page.locator('table#partners').textContent()).toContain('crm, erp');
-    expect((await s.api('ops', 'GET', '/partners/demo-partner')).json)
-      .toMatchObject({ expertise: ['crm', 'erp'], status: 'active', capacity: 10 });
-    expect((await s.api('ops', 'GET', '/managers')).json.items)
-      .toEqual([expect.objectContaining({ id: 'demo-sales', email: 'sales@example.ru', capacity: 30 })]);
+    expect((await s.api('ops', 'GET', '/partners/demo-partner')).json).toMatchObject({
+      expertise: ['crm', 'erp'],
+      status: 'active',
+      capacity: 10,
+    });
+    expect((await s.api('ops', 'GET', '/managers')).json.items).toEqual([
+      expect.objectContaining({ id: 'demo-sales', email: 'sales@example.ru', capacity: 30 }),
+    ]);
     expect(await page.locator('#unlinked').count()).toBe(0);
     await shot('roster-added');
 

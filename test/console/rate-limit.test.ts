@@ -24,7 +24,9 @@ describe('the console and the rate limit', () => {
     const form = await s.app.inject({ method: 'GET', url: '/app/sign-in' });
     const pre = /name="_signin" value="([^"]+)"/.exec(form.body)![1]!;
     const res = await s.app.inject({
-      method: 'POST', url: '/app/sign-in', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `lc_signin=${pre}` },
+      method: 'POST',
+      url: '/app/sign-in',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `lc_signin=${pre}` },
       payload: new URLSearchParams({ _signin: pre, credential: key, next: '/app' }).toString(),
     });
     expect(res.statusCode).toBe(303);

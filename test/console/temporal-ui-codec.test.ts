@@ -39,7 +39,9 @@ describe('the Temporal Web UI with our codec server', () => {
     const apiPort = await freePort();
     // A dev server of its own: the run's shared one has no Web UI.
     temporal = await startTemporalDevServer({
-      port: await freePort(), uiPort: await freePort(), uiCodecEndpoint: `http://127.0.0.1:${apiPort}/codec`,
+      port: await freePort(),
+      uiPort: await freePort(),
+      uiCodecEndpoint: `http://127.0.0.1:${apiPort}/codec`,
     });
     [s, browser] = await Promise.all([
       consoleStack({ temporalAddress: temporal.address, port: apiPort, codecCorsOrigins: [temporal.uiUrl!] }),
@@ -71,8 +73,9 @@ describe('the Temporal Web UI with our codec server', () => {
       const { workflowExecutionInfo } = await connection.workflowService.describeWorkflowExecution({ namespace: 'default', execution });
       const { history } = await connection.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution });
       const UPDATE_ACCEPTED = proto.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED;
-      const accepted = history!.events!.find((e) => e.eventType === UPDATE_ACCEPTED
-        && e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === name);
+      const accepted = history!.events!.find(
+        (e) => e.eventType === UPDATE_ACCEPTED && e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === name,
+      );
       const payload = accepted!.workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest!.input!.args!.payloads![0]!;
       expect(Buffer.from(payload.metadata!.encoding!).toString()).toBe('binary/encrypted');
       expect(Buffer.from(payload.data!).toString('latin1')).not.toContain('Ivan');

@@ -68,7 +68,10 @@ function buildSources(): string[] {
   const { config } = ts.readConfigFile(file, (p) => ts.sys.readFile(p));
   const parsed = ts.parseJsonConfigFileContent(config, ts.sys, ROOT, undefined, file);
   const program = ts.createProgram({ rootNames: parsed.fileNames, options: { ...parsed.options, noEmit: true } });
-  return program.getSourceFiles().map((f) => relative(ROOT, f.fileName)).filter((f) => !f.startsWith('node_modules/') && !f.startsWith('..'));
+  return program
+    .getSourceFiles()
+    .map((f) => relative(ROOT, f.fileName))
+    .filter((f) => !f.startsWith('node_modules/') && !f.startsWith('..'));
 }
 const distFiles = (w: string[]) => w.filter((x) => /^dist\/.+\.js$/.test(x));
 
@@ -100,11 +103,16 @@ describe('docker-compose.yml', () => {
 
   test('temporal-setup registers every search attribute the workflows use, with its type', () => {
     const script = [...words(service('temporal-setup').entrypoint), ...words(service('temporal-setup').command)].join(' ');
-    const registered = new Map([...script.matchAll(/search-attribute create\b[^\n]*?--name\s+(\w+)\s+--type\s+(\w+)/g)].map((m) => [m[1]!, m[2]!]));
+    const registered = new Map(
+      [...script.matchAll(/search-attribute create\b[^\n]*?--name\s+(\w+)\s+--type\s+(\w+)/g)].map((m) => [m[1]!, m[2]!]),
+    );
     expect([...registered.keys()].sort()).toEqual(allSearchAttributes.map((k) => k.name).sort());
     for (const key of allSearchAttributes) {
       // SDK KEYWORD / BOOL / INT / KEYWORD_LIST are the CLI's Keyword / Bool / Int / KeywordList.
-      expect({ name: key.name, type: registered.get(key.name)?.toLowerCase() }).toEqual({ name: key.name, type: key.type.replace(/_/g, '').toLowerCase() });
+      expect({ name: key.name, type: registered.get(key.name)?.toLowerCase() }).toEqual({
+        name: key.name,
+        type: key.type.replace(/_/g, '').toLowerCase(),
+      });
     }
   });
 
@@ -123,7 +131,8 @@ describe('docker-compose.yml', () => {
     const worker = envOf(service('worker'));
     expect(worker.SMTP_URL).toMatch(/^\$\{SMTP_URL:-/);
     expect(worker.MAIL_FROM).toMatch(/^\$\{MAIL_FROM:-/);
-    for (const name of ['worker', 'api'] as const) expect(envOf(service(name)).ALLOW_PRIVATE_WEBHOOKS).toBe('${ALLOW_PRIVATE_WEBHOOKS:-false}');
+    for (const name of ['worker', 'api'] as const)
+      expect(envOf(service(name)).ALLOW_PRIVATE_WEBHOOKS).toBe('${ALLOW_PRIVATE_WEBHOOKS:-false}');
   });
 
   test('worker and API pass the OTLP endpoint through, and trace nothing when the shell has none', () => {
@@ -184,8 +193,12 @@ describe('Dockerfile', () => {
   });
 
   test('the runtime image has what the commands need, runs the API by default, not as root', () => {
-    const copied = runtime.instructions.filter((i) => i.op === 'COPY' && i.args.includes('--from=')).map((i) => i.args).join(' ');
-    for (const what of ['node_modules', 'dist', 'prisma', 'prisma.config.ts', 'package.json']) expect(copied).toMatch(new RegExp(`/${what.replace('.', '\\.')}\\b`));
+    const copied = runtime.instructions
+      .filter((i) => i.op === 'COPY' && i.args.includes('--from='))
+      .map((i) => i.args)
+      .join(' ');
+    for (const what of ['node_modules', 'dist', 'prisma', 'prisma.config.ts', 'package.json'])
+      expect(copied).toMatch(new RegExp(`/${what.replace('.', '\\.')}\\b`));
     const cmd = JSON.parse(runtime.instructions.filter((i) => i.op === 'CMD').at(-1)!.args) as string[];
     expect(cmd).toEqual(['node', 'dist/api/main.js']);
     expect(outputs.has(cmd[1]!)).toBe(true);
@@ -196,9 +209,20 @@ describe('Dockerfile', () => {
   });
 
   test('.dockerignore keeps host builds out and the build inputs in', () => {
-    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split(/\r?\n/).map((l) => l.trim().replace(/\/$/, '')).filter((l) => l && !l.startsWith('#'));
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+      .split(/\r?\n/)
+      .map((l) => l.trim().replace(/\/$/, ''))
+      .filter((l) => l && !l.startsWith('#'));
     for (const entry of ['node_modules', 'dist', 'generated']) expect(ignored).toContain(entry);
-    for (const needed of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/prisma-generate.sh', 'prisma/schema.prisma', 'prisma.config.ts']) {
+    for (const needed of [
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'scripts/prisma-generate.sh',
+      'prisma/schema.prisma',
+      'prisma.config.ts',
+    ]) {
       expect(ignored.filter((e) => needed === e || needed.startsWith(`${e}/`))).toEqual([]);
     }
   });

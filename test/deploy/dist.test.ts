@@ -32,7 +32,9 @@ function node(entry: string, env: Record<string, string>): ChildProcess & { outp
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const keep = (d: Buffer) => { output = (output + d.toString()).slice(-8000); };
+  const keep = (d: Buffer) => {
+    output = (output + d.toString()).slice(-8000);
+  };
   c.stdout!.on('data', keep);
   c.stderr!.on('data', keep);
   return Object.assign(c, { output: () => output });
@@ -43,7 +45,10 @@ function terminate(c: ChildProcess): Promise<{ code: number | null; signal: Node
   return new Promise((done) => {
     if (c.exitCode !== null || c.signalCode !== null) return done({ code: c.exitCode, signal: c.signalCode });
     const killer = setTimeout(() => c.kill('SIGKILL'), 30_000);
-    c.once('exit', (code, signal) => { clearTimeout(killer); done({ code, signal }); });
+    c.once('exit', (code, signal) => {
+      clearTimeout(killer);
+      done({ code, signal });
+    });
     c.kill('SIGTERM');
   });
 }
@@ -58,10 +63,11 @@ let receiver: OtlpReceiver | undefined;
 
 beforeAll(async () => {
   // The build itself (incremental: seconds when nothing changed). A failure shows tsc's errors.
-  await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, timeout: 600_000 })
-    .catch((err: { stdout?: string; stderr?: string; message: string }) => {
+  await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, timeout: 600_000 }).catch(
+    (err: { stdout?: string; stderr?: string; message: string }) => {
       throw new Error(`npm run build failed:\n${err.stdout ?? ''}${err.stderr ?? err.message}`);
-    });
+    },
+  );
   app = runtimeImageDir();
   // A database of its own, so the manager seeded below is the only one to assign to.
   const url = new URL(process.env.DATABASE_URL!);
@@ -79,16 +85,21 @@ afterAll(async () => {
   const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   const client = new Client({ connection });
   for (const { scheduleId } of scheduleSpecs(taskQueue)) {
-    await client.schedule.getHandle(scheduleId).delete().catch((err: unknown) => {
-      if (!(err instanceof ScheduleNotFoundError)) throw err;
-    });
+    await client.schedule
+      .getHandle(scheduleId)
+      .delete()
+      .catch((err: unknown) => {
+        if (!(err instanceof ScheduleNotFoundError)) throw err;
+      });
   }
   await connection.close();
 });
 
 test('the compiled migration job applies prisma/migrations to a fresh database', async () => {
   const { stdout } = await run(process.execPath, [join(app, 'dist/scripts/db-migrate.js')], {
-    cwd: app, env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, MIGRATOR: 'builtin' }, timeout: 120_000,
+    cwd: app,
+    env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, MIGRATOR: 'builtin' },
+    timeout: 120_000,
   });
   expect(stdout).toMatch(/\[migrate\] [1-9]\d* applied, 0 already in place/);
   db = createDb(databaseUrl, 2);
@@ -100,15 +111,20 @@ test('node dist/worker/main.js and node dist/api/main.js take a lead in, work it
   const managerId = await seedManager(db!);
   receiver = await otlpReceiver();
   const common = {
-    DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS!, TASK_QUEUE: taskQueue, PAYLOAD_KEYS: process.env.PAYLOAD_KEYS!,
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS!,
+    TASK_QUEUE: taskQueue,
+    PAYLOAD_KEYS: process.env.PAYLOAD_KEYS!,
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
   };
   const metricsPort = await freePort();
   // The worker bundles its workflow code at start-up from the compiled dist/workflows.
   worker = node('dist/worker/main.js', { ...common, WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}` });
-  await waitForLine(worker, /worker polling task queue .*; traces to http:\/\/127\.0\.0\.1:\d+\/v1\/traces as leads-worker/, 180_000).catch((err: Error) => {
-    throw new Error(`${err.message}\n${worker!.output()}`);
-  });
+  await waitForLine(worker, /worker polling task queue .*; traces to http:\/\/127\.0\.0\.1:\d+\/v1\/traces as leads-worker/, 180_000).catch(
+    (err: Error) => {
+      throw new Error(`${err.message}\n${worker!.output()}`);
+    },
+  );
 
   const key = `dist-sales-key-${randomUUID()}`;
   const port = await freePort();
@@ -149,15 +165,23 @@ test('node dist/worker/main.js and node dist/api/main.js take a lead in, work it
   expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status).toBe(200);
 
   const [apiExit, workerExit] = await Promise.all([terminate(api), terminate(worker)]);
-  expect({ api: apiExit, worker: workerExit, output: apiExit.code || workerExit.code ? `${api.output()}\n${worker.output()}` : '' })
-    .toEqual({ api: { code: 0, signal: null }, worker: { code: 0, signal: null }, output: '' });
+  expect({
+    api: apiExit,
+    worker: workerExit,
+    output: apiExit.code || workerExit.code ? `${api.output()}\n${worker.output()}` : '',
+  }).toEqual({ api: { code: 0, signal: null }, worker: { code: 0, signal: null }, output: '' });
 
   // Both flushed their spans on the way out: the intake request's trace reaches the assignment activity in the worker
   // (RunWorkflow itself ends with the lead's run, which is still open).
   const spans = receiver.spans();
   const start = spans.find((sp) => sp.name === 'StartWorkflow:leadWorkflow' && sp.attributes.temporalWorkflowId === `lead-${leadId}`);
   const trace = spans.filter((sp) => sp.traceId === start?.traceId).map((sp) => `${sp.service} ${sp.name}`);
-  expect(trace).toEqual(expect.arrayContaining([
-    'leads-api POST /leads', 'leads-api StartWorkflow:leadWorkflow', 'leads-worker StartActivity:assignManager', 'leads-worker RunActivity:assignManager',
-  ]));
+  expect(trace).toEqual(
+    expect.arrayContaining([
+      'leads-api POST /leads',
+      'leads-api StartWorkflow:leadWorkflow',
+      'leads-worker StartActivity:assignManager',
+      'leads-worker RunActivity:assignManager',
+    ]),
+  );
 });

@@ -6,7 +6,11 @@ import { basename, join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..', '..');
 
-export interface Stage { from: string; name?: string; instructions: Array<{ op: string; args: string }> }
+export interface Stage {
+  from: string;
+  name?: string;
+  instructions: Array<{ op: string; args: string }>;
+}
 
 /** The Dockerfile as instructions (continuations joined, comments dropped), split into stages. */
 export function dockerfileStages(file = join(ROOT, 'Dockerfile')): Stage[] {

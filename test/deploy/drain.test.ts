@@ -28,7 +28,10 @@ let url: string;
 let db: Db;
 let connection: Connection;
 beforeAll(async () => {
-  await promisify(execFile)(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, timeout: 600_000 });
+  await promisify(execFile)(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: ROOT,
+    timeout: 600_000,
+  });
   app = runtimeImageDir();
   const u = new URL(process.env.DATABASE_URL!);
   u.pathname = `/drain_${randomUUID().slice(0, 8)}`;
@@ -48,20 +51,37 @@ test('a SIGTERM during an activity lets it finish and report, then the worker ex
   const taskQueue = `drain-${randomUUID().slice(0, 8)}`;
   await seedManager(db);
   const worker = spawn(process.execPath, [join(app, 'dist/worker/main.js')], {
-    cwd: app, stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH, NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_URL: url, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS!,
-      TASK_QUEUE: taskQueue, PAYLOAD_KEYS: process.env.PAYLOAD_KEYS!, WORKER_METRICS_ADDRESS: '' },
+    cwd: app,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: url,
+      TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS!,
+      TASK_QUEUE: taskQueue,
+      PAYLOAD_KEYS: process.env.PAYLOAD_KEYS!,
+      WORKER_METRICS_ADDRESS: '',
+    },
   });
   let output = '';
-  worker.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
-  worker.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
+  worker.stdout!.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  worker.stderr!.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
   const exited = new Promise<number | null>((r) => worker.once('exit', (code) => r(code)));
   try {
     await waitForLine(worker, /worker polling task queue/, 180_000);
     const temporal = new Client({ connection, dataConverter: dataConverterOf(testCodec(db)) });
     const leadId = await seedLead(db);
-    const handle = await temporal.workflow.start(leadWorkflow, { workflowId: `lead-${leadId}`, taskQueue, args: [{ leadId, kind: 'lead', sourceChannel: 'web_form' }] });
-    for (let end = Date.now() + 60_000; !(await db.lead.findUniqueOrThrow({ where: { id: leadId } })).managerId; ) {
+    const handle = await temporal.workflow.start(leadWorkflow, {
+      workflowId: `lead-${leadId}`,
+      taskQueue,
+      args: [{ leadId, kind: 'lead', sourceChannel: 'web_form' }],
+    });
+    for (let end = Date.now() + 60_000; !(await db.lead.findUniqueOrThrow({ where: { id: leadId } })).managerId;) {
       if (Date.now() > end) throw new Error(`the lead was never assigned\n${output}`);
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -71,11 +91,19 @@ test('a SIGTERM during an activity lets it finish and report, then the worker ex
     await lock.connect();
     await lock.query('BEGIN');
     await lock.query('SELECT id FROM leads WHERE id = $1 FOR UPDATE', [leadId]);
-    await handle.startUpdate(M.recordContact, { args: [{ actor: 'sales:anna', input: { outcome: 'reached' } }], waitForStage: WorkflowUpdateStage.ACCEPTED });
-    const waiting = async () => Number((await lock.query(
-      `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
-    )).rows[0].n);
-    for (let end = Date.now() + 60_000; (await waiting()) === 0; ) {
+    await handle.startUpdate(M.recordContact, {
+      args: [{ actor: 'sales:anna', input: { outcome: 'reached' } }],
+      waitForStage: WorkflowUpdateStage.ACCEPTED,
+    });
+    const waiting = async () =>
+      Number(
+        (
+          await lock.query(
+            `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
+          )
+        ).rows[0].n,
+      );
+    for (let end = Date.now() + 60_000; (await waiting()) === 0;) {
       if (Date.now() > end) throw new Error(`no activity ever waited on the lead's row\n${output}`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -95,13 +123,19 @@ test('a SIGTERM during an activity lets it finish and report, then the worker ex
     // The activities the Update set off (those before it ran on a cold worker and may have been
     // retried under load, which is not this test's subject).
     const accepted = Number(events.find((e) => e.workflowExecutionUpdateAcceptedEventAttributes)!.eventId);
-    const started = events.filter((e) => e.activityTaskStartedEventAttributes && Number(e.activityTaskStartedEventAttributes.scheduledEventId) > accepted);
+    const started = events.filter(
+      (e) => e.activityTaskStartedEventAttributes && Number(e.activityTaskStartedEventAttributes.scheduledEventId) > accepted,
+    );
     expect(started.length).toBeGreaterThan(0);
-    const scheduledType = (id: unknown) => events.find((e) => e.eventId?.toString() === String(id))?.activityTaskScheduledEventAttributes?.activityType?.name;
-    const retried = started.filter((e) => e.activityTaskStartedEventAttributes!.attempt !== 1).map((e) => ({
-      activity: scheduledType(e.activityTaskStartedEventAttributes!.scheduledEventId), attempt: e.activityTaskStartedEventAttributes!.attempt,
-      lastFailure: e.activityTaskStartedEventAttributes!.lastFailure?.message,
-    }));
+    const scheduledType = (id: unknown) =>
+      events.find((e) => e.eventId?.toString() === String(id))?.activityTaskScheduledEventAttributes?.activityType?.name;
+    const retried = started
+      .filter((e) => e.activityTaskStartedEventAttributes!.attempt !== 1)
+      .map((e) => ({
+        activity: scheduledType(e.activityTaskStartedEventAttributes!.scheduledEventId),
+        attempt: e.activityTaskStartedEventAttributes!.attempt,
+        lastFailure: e.activityTaskStartedEventAttributes!.lastFailure?.message,
+      }));
     expect(retried).toEqual([]);
     const completed = new Set(events.map((e) => e.activityTaskCompletedEventAttributes?.scheduledEventId?.toString()));
     expect(started.filter((e) => !completed.has(e.activityTaskStartedEventAttributes!.scheduledEventId!.toString()))).toEqual([]);

@@ -12,7 +12,10 @@ import { devServerPair, runWorker, testCodec, timeSkippingEnv, type RunningWorke
 import { dataConverterOf } from '../../platform/payload-codec';
 
 export interface ApiStack {
-  app: FastifyInstance; db: Db; temporal: Client; worker: RunningWorker;
+  app: FastifyInstance;
+  db: Db;
+  temporal: Client;
+  worker: RunningWorker;
   /** Headers of a caller with this role (two partners: `partner` and `partner2`). */
   as(who: Caller): { 'x-api-key': string };
   partnerIds: [string, string];
@@ -54,7 +57,14 @@ export async function apiStack(): Promise<ApiStack> {
   const { worker, temporal } = pair;
   let app: FastifyInstance;
   try {
-    app = await buildApp({ db, temporal, taskQueue: worker.taskQueue, logLevel: 'silent', apiKeys: Object.values(callers), rateLimitPerMinute: 100_000 });
+    app = await buildApp({
+      db,
+      temporal,
+      taskQueue: worker.taskQueue,
+      logLevel: 'silent',
+      apiKeys: Object.values(callers),
+      rateLimitPerMinute: 100_000,
+    });
     await app.ready();
   } catch (err) {
     await pair.close();
@@ -62,7 +72,11 @@ export async function apiStack(): Promise<ApiStack> {
     throw err;
   }
   return {
-    app, db, temporal, worker, partnerIds,
+    app,
+    db,
+    temporal,
+    worker,
+    partnerIds,
     ...callersOf(app, callers),
     close: async () => {
       await app.close();
@@ -77,10 +91,13 @@ export const randomPhone = () => `+7916${Math.floor(1_000_000 + Math.random() * 
 
 /** A valid intake body from a web form: a person with a fresh phone and e-mail. */
 export const leadBody = (over: Record<string, unknown> = {}) => ({
-  source: { channel: 'web_form' }, person: { name: 'Ivan Petrov' }, phone: randomPhone(), email: `${randomUUID()}@example.com`, topic: 'crm',
+  source: { channel: 'web_form' },
+  person: { name: 'Ivan Petrov' },
+  phone: randomPhone(),
+  email: `${randomUUID()}@example.com`,
+  topic: 'crm',
   ...over,
 });
-
 
 export interface TimeSkippingApi extends Omit<ApiStack, 'temporal'> {
   env: TestWorkflowEnvironment;
@@ -105,11 +122,21 @@ export async function timeSkippingApi(): Promise<TimeSkippingApi> {
   const worker = await runWorker(env.nativeConnection, db, 'default', { codec });
   const temporal = new Client({ connection: env.connection, namespace: env.namespace ?? 'default', dataConverter: dataConverterOf(codec) });
   const app = await buildApp({
-    db, temporal, taskQueue: worker.taskQueue, logLevel: 'silent', apiKeys: Object.values(callers), rateLimitPerMinute: 100_000,
+    db,
+    temporal,
+    taskQueue: worker.taskQueue,
+    logLevel: 'silent',
+    apiKeys: Object.values(callers),
+    rateLimitPerMinute: 100_000,
   });
   await app.ready();
   return {
-    app, db, temporal, worker, partnerIds, env,
+    app,
+    db,
+    temporal,
+    worker,
+    partnerIds,
+    env,
     ...callersOf(app, callers),
     close: async () => {
       await app.close();

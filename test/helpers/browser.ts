@@ -24,7 +24,8 @@ export function findChromium(): string | undefined {
   return ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(runnable);
 }
 
-const NO_BROWSER = 'no Chromium found (set CHROMIUM_PATH, or put chromium / google-chrome on PATH; scripts/provision.sh installs Debian\'s chromium as root)';
+const NO_BROWSER =
+  "no Chromium found (set CHROMIUM_PATH, or put chromium / google-chrome on PATH; scripts/provision.sh installs Debian's chromium as root)";
 
 export async function launchBrowser(): Promise<Browser> {
   const executablePath = findChromium();

@@ -13,7 +13,10 @@ import { devServerPair } from './temporal';
 export type Person = 'anna' | 'tatiana' | 'oleg' | 'partnerA' | 'partnerB';
 
 export interface ConsoleStack {
-  url: string; app: FastifyInstance; db: Db; temporal: Client;
+  url: string;
+  app: FastifyInstance;
+  db: Db;
+  temporal: Client;
   keys: Record<Person, string>;
   partnerIds: [string, string];
   /** The API as `who` (JSON in, JSON out; read by field, as `res.json()` is in the API tests). */
@@ -42,7 +45,10 @@ export async function consoleStack(opts: ConsoleStackOptions = {}): Promise<Cons
   const partnerIds: [string, string] = [`ptn-a-${run}`, `ptn-b-${run}`];
   await db.manager.create({ data: { id: 'tatiana', name: 'Tatiana Lead', capacity: 0, expertise: [], territory: [] } });
   await db.team.create({ data: { id: 'moscow', name: 'Moscow sales', leadId: 'tatiana' } });
-  for (const [id, name] of [['anna', 'Anna Ivanova'], ['boris', 'Boris Petrov']] as const) {
+  for (const [id, name] of [
+    ['anna', 'Anna Ivanova'],
+    ['boris', 'Boris Petrov'],
+  ] as const) {
     await db.manager.create({ data: { id, name, teamId: 'moscow', teamLeadId: 'tatiana', expertise: [], territory: [] } });
   }
   await seedPartner(db, { id: partnerIds[0], expertise: ['crm'], grade: 5 });
@@ -62,11 +68,13 @@ export async function consoleStack(opts: ConsoleStackOptions = {}): Promise<Cons
  * The console on an empty roster, with the keys `npm start` prints (demo-ops, demo-sales,
  * demo-partner): the newcomer's journey, where ops put the manager and the partner on the roster.
  */
-export async function emptyConsoleStack(): Promise<Omit<ConsoleStack, 'keys' | 'partnerIds' | 'api'> & {
-  keys: Record<DemoPerson, string>;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  api(who: DemoPerson, method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ status: number; json: any }>;
-}> {
+export async function emptyConsoleStack(): Promise<
+  Omit<ConsoleStack, 'keys' | 'partnerIds' | 'api'> & {
+    keys: Record<DemoPerson, string>;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    api(who: DemoPerson, method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ status: number; json: any }>;
+  }
+> {
   const db = await isolatedDb();
   const run = randomUUID().slice(0, 8);
   const keyOf: Record<DemoPerson, ApiKey> = {
@@ -81,22 +89,36 @@ export type DemoPerson = 'ops' | 'sales' | 'partner';
 
 /** The API and console listening on a port, a worker on the shared dev server, one key per person. */
 export async function listeningStack<P extends string>(
-  db: Db, keyOf: Record<P, ApiKey>, o: ConsoleStackOptions & { rateLimitPerMinute?: number } = {},
+  db: Db,
+  keyOf: Record<P, ApiKey>,
+  o: ConsoleStackOptions & { rateLimitPerMinute?: number } = {},
 ) {
   const pair = await devServerPair(db, o.temporalAddress);
   const { worker, temporal } = pair;
   const app = await buildApp({
-    db, temporal, taskQueue: worker.taskQueue, logLevel: 'silent', apiKeys: Object.values<ApiKey>(keyOf), rateLimitPerMinute: o.rateLimitPerMinute ?? 100_000,
-    temporalUiUrl: 'http://temporal-ui.test:8233', codecCorsOrigins: o.codecCorsOrigins,
+    db,
+    temporal,
+    taskQueue: worker.taskQueue,
+    logLevel: 'silent',
+    apiKeys: Object.values<ApiKey>(keyOf),
+    rateLimitPerMinute: o.rateLimitPerMinute ?? 100_000,
+    temporalUiUrl: 'http://temporal-ui.test:8233',
+    codecCorsOrigins: o.codecCorsOrigins,
   });
   const url = await app.listen({ host: '127.0.0.1', port: o.port ?? 0 });
   const keys = Object.fromEntries(Object.entries<ApiKey>(keyOf).map(([k, v]) => [k, v.key])) as Record<P, string>;
   return {
-    url, app, db, temporal, keys,
+    url,
+    app,
+    db,
+    temporal,
+    keys,
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     api: async (who: P, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: any }> => {
       const res = await app.inject({
-        method, url: path, headers: { 'x-api-key': keys[who], ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        method,
+        url: path,
+        headers: { 'x-api-key': keys[who], ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         payload: body === undefined ? undefined : JSON.stringify(body),
       });
       return { status: res.statusCode, json: res.body ? JSON.parse(res.body) : null };

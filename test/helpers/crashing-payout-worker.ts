@@ -11,7 +11,9 @@ async function main(): Promise<void> {
   const outbox = outboxRail(db);
   const connection = await NativeConnection.connect({ address });
   const worker = await createWorker({
-    connection, taskQueue, db,
+    connection,
+    taskQueue,
+    db,
     workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! },
     paymentRail: {
       transfer: async (order) => {

@@ -25,7 +25,9 @@ export const uid = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
 export async function seedManager(db: Db, m: { id?: string; teamLeadId?: string; active?: boolean; expertise?: string[] } = {}) {
   const id = m.id ?? uid('mgr');
-  await db.manager.create({ data: { id, name: id, teamLeadId: m.teamLeadId ?? null, active: m.active ?? true, expertise: m.expertise ?? [], territory: [] } });
+  await db.manager.create({
+    data: { id, name: id, teamLeadId: m.teamLeadId ?? null, active: m.active ?? true, expertise: m.expertise ?? [], territory: [] },
+  });
   return id;
 }
 
@@ -36,25 +38,45 @@ export async function seedTeam(db: Db, managers: number): Promise<string> {
   return lead;
 }
 
-export async function seedPartner(db: Db, p: { id?: string; expertise: string[]; grade?: number; capacity?: number; priceNicheMinor?: number; status?: string }) {
+export async function seedPartner(
+  db: Db,
+  p: { id?: string; expertise: string[]; grade?: number; capacity?: number; priceNicheMinor?: number; status?: string },
+) {
   const id = p.id ?? uid('ptn');
   await db.partner.create({
     data: {
-      id, name: id, expertise: p.expertise, regions: [], reserveFor: [], grade: p.grade ?? 3, capacity: p.capacity ?? 10,
-      priceNicheMinor: p.priceNicheMinor === undefined ? null : BigInt(p.priceNicheMinor), status: p.status ?? 'active',
+      id,
+      name: id,
+      expertise: p.expertise,
+      regions: [],
+      reserveFor: [],
+      grade: p.grade ?? 3,
+      capacity: p.capacity ?? 10,
+      priceNicheMinor: p.priceNicheMinor === undefined ? null : BigInt(p.priceNicheMinor),
+      status: p.status ?? 'active',
     },
   });
   return id;
 }
 
 /** A lead row as intake would have written it (the workflow's activities expect it). */
-export async function seedLead(db: Db, l: { id?: string; sourceChannel?: string; partnerId?: string; topic?: string; companyKey?: string } = {}) {
+export async function seedLead(
+  db: Db,
+  l: { id?: string; sourceChannel?: string; partnerId?: string; topic?: string; companyKey?: string } = {},
+) {
   const id = l.id ?? randomUUID();
   await db.lead.create({
     data: {
-      id, intakeKey: `test:${id}`, sourceChannel: l.sourceChannel ?? 'web_form', sourcePartnerId: l.partnerId ?? null,
-      personName: 'Test Person', phone: '+74950000000', email: `${id}@example.test`, topic: l.topic ?? null,
-      companyKey: l.companyKey ?? null, stage: 'received',
+      id,
+      intakeKey: `test:${id}`,
+      sourceChannel: l.sourceChannel ?? 'web_form',
+      sourcePartnerId: l.partnerId ?? null,
+      personName: 'Test Person',
+      phone: '+74950000000',
+      email: `${id}@example.test`,
+      topic: l.topic ?? null,
+      companyKey: l.companyKey ?? null,
+      stage: 'received',
     },
   });
   return id;

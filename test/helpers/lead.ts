@@ -12,13 +12,16 @@ import { seedLead } from './db';
 export type LeadHandle = WorkflowHandle<typeof leadWorkflow>;
 
 export async function startLead(
-  env: TestWorkflowEnvironment, db: Db, taskQueue: string,
+  env: TestWorkflowEnvironment,
+  db: Db,
+  taskQueue: string,
   opts: { topic?: string; partnerId?: string; policy?: LeadPolicyInput; kind?: 'lead' | 'interest'; companyKey?: string } = {},
 ): Promise<{ leadId: string; handle: LeadHandle }> {
   const sourceChannel = opts.partnerId ? 'partner' : 'web_form';
   const leadId = await seedLead(db, { sourceChannel, partnerId: opts.partnerId, topic: opts.topic, companyKey: opts.companyKey });
   const handle = await env.client.workflow.start(leadWorkflow, {
-    workflowId: `lead-${leadId}`, taskQueue,
+    workflowId: `lead-${leadId}`,
+    taskQueue,
     args: [{ leadId, kind: opts.kind ?? 'lead', sourceChannel, partnerId: opts.partnerId, topic: opts.topic, policy: opts.policy }],
   });
   await until(handle, (s) => !!s.managerId);
@@ -37,7 +40,8 @@ export async function until(handle: LeadHandle, check: (s: M.LeadView) => boolea
     } catch (err) {
       last = err; // a run that has not finished its first workflow task cannot answer yet
     }
-    if (Date.now() > deadline) throw new Error(`lead never reached the expected state; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    if (Date.now() > deadline)
+      throw new Error(`lead never reached the expected state; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -59,11 +63,17 @@ export async function idle(handle: WorkflowHandle, timeoutMs = 20_000): Promise<
   for (;;) {
     const events = (await handle.fetchHistory()).events ?? [];
     const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes).length;
-    const closed = events.filter((e) => e.activityTaskCompletedEventAttributes || e.activityTaskFailedEventAttributes
-      || e.activityTaskTimedOutEventAttributes || e.activityTaskCanceledEventAttributes).length;
+    const closed = events.filter(
+      (e) =>
+        e.activityTaskCompletedEventAttributes ||
+        e.activityTaskFailedEventAttributes ||
+        e.activityTaskTimedOutEventAttributes ||
+        e.activityTaskCanceledEventAttributes,
+    ).length;
     const lastTask = events.map((e) => !!e.workflowTaskCompletedEventAttributes).lastIndexOf(true);
     const after = events.slice(lastTask + 1);
-    if (scheduled === closed && !after.some((e) => e.workflowTaskScheduledEventAttributes || e.activityTaskCompletedEventAttributes)) return;
+    if (scheduled === closed && !after.some((e) => e.workflowTaskScheduledEventAttributes || e.activityTaskCompletedEventAttributes))
+      return;
     if (Date.now() > deadline) throw new Error(`workflow ${handle.workflowId} still busy after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -101,7 +111,11 @@ export type InputOf<A extends ActionName> = Extract<Action, { type: A }>['input'
  * `opts.updateId` makes a repeat the same Update, as the API's Idempotency-Key does.
  */
 export async function act<A extends ActionName>(
-  handle: WorkflowHandle, action: A, input: InputOf<A>, by: string | { actor: string }, opts: { updateId?: string } = {},
+  handle: WorkflowHandle,
+  action: A,
+  input: InputOf<A>,
+  by: string | { actor: string },
+  opts: { updateId?: string } = {},
 ): Promise<M.LeadView> {
   const update = M[action] as UpdateDefinition<M.LeadView, [M.Command<InputOf<A>>]>;
   const actor = typeof by === 'string' ? by : by.actor;

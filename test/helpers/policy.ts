@@ -12,7 +12,8 @@ export async function startOnPolicy(t: TimeSkippingStack, lead: { topic?: string
   const leadId = await seedLead(t.db, lead);
   const p = await policyInForce(t.db, null);
   const handle = await t.env.client.workflow.start(leadWorkflow, {
-    workflowId: `lead-${leadId}`, taskQueue: t.worker.taskQueue,
+    workflowId: `lead-${leadId}`,
+    taskQueue: t.worker.taskQueue,
     args: [{ leadId, kind: 'lead', sourceChannel: 'web_form', policy: p.policy, policyVersion: p.version, ...lead }],
   });
   await until(handle, (s) => !!s.managerId);
@@ -26,7 +27,11 @@ export async function rollOut(t: TimeSkippingStack, teamId: string | undefined, 
   if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
   // In force a moment ago: the activities read the machine's clock, not the test server's.
   const row = await saveVersion(t.db, t.env.client, t.worker.taskQueue, {
-    scope, body: checked.body, effectiveFrom: new Date(now.getTime() - 1000), createdBy: 'ops:test', reason,
+    scope,
+    body: checked.body,
+    effectiveFrom: new Date(now.getTime() - 1000),
+    createdBy: 'ops:test',
+    reason,
   });
   const rollout = t.env.client.workflow.getHandle(rolloutWorkflowId(scope, row.version));
   // Polled, not awaited: awaiting a result lets the time-skipping server jump ahead.

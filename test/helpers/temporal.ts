@@ -45,10 +45,24 @@ export async function timeSkippingEnv(codec: EncryptionCodec): Promise<TestWorkf
   const server = await startJavaServer(path);
   try {
     const create = (TestWorkflowEnvironment as unknown as { create: CreateOnExisting }).create.bind(TestWorkflowEnvironment);
-    const env = await create({ server: { type: 'existing' }, address: `127.0.0.1:${server.port}`, namespace: 'default', supportsTimeSkipping: true, client });
+    const env = await create({
+      server: { type: 'existing' },
+      address: `127.0.0.1:${server.port}`,
+      namespace: 'default',
+      supportsTimeSkipping: true,
+      client,
+    });
     await registerSearchAttributes(env.connection);
     const teardown = env.teardown.bind(env);
-    Object.assign(env, { teardown: async () => { try { await teardown(); } finally { await server.stop(); } } });
+    Object.assign(env, {
+      teardown: async () => {
+        try {
+          await teardown();
+        } finally {
+          await server.stop();
+        }
+      },
+    });
     return env;
   } catch (err) {
     await server.stop();
@@ -58,7 +72,11 @@ export async function timeSkippingEnv(codec: EncryptionCodec): Promise<TestWorkf
 
 /** `TestWorkflowEnvironment.create` is what createTimeSkipping calls; it also takes a server already running. */
 type CreateOnExisting = (opts: {
-  server: { type: 'existing' }; address: string; namespace: string; supportsTimeSkipping: true; client: { dataConverter: ReturnType<typeof dataConverterOf> };
+  server: { type: 'existing' };
+  address: string;
+  namespace: string;
+  supportsTimeSkipping: true;
+  client: { dataConverter: ReturnType<typeof dataConverterOf> };
 }) => Promise<TestWorkflowEnvironment>;
 
 /** Starts the Java time-skipping server on a free port and waits (up to 3 minutes) until it listens. */
@@ -66,9 +84,13 @@ async function startJavaServer(path: string): Promise<{ port: number; stop(): Pr
   const port = await freePort();
   const java: ChildProcess = spawn(path, [String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  java.stderr?.on('data', (b: Buffer) => { stderr = (stderr + b.toString()).slice(-2000); });
+  java.stderr?.on('data', (b: Buffer) => {
+    stderr = (stderr + b.toString()).slice(-2000);
+  });
   // A test process that exits without its teardown (a crash, jest's forced exit) takes the JVM along.
-  const kill = () => { if (java.exitCode === null) java.kill('SIGKILL'); };
+  const kill = () => {
+    if (java.exitCode === null) java.kill('SIGKILL');
+  };
   process.once('exit', kill);
   const stop = async () => {
     process.removeListener('exit', kill);
@@ -83,7 +105,10 @@ async function startJavaServer(path: string): Promise<{ port: number; stop(): Pr
     if (java.exitCode !== null) throw new Error(`the time-skipping server exited with ${java.exitCode}: ${stderr}`);
     const open = await new Promise<boolean>((resolve) => {
       const sock = connect(port, '127.0.0.1');
-      sock.once('connect', () => { sock.destroy(); resolve(true); });
+      sock.once('connect', () => {
+        sock.destroy();
+        resolve(true);
+      });
       sock.once('error', () => resolve(false));
     });
     if (open) return { port, stop };
@@ -109,17 +134,28 @@ export async function registerSearchAttributes(connection: Connection, namespace
   });
 }
 
-export interface RunningWorker { taskQueue: string; stop(): Promise<void> }
+export interface RunningWorker {
+  taskQueue: string;
+  stop(): Promise<void>;
+}
 
 export async function runWorker(
-  connection: NativeConnection, db: Db, namespace = 'default',
-  extra: Pick<Parameters<typeof createWorker>[0], 'paymentRail' | 'shutdownGraceTime' | 'shutdownForceTime' | 'codec' | 'tracing'>
-    & { taskQueue?: string; /** A bundle of its own (a tracing one: helpers/tracing); the run's shared one by default. */ workflowBundlePath?: string } = {},
+  connection: NativeConnection,
+  db: Db,
+  namespace = 'default',
+  extra: Pick<Parameters<typeof createWorker>[0], 'paymentRail' | 'shutdownGraceTime' | 'shutdownForceTime' | 'codec' | 'tracing'> & {
+    taskQueue?: string;
+    /** A bundle of its own (a tracing one: helpers/tracing); the run's shared one by default. */ workflowBundlePath?: string;
+  } = {},
 ): Promise<RunningWorker> {
   const { workflowBundlePath, ...options } = extra;
   const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
   const worker = await createWorker({
-    connection, namespace, taskQueue, db, ...options,
+    connection,
+    namespace,
+    taskQueue,
+    db,
+    ...options,
     workflowBundle: { codePath: workflowBundlePath ?? process.env.WORKFLOW_BUNDLE_PATH! },
   });
   const running = worker.run();
@@ -138,18 +174,34 @@ export async function runWorker(
  * call need be given; another one fails its activity task, and the test with it.
  */
 export async function runMockedWorker(
-  connection: NativeConnection, activities: Partial<LeadActivities>, codec: EncryptionCodec,
+  connection: NativeConnection,
+  activities: Partial<LeadActivities>,
+  codec: EncryptionCodec,
 ): Promise<RunningWorker> {
   const taskQueue = `test-${randomUUID()}`;
   const worker = await Worker.create({
-    connection, namespace: 'default', taskQueue, activities, dataConverter: dataConverterOf(codec),
+    connection,
+    namespace: 'default',
+    taskQueue,
+    activities,
+    dataConverter: dataConverterOf(codec),
     workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! },
   });
   const running = worker.run();
-  return { taskQueue, stop: async () => { worker.shutdown(); await running; } };
+  return {
+    taskQueue,
+    stop: async () => {
+      worker.shutdown();
+      await running;
+    },
+  };
 }
 
-export interface TimeSkippingStack { env: TestWorkflowEnvironment; db: Db; worker: RunningWorker }
+export interface TimeSkippingStack {
+  env: TestWorkflowEnvironment;
+  db: Db;
+  worker: RunningWorker;
+}
 
 /**
  * The hooks of a file of workflow tests: a time-skipping server, a worker on the prebuilt bundle,
@@ -192,7 +244,9 @@ export function timeSkippingStack(opts: { isolated?: boolean; seed?: (db: Db) =>
 async function within<T>(ms: number, p: Promise<T> | undefined): Promise<T | undefined> {
   if (!p) return undefined;
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); });
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
   try {
     return await Promise.race([p.catch(() => undefined), late]);
   } finally {
@@ -201,7 +255,10 @@ async function within<T>(ms: number, p: Promise<T> | undefined): Promise<T | und
 }
 
 export interface DevServerPair {
-  native: NativeConnection; connection: Connection; worker: RunningWorker; temporal: Client;
+  native: NativeConnection;
+  connection: Connection;
+  worker: RunningWorker;
+  temporal: Client;
   /** Stops the worker, then closes both connections (the stacks built on a pair close it last but the database). */
   close(): Promise<void>;
 }
@@ -216,7 +273,10 @@ export async function devServerPair(db: Db, address = process.env.TEMPORAL_ADDRE
   const worker = await runWorker(native, db, 'default', { codec });
   const connection = await Connection.connect({ address });
   return {
-    native, connection, worker, temporal: new Client({ connection, dataConverter: dataConverterOf(codec) }),
+    native,
+    connection,
+    worker,
+    temporal: new Client({ connection, dataConverter: dataConverterOf(codec) }),
     close: async () => {
       await worker.stop();
       await native.close();

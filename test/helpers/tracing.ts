@@ -39,13 +39,22 @@ type KeyValue = { key: string; value: AnyValue };
 interface ExportTraceServiceRequest {
   resourceSpans?: Array<{
     resource?: { attributes?: KeyValue[] };
-    scopeSpans?: Array<{ spans?: Array<{
-      traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes?: KeyValue[]; status?: { code?: number };
-    }> }>;
+    scopeSpans?: Array<{
+      spans?: Array<{
+        traceId: string;
+        spanId: string;
+        parentSpanId?: string;
+        name: string;
+        kind: number;
+        attributes?: KeyValue[];
+        status?: { code?: number };
+      }>;
+    }>;
   }>;
 }
 
-const valueOf = (v: AnyValue): unknown => v.stringValue ?? (v.intValue === undefined ? undefined : Number(v.intValue)) ?? v.boolValue ?? v.doubleValue;
+const valueOf = (v: AnyValue): unknown =>
+  v.stringValue ?? (v.intValue === undefined ? undefined : Number(v.intValue)) ?? v.boolValue ?? v.doubleValue;
 const attributesOf = (kvs: KeyValue[] = []) => Object.fromEntries(kvs.map((kv) => [kv.key, valueOf(kv.value)]));
 
 /** Listens on 127.0.0.1 (`port` 0: any free one); answers every POST with OTLP's empty success. */
@@ -64,8 +73,14 @@ export async function otlpReceiver(port = 0): Promise<OtlpReceiver> {
           for (const ss of rs.scopeSpans ?? []) {
             for (const s of ss.spans ?? []) {
               received.push({
-                service, traceId: s.traceId, spanId: s.spanId, ...(s.parentSpanId ? { parentSpanId: s.parentSpanId } : {}),
-                name: s.name, kind: s.kind, attributes: attributesOf(s.attributes), status: s.status?.code ?? 0,
+                service,
+                traceId: s.traceId,
+                spanId: s.spanId,
+                ...(s.parentSpanId ? { parentSpanId: s.parentSpanId } : {}),
+                name: s.name,
+                kind: s.kind,
+                attributes: attributesOf(s.attributes),
+                status: s.status?.code ?? 0,
               });
             }
           }
@@ -80,26 +95,39 @@ export async function otlpReceiver(port = 0): Promise<OtlpReceiver> {
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url, posts,
+    url,
+    posts,
     spans: () => [...received],
     waitFor: async (done, ms = 30_000) => {
       for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
         if (done(received)) return [...received];
       }
-      throw new Error(`spans not received within ${ms} ms; got:\n${received.map((s) => `${s.service} ${s.name} ${s.traceId}/${s.spanId}<-${s.parentSpanId ?? ''}`).join('\n')}`);
+      throw new Error(
+        `spans not received within ${ms} ms; got:\n${received.map((s) => `${s.service} ${s.name} ${s.traceId}/${s.spanId}<-${s.parentSpanId ?? ''}`).join('\n')}`,
+      );
     },
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
 /** The workflow bundle as a tracing worker bundles it (the run's shared bundle has no tracing in it): its path. */
 export async function tracingWorkflowBundle(): Promise<string> {
   const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'), ...workflowBundlerOptions, workflowInterceptorModules: TRACING_WORKFLOW_MODULES,
-    logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: (m: string) => console.warn(m), error: (m: string) => console.error(m) },
+    workflowsPath: require.resolve('../../workflows'),
+    ...workflowBundlerOptions,
+    workflowInterceptorModules: TRACING_WORKFLOW_MODULES,
+    logger: {
+      log: () => undefined,
+      trace: () => undefined,
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (m: string) => console.warn(m),
+      error: (m: string) => console.error(m),
+    },
   });
   const path = join(mkdtempSync(join(tmpdir(), 'lead-engine-tracing-')), 'workflow-bundle.js');
   writeFileSync(path, code);

@@ -51,7 +51,8 @@ asRoot('embedded PostgreSQL started by root in a private folder', () => {
     const wanted = join(base, 'private', '.data', 'postgres');
     const logs: string[] = [];
     const port = await freePort();
-    const start = () => startEmbeddedPostgres({ dataDir: wanted, port, database: 'leads_private', persistent: true, log: (m) => logs.push(m) });
+    const start = () =>
+      startEmbeddedPostgres({ dataDir: wanted, port, database: 'leads_private', persistent: true, log: (m) => logs.push(m) });
 
     const pg = await start();
     expect(dirname(dirname(pg.dataDir))).toBe(join(base, 'shared'));

@@ -11,7 +11,9 @@ import { devServerPair, type DevServerPair } from '../helpers/temporal';
 
 const db = testDb();
 let t: DevServerPair;
-beforeAll(async () => { t = await devServerPair(db); });
+beforeAll(async () => {
+  t = await devServerPair(db);
+});
 afterAll(async () => {
   await t?.worker.stop();
   await Promise.all([t?.native.close(), t?.connection.close(), db.$disconnect()]);

@@ -32,7 +32,13 @@ const sales: ApiKey = { key: `tracing-sales-key-${Date.now()}`, role: 'sales', s
 /** The environment without any OpenTelemetry variable a developer's shell might have. */
 const bareEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_')));
 
-interface Stack { app: FastifyInstance; base: string; worker: RunningWorker; temporal: Client; close(): Promise<void> }
+interface Stack {
+  app: FastifyInstance;
+  base: string;
+  worker: RunningWorker;
+  temporal: Client;
+  close(): Promise<void>;
+}
 
 /** The API listening on a port and a worker, as api/main.ts and worker/main.ts make them, with `tracing` or without. */
 async function stack(tracing: { api?: Tracing; worker?: Tracing; workflowBundlePath?: string }): Promise<Stack> {
@@ -42,13 +48,22 @@ async function stack(tracing: { api?: Tracing; worker?: Tracing; workflowBundleP
   const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   const temporal = new Client({ connection, dataConverter: dataConverterOf(codec), interceptors: tracingClientInterceptors(tracing.api) });
   const app = await buildApp({
-    db, temporal, taskQueue: worker.taskQueue, logLevel: 'silent', apiKeys: [sales], rateLimitPerMinute: 100_000, tracing: tracing.api,
+    db,
+    temporal,
+    taskQueue: worker.taskQueue,
+    logLevel: 'silent',
+    apiKeys: [sales],
+    rateLimitPerMinute: 100_000,
+    tracing: tracing.api,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   return {
-    app, base, worker, temporal,
+    app,
+    base,
+    worker,
+    temporal,
     close: async () => {
       await app.close();
       await worker.stop();
@@ -58,7 +73,11 @@ async function stack(tracing: { api?: Tracing; worker?: Tracing; workflowBundleP
 }
 
 async function post(s: Stack, path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${s.base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': sales.key }, body: JSON.stringify(body) });
+  const res = await fetch(`${s.base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': sales.key },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
@@ -92,14 +111,20 @@ describe('without an OTLP endpoint', () => {
     expect(startTracing('leads-api', bareEnv)).toBeUndefined();
     expect(startTracing('leads-worker', bareEnv)).toBeUndefined();
     // OTEL_SDK_DISABLED wins over an endpoint.
-    expect(startTracing('leads-api', { ...bareEnv, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_SDK_DISABLED: 'true' })).toBeUndefined();
+    expect(
+      startTracing('leads-api', { ...bareEnv, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_SDK_DISABLED: 'true' }),
+    ).toBeUndefined();
     expect(tracingClientInterceptors(undefined)).toBeUndefined();
     expect(workerTracingOptions(undefined)).toEqual({});
 
     // The worker as worker/main.ts makes it with tracing off: no activity interceptor, no span sink.
     const native = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
     const plain = await createWorker({
-      connection: native, taskQueue: 'tracing-off', db, codec: testCodec(db), tracing: startTracing('leads-worker', bareEnv),
+      connection: native,
+      taskQueue: 'tracing-off',
+      db,
+      codec: testCodec(db),
+      tracing: startTracing('leads-worker', bareEnv),
       workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! },
     });
     expect(plain.options.interceptors.activity).toEqual([]);
@@ -156,7 +181,9 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
   const one = (spans: ReceivedSpan[], where: Partial<ReceivedSpan>) => {
     const found = spans.filter((sp) => Object.entries(where).every(([k, v]) => sp[k as keyof ReceivedSpan] === v));
     if (found.length !== 1) {
-      const list = spans.map((sp) => `${sp.service} ${sp.name} ${sp.traceId}/${sp.spanId} <- ${sp.parentSpanId ?? '-'} ${JSON.stringify(sp.attributes)}`);
+      const list = spans.map(
+        (sp) => `${sp.service} ${sp.name} ${sp.traceId}/${sp.spanId} <- ${sp.parentSpanId ?? '-'} ${JSON.stringify(sp.attributes)}`,
+      );
       throw new Error(`${found.length} spans match ${JSON.stringify(where)} among:\n${list.join('\n')}`);
     }
     return found[0]!;
@@ -179,15 +206,24 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
     const ofLead = (sp: ReceivedSpan) => sp.attributes.temporalWorkflowId === workflowId || sp.attributes['url.path'] === '/leads';
     const spans = await receiver.waitFor((all) => {
       const mine = all.filter(ofLead);
-      return ['StartWorkflow:leadWorkflow', 'RunWorkflow:leadWorkflow', 'RunActivity:assignManager'].every((n) => all.some((sp) => sp.name === n))
-        && mine.some((sp) => sp.name === 'RunActivity:assignManager');
+      return (
+        ['StartWorkflow:leadWorkflow', 'RunWorkflow:leadWorkflow', 'RunActivity:assignManager'].every((n) =>
+          all.some((sp) => sp.name === n),
+        ) && mine.some((sp) => sp.name === 'RunActivity:assignManager')
+      );
     });
 
-    const request = one(spans, { service: 'leads-api', name: 'POST /leads', traceId: spans.find((sp) => sp.name === 'StartWorkflow:leadWorkflow'
-      && sp.attributes.temporalWorkflowId === workflowId)!.traceId });
+    const request = one(spans, {
+      service: 'leads-api',
+      name: 'POST /leads',
+      traceId: spans.find((sp) => sp.name === 'StartWorkflow:leadWorkflow' && sp.attributes.temporalWorkflowId === workflowId)!.traceId,
+    });
     const traceId = request.traceId;
     const inTrace = spans.filter((sp) => sp.traceId === traceId);
-    expect(request).toMatchObject({ kind: 2, attributes: { 'http.route': '/leads', 'http.request.method': 'POST', 'http.response.status_code': 201 } });
+    expect(request).toMatchObject({
+      kind: 2,
+      attributes: { 'http.route': '/leads', 'http.request.method': 'POST', 'http.response.status_code': 201 },
+    });
     expect(request.parentSpanId).toBeUndefined(); // the trace starts at the API
     const start = one(inTrace, { service: 'leads-api', name: 'StartWorkflow:leadWorkflow' });
     expect(start).toMatchObject({ parentSpanId: request.spanId, attributes: { temporalWorkflowId: workflowId } });
@@ -204,24 +240,39 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
 
     // The opt-out is its own trace: the request, the client's Update, the workflow handling it.
     const optOut = one(spans, { service: 'leads-api', name: 'POST /leads/:id/opt-out' });
-    expect(optOut.attributes).toMatchObject({ 'http.route': '/leads/:id/opt-out', 'url.path': `/leads/${leadId}/opt-out`, 'http.response.status_code': 200 });
+    expect(optOut.attributes).toMatchObject({
+      'http.route': '/leads/:id/opt-out',
+      'url.path': `/leads/${leadId}/opt-out`,
+      'http.response.status_code': 200,
+    });
     const update = one(spans, { service: 'leads-api', name: 'StartWorkflowUpdate:optOut', traceId: optOut.traceId });
     expect(update.parentSpanId).toBe(optOut.spanId);
     expect(one(spans, { service: 'leads-worker', name: 'HandleUpdate:optOut', traceId: optOut.traceId }).parentSpanId).toBe(update.spanId);
 
     // Turning tracing off later: the traced lead's history replays on a worker without the interceptors.
     const history = await s.temporal.workflow.getHandle(workflowId).fetchHistory();
-    await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! }, dataConverter: dataConverterOf(testCodec(db)) }, history, workflowId);
+    await Worker.runReplayHistory(
+      { workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! }, dataConverter: dataConverterOf(testCodec(db)) },
+      history,
+      workflowId,
+    );
   });
 
   test('a caller’s traceparent is continued; a 404 is a span that did not fail', async () => {
     const traceId = '0af7651916cd43dd8448eb211c80319c';
-    const res = await fetch(`${s.base}/leads/${randomUUID()}`, { headers: { 'x-api-key': sales.key, traceparent: `00-${traceId}-b7ad6b7169203331-01` } });
+    const res = await fetch(`${s.base}/leads/${randomUUID()}`, {
+      headers: { 'x-api-key': sales.key, traceparent: `00-${traceId}-b7ad6b7169203331-01` },
+    });
     expect(res.status).toBe(404);
     await api.flush();
     const spans = await receiver.waitFor((all) => all.some((sp) => sp.traceId === traceId && sp.name === 'GET /leads/:id'));
     const request = one(spans, { traceId, name: 'GET /leads/:id' });
-    expect(request).toMatchObject({ service: 'leads-api', parentSpanId: 'b7ad6b7169203331', status: 0, attributes: { 'http.response.status_code': 404 } });
+    expect(request).toMatchObject({
+      service: 'leads-api',
+      parentSpanId: 'b7ad6b7169203331',
+      status: 0,
+      attributes: { 'http.response.status_code': 404 },
+    });
     // Its query of the workflow, which does not exist, is its child.
     expect(one(spans, { traceId, name: 'QueryWorkflow:state' })).toMatchObject({ parentSpanId: request.spanId, status: 2 });
   });
@@ -231,16 +282,23 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
     const keys: Record<string, StoredLeadKey> = {};
     const keyDir = join(dir, 'lead-keys');
     for (const f of existsSync(keyDir) ? readdirSync(keyDir).filter((n) => n.endsWith('.json')) : []) {
-      for (const [leadId, k] of Object.entries(JSON.parse(readFileSync(join(keyDir, f), 'utf8')) as Record<string, { masterKeyId: string; wrapped: string }>)) {
+      for (const [leadId, k] of Object.entries(
+        JSON.parse(readFileSync(join(keyDir, f), 'utf8')) as Record<string, { masterKeyId: string; wrapped: string }>,
+      )) {
         keys[leadId] = { masterKeyId: k.masterKeyId, wrapped: Buffer.from(k.wrapped, 'base64') };
       }
     }
-    const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
     expect(files.length).toBeGreaterThanOrEqual(4);
     const dataConverter = dataConverterOf(encryptionCodec(loadPayloadKeys(), memoryLeadKeyStore(keys)));
     const histories = files.map((f) => ({ workflowId: f, history: historyFromJSON(JSON.parse(readFileSync(join(dir, f), 'utf8'))) }));
     const failed: string[] = [];
-    for await (const r of Worker.runReplayHistories({ workflowBundle: { codePath: bundlePath }, dataConverter, sinks: workerTracingOptions(workerTracing).sinks }, histories)) {
+    for await (const r of Worker.runReplayHistories(
+      { workflowBundle: { codePath: bundlePath }, dataConverter, sinks: workerTracingOptions(workerTracing).sinks },
+      histories,
+    )) {
       if (r.error) failed.push(`${r.workflowId}: ${String(r.error)}`);
     }
     expect(failed).toEqual([]);

@@ -12,7 +12,9 @@ import { dataConverterOf, encryptionCodec } from '../../platform/payload-codec';
 import { loadPayloadKeys } from '../../platform/payload-keys';
 
 const dir = join(__dirname, '..', 'histories');
-const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 const keyDir = join(dir, 'lead-keys');
 
 function leadKeys(): Record<string, StoredLeadKey> {
@@ -20,7 +22,8 @@ function leadKeys(): Record<string, StoredLeadKey> {
   const out: Record<string, StoredLeadKey> = {};
   for (const f of readdirSync(keyDir).filter((n) => n.endsWith('.json'))) {
     const stored = JSON.parse(readFileSync(join(keyDir, f), 'utf8')) as Record<string, { masterKeyId: string; wrapped: string }>;
-    for (const [leadId, k] of Object.entries(stored)) out[leadId] = { masterKeyId: k.masterKeyId, wrapped: Buffer.from(k.wrapped, 'base64') };
+    for (const [leadId, k] of Object.entries(stored))
+      out[leadId] = { masterKeyId: k.masterKeyId, wrapped: Buffer.from(k.wrapped, 'base64') };
   }
   return out;
 }

@@ -43,10 +43,16 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEMPORAL_ADDRESS = temporal.address;
   process.env.WORKFLOW_BUNDLE_PATH = bundlePath;
   (globalThis as { __leadEngineStops?: typeof stops }).__leadEngineStops = stops;
-  console.log(`\n[setup] PostgreSQL, migrations, Temporal dev server ${temporal.address} and workflow bundle ready in ${Date.now() - started} ms`);
+  console.log(
+    `\n[setup] PostgreSQL, migrations, Temporal dev server ${temporal.address} and workflow bundle ready in ${Date.now() - started} ms`,
+  );
 }
 
 const quietLogger = {
-  log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined,
-  warn: (m: string) => console.warn(m), error: (m: string) => console.error(m),
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (m: string) => console.warn(m),
+  error: (m: string) => console.error(m),
 };

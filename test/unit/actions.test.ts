@@ -6,12 +6,27 @@ import * as M from '../../workflows/messages';
 
 test('the Update names are exactly those of the stored histories, each Update named after its row', () => {
   expect(ACTION_NAMES).toEqual([
-    'verifyInterest', 'recordContact', 'qualify', 'recordConsent', 'withdrawConsent', 'partnerRespond', 'advanceDeal', 'markLost',
-    'recordPayment', 'reengagementOutcome', 'reassign', 'optOut',
+    'verifyInterest',
+    'recordContact',
+    'qualify',
+    'recordConsent',
+    'withdrawConsent',
+    'partnerRespond',
+    'advanceDeal',
+    'markLost',
+    'recordPayment',
+    'reengagementOutcome',
+    'reassign',
+    'optOut',
   ]);
   for (const name of ACTION_NAMES) expect(M.actionUpdates[name].name).toBe(name);
   // The named exports tests and benches use are the table's Updates.
-  expect([M.qualify, M.recordContact, M.optOut, M.reassign]).toEqual([M.actionUpdates.qualify, M.actionUpdates.recordContact, M.actionUpdates.optOut, M.actionUpdates.reassign]);
+  expect([M.qualify, M.recordContact, M.optOut, M.reassign]).toEqual([
+    M.actionUpdates.qualify,
+    M.actionUpdates.recordContact,
+    M.actionUpdates.optOut,
+    M.actionUpdates.reassign,
+  ]);
 });
 
 test("the console offers a form per row, with the row's path, input and roles (admin always; partners where the row lets them)", () => {

@@ -2,9 +2,20 @@
 // on one built not to; the two-proportion z-test and its minimum sample; declared low seasons
 // move the thresholds, and the alarm says which threshold it was judged against.
 import {
-  activeSeason, AlarmPolicy, type AlarmPolicyInput, defaultAlarmPolicy, effectiveThresholds, evaluateLeadsRotting, evaluateLowTargetShare,
-  evaluateManagerConversion, evaluateNotDistributed, evaluatePartnerReportDrift, evaluateStopContactOverdue, type OpenLead,
-  type ReachedLead, twoProportionZ,
+  activeSeason,
+  AlarmPolicy,
+  type AlarmPolicyInput,
+  defaultAlarmPolicy,
+  effectiveThresholds,
+  evaluateLeadsRotting,
+  evaluateLowTargetShare,
+  evaluateManagerConversion,
+  evaluateNotDistributed,
+  evaluatePartnerReportDrift,
+  evaluateStopContactOverdue,
+  type OpenLead,
+  type ReachedLead,
+  twoProportionZ,
 } from '../../domain/alarms';
 
 const MINUTE = 60_000;
@@ -41,22 +52,44 @@ describe('not distributed (team overloaded)', () => {
   const lead = (id: string, ageMs: number, stage = 'awaiting_first_contact') => ({ leadId: id, stage, createdAt: ago(ageMs) });
 
   test('fires on a lead left without a manager past the hour, or one the workflow could not give to anyone', () => {
-    const alarms = evaluateNotDistributed({
-      unassigned: [lead('L1', 2 * HOUR), lead('L2', 61 * MINUTE, 'received')],
-      events: [{ leadId: 'L3', at: ago(10 * MINUTE) }, { leadId: 'L1', at: ago(5 * MINUTE) }],
-    }, policy, NOW);
-    expect(alarms).toEqual([{
-      kind: 'not_distributed', subject: 'all',
-      evidence: { leads: 3, unassigned: 2, notDistributedEvents: 2, oldestUnassignedAt: ago(2 * HOUR).toISOString(), leadIds: ['L1', 'L2', 'L3'] },
-      threshold: { minLeads: 1, olderThanMinutes: 60, windowMinutes: 60 },
-    }]);
+    const alarms = evaluateNotDistributed(
+      {
+        unassigned: [lead('L1', 2 * HOUR), lead('L2', 61 * MINUTE, 'received')],
+        events: [
+          { leadId: 'L3', at: ago(10 * MINUTE) },
+          { leadId: 'L1', at: ago(5 * MINUTE) },
+        ],
+      },
+      policy,
+      NOW,
+    );
+    expect(alarms).toEqual([
+      {
+        kind: 'not_distributed',
+        subject: 'all',
+        evidence: {
+          leads: 3,
+          unassigned: 2,
+          notDistributedEvents: 2,
+          oldestUnassignedAt: ago(2 * HOUR).toISOString(),
+          leadIds: ['L1', 'L2', 'L3'],
+        },
+        threshold: { minLeads: 1, olderThanMinutes: 60, windowMinutes: 60 },
+      },
+    ]);
   });
 
   test('does not fire on fresh leads, leads past assignment, or old events', () => {
-    expect(evaluateNotDistributed({
-      unassigned: [lead('young', 30 * MINUTE), lead('in-deal', 5 * DAY, 'deal'), lead('closed', 5 * DAY, 'closed')],
-      events: [{ leadId: 'earlier', at: ago(2 * HOUR) }],
-    }, policy, NOW)).toEqual([]);
+    expect(
+      evaluateNotDistributed(
+        {
+          unassigned: [lead('young', 30 * MINUTE), lead('in-deal', 5 * DAY, 'deal'), lead('closed', 5 * DAY, 'closed')],
+          events: [{ leadId: 'earlier', at: ago(2 * HOUR) }],
+        },
+        policy,
+        NOW,
+      ),
+    ).toEqual([]);
   });
 
   test('the count threshold', () => {
@@ -68,29 +101,45 @@ describe('not distributed (team overloaded)', () => {
 });
 
 describe('leads rotting, per manager', () => {
-  const open = (id: string, managerId: string | null, stageAgeMs: number, over: Partial<OpenLead> = {}): OpenLead =>
-    ({ leadId: id, managerId, stage: 'qualifying', stale: false, stageChangedAt: ago(stageAgeMs), ...over });
+  const open = (id: string, managerId: string | null, stageAgeMs: number, over: Partial<OpenLead> = {}): OpenLead => ({
+    leadId: id,
+    managerId,
+    stage: 'qualifying',
+    stale: false,
+    stageChangedAt: ago(stageAgeMs),
+    ...over,
+  });
 
   // NOW is a Wednesday, 12:00 in Moscow: two business days back is Monday 12:00.
   test('one alarm per manager with rotting leads: stale-flagged, or in the same stage past 2 business days', () => {
-    const alarms = evaluateLeadsRotting([
-      open('a1', 'anna', 4 * DAY),
-      open('a2', 'anna', 10 * DAY, { stage: 'awaiting_first_contact' }),
-      open('a3', 'anna', 1 * HOUR, { stale: true }), // the SLA ladder flagged it
-      open('a4', 'anna', 1 * DAY), // worked yesterday
-      open('a5', 'anna', 30 * DAY, { stage: 'deal' }), // deals have their own check-ins
-      open('b1', 'boris', 47 * HOUR),
-      open('b2', 'boris', 1.9 * DAY, { stage: 'awaiting_consent' }),
-      open('x1', null, 9 * DAY), // nobody's: the not-distributed alarm's business
-    ], policy, NOW);
-    expect(alarms).toEqual([{
-      kind: 'leads_rotting', subject: 'anna',
-      evidence: {
-        leads: 3, flaggedStale: 1, oldestStageChangeAt: ago(10 * DAY).toISOString(),
-        byStage: { awaiting_first_contact: 1, qualifying: 2 }, leadIds: ['a2', 'a1', 'a3'],
+    const alarms = evaluateLeadsRotting(
+      [
+        open('a1', 'anna', 4 * DAY),
+        open('a2', 'anna', 10 * DAY, { stage: 'awaiting_first_contact' }),
+        open('a3', 'anna', 1 * HOUR, { stale: true }), // the SLA ladder flagged it
+        open('a4', 'anna', 1 * DAY), // worked yesterday
+        open('a5', 'anna', 30 * DAY, { stage: 'deal' }), // deals have their own check-ins
+        open('b1', 'boris', 47 * HOUR),
+        open('b2', 'boris', 1.9 * DAY, { stage: 'awaiting_consent' }),
+        open('x1', null, 9 * DAY), // nobody's: the not-distributed alarm's business
+      ],
+      policy,
+      NOW,
+    );
+    expect(alarms).toEqual([
+      {
+        kind: 'leads_rotting',
+        subject: 'anna',
+        evidence: {
+          leads: 3,
+          flaggedStale: 1,
+          oldestStageChangeAt: ago(10 * DAY).toISOString(),
+          byStage: { awaiting_first_contact: 1, qualifying: 2 },
+          leadIds: ['a2', 'a1', 'a3'],
+        },
+        threshold: { businessDays: 2, baseBusinessDays: 2, season: null, seasonFactor: 1, minLeads: 1, orStaleFlag: true },
       },
-      threshold: { businessDays: 2, baseBusinessDays: 2, season: null, seasonFactor: 1, minLeads: 1, orStaleFlag: true },
-    }]);
+    ]);
   });
 
   test('counted in business time, like the SLA: a weekend does not rot a lead', () => {
@@ -112,30 +161,49 @@ describe('leads rotting, per manager', () => {
     expect(evaluateLeadsRotting(july, AlarmPolicy.parse({ seasonality: { lowSeasons: [] } }), SUMMER)).toHaveLength(1); // no season declared
     expect(evaluateLeadsRotting(july, policy, SUMMER)).toEqual([]);
     const older = [open('a1', 'anna', 0, { stageChangedAt: ago(6 * DAY, SUMMER) })];
-    expect(evaluateLeadsRotting(older, policy, SUMMER)[0]!.threshold)
-      .toEqual({ businessDays: 3, baseBusinessDays: 2, season: 'summer', seasonFactor: 1.5, minLeads: 1, orStaleFlag: true });
+    expect(evaluateLeadsRotting(older, policy, SUMMER)[0]!.threshold).toEqual({
+      businessDays: 3,
+      baseBusinessDays: 2,
+      season: 'summer',
+      seasonFactor: 1.5,
+      minLeads: 1,
+      orStaleFlag: true,
+    });
   });
 });
 
 /** `target` of `n` leads reached by `managerId` in the window (decided), ids prefixed by the manager. */
 function cohort(managerId: string | null, n: number, target: number, now = NOW, over: Partial<ReachedLead> = {}): ReachedLead[] {
   return Array.from({ length: n }, (_, i) => ({
-    leadId: `${managerId ?? 'none'}-${i}`, managerId, reachedAt: ago((1 + (i % 20)) * DAY, now),
-    outcome: i < target ? 'target' as const : 'non_target' as const, ...over,
+    leadId: `${managerId ?? 'none'}-${i}`,
+    managerId,
+    reachedAt: ago((1 + (i % 20)) * DAY, now),
+    outcome: i < target ? ('target' as const) : ('non_target' as const),
+    ...over,
   }));
 }
 
 describe('low target share', () => {
   test('fires when fewer than 60% of the reached leads are target', () => {
     const alarms = evaluateLowTargetShare([...cohort('anna', 20, 10), ...cohort('boris', 20, 10)], policy, NOW);
-    expect(alarms).toEqual([{
-      kind: 'low_target_share', subject: 'all',
-      evidence: {
-        share: 0.5, target: 20, reached: 40, counted: 40, nonTarget: 20, otherOutcome: 0, undecided: 0,
-        from: ago(30 * DAY).toISOString(), to: NOW.toISOString(),
+    expect(alarms).toEqual([
+      {
+        kind: 'low_target_share',
+        subject: 'all',
+        evidence: {
+          share: 0.5,
+          target: 20,
+          reached: 40,
+          counted: 40,
+          nonTarget: 20,
+          otherOutcome: 0,
+          undecided: 0,
+          from: ago(30 * DAY).toISOString(),
+          to: NOW.toISOString(),
+        },
+        threshold: { floor: 0.6, baseFloor: 0.6, season: null, seasonFactor: 1, minReached: 30, windowDays: 30, countUndecided: false },
       },
-      threshold: { floor: 0.6, baseFloor: 0.6, season: null, seasonFactor: 1, minReached: 30, windowDays: 30, countUndecided: false },
-    }]);
+    ]);
   });
 
   test('does not fire at the program’s usual 60–68%, on too small a sample, or on leads reached before the window', () => {
@@ -177,15 +245,28 @@ describe('manager conversion anomaly (two-proportion z-test against the rest of 
 
   test('too high fires', () => {
     const alarms = evaluateManagerConversion([...team(), ...cohort('dima', 40, 38)], policy, NOW);
-    expect(alarms).toEqual([{
-      kind: 'manager_conversion_anomaly', subject: 'dima',
-      evidence: {
-        direction: 'high', z: expect.closeTo(4.21, 2),
-        manager: { reached: 40, target: 38, conversion: 0.95 }, restOfTeam: { reached: 160, target: 96, conversion: 0.6 },
-        from: ago(30 * DAY).toISOString(), to: NOW.toISOString(),
+    expect(alarms).toEqual([
+      {
+        kind: 'manager_conversion_anomaly',
+        subject: 'dima',
+        evidence: {
+          direction: 'high',
+          z: expect.closeTo(4.21, 2),
+          manager: { reached: 40, target: 38, conversion: 0.95 },
+          restOfTeam: { reached: 160, target: 96, conversion: 0.6 },
+          from: ago(30 * DAY).toISOString(),
+          to: NOW.toISOString(),
+        },
+        threshold: {
+          metric: 'target/reached',
+          test: 'two-proportion z (pooled), manager vs rest of team',
+          zAbs: 3,
+          minSample: 20,
+          windowDays: 30,
+          countUndecided: false,
+        },
       },
-      threshold: { metric: 'target/reached', test: 'two-proportion z (pooled), manager vs rest of team', zAbs: 3, minSample: 20, windowDays: 30, countUndecided: false },
-    }]);
+    ]);
   });
 
   test('too low fires', () => {
@@ -225,17 +306,32 @@ describe('partner report drift', () => {
   const counts = (partnerId: string, sent: number, received: number) => ({ partnerId, sent, received, from: ago(30 * DAY), to: NOW });
 
   test('fires above 10% either way, with at least 10 sent', () => {
-    const alarms = evaluatePartnerReportDrift([
-      counts('p-lossy', 20, 17), // 15% fewer received
-      counts('p-fine', 20, 19), // 5%
-      counts('p-small', 9, 0), // too few to judge
-      counts('p-extra', 10, 12), // 20% more received than reported
-      counts('p-edge', 10, 9), // exactly 10%: not above
-    ], policy, NOW);
-    expect(alarms.map((a) => [a.subject, a.evidence.direction, a.evidence.drift])).toEqual([['p-extra', 'more_received', 0.2], ['p-lossy', 'fewer_received', 0.15]]);
+    const alarms = evaluatePartnerReportDrift(
+      [
+        counts('p-lossy', 20, 17), // 15% fewer received
+        counts('p-fine', 20, 19), // 5%
+        counts('p-small', 9, 0), // too few to judge
+        counts('p-extra', 10, 12), // 20% more received than reported
+        counts('p-edge', 10, 9), // exactly 10%: not above
+      ],
+      policy,
+      NOW,
+    );
+    expect(alarms.map((a) => [a.subject, a.evidence.direction, a.evidence.drift])).toEqual([
+      ['p-extra', 'more_received', 0.2],
+      ['p-lossy', 'fewer_received', 0.15],
+    ]);
     expect(alarms[1]).toEqual({
-      kind: 'partner_report_drift', subject: 'p-lossy',
-      evidence: { sent: 20, received: 17, drift: 0.15, direction: 'fewer_received', from: ago(30 * DAY).toISOString(), to: NOW.toISOString() },
+      kind: 'partner_report_drift',
+      subject: 'p-lossy',
+      evidence: {
+        sent: 20,
+        received: 17,
+        drift: 0.15,
+        direction: 'fewer_received',
+        from: ago(30 * DAY).toISOString(),
+        to: NOW.toISOString(),
+      },
       threshold: { tolerance: 0.1, baseTolerance: 0.1, season: null, seasonFactor: 1, minSent: 10, windowDays: 30 },
     });
   });
@@ -244,7 +340,11 @@ describe('partner report drift', () => {
     const may = new Date('2026-05-06T09:00:00Z');
     expect(evaluatePartnerReportDrift([counts('p', 50, 43)], policy, NOW)).toHaveLength(1);
     expect(evaluatePartnerReportDrift([counts('p', 50, 43)], policy, may)).toEqual([]);
-    expect(evaluatePartnerReportDrift([counts('p', 50, 40)], policy, may)[0]!.threshold).toMatchObject({ tolerance: 0.15, season: 'may_holidays', seasonFactor: 1.5 });
+    expect(evaluatePartnerReportDrift([counts('p', 50, 40)], policy, may)[0]!.threshold).toMatchObject({
+      tolerance: 0.15,
+      season: 'may_holidays',
+      seasonFactor: 1.5,
+    });
   });
 });
 
@@ -270,18 +370,25 @@ describe('seasons', () => {
     expect(season('2027-01-05T09:00:00Z', winter)).toBe('new_year');
     expect(season('2026-12-28T09:00:00Z', winter)).toBe('new_year');
     expect(season('2026-07-15T09:00:00Z', winter)).toBeUndefined();
-    const eff = effectiveThresholds(AlarmPolicy.parse({ ...winter, seasonality: { ...winter.seasonality, rottingDaysFactor: 2 } }), new Date('2027-01-05T09:00:00Z'));
+    const eff = effectiveThresholds(
+      AlarmPolicy.parse({ ...winter, seasonality: { ...winter.seasonality, rottingDaysFactor: 2 } }),
+      new Date('2027-01-05T09:00:00Z'),
+    );
     expect(eff).toMatchObject({ season: 'new_year', rottingBusinessDays: 4, targetShareFloor: 0.51, driftTolerance: 0.15 });
   });
 });
 
 test('a stop-contact order past its deadline without a confirmation: one alarm per lead, naming its overdue partners', () => {
   const order = (leadId: string, partnerId: string, dueAt: Date) => ({ leadId, partnerId, taskKey: `${leadId}:7:${partnerId}`, dueAt });
-  const alarms = evaluateStopContactOverdue([
-    order('lead-b', 'ptn-2', ago(2 * HOUR)), order('lead-b', 'ptn-1', ago(5 * HOUR)),
-    order('lead-a', 'ptn-3', new Date(NOW.getTime() + HOUR)), // not due yet
-    order('lead-c', 'ptn-1', NOW), // due this instant: overdue
-  ], NOW);
+  const alarms = evaluateStopContactOverdue(
+    [
+      order('lead-b', 'ptn-2', ago(2 * HOUR)),
+      order('lead-b', 'ptn-1', ago(5 * HOUR)),
+      order('lead-a', 'ptn-3', new Date(NOW.getTime() + HOUR)), // not due yet
+      order('lead-c', 'ptn-1', NOW), // due this instant: overdue
+    ],
+    NOW,
+  );
   expect(alarms.map((a) => [a.kind, a.subject, a.evidence.partners, a.evidence.dueAt, a.evidence.hoursOverdue])).toEqual([
     ['stop_contact_overdue', 'lead-b', ['ptn-1', 'ptn-2'], ago(5 * HOUR).toISOString(), 5],
     ['stop_contact_overdue', 'lead-c', ['ptn-1'], NOW.toISOString(), 0],

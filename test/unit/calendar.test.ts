@@ -1,6 +1,13 @@
 // Business time for SLA clocks: working hours, weekends and public holidays.
 import fc from 'fast-check';
-import { addBusinessTime, BusinessCalendar, businessDayMs, businessTimeBetween, isWorkingDay, subtractBusinessTime } from '../../domain/calendar';
+import {
+  addBusinessTime,
+  BusinessCalendar,
+  businessDayMs,
+  businessTimeBetween,
+  isWorkingDay,
+  subtractBusinessTime,
+} from '../../domain/calendar';
 import { staleAt, staleCutoff } from '../../domain/staleness';
 
 const cal = BusinessCalendar.parse({}); // Moscow time, 9–18, Sat/Sun off, Russian public holidays
@@ -75,13 +82,16 @@ describe('businessTimeBetween (the SLA clock the console shows)', () => {
   });
 
   test('is the inverse of addBusinessTime', () => {
-    fc.assert(fc.property(
-      fc.integer({ min: Date.parse('2026-01-01T00:00:00Z'), max: Date.parse('2027-12-31T00:00:00Z') }),
-      fc.integer({ min: 0, max: 40 * 9 * 60 }),
-      (start, minutes) => {
-        const end = addBusinessTime(cal, start, minutes * 60_000);
-        return businessTimeBetween(cal, start, end) === minutes * 60_000;
-      },
-    ), { numRuns: 300 });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.parse('2026-01-01T00:00:00Z'), max: Date.parse('2027-12-31T00:00:00Z') }),
+        fc.integer({ min: 0, max: 40 * 9 * 60 }),
+        (start, minutes) => {
+          const end = addBusinessTime(cal, start, minutes * 60_000);
+          return businessTimeBetween(cal, start, end) === minutes * 60_000;
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

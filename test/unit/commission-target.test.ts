@@ -7,7 +7,11 @@ test('commission: the partner that won owes us; a referrer is paid by us, or by 
   const always = () => true;
   expect(commissionTarget({ kind: 'partner', partnerId: 'p1' }, undefined, always)).toEqual({ partnerId: 'p1', direction: 'receivable' });
   expect(commissionTarget({ kind: 'partner', partnerId: 'p1' }, 'p1', always)).toEqual({ partnerId: 'p1', direction: 'receivable' });
-  expect(commissionTarget({ kind: 'partner', partnerId: 'p1' }, 'ref', always)).toEqual({ partnerId: 'ref', direction: 'referral', counterpartyId: 'p1' });
+  expect(commissionTarget({ kind: 'partner', partnerId: 'p1' }, 'ref', always)).toEqual({
+    partnerId: 'ref',
+    direction: 'referral',
+    counterpartyId: 'p1',
+  });
   expect(commissionTarget({ kind: 'us' }, 'ref', always)).toEqual({ partnerId: 'ref', direction: 'payable' });
   expect(commissionTarget({ kind: 'us' }, undefined, always)).toBeUndefined();
   expect(commissionTarget(undefined, undefined, always)).toBeUndefined();
@@ -15,7 +19,10 @@ test('commission: the partner that won owes us; a referrer is paid by us, or by 
 
 test('commission: the referral question (a workflow patch) is asked only when one partner referred and another won', () => {
   const asked: string[] = [];
-  const never = () => { asked.push('asked'); return false; };
+  const never = () => {
+    asked.push('asked');
+    return false;
+  };
   expect(commissionTarget({ kind: 'partner', partnerId: 'p1' }, undefined, never)).toEqual({ partnerId: 'p1', direction: 'receivable' });
   expect(commissionTarget({ kind: 'partner', partnerId: 'p1' }, 'p1', never)).toEqual({ partnerId: 'p1', direction: 'receivable' });
   expect(commissionTarget({ kind: 'us' }, 'ref', never)).toEqual({ partnerId: 'ref', direction: 'payable' });
@@ -33,8 +40,10 @@ test('fee per lead: owed to us by the receiver, or by the receiver to the partne
 
 test('one partner unless the client compares; never one already asked, nor the referrer', () => {
   expect(offerRound({ offers: [] })).toEqual({ count: 1, exclude: [] });
-  expect(offerRound({ offers: [{ partnerId: 'a' }, { partnerId: 'b' }], creditPartnerId: 'ref', qualification: { compare: 3 } }))
-    .toEqual({ count: 3, exclude: ['a', 'b', 'ref'] });
+  expect(offerRound({ offers: [{ partnerId: 'a' }, { partnerId: 'b' }], creditPartnerId: 'ref', qualification: { compare: 3 } })).toEqual({
+    count: 3,
+    exclude: ['a', 'b', 'ref'],
+  });
   expect(MAX_COMPARED).toBe(3);
 });
 

@@ -19,17 +19,26 @@ test('percent of the paid amount is exact and rounds half up, for any amount and
 
 test('pro rata: commissions of partial payments add up to the commission of the whole, within rounding', () => {
   fc.assert(
-    fc.property(fc.array(fc.integer({ min: 1, max: 1_000_000_000 }), { minLength: 1, maxLength: 12 }), fc.integer({ min: 0, max: 10_000 }), (parts, bps) => {
-      const agreement = { model: 'percent_of_paid' as const, percentBps: bps, currency: 'RUB' };
-      const sum = parts.reduce((a, p, i) => a + commissionFor(agreement, { paidMinor: p, grade: 3, firstPayment: i === 0 }), 0);
-      const whole = percentOf(parts.reduce((a, b) => a + b, 0), bps);
-      expect(Math.abs(sum - whole)).toBeLessThanOrEqual(parts.length);
-    }),
+    fc.property(
+      fc.array(fc.integer({ min: 1, max: 1_000_000_000 }), { minLength: 1, maxLength: 12 }),
+      fc.integer({ min: 0, max: 10_000 }),
+      (parts, bps) => {
+        const agreement = { model: 'percent_of_paid' as const, percentBps: bps, currency: 'RUB' };
+        const sum = parts.reduce((a, p, i) => a + commissionFor(agreement, { paidMinor: p, grade: 3, firstPayment: i === 0 }), 0);
+        const whole = percentOf(
+          parts.reduce((a, b) => a + b, 0),
+          bps,
+        );
+        expect(Math.abs(sum - whole)).toBeLessThanOrEqual(parts.length);
+      },
+    ),
   );
 });
 
 test('the domain example: a 1 M project, 20% back = 120 k on the partner’s 600 k', () => {
-  expect(commissionFor({ model: 'percent_of_paid', percentBps: 2000, currency: 'RUB' }, { paidMinor: 600_000_00, grade: 3, firstPayment: true })).toBe(120_000_00);
+  expect(
+    commissionFor({ model: 'percent_of_paid', percentBps: 2000, currency: 'RUB' }, { paidMinor: 600_000_00, grade: 3, firstPayment: true }),
+  ).toBe(120_000_00);
 });
 
 test('a fixed fee per lead is due once, with the first payment', () => {
@@ -39,8 +48,14 @@ test('a fixed fee per lead is due once, with the first payment', () => {
 });
 
 test('tiers by grade: the highest tier the grade reaches applies', () => {
-  const tiers = [{ minGrade: 1, percentBps: 1000 }, { minGrade: 4, percentBps: 2000 }, { minGrade: 5, percentBps: 3000 }];
+  const tiers = [
+    { minGrade: 1, percentBps: 1000 },
+    { minGrade: 4, percentBps: 2000 },
+    { minGrade: 5, percentBps: 3000 },
+  ];
   expect([1, 3, 4, 5].map((g) => tierBps(tiers, g))).toEqual([1000, 1000, 2000, 3000]);
   expect(tierBps([{ minGrade: 3, percentBps: 1500 }], 2)).toBe(0);
-  expect(commissionFor({ model: 'tiered_by_grade', tiers, currency: 'RUB' }, { paidMinor: 100_000_00, grade: 4, firstPayment: true })).toBe(20_000_00);
+  expect(commissionFor({ model: 'tiered_by_grade', tiers, currency: 'RUB' }, { paidMinor: 100_000_00, grade: 4, firstPayment: true })).toBe(
+    20_000_00,
+  );
 });

@@ -10,7 +10,9 @@ test.each([
   ['+1 415 555 2671', '+14155552671'],
 ])('phone %s → %s', (raw, e164) => expect(normalizePhone(raw)).toBe(e164));
 
-test.each(['call me', '12345', '+0 123 456 789', '+7 916 123 45 67 89 01 23'])('not a phone: %s', (raw) => expect(normalizePhone(raw)).toBeUndefined());
+test.each(['call me', '12345', '+0 123 456 789', '+7 916 123 45 67 89 01 23'])('not a phone: %s', (raw) =>
+  expect(normalizePhone(raw)).toBeUndefined(),
+);
 
 test('e-mails are trimmed and lower-cased; junk is refused', () => {
   expect(normalizeEmail('  Ivan.Petrov@Example.COM ')).toBe('ivan.petrov@example.com');

@@ -14,7 +14,16 @@ test('a partner clients love, that answers fast and wins half its leads, is a 5'
 
 test('the formula by hand: 0.40·feedback + 0.25·deadlines + 0.15·speed + 0.20·win rate', () => {
   // feedback 4, deadlines 2 of 3 kept → 1 + 4·⅔, median answer 30 h → 3, win rate 1/4 → 1 + 4·0.5 = 3.
-  const r = computeGrade({ ...base, feedback: [{ score: 5, deadlinesKept: true }, { score: 4, deadlinesKept: true }, { score: 3, deadlinesKept: false }], answerHours: [2, 30, 100], won: 1 });
+  const r = computeGrade({
+    ...base,
+    feedback: [
+      { score: 5, deadlinesKept: true },
+      { score: 4, deadlinesKept: true },
+      { score: 3, deadlinesKept: false },
+    ],
+    answerHours: [2, 30, 100],
+    won: 1,
+  });
   const expected = 0.4 * 4 + 0.25 * (1 + 4 * (2 / 3)) + 0.15 * 3 + 0.2 * 3;
   expect(r.score).toBeCloseTo(expected);
   expect(r.grade).toBe(Math.round(expected)); // 3.52 → 4
@@ -30,13 +39,26 @@ test('each unresolved conflict takes a point; resolving it gives the point back'
 
 test(`fewer than ${MIN_FEEDBACKS} feedbacks keep the grade in force, whatever they say`, () => {
   expect(computeGrade({ ...base, current: 4, feedback: feedback(1, 2, 0) })).toMatchObject({ grade: 4, sampled: false });
-  expect(computeGrade({ ...base, current: 2, feedback: feedback(5, 2), unresolvedConflicts: 3 })).toMatchObject({ grade: 2, sampled: false });
+  expect(computeGrade({ ...base, current: 2, feedback: feedback(5, 2), unresolvedConflicts: 3 })).toMatchObject({
+    grade: 2,
+    sampled: false,
+  });
   expect(computeGrade({ ...base, current: 2, feedback: [] })).toMatchObject({ grade: 2, sampled: false });
 });
 
 test('what was not measured is left out, not counted as bad', () => {
   // No answered offers and nothing accepted: feedback 4 and deadlines 1 + 4·⅓ only.
-  const r = computeGrade({ ...base, answerHours: [], accepted: 0, won: 0, feedback: [{ score: 4, deadlinesKept: true }, { score: 4, deadlinesKept: false }, { score: 4, deadlinesKept: false }] });
+  const r = computeGrade({
+    ...base,
+    answerHours: [],
+    accepted: 0,
+    won: 0,
+    feedback: [
+      { score: 4, deadlinesKept: true },
+      { score: 4, deadlinesKept: false },
+      { score: 4, deadlinesKept: false },
+    ],
+  });
   expect(Object.keys(r.components).sort()).toEqual(['deadlines', 'feedback']);
   expect(r.score).toBeCloseTo((0.4 * 4 + 0.25 * (1 + 4 / 3)) / 0.65);
   expect(r.grade).toBe(3);
@@ -68,9 +90,11 @@ test('for any inputs the grade is 1..5, and one more conflict never raises it', 
     won: fc.integer({ min: 0, max: 50 }),
     unresolvedConflicts: fc.integer({ min: 0, max: 5 }),
   });
-  fc.assert(fc.property(inputs, (i) => {
-    const g = computeGrade(i).grade;
-    expect(Number.isInteger(g) && g >= 1 && g <= 5).toBe(true);
-    expect(computeGrade({ ...i, unresolvedConflicts: i.unresolvedConflicts + 1 }).grade).toBeLessThanOrEqual(g);
-  }));
+  fc.assert(
+    fc.property(inputs, (i) => {
+      const g = computeGrade(i).grade;
+      expect(Number.isInteger(g) && g >= 1 && g <= 5).toBe(true);
+      expect(computeGrade({ ...i, unresolvedConflicts: i.unresolvedConflicts + 1 }).grade).toBeLessThanOrEqual(g);
+    }),
+  );
 });

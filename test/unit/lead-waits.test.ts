@@ -7,7 +7,11 @@ function events(...es: Array<[string, string, string]>): EventRow[] {
   return es.map(([type, stage, at], i) => ({ seq: i + 1, type, stage, at: new Date(at), entered: i === 0 || es[i - 1]![1] !== stage }));
 }
 const lead = (stage: string, over: Partial<Pick<LeadRow, 'slaFrom' | 'managerId'>> = {}): LeadRow => ({
-  id: 'l1', stage, slaFrom: new Date('2027-03-15T07:00:00Z'), managerId: 'anna', ...over,
+  id: 'l1',
+  stage,
+  slaFrom: new Date('2027-03-15T07:00:00Z'),
+  managerId: 'anna',
+  ...over,
 });
 const t = (iso: string) => Date.parse(iso);
 
@@ -28,17 +32,22 @@ test("the SLA ladder's step is the ladder's events since the anchor; parked, or 
 
 test('a deal check-in counts from the last move in the stage the move named; a payment leaves the deal at payment', () => {
   const deal = events(
-    ['qualified', 'deal', '2027-03-01T07:00:00Z'], ['deal_proposal', 'deal', '2027-03-05T07:00:00Z'],
-    ['contract_signed', 'deal', '2027-03-10T07:00:00Z'], ['deal_checkin', 'deal', '2027-04-09T07:00:00Z'],
+    ['qualified', 'deal', '2027-03-01T07:00:00Z'],
+    ['deal_proposal', 'deal', '2027-03-05T07:00:00Z'],
+    ['contract_signed', 'deal', '2027-03-10T07:00:00Z'],
+    ['deal_checkin', 'deal', '2027-04-09T07:00:00Z'],
   );
   expect(waitOf(lead('deal'), deal)).toEqual({ kind: 'deal_checkin', anchor: t('2027-04-09T07:00:00Z'), dealStage: 'contract' });
   const paid = [...deal, { seq: 5, type: 'payment_recorded', stage: 'deal', at: new Date('2027-04-12T07:00:00Z'), entered: false }];
   expect(waitOf(lead('deal'), paid)).toEqual({ kind: 'deal_checkin', anchor: t('2027-04-12T07:00:00Z'), dealStage: 'payment' });
   // Only the deal in progress: an earlier deal's moves (lost, refused, back) count for nothing.
   const again = events(
-    ['qualified', 'deal', '2027-01-01T07:00:00Z'], ['deal_negotiation', 'deal', '2027-01-05T07:00:00Z'],
-    ['lost', 'reengagement', '2027-01-20T07:00:00Z'], ['returned', 'qualifying', '2027-02-20T07:00:00Z'],
-    ['qualified', 'deal', '2027-03-01T07:00:00Z'], ['partner_declined', 'deal', '2027-03-02T07:00:00Z'],
+    ['qualified', 'deal', '2027-01-01T07:00:00Z'],
+    ['deal_negotiation', 'deal', '2027-01-05T07:00:00Z'],
+    ['lost', 'reengagement', '2027-01-20T07:00:00Z'],
+    ['returned', 'qualifying', '2027-02-20T07:00:00Z'],
+    ['qualified', 'deal', '2027-03-01T07:00:00Z'],
+    ['partner_declined', 'deal', '2027-03-02T07:00:00Z'],
   );
   expect(waitOf(lead('deal'), again)).toEqual({ kind: 'deal_checkin', anchor: t('2027-03-01T07:00:00Z'), dealStage: 'meeting' });
 });

@@ -9,7 +9,10 @@ const EXAMPLE: Record<Action['type'], Action> = {
   verifyInterest: { type: 'verifyInterest', input: { personFound: true } },
   recordContact: { type: 'recordContact', input: { outcome: 'reached' } },
   qualify: { type: 'qualify', input: { target: true, route: 'ours', reason: 'fits our practice', compare: 1 } },
-  recordConsent: { type: 'recordConsent', input: { given: true, askedBy: 'sales:anna', channel: 'phone', wording: 'May we pass your contacts?' } },
+  recordConsent: {
+    type: 'recordConsent',
+    input: { given: true, askedBy: 'sales:anna', channel: 'phone', wording: 'May we pass your contacts?' },
+  },
   withdrawConsent: { type: 'withdrawConsent', input: {} },
   partnerRespond: { type: 'partnerRespond', input: { partnerId: 'p1', accepted: true } },
   advanceDeal: { type: 'advanceDeal', input: { to: 'proposal' } },
@@ -22,8 +25,15 @@ const EXAMPLE: Record<Action['type'], Action> = {
 
 /** The table's column for each stage. */
 const COLUMN: Record<Stage, string> = {
-  verification: 'verif', awaiting_first_contact: 'first', qualifying: 'qual', awaiting_consent: 'consent', partner_offer: 'offer',
-  deal: 'deal', won: 'won', reengagement: 'reeng', closed: 'closed',
+  verification: 'verif',
+  awaiting_first_contact: 'first',
+  qualifying: 'qual',
+  awaiting_consent: 'consent',
+  partner_offer: 'offer',
+  deal: 'deal',
+  won: 'won',
+  reengagement: 'reeng',
+  closed: 'closed',
 };
 
 /**
@@ -64,7 +74,10 @@ const stageOf = (col: string) => STAGES.find((st) => COLUMN[st] === col) ?? col;
 
 /** The table as rows: action → stage → cell (a row that is one sentence spells its cells out). */
 function parse(table: string): { columns: string[]; rows: Map<string, Map<Stage | string, string>> } {
-  const [header, ...lines] = table.trim().split('\n').map((l) => l.split('|').map((x) => x.trim()));
+  const [header, ...lines] = table
+    .trim()
+    .split('\n')
+    .map((l) => l.split('|').map((x) => x.trim()));
   const columns = header![1]!.split(/\s+/);
   const rows = new Map<string, Map<Stage | string, string>>();
   for (const [action, cells] of lines) {
@@ -81,7 +94,7 @@ const isUpdate = (d: unknown): d is { type: 'update'; name: string } =>
   typeof d === 'object' && d !== null && 'type' in d && d.type === 'update';
 const UPDATES = [...new Set((Object.values(M) as unknown[]).filter(isUpdate).map((d) => d.name))];
 
-test('the table has a row for every staff action and a column for every stage, in the lifecycle\'s order, and nothing else', () => {
+test("the table has a row for every staff action and a column for every stage, in the lifecycle's order, and nothing else", () => {
   expect(COLUMNS).toEqual(STAGES.map((st) => COLUMN[st]));
   expect([...ROWS.keys()].sort()).toEqual([...UPDATES].sort());
   for (const row of ROWS.values()) expect([...row.keys()]).toEqual([...STAGES]);
@@ -89,8 +102,12 @@ test('the table has a row for every staff action and a column for every stage, i
 });
 
 const ctx = { actor: 'sales:anna', now: 1_000, maxNoAnswer: 5, creditWindowMs: 180 * 86_400_000 };
-const lead = (stage: Stage, over: Partial<LeadState> = {}): LeadState =>
-  ({ ...initialState({ leadId: 'lead-1', kind: 'lead', sourceChannel: 'web_form', topic: 'crm', now: 0 }), stage, managerId: 'anna', ...over });
+const lead = (stage: Stage, over: Partial<LeadState> = {}): LeadState => ({
+  ...initialState({ leadId: 'lead-1', kind: 'lead', sourceChannel: 'web_form', topic: 'crm', now: 0 }),
+  stage,
+  managerId: 'anna',
+  ...over,
+});
 const outcome = (s: LeadState) => `${s.stage}${s.closedReason ? `:${s.closedReason}` : ''}`;
 /** `→closed:opted_out` → `closed:opted_out`, `→qual` → `qualifying`: what `outcome` says after the action. */
 const full = (cell: string) => {
@@ -100,7 +117,8 @@ const full = (cell: string) => {
 
 // Every Update × every stage: an action or a stage the table lacks is a failing case.
 const cases = UPDATES.flatMap((action) =>
-  STAGES.map((stage) => [action as Action['type'], stage, ROWS.get(action)?.get(stage) ?? '(no cell)'] as const));
+  STAGES.map((stage) => [action as Action['type'], stage, ROWS.get(action)?.get(stage) ?? '(no cell)'] as const),
+);
 
 test.each(cases)('%s while %s: %s', (type, stage, cell) => {
   expect(EXAMPLE[type]).toBeDefined();
@@ -125,7 +143,9 @@ test.each(cases)('%s while %s: %s', (type, stage, cell) => {
 describe('actions that depend on what is on record, not only on the stage', () => {
   test('consent is withdrawn only when given and not yet withdrawn; withdrawing closes the lead', () => {
     const consent = { given: true, askedBy: 'sales:anna', channel: 'phone', wording: 'May we?', at: 'x' };
-    expect(refusal(lead('partner_offer', { consent: { ...consent, withdrawnAt: 'y' } }), EXAMPLE.withdrawConsent)).toBe('the client has no consent on record to withdraw');
+    expect(refusal(lead('partner_offer', { consent: { ...consent, withdrawnAt: 'y' } }), EXAMPLE.withdrawConsent)).toBe(
+      'the client has no consent on record to withdraw',
+    );
     const s = lead('partner_offer', { consent });
     expect(refusal(s, EXAMPLE.withdrawConsent)).toBeUndefined();
     apply(s, EXAMPLE.withdrawConsent, ctx);
@@ -143,16 +163,21 @@ describe('actions that depend on what is on record, not only on the stage', () =
 
   test('a partner whose offer is only pending cannot mark the lead lost', () => {
     const s = lead('partner_offer', { offers: [{ partnerId: 'p1', offeredAt: 'x', status: 'pending' }] });
-    expect(refusal(s, EXAMPLE.markLost, 'partner:p1')).toBe('partner p1 does not own this deal (its offer is pending); only the deal\'s owner marks it lost');
+    expect(refusal(s, EXAMPLE.markLost, 'partner:p1')).toBe(
+      "partner p1 does not own this deal (its offer is pending); only the deal's owner marks it lost",
+    );
     expect(refusal(s, EXAMPLE.markLost, 'sales:anna')).toBeUndefined();
   });
 
   test('payments: after signing, in the contract currency, never above what is owed, once per payment id', () => {
-    const signed = () => lead('deal', { dealStage: 'contract', deal: { valueMinor: 1_000, currency: 'RUB', signedAt: 'x', paidMinor: 0, payments: [] } });
-    expect(refusal(signed(), { type: 'recordPayment', input: { paymentId: 'a', amountMinor: 100, currency: 'EUR' } }))
-      .toBe('the contract is in RUB, the payment in EUR');
-    expect(refusal(signed(), { type: 'recordPayment', input: { paymentId: 'a', amountMinor: 1_001, currency: 'RUB' } }))
-      .toBe('the payment exceeds the outstanding amount (1000 minor units)');
+    const signed = () =>
+      lead('deal', { dealStage: 'contract', deal: { valueMinor: 1_000, currency: 'RUB', signedAt: 'x', paidMinor: 0, payments: [] } });
+    expect(refusal(signed(), { type: 'recordPayment', input: { paymentId: 'a', amountMinor: 100, currency: 'EUR' } })).toBe(
+      'the contract is in RUB, the payment in EUR',
+    );
+    expect(refusal(signed(), { type: 'recordPayment', input: { paymentId: 'a', amountMinor: 1_001, currency: 'RUB' } })).toBe(
+      'the payment exceeds the outstanding amount (1000 minor units)',
+    );
     const s = signed();
     const pay = { type: 'recordPayment', input: { paymentId: 'a', amountMinor: 1_000, currency: 'RUB' } } as const;
     apply(s, pay, ctx);
@@ -161,15 +186,20 @@ describe('actions that depend on what is on record, not only on the stage', () =
 
   test('a deal only moves forward, and signing needs the contract value', () => {
     const s = lead('deal', { dealStage: 'negotiation' });
-    expect(refusal(s, { type: 'advanceDeal', input: { to: 'proposal' } })).toBe('the deal is already at negotiation; it only moves forward (contract → payment)');
+    expect(refusal(s, { type: 'advanceDeal', input: { to: 'proposal' } })).toBe(
+      'the deal is already at negotiation; it only moves forward (contract → payment)',
+    );
     expect(refusal(s, { type: 'advanceDeal', input: { to: 'contract' } })).toBe('signing the contract needs its value (valueMinor)');
     expect(refusal(s, { type: 'advanceDeal', input: { to: 'payment' } })).toBe('the deal moves to payment when a payment is recorded');
   });
 
   test('a lead handed to a partner needs a topic; reassigning to the current owner changes nothing', () => {
     const noTopic = { ...lead('qualifying'), topic: undefined };
-    expect(refusal(noTopic, { type: 'qualify', input: { target: true, route: 'partner', reason: 'theirs', compare: 1 } }))
-      .toBe('a lead handed to a partner needs a topic to match partner expertise');
-    expect(refusal(lead('deal'), { type: 'reassign', input: { managerId: 'anna', reason: 'x' } })).toBe('the lead is already owned by anna');
+    expect(refusal(noTopic, { type: 'qualify', input: { target: true, route: 'partner', reason: 'theirs', compare: 1 } })).toBe(
+      'a lead handed to a partner needs a topic to match partner expertise',
+    );
+    expect(refusal(lead('deal'), { type: 'reassign', input: { managerId: 'anna', reason: 'x' } })).toBe(
+      'the lead is already owned by anna',
+    );
   });
 });

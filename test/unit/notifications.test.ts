@@ -12,7 +12,9 @@ test('a signature is HMAC-SHA256 of "<timestamp>.<body>" and verifies within fiv
   const h = signatureHeaders('s3cret', body, at);
   expect(h['x-lead-engine-timestamp']).toBe(String(at / 1000));
   // What the README tells a receiver to compute, by hand:
-  const expected = createHmac('sha256', 's3cret').update(`${at / 1000}.${body}`).digest('hex');
+  const expected = createHmac('sha256', 's3cret')
+    .update(`${at / 1000}.${body}`)
+    .digest('hex');
   expect(h['x-lead-engine-signature']).toBe(`v1=${expected}`);
   const got = { timestamp: h['x-lead-engine-timestamp'], signature: h['x-lead-engine-signature'] };
   expect(verifySignature('s3cret', body, got, at + 299_000)).toEqual({ ok: true });
@@ -28,8 +30,17 @@ test('webhook URLs: http(s) only; loopback and private addresses refused unless 
   expect(await webhookUrlProblem('ftp://example.test/x', true)).toMatch(/http or https only/);
   expect(await webhookUrlProblem('javascript:alert(1)', true)).toMatch(/http or https only/);
   expect(await webhookUrlProblem('https://user:pw@93.184.216.34/x', true)).toMatch(/credentials/);
-  for (const url of ['http://127.0.0.1:8080/x', 'http://10.1.2.3/x', 'http://192.168.0.10/x', 'http://172.20.0.1/x', 'http://169.254.169.254/latest',
-    'http://[::1]/x', 'http://[::ffff:127.0.0.1]/x', 'http://[fd00::1]/x', 'http://localhost/x']) {
+  for (const url of [
+    'http://127.0.0.1:8080/x',
+    'http://10.1.2.3/x',
+    'http://192.168.0.10/x',
+    'http://172.20.0.1/x',
+    'http://169.254.169.254/latest',
+    'http://[::1]/x',
+    'http://[::ffff:127.0.0.1]/x',
+    'http://[fd00::1]/x',
+    'http://localhost/x',
+  ]) {
     expect([url, await webhookUrlProblem(url, false)]).toEqual([url, expect.stringMatching(/loopback or private/)]);
     expect(await webhookUrlProblem(url, true)).toBeUndefined();
   }
@@ -37,7 +48,14 @@ test('webhook URLs: http(s) only; loopback and private addresses refused unless 
 });
 
 test('e-mail templates per task kind, in Russian by default and in English', () => {
-  const task = { taskKey: 'l1:3', leadId: '0123456789ab', kind: 'offer', title: 'A lead is offered to you', assignee: 'partner:p', dueAt: '2026-12-02T12:00:00Z' };
+  const task = {
+    taskKey: 'l1:3',
+    leadId: '0123456789ab',
+    kind: 'offer',
+    title: 'A lead is offered to you',
+    assignee: 'partner:p',
+    dueAt: '2026-12-02T12:00:00Z',
+  };
   const ru = renderEmail(task, 'ru');
   expect(ru.subject).toBe('Вам предложен лид — Лид 01234567');
   expect(ru.text).toContain('Ответьте до: ');

@@ -11,8 +11,10 @@ test('phones and e-mails typed into a free-text field are masked; the rest is ke
 });
 
 test('the static summary reads source · topic · region · kind, with a partner source named by its id', () => {
-  expect(staticSummaryOf({ leadId: 'l1', kind: 'lead', sourceChannel: 'web_form', topic: 'crm', region: 'Moscow' }))
-    .toBe('web_form · crm · Moscow · lead');
-  expect(staticSummaryOf({ leadId: 'l2', kind: 'interest', sourceChannel: 'partner', partnerId: 'ptn-7' }))
-    .toBe('partner (ptn-7) · no topic · no region · company inquiry');
+  expect(staticSummaryOf({ leadId: 'l1', kind: 'lead', sourceChannel: 'web_form', topic: 'crm', region: 'Moscow' })).toBe(
+    'web_form · crm · Moscow · lead',
+  );
+  expect(staticSummaryOf({ leadId: 'l2', kind: 'interest', sourceChannel: 'partner', partnerId: 'ptn-7' })).toBe(
+    'partner (ptn-7) · no topic · no region · company inquiry',
+  );
 });

@@ -4,9 +4,14 @@ import { ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@tempora
 import { dependencyDown } from '../../api/outage';
 
 /** A gRPC status error as @grpc/grpc-js makes it. */
-const grpc = (code: number, details: string) => Object.assign(new Error(`${code} ${details}`), { code, details, metadata: { internalRepr: new Map() } });
+const grpc = (code: number, details: string) =>
+  Object.assign(new Error(`${code} ${details}`), { code, details, metadata: { internalRepr: new Map() } });
 const prisma = (code: string, cause?: Record<string, unknown>) =>
-  Object.assign(new Error('Invalid `db.lead.findUnique()` invocation'), { name: 'PrismaClientKnownRequestError', code, meta: cause ? { driverAdapterError: { cause } } : {} });
+  Object.assign(new Error('Invalid `db.lead.findUnique()` invocation'), {
+    name: 'PrismaClientKnownRequestError',
+    code,
+    meta: cause ? { driverAdapterError: { cause } } : {},
+  });
 const pgServer = (code: string, message: string) => Object.assign(new Error(message), { code, severity: 'FATAL' });
 
 test('Temporal: unavailable, past the deadline or overloaded, also when wrapped by the client', () => {
@@ -14,10 +19,16 @@ test('Temporal: unavailable, past the deadline or overloaded, also when wrapped 
   expect(dependencyDown(new ServiceError('Failed to start Workflow', { cause: grpc(4, 'Deadline exceeded') }))).toBe('temporal');
   expect(dependencyDown(grpc(8, 'namespace rate limit exceeded'))).toBe('temporal');
   // Seen by the fault suite: a query right after Temporal restarted, before the worker polled again.
-  expect(dependencyDown(new ServiceError('Failed to query Workflow', {
-    cause: grpc(9, 'no poller seen for task queue recently, worker may be down'),
-  }))).toBe('temporal');
-  expect(dependencyDown(new WorkflowUpdateRPCTimeoutOrCancelledError('Deadline exceeded', { cause: grpc(4, 'Deadline exceeded') }))).toBe('temporal');
+  expect(
+    dependencyDown(
+      new ServiceError('Failed to query Workflow', {
+        cause: grpc(9, 'no poller seen for task queue recently, worker may be down'),
+      }),
+    ),
+  ).toBe('temporal');
+  expect(dependencyDown(new WorkflowUpdateRPCTimeoutOrCancelledError('Deadline exceeded', { cause: grpc(4, 'Deadline exceeded') }))).toBe(
+    'temporal',
+  );
 });
 
 test('Temporal: an answer about the request is not an outage', () => {
@@ -36,12 +47,16 @@ test('PostgreSQL through Prisma: unreachable, closed, timed out, shutting down, 
   expect(dependencyDown(prisma('P2010', { kind: 'postgres', originalCode: '57P01' }))).toBe('postgres');
   expect(dependencyDown(prisma('P2039', { kind: 'postgres', originalCode: '57P03' }))).toBe('postgres');
   // pg's own errors pass through Prisma unconverted.
-  expect(dependencyDown(Object.assign(new Error('Connection terminated due to connection timeout'), { clientVersion: '7' }))).toBe('postgres');
+  expect(dependencyDown(Object.assign(new Error('Connection terminated due to connection timeout'), { clientVersion: '7' }))).toBe(
+    'postgres',
+  );
   expect(dependencyDown(new Error('timeout exceeded when trying to connect'))).toBe('postgres');
 });
 
 test('PostgreSQL through pg: refused (also as an AggregateError of every address), terminated, read timeout', () => {
-  expect(dependencyDown(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED', syscall: 'connect' }))).toBe('postgres');
+  expect(
+    dependencyDown(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED', syscall: 'connect' })),
+  ).toBe('postgres');
   const refused = (a: string) => Object.assign(new Error(`connect ECONNREFUSED ${a}`), { code: 'ECONNREFUSED' });
   expect(dependencyDown(new AggregateError([refused('::1:5432'), refused('127.0.0.1:5432')]))).toBe('postgres');
   expect(dependencyDown(pgServer('57P01', 'terminating connection due to administrator command'))).toBe('postgres');

@@ -10,7 +10,12 @@ const meta = (p: Payload, k: string) => td.decode(p.metadata![k]!);
 const toPayload = (v: unknown) => defaultPayloadConverter.toPayload(v)!;
 const fromPayload = (p: Payload) => defaultPayloadConverter.fromPayload(p);
 const leadContext = (leadId: string) => ({ type: 'workflow' as const, namespace: 'default', workflowId: `lead-${leadId}` });
-const activityContext = (leadId: string) => ({ type: 'activity' as const, namespace: 'default', workflowId: `lead-${leadId}`, isLocal: false });
+const activityContext = (leadId: string) => ({
+  type: 'activity' as const,
+  namespace: 'default',
+  workflowId: `lead-${leadId}`,
+  isLocal: false,
+});
 
 const k1 = newPayloadKeyEntry('k1');
 const k2 = newPayloadKeyEntry('k2');

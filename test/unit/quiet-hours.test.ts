@@ -55,14 +55,19 @@ test('what preferences decide: defaults send; a channel off or a muted kind supp
   expect(decide(undefined, 'manager:m1', email, now)).toEqual({ action: 'send', language: undefined });
   const p = (over: Partial<Preferences>): Preferences => ({ ...DEFAULT_PREFERENCES, ...over });
   expect(decide(p({}), 'manager:m1', email, now)).toEqual({ action: 'send', language: undefined }); // stored defaults: as before
-  expect(decide(p({ email: false }), 'manager:m1', email, now))
-    .toEqual({ action: 'suppress', reason: 'e-mail is off in the preferences of manager:m1' });
+  expect(decide(p({ email: false }), 'manager:m1', email, now)).toEqual({
+    action: 'suppress',
+    reason: 'e-mail is off in the preferences of manager:m1',
+  });
   expect(decide(p({ email: false }), 'manager:m1', { ...email, channel: 'webhook' }, now)).toMatchObject({ action: 'send' });
   expect(decide(p({ webhooks: false }), 'partner:p1', { channel: 'webhook', kind: 'offer' }, now)).toMatchObject({ action: 'suppress' });
-  expect(decide(p({ mutedKinds: ['first_contact'] }), 'manager:m1', email, now))
-    .toEqual({ action: 'suppress', reason: 'task kind first_contact is muted in the preferences of manager:m1' });
+  expect(decide(p({ mutedKinds: ['first_contact'] }), 'manager:m1', email, now)).toEqual({
+    action: 'suppress',
+    reason: 'task kind first_contact is muted in the preferences of manager:m1',
+  });
   expect(decide(p({ quietHours: { from: '20:00', to: '09:00' }, language: 'en' }), 'manager:m1', email, now)).toEqual({
-    action: 'hold', until: new Date('2026-12-02T06:00:00Z'),
+    action: 'hold',
+    until: new Date('2026-12-02T06:00:00Z'),
     reason: 'held for manager:m1 until 2026-12-02T06:00:00.000Z (quiet hours 20:00–09:00 Europe/Moscow)',
   });
   expect(decide(p({ language: 'en' }), 'manager:m1', email, now)).toEqual({ action: 'send', language: 'en' });

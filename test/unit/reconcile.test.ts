@@ -1,6 +1,14 @@
 // The reconciliation matcher (domain/reconcile.ts): missing, extra and mismatched leads between a
 // partner's sent-leads list and what we received, judged once per lead.
-import { DATE_TOLERANCE_MS, disputeIdOf, reconcile, type ReceivedLead, reportIdOf, type SentLead, sweepPeriod } from '../../domain/reconcile';
+import {
+  DATE_TOLERANCE_MS,
+  disputeIdOf,
+  reconcile,
+  type ReceivedLead,
+  reportIdOf,
+  type SentLead,
+  sweepPeriod,
+} from '../../domain/reconcile';
 
 const DAY = 86_400_000;
 const period = { from: new Date('2026-11-16T00:00:00Z'), to: new Date('2026-11-23T00:00:00Z') };
@@ -30,7 +38,10 @@ test('a week with every kind of discrepancy', () => {
     { externalId: 'surprise', leadId: 'L4', receivedAt: '2026-11-19T12:00:00.000Z' },
     { externalId: null, leadId: 'L5', receivedAt: '2026-11-19T13:00:00.000Z' },
   ]);
-  expect(r.mismatched.map((m) => [m.externalId, m.leadId, m.differs])).toEqual([['late', 'L3', ['date']], ['phone', 'L2', ['phone']]]);
+  expect(r.mismatched.map((m) => [m.externalId, m.leadId, m.differs])).toEqual([
+    ['late', 'L3', ['date']],
+    ['phone', 'L2', ['phone']],
+  ]);
 });
 
 test('contacts compare after normalisation, and only when both sides have them', () => {
@@ -54,7 +65,12 @@ test('contacts compare after normalisation, and only when both sides have them',
 
 test('dates may be up to 2 days apart', () => {
   const sentAt = at('2026-11-17T10:00:00Z');
-  const run = (gap: number) => reconcile({ period, sent: [{ externalId: 'x', sentAt }], received: [{ externalId: 'x', leadId: 'X', receivedAt: new Date(sentAt.getTime() + gap) }] });
+  const run = (gap: number) =>
+    reconcile({
+      period,
+      sent: [{ externalId: 'x', sentAt }],
+      received: [{ externalId: 'x', leadId: 'X', receivedAt: new Date(sentAt.getTime() + gap) }],
+    });
   expect(run(DATE_TOLERANCE_MS).matched).toBe(1);
   expect(run(-DATE_TOLERANCE_MS).matched).toBe(1);
   expect(run(DATE_TOLERANCE_MS + 1).mismatched[0]?.differs).toEqual(['date']);
@@ -63,7 +79,10 @@ test('dates may be up to 2 days apart', () => {
 test('a lead listed under another week is not extra; its first arrival is the one compared', () => {
   const r = reconcile({
     period,
-    sent: [{ externalId: 'prev', sentAt: at('2026-11-15T23:00:00Z') }, { externalId: 'twice', sentAt: at('2026-11-20T10:00:00Z') }],
+    sent: [
+      { externalId: 'prev', sentAt: at('2026-11-15T23:00:00Z') },
+      { externalId: 'twice', sentAt: at('2026-11-20T10:00:00Z') },
+    ],
     received: [
       { externalId: 'prev', leadId: 'P', receivedAt: at('2026-11-16T01:00:00Z') },
       { externalId: 'twice', leadId: 'REPEAT', receivedAt: at('2026-11-25T10:00:00Z') },

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { parseSentLeadsCsv, SentLeadRow } from '../../domain/sent-leads';
 
 test('a good list: quoted fields, CRLF, a BOM, empty cells, columns in any order', () => {
-  const csv = '\uFEFFsentAt,externalId,email,phone\r\n2026-11-17T10:00:00+03:00,A-1,Ivan@Example.com,8 916 123-45-67\r\n2026-11-18,"B,2","",\r\n\r\n2026-11-19T08:00:00Z,"C ""3""",,+7 495 000-00-00\r\n';
+  const csv =
+    '\uFEFFsentAt,externalId,email,phone\r\n2026-11-17T10:00:00+03:00,A-1,Ivan@Example.com,8 916 123-45-67\r\n2026-11-18,"B,2","",\r\n\r\n2026-11-19T08:00:00Z,"C ""3""",,+7 495 000-00-00\r\n';
   const r = parseSentLeadsCsv(csv);
   expect(r).toEqual({
     rows: [
@@ -29,15 +30,25 @@ test('every bad row is reported with its line number (the header is row 1)', () 
   ].join('\n');
   const r = parseSentLeadsCsv(csv);
   expect('problems' in r && r.problems.map((p) => p.path)).toEqual([
-    'row 3.externalId', 'row 4.sentAt', 'row 5.sentAt', 'row 6.phone', 'row 7.email', 'row 8', 'row 9.externalId',
+    'row 3.externalId',
+    'row 4.sentAt',
+    'row 5.sentAt',
+    'row 6.phone',
+    'row 7.email',
+    'row 8',
+    'row 9.externalId',
   ]);
   expect('problems' in r && r.problems.at(-1)?.message).toBe('duplicates row 2');
 });
 
 test('a header without the required columns, or no rows, is refused', () => {
   expect(parseSentLeadsCsv('id,date\nx,2026-11-17')).toEqual({ problems: [expect.objectContaining({ path: 'row 1' })] });
-  expect(parseSentLeadsCsv('externalId,sentAt\n')).toEqual({ problems: [expect.objectContaining({ path: 'row 2', message: 'no rows after the header' })] });
-  expect(parseSentLeadsCsv('externalId,sentAt\n"x,2026-11-17')).toEqual({ problems: [expect.objectContaining({ path: 'row 2', message: 'a quoted field is never closed' })] });
+  expect(parseSentLeadsCsv('externalId,sentAt\n')).toEqual({
+    problems: [expect.objectContaining({ path: 'row 2', message: 'no rows after the header' })],
+  });
+  expect(parseSentLeadsCsv('externalId,sentAt\n"x,2026-11-17')).toEqual({
+    problems: [expect.objectContaining({ path: 'row 2', message: 'a quoted field is never closed' })],
+  });
 });
 
 test('an empty or impossible sentAt is refused, and the published schema says which strings are dates', () => {
@@ -46,6 +57,10 @@ test('an empty or impossible sentAt is refused, and the published schema says wh
   });
   const schema = z.toJSONSchema(SentLeadRow, { io: 'input' }) as unknown as { properties: { sentAt: { pattern: string } } };
   const pattern = new RegExp(schema.properties.sentAt.pattern);
-  expect(['2026-11-20', '2026-11-20T10:15:00+03:00', '2026-11-20T07:15Z', '2026-11-20T07:15:00.123+0300'].filter((x) => !pattern.test(x))).toEqual([]);
-  expect(['', '0000-00-00', '0000-01-01', '2026-13-01', '20.11.2026', '2026-11-20T10:15:00', '2026-11-20 10:15Z'].filter((x) => pattern.test(x))).toEqual([]);
+  expect(
+    ['2026-11-20', '2026-11-20T10:15:00+03:00', '2026-11-20T07:15Z', '2026-11-20T07:15:00.123+0300'].filter((x) => !pattern.test(x)),
+  ).toEqual([]);
+  expect(
+    ['', '0000-00-00', '0000-01-01', '2026-13-01', '20.11.2026', '2026-11-20T10:15:00', '2026-11-20 10:15Z'].filter((x) => pattern.test(x)),
+  ).toEqual([]);
 });

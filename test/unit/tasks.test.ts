@@ -8,11 +8,22 @@ test('each lead action completes the tasks it stands for, and nothing else does'
   expect(tasksDoneBy({ type: 'consent_given' })).toEqual({ kinds: ['request_consent'] });
   expect(tasksDoneBy({ type: 'consent_refused' })).toEqual({ kinds: ['request_consent'] });
   expect(tasksDoneBy({ type: 'partner_accepted', reason: 'ptn-1' })).toEqual({ kinds: ['offer'], assignee: 'partner:ptn-1' });
-  expect(tasksDoneBy({ type: 'partner_declined', reason: 'ptn-2: no capacity: sorry' }))
-    .toEqual({ kinds: ['offer'], assignee: 'partner:ptn-2' });
+  expect(tasksDoneBy({ type: 'partner_declined', reason: 'ptn-2: no capacity: sorry' })).toEqual({
+    kinds: ['offer'],
+    assignee: 'partner:ptn-2',
+  });
   // Timers and system events do no one's work: the SLA ladder, check-ins, touches, assignment.
-  const system = ['sla_reminder', 'sla_escalated', 'stale', 'deal_checkin', 'reengagement_touch', 'assigned', 'reassigned', 'lost',
-    'consent_timeout'];
+  const system = [
+    'sla_reminder',
+    'sla_escalated',
+    'stale',
+    'deal_checkin',
+    'reengagement_touch',
+    'assigned',
+    'reassigned',
+    'lost',
+    'consent_timeout',
+  ];
   for (const type of system) {
     expect([type, tasksDoneBy({ type })]).toEqual([type, undefined]);
   }

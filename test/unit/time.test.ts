@@ -11,7 +11,8 @@ test('MINUTE, HOUR and DAY are what Temporal makes of the same words', () => {
 });
 
 test('one duration grammar for the lead policy and the partner programme', () => {
-  for (const ok of ['3 days', '12 hours', '90 minutes', '1.5 h', '40d', '2 weeks', '500 ms']) expect(Duration.safeParse(ok).success).toBe(true);
+  for (const ok of ['3 days', '12 hours', '90 minutes', '1.5 h', '40d', '2 weeks', '500 ms'])
+    expect(Duration.safeParse(ok).success).toBe(true);
   for (const bad of ['3 fortnights', '-1 day', 'days', '', '3 days ago']) expect(Duration.safeParse(bad).success).toBe(false);
   // Both policies take what the grammar takes, and refuse what it refuses.
   expect(PartnerPolicy.safeParse({ noticePeriod: '1.5 h' }).success).toBe(true);
@@ -29,9 +30,19 @@ test('a policy section left out is the same as the section given empty, field by
   expect(partial.reengagement).toEqual({ ...none.reengagement, interval: '30 days' });
   // The figures of the trade.
   expect(none.firstContact).toEqual({
-    reminderAfterBusinessHours: 4, escalateAfterBusinessHours: 9, staleAfterBusinessDays: 2, maxNoAnswerAttempts: 5, maxStaleReassignments: 3,
+    reminderAfterBusinessHours: 4,
+    escalateAfterBusinessHours: 9,
+    staleAfterBusinessDays: 2,
+    maxNoAnswerAttempts: 5,
+    maxStaleReassignments: 3,
   });
-  expect(none.dealStageTimeouts).toEqual({ meeting: '14 days', proposal: '21 days', negotiation: '30 days', contract: '30 days', payment: '30 days' });
+  expect(none.dealStageTimeouts).toEqual({
+    meeting: '14 days',
+    proposal: '21 days',
+    negotiation: '30 days',
+    contract: '30 days',
+    payment: '30 days',
+  });
   expect(none.reengagement).toEqual({ interval: '75 days', replyWindow: '14 days', maxAttempts: 12, partnerCreditWindow: '180 days' });
 });
 

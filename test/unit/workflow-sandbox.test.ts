@@ -25,12 +25,29 @@ function sandboxOf(c: ReusableVMWorkflowCreator, i: number) {
   const runId = `run-${i}`;
   return c.createWorkflow({
     info: {
-      workflowId: `lead-sandbox-${i}`, runId, workflowType: 'leadWorkflow', searchAttributes: {}, typedSearchAttributes: new TypedSearchAttributes(),
-      taskQueue: 'sandbox', namespace: 'default', firstExecutionRunId: runId, originalExecutionRunId: runId, startTime: new Date(), runStartTime: new Date(),
-      taskTimeoutMs: 10_000, attempt: 1, historyLength: 1, historySize: 0, continueAsNewSuggested: false,
-      unsafe: { now: () => Date.now(), isReplaying: false, isReplayingHistoryEvents: false, random: Math.random }, priority: {},
+      workflowId: `lead-sandbox-${i}`,
+      runId,
+      workflowType: 'leadWorkflow',
+      searchAttributes: {},
+      typedSearchAttributes: new TypedSearchAttributes(),
+      taskQueue: 'sandbox',
+      namespace: 'default',
+      firstExecutionRunId: runId,
+      originalExecutionRunId: runId,
+      startTime: new Date(),
+      runStartTime: new Date(),
+      taskTimeoutMs: 10_000,
+      attempt: 1,
+      historyLength: 1,
+      historySize: 0,
+      continueAsNewSuggested: false,
+      unsafe: { now: () => Date.now(), isReplaying: false, isReplayingHistoryEvents: false, random: Math.random },
+      priority: {},
     },
-    randomnessSeed: [1, 2, 3, 4], now: Date.now(), showStackTraceSources: false, failureExceptionTypeNames: [],
+    randomnessSeed: [1, 2, 3, 4],
+    now: Date.now(),
+    showStackTraceSources: false,
+    failureExceptionTypeNames: [],
   } as never);
 }
 

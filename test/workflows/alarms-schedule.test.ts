@@ -33,10 +33,18 @@ beforeAll(async () => {
   native = await NativeConnection.connect({ address });
   const dataConverter = testDataConverter(db);
   worker = await Worker.create({
-    connection: native, taskQueue, workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! }, dataConverter,
+    connection: native,
+    taskQueue,
+    workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! },
+    dataConverter,
     // The intake-sweep Schedule may fire during the test: its sweeper starts leads through this client.
     activities: createActivities(db, {
-      notifier: { notify: async (a) => { notices.push(a); } }, temporal: { client: new Client({ connection: native, dataConverter }), taskQueue },
+      notifier: {
+        notify: async (a) => {
+          notices.push(a);
+        },
+      },
+      temporal: { client: new Client({ connection: native, dataConverter }), taskQueue },
     }),
   });
   running = worker.run();
@@ -49,9 +57,12 @@ beforeAll(async () => {
 afterAll(async () => {
   // Nothing of this test run fires later: remove every Schedule ensureSchedules made here.
   for (const { scheduleId } of scheduleSpecs(taskQueue)) {
-    await client?.schedule.getHandle(scheduleId).delete().catch((err: unknown) => {
-      if (!(err instanceof ScheduleNotFoundError)) throw err;
-    });
+    await client?.schedule
+      .getHandle(scheduleId)
+      .delete()
+      .catch((err: unknown) => {
+        if (!(err instanceof ScheduleNotFoundError)) throw err;
+      });
   }
   worker?.shutdown();
   await running;
@@ -61,18 +72,33 @@ afterAll(async () => {
 });
 
 test('ensureSchedules creates alarms-hourly and alarms-daily beside the existing Schedules', async () => {
-  expect(scheduleSpecs(taskQueue).map((s) => s.scheduleId))
-    .toEqual(['reconciliation-weekly', 'payouts-monthly', 'netting-monthly', 'alarms-hourly', 'alarms-daily', 'intake-sweep', 'notifications-deliver', 'roster-sweep', 'task-reminders', 'personal-data-retention']);
+  expect(scheduleSpecs(taskQueue).map((s) => s.scheduleId)).toEqual([
+    'reconciliation-weekly',
+    'payouts-monthly',
+    'netting-monthly',
+    'alarms-hourly',
+    'alarms-daily',
+    'intake-sweep',
+    'notifications-deliver',
+    'roster-sweep',
+    'task-reminders',
+    'personal-data-retention',
+  ]);
 
   const hourly = await client.schedule.getHandle('alarms-hourly').describe();
   expect(hourly.spec.timezone).toBe('Europe/Moscow');
-  expect(hourly.spec.calendars).toEqual([expect.objectContaining({
-    hour: [{ start: 0, end: 23, step: 1 }],
-    minute: [{ start: 0, end: 0, step: 1 }],
-    comment: 'every hour on the hour, Moscow time',
-  })]);
+  expect(hourly.spec.calendars).toEqual([
+    expect.objectContaining({
+      hour: [{ start: 0, end: 23, step: 1 }],
+      minute: [{ start: 0, end: 0, step: 1 }],
+      comment: 'every hour on the hour, Moscow time',
+    }),
+  ]);
   expect(hourly.action).toMatchObject({
-    type: 'startWorkflow', workflowType: 'alarmSweepWorkflow', workflowId: 'alarms-hourly', taskQueue,
+    type: 'startWorkflow',
+    workflowType: 'alarmSweepWorkflow',
+    workflowId: 'alarms-hourly',
+    taskQueue,
     args: [{ kinds: ['not_distributed', 'leads_rotting', 'stop_contact_overdue'] }],
   });
   expect(hourly.policies).toMatchObject({ overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: HOUR });
@@ -84,9 +110,14 @@ test('ensureSchedules creates alarms-hourly and alarms-daily beside the existing
 
   const daily = await client.schedule.getHandle('alarms-daily').describe();
   expect(daily.spec.timezone).toBe('Europe/Moscow');
-  expect(daily.spec.calendars).toEqual([expect.objectContaining({ hour: [{ start: 7, end: 7, step: 1 }], minute: [{ start: 0, end: 0, step: 1 }] })]);
+  expect(daily.spec.calendars).toEqual([
+    expect.objectContaining({ hour: [{ start: 7, end: 7, step: 1 }], minute: [{ start: 0, end: 0, step: 1 }] }),
+  ]);
   expect(daily.action).toMatchObject({
-    type: 'startWorkflow', workflowType: 'alarmSweepWorkflow', workflowId: 'alarms-daily', taskQueue,
+    type: 'startWorkflow',
+    workflowType: 'alarmSweepWorkflow',
+    workflowId: 'alarms-daily',
+    taskQueue,
     args: [{ kinds: ['low_target_share', 'manager_conversion_anomaly', 'partner_report_drift'] }],
   });
   expect(daily.policies).toMatchObject({ overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: DAY });
@@ -97,13 +128,20 @@ test('ensureSchedules creates alarms-hourly and alarms-daily beside the existing
   for (let i = 1; i < everyDay.length; i++) expect(everyDay[i]! - everyDay[i - 1]!).toBe(DAY);
 
   // The existing Schedules are still there.
-  expect((await client.schedule.getHandle('reconciliation-weekly').describe()).action).toMatchObject({ workflowType: 'reconciliationSweepWorkflow' });
+  expect((await client.schedule.getHandle('reconciliation-weekly').describe()).action).toMatchObject({
+    workflowType: 'reconciliationSweepWorkflow',
+  });
 });
 
 test('notifications-deliver runs the outbox delivery every minute, never two at once, and a run delivers what is due', async () => {
   const handle = client.schedule.getHandle('notifications-deliver');
   const d = await handle.describe();
-  expect(d.action).toMatchObject({ type: 'startWorkflow', workflowType: 'notificationsDeliverWorkflow', workflowId: 'notifications-deliver', taskQueue });
+  expect(d.action).toMatchObject({
+    type: 'startWorkflow',
+    workflowType: 'notificationsDeliverWorkflow',
+    workflowId: 'notifications-deliver',
+    taskQueue,
+  });
   expect(d.policies).toMatchObject({ overlap: ScheduleOverlapPolicy.SKIP });
   const next = d.info.nextActionTimes.map((t) => t.getTime());
   for (let i = 1; i < next.length; i++) expect(next[i]! - next[i - 1]!).toBe(60_000);
@@ -111,7 +149,9 @@ test('notifications-deliver runs the outbox delivery every minute, never two at 
   // A row due in this file's own database, for a webhook subscription that no longer exists: the
   // triggered run claims it and records the failure on it (retried later, not dropped).
   const id = randomUUID();
-  await db.notification.create({ data: { id, key: `k-${id}`, channel: 'webhook', recipient: randomUUID(), template: 'offer', payload: { kind: 'offer' } } });
+  await db.notification.create({
+    data: { id, key: `k-${id}`, channel: 'webhook', recipient: randomUUID(), template: 'offer', payload: { kind: 'offer' } },
+  });
   const before = d.info.recentActions.length;
   await handle.trigger();
   await waitFor(async () => (await db.notification.findUniqueOrThrow({ where: { id } })).attempts === 1);
@@ -127,7 +167,8 @@ async function triggerOnce<T>(scheduleId: string): Promise<T> {
   await handle.trigger();
   for (let i = 0; i < 100; i++) {
     const actions = (await handle.describe()).info.recentActions;
-    if (actions.length > before) return client.workflow.getHandle<() => Promise<T>>(actions[actions.length - 1]!.action.workflow.workflowId).result();
+    if (actions.length > before)
+      return client.workflow.getHandle<() => Promise<T>>(actions[actions.length - 1]!.action.workflow.workflowId).result();
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('the triggered run did not start');
@@ -136,11 +177,23 @@ async function triggerOnce<T>(scheduleId: string): Promise<T> {
 test('task-reminders runs every 5 minutes and reminds each due task once', async () => {
   const schedule = await client.schedule.getHandle('task-reminders').describe();
   expect(schedule.spec.intervals).toEqual([expect.objectContaining({ every: 5 * 60_000 })]);
-  expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'taskReminderWorkflow', workflowId: 'task-reminders', taskQueue });
+  expect(schedule.action).toMatchObject({
+    type: 'startWorkflow',
+    workflowType: 'taskReminderWorkflow',
+    workflowId: 'task-reminders',
+    taskQueue,
+  });
   expect(schedule.policies).toMatchObject({ overlap: ScheduleOverlapPolicy.SKIP });
 
   const leadId = randomUUID();
-  const task = (seq: number, dueAt: Date) => ({ key: `${leadId}:${seq}`, leadId, assignee: 'manager:anna', kind: 'follow_up', title: 'call back', dueAt });
+  const task = (seq: number, dueAt: Date) => ({
+    key: `${leadId}:${seq}`,
+    leadId,
+    assignee: 'manager:anna',
+    kind: 'follow_up',
+    title: 'call back',
+    dueAt,
+  });
   await db.task.createMany({ data: [task(1, new Date(Date.now() - 60_000)), task(2, new Date(Date.now() + DAY))] });
   expect(await triggerOnce<TaskReminderOutcome>('task-reminders')).toEqual({ reminded: 1, keys: [`${leadId}:1`] });
   expect((await db.task.findUnique({ where: { key: `${leadId}:1` } }))?.remindedAt).not.toBeNull();
@@ -162,8 +215,13 @@ test('a triggered hourly run sweeps its kinds and opens the alarms it finds, onc
   const partner = `ptn-${randomUUID().slice(0, 8)}`;
   await db.task.create({
     data: {
-      key: `${withdrawn}:9:${partner}`, leadId: withdrawn, assignee: `partner:${partner}`, kind: 'stop_contact', title: 'stop',
-      dueAt: new Date(now - DAY), createdAt: new Date(now - 2 * DAY),
+      key: `${withdrawn}:9:${partner}`,
+      leadId: withdrawn,
+      assignee: `partner:${partner}`,
+      kind: 'stop_contact',
+      title: 'stop',
+      dueAt: new Date(now - DAY),
+      createdAt: new Date(now - 2 * DAY),
     },
   });
 
@@ -173,7 +231,10 @@ test('a triggered hourly run sweeps its kinds and opens the alarms it finds, onc
     await handle.trigger();
     for (let i = 0; i < 100; i++) {
       const actions = (await handle.describe()).info.recentActions;
-      if (actions.length > before) return client.workflow.getHandle<() => Promise<AlarmSweepOutcome>>(actions[actions.length - 1]!.action.workflow.workflowId).result();
+      if (actions.length > before)
+        return client.workflow
+          .getHandle<() => Promise<AlarmSweepOutcome>>(actions[actions.length - 1]!.action.workflow.workflowId)
+          .result();
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error('the triggered run did not start');
@@ -181,20 +242,32 @@ test('a triggered hourly run sweeps its kinds and opens the alarms it finds, onc
 
   const first = await runOnce();
   expect(first.results).toEqual([
-    expect.objectContaining({ kind: 'not_distributed', firing: ['all'], opened: [expect.objectContaining({ subject: 'all' })], notified: 1 }),
-    expect.objectContaining({ kind: 'leads_rotting', firing: [manager], opened: [expect.objectContaining({ subject: manager })], notified: 1 }),
     expect.objectContaining({
-      kind: 'stop_contact_overdue', firing: [withdrawn], opened: [expect.objectContaining({ subject: withdrawn })], notified: 1,
+      kind: 'not_distributed',
+      firing: ['all'],
+      opened: [expect.objectContaining({ subject: 'all' })],
+      notified: 1,
+    }),
+    expect.objectContaining({
+      kind: 'leads_rotting',
+      firing: [manager],
+      opened: [expect.objectContaining({ subject: manager })],
+      notified: 1,
+    }),
+    expect.objectContaining({
+      kind: 'stop_contact_overdue',
+      firing: [withdrawn],
+      opened: [expect.objectContaining({ subject: withdrawn })],
+      notified: 1,
     }),
   ]);
   const alarms = await db.alarm.findMany({ orderBy: { kind: 'asc' } });
   const named = (evidence: unknown) => (evidence as { leadIds?: string[] }).leadIds ?? (evidence as { partners: string[] }).partners;
-  expect(alarms.map((a) => [a.kind, a.subject, a.state, named(a.evidence)]))
-    .toEqual([
-      ['leads_rotting', manager, 'open', [rotting]],
-      ['not_distributed', 'all', 'open', [waiting]],
-      ['stop_contact_overdue', withdrawn, 'open', [partner]],
-    ]);
+  expect(alarms.map((a) => [a.kind, a.subject, a.state, named(a.evidence)])).toEqual([
+    ['leads_rotting', manager, 'open', [rotting]],
+    ['not_distributed', 'all', 'open', [waiting]],
+    ['stop_contact_overdue', withdrawn, 'open', [partner]],
+  ]);
   expect(notices.map((n) => n.id).sort()).toEqual(alarms.map((a) => a.id).sort());
 
   // The next run finds them open: nothing new, nobody told twice.
@@ -204,10 +277,13 @@ test('a triggered hourly run sweeps its kinds and opens the alarms it finds, onc
   expect(notices).toHaveLength(3);
 
   // The partner confirms, late: the lead's alarm is resolved by it, and the next run opens none.
-  expect(await confirmStopContact(db, { leadId: withdrawn, partnerId: partner, actor: `partner:${partner}`, channel: 'api' }))
-    .toMatchObject({ ok: true, replayed: false });
-  expect(await db.alarm.findFirstOrThrow({ where: { kind: 'stop_contact_overdue' } }))
-    .toMatchObject({ state: 'resolved', resolvedBy: `partner:${partner}` });
+  expect(
+    await confirmStopContact(db, { leadId: withdrawn, partnerId: partner, actor: `partner:${partner}`, channel: 'api' }),
+  ).toMatchObject({ ok: true, replayed: false });
+  expect(await db.alarm.findFirstOrThrow({ where: { kind: 'stop_contact_overdue' } })).toMatchObject({
+    state: 'resolved',
+    resolvedBy: `partner:${partner}`,
+  });
   const third = await runOnce();
   expect(third.results[2]).toMatchObject({ kind: 'stop_contact_overdue', firing: [], opened: [] });
 });

@@ -11,13 +11,23 @@ import { timeSkippingStack } from '../helpers/temporal';
 const t = timeSkippingStack({ seed: (db) => seedManager(db) });
 
 const sales = as('sales:boris');
-const consent = { given: true, askedBy: 'sales:boris', channel: 'phone' as const, wording: 'Do you mind if I pass your contacts to a colleague? They will call you; the consultation is free.' };
+const consent = {
+  given: true,
+  askedBy: 'sales:boris',
+  channel: 'phone' as const,
+  wording: 'Do you mind if I pass your contacts to a colleague? They will call you; the consultation is free.',
+};
 
 /** A lead qualified as a partner's, waiting for the client's consent. */
 async function partnerLead(topic: string): Promise<{ leadId: string; handle: LeadHandle }> {
   const lead = await startLead(t.env, t.db, t.worker.taskQueue, { topic });
   await act(lead.handle, 'recordContact', { outcome: 'reached' }, sales);
-  const s = await act(lead.handle, 'qualify', { target: true, route: 'partner', reason: 'mobile app: not our expertise', budgetMinor: 600_000_00, compare: 1 }, sales);
+  const s = await act(
+    lead.handle,
+    'qualify',
+    { target: true, route: 'partner', reason: 'mobile app: not our expertise', budgetMinor: 600_000_00, compare: 1 },
+    sales,
+  );
   expect(s.stage).toBe('awaiting_consent');
   return lead;
 }
@@ -88,11 +98,15 @@ test('a partner that declines is never asked again; the next one accepts', async
 
   await act(handle, 'partnerRespond', { partnerId: first, accepted: false, reason: 'no capacity this quarter' }, `partner:${first}`);
   const s = await until(handle, (x) => x.offers.length === 2);
-  expect(s.offers.map((o) => [o.partnerId, o.status])).toEqual([[first, 'declined'], [second, 'pending']]);
+  expect(s.offers.map((o) => [o.partnerId, o.status])).toEqual([
+    [first, 'declined'],
+    [second, 'pending'],
+  ]);
 
   // The partner that declined cannot change its mind through the back door.
-  expect(await refusal(act(handle, 'partnerRespond', { partnerId: first, accepted: true }, `partner:${first}`)))
-    .toBe(`the offer to partner ${first} is already declined`);
+  expect(await refusal(act(handle, 'partnerRespond', { partnerId: first, accepted: true }, `partner:${first}`))).toBe(
+    `the offer to partner ${first} is already declined`,
+  );
 
   await act(handle, 'partnerRespond', { partnerId: second, accepted: true }, `partner:${second}`);
   expect((await offerOf(leadId, second))?.releasedAt).toBeInstanceOf(Date);
@@ -148,14 +162,18 @@ test('in compare mode the client’s pick withdraws the other offers, frees thei
   await waitFor(async () => (await offerOf(leadId, rival))?.status === 'pending');
 
   const s = await act(handle, 'partnerRespond', { partnerId: chosen, accepted: true }, `partner:${chosen}`);
-  expect(s.offers.map((o) => [o.partnerId, o.status])).toEqual([[chosen, 'accepted'], [rival, 'withdrawn']]);
+  expect(s.offers.map((o) => [o.partnerId, o.status])).toEqual([
+    [chosen, 'accepted'],
+    [rival, 'withdrawn'],
+  ]);
   expect(await offerOf(leadId, rival)).toMatchObject({ status: 'withdrawn', releasedAt: null });
   expect(await historyTypes(handle)).toEqual(expect.arrayContaining(['partner_accepted', 'contact_released', 'offer_withdrawn']));
   const told = await t.db.task.findMany({ where: { leadId, assignee: `partner:${rival}`, kind: 'offer_withdrawn' } });
   expect(told).toHaveLength(1);
   // The rival cannot take the lead any more, and its one slot is free for the next lead.
-  expect(await refusal(act(handle, 'partnerRespond', { partnerId: rival, accepted: true }, `partner:${rival}`)))
-    .toBe(`the offer to partner ${rival} is already withdrawn`);
+  expect(await refusal(act(handle, 'partnerRespond', { partnerId: rival, accepted: true }, `partner:${rival}`))).toBe(
+    `the offer to partner ${rival} is already withdrawn`,
+  );
   const next = await partnerLead(topic);
   await act(next.handle, 'recordConsent', consent, sales);
   const offered = await until(next.handle, (x) => x.offers.length === 1);
@@ -172,8 +190,9 @@ test('a partner whose offer is only pending cannot mark the lead lost; the partn
   await act(handle, 'recordConsent', consent, sales);
   await until(handle, (x) => x.offers.length === 1);
 
-  expect(await refusal(act(handle, 'markLost', { reason: 'not interested' }, `partner:${partner}`)))
-    .toBe(`partner ${partner} does not own this deal (its offer is pending); only the deal's owner marks it lost`);
+  expect(await refusal(act(handle, 'markLost', { reason: 'not interested' }, `partner:${partner}`))).toBe(
+    `partner ${partner} does not own this deal (its offer is pending); only the deal's owner marks it lost`,
+  );
   expect((await handle.query(M.getState)).stage).toBe('partner_offer');
 
   await act(handle, 'partnerRespond', { partnerId: partner, accepted: true }, `partner:${partner}`);

@@ -22,7 +22,9 @@ async function runs(workflowId: string): Promise<Array<{ runId: string; events: 
   const out: Array<{ runId: string; events: number }> = [];
   let runId: string | undefined = (await t.env.client.workflow.getHandle(workflowId).describe()).runId;
   while (runId) {
-    const history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> = await t.env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+    const history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> = await t.env.client.workflow
+      .getHandle(workflowId, runId)
+      .fetchHistory();
     const events = history.events ?? [];
     out.push({ runId, events: events.length });
     runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
@@ -44,7 +46,9 @@ async function withNobodyFree<T>(fn: () => Promise<T>): Promise<T> {
 async function startUnassigned(): Promise<{ leadId: string; handle: WorkflowHandle<typeof leadWorkflow> }> {
   const leadId = await seedLead(t.db);
   const handle = await t.env.client.workflow.start(leadWorkflow, {
-    workflowId: `lead-${leadId}`, taskQueue: t.worker.taskQueue, args: [{ leadId, kind: 'lead', sourceChannel: 'web_form' }],
+    workflowId: `lead-${leadId}`,
+    taskQueue: t.worker.taskQueue,
+    args: [{ leadId, kind: 'lead', sourceChannel: 'web_form' }],
   });
   await waitFor(async () => (await historyTypes(handle)).includes('not_distributed'));
   return { leadId, handle };
@@ -93,7 +97,12 @@ test('a lead that waits a year in each long stage keeps every run under 1,000 ev
   await act(refused, 'recordContact', { outcome: 'refused', note: 'not now' }, by);
   await skip(t.env, refused, '365 days');
 
-  for (const [name, handle] of [['unassigned', unassigned], ['untouched', untouched], ['silent deal', silent], ['re-engaged', refused]] as const) {
+  for (const [name, handle] of [
+    ['unassigned', unassigned],
+    ['untouched', untouched],
+    ['silent deal', silent],
+    ['re-engaged', refused],
+  ] as const) {
     await idle(t.env.client.workflow.getHandle(handle.workflowId));
     const chain = await runs(handle.workflowId);
     const largest = Math.max(...chain.map((r) => r.events));
@@ -127,7 +136,8 @@ test('the client has 3 business days to answer the consent question: a Friday qu
   let friday = mskMidnight + DAY + 10 * HOUR;
   // A working Friday (not a holiday) whose next Monday and Tuesday are working days too.
   const working = (at: number) => addBusinessTime(cal, at, 0) === at;
-  while (new Date(friday + 3 * HOUR).getUTCDay() !== 5 || !working(friday) || !working(friday + 3 * DAY) || !working(friday + 4 * DAY)) friday += DAY;
+  while (new Date(friday + 3 * HOUR).getUTCDay() !== 5 || !working(friday) || !working(friday + 3 * DAY) || !working(friday + 4 * DAY))
+    friday += DAY;
   await t.env.sleep(friday - now);
 
   const { handle } = await startLead(t.env, t.db, t.worker.taskQueue);

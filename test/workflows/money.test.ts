@@ -17,7 +17,13 @@ const t = timeSkippingStack({ seed: (db) => seedManager(db) });
 const OPS_KEY = 'ops-key-money-test-0000000';
 let app: FastifyInstance;
 beforeAll(async () => {
-  app = await buildApp({ db: t.db, temporal: t.env.client, taskQueue: t.worker.taskQueue, logLevel: 'silent', apiKeys: [{ key: OPS_KEY, role: 'ops', subject: 'oleg' }] });
+  app = await buildApp({
+    db: t.db,
+    temporal: t.env.client,
+    taskQueue: t.worker.taskQueue,
+    logLevel: 'silent',
+    apiKeys: [{ key: OPS_KEY, role: 'ops', subject: 'oleg' }],
+  });
   await app.ready();
 });
 afterAll(async () => app?.close());
@@ -25,21 +31,38 @@ afterAll(async () => app?.close());
 interface Statement {
   terms: { source: string; label: string; model: string };
   balances: Record<string, number>;
-  entries: Array<{ key: string; kind: string; status: string; amountMinor: number; partnerId: string; counterpartyId: string | null; settlementId: string | null }>;
+  entries: Array<{
+    key: string;
+    kind: string;
+    status: string;
+    amountMinor: number;
+    partnerId: string;
+    counterpartyId: string | null;
+    settlementId: string | null;
+  }>;
   settlements: Array<{ id: string; counterpartyId: string; amountMinor: number }>;
 }
 async function statement(partnerId: string, currency = 'RUB'): Promise<Statement> {
-  const res = await app.inject({ method: 'GET', url: `/partners/${partnerId}/statement?currency=${currency}`, headers: { 'x-api-key': OPS_KEY } });
+  const res = await app.inject({
+    method: 'GET',
+    url: `/partners/${partnerId}/statement?currency=${currency}`,
+    headers: { 'x-api-key': OPS_KEY },
+  });
   expect(res.statusCode).toBe(200);
   return res.json();
 }
 
 const agreement = (partnerId: string, terms: { model: 'fixed_per_lead'; fixedFeeMinor: number; currency: string }) =>
-  t.db.partnerAgreement.create({ data: { id: uid('agr'), partnerId, model: terms.model, fixedFeeMinor: BigInt(terms.fixedFeeMinor), currency: terms.currency } });
+  t.db.partnerAgreement.create({
+    data: { id: uid('agr'), partnerId, model: terms.model, fixedFeeMinor: BigInt(terms.fixedFeeMinor), currency: terms.currency },
+  });
 
 const by = as('sales:ilya');
 const thisPeriod = () => new Date().toISOString().slice(0, 7);
-const nextPeriod = (p: string) => { const [y, m] = p.split('-').map(Number) as [number, number]; return new Date(Date.UTC(y, m, 1)).toISOString().slice(0, 7); };
+const nextPeriod = (p: string) => {
+  const [y, m] = p.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(y, m, 1)).toISOString().slice(0, 7);
+};
 /** Commissions are held 30 days: they become payable in the period after next at the latest. */
 const payablePeriod = () => nextPeriod(nextPeriod(thisPeriod()));
 
@@ -63,7 +86,8 @@ async function payOnce(req: PayoutRequest) {
   try {
     return await t.env.client.workflow.execute(payoutWorkflow, { workflowId, taskQueue: t.worker.taskQueue, args: [req] });
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return t.env.client.workflow.getHandle(workflowId).result() as ReturnType<typeof payoutWorkflow>;
+    if (err instanceof WorkflowExecutionAlreadyStartedError)
+      return t.env.client.workflow.getHandle(workflowId).result() as ReturnType<typeof payoutWorkflow>;
     throw err;
   }
 }
@@ -83,7 +107,9 @@ test('a payout gathers what is due after the holding period and pays it exactly 
   expect(await t.db.payoutTransfer.count({ where: { partnerId: partner } })).toBe(1);
   const entries = await t.db.ledgerEntry.findMany({ where: { partnerId: partner }, orderBy: { id: 'asc' } });
   expect(entries.map((e) => [e.kind, e.status, Number(e.amountMinor)])).toEqual([
-    ['commission_payable', 'paid', 30_000_00], ['commission_payable', 'paid', 20_000_00], ['payout', 'paid', -50_000_00],
+    ['commission_payable', 'paid', 30_000_00],
+    ['commission_payable', 'paid', 20_000_00],
+    ['payout', 'paid', -50_000_00],
   ]);
 });
 
@@ -95,10 +121,20 @@ test('a refund after payout claws commission back and nets it from the next payo
 
   // The client gets 100 000 of the 400 000 back: a quarter of the commission is clawed back, once.
   const refund = { leadId, paymentId: 'pay-1', refundId: 'rf-1', amountMinor: 100_000_00, currency: 'RUB' };
-  const clawbacks = await t.env.client.workflow.execute(refundWorkflow, { workflowId: refundWorkflowId(refund), taskQueue: t.worker.taskQueue, args: [refund] });
+  const clawbacks = await t.env.client.workflow.execute(refundWorkflow, {
+    workflowId: refundWorkflowId(refund),
+    taskQueue: t.worker.taskQueue,
+    args: [refund],
+  });
   expect(clawbacks).toEqual([{ key: `clawback:commission:${leadId}:${partner}:pay-1:rf-1`, amountMinor: -10_000_00 }]);
   // The same refund reported again (even as a new run) books nothing more.
-  expect(await t.env.client.workflow.execute(refundWorkflow, { workflowId: refundWorkflowId(refund), taskQueue: t.worker.taskQueue, args: [refund] })).toEqual(clawbacks);
+  expect(
+    await t.env.client.workflow.execute(refundWorkflow, {
+      workflowId: refundWorkflowId(refund),
+      taskQueue: t.worker.taskQueue,
+      args: [refund],
+    }),
+  ).toEqual(clawbacks);
   expect(await t.db.ledgerEntry.count({ where: { leadId, kind: 'clawback' } })).toBe(1);
   // The original entry is untouched; the clawback is a new one.
   const original = await t.db.ledgerEntry.findFirstOrThrow({ where: { leadId, kind: 'commission_payable' } });
@@ -150,7 +186,11 @@ test('two partners who refer to each other are netted into one settlement for th
   await waitFor(async () => (await t.db.ledgerEntry.count({ where: { kind: 'commission_referral', partnerId: { in: [a, b] } } })) === 2);
 
   const period = thisPeriod();
-  const settled = await t.env.client.workflow.execute(nettingWorkflow, { workflowId: `netting-${a}-${period}`, taskQueue: t.worker.taskQueue, args: [{ period }] });
+  const settled = await t.env.client.workflow.execute(nettingWorkflow, {
+    workflowId: `netting-${a}-${period}`,
+    taskQueue: t.worker.taskQueue,
+    args: [{ period }],
+  });
   const [first, second] = [a, b].sort() as [string, string];
   const mine = settled.find((x) => x.id === `settlement:${first}:${second}:${period}:RUB`);
   // a < b or b < a: the sign says who pays whom, the size is the net 30 000.
@@ -159,7 +199,11 @@ test('two partners who refer to each other are netted into one settlement for th
   const aPaysB = row.partnerA === a ? Number(row.amountMinor) : -Number(row.amountMinor);
   expect(aPaysB).toBe(-30_000_00); // b pays a the difference
   // Netting twice changes nothing.
-  await t.env.client.workflow.execute(nettingWorkflow, { workflowId: `netting-again-${a}-${period}`, taskQueue: t.worker.taskQueue, args: [{ period }] });
+  await t.env.client.workflow.execute(nettingWorkflow, {
+    workflowId: `netting-again-${a}-${period}`,
+    taskQueue: t.worker.taskQueue,
+    args: [{ period }],
+  });
   expect(await t.db.settlement.count({ where: { id: mine!.id } })).toBe(1);
 });
 
@@ -171,15 +215,23 @@ test('a one-way referral is on both statements — owed by the winner to the ref
   await waitFor(async () => (await t.db.ledgerEntry.count({ where: { kind: 'commission_referral', partnerId: referrer } })) === 1);
 
   const owed = await statement(referrer);
-  expect(owed.entries.map((e) => [e.kind, e.amountMinor, e.partnerId, e.counterpartyId])).toEqual([['commission_referral', 50_000_00, referrer, winner]]);
+  expect(owed.entries.map((e) => [e.kind, e.amountMinor, e.partnerId, e.counterpartyId])).toEqual([
+    ['commission_referral', 50_000_00, referrer, winner],
+  ]);
   expect(owed.balances).toMatchObject({ referralsOwedToPartner: 50_000_00, referralsOwedByPartner: 0 });
   const owes = await statement(winner);
-  expect(owes.entries.map((e) => [e.kind, e.amountMinor, e.partnerId, e.counterpartyId])).toEqual([['commission_referral', 50_000_00, referrer, winner]]);
+  expect(owes.entries.map((e) => [e.kind, e.amountMinor, e.partnerId, e.counterpartyId])).toEqual([
+    ['commission_referral', 50_000_00, referrer, winner],
+  ]);
   expect(owes.balances).toMatchObject({ referralsOwedToPartner: 0, referralsOwedByPartner: 50_000_00 });
 
   // Netting settles a one-way pair too: the winner pays the referrer the whole amount.
   const period = thisPeriod();
-  await t.env.client.workflow.execute(nettingWorkflow, { workflowId: `netting-one-way-${referrer}`, taskQueue: t.worker.taskQueue, args: [{ period }] });
+  await t.env.client.workflow.execute(nettingWorkflow, {
+    workflowId: `netting-one-way-${referrer}`,
+    taskQueue: t.worker.taskQueue,
+    args: [{ period }],
+  });
   const [a, b] = [referrer, winner].sort() as [string, string];
   const id = `settlement:${a}:${b}:${period}:RUB`;
   const row = await t.db.settlement.findUniqueOrThrow({ where: { id } });
@@ -192,7 +244,11 @@ test('a one-way referral is on both statements — owed by the winner to the ref
   expect(settledBy.balances.referralsOwedByPartner).toBe(0);
   expect(settledBy.settlements).toEqual([{ id, period, counterpartyId: referrer, amountMinor: -50_000_00 }]);
   // Settled once: netting again settles nothing more.
-  await t.env.client.workflow.execute(nettingWorkflow, { workflowId: `netting-one-way-again-${referrer}`, taskQueue: t.worker.taskQueue, args: [{ period }] });
+  await t.env.client.workflow.execute(nettingWorkflow, {
+    workflowId: `netting-one-way-again-${referrer}`,
+    taskQueue: t.worker.taskQueue,
+    args: [{ period }],
+  });
   expect(await t.db.settlement.count({ where: { OR: [{ partnerA: referrer }, { partnerB: referrer }] } })).toBe(1);
 });
 
@@ -205,7 +261,13 @@ test('pay per lead is due when the partner accepts the consented lead — once, 
   const lost = await handedOff(partner, topic);
   await accept(lost.handle, partner);
   const fee = await t.db.ledgerEntry.findUniqueOrThrow({ where: { idempotencyKey: `lead_fee:${lost.leadId}:${partner}` } });
-  expect([fee.partnerId, fee.kind, fee.status, Number(fee.amountMinor), fee.currency]).toEqual([partner, 'commission_receivable', 'pending', 150_00, 'EUR']);
+  expect([fee.partnerId, fee.kind, fee.status, Number(fee.amountMinor), fee.currency]).toEqual([
+    partner,
+    'commission_receivable',
+    'pending',
+    150_00,
+    'EUR',
+  ]);
   expect(await t.db.ledgerEntry.count({ where: { leadId: lost.leadId } })).toBe(1);
   await act(lost.handle, 'markLost', { reason: 'the client went quiet' }, `partner:${partner}`);
   expect(await t.db.ledgerEntry.count({ where: { leadId: lost.leadId } })).toBe(1);
@@ -215,16 +277,28 @@ test('pay per lead is due when the partner accepts the consented lead — once, 
   await accept(won.handle, partner);
   await winAndPay(won.handle, partner, 900_000_00);
   const entries = await t.db.ledgerEntry.findMany({ where: { leadId: won.leadId } });
-  expect(entries.map((e) => [e.idempotencyKey, Number(e.amountMinor), e.currency])).toEqual([[`lead_fee:${won.leadId}:${partner}`, 150_00, 'EUR']]);
+  expect(entries.map((e) => [e.idempotencyKey, Number(e.amountMinor), e.currency])).toEqual([
+    [`lead_fee:${won.leadId}:${partner}`, 150_00, 'EUR'],
+  ]);
 
   // A run that already booked the fee on a payment under the old rule is not charged again.
   const old = await handedOff(partner, topic);
-  await t.db.ledgerEntry.create({ data: {
-    idempotencyKey: `commission:${old.leadId}:${partner}:fixed`, partnerId: partner, leadId: old.leadId, kind: 'commission_receivable',
-    status: 'pending', amountMinor: 150_00n, currency: 'RUB', memo: 'fixed_per_lead on payment p of 1',
-  } });
+  await t.db.ledgerEntry.create({
+    data: {
+      idempotencyKey: `commission:${old.leadId}:${partner}:fixed`,
+      partnerId: partner,
+      leadId: old.leadId,
+      kind: 'commission_receivable',
+      status: 'pending',
+      amountMinor: 150_00n,
+      currency: 'RUB',
+      memo: 'fixed_per_lead on payment p of 1',
+    },
+  });
   await accept(old.handle, partner);
-  expect((await t.db.ledgerEntry.findMany({ where: { leadId: old.leadId } })).map((e) => e.idempotencyKey)).toEqual([`commission:${old.leadId}:${partner}:fixed`]);
+  expect((await t.db.ledgerEntry.findMany({ where: { leadId: old.leadId } })).map((e) => e.idempotencyKey)).toEqual([
+    `commission:${old.leadId}:${partner}:fixed`,
+  ]);
 });
 
 test('pay per lead on a lead another partner referred: the receiver owes the referrer its fee from acceptance', async () => {
@@ -238,8 +312,9 @@ test('pay per lead on a lead another partner referred: the receiver owes the ref
   expect(await historyTypes(handle)).toEqual(expect.arrayContaining(['contact_released', 'lead_fee_booked']));
   await winAndPay(handle, receiver, 300_000_00);
   const entries = await t.db.ledgerEntry.findMany({ where: { leadId } });
-  expect(entries.map((e) => [e.idempotencyKey, e.kind, e.partnerId, e.counterpartyId, Number(e.amountMinor)]))
-    .toEqual([[`lead_fee:${leadId}:${referrer}`, 'commission_referral', referrer, receiver, 20_000_00]]);
+  expect(entries.map((e) => [e.idempotencyKey, e.kind, e.partnerId, e.counterpartyId, Number(e.amountMinor)])).toEqual([
+    [`lead_fee:${leadId}:${referrer}`, 'commission_referral', referrer, receiver, 20_000_00],
+  ]);
 });
 
 test('a partner with no agreement earns on the named default terms, and its entries and statement say so', async () => {
@@ -247,5 +322,10 @@ test('a partner with no agreement earns on the named default terms, and its entr
   const leadId = await wonLead(partner, [100_000_00]);
   const entry = await t.db.ledgerEntry.findFirstOrThrow({ where: { leadId } });
   expect([Number(entry.amountMinor), entry.memo]).toEqual([10_000_00, 'default terms: percent_of_paid on payment pay-1 of 10000000']);
-  expect((await statement(partner)).terms).toMatchObject({ source: 'default', label: 'default terms', model: 'percent_of_paid', percentBps: 1000 });
+  expect((await statement(partner)).terms).toMatchObject({
+    source: 'default',
+    label: 'default terms',
+    model: 'percent_of_paid',
+    percentBps: 1000,
+  });
 });

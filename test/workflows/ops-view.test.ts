@@ -27,7 +27,8 @@ async function startAsIntake(client: Client, taskQueue: string): Promise<{ leadI
   // A client who typed their phone and e-mail into the topic: the free text is masked for the UI.
   const leadId = await seedLead(t.db, { topic: `crm, call me at ${PHONE} or ${EMAIL}` });
   const row = await t.db.lead.update({
-    where: { id: leadId }, data: { region: 'Moscow', personName: 'Ivan Petrov', phone: '+79161234567', email: EMAIL },
+    where: { id: leadId },
+    data: { region: 'Moscow', personName: 'Ivan Petrov', phone: '+79161234567', email: EMAIL },
   });
   await startLeadWorkflow(client, taskQueue, leadWorkflowInput(row));
   const handle = client.workflow.getHandle<typeof leadWorkflow>(leadWorkflowId(leadId));
@@ -46,12 +47,16 @@ async function timerSummaries(handle: WorkflowHandle): Promise<string[]> {
   // Timer summaries go through the payload codec like every payload (the Web UI decodes them
   // through the codec server): decoded here with the tests' codec.
   const codec = testCodec(t.db);
-  return Promise.all(events.filter((e) => e.timerStartedEventAttributes).map(async (e) => {
-    const p = e.userMetadata?.summary;
-    if (!p) return '(unnamed)';
-    const [plain] = await codec.decode([p as Payload]);
-    return defaultPayloadConverter.fromPayload<string>(plain!);
-  }));
+  return Promise.all(
+    events
+      .filter((e) => e.timerStartedEventAttributes)
+      .map(async (e) => {
+        const p = e.userMetadata?.summary;
+        if (!p) return '(unnamed)';
+        const [plain] = await codec.decode([p as Payload]);
+        return defaultPayloadConverter.fromPayload<string>(plain!);
+      }),
+  );
 }
 
 type Description = Awaited<ReturnType<WorkflowHandle['describe']>>;
@@ -95,7 +100,11 @@ test('a lead shows ops source, topic and region, its stage, manager and SLA due,
   expectNoPersonalData(now);
 
   // The same deadline as a Datetime search attribute; not stale, so no StaleSince.
-  const due = await attribute(handle, (d) => d.typedSearchAttributes.get(SlaDueAt), (v) => v !== undefined);
+  const due = await attribute(
+    handle,
+    (d) => d.typedSearchAttributes.get(SlaDueAt),
+    (v) => v !== undefined,
+  );
   expect(due?.getTime()).toBe(reminderAt);
   expect((await handle.describe()).typedSearchAttributes.get(StaleSince)).toBeUndefined();
   expect(await timerSummaries(handle)).toEqual(['first contact SLA reminder after 4 working hours']);
@@ -106,7 +115,11 @@ test('a lead shows ops source, topic and region, its stage, manager and SLA due,
   await t.env.sleep(staleAt + 60_000 - (await t.env.currentTimeMs()));
   const stale = await until(handle, (s) => s.stale && s.managerId !== first.managerId);
   const wentStale = (await handle.query(M.getHistory)).find((h) => h.type === 'stale')!.at;
-  const since = await attribute(handle, (d) => d.typedSearchAttributes.get(StaleSince), (v) => v !== undefined);
+  const since = await attribute(
+    handle,
+    (d) => d.typedSearchAttributes.get(StaleSince),
+    (v) => v !== undefined,
+  );
   expect(since?.toISOString()).toBe(wentStale);
   expect((await handle.describe()).typedSearchAttributes.get(LeadStale)).toBe(true);
   await waitFor(async () => (await currentDetails(handle)).includes(`**Manager:** ${stale.managerId}`));
@@ -120,7 +133,11 @@ test('a lead shows ops source, topic and region, its stage, manager and SLA due,
 
   // Refused: re-engagement has no SLA — SlaDueAt and StaleSince are cleared, the wait is named.
   await act(handle, 'recordContact', { outcome: 'refused' }, `sales:${stale.managerId}`);
-  await attribute(handle, (d) => d.typedSearchAttributes.get(SlaDueAt), (v) => v === undefined);
+  await attribute(
+    handle,
+    (d) => d.typedSearchAttributes.get(SlaDueAt),
+    (v) => v === undefined,
+  );
   expect((await handle.describe()).typedSearchAttributes.get(StaleSince)).toBeUndefined();
   await waitFor(async () => (await timerSummaries(handle)).includes('re-engagement in 75 days'));
   await waitFor(async () => (await currentDetails(handle)).includes('**Stage:** reengagement'));
@@ -147,7 +164,11 @@ test('ops find the leads whose SLA falls due before a given instant with a visib
   const client = new Client({ connection, dataConverter: testDataConverter(t.db) });
   try {
     const { handle } = await startAsIntake(client, worker.taskQueue);
-    const due = await attribute(handle, (d) => d.typedSearchAttributes.get(SlaDueAt), (v) => v !== undefined);
+    const due = await attribute(
+      handle,
+      (d) => d.typedSearchAttributes.get(SlaDueAt),
+      (v) => v !== undefined,
+    );
     const found = async (before: number) => {
       const ids: string[] = [];
       const query = `WorkflowId = '${handle.workflowId}' AND SlaDueAt < '${new Date(before).toISOString()}'`;

@@ -75,6 +75,6 @@ test('a second notice returns the first and starts no second exit, before or aft
   await handle.result();
   const third = await givePartnerNotice(deps, partnerId);
   expect(third).toMatchObject({ status: 'rotated_out', noticeAt: first!.noticeAt, replayed: true });
-  expect((await handle.describe())).toMatchObject({ runId: run, status: { name: 'COMPLETED' } });
+  expect(await handle.describe()).toMatchObject({ runId: run, status: { name: 'COMPLETED' } });
   expect(await givePartnerNotice(deps, uid('nobody'))).toBeUndefined();
 });

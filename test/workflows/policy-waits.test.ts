@@ -16,7 +16,12 @@ const t = timeSkippingStack({ isolated: true, seed: (db) => seedManager(db) });
 
 const HOUR = 3_600_000;
 const sales = 'sales:boris';
-const consent = { given: true, askedBy: 'sales:boris', channel: 'phone' as const, wording: 'May we pass your contacts to a partner? They will call you.' };
+const consent = {
+  given: true,
+  askedBy: 'sales:boris',
+  channel: 'phone' as const,
+  wording: 'May we pass your contacts to a partner? They will call you.',
+};
 
 /** When the lead's transition `type` happened (the last one). */
 async function when(handle: LeadHandle, type: string): Promise<number> {
@@ -82,7 +87,11 @@ test("a partner's acceptance window lengthened while it decides: the offer expir
   await until(handle, (x) => x.offers.some((o) => o.partnerId === partner && o.status === 'pending'));
   const from = await when(handle, 'offered');
   const before = (await policyInForce(t.db, null)).policy;
-  await moveWhileWaiting(handle, { partnerAcceptanceBusinessDays: before.partnerAcceptanceBusinessDays + 2 }, 'partner answer to the offer');
+  await moveWhileWaiting(
+    handle,
+    { partnerAcceptanceBusinessDays: before.partnerAcceptanceBusinessDays + 2 },
+    'partner answer to the offer',
+  );
   const after = (await policyInForce(t.db, null)).policy;
   await firesAtNewDeadline(handle, 'offer_expired', partnerAnswerDue(before, from), partnerAnswerDue(after, from));
 }, 180_000);
@@ -98,7 +107,9 @@ test("a deal stage's silence shortened: the check-in comes at the new deadline, 
   const after = (await policyInForce(t.db, null)).policy;
   expect(dealCheckInDue(after, 'meeting', from)).toBeLessThan(dealCheckInDue(before, 'meeting', from));
   await firesAtNewDeadline(handle, 'deal_checkin', dealCheckInDue(before, 'meeting', from), dealCheckInDue(after, 'meeting', from));
-  expect((await handle.query(M.getHistory)).find((x) => x.type === 'deal_checkin')!.reason).toBe(`meeting silent for 7 days (policy ${version})`);
+  expect((await handle.query(M.getHistory)).find((x) => x.type === 'deal_checkin')!.reason).toBe(
+    `meeting silent for 7 days (policy ${version})`,
+  );
 }, 180_000);
 
 test('the re-engagement interval shortened for refused leads: the next touch comes at the new interval', async () => {

@@ -125,19 +125,25 @@ test('a change of the first-contact SLA reaches 100 running leads; each re-arms 
   const ids = leads.map((l) => l.leadId);
   await waitFor(async () => (await t.db.leadEvent.count({ where: { leadId: { in: ids }, type: 'deadline_moved' } })) === N, 120_000);
   const seconds = (Date.now() - started) / 1000;
-  console.log(`[policy] ${N} running leads re-armed on default v${v.version} in ${seconds.toFixed(1)} s `
-    + `(version stored → last deadline_moved recorded); the rollout workflow had signalled them all after ${signalled.toFixed(1)} s`);
+  console.log(
+    `[policy] ${N} running leads re-armed on default v${v.version} in ${seconds.toFixed(1)} s ` +
+      `(version stored → last deadline_moved recorded); the rollout workflow had signalled them all after ${signalled.toFixed(1)} s`,
+  );
 
   for (const l of leads) {
     await idle(l.handle);
     const after = await timers(l.handle);
     const was = before.get(l.leadId)!;
-    expect({ lead: l.leadId, started: after.started - was.started, canceled: after.canceled - was.canceled })
-      .toEqual({ lead: l.leadId, started: 1, canceled: 1 });
+    expect({ lead: l.leadId, started: after.started - was.started, canceled: after.canceled - was.canceled }).toEqual({
+      lead: l.leadId,
+      started: 1,
+      canceled: 1,
+    });
   }
   // A retried rollout (the same version again) moves nothing.
   const again = await t.env.client.workflow.start('policyRolloutWorkflow', {
-    workflowId: `${rolloutWorkflowId(DEFAULT_SCOPE, v.version)}-again`, taskQueue: t.worker.taskQueue,
+    workflowId: `${rolloutWorkflowId(DEFAULT_SCOPE, v.version)}-again`,
+    taskQueue: t.worker.taskQueue,
     args: [{ scope: DEFAULT_SCOPE, version: v.version, effectiveFrom: new Date(0).toISOString() }],
   });
   await waitFor(async () => (await again.describe()).status.name === 'COMPLETED', 60_000);

@@ -41,12 +41,29 @@ const DAY = 86_400_000;
 async function received(partnerId: string, externalId: string, at: Date, contact: { phone?: string; email?: string } = {}) {
   const id = randomUUID();
   const intakeKey = `partner:${partnerId}:${externalId}`;
-  await db.lead.create({ data: { id, intakeKey, sourceChannel: 'partner', sourcePartnerId: partnerId, externalId, stage: 'awaiting_first_contact', createdAt: at, phone: contact.phone ?? null, email: contact.email ?? null } });
+  await db.lead.create({
+    data: {
+      id,
+      intakeKey,
+      sourceChannel: 'partner',
+      sourcePartnerId: partnerId,
+      externalId,
+      stage: 'awaiting_first_contact',
+      createdAt: at,
+      phone: contact.phone ?? null,
+      email: contact.email ?? null,
+    },
+  });
   await db.inquiry.create({ data: { intakeKey, leadId: id, sourceChannel: 'partner', partnerId, receivedAt: at } });
   return id;
 }
 
-const sweep = () => client.workflow.execute(reconciliationSweepWorkflow, { taskQueue: worker.taskQueue, workflowId: uid('reconciliation-test'), args: [{ periodDays: 7 }] });
+const sweep = () =>
+  client.workflow.execute(reconciliationSweepWorkflow, {
+    taskQueue: worker.taskQueue,
+    workflowId: uid('reconciliation-test'),
+    args: [{ periodDays: 7 }],
+  });
 
 test('the weekly sweep finds exactly the missing, extra and mismatched leads, with one dispute each, however often it runs', async () => {
   const partnerId = await seedPartner(db, { expertise: [uid('crm')] });
@@ -61,7 +78,17 @@ test('the weekly sweep finds exactly the missing, extra and mismatched leads, wi
   const late = await received(partnerId, 'D-1', day(2));
   // A repeat inquiry attached to a lead we already had (from the web): received all the same.
   const known = await seedLead(db);
-  await db.inquiry.create({ data: { intakeKey: `partner:${partnerId}:R-1`, leadId: known, sourceChannel: 'partner', partnerId, duplicate: true, matchedOn: 'email', receivedAt: day(4) } });
+  await db.inquiry.create({
+    data: {
+      intakeKey: `partner:${partnerId}:R-1`,
+      leadId: known,
+      sourceChannel: 'partner',
+      partnerId,
+      duplicate: true,
+      matchedOn: 'email',
+      receivedAt: day(4),
+    },
+  });
   await received(partnerId, 'OLD-1', day(20)); // an earlier week: not this report's business
 
   // Theirs: the partner's list, as it wrote it.
@@ -77,7 +104,16 @@ test('the weekly sweep finds exactly the missing, extra and mismatched leads, wi
   const first = await sweep();
   expect(first).toMatchObject({ from: period.from.toISOString(), to: period.to.toISOString() });
   const mine = first.partners.find((p) => p.partnerId === partnerId);
-  expect(mine).toEqual({ partnerId, reportId: reportIdOf(partnerId, period), submitted: 5, matched: 2, missing: 1, extra: 1, mismatched: 2, openDisputes: 4 });
+  expect(mine).toEqual({
+    partnerId,
+    reportId: reportIdOf(partnerId, period),
+    submitted: 5,
+    matched: 2,
+    missing: 1,
+    extra: 1,
+    mismatched: 2,
+    openDisputes: 4,
+  });
   expect(first.partners.find((p) => p.partnerId === silent)).toEqual({ partnerId: silent, skipped: 'no sent-leads list uploaded' });
 
   const report = await db.reconciliationReport.findUniqueOrThrow({ where: { id: mine!.reportId } });
@@ -87,8 +123,14 @@ test('the weekly sweep finds exactly the missing, extra and mismatched leads, wi
     { externalId: 'D-1', leadId: late, sentAt: day(6).toISOString(), receivedAt: day(2).toISOString(), differs: ['date'] },
     { externalId: 'P-1', leadId: wrongPhone, sentAt: day(4).toISOString(), receivedAt: day(4).toISOString(), differs: ['phone'] },
   ]);
-  const disputes = async () => (await db.dispute.findMany({ where: { partnerId }, orderBy: { id: 'asc' } }))
-    .map((d) => [d.id, d.kind, d.externalId, d.leadId, d.status]);
+  const disputes = async () =>
+    (await db.dispute.findMany({ where: { partnerId }, orderBy: { id: 'asc' } })).map((d) => [
+      d.id,
+      d.kind,
+      d.externalId,
+      d.leadId,
+      d.status,
+    ]);
   const opened = await disputes();
   expect(opened).toEqual([
     [`${report.id}:D-1`, 'mismatched', 'D-1', late, 'open'],
@@ -118,12 +160,19 @@ test('ensureSchedules leaves one weekly reconciliation Schedule on the cluster, 
   try {
     const d = await handle.describe();
     expect(d.spec.timezone).toBe('Europe/Moscow');
-    expect(d.spec.calendars).toEqual([expect.objectContaining({
-      dayOfWeek: [{ start: 'MONDAY', end: 'MONDAY', step: 1 }],
-      hour: [{ start: 6, end: 6, step: 1 }],
-      minute: [{ start: 0, end: 0, step: 1 }],
-    })]);
-    expect(d.action).toMatchObject({ type: 'startWorkflow', workflowType: 'reconciliationSweepWorkflow', taskQueue: worker.taskQueue, args: [{ periodDays: 7 }] });
+    expect(d.spec.calendars).toEqual([
+      expect.objectContaining({
+        dayOfWeek: [{ start: 'MONDAY', end: 'MONDAY', step: 1 }],
+        hour: [{ start: 6, end: 6, step: 1 }],
+        minute: [{ start: 0, end: 0, step: 1 }],
+      }),
+    ]);
+    expect(d.action).toMatchObject({
+      type: 'startWorkflow',
+      workflowType: 'reconciliationSweepWorkflow',
+      taskQueue: worker.taskQueue,
+      args: [{ periodDays: 7 }],
+    });
     // Weekly: every next run is a Monday 06:00 in Moscow (03:00 UTC), 7 days after the one before.
     const next = d.info.nextActionTimes.map((t) => t.getTime());
     expect(next.length).toBeGreaterThanOrEqual(2);

@@ -9,10 +9,15 @@ const t = timeSkippingStack({ seed: (db) => seedManager(db) });
 
 const sales = as('sales:vera');
 
-async function lostLead(opts: { partnerId?: string; maxAttempts?: number } = {}): Promise<{ leadId: string; handle: LeadHandle; firstRunId: string }> {
+async function lostLead(
+  opts: { partnerId?: string; maxAttempts?: number } = {},
+): Promise<{ leadId: string; handle: LeadHandle; firstRunId: string }> {
   const lead = await startLead(t.env, t.db, t.worker.taskQueue, {
-    partnerId: opts.partnerId, topic: uid('crm'),
-    policy: opts.maxAttempts ? { reengagement: { interval: '75 days', replyWindow: '14 days', maxAttempts: opts.maxAttempts, partnerCreditWindow: '180 days' } } : undefined,
+    partnerId: opts.partnerId,
+    topic: uid('crm'),
+    policy: opts.maxAttempts
+      ? { reengagement: { interval: '75 days', replyWindow: '14 days', maxAttempts: opts.maxAttempts, partnerCreditWindow: '180 days' } }
+      : undefined,
   });
   await act(lead.handle, 'recordContact', { outcome: 'reached' }, sales);
   await act(lead.handle, 'qualify', { target: true, route: 'ours', reason: 'fits', compare: 1 }, sales);
@@ -108,7 +113,8 @@ test('five years of re-engagement: 24 touches, a run per cycle, each run a few d
 test('a year in re-engagement leaves one open task: each touch supersedes the last, the recorded call did the first', async () => {
   const { leadId, handle } = await lostLead();
   let runId = (await handle.describe()).runId;
-  for (let touch = 1; touch <= 4; touch++) { // 4 × (75 + 14) days = 356 days after the loss
+  for (let touch = 1; touch <= 4; touch++) {
+    // 4 × (75 + 14) days = 356 days after the loss
     await skip(t.env, handle, '75 days');
     await until(handle, (s) => s.reengagement.attempt === touch);
     await waitFor(async () => (await t.db.task.count({ where: { leadId, kind: 'reengagement' } })) === touch);
@@ -122,7 +128,10 @@ test('a year in re-engagement leaves one open task: each touch supersedes the la
   expect(open.map((x) => [x.kind, x.title])).toEqual([['reengagement', expect.stringContaining('(attempt 4)')]]);
   const done = await t.db.task.findMany({ where: { leadId, doneAt: { not: null } }, orderBy: { key: 'asc' } });
   expect(done.map((x) => [x.kind, x.outcome]).sort()).toEqual([
-    ['first_contact', 'contacted'], ['reengagement', 'superseded'], ['reengagement', 'superseded'], ['reengagement', 'superseded'],
+    ['first_contact', 'contacted'],
+    ['reengagement', 'superseded'],
+    ['reengagement', 'superseded'],
+    ['reengagement', 'superseded'],
   ]);
 
   // The client answers the last touch: its task is done by that answer.

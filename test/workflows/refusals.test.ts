@@ -20,23 +20,28 @@ test('deal moves are refused out of order, with the reason, and leave the state 
   const handle = await dealLead();
   const before = await handle.query(M.getState);
 
-  expect(await refusal(act(handle, 'recordPayment', { paymentId: 'p', amountMinor: 1, currency: 'RUB' }, by)))
-    .toBe('a payment is recorded only after the contract is signed');
-  expect(await refusal(act(handle, 'advanceDeal', { to: 'contract' }, by)))
-    .toBe('signing the contract needs its value (valueMinor)');
+  expect(await refusal(act(handle, 'recordPayment', { paymentId: 'p', amountMinor: 1, currency: 'RUB' }, by))).toBe(
+    'a payment is recorded only after the contract is signed',
+  );
+  expect(await refusal(act(handle, 'advanceDeal', { to: 'contract' }, by))).toBe('signing the contract needs its value (valueMinor)');
   await act(handle, 'advanceDeal', { to: 'negotiation' }, by);
-  expect(await refusal(act(handle, 'advanceDeal', { to: 'proposal' }, by)))
-    .toBe('the deal is already at negotiation; it only moves forward (contract → payment)');
-  expect(await refusal(act(handle, 'recordConsent', { given: true, askedBy: 'x', channel: 'phone', wording: 'w' }, by)))
-    .toBe('recordConsent is not possible while the lead is deal; it needs awaiting_consent');
-  expect(await refusal(act(handle, 'partnerRespond', { partnerId: 'ptn-nobody', accepted: true }, by)))
-    .toBe('the lead was not offered to partner ptn-nobody');
+  expect(await refusal(act(handle, 'advanceDeal', { to: 'proposal' }, by))).toBe(
+    'the deal is already at negotiation; it only moves forward (contract → payment)',
+  );
+  expect(await refusal(act(handle, 'recordConsent', { given: true, askedBy: 'x', channel: 'phone', wording: 'w' }, by))).toBe(
+    'recordConsent is not possible while the lead is deal; it needs awaiting_consent',
+  );
+  expect(await refusal(act(handle, 'partnerRespond', { partnerId: 'ptn-nobody', accepted: true }, by))).toBe(
+    'the lead was not offered to partner ptn-nobody',
+  );
 
   await act(handle, 'advanceDeal', { to: 'contract', valueMinor: 100_00, currency: 'EUR' }, by);
-  expect(await refusal(act(handle, 'recordPayment', { paymentId: 'p', amountMinor: 100_00, currency: 'RUB' }, by)))
-    .toBe('the contract is in EUR, the payment in RUB');
-  expect(await refusal(act(handle, 'recordPayment', { paymentId: 'p', amountMinor: 100_01, currency: 'EUR' }, by)))
-    .toBe('the payment exceeds the outstanding amount (10000 minor units)');
+  expect(await refusal(act(handle, 'recordPayment', { paymentId: 'p', amountMinor: 100_00, currency: 'RUB' }, by))).toBe(
+    'the contract is in EUR, the payment in RUB',
+  );
+  expect(await refusal(act(handle, 'recordPayment', { paymentId: 'p', amountMinor: 100_01, currency: 'EUR' }, by))).toBe(
+    'the payment exceeds the outstanding amount (10000 minor units)',
+  );
 
   const after = await handle.query(M.getState);
   expect(after.deal.paidMinor).toBe(0);
@@ -45,8 +50,9 @@ test('deal moves are refused out of order, with the reason, and leave the state 
 
 test('malformed input and a missing actor are refused as invalid, not as a stage conflict', async () => {
   const handle = await dealLead();
-  expect(await refusal(act(handle, 'recordPayment', { paymentId: '', amountMinor: -5, currency: 'rub' } as never, by)))
-    .toMatch(/^paymentId: .*; amountMinor: .*; currency: /);
+  expect(await refusal(act(handle, 'recordPayment', { paymentId: '', amountMinor: -5, currency: 'rub' } as never, by))).toMatch(
+    /^paymentId: .*; amountMinor: .*; currency: /,
+  );
   expect(await refusal(act(handle, 'markLost', { reason: 'x' }, ''))).toBe('actor is required');
 });
 

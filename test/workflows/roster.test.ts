@@ -77,12 +77,21 @@ test('a vacation booked ahead: when it begins the roster sweep reassigns the ope
   // Booked a week ago for today: nobody was told when it was recorded (it did not cover that moment).
   const now = Date.now();
   const absence = await t.db.managerAbsence.create({
-    data: { id: randomUUID(), managerId: old, kind: 'vacation', fromAt: new Date(now - 60_000), untilAt: new Date(now + 14 * 86_400_000), createdBy: 'ops:test' },
+    data: {
+      id: randomUUID(),
+      managerId: old,
+      kind: 'vacation',
+      fromAt: new Date(now - 60_000),
+      untilAt: new Date(now + 14 * 86_400_000),
+      createdBy: 'ops:test',
+    },
   });
   const sweep = rosterActivities(t.db, { client: t.env.client });
   expect(await sweep.sweepRoster()).toMatchObject({ begun: 1, leadsReassigned: 1, over: 0 });
   const s = await until(handle, (x) => x.managerId === next);
-  expect((await handle.query(M.getHistory)).filter((h) => h.type === 'reassigned').map((h) => h.reason)).toEqual([`${next}: manager away (vacation) (was ${old})`]);
+  expect((await handle.query(M.getHistory)).filter((h) => h.type === 'reassigned').map((h) => h.reason)).toEqual([
+    `${next}: manager away (vacation) (was ${old})`,
+  ]);
   // Announced once: the next sweep tells nobody again.
   expect(await sweep.sweepRoster()).toMatchObject({ begun: 0, leadsReassigned: 0 });
   expect(s.stage).toBe('awaiting_first_contact');

@@ -30,7 +30,12 @@ const ladderFrom = (from: number) => ({
 });
 
 // --- the world the activities see, in memory ------------------------------------------------------
-interface Task { leadId: string; kind: string; assignee: string; dueAt?: string }
+interface Task {
+  leadId: string;
+  kind: string;
+  assignee: string;
+  dueAt?: string;
+}
 const tasks: Task[] = [];
 const readModel = new Map<string, { stale: boolean; managerId?: string }>();
 /** Team "moscow": anna and boris, led by tatiana. Assignment takes the first one not excluded. */
@@ -73,7 +78,9 @@ let leads = 0;
 async function startLead(): Promise<{ leadId: string; handle: LeadHandle; from: number }> {
   const leadId = `fast-${process.pid}-${++leads}-${Date.now()}`;
   const handle = await env.client.workflow.start(leadWorkflow, {
-    workflowId: `lead-${leadId}`, taskQueue: worker.taskQueue, args: [{ leadId, kind: 'lead', sourceChannel: 'web_form' }],
+    workflowId: `lead-${leadId}`,
+    taskQueue: worker.taskQueue,
+    args: [{ leadId, kind: 'lead', sourceChannel: 'web_form' }],
   });
   const s = await until(handle, (x) => !!x.managerId);
   return { leadId, handle, from: Date.parse(s.slaFrom) };
@@ -155,7 +162,8 @@ test('a new policy that moves the deadline waited on re-arms its timer once; one
   expect(moved.reason).toContain('(policy slower-v2)');
   // Only the deal check-ins and re-engagement change: the reminder's deadline stays where v2 put it.
   await handle.signal(M.policyChanged, {
-    version: 'deals-v3', policy: { firstContact: { reminderAfterBusinessHours: 6 }, reengagement: { interval: '60 days' } },
+    version: 'deals-v3',
+    policy: { firstContact: { reminderAfterBusinessHours: 6 }, reengagement: { interval: '60 days' } },
   });
   await waitFor(async () => (await count(handle, 'policy_applied')) === 2);
   await skipUntil(env, handle, from);

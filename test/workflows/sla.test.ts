@@ -16,7 +16,6 @@ const t = timeSkippingStack({ isolated: true, seed: (db) => seedTeam(db, 2) });
 const policy = defaultPolicy();
 const HOUR = 3_600_000;
 
-
 test('an untouched lead is reminded, escalated, then flagged stale and reassigned — in business time', async () => {
   const { leadId, handle } = await startLead(t.env, t.db, t.worker.taskQueue);
   const first = await handle.query(M.getState);
@@ -55,8 +54,9 @@ test('an untouched lead is reminded, escalated, then flagged stale and reassigne
 test('a company inquiry without a person is an interest: verified first, closed when nobody is found', async () => {
   const { handle } = await startLead(t.env, t.db, t.worker.taskQueue, { kind: 'interest' });
   expect((await handle.query(M.getState)).stage).toBe('verification');
-  expect(await refusal(act(handle, 'qualify', { target: true, route: 'ours', reason: 'x', compare: 1 }, 'sales:x')))
-    .toBe('qualify is not possible while the lead is verification; it needs qualifying');
+  expect(await refusal(act(handle, 'qualify', { target: true, route: 'ours', reason: 'x', compare: 1 }, 'sales:x'))).toBe(
+    'qualify is not possible while the lead is verification; it needs qualifying',
+  );
   const s = await act(handle, 'verifyInterest', { personFound: false, note: 'switchboard only' }, 'sales:x');
   expect(s).toMatchObject({ stage: 'closed', closedReason: 'not_verified' });
 });
@@ -139,7 +139,9 @@ test('a lead closed while it waits for a free manager ends there: no SLA ladder 
   try {
     const leadId = await seedLead(t.db);
     const handle = await t.env.client.workflow.start(leadWorkflow, {
-      workflowId: `lead-${leadId}`, taskQueue: t.worker.taskQueue, args: [{ leadId, kind: 'lead', sourceChannel: 'web_form' }],
+      workflowId: `lead-${leadId}`,
+      taskQueue: t.worker.taskQueue,
+      args: [{ leadId, kind: 'lead', sourceChannel: 'web_form' }],
     });
     await waitFor(async () => (await historyTypes(handle)).includes('not_distributed'));
     await act(handle, 'optOut', { reason: 'found someone else' }, 'sales:boris');

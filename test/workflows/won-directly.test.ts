@@ -13,7 +13,8 @@ test('a partner-referred lead is won by us; the referring partner earns 10% of w
   const referrer = await seedPartner(t.db, { expertise: [topic] });
   const leadId = await seedLead(t.db, { sourceChannel: 'partner', partnerId: referrer, topic });
   const handle = await t.env.client.workflow.start(leadWorkflow, {
-    workflowId: `lead-${leadId}`, taskQueue: t.worker.taskQueue,
+    workflowId: `lead-${leadId}`,
+    taskQueue: t.worker.taskQueue,
     args: [{ leadId, kind: 'lead', sourceChannel: 'partner', partnerId: referrer, topic }],
   });
   const by = { actor: 'sales:anna' };
@@ -24,7 +25,12 @@ test('a partner-referred lead is won by us; the referring partner earns 10% of w
   state = await act(handle, 'recordContact', { outcome: 'reached' }, by);
   expect(state.stage).toBe('qualifying');
   expect(state.managerId).toBeDefined();
-  state = await act(handle, 'qualify', { target: true, route: 'ours', reason: 'fits our CRM practice', budgetMinor: 1_000_000_00, compare: 1 }, by);
+  state = await act(
+    handle,
+    'qualify',
+    { target: true, route: 'ours', reason: 'fits our CRM practice', budgetMinor: 1_000_000_00, compare: 1 },
+    by,
+  );
   expect(state).toMatchObject({ stage: 'deal', dealStage: 'meeting', dealOwner: { kind: 'us' } });
 
   // Three weeks of silence at the meeting stage → a check-in task (timeout 14 days).
@@ -48,7 +54,18 @@ test('a partner-referred lead is won by us; the referring partner earns 10% of w
 
   const history = await handle.query(M.getHistory);
   const types = history.map((t) => t.type);
-  expect(types).toEqual(expect.arrayContaining(['received', 'assigned', 'contacted', 'qualified', 'deal_checkin', 'contract_signed', 'payment_recorded', 'paid_in_full']));
+  expect(types).toEqual(
+    expect.arrayContaining([
+      'received',
+      'assigned',
+      'contacted',
+      'qualified',
+      'deal_checkin',
+      'contract_signed',
+      'payment_recorded',
+      'paid_in_full',
+    ]),
+  );
   expect(types.filter((t) => t === 'commission_started')).toHaveLength(2);
 
   // The ledger: one pending payable entry per payment, 10% each (the default agreement).

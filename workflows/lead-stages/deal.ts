@@ -18,13 +18,25 @@ export async function dealCycle(run: LeadRun): Promise<void> {
     const paid = s.deal.payments.length;
     const silent = () => `${stage} silent for ${run.policy.dealStageTimeouts[stage]}`;
     const moved = await waitUntilDue(
-      run, 'deal_checkin', Date.now(), () => s.stage !== 'deal' || s.dealMoves !== moves, () => `deal check-in: ${silent()}`, undefined, stage,
+      run,
+      'deal_checkin',
+      Date.now(),
+      () => s.stage !== 'deal' || s.dealMoves !== moves,
+      () => `deal check-in: ${silent()}`,
+      undefined,
+      stage,
     );
     if (s.deal.payments.length !== paid) await payCommissions(run);
     if (!moved) {
       transition(s, { type: 'deal_checkin', actor: SYSTEM, reason: `${silent()}${run.fromPolicy()}`, now: Date.now() });
       const who = s.dealOwner?.kind === 'partner' ? `partner:${s.dealOwner.partnerId}` : run.owner();
-      await acts.createTask({ key: run.taskKey(), leadId: s.leadId, assignee: who, kind: 'deal_checkin', title: `Check in with the client: ${stage}` });
+      await acts.createTask({
+        key: run.taskKey(),
+        leadId: s.leadId,
+        assignee: who,
+        kind: 'deal_checkin',
+        title: `Check in with the client: ${stage}`,
+      });
     }
     // The unpatched check stays for runs that carried on at the server's hint before the history
     // budget existed; historyIsLong covers the hint too for everything since.
@@ -44,7 +56,14 @@ export async function payCommissions(run: LeadRun): Promise<void> {
     // commission; the patch is asked only in that case, as it always was.
     const target = commissionTarget(s.dealOwner, s.creditPartnerId, () => wf.patched('referral-between-partners'));
     if (target) {
-      const req = { leadId: s.leadId, paymentId: p.paymentId, ...target, paidMinor: p.amountMinor, currency: p.currency, firstPayment: s.commissioned.length === 0 };
+      const req = {
+        leadId: s.leadId,
+        paymentId: p.paymentId,
+        ...target,
+        paidMinor: p.amountMinor,
+        currency: p.currency,
+        firstPayment: s.commissioned.length === 0,
+      };
       if (wf.patched('commission-booked-by-lead')) {
         // Booking is one idempotent activity (the ledger key is unique), so the lead books it
         // itself and is won only once the commission is in the ledger. The abandoned child it
@@ -62,7 +81,12 @@ export async function payCommissions(run: LeadRun): Promise<void> {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
         }
       }
-      transition(s, { type: 'commission_started', actor: SYSTEM, reason: `${target.direction} ${target.partnerId} on ${p.paymentId}`, now: Date.now() });
+      transition(s, {
+        type: 'commission_started',
+        actor: SYSTEM,
+        reason: `${target.direction} ${target.partnerId} on ${p.paymentId}`,
+        now: Date.now(),
+      });
     }
     s.commissioned.push(p.paymentId);
   }

@@ -17,10 +17,20 @@ export async function handOff(run: LeadRun): Promise<void> {
     if (!s.offers.some((o) => o.status === 'pending')) {
       const picked = await acts.pickPartners({
         // One partner unless the client compares; never one already asked, nor the referrer (domain/offer-round.ts).
-        leadId: s.leadId, topic: s.topic, region: s.region, budgetMinor: s.qualification?.budgetMinor, ...offerRound(s),
+        leadId: s.leadId,
+        topic: s.topic,
+        region: s.region,
+        budgetMinor: s.qualification?.budgetMinor,
+        ...offerRound(s),
       });
       if (picked.length === 0) {
-        await acts.createTask({ key: run.taskKey(), leadId: s.leadId, assignee: 'ops', kind: 'no_partner', title: 'No partner left to take this lead' });
+        await acts.createTask({
+          key: run.taskKey(),
+          leadId: s.leadId,
+          assignee: 'ops',
+          kind: 'no_partner',
+          title: 'No partner left to take this lead',
+        });
         toReengagement(s, SYSTEM, 'no partner accepted the lead', Date.now(), 'no_partner');
         return;
       }
@@ -33,13 +43,24 @@ export async function handOff(run: LeadRun): Promise<void> {
         // below, which starts after the last offer is recorded). An activity's input, not a command: no patch.
         const answerBy = new Date(partnerAnswerDue(run.policy, Date.now())).toISOString();
         await acts.createTask({
-          key: run.taskKey(), leadId: s.leadId, assignee: `partner:${partnerId}`, kind: 'offer', title: 'A lead is offered to you: accept or decline', dueAt: answerBy,
+          key: run.taskKey(),
+          leadId: s.leadId,
+          assignee: `partner:${partnerId}`,
+          kind: 'offer',
+          title: 'A lead is offered to you: accept or decline',
+          dueAt: answerBy,
         });
       }
     }
-    const waiting = s.offers.filter((o) => o.status === 'pending').map((o) => o.partnerId).join(', ');
+    const waiting = s.offers
+      .filter((o) => o.status === 'pending')
+      .map((o) => o.partnerId)
+      .join(', ');
     const answered = await waitUntilDue(
-      run, 'partner_answer', Date.now(), () => s.stage !== 'partner_offer' || !s.offers.some((o) => o.status === 'pending'),
+      run,
+      'partner_answer',
+      Date.now(),
+      () => s.stage !== 'partner_offer' || !s.offers.some((o) => o.status === 'pending'),
       () => `partner answer to the offer within ${run.policy.partnerAcceptanceBusinessDays} business days`,
       (at) => slaDue({ at, what: `partner answer to the offer (${waiting})` }),
     );
@@ -47,7 +68,13 @@ export async function handOff(run: LeadRun): Promise<void> {
       for (const o of s.offers.filter((x) => x.status === 'pending')) {
         o.status = 'expired';
         transition(s, { type: 'offer_expired', actor: SYSTEM, reason: `${o.partnerId}${run.fromPolicy()}`, now: Date.now() });
-        await acts.recordOffer({ leadId: s.leadId, partnerId: o.partnerId, status: 'expired', at: new Date().toISOString(), reason: 'no answer within the acceptance window' });
+        await acts.recordOffer({
+          leadId: s.leadId,
+          partnerId: o.partnerId,
+          status: 'expired',
+          at: new Date().toISOString(),
+          reason: 'no answer within the acceptance window',
+        });
       }
     }
   }

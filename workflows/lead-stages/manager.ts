@@ -22,11 +22,21 @@ export async function assign(run: LeadRun, exclude: string[]): Promise<void> {
       s.managerId = a.managerId;
       s.teamLeadId = a.teamLeadId;
       s.slaFrom = Date.now();
-      transition(s, { type: exclude.length ? 'reassigned' : 'assigned', actor: SYSTEM, reason: `${a.managerId} (${a.reason})`, now: Date.now() });
+      transition(s, {
+        type: exclude.length ? 'reassigned' : 'assigned',
+        actor: SYSTEM,
+        reason: `${a.managerId} (${a.reason})`,
+        now: Date.now(),
+      });
       const due = ladderDue(run.policy, Date.now(), 0); // the ladder's first step: the reminder
       const title = s.stage === 'verification' ? 'Verify the company inquiry: find the person' : 'Call the lead';
       await acts.createTask({
-        key: run.taskKey(), leadId: s.leadId, assignee: run.owner(), kind: 'first_contact', title: title + run.firstTaskNote(), dueAt: new Date(due).toISOString(),
+        key: run.taskKey(),
+        leadId: s.leadId,
+        assignee: run.owner(),
+        kind: 'first_contact',
+        title: title + run.firstTaskNote(),
+        dueAt: new Date(due).toISOString(),
       });
       return;
     }
@@ -34,7 +44,13 @@ export async function assign(run: LeadRun, exclude: string[]): Promise<void> {
     // Ops hear of it once per wait, not at every re-check.
     if (!waitForRoster || !told) {
       transition(s, { type: 'not_distributed', actor: SYSTEM, reason: 'no active manager available', now: Date.now() });
-      await acts.createTask({ key: run.taskKey(), leadId: s.leadId, assignee: 'ops', kind: 'not_distributed', title: 'No manager available for a new lead' });
+      await acts.createTask({
+        key: run.taskKey(),
+        leadId: s.leadId,
+        assignee: 'ops',
+        kind: 'not_distributed',
+        title: 'No manager available for a new lead',
+      });
       told = true;
     }
     if (exclude.length) return; // keep the current owner rather than leave the lead ownerless
@@ -42,7 +58,8 @@ export async function assign(run: LeadRun, exclude: string[]): Promise<void> {
       // Before this patch the lead asked again every hour, for ever: 24 × 365 tries a year.
       const seen = run.rosterChanges;
       await wf.condition(
-        () => TERMINAL.has(s.stage) || !!s.managerId || run.rosterChanges !== seen, run.policy.assignmentRecheck,
+        () => TERMINAL.has(s.stage) || !!s.managerId || run.rosterChanges !== seen,
+        run.policy.assignmentRecheck,
         named(`roster re-check in ${run.policy.assignmentRecheck}: no manager free`),
       );
     } else {
@@ -73,10 +90,14 @@ export async function awaitManager(run: LeadRun, stage: Stage): Promise<void> {
     const gen = run.policyGen;
     const moved = await wf.condition(
       () => s.stage !== stage || s.slaFrom !== from || (run.policyGen !== gen && dueOf(step) !== due),
-      Math.max(1, due - Date.now()), named(what),
+      Math.max(1, due - Date.now()),
+      named(what),
     );
     if (moved) {
-      if (s.slaFrom !== from) { from = s.slaFrom; step = 0; } else if (s.stage === stage) {
+      if (s.slaFrom !== from) {
+        from = s.slaFrom;
+        step = 0;
+      } else if (s.stage === stage) {
         const reason = `${what}: ${iso(due)} → ${iso(dueOf(step))}${run.fromPolicy()}`;
         transition(s, { type: 'deadline_moved', actor: SYSTEM, reason, now: Date.now() });
       }
@@ -84,11 +105,23 @@ export async function awaitManager(run: LeadRun, stage: Stage): Promise<void> {
     }
     if (step === 0) {
       transition(s, { type: 'sla_reminder', actor: SYSTEM, reason: `${stage} overdue${run.fromPolicy()}`, now: Date.now() });
-      await acts.createTask({ key: run.taskKey(), leadId: s.leadId, assignee: run.owner(), kind: 'sla_reminder', title: 'Reminder: the lead is waiting for you' });
+      await acts.createTask({
+        key: run.taskKey(),
+        leadId: s.leadId,
+        assignee: run.owner(),
+        kind: 'sla_reminder',
+        title: 'Reminder: the lead is waiting for you',
+      });
     } else if (step === 1) {
       const to = s.teamLeadId ? `team lead ${s.teamLeadId}` : 'ops';
       transition(s, { type: 'sla_escalated', actor: SYSTEM, reason: `to ${to}${run.fromPolicy()}`, now: Date.now() });
-      await acts.createTask({ key: run.taskKey(), leadId: s.leadId, assignee: s.teamLeadId ? `team_lead:${s.teamLeadId}` : 'ops', kind: 'sla_escalation', title: 'Escalation: a lead is not being worked' });
+      await acts.createTask({
+        key: run.taskKey(),
+        leadId: s.leadId,
+        assignee: s.teamLeadId ? `team_lead:${s.teamLeadId}` : 'ops',
+        kind: 'sla_escalation',
+        title: 'Escalation: a lead is not being worked',
+      });
     } else {
       s.stale = true;
       const untouched = `untouched ${fc.staleAfterBusinessDays} business days`;
@@ -96,8 +129,19 @@ export async function awaitManager(run: LeadRun, stage: Stage): Promise<void> {
       // Since the parking patch: after a few stale reassignments the lead stops bouncing between
       // managers (and its history stops growing); ops are told once and the SLA waits for a touch.
       if ((s.staleReassignments ?? 0) >= fc.maxStaleReassignments && wf.patched('park-after-stale-reassignments')) {
-        transition(s, { type: 'stale_parked', actor: SYSTEM, reason: `${s.staleReassignments} reassignments without a touch`, now: Date.now() });
-        await acts.createTask({ key: run.taskKey(), leadId: s.leadId, assignee: 'ops', kind: 'stale_parked', title: 'A lead went stale with several managers: decide who works it' });
+        transition(s, {
+          type: 'stale_parked',
+          actor: SYSTEM,
+          reason: `${s.staleReassignments} reassignments without a touch`,
+          now: Date.now(),
+        });
+        await acts.createTask({
+          key: run.taskKey(),
+          leadId: s.leadId,
+          assignee: 'ops',
+          kind: 'stale_parked',
+          title: 'A lead went stale with several managers: decide who works it',
+        });
         slaDue(undefined); // parked: nothing falls due until someone touches it
         await wf.condition(() => s.stage !== stage || s.slaFrom !== from);
         continue;

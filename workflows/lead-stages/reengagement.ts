@@ -17,8 +17,23 @@ export async function reengage(run: LeadRun): Promise<void> {
   s.reengagement.touchedAt = new Date().toISOString();
   const attempt = `attempt ${s.reengagement.attempt} of ${run.policy.reengagement.maxAttempts}`;
   transition(s, { type: 'reengagement_touch', actor: SYSTEM, reason: `${attempt}${run.fromPolicy()}`, now: Date.now() });
-  await acts.createTask({ key: run.taskKey(), leadId: s.leadId, assignee: run.owner(), kind: 'reengagement', title: `Re-engage the client${s.topic ? ` about ${s.topic}` : ''} (attempt ${s.reengagement.attempt})` });
-  if (await waitUntilDue(run, 'reengagement_reply', Date.now(), left, () => `client's reply to re-engagement within ${run.policy.reengagement.replyWindow}`)) return;
+  await acts.createTask({
+    key: run.taskKey(),
+    leadId: s.leadId,
+    assignee: run.owner(),
+    kind: 'reengagement',
+    title: `Re-engage the client${s.topic ? ` about ${s.topic}` : ''} (attempt ${s.reengagement.attempt})`,
+  });
+  if (
+    await waitUntilDue(
+      run,
+      'reengagement_reply',
+      Date.now(),
+      left,
+      () => `client's reply to re-engagement within ${run.policy.reengagement.replyWindow}`,
+    )
+  )
+    return;
   transition(s, { type: 'no_reply', actor: SYSTEM, reason: `attempt ${s.reengagement.attempt}`, now: Date.now() });
   await run.carryOn();
 }

@@ -16,7 +16,11 @@ const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16) + 'Z';
  */
 export async function waitUntilDue(
   run: LeadRun,
-  kind: WaitKind, from: number, done: () => boolean, what: () => string, armed?: (at: number) => void,
+  kind: WaitKind,
+  from: number,
+  done: () => boolean,
+  what: () => string,
+  armed?: (at: number) => void,
   dealStage?: keyof LeadPolicy['dealStageTimeouts'],
 ): Promise<boolean> {
   const { s } = run;
@@ -29,6 +33,11 @@ export async function waitUntilDue(
     const moved = () => rearm && run.policyGen !== gen && deadlineOf(run.policy, kind, from, dealStage) !== due;
     if (!(await wf.condition(() => done() || moved(), Math.max(1, due - Date.now()), named(what())))) return false;
     if (done()) return true;
-    transition(s, { type: 'deadline_moved', actor: SYSTEM, reason: `${what()}: ${iso(due)} → ${iso(deadlineOf(run.policy, kind, from, dealStage))}${run.fromPolicy()}`, now: Date.now() });
+    transition(s, {
+      type: 'deadline_moved',
+      actor: SYSTEM,
+      reason: `${what()}: ${iso(due)} → ${iso(deadlineOf(run.policy, kind, from, dealStage))}${run.fromPolicy()}`,
+      now: Date.now(),
+    });
   }
 }

@@ -37,13 +37,23 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function within<T>(ms: number, p: Promise<T>): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p.catch(() => undefined), new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), ms); })]);
+    return await Promise.race([
+      p.catch(() => undefined),
+      new Promise<undefined>((r) => {
+        timer = setTimeout(() => r(undefined), ms);
+      }),
+    ]);
   } finally {
     clearTimeout(timer);
   }
 }
 
-export interface ReadModelRow { id: string; stage: string; last_seq: number; manager_id: string | null }
+export interface ReadModelRow {
+  id: string;
+  stage: string;
+  last_seq: number;
+  manager_id: string | null;
+}
 
 export async function readModel(db: Pool, ids: string[]): Promise<Map<string, ReadModelRow>> {
   const res = await db.query<ReadModelRow>('SELECT id, stage, last_seq, manager_id FROM leads WHERE id = ANY($1)', [ids]);
@@ -69,12 +79,24 @@ export async function workflowStatus(client: Client, leadId: string): Promise<st
  * Leads whose read model says what their workflow says (stage, manager, last sequence number),
  * checked row by row. `confirmed` carries over between polls: a lead at rest stays confirmed.
  */
-export async function caughtUp(db: Pool, client: Client, ids: string[], confirmed: Set<string>, extra?: (s: M.LeadView) => boolean): Promise<Set<string>> {
-  const rows = await readModel(db, ids.filter((id) => !confirmed.has(id)));
-  await Promise.all([...rows.values()].map(async (row) => {
-    const s = await workflowState(client, row.id);
-    if (s && s.stage === row.stage && s.seq === row.last_seq && (s.managerId ?? null) === row.manager_id && (!extra || extra(s))) confirmed.add(row.id);
-  }));
+export async function caughtUp(
+  db: Pool,
+  client: Client,
+  ids: string[],
+  confirmed: Set<string>,
+  extra?: (s: M.LeadView) => boolean,
+): Promise<Set<string>> {
+  const rows = await readModel(
+    db,
+    ids.filter((id) => !confirmed.has(id)),
+  );
+  await Promise.all(
+    [...rows.values()].map(async (row) => {
+      const s = await workflowState(client, row.id);
+      if (s && s.stage === row.stage && s.seq === row.last_seq && (s.managerId ?? null) === row.manager_id && (!extra || extra(s)))
+        confirmed.add(row.id);
+    }),
+  );
   return confirmed;
 }
 
@@ -106,7 +128,10 @@ export async function triggerSweepers(client: Client): Promise<string[]> {
   const triggered: string[] = [];
   for await (const s of client.schedule.list()) {
     if (business.has(s.scheduleId)) continue;
-    await client.schedule.getHandle(s.scheduleId).trigger().catch(() => undefined);
+    await client.schedule
+      .getHandle(s.scheduleId)
+      .trigger()
+      .catch(() => undefined);
     triggered.push(s.scheduleId);
   }
   return triggered;

@@ -29,7 +29,11 @@ export class Requests {
   phase = 'setup';
   readonly all: Sent[] = [];
 
-  constructor(private readonly baseUrl: string, private readonly keys: Record<string, string>, readonly deadlineMs: number) {}
+  constructor(
+    private readonly baseUrl: string,
+    private readonly keys: Record<string, string>,
+    readonly deadlineMs: number,
+  ) {}
 
   get(who: string, path: string): Promise<Sent> {
     return this.send(who, 'GET', path);
@@ -59,7 +63,11 @@ export class Requests {
       sent.status = res.status;
       sent.retryAfter = res.headers.get('retry-after') ?? undefined;
       sent.contentType = res.headers.get('content-type') ?? undefined;
-      try { sent.body = JSON.parse(text); } catch { sent.body = text; }
+      try {
+        sent.body = JSON.parse(text);
+      } catch {
+        sent.body = text;
+      }
     } catch (err) {
       sent.error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     }
@@ -81,8 +89,10 @@ export function violations(sent: Sent[], deadlineMs: number): Array<Sent & { why
     if (s.status === 0) out.push({ ...s, why: `no answer (${s.error})` });
     else if (s.status >= 500 && s.status !== 503) out.push({ ...s, why: `answered ${s.status}` });
     else if (s.status === 503 && !s.retryAfter) out.push({ ...s, why: '503 without Retry-After' });
-    else if (s.status === 503 && !String(s.contentType).startsWith('application/problem+json')) out.push({ ...s, why: `503 as ${s.contentType}, not problem+json` });
-    if (s.ms > deadlineMs + CLIENT_SLACK_MS) out.push({ ...s, why: `answered after ${(s.ms / 1000).toFixed(1)} s, past the ${deadlineMs / 1000} s deadline` });
+    else if (s.status === 503 && !String(s.contentType).startsWith('application/problem+json'))
+      out.push({ ...s, why: `503 as ${s.contentType}, not problem+json` });
+    if (s.ms > deadlineMs + CLIENT_SLACK_MS)
+      out.push({ ...s, why: `answered after ${(s.ms / 1000).toFixed(1)} s, past the ${deadlineMs / 1000} s deadline` });
   }
   return out;
 }
@@ -94,12 +104,22 @@ export function summary(sent: Sent[]): string {
   for (const s of sent) counts.set(String(s.status || 'none'), (counts.get(String(s.status || 'none')) ?? 0) + 1);
   const ms = sent.map((s) => s.ms).sort((a, b) => a - b);
   const fmt = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`);
-  const byStatus = [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${n}×${k}`).join(', ');
+  const byStatus = [...counts]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, n]) => `${n}×${k}`)
+    .join(', ');
   return `${sent.length} requests: ${byStatus}; p50 ${fmt(ms[Math.floor(ms.length / 2)]!)}, max ${fmt(ms[ms.length - 1]!)}`;
 }
 
 /** Short lines for an assertion message. */
 export function describeSent(list: Array<Sent & { why?: string }>, max = 10): string {
-  return list.slice(0, max).map((s) => `${s.phase} ${s.method} ${s.path} → ${s.status} in ${Math.round(s.ms)} ms${s.why ? `: ${s.why}` : ''} ${JSON.stringify(s.body)?.slice(0, 200)}`).join('\n')
-    + (list.length > max ? `\n… and ${list.length - max} more` : '');
+  return (
+    list
+      .slice(0, max)
+      .map(
+        (s) =>
+          `${s.phase} ${s.method} ${s.path} → ${s.status} in ${Math.round(s.ms)} ms${s.why ? `: ${s.why}` : ''} ${JSON.stringify(s.body)?.slice(0, 200)}`,
+      )
+      .join('\n') + (list.length > max ? `\n… and ${list.length - max} more` : '')
+  );
 }

@@ -14,18 +14,31 @@ export class NodeService {
   /** How often it was started (1 = the first start). */
   starts = 0;
 
-  constructor(readonly name: string, private readonly entry: string, private readonly env: NodeJS.ProcessEnv, readonly logFile: string) {
+  constructor(
+    readonly name: string,
+    private readonly entry: string,
+    private readonly env: NodeJS.ProcessEnv,
+    readonly logFile: string,
+  ) {
     this.out = createWriteStream(logFile, { flags: 'a' });
   }
 
-  get pid(): number | undefined { return this.proc?.pid; }
-  get running(): boolean { return !!this.proc && this.proc.exitCode === null && this.proc.signalCode === null; }
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+  get running(): boolean {
+    return !!this.proc && this.proc.exitCode === null && this.proc.signalCode === null;
+  }
 
   /** Starts the process; resolves once it printed `ready`, or once `ready()` resolves (rejects if it exits first). */
   async start(ready: RegExp | (() => Promise<void>), timeoutMs = 120_000): Promise<void> {
     if (this.running) throw new Error(`${this.name} is already running (pid ${this.pid})`);
     this.starts += 1;
-    const c = spawn(process.execPath, ['--import', 'tsx', join(root, this.entry)], { cwd: root, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(process.execPath, ['--import', 'tsx', join(root, this.entry)], {
+      cwd: root,
+      env: this.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.proc = c;
     this.note(`start #${this.starts}, pid ${c.pid}`);
     c.stdout!.on('data', (d: Buffer) => this.out.write(d));
@@ -41,7 +54,9 @@ export class NodeService {
       await waitForLine(c, ready, timeoutMs);
       return;
     }
-    const exited = new Promise<never>((_, reject) => c.once('exit', (code) => reject(new Error(`${this.name} exited (${code}) while starting`))));
+    const exited = new Promise<never>((_, reject) =>
+      c.once('exit', (code) => reject(new Error(`${this.name} exited (${code}) while starting`))),
+    );
     exited.catch(() => undefined);
     await Promise.race([ready(), exited]);
   }

@@ -63,25 +63,48 @@ export class FaultStack {
     this.connection = await Connection.connect({ address: `127.0.0.1:${this.temporalPort}` });
     // The suite's own client reads what the worker encrypted: the same key, lead keys from the same database.
     this.codecDb = createDb(this.databaseUrl, 2);
-    this.temporal = new Client({ connection: this.connection, dataConverter: dataConverterOf(codecFor(this.codecDb, { ...process.env, PAYLOAD_KEYS: useTestPayloadKeys() })) });
+    this.temporal = new Client({
+      connection: this.connection,
+      dataConverter: dataConverterOf(codecFor(this.codecDb, { ...process.env, PAYLOAD_KEYS: useTestPayloadKeys() })),
+    });
 
     const apiPort = await freePort();
     this.apiUrl = `http://127.0.0.1:${apiPort}`;
     const run = Math.random().toString(36).slice(2, 10);
-    const roles: Record<Caller, string> = { sales: 'sales', ops: 'ops', team_lead: 'team_lead', [PARTNERS[0]]: 'partner', [PARTNERS[1]]: 'partner' };
+    const roles: Record<Caller, string> = {
+      sales: 'sales',
+      ops: 'ops',
+      team_lead: 'team_lead',
+      [PARTNERS[0]]: 'partner',
+      [PARTNERS[1]]: 'partner',
+    };
     this.keys = Object.fromEntries(Object.keys(roles).map((c) => [c, `faults-${c}-${run}-key`])) as Record<Caller, string>;
-    const apiKeys = Object.entries(roles).map(([caller, role]) => `${this.keys[caller as Caller]}:${role}:${role === 'partner' ? caller : `faults-${caller}`}`);
+    const apiKeys = Object.entries(roles).map(
+      ([caller, role]) => `${this.keys[caller as Caller]}:${role}:${role === 'partner' ? caller : `faults-${caller}`}`,
+    );
     const env: NodeJS.ProcessEnv = {
-      ...process.env, PAYLOAD_KEYS: useTestPayloadKeys(), NODE_ENV: 'production', DATABASE_URL: this.databaseUrl, TEMPORAL_ADDRESS: `127.0.0.1:${this.temporalPort}`,
-      TASK_QUEUE, API_HOST: '127.0.0.1', API_PORT: String(apiPort), API_KEYS: apiKeys.join(','), RATE_LIMIT_PER_MINUTE: '100000000',
-      REQUEST_DEADLINE_MS: String(DEADLINE_MS), WORKER_METRICS_ADDRESS: '', LOG_LEVEL: 'warn',
+      ...process.env,
+      PAYLOAD_KEYS: useTestPayloadKeys(),
+      NODE_ENV: 'production',
+      DATABASE_URL: this.databaseUrl,
+      TEMPORAL_ADDRESS: `127.0.0.1:${this.temporalPort}`,
+      TASK_QUEUE,
+      API_HOST: '127.0.0.1',
+      API_PORT: String(apiPort),
+      API_KEYS: apiKeys.join(','),
+      RATE_LIMIT_PER_MINUTE: '100000000',
+      REQUEST_DEADLINE_MS: String(DEADLINE_MS),
+      WORKER_METRICS_ADDRESS: '',
+      LOG_LEVEL: 'warn',
     };
     this.worker = new NodeService('worker', 'worker/main.ts', env, join(this.logs, 'worker.log'));
     this.api = new NodeService('api', 'api/main.ts', env, join(this.logs, 'api.log'));
     await this.startWorker();
     log(`worker pid ${this.worker.pid} polling "${TASK_QUEUE}"`);
     await this.startApi();
-    log(`API pid ${this.api.pid} on ${this.apiUrl}; stack up in ${((Date.now() - this.startedAt) / 1000).toFixed(1)} s; logs in ${this.logs}`);
+    log(
+      `API pid ${this.api.pid} on ${this.apiUrl}; stack up in ${((Date.now() - this.startedAt) / 1000).toFixed(1)} s; logs in ${this.logs}`,
+    );
     this.http = new Requests(this.apiUrl, this.keys, DEADLINE_MS);
   }
 
@@ -96,7 +119,10 @@ export class FaultStack {
 
   async startPostgres(): Promise<void> {
     this.pg = await startEmbeddedPostgres({
-      dataDir: join(this.dir, 'pg'), port: this.pgPort, database: 'leads_faults', persistent: true,
+      dataDir: join(this.dir, 'pg'),
+      port: this.pgPort,
+      database: 'leads_faults',
+      persistent: true,
       log: (m) => appendFileSync(join(this.logs, 'postgres.log'), `${new Date().toISOString()} ${m}\n`),
     });
     this.databaseUrl = this.pg.url;
@@ -131,8 +157,12 @@ export class FaultStack {
     this.tmp = undefined;
   }
 
-  get temporalRunning(): boolean { return !!this.tmp; }
-  get postgresRunning(): boolean { return !!this.pg; }
+  get temporalRunning(): boolean {
+    return !!this.tmp;
+  }
+  get postgresRunning(): boolean {
+    return !!this.pg;
+  }
 
   /** Managers to assign leads to, partners to refer them and earn commission (with an agreement). */
   private async seed(): Promise<void> {
@@ -150,11 +180,17 @@ export class FaultStack {
   /** The tail of every process's log, for a failing scenario (repeated lines folded into one). */
   report(lines = 40): string {
     const files = ['api.log', 'worker.log', 'temporal.log', 'postgres.log'];
-    return files.map((f) => {
-      let text = '';
-      try { text = readFileSync(join(this.logs, f), 'utf8'); } catch { /* never written */ }
-      return `===== ${join(this.logs, f)} (${text.length} chars; last ${lines} distinct lines) =====\n${foldRepeats(text).slice(-lines).join('\n')}`;
-    }).join('\n');
+    return files
+      .map((f) => {
+        let text = '';
+        try {
+          text = readFileSync(join(this.logs, f), 'utf8');
+        } catch {
+          /* never written */
+        }
+        return `===== ${join(this.logs, f)} (${text.length} chars; last ${lines} distinct lines) =====\n${foldRepeats(text).slice(-lines).join('\n')}`;
+      })
+      .join('\n');
   }
 
   /** Stops everything that runs, in reverse order; each step bounded, so one stuck step stops nothing else. */
@@ -194,7 +230,9 @@ async function waitHealthy(url: string, timeoutMs = 60_000): Promise<void> {
   for (;;) {
     try {
       if ((await fetch(`${url}/health`)).ok) return;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     if (Date.now() > until) throw new Error(`${url}/health did not answer in ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -202,9 +240,12 @@ async function waitHealthy(url: string, timeoutMs = 60_000): Promise<void> {
 
 async function bounded(name: string, run: () => Promise<unknown>, ms = 30_000): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const stuck = new Promise<'stuck'>((resolve) => { timer = setTimeout(() => resolve('stuck'), ms); });
+  const stuck = new Promise<'stuck'>((resolve) => {
+    timer = setTimeout(() => resolve('stuck'), ms);
+  });
   try {
-    if ((await Promise.race([run().then(() => 'done' as const), stuck])) === 'stuck') console.error(`[faults] teardown: ${name} stuck after ${ms / 1000} s`);
+    if ((await Promise.race([run().then(() => 'done' as const), stuck])) === 'stuck')
+      console.error(`[faults] teardown: ${name} stuck after ${ms / 1000} s`);
   } catch (err) {
     console.error(`[faults] teardown: ${name} failed:`, err);
   } finally {

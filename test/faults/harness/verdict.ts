@@ -22,5 +22,7 @@ export class Verdict {
     }
   }
 
-  get failed(): string[] { return [...this.failures]; }
+  get failed(): string[] {
+    return [...this.failures];
+  }
 }
