@@ -53,3 +53,13 @@ export function followUpKey(key: string): string {
   const m = /^(.*):next(\d+)$/.exec(key);
   return m ? `${m[1]}:next${Number(m[2]) + 1}` : `${key}:next1`;
 }
+
+/** A task as the lead workflow and the API create it: idempotent on its key. */
+export interface NewTask {
+  key: string;
+  leadId: string;
+  assignee: string;
+  kind: string;
+  title: string;
+  dueAt?: string;
+}

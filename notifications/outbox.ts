@@ -2,19 +2,11 @@
 // task exists with its notifications or not at all; delivery happens later (notifications/deliver.ts).
 import { randomUUID } from 'node:crypto';
 import { recipientOf, type RawQuerier } from './recipients';
+import type { NewTask } from '../domain/tasks';
 import type { TaskPayload } from './templates';
 
 export interface OutboxTx extends RawQuerier {
   $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
-}
-
-export interface NewTask {
-  key: string;
-  leadId: string;
-  assignee: string;
-  kind: string;
-  title: string;
-  dueAt?: string;
 }
 
 /**

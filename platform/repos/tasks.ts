@@ -2,20 +2,13 @@
 // the older open one of the same kind for the same lead and assignee, and is completed by a person
 // with an outcome (and the next one set).
 import type { Prisma } from '../../generated/prisma/client';
-import { FOLLOW_UP, followUpKey } from '../../domain/tasks';
+import { FOLLOW_UP, followUpKey, type NewTask } from '../../domain/tasks';
 import type { Db } from '../db';
+
+export type { NewTask };
 
 /** The Prisma client, or an interactive transaction of it. */
 export type Tx = Prisma.TransactionClient;
-
-export interface NewTask {
-  key: string;
-  leadId: string;
-  assignee: string;
-  kind: string;
-  title: string;
-  dueAt?: string;
-}
 
 /**
  * Creates the task unless its key exists (a retried activity), and closes the older open tasks
