@@ -1,4 +1,4 @@
-// `npm run bench:year`: the telecom's first year (27 894 leads, ../shared/DOMAIN.md) at 1/YEAR_SCALE
+// `npm run bench:year`: the telecom's first year (27 894 leads, a telecom's published figure) at 1/YEAR_SCALE
 // through the real lead workflow, worker and activities on the time-skipping server, with a fresh
 // PostgreSQL database and the payload codec on. Prints its figures and PASS/MISS for each target,
 // and writes bench/results/year-<time>.json (and year-latest.json).

@@ -1,6 +1,7 @@
 // Alarms about the program, as pure rules: given what the activities loaded (bounded by the
 // policy's windows), which alarms should be open now, with the evidence and the threshold that
-// tripped them. The funnel's four alarms (shared/DOMAIN.md, "The funnel and its alarms") plus
+// tripped them. The funnel's four alarms (leads nobody was assigned, leads rotting untouched, a
+// share of target leads below the trade's 60 %, a manager converting far below the team) plus
 // partner report drift (the weekly reconciliation's early warning). Seasonality (declared low
 // seasons) relaxes the thresholds that volume and responsiveness move; the effective figure is
 // always written into the alarm's `threshold`, so ops see what it was judged against.

@@ -1,5 +1,5 @@
 // The partner program's own rules and durations, passed into its workflows like the lead policy
-// (domain/policy.ts). Defaults are the trade's figures (shared/DOMAIN.md).
+// (domain/policy.ts). Defaults are the trade's figures, each stated at its field.
 import { z } from 'zod';
 import { Duration } from './time';
 

@@ -1,5 +1,6 @@
 // Every duration of the lifecycle is policy, passed into the workflow. Defaults are the trade's
-// own figures (shared/DOMAIN.md); tests run them unchanged under time-skipping.
+// own figures (first call within hours, stale after 2–3 untouched days, re-engagement every 2–3
+// months, deals of 3–4 months); tests run them unchanged under time-skipping.
 import { z } from 'zod';
 import { BusinessCalendar } from './calendar';
 import { STALE_AFTER_BUSINESS_DAYS } from './staleness';

@@ -1,5 +1,5 @@
 // The telecom's year as probabilities, and the seeded PRNG the simulated staff draw them with.
-// Figures from the seeds (../shared/seeds/002_…, distilled in ../shared/DOMAIN.md) are marked
+// Figures from a telecom's published account of its partner program's first year are marked
 // [seed]; the rest are our assumptions for what the articles do not say, chosen to be plausible
 // for B2B call-centre leads and stated here so a reader can argue with them.
 
