@@ -1,4 +1,5 @@
-// The worker: runs lead and commission workflows and their activities on one task queue.
+// The worker: runs every workflow of the engine (the leads, money, the sweeps Schedules start, policy
+// rollouts) and their activities on one task queue; with OTEL_EXPORTER_OTLP_ENDPOINT set, traced.
 import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
