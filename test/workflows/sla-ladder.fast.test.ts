@@ -160,6 +160,7 @@ test('a new policy that moves the deadline waited on re-arms its timer once; one
   await waitFor(async () => (await count(handle, 'deadline_moved')) === 1);
   const moved = (await handle.query(M.getHistory)).find((t) => t.type === 'deadline_moved')!;
   expect(moved.reason).toContain('(policy slower-v2)');
+  expect(moved.reason).toContain('reminder after 6 working hours'); // the step as the new version states it
   // Only the deal check-ins and re-engagement change: the reminder's deadline stays where v2 put it.
   await handle.signal(M.policyChanged, {
     version: 'deals-v3',

@@ -98,7 +98,8 @@ export async function awaitManager(run: LeadRun, stage: Stage): Promise<void> {
         from = s.slaFrom;
         step = 0;
       } else if (s.stage === stage) {
-        const reason = `${what}: ${iso(due)} → ${iso(dueOf(step))}${run.fromPolicy()}`;
+        // Named as the new policy states the step ("after 2 working hours"), with the old and new deadline.
+        const reason = `${ladderStepText(stage, step, run.policy.firstContact)}: ${iso(due)} → ${iso(dueOf(step))}${run.fromPolicy()}`;
         transition(s, { type: 'deadline_moved', actor: SYSTEM, reason, now: Date.now() });
       }
       continue;
