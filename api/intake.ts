@@ -131,6 +131,7 @@ export class IntakeService {
     // (a replay, a repeat contact) is decided in the interactive transaction below.
     let decided = await this.registerNew(body, intakeKey, audit);
     try {
+      decided ??= await this.attachToOpen(body, intakeKey, audit);
       decided ??= await this.decide(body, intakeKey, audit);
     } catch (err) {
       // Two requests that matched the same ended lead through different keys (one by phone, one
@@ -222,6 +223,66 @@ export class IntakeService {
   }
 
   /** One transaction under the contact's locks: replay, attach to the open episode, or register a lead; and its audit row. */
+  /**
+   * A known contact whose latest episode is open: the inquiry is attached to it under its own
+   * intake key's lock only, not the contact's. Under the contact's locks, a burst of inquiries from
+   * one phone would signal its lead one after another, each waiting for the one before (100 at
+   * once took longer than the request deadline); here they signal side by side. Exclusive per
+   * intake key, so a replay of the same request still finds the first. Undefined when the contact
+   * is new, its latest episode has ended (by the read model, or by Temporal when it is asked), or
+   * anything else needs the contact's locks: `decide` takes over, and nothing was written.
+   */
+  private async attachToOpen(body: LeadIntake, intakeKey: string, audit?: IntakeAudit): Promise<Decided | undefined> {
+    const found = await this.latestEpisode(this.db, body);
+    if (!found || TERMINAL.has(found.latest.stage as Stage)) return undefined;
+    const { latest, matchedOn } = found;
+    return this.db.$transaction(
+      async (tx) => {
+        // (Wrapped in a count: Prisma cannot read the function's void result.)
+        await tx.$queryRaw`SELECT count(*) AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended(${intakeKey}, 0))) AS l`;
+        if (await tx.inquiry.findUnique({ where: { intakeKey }, select: { intakeKey: true } })) return undefined; // a replay
+        const inquiry: RepeatInquiry = { intakeKey, sourceChannel: body.source.channel, partnerId: body.source.partnerId, matchedOn };
+        if (!(await this.deliver(tx, latest, inquiry))) return undefined; // ended after all
+        const decided: Decided = await this.attach(tx, body, latest, intakeKey, matchedOn);
+        if (audit) decided.audited = await auditIn(tx, audit, latest.id, expectedStatus(decided));
+        return decided;
+      },
+      { maxWait: 10_000, timeout: this.deadlineMs + 10_000 },
+    );
+  }
+
+  /** The contact's latest episode (earlier ones have ended), and which key matched it; undefined for a new contact. */
+  private async latestEpisode(q: Tx, body: LeadIntake): Promise<{ match: LeadRow; latest: LeadRow; matchedOn: string } | undefined> {
+    const keys = dedupeKeys(body);
+    const or = [keys.phone ? { phone: keys.phone } : undefined, keys.email ? { email: keys.email } : undefined].filter(
+      (x) => x !== undefined,
+    );
+    const match = or.length ? await q.lead.findFirst({ where: { OR: or }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }) : null;
+    if (!match) return undefined;
+    const matchedOn = keys.phone && match.phone === keys.phone ? 'phone' : 'email';
+    // A later episode may carry other contact details (a new e-mail), so the chain is followed
+    // from the lead that matched.
+    let latest = match;
+    const nextOf = (id: string) => q.lead.findUnique({ where: { previousLeadId: id } });
+    for (let next = await nextOf(latest.id); next; next = await nextOf(next.id)) latest = next;
+    return { match, latest, matchedOn };
+  }
+
+  /** The inquiry recorded as a repeat of the open `lead`. */
+  private async attach(tx: Tx, body: LeadIntake, lead: LeadRow, intakeKey: string, matchedOn: string): Promise<Decided> {
+    await tx.inquiry.create({
+      data: {
+        intakeKey,
+        leadId: lead.id,
+        sourceChannel: body.source.channel,
+        partnerId: body.source.partnerId ?? null,
+        duplicate: true,
+        matchedOn,
+      },
+    });
+    return { lead, status: 'attached', replayed: false, matchedOn };
+  }
+
   private decide(body: LeadIntake, intakeKey: string, audit?: IntakeAudit): Promise<Decided> {
     // The transaction may wait on one call to Temporal (the repeat-inquiry signal), bounded by the deadline.
     return this.db.$transaction(
@@ -245,31 +306,13 @@ export class IntakeService {
       return { lead: seen.lead, status: seen.duplicate ? 'attached' : 'created', replayed: true, matchedOn: seen.matchedOn ?? undefined };
     }
 
-    const or = [keys.phone ? { phone: keys.phone } : undefined, keys.email ? { email: keys.email } : undefined].filter(
-      (x) => x !== undefined,
-    );
-    const match = or.length ? await tx.lead.findFirst({ where: { OR: or }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }) : null;
-    if (!match) return { lead: await this.register(tx, body, intakeKey), status: 'created', replayed: false };
-    const matchedOn = keys.phone && match.phone === keys.phone ? 'phone' : 'email';
-    // The contact's latest episode: earlier ones have ended. A later episode may carry other
-    // contact details (a new e-mail), so the chain is followed from the lead that matched.
-    let latest = match;
-    const nextOf = (id: string) => tx.lead.findUnique({ where: { previousLeadId: id } });
-    for (let next = await nextOf(latest.id); next; next = await nextOf(next.id)) latest = next;
+    const found = await this.latestEpisode(tx, body);
+    if (!found) return { lead: await this.register(tx, body, intakeKey), status: 'created', replayed: false };
+    const { latest, matchedOn } = found;
 
     const inquiry: RepeatInquiry = { intakeKey, sourceChannel: body.source.channel, partnerId: body.source.partnerId, matchedOn };
     if (!TERMINAL.has(latest.stage as Stage) && (await this.deliver(tx, latest, inquiry))) {
-      await tx.inquiry.create({
-        data: {
-          intakeKey,
-          leadId: latest.id,
-          sourceChannel: body.source.channel,
-          partnerId: body.source.partnerId ?? null,
-          duplicate: true,
-          matchedOn,
-        },
-      });
-      return { lead: latest, status: 'attached', replayed: false, matchedOn };
+      return this.attach(tx, body, latest, intakeKey, matchedOn);
     }
     // Ended: the read model as it is now (a workflow completes only once its transitions are written).
     const ended = await tx.lead.findUniqueOrThrow({ where: { id: latest.id } });
