@@ -25,9 +25,6 @@ import { arch, cpus, loadavg, platform, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { poolOf, type Db } from '../platform/db';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { leadWorkflow, type LeadWorkflowInput } from '../workflows/lead';
-import { LeadSource, LeadStage } from '../workflows/search-attributes';
 import { measureActions, PACED_RATE, type ActionFigures } from './actions';
 import { exportBaseline, type BaselineTree } from './baseline';
 import { measureFloor } from './floor/measure';
@@ -35,7 +32,15 @@ import { httpClient, type HttpClient } from './http';
 import { figuresOf, runClosedLoop, type LoadRun, type PathFigures } from './load';
 import { measureDelivery, startReceivers, type DeliveryFigures, type DeliveryPhase } from './notifications';
 import { benchCodecOf, startStack } from './stack';
-import { measureBurst, measureMemory, measureProcessing, type BurstFigures, type MemoryFigures, type ProcessingFigures } from './scale';
+import {
+  measureBurst,
+  measureMemory,
+  measureProcessing,
+  startLead,
+  type BurstFigures,
+  type MemoryFigures,
+  type ProcessingFigures,
+} from './scale';
 import { printScale, scaleTargets } from './scale-report';
 import { workerSizing } from '../worker/sandbox';
 
@@ -159,20 +164,9 @@ async function main(): Promise<number> {
     // raw: the lead rows intake would have written, inserted before any timing, so the raw
     // path's workflows find their lead and do the same worker-side work as the API's.
     const rawIds = Array.from({ length: warmup + n }, () => randomUUID());
+    // Like for like: the same id policies and initial search attributes intake starts with.
     const rawStart = async (i: number) => {
-      const input: LeadWorkflowInput = { leadId: rawIds[i]!, kind: 'lead', sourceChannel: 'web_form', topic: 'crm' };
-      // Like for like: the same id policies and initial search attributes intake starts with.
-      await client.workflow.start(leadWorkflow, {
-        workflowId: `lead-${input.leadId}`,
-        taskQueue,
-        args: [input],
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        typedSearchAttributes: [
-          { key: LeadStage, value: 'received' },
-          { key: LeadSource, value: input.sourceChannel },
-        ],
-      });
+      await startLead(client, taskQueue, rawIds[i]!);
     };
 
     // api: unique contacts, or de-duplication would attach (200) instead of create (201). The

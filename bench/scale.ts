@@ -60,7 +60,8 @@ async function registerLeads(pool: Pool, n: number): Promise<string[]> {
   return ids;
 }
 
-function startLead(client: Client, taskQueue: string, leadId: string) {
+/** A lead started as intake starts it (the same id policies and initial search attributes), from a bare client. */
+export function startLead(client: Client, taskQueue: string, leadId: string) {
   const input: LeadWorkflowInput = { leadId, kind: 'lead', sourceChannel: 'web_form', topic: 'crm' };
   return client.workflow.start(leadWorkflow, {
     workflowId: `lead-${leadId}`,

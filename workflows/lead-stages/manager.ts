@@ -7,8 +7,7 @@ import { ladderDue } from '../../domain/deadlines';
 import { type Stage, TERMINAL, transition } from '../../domain/lifecycle';
 import { ladderStepText } from '../../domain/sla-ladder';
 import { acts, type LeadRun, SYSTEM } from '../lead-run';
-
-const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16) + 'Z';
+import { iso } from './wait';
 
 /** Picks a manager automatically; with nobody free, ops are told once and the lead waits for a roster change. */
 export async function assign(run: LeadRun, exclude: string[]): Promise<void> {

@@ -5,7 +5,8 @@ import { transition } from '../../domain/lifecycle';
 import type { LeadPolicy } from '../../domain/policy';
 import { type LeadRun, SYSTEM } from '../lead-run';
 
-const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16) + 'Z';
+/** A deadline as `deadline_moved` names it: to the minute, UTC. */
+export const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16) + 'Z';
 
 /**
  * Waits until `done` or until the deadline of `kind`, counted from `from` in the policy in force
