@@ -28,9 +28,10 @@ COPY . .
 # Generates the Prisma client into generated/prisma (compiled along with the rest below).
 RUN bash scripts/prisma-generate.sh
 # rootDir '.', outDir 'dist': api/main.ts -> dist/api/main.js, worker/main.ts -> dist/worker/main.js,
-# scripts/db-migrate.ts -> dist/scripts/db-migrate.js. The worker bundles workflow code at start-up
-# from require.resolve('../workflows'), i.e. dist/workflows/index.js.
-RUN npx tsc -p tsconfig.build.json
+# scripts/db-migrate.ts -> dist/scripts/db-migrate.js (`npm run build` is the same). Then the workflow bundles (plain and traced)
+# into dist/.data/workflow-bundles: the worker loads its bundle from there and never runs webpack
+# itself (worker/bundle.ts: that kept ~160 MiB resident for the worker's life).
+RUN npx tsc -p tsconfig.build.json && node dist/worker/bundle-cli.js --all
 
 # --- runtime ------------------------------------------------------------------------------------
 FROM node:20-bookworm-slim AS runtime
@@ -43,7 +44,7 @@ ENV NODE_ENV=production \
     API_HOST=0.0.0.0 \
     API_PORT=3000 \
     NODE_OPTIONS=--max-old-space-size=768
-# The heap limit is the worker's (worker/sandbox.ts, WORKER_HEAP_MIB: its cache of 2,000 leads fits
+# The heap limit is the worker's (worker/sandbox.ts, WORKER_HEAP_MIB: its cache of 1,000 leads fits
 # well inside); the API needs far less and is bounded by it too. Each process has its container.
 WORKDIR /app
 

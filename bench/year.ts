@@ -10,10 +10,10 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { z } from 'zod';
 import { createDb } from '../platform/db';
 import { codecFor } from '../platform/payload-codec';
+import { workflowBundle } from '../worker/bundle';
 import { migrate } from '../scripts/lib/migrate';
 import { freePort } from '../scripts/lib/ports';
 import { ensureDatabase, startEmbeddedPostgres } from '../scripts/lib/postgres';
@@ -78,7 +78,8 @@ async function main(): Promise<void> {
     await migrate(url);
     const db = createDb(url);
     stops.push(() => db.$disconnect());
-    const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quiet });
+    // The production worker's bundle (worker/bundle.ts): the shared domain modules preloaded, built outside this process.
+    const bundle = await workflowBundle('plain');
     const codec = codecFor(db);
     const server = await startTimeSkippingServer(codec, log);
     stops.push(() => server.stop());
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
       env,
       db,
       codec,
-      workflowBundle: { code: bundle.code },
+      workflowBundle: bundle,
       leads,
       scale,
       intakeWorkingDays: YEAR_WORKING_DAYS,
@@ -137,15 +138,6 @@ A simulated year: ${r.leads} leads (1/${r.scale.toFixed(1)} of the telecom's ${T
   log(`written ${file}`);
   if (!Object.values(targets).every(Boolean)) process.exitCode = 1;
 }
-
-const quiet = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (m: string) => console.warn(m),
-  error: (m: string) => console.error(m),
-};
 
 main().catch((err) => {
   console.error(err);

@@ -113,19 +113,14 @@ export function tracingClientInterceptors(tracing: Tracing | undefined): ClientI
 
 /**
  * A worker's tracing: the RunActivity span around each activity (a child of the workflow's StartActivity), and the
- * sink through which the workflow sandbox hands over its spans. The workflow interceptors themselves must be in the
- * bundle: `workflowModules` when the worker bundles its code, TRACING_WORKFLOW_MODULES for a bundle built beforehand.
+ * sink through which the workflow sandbox hands over its spans. The workflow interceptors themselves are in the
+ * bundle: TRACING_WORKFLOW_MODULES, bundled into the `traced` variant (worker/bundle.ts).
  */
-export function workerTracingOptions(
-  tracing: Tracing | undefined,
-  opts: { prebuiltBundle?: boolean } = {},
-): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+export function workerTracingOptions(tracing: Tracing | undefined): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
   if (!tracing) return {};
   const options = { tracer: tracing.tracer };
   return {
     interceptors: {
-      // (The SDK ignores them, with a warning, beside a prebuilt bundle.)
-      ...(opts.prebuiltBundle ? {} : { workflowModules: TRACING_WORKFLOW_MODULES }),
       activity: [
         (ctx) => ({
           inbound: new OpenTelemetryActivityInboundInterceptor(ctx, options),

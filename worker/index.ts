@@ -8,7 +8,8 @@ import { poolOf, type Db } from '../platform/db';
 import type { PaymentRail } from '../activities/payouts';
 import { codecFor, dataConverterOf, type EncryptionCodec } from '../platform/payload-codec';
 import { tracingClientInterceptors, workerTracingOptions, type Tracing } from '../platform/tracing';
-import { workerSizing, workflowBundlerOptions } from './sandbox';
+import { workflowBundle } from './bundle';
+import { workerSizing } from './sandbox';
 
 export async function createWorker(opts: {
   connection: NativeConnection;
@@ -20,7 +21,7 @@ export async function createWorker(opts: {
   /** How long in-flight activities get on shutdown before they are abandoned. */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
   shutdownForceTime?: WorkerOptions['shutdownForceTime'];
-  /** A prebuilt bundle (tests build it once); otherwise workflows are bundled from source. */
+  /** A prebuilt bundle (tests build it once); otherwise this code's bundle file, built first if missing (worker/bundle.ts). */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /**
    * The payload codec (platform/payload-codec.ts); by default from PAYLOAD_KEYS(_FILE), lead keys in `db`.
@@ -30,8 +31,8 @@ export async function createWorker(opts: {
   /** Workflows kept cached; WORKER_MAX_CACHED_WORKFLOWS by default (worker/sandbox.ts). */
   maxCachedWorkflows?: number;
   /**
-   * OpenTelemetry (platform/tracing.ts): RunWorkflow, StartActivity and RunActivity spans. A prebuilt `workflowBundle`
-   * must then have been bundled with TRACING_WORKFLOW_MODULES (the worker bundling from source adds them itself).
+   * OpenTelemetry (platform/tracing.ts): RunWorkflow, StartActivity and RunActivity spans. A given `workflowBundle`
+   * must then have been bundled with TRACING_WORKFLOW_MODULES (the default one is: its `traced` variant).
    */
   tracing?: Tracing;
 }): Promise<Worker> {
@@ -64,12 +65,11 @@ export async function createWorker(opts: {
     maxConcurrentLocalActivityExecutions: connectionsOf(opts.db),
     activities: createActivities(opts.db, { assignmentScheme: opts.assignmentScheme, paymentRail: opts.paymentRail, temporal }),
     // Tracing on: the activity interceptor, the sink for the workflows' spans and the workflow interceptor module.
-    ...workerTracingOptions(opts.tracing, { prebuiltBundle: !!opts.workflowBundle }),
+    ...workerTracingOptions(opts.tracing),
     ...(opts.shutdownGraceTime ? { shutdownGraceTime: opts.shutdownGraceTime } : {}),
     ...(opts.shutdownForceTime ? { shutdownForceTime: opts.shutdownForceTime } : {}),
-    ...(opts.workflowBundle
-      ? { workflowBundle: opts.workflowBundle }
-      : { workflowsPath: require.resolve('../workflows'), bundlerOptions: workflowBundlerOptions }),
+    // Never bundled in this process: webpack would stay resident for the worker's life (worker/bundle.ts).
+    workflowBundle: opts.workflowBundle ?? (await workflowBundle(opts.tracing ? 'traced' : 'plain')),
   });
 }
 

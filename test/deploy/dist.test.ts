@@ -7,7 +7,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection, ScheduleNotFoundError } from '@temporalio/client';
 import { createDb, type Db } from '../../platform/db';
@@ -16,10 +16,9 @@ import { freePort } from '../../scripts/lib/ports';
 import { ensureDatabase } from '../../scripts/lib/postgres';
 import { waitForHttp, waitForLine } from '../../scripts/lib/processes';
 import { seedManager } from '../helpers/db';
-import { runtimeImageDir } from './dockerfile';
+import { buildDist, runtimeImageDir } from './dockerfile';
 import { otlpReceiver, type OtlpReceiver } from '../helpers/tracing';
 
-const ROOT = resolve(__dirname, '..', '..');
 const run = promisify(execFile);
 
 jest.setTimeout(240_000);
@@ -62,12 +61,8 @@ let api: ReturnType<typeof node> | undefined;
 let receiver: OtlpReceiver | undefined;
 
 beforeAll(async () => {
-  // The build itself (incremental: seconds when nothing changed). A failure shows tsc's errors.
-  await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, timeout: 600_000 }).catch(
-    (err: { stdout?: string; stderr?: string; message: string }) => {
-      throw new Error(`npm run build failed:\n${err.stdout ?? ''}${err.stderr ?? err.message}`);
-    },
-  );
+  // The build itself, as `npm run build` (and the Dockerfile) runs it. A failure shows tsc's errors.
+  await buildDist();
   app = runtimeImageDir();
   // A database of its own, so the manager seeded below is the only one to assign to.
   const url = new URL(process.env.DATABASE_URL!);
@@ -118,7 +113,7 @@ test('node dist/worker/main.js and node dist/api/main.js take a lead in, work it
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
   };
   const metricsPort = await freePort();
-  // The worker bundles its workflow code at start-up from the compiled dist/workflows.
+  // The worker loads the traced workflow bundle the build wrote into dist/.data/workflow-bundles.
   worker = node('dist/worker/main.js', { ...common, WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}` });
   await waitForLine(worker, /worker polling task queue .*; traces to http:\/\/127\.0\.0\.1:\d+\/v1\/traces as leads-worker/, 180_000).catch(
     (err: Error) => {

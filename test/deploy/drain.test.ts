@@ -2,11 +2,10 @@
 // gets SIGTERM while one of its activities is still writing to PostgreSQL; the activity finishes,
 // its result reaches Temporal, and the worker exits 0 — nothing is left for a retry on another
 // worker. The activity is held mid-write by a row lock the test takes on the lead's read-model row.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { Client, Connection, WorkflowUpdateStage } from '@temporalio/client';
 import { Client as Pg } from 'pg';
 import { createDb, type Db } from '../../platform/db';
@@ -18,9 +17,8 @@ import { leadWorkflow } from '../../workflows/lead';
 import * as M from '../../workflows/messages';
 import { seedLead, seedManager } from '../helpers/db';
 import { testCodec } from '../helpers/temporal';
-import { runtimeImageDir } from './dockerfile';
+import { buildDist, runtimeImageDir } from './dockerfile';
 
-const ROOT = resolve(__dirname, '..', '..');
 jest.setTimeout(300_000);
 
 let app: string;
@@ -28,10 +26,7 @@ let url: string;
 let db: Db;
 let connection: Connection;
 beforeAll(async () => {
-  await promisify(execFile)(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: ROOT,
-    timeout: 600_000,
-  });
+  await buildDist();
   app = runtimeImageDir();
   const u = new URL(process.env.DATABASE_URL!);
   u.pathname = `/drain_${randomUUID().slice(0, 8)}`;
