@@ -43,9 +43,11 @@ ENV NODE_ENV=production \
     NPM_CONFIG_UPDATE_NOTIFIER=false \
     API_HOST=0.0.0.0 \
     API_PORT=3000 \
-    NODE_OPTIONS=--max-old-space-size=768
+    NODE_OPTIONS=--max-old-space-size=768 \
+    MALLOC_ARENA_MAX=2
 # The heap limit is the worker's (worker/sandbox.ts, WORKER_HEAP_MIB: its cache of 1,000 leads fits
 # well inside); the API needs far less and is bounded by it too. Each process has its container.
+# MALLOC_ARENA_MAX: two glibc malloc arenas instead of one per thread (worker/sandbox.ts, WORKER_ENV).
 WORKDIR /app
 
 # node_modules keeps the dev dependencies: the migration job runs the `prisma` CLI.

@@ -46,7 +46,7 @@ export function scaleTargets(f: {
       value: p.ratio,
       target: `≥ ${SCALE_TARGETS.processingRatio}`,
       pass: p.pass,
-      against: `lead ${p.lead.perSecond}/s vs floor ${p.floor.perSecond}/s (${p.n} each)`,
+      against: `lead ${p.lead.perSecond}/s vs floor of the same shape ${p.floor.perSecond}/s (${p.n} each); as local activities the floor is ${p.lowestFloor.perSecond}/s (${p.ratioVsLowest}×)`,
     });
   }
   if (f.intakeRatio !== undefined) {

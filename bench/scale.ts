@@ -14,7 +14,7 @@ import { child, stopChild, waitForLine } from '../scripts/lib/processes';
 import { leadWorkflow, type LeadWorkflowInput } from '../workflows/lead';
 import * as M from '../workflows/messages';
 import { LeadSource, LeadStage } from '../workflows/search-attributes';
-import { processingFloorWorkflow } from './floor/workflow';
+import { processingFloorWorkflow, processingShapeFloorWorkflow } from './floor/workflow';
 import type { HttpClient } from './http';
 import { figuresOf, runClosedLoop, runOpenLoop, type PathFigures } from './load';
 import { waitForQuiet } from './quiet';
@@ -100,23 +100,35 @@ export interface ProcessingFigures {
   n: number;
   concurrency: number;
   lead: { seconds: number; perSecond: number; processed: number };
+  /** The floor of the target: a bare workflow of the lead's shape (regular activities that do nothing). */
   floor: { seconds: number; perSecond: number; processed: number };
+  /** The same steps as local activities: what the shape itself could come down to. */
+  lowestFloor: { seconds: number; perSecond: number; processed: number };
   ratio: number;
+  ratioVsLowest: number;
   pass: boolean;
 }
 
+type Rate = { seconds: number; perSecond: number; processed: number };
+const rateOf = (x: { seconds: number; reached: number }): Rate => ({
+  seconds: x.seconds,
+  processed: x.reached,
+  perSecond: Math.round((x.reached / x.seconds) * 10) / 10,
+});
+
 /**
  * Starts n leads from a bare client (concurrency c) and times until every one is processed; then
- * the same for n floor workflows on a worker of their own. The lead's figure includes its
- * database writes, the codec and the business logic; the floor's is Temporal alone.
+ * the same for n floor workflows of the lead's shape, and n of the same steps as local activities,
+ * on a worker of their own. The lead's figure includes its database writes, the codec and the
+ * business logic; the floors' are Temporal alone.
  */
 export async function measureProcessing(s: ScaleStack, n: number, concurrency: number, log: Log): Promise<ProcessingFigures> {
   const ids = await registerLeads(s.pool, n);
   await waitForQuiet({ timeoutMs: QUIET_WAIT_MS });
   log(`processing: ${n} leads started at concurrency ${concurrency}, timed until each is assigned with its first task`);
-  let t0 = performance.now();
+  const t0 = performance.now();
   await runClosedLoop(n, concurrency, (i) => startLead(s.client, s.taskQueue, ids[i]!).then(() => undefined));
-  const lead = await until(n, () => processedCount(s.pool, ids), t0);
+  const lead = rateOf(await until(n, () => processedCount(s.pool, ids), t0));
 
   const floorQueue = `${s.taskQueue}-processing-floor`;
   const worker = child(
@@ -127,23 +139,31 @@ export async function measureProcessing(s: ScaleStack, n: number, concurrency: n
   );
   try {
     await waitForLine(worker, /floor worker polling/, 180_000); // it bundles its workflow first: slow on a busy machine
-    await waitForQuiet({ timeoutMs: QUIET_WAIT_MS });
-    log(`processing floor: ${n} bare workflows of the same shape, timed until each has completed`);
-    const run = randomUUID().slice(0, 8);
-    t0 = performance.now();
-    await runClosedLoop(n, concurrency, async (i) => {
-      await s.client.workflow.start(processingFloorWorkflow, { workflowId: `floor-processing-${run}-${i}`, taskQueue: floorQueue });
-    });
-    const query = `TaskQueue="${floorQueue}" AND ExecutionStatus="Completed"`;
-    const floor = await until(n, async () => (await s.client.workflow.count(query)).count, t0);
-    const per = (x: { seconds: number; reached: number }) => ({
-      seconds: x.seconds,
-      processed: x.reached,
-      perSecond: Math.round((x.reached / x.seconds) * 10) / 10,
-    });
-    const figures = { lead: per(lead), floor: per(floor) };
-    const ratio = Math.round((figures.lead.perSecond / figures.floor.perSecond) * 1000) / 1000;
-    return { n, concurrency, ...figures, ratio, pass: ratio >= SCALE_TARGETS.processingRatio && lead.reached === n };
+    const floorOf = async (workflow: typeof processingFloorWorkflow, what: string): Promise<Rate> => {
+      await waitForQuiet({ timeoutMs: QUIET_WAIT_MS });
+      log(`processing floor: ${n} bare workflows of the same shape, ${what}, timed until each has completed`);
+      const run = randomUUID().slice(0, 8);
+      const started = performance.now();
+      await runClosedLoop(n, concurrency, async (i) => {
+        await s.client.workflow.start(workflow, { workflowId: `floor-processing-${run}-${i}`, taskQueue: floorQueue });
+      });
+      const query = `TaskQueue="${floorQueue}" AND WorkflowType="${workflow.name}" AND ExecutionStatus="Completed"`;
+      return rateOf(await until(n, async () => (await s.client.workflow.count(query)).count, started));
+    };
+    const floor = await floorOf(processingShapeFloorWorkflow, 'regular activities as the lead has');
+    const lowestFloor = await floorOf(processingFloorWorkflow, 'local activities');
+    const ratio = Math.round((lead.perSecond / floor.perSecond) * 1000) / 1000;
+    const ratioVsLowest = Math.round((lead.perSecond / lowestFloor.perSecond) * 1000) / 1000;
+    return {
+      n,
+      concurrency,
+      lead,
+      floor,
+      lowestFloor,
+      ratio,
+      ratioVsLowest,
+      pass: ratio >= SCALE_TARGETS.processingRatio && lead.processed === n,
+    };
   } finally {
     await stopChild(worker);
   }

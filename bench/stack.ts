@@ -16,7 +16,7 @@ import { child, stopChild, waitForHttp, waitForLine } from '../scripts/lib/proce
 import { startTemporalDevServer } from '../scripts/lib/temporal';
 import { codecFor, dataConverterOf } from '../platform/payload-codec';
 import { newPayloadKeyEntry } from '../platform/payload-keys';
-import { WORKER_NODE_ARGS } from '../worker/sandbox';
+import { WORKER_ENV, WORKER_NODE_ARGS } from '../worker/sandbox';
 
 /** BENCH_CODEC: `on` (the default, as in production) or `off` — every process and the bare client in plaintext. */
 export type BenchCodec = 'on' | 'off';
@@ -127,10 +127,15 @@ export async function startStack(log: (m: string) => void, opts: StackOptions = 
       PAYLOAD_KEYS: payloadKeys,
       ...opts.env,
     };
-    const worker = child('worker', codec === 'on' ? 'worker/main.ts' : 'bench/plain/worker.ts', env, {
-      quiet: true,
-      nodeArgs: WORKER_NODE_ARGS,
-    });
+    const worker = child(
+      'worker',
+      codec === 'on' ? 'worker/main.ts' : 'bench/plain/worker.ts',
+      { ...env, ...WORKER_ENV },
+      {
+        quiet: true,
+        nodeArgs: WORKER_NODE_ARGS,
+      },
+    );
     onStop('stop worker', () => stopChild(worker));
     await waitForLine(worker, /worker polling/, 180_000); // it bundles the workflows first: slow on a busy machine
     log(`worker process ${worker.pid} polling ${taskQueue}`);

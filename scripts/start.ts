@@ -13,7 +13,7 @@ import { child, stopChild, waitForHttp } from './lib/processes';
 import { startEmbeddedPostgres, type RunningPostgres } from './lib/postgres';
 import { startTemporalDevServer, type RunningTemporal } from './lib/temporal';
 import { newPayloadKeyEntry } from '../platform/payload-keys';
-import { WORKER_NODE_ARGS } from '../worker/sandbox';
+import { WORKER_ENV, WORKER_NODE_ARGS } from '../worker/sandbox';
 
 /** Closed workflows' histories are kept this long, then deleted by Temporal (README, Personal data). */
 const TEMPORAL_RETENTION_DAYS = Number(process.env.TEMPORAL_RETENTION_DAYS ?? 30);
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
       // The console links each lead to its workflow in the Web UI.
       ...(uiUrl ? { TEMPORAL_UI_URL: uiUrl } : {}),
     };
-    const worker = child('worker', 'worker/main.ts', env, { nodeArgs: WORKER_NODE_ARGS });
+    const worker = child('worker', 'worker/main.ts', { ...env, ...WORKER_ENV }, { nodeArgs: WORKER_NODE_ARGS });
     stops.push(() => stopChild(worker));
     const api = child('api', 'api/main.ts', env);
     stops.push(() => stopChild(api));

@@ -47,3 +47,16 @@ export async function processingFloorWorkflow(): Promise<void> {
   await local.record(2);
   // Done: the bench counts completed runs (the lead would wait on its SLA timer here).
 }
+
+// The same first steps as the lead takes them — regular activities (the lead's are, see above), the
+// read model written beside the manager's pick, then the first task beside the second read-model
+// write — with activities that do nothing. This is the floor of issue 16's target "a bare workflow
+// of the same shape"; the local-activity one above is what the shape could come down to.
+const remote = wf.proxyActivities<{ record(n: number): Promise<void>; assign(): Promise<string>; task(): Promise<void> }>({
+  startToCloseTimeout: '1 minute',
+});
+
+export async function processingShapeFloorWorkflow(): Promise<void> {
+  await Promise.all([remote.record(1), remote.assign()]);
+  await Promise.all([remote.task(), remote.record(2)]);
+}
