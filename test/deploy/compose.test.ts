@@ -7,6 +7,7 @@ import ts from 'typescript';
 import { parse } from 'yaml';
 import { loadConfig } from '../../platform/config';
 import { tracesUrl } from '../../platform/tracing';
+import { WORKER_ENV, WORKER_NODE_ARGS } from '../../worker/sandbox';
 import { allSearchAttributes } from '../../workflows/search-attributes';
 import { dockerfileStages } from './dockerfile';
 
@@ -178,6 +179,16 @@ describe('tsconfig.build.json', () => {
 });
 
 describe('Dockerfile', () => {
+  test('the runtime image runs the worker as npm start and the bench do: its heap limit and malloc arenas (worker/sandbox.ts)', () => {
+    const env = runtime.instructions
+      .filter((i) => i.op === 'ENV')
+      .map((i) => i.args)
+      .join(' ');
+    const vars = Object.fromEntries([...env.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]));
+    expect(vars.NODE_OPTIONS).toBe(WORKER_NODE_ARGS.join(' '));
+    for (const [key, value] of Object.entries(WORKER_ENV)) expect({ key, value: vars[key] }).toEqual({ key, value });
+  });
+
   test('builds on node:20-bookworm-slim, in stages', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     for (const s of stages) expect(s.from).toMatch(/^node:20-bookworm-slim\b/);
