@@ -1,7 +1,7 @@
 // Bundles the workflows to a file: `bundle-cli <plain|traced> <out.js>`, or `bundle-cli --all`
 // (both variants into the bundle folder; `npm run build` runs it on dist/). See worker/bundle.ts.
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { TRACING_WORKFLOW_MODULES } from '../platform/tracing';
 import { bundleDir, bundleFileName, type BundleVariant } from './bundle';
@@ -29,6 +29,11 @@ async function build(variant: BundleVariant, out: string): Promise<void> {
   const tmp = `${out}.${process.pid}.tmp`;
   writeFileSync(tmp, code);
   renameSync(tmp, out);
+  // Older code's bundles of this variant go: a worker reads its bundle once, at start, so none is in use.
+  const dir = dirname(out);
+  for (const name of readdirSync(dir)) {
+    if (name !== basename(out) && name.startsWith(`${variant}-`) && name.endsWith('.js')) rmSync(join(dir, name), { force: true });
+  }
   console.log(`workflow bundle (${variant}, ${Math.round(code.length / 1024)} KiB) written to ${out} in ${Date.now() - started} ms`);
 }
 

@@ -1,6 +1,6 @@
 // worker/bundle.ts: the worker loads its workflows from a bundle file built outside its process,
 // named by its code, built once and reused; WORKFLOW_BUNDLE overrides.
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { bundleFileName, workflowBundle } from '../../worker/bundle';
@@ -20,7 +20,12 @@ const codePathOf = (b: Awaited<ReturnType<typeof workflowBundle>>) => {
 
 test('the plain bundle is built in a child process once, named by the code, and has no tracing in it', async () => {
   const env = { WORKFLOW_BUNDLE_DIR: dir };
+  // An older code's bundles: the plain one goes when the new plain one is written, the traced one stays.
+  writeFileSync(join(dir, 'plain-0000000000000000.js'), '// old');
+  writeFileSync(join(dir, 'traced-0000000000000000.js'), '// old');
   const path = codePathOf(await workflowBundle('plain', env));
+  expect(existsSync(join(dir, 'plain-0000000000000000.js'))).toBe(false);
+  expect(existsSync(join(dir, 'traced-0000000000000000.js'))).toBe(true);
   expect(basename(path)).toBe(bundleFileName('plain'));
   expect(basename(path)).toMatch(/^plain-[0-9a-f]{16}\.js$/);
   const code = readFileSync(path, 'utf8');
