@@ -3,9 +3,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { TRACING_WORKFLOW_MODULES } from '../platform/tracing';
-import { bundleDir, bundleFileName, type BundleVariant } from './bundle';
-import { workflowBundlerOptions } from './sandbox';
+import { bundleDir, bundleFileName, bundleOptions, type BundleVariant } from './bundle';
 
 const quiet = {
   log: () => undefined,
@@ -18,12 +16,7 @@ const quiet = {
 
 async function build(variant: BundleVariant, out: string): Promise<void> {
   const started = Date.now();
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../workflows'),
-    ...workflowBundlerOptions,
-    ...(variant === 'traced' ? { workflowInterceptorModules: TRACING_WORKFLOW_MODULES } : {}),
-    logger: quiet,
-  });
+  const { code } = await bundleWorkflowCode({ ...bundleOptions(variant), logger: quiet });
   mkdirSync(dirname(out), { recursive: true });
   // Written aside and renamed: two workers starting at once never load a half-written file.
   const tmp = `${out}.${process.pid}.tmp`;

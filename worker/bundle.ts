@@ -9,13 +9,15 @@
 //     dist/.data/workflow-bundles (the Docker image ships them), and a worker from sources finds
 //     its own in .data/workflow-bundles, built there on first start by a child process
 //     (worker/bundle-cli.ts) whose memory leaves with it.
-// A bundle's name carries a hash of the workflow and domain code and the SDK's version, so a
-// changed workflow is never run from a stale bundle.
+// A bundle's name carries a hash of the workflow and domain code, the bundler's options and the
+// bundled packages' versions, so a changed workflow is never run from a stale bundle.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import type { WorkerOptions } from '@temporalio/worker';
+import { TRACING_WORKFLOW_MODULES } from '../platform/tracing';
+import { workflowBundlerOptions } from './sandbox';
 
 /** `traced`: with the OpenTelemetry workflow interceptors (platform/tracing.ts TRACING_WORKFLOW_MODULES). */
 export type BundleVariant = 'plain' | 'traced';
@@ -28,7 +30,37 @@ export function bundleDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.WORKFLOW_BUNDLE_DIR || join(codeRoot, '.data', 'workflow-bundles');
 }
 
-/** Every file the bundle is made of that can change without a new SDK version: workflows/ and domain/. */
+/** The bundler's options for a variant — what bundle-cli builds with, and part of the bundle's name. */
+export function bundleOptions(variant: BundleVariant) {
+  return {
+    workflowsPath: require.resolve('../workflows'),
+    ...workflowBundlerOptions,
+    ...(variant === 'traced' ? { workflowInterceptorModules: TRACING_WORKFLOW_MODULES } : {}),
+  };
+}
+
+/** The packages whose code goes into a bundle beside ours: a new version of any makes a new bundle. */
+const BUNDLED_PACKAGES = [
+  '@temporalio/workflow',
+  '@temporalio/common',
+  '@temporalio/interceptors-opentelemetry',
+  '@opentelemetry/api',
+  '@opentelemetry/sdk-trace-base',
+  'zod',
+];
+
+/** An installed package's version, from the package.json above its entry (some packages' exports hide package.json). */
+function versionOf(pkg: string): string {
+  for (let dir = dirname(require.resolve(pkg)); dir !== dirname(dir); dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (!existsSync(file)) continue;
+    const meta = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    if (meta.name === pkg && meta.version) return meta.version;
+  }
+  throw new Error(`no package.json with a version found for ${pkg}`);
+}
+
+/** Our files a bundle is made of: workflows/ and domain/ (workflows import nothing else of ours but types). */
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir).sort()) {
@@ -39,13 +71,18 @@ function sourceFiles(dir: string): string[] {
   return out;
 }
 
-/** The bundle's file name for this code: variant, then a hash of the sources and the SDK version. */
+/**
+ * The bundle's file name for this code: variant, then a hash of our sources, the bundler's options
+ * and the bundled packages' versions — paths relative to the code root, so the Docker image's
+ * runtime finds the file its build stage wrote.
+ */
 export function bundleFileName(variant: BundleVariant): string {
   const hash = createHash('sha256');
-  const sdk = JSON.parse(readFileSync(require.resolve('@temporalio/workflow/package.json'), 'utf8')) as { version: string };
-  hash.update(`sdk ${sdk.version}\n`);
+  const rel = (path: string) => (path.startsWith(codeRoot) ? path.slice(codeRoot.length) : path);
+  hash.update(JSON.stringify(bundleOptions(variant), (_key, value: unknown) => (typeof value === 'string' ? rel(value) : value)));
+  for (const pkg of BUNDLED_PACKAGES) hash.update(`\n${pkg}@${versionOf(pkg)}`);
   for (const dir of ['workflows', 'domain']) {
-    for (const file of sourceFiles(join(codeRoot, dir))) hash.update(`${file.slice(codeRoot.length)}\n`).update(readFileSync(file));
+    for (const file of sourceFiles(join(codeRoot, dir))) hash.update(`\n${rel(file)}\n`).update(readFileSync(file));
   }
   return `${variant}-${hash.digest('hex').slice(0, 16)}.js`;
 }
