@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { LeadPolicyInput } from '../domain/policy';
 import { type leadWorkflow, leadWorkflowId, type LeadWorkflowInput } from '../workflows/lead';
 import { leadStartMetadata } from '../workflows/ops-view';
+import { LEAD_PRIORITY } from './lead-priority';
 import { LeadSource, LeadStage } from '../workflows/search-attributes';
 import { startOnce } from './start-once';
 
@@ -43,6 +44,8 @@ export async function startLeadWorkflow(temporal: Client, taskQueue: string, inp
     workflowId: leadWorkflowId(input.leadId),
     taskQueue,
     args: [input],
+    // Behind every lead already taken in, until its first flush raises it (platform/lead-priority.ts).
+    priority: LEAD_PRIORITY.arriving,
     typedSearchAttributes: [
       { key: LeadStage, value: 'received' },
       { key: LeadSource, value: input.sourceChannel },

@@ -36,6 +36,9 @@ export async function startTemporalDevServer(opts: {
   const cli = temporalCliPath();
   if (!cli) throw new Error('Temporal CLI not found: run `npm run provision`, put `temporal` on PATH, or set TEMPORAL_CLI_PATH');
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'error'];
+  // The priority matcher (1.32 orders by priority without it; its default changed between releases): a lead's task priority
+  // (platform/lead-priority.ts) puts the staff's actions before a burst of new leads.
+  args.push('--dynamic-config-value', 'matching.useNewMatcher=true');
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
   else args.push('--headless');
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
