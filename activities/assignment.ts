@@ -18,6 +18,59 @@ export interface Assignment {
 
 const OPEN_STAGES = LOAD_STAGES;
 
+// Everything a pick needs, in one round trip: the lead (its topic and region, and the manager who
+// already owns an open lead of its company), and each active manager not excluded with what makes
+// them present (absences) and their load (open leads, this one aside). One row per manager; a
+// lead with no candidate is one row without a manager; an unknown lead is no row.
+const CANDIDATES_SQL = `WITH lead AS (
+  SELECT l.topic, l.region,
+    (SELECT o.manager_id FROM leads o
+      WHERE l.company_key IS NOT NULL AND o.company_key = l.company_key AND o.id <> l.id
+        AND o.manager_id IS NOT NULL AND o.stage = ANY($3::text[])
+      ORDER BY o.created_at LIMIT 1) AS owner
+  FROM leads l WHERE l.id = $1
+)
+SELECT lead.topic, lead.region, lead.owner, m.*
+FROM lead LEFT JOIN LATERAL (
+  SELECT m.id, m.team_lead_id AS "teamLeadId", m.team_id AS "teamId", t.lead_id AS "teamsLead", m.capacity,
+    m.expertise, m.territory,
+    (extract(epoch FROM m.absent_from) * 1000)::float8 AS "absentFrom", (extract(epoch FROM m.absent_to) * 1000)::float8 AS "absentTo",
+    (SELECT json_agg(json_build_object('fromAt', (extract(epoch FROM a.from_at) * 1000)::float8,
+                                       'untilAt', (extract(epoch FROM a.until_at) * 1000)::float8))
+       FROM manager_absences a WHERE a.manager_id = m.id AND a.ended_at IS NULL) AS absences,
+    (SELECT count(*)::int FROM leads x WHERE x.manager_id = m.id AND x.stage = ANY($3::text[]) AND x.id <> $1) AS load
+  FROM managers m LEFT JOIN teams t ON t.id = m.team_id
+  WHERE m.active AND m.id <> ALL($2::text[])
+) m ON true
+ORDER BY m.id`;
+
+interface CandidateRow {
+  topic: string | null;
+  region: string | null;
+  owner: string | null;
+  id: string | null;
+  teamLeadId: string | null;
+  teamId: string | null;
+  teamsLead: string | null;
+  capacity: number | null;
+  expertise: string[];
+  territory: string[];
+  absentFrom: number | null;
+  absentTo: number | null;
+  absences: Array<{ fromAt: number; untilAt: number | null }> | null;
+  load: number;
+}
+
+const at = (ms: number | null) => (ms === null ? null : new Date(ms));
+
+/** A candidate manager with dates as the roster's rules (domain/roster.ts) take them. */
+const candidate = (r: CandidateRow & { id: string }) => ({
+  ...r,
+  absentFrom: at(r.absentFrom),
+  absentTo: at(r.absentTo),
+  absences: (r.absences ?? []).map((a) => ({ fromAt: new Date(a.fromAt), untilAt: at(a.untilAt), endedAt: null })),
+});
+
 export function assignmentActivities(db: Db, scheme: AssignmentScheme = 'least_loaded') {
   return {
     async assignManager(req: { leadId: string; exclude?: string[] }): Promise<Assignment | null> {
@@ -38,43 +91,25 @@ export function assignmentActivities(db: Db, scheme: AssignmentScheme = 'least_l
   };
 
   async function choose(req: { leadId: string; exclude?: string[] }): Promise<(Assignment & { teamId: string | null }) | null> {
-    const lead = await db.lead.findUnique({ where: { id: req.leadId } });
-    if (!lead) throw ApplicationFailure.nonRetryable(`lead ${req.leadId} is not in the registry`, 'UnknownLead');
     const now = new Date();
-    const exclude = req.exclude ?? [];
-    const present = (
-      await db.manager.findMany({
-        where: { active: true, id: { notIn: exclude } },
-        include: { absences: { where: { endedAt: null } }, team: { select: { leadId: true } } },
-        orderBy: { id: 'asc' },
-      })
-    ).filter((m) => !isAway(m, now));
+    const rows = await db.$queryRawUnsafe<CandidateRow[]>(CANDIDATES_SQL, req.leadId, req.exclude ?? [], OPEN_STAGES);
+    const lead = rows[0];
+    if (!lead) throw ApplicationFailure.nonRetryable(`lead ${req.leadId} is not in the registry`, 'UnknownLead');
+    const candidates = rows.filter((r): r is CandidateRow & { id: string } => r.id !== null).map(candidate);
+    const present = candidates.filter((m) => !isAway(m, now));
     if (present.length === 0) return null;
-
-    const loads = await db.lead.groupBy({
-      by: ['managerId'],
-      where: { managerId: { in: present.map((m) => m.id) }, stage: { in: OPEN_STAGES }, id: { not: lead.id } },
-      _count: { _all: true },
-    });
-    const load = new Map(loads.map((l) => [l.managerId, l._count._all]));
-    const managers = present.filter((m) => !isFull(m.capacity, load.get(m.id) ?? 0));
+    const managers = present.filter((m) => !isFull(m.capacity, m.load));
     if (managers.length === 0) return null;
     const pick = (managerId: string, reason: string) => {
       const m = managers.find((x) => x.id === managerId)!;
       // The manager's own team lead, else their team's.
-      const teamLeadId = m.teamLeadId ?? (m.team?.leadId !== m.id ? m.team?.leadId : null);
+      const teamLeadId = m.teamLeadId ?? (m.teamsLead !== m.id ? m.teamsLead : null);
       return { managerId, teamLeadId: teamLeadId ?? undefined, reason, teamId: m.teamId };
     };
 
-    if (lead.companyKey) {
-      const owner = await db.lead.findFirst({
-        where: { companyKey: lead.companyKey, id: { not: lead.id }, managerId: { not: null }, stage: { in: OPEN_STAGES } },
-        orderBy: { createdAt: 'asc' },
-      });
-      if (owner?.managerId && managers.some((m) => m.id === owner.managerId)) return pick(owner.managerId, 'company owner');
-    }
+    if (lead.owner && managers.some((m) => m.id === lead.owner)) return pick(lead.owner, 'company owner');
 
-    const byLoad = (a: { id: string }, b: { id: string }) => (load.get(a.id) ?? 0) - (load.get(b.id) ?? 0) || a.id.localeCompare(b.id);
+    const byLoad = (a: { id: string; load: number }, b: { id: string; load: number }) => a.load - b.load || a.id.localeCompare(b.id);
 
     if (scheme === 'expertise') {
       const fit = managers.filter(
@@ -84,7 +119,7 @@ export function assignmentActivities(db: Db, scheme: AssignmentScheme = 'least_l
     }
     if (scheme === 'round_robin') {
       const lastAssigned = await db.lead.findFirst({
-        where: { managerId: { in: managers.map((m) => m.id) }, id: { not: lead.id } },
+        where: { managerId: { in: managers.map((m) => m.id) }, id: { not: req.leadId } },
         orderBy: { createdAt: 'desc' },
       });
       const idx = lastAssigned ? managers.findIndex((m) => m.id === lastAssigned.managerId) : -1;

@@ -28,7 +28,7 @@ export function createActivities(
   } = {},
 ) {
   return {
-    ...registryActivities(db),
+    ...registryActivities(db, opts.temporal),
     ...assignmentActivities(db, opts.assignmentScheme),
     ...handoffActivities(db),
     ...commissionActivities(db),

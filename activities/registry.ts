@@ -1,9 +1,10 @@
 // Keeps PostgreSQL's audit trail and read model in step with the workflow. Idempotent: events are
 // keyed by (lead id, sequence) and the read model only moves forward in sequence.
 import type { ClosedReason, Transition } from '../domain/lifecycle';
-import { enqueueForTask } from '../notifications/outbox';
+import type { Client } from '@temporalio/client';
 import type { Db } from '../platform/db';
-import { insertTask } from '../platform/repos/tasks';
+import { settleLeadPriority } from '../platform/lead-priority';
+import { createAnnouncedTask } from '../platform/repos/tasks';
 import { closeTasksDoneBy } from './tasks';
 
 export interface ReadModel {
@@ -22,7 +23,70 @@ export interface ReadModel {
   policyVersion?: string;
 }
 
-export function registryActivities(db: Db) {
+// A flush in one statement: the transitions appended to the audit trail (keyed by lead and
+// sequence, so a retry adds nothing) and the read model moved forward — only forward in sequence.
+// The first flush of a lead's first run (its `received` transition, seq 1) also records that its
+// workflow exists, so the intake sweeper leaves it alone. Intake no longer writes this after the
+// start (a round trip on every intake); a lead whose first flush is more than a sweep interval
+// late is started again by the sweeper, which finds it running (idempotent). That mark is set
+// even when the read model is already ahead ($17, the last UPDATE), the two never both.
+const RECORD_SQL = `WITH events AS (
+  INSERT INTO lead_events (lead_id, seq, type, stage, actor, reason, at)
+  SELECT $1, e.seq, e.type, e.stage, e.actor, e.reason, e.at::timestamp
+  FROM jsonb_to_recordset($2::jsonb) AS e(seq int, type text, stage text, actor text, reason text, at text)
+  ON CONFLICT (lead_id, seq) DO NOTHING
+), moved AS (
+  UPDATE leads SET
+    stage = $4, manager_id = $5, partner_id = $6, stale = $7, deal_value_minor = $8::bigint, currency = $9,
+    opted_out = $10, closed_reason = CASE WHEN $11::boolean THEN closed_reason ELSE $12::text END,
+    topic = COALESCE($13::text, topic), sla_from = COALESCE($14::timestamp, sla_from),
+    policy_version = COALESCE($15::text, policy_version), last_seq = $3,
+    stage_changed_at = COALESCE($16::timestamp, stage_changed_at),
+    workflow_started_at = COALESCE(workflow_started_at, $17::timestamp), updated_at = now() AT TIME ZONE 'UTC'
+  WHERE id = $1 AND last_seq < $3
+  RETURNING id
+)
+UPDATE leads SET workflow_started_at = $17::timestamp, updated_at = now() AT TIME ZONE 'UTC'
+WHERE $17::timestamp IS NOT NULL AND id = $1 AND workflow_started_at IS NULL AND NOT EXISTS (SELECT 1 FROM moved)`;
+
+const iso = (at: string) => new Date(at).toISOString(); // as the workflow wrote it, normalized to UTC
+
+function recordParams(leadId: string, transitions: Transition[], model: ReadModel): unknown[] {
+  const last = transitions[transitions.length - 1]!;
+  const stageChange = [...transitions].reverse().find((t) => t.from !== t.to);
+  const events = transitions.map((t) => ({
+    seq: t.seq,
+    type: t.type,
+    stage: t.to,
+    actor: t.actor,
+    reason: t.reason ?? null,
+    at: iso(t.at),
+  }));
+  return [
+    leadId,
+    JSON.stringify(events),
+    last.seq,
+    model.stage,
+    model.managerId ?? null,
+    model.partnerId ?? null,
+    model.stale,
+    model.dealValueMinor === undefined ? null : String(model.dealValueMinor),
+    model.currency ?? null,
+    model.optedOut,
+    // A closed lead says why; an input scheduled before the column existed has none, and leaves it as it is.
+    !model.closedReason && model.stage === 'closed',
+    model.closedReason ?? null,
+    model.topic ?? null,
+    // Absent from runs older than policy-as-data: left as they are.
+    model.slaFrom ?? null,
+    model.policyVersion ?? null,
+    stageChange ? iso(stageChange.at) : null,
+    transitions[0]!.seq === 1 ? iso(transitions[0]!.at) : null,
+  ];
+}
+
+/** `temporal`: the worker's client, which raises a lead's task priority at its first flush (platform/lead-priority.ts). */
+export function registryActivities(db: Db, temporal?: { client: Client }) {
   return {
     /**
      * Appends transitions to the audit trail and refreshes the lead's read model; the open tasks
@@ -30,55 +94,13 @@ export function registryActivities(db: Db) {
      */
     async recordTransitions(leadId: string, transitions: Transition[], model: ReadModel): Promise<void> {
       if (transitions.length === 0) return;
-      const last = transitions[transitions.length - 1]!;
-      const stageChange = [...transitions].reverse().find((t) => t.from !== t.to);
-      await db.$transaction([
-        db.leadEvent.createMany({
-          data: transitions.map((t) => ({
-            leadId,
-            seq: t.seq,
-            type: t.type,
-            stage: t.to,
-            actor: t.actor,
-            reason: t.reason ?? null,
-            at: new Date(t.at),
-          })),
-          skipDuplicates: true,
-        }),
-        db.lead.updateMany({
-          where: { id: leadId, lastSeq: { lt: last.seq } },
-          data: {
-            stage: model.stage,
-            managerId: model.managerId ?? null,
-            partnerId: model.partnerId ?? null,
-            stale: model.stale,
-            dealValueMinor: model.dealValueMinor === undefined ? null : BigInt(model.dealValueMinor),
-            currency: model.currency ?? null,
-            optedOut: model.optedOut,
-            // A closed lead says why; an input scheduled before the column existed has none, and leaves it as it is.
-            closedReason: model.closedReason ?? (model.stage === 'closed' ? undefined : null),
-            topic: model.topic ?? undefined,
-            // Absent from runs older than policy-as-data: left as they are.
-            ...(model.slaFrom ? { slaFrom: new Date(model.slaFrom) } : {}),
-            ...(model.policyVersion ? { policyVersion: model.policyVersion } : {}),
-            lastSeq: last.seq,
-            ...(stageChange ? { stageChangedAt: new Date(stageChange.at) } : {}),
-          },
-        }),
-        ...closeTasksDoneBy(db, leadId, transitions),
-        // The first flush of a lead's first run (its `received` transition, seq 1) records that its
-        // workflow exists, so the intake sweeper leaves it alone. Intake no longer writes this
-        // after the start (a round trip on every intake); a lead whose first flush is more than a
-        // sweep interval late is started again by the sweeper, which finds it running (idempotent).
-        ...(transitions[0]!.seq === 1
-          ? [
-              db.lead.updateMany({
-                where: { id: leadId, workflowStartedAt: null },
-                data: { workflowStartedAt: new Date(transitions[0]!.at) },
-              }),
-            ]
-          : []),
-      ]);
+      const write = db.$executeRawUnsafe(RECORD_SQL, ...recordParams(leadId, transitions, model));
+      const closes = closeTasksDoneBy(db, leadId, transitions);
+      // Most flushes close no task: one statement, no transaction around it.
+      if (closes.length === 0) await write;
+      else await db.$transaction([write, ...closes]);
+      // The lead is no longer arriving: from now on its tasks run with the staff's, ahead of new leads'.
+      if (temporal && transitions[0]!.seq === 1) await settleLeadPriority(temporal.client, leadId);
     },
 
     /**
@@ -88,9 +110,7 @@ export function registryActivities(db: Db) {
      * second reminder replaces the first).
      */
     async createTask(task: { key: string; leadId: string; assignee: string; kind: string; title: string; dueAt?: string }): Promise<void> {
-      await db.$transaction(async (tx) => {
-        if (await insertTask(tx, task)) await enqueueForTask(tx, task);
-      });
+      await createAnnouncedTask(db, task);
     },
 
     /**

@@ -8,11 +8,10 @@
 // so a lead that became due without notice (a changed policy) still gets its full notice.
 import type { Client } from '@temporalio/client';
 import { defaultPrivacyPolicy, PrivacyPolicy } from '../domain/policy';
-import { enqueueForTask } from '../notifications/outbox';
 import { eraseLead, type ErasureReason } from '../platform/erasure';
 import { codecOf } from '../platform/payload-codec';
 import type { Db } from '../platform/db';
-import { insertTask } from '../platform/repos/tasks';
+import { createAnnouncedTask } from '../platform/repos/tasks';
 import { DAY } from '../domain/time';
 
 export interface DueErasure {
@@ -72,9 +71,7 @@ export function retentionActivities(db: Db, temporal?: { client: Client }) {
         title: `Personal data of this lead will be erased (${why}); pause the personal-data-retention Schedule to hold it`,
         dueAt: due.dueAt,
       };
-      await db.$transaction(async (tx) => {
-        if (await insertTask(tx, task)) await enqueueForTask(tx, task);
-      });
+      await createAnnouncedTask(db, task);
     },
 
     /** Erases the lead's personal data (platform/erasure.ts) and closes the notice. */

@@ -1,7 +1,7 @@
 // The transactional outbox: `enqueueForTask` runs in the transaction that creates a task, so a
 // task exists with its notifications or not at all; delivery happens later (notifications/deliver.ts).
 import { randomUUID } from 'node:crypto';
-import { recipientOf, type RawQuerier } from './recipients';
+import { audienceOf, type Audience, type RawQuerier } from './recipients';
 import type { NewTask } from '../domain/tasks';
 import type { TaskPayload } from './templates';
 
@@ -9,34 +9,17 @@ export interface OutboxTx extends RawQuerier {
   $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
 }
 
-/**
- * Subscribers whose webhooks announce a task for `assignee`: the partner itself; for a manager, the
- * team of the roster they belong to (managers.team_id); for a team lead, each team they lead
- * (teams.lead_id). Teams are addressed by their roster id, `team:<teams.id>`.
- */
-async function subscriptionsFor(tx: OutboxTx, assignee: string): Promise<string[]> {
-  const [role, id] = assignee.split(/:(.*)/s) as [string, string | undefined];
-  if (!id) return [];
-  let subscribers: string[] = [];
-  if (role === 'partner') subscribers = [`partner:${id}`];
-  if (role === 'manager') {
-    const rows = await tx.$queryRawUnsafe<Array<{ team: string | null }>>('SELECT team_id AS team FROM managers WHERE id = $1', id);
-    subscribers = rows.flatMap((r) => (r.team ? [`team:${r.team}`] : []));
-  }
-  if (role === 'team_lead') {
-    const rows = await tx.$queryRawUnsafe<Array<{ team: string }>>('SELECT id AS team FROM teams WHERE lead_id = $1', id);
-    subscribers = rows.map((r) => `team:${r.team}`);
-  }
-  if (!subscribers.length) return [];
-  const subs = await tx.$queryRawUnsafe<Array<{ id: string }>>(
-    'SELECT id FROM webhook_subscriptions WHERE active AND subscriber = ANY($1::text[]) ORDER BY id',
-    subscribers,
-  );
-  return subs.map((s) => s.id);
+/** One notification of a task: the outbox row's values, keyed so a retried write makes it once. */
+export interface OutboxRow {
+  id: string;
+  key: string;
+  channel: 'email' | 'webhook';
+  recipient: string;
+  payload: string;
 }
 
-/** Outbox rows announcing `task`: an e-mail to its assignee when their address is known, a webhook per subscription. */
-export async function enqueueForTask(tx: OutboxTx, task: NewTask): Promise<number> {
+/** The outbox rows announcing `task` to its audience: an e-mail when the address is known, a webhook per subscription. */
+export function outboxRows(task: NewTask, audience: Audience): OutboxRow[] {
   const payload: TaskPayload = {
     taskKey: task.key,
     leadId: task.leadId,
@@ -45,23 +28,29 @@ export async function enqueueForTask(tx: OutboxTx, task: NewTask): Promise<numbe
     assignee: task.assignee,
     dueAt: task.dueAt ?? null,
   };
-  const rows: Array<{ channel: 'email' | 'webhook'; recipient: string }> = [];
-  const who = await recipientOf(tx, task.assignee);
-  if (who.email) rows.push({ channel: 'email', recipient: who.email });
-  for (const sub of await subscriptionsFor(tx, task.assignee)) rows.push({ channel: 'webhook', recipient: sub });
-  let n = 0;
-  for (const r of rows) {
-    n += await tx.$executeRawUnsafe(
-      `INSERT INTO notifications (id, key, lead_id, channel, recipient, template, payload)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT (key) DO NOTHING`,
-      randomUUID(),
-      `${task.key}:${r.channel}:${r.recipient}`,
-      task.leadId,
-      r.channel,
-      r.recipient,
-      task.kind,
-      JSON.stringify({ ...payload, language: who.language }),
-    );
-  }
-  return n;
+  const json = JSON.stringify({ ...payload, language: audience.recipient.language });
+  const to: Array<Pick<OutboxRow, 'channel' | 'recipient'>> = [
+    ...(audience.recipient.email ? [{ channel: 'email' as const, recipient: audience.recipient.email }] : []),
+    ...audience.subscriptions.map((sub) => ({ channel: 'webhook' as const, recipient: sub })),
+  ];
+  return to.map((r) => ({ id: randomUUID(), key: `${task.key}:${r.channel}:${r.recipient}`, ...r, payload: json }));
+}
+
+/**
+ * Inserts `$<rowsParam>` (outboxRows as JSON) for the lead `$<leadParam>` and template
+ * `$<templateParam>`, when `condition` holds: the one INSERT of the outbox, on its own or as a
+ * part of the statement that creates the task (platform/repos/tasks.ts).
+ */
+export const insertOutboxRowsSql = (rowsParam: number, leadParam: number, templateParam: number, condition = 'true') =>
+  `INSERT INTO notifications (id, key, lead_id, channel, recipient, template, payload)
+   SELECT r.id, r.key, $${leadParam}::text, r.channel, r.recipient, $${templateParam}::text, r.payload::jsonb
+   FROM jsonb_to_recordset($${rowsParam}::jsonb) AS r(id text, key text, channel text, recipient text, payload text)
+   WHERE ${condition}
+   ON CONFLICT (key) DO NOTHING`;
+
+/** Outbox rows announcing `task`, in the caller's transaction (two statements: who hears of it, the rows). */
+export async function enqueueForTask(tx: OutboxTx, task: NewTask): Promise<number> {
+  const rows = outboxRows(task, await audienceOf(tx, task.assignee));
+  if (!rows.length) return 0;
+  return tx.$executeRawUnsafe(insertOutboxRowsSql(1, 2, 3), JSON.stringify(rows), task.leadId, task.kind);
 }

@@ -7,7 +7,7 @@
 import { personOf } from './preferences';
 import type { Language } from './templates';
 
-/** The queries recipientOf needs; a Prisma client or a transaction of one. */
+/** The queries audienceOf needs; a Prisma client or a transaction of one. */
 export interface RawQuerier {
   $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
 }
@@ -29,29 +29,42 @@ const parseMap = (spec: string | undefined) =>
       }),
   );
 
-export async function recipientOf(db: RawQuerier, assignee: string, env: NodeJS.ProcessEnv = process.env): Promise<Recipient> {
-  const person = personOf(assignee);
-  const own = person
-    ? (
-        await db.$queryRawUnsafe<Array<{ language: string | null }>>(
-          'SELECT language FROM notification_preferences WHERE person = $1',
-          person,
-        )
-      )[0]?.language
-    : undefined;
-  const lang = own ?? parseMap(env.NOTIFY_LANGUAGES).get(assignee) ?? env.NOTIFY_LANGUAGE;
-  const language: Language = lang === 'en' ? 'en' : 'ru';
+export interface Audience {
+  recipient: Recipient;
+  /** Active webhook subscriptions announcing the assignee's tasks (ids, ordered). */
+  subscriptions: string[];
+}
+
+// Everything the outbox needs to know about an assignee, in one round trip: their own language,
+// their address on the roster (a manager's, a partner's hand-off address), and the webhook
+// subscriptions of whoever follows their work — the partner itself; for a manager, the team of
+// the roster they belong to (managers.team_id); for a team lead, each team they lead
+// (teams.lead_id). Teams are addressed by their roster id, `team:<teams.id>`.
+const AUDIENCE_SQL = `SELECT
+  (SELECT language FROM notification_preferences WHERE person = $1::text) AS language,
+  CASE WHEN $2::text IN ('manager', 'team_lead') THEN (SELECT email FROM managers WHERE id = $3::text)
+       WHEN $2::text = 'partner' THEN (SELECT handoff_email FROM partners WHERE id = $3::text) END AS email,
+  ARRAY(SELECT w.id FROM webhook_subscriptions w WHERE w.active AND w.subscriber = ANY(
+    CASE $2::text
+      WHEN 'partner' THEN ARRAY['partner:' || $3::text]
+      WHEN 'manager' THEN ARRAY(SELECT 'team:' || team_id FROM managers WHERE id = $3::text AND team_id IS NOT NULL)
+      WHEN 'team_lead' THEN ARRAY(SELECT 'team:' || id FROM teams WHERE lead_id = $3::text)
+      ELSE ARRAY[]::text[] END) ORDER BY w.id) AS subscriptions`;
+
+/** Who hears of a task for `assignee`: the address and language of an e-mail, and the webhooks. */
+export async function audienceOf(db: RawQuerier, assignee: string, env: NodeJS.ProcessEnv = process.env): Promise<Audience> {
   const [role, id] = assignee.split(/:(.*)/s) as [string, string | undefined];
-  let email: string | undefined;
-  if ((role === 'manager' || role === 'team_lead') && id) {
-    const rows = await db.$queryRawUnsafe<Array<{ email: string | null }>>('SELECT email FROM managers WHERE id = $1', id);
-    email = rows[0]?.email ?? undefined;
-  }
-  if (role === 'partner' && id) {
-    const rows = await db.$queryRawUnsafe<Array<{ email: string | null }>>('SELECT handoff_email AS email FROM partners WHERE id = $1', id);
-    email = rows[0]?.email ?? undefined;
-  }
+  const [row] = await db.$queryRawUnsafe<Array<{ language: string | null; email: string | null; subscriptions: string[] }>>(
+    AUDIENCE_SQL,
+    personOf(assignee) ?? null,
+    role,
+    id || null,
+  );
+  const lang = row?.language ?? parseMap(env.NOTIFY_LANGUAGES).get(assignee) ?? env.NOTIFY_LANGUAGE;
   const map = parseMap(env.NOTIFY_EMAILS);
-  email ??= map.get(assignee) ?? map.get(`${role}:*`);
-  return { email: email || undefined, language };
+  const email = row?.email ?? map.get(assignee) ?? map.get(`${role}:*`);
+  return {
+    recipient: { email: email || undefined, language: lang === 'en' ? 'en' : 'ru' },
+    subscriptions: id ? (row?.subscriptions ?? []) : [],
+  };
 }

@@ -30,12 +30,21 @@ export async function versionInForce(db: Db, scope: string, at = new Date()): Pr
  * merged over it, named after both ("default v3 + team vlad v1").
  */
 export async function policyInForce(db: Db, teamId: string | null | undefined, at = new Date()): Promise<PolicyInForce> {
-  const d = await versionInForce(db, DEFAULT_SCOPE, at);
-  const t = teamId ? await versionInForce(db, teamScope(teamId), at) : null;
-  return resolved(d, t, teamId);
+  // Both scopes' versions in force in one query: every lead's assignment asks this.
+  const scopes = teamId ? [DEFAULT_SCOPE, teamScope(teamId)] : [DEFAULT_SCOPE];
+  const rows = await db.$queryRawUnsafe<Array<Pick<PolicyVersion, 'scope' | 'version' | 'body'>>>(
+    `SELECT DISTINCT ON (scope) scope, version, body FROM policy_versions
+     WHERE scope = ANY($1::text[]) AND effective_from <= $2::timestamp ORDER BY scope, version DESC`,
+    scopes,
+    at.toISOString(),
+  );
+  const of = (scope: string) => rows.find((r) => r.scope === scope) ?? null;
+  return resolved(of(DEFAULT_SCOPE), teamId ? of(teamScope(teamId)) : null, teamId);
 }
 
-export function resolved(d: PolicyVersion | null, t: PolicyVersion | null, teamId?: string | null): PolicyInForce {
+type Versioned = Pick<PolicyVersion, 'version' | 'body'>;
+
+export function resolved(d: Versioned | null, t: Versioned | null, teamId?: string | null): PolicyInForce {
   const version = `${d ? `default v${d.version}` : 'code defaults'}${t ? ` + team ${teamId} v${t.version}` : ''}`;
   return { version, policy: LeadPolicy.parse(mergePolicy(d?.body ?? {}, t?.body ?? {})) };
 }

@@ -4,28 +4,60 @@
 import type { Prisma } from '../../generated/prisma/client';
 import { FOLLOW_UP, followUpKey, type NewTask } from '../../domain/tasks';
 import type { Db } from '../db';
+import { insertOutboxRowsSql, type OutboxRow, outboxRows } from '../../notifications/outbox';
+import { audienceOf } from '../../notifications/recipients';
 
 export type { NewTask };
 
 /** The Prisma client, or an interactive transaction of it. */
 export type Tx = Prisma.TransactionClient;
 
+// A task, the older open one it supersedes closed, and the outbox rows announcing it (none for
+// insertTask) — one statement, so one round trip and atomic without a transaction around it. The
+// supersede and the announcements happen only when the task is new (a retried activity changes
+// nothing). The one place the supersede rule is written.
+const CREATE_TASK_SQL = `WITH made AS (
+  INSERT INTO tasks (key, lead_id, assignee, kind, title, due_at, created_at)
+  VALUES ($1, $2, $3, $4, $5, $6::timestamp, now() AT TIME ZONE 'UTC')
+  ON CONFLICT (key) DO NOTHING
+  RETURNING key
+), superseded AS (
+  UPDATE tasks SET done_at = now() AT TIME ZONE 'UTC', outcome = 'superseded', completed_by = 'system'
+  WHERE lead_id = $2 AND kind = $4 AND assignee = $3 AND done_at IS NULL AND key <> $1 AND EXISTS (SELECT 1 FROM made)
+), announced AS (
+  ${insertOutboxRowsSql(7, 2, 4, 'EXISTS (SELECT 1 FROM made)')}
+)
+SELECT count(*)::int AS made FROM made`;
+
+async function writeTask(q: Pick<Tx, '$queryRawUnsafe'>, task: NewTask, announcements: OutboxRow[]): Promise<boolean> {
+  const [res] = await q.$queryRawUnsafe<Array<{ made: number }>>(
+    CREATE_TASK_SQL,
+    task.key,
+    task.leadId,
+    task.assignee,
+    task.kind,
+    task.title,
+    task.dueAt ?? null,
+    JSON.stringify(announcements),
+  );
+  return res?.made === 1;
+}
+
 /**
  * Creates the task unless its key exists (a retried activity), and closes the older open tasks
- * of the same kind, lead and assignee it supersedes — in the caller's transaction, so there is
- * never a moment with both open. Returns whether it was created.
+ * of the same kind, lead and assignee it supersedes — at once, so there is never a moment with
+ * both open (in the caller's transaction, when given one). Returns whether it was created.
  */
-export async function insertTask(tx: Tx, task: NewTask): Promise<boolean> {
-  const { count } = await tx.task.createMany({
-    data: [{ ...task, dueAt: task.dueAt ? new Date(task.dueAt) : null }],
-    skipDuplicates: true,
-  });
-  if (count === 0) return false;
-  await tx.task.updateMany({
-    where: { leadId: task.leadId, kind: task.kind, assignee: task.assignee, doneAt: null, key: { not: task.key } },
-    data: { doneAt: new Date(), outcome: 'superseded', completedBy: 'system' },
-  });
-  return true;
+export function insertTask(tx: Tx, task: NewTask): Promise<boolean> {
+  return writeTask(tx, task, []);
+}
+
+/**
+ * insertTask with the outbox rows that announce the task (notifications/outbox.ts). Who hears of
+ * it is read first; the rest is one statement. Returns whether it was created.
+ */
+export async function createAnnouncedTask(db: Db, task: NewTask): Promise<boolean> {
+  return writeTask(db, task, outboxRows(task, await audienceOf(db, task.assignee)));
 }
 
 export interface TaskRow {

@@ -381,7 +381,13 @@ test(
       doneAt: new Date(first.confirmation.confirmedAt),
     });
     // Audited as the partner's request, with the lead it concerns.
-    const audit = await s.db.auditLog.findMany({ where: { leadId, path: `/partners/${partnerId}/webhook` } });
+    // Its status is completed just after the response (api/auth.ts onResponse), so wait for it.
+    const webhookAudit = () => s.db.auditLog.findMany({ where: { leadId, path: `/partners/${partnerId}/webhook` } });
+    await waitFor(async () => {
+      const rows = await webhookAudit();
+      return rows.length > 0 && rows.every((r) => r.status !== null);
+    });
+    const audit = await webhookAudit();
     expect(audit).toEqual([expect.objectContaining({ actor: `partner:${partnerId}`, role: 'partner', method: 'POST', status: 200 })]);
 
     // Twice is fine: the first confirmation stands, through any channel.

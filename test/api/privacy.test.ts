@@ -148,7 +148,10 @@ test('ops sign a browser in at /codec/login: the session cookie decodes, on /cod
       .payloads.map((x: { data: string }) => Buffer.from(x.data, 'base64').toString())
       .join('\n'),
   ).toContain(p.note);
-  expect(await s.db.auditLog.findFirst({ where: { path: '/codec/decode', actor: 'ops:oleg', status: 200 } })).not.toBeNull(); // reads are audited
+  // Reads of the codec are audited; the status is completed just after the response.
+  const decodeAudited = () => s.db.auditLog.findFirst({ where: { path: '/codec/decode', actor: 'ops:oleg', status: 200 } });
+  await waitFor(async () => (await decodeAudited()) !== null, 5_000);
+  expect(await decodeAudited()).toMatchObject({ role: 'ops', method: 'POST' });
   // Only on the codec server; a tampered cookie is nobody.
   expect((await s.inject({ who: 'nobody', method: 'GET', url: '/leads', headers: { cookie } })).statusCode).toBe(401);
   const forged = cookie.replace(/\.[\w-]+$/, '.AAAA');

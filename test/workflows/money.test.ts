@@ -95,8 +95,13 @@ async function payOnce(req: PayoutRequest) {
 test('a payout gathers what is due after the holding period and pays it exactly once', async () => {
   const partner = await seedPartner(t.db, { expertise: [uid('x')] });
   await wonLead(partner, [300_000_00, 200_000_00]);
-  const held = await payOnce({ partnerId: partner, period: thisPeriod(), currency: 'RUB' });
-  expect(held).toMatchObject({ status: 'skipped', reason: 'nothing due' }); // still in its 30-day hold
+  // Still in its 30-day hold for this period's payout — unless the hold ends inside this very period
+  // (booked on the 1st of a 31-day month, as CI once ran on 1 December): then the payout rightly pays.
+  const holdEndsIn = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 7);
+  if (holdEndsIn !== thisPeriod()) {
+    const held = await payOnce({ partnerId: partner, period: thisPeriod(), currency: 'RUB' });
+    expect(held).toMatchObject({ status: 'skipped', reason: 'nothing due' });
+  }
 
   const period = payablePeriod();
   const first = await payOnce({ partnerId: partner, period, currency: 'RUB' });

@@ -4,9 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import { rosterActivities } from '../../activities/roster';
 import { reassignLeadsOf } from '../../platform/roster';
-import { seedManager } from '../helpers/db';
+import { createActivities } from '../../activities';
+import { seedLead, seedManager } from '../helpers/db';
 import { act, historyTypes, idle, skip, startLead, until, waitFor } from '../helpers/lead';
-import { timeSkippingStack } from '../helpers/temporal';
+import { runMockedWorker, testCodec, timeSkippingStack } from '../helpers/temporal';
+import { leadWorkflow, leadWorkflowId } from '../../workflows/lead';
 import * as M from '../../workflows/messages';
 
 // Assignment compares all managers and these tests pick who is active: a database of its own.
@@ -99,4 +101,52 @@ test('a vacation booked ahead: when it begins the roster sweep reassigns the ope
   await t.db.managerAbsence.update({ where: { id: absence.id }, data: { untilAt: new Date(now - 1000) } });
   expect(await sweep.sweepRoster()).toMatchObject({ over: 1 });
   expect(await sweep.sweepRoster()).toMatchObject({ over: 0 });
+});
+
+test('a reassignment made while the automatic pick is under way stands: the pick does not overwrite it', async () => {
+  const picked = await seedManager(t.db);
+  const chosen = await seedManager(t.db);
+  await onlyActive(picked);
+  await t.db.manager.update({ where: { id: chosen }, data: { active: true } });
+  // The worker's own activities, with the manager's pick held until the reassignment is in.
+  let entered!: () => void;
+  const pickStarted = new Promise<void>((resolve) => (entered = resolve));
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const real = createActivities(t.db);
+  const worker = await runMockedWorker(
+    t.env.nativeConnection,
+    {
+      ...real,
+      assignManager: async (req) => {
+        entered();
+        await held;
+        return real.assignManager(req);
+      },
+    },
+    testCodec(t.db),
+  );
+  try {
+    const leadId = await seedLead(t.db, { sourceChannel: 'web_form' });
+    const handle = await t.env.client.workflow.start(leadWorkflow, {
+      workflowId: leadWorkflowId(leadId),
+      taskQueue: worker.taskQueue,
+      args: [{ leadId, kind: 'lead', sourceChannel: 'web_form' }],
+    });
+    await pickStarted;
+    const after = await act(handle, 'reassign', { managerId: chosen, reason: 'knows the client' }, 'team_lead:tl');
+    expect(after.managerId).toBe(chosen);
+    release();
+    await idle(handle);
+    const s = await handle.query(M.getState);
+    expect(s.managerId).toBe(chosen);
+    const types = await historyTypes(handle);
+    expect(types).toContain('reassigned');
+    expect(types).not.toContain('assigned');
+    // The new owner has the reassignment's task; the picked manager got nothing.
+    await waitFor(async () => (await t.db.task.count({ where: { leadId, assignee: `manager:${chosen}`, kind: 'reassigned' } })) === 1);
+    expect(await t.db.task.count({ where: { leadId, assignee: `manager:${picked}` } })).toBe(0);
+  } finally {
+    await worker.stop();
+  }
 });

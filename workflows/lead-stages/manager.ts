@@ -15,7 +15,11 @@ export async function assign(run: LeadRun, exclude: string[]): Promise<void> {
   const { named } = run.visibility;
   let told = false;
   for (;;) {
+    const before = s.managerId;
     const a = await acts.assignManager({ leadId: s.leadId, exclude });
+    // Staff reassigned the lead while the pick was under way: their choice stands, and their
+    // reassignment made the new owner's task. Before this patch the pick overwrote it.
+    if (s.managerId !== before && wf.patched('staff-assignment-stands')) return;
     if (a) {
       if (a.policy && run.input.policyVersion) run.adoptPolicy(a.policy, `team of ${a.managerId}`);
       s.managerId = a.managerId;
