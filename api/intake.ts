@@ -3,7 +3,8 @@
 // are serialised by advisory locks on their de-duplication keys, so one lead is ever created.
 //
 // Repeat contacts (README, "Repeat contacts"): a known contact is matched to their latest lead
-// (episode). While that lead is open the inquiry is attached to it (a signal to its workflow).
+// (episode). While that lead is open the inquiry is attached to it (a signal to its workflow, one
+// per burst from the same source: `deliverOnce`).
 // Once it has ended — won, closed, opted out — its workflow is never run again under its id: the
 // inquiry starts a new episode, a new lead linked to the one before. The read model may lag the
 // workflow, so an open-looking lead is asked: Temporal's "workflow not found" means it has ended.
@@ -90,6 +91,21 @@ interface Decided {
   replayed: boolean;
   matchedOn?: string;
   audited?: { id: string; status: number };
+}
+
+/**
+ * A repeat inquiry this soon after one from the same source was signalled to the lead is folded
+ * into it (`deliverOnce`). Short: a lead's read model shows it ended within a second of its
+ * workflow ending, and only an open-looking lead is attached to at all.
+ */
+export const REPEAT_COALESCE_MS = 60_000;
+
+/**
+ * Takes the transaction's advisory locks on `keys`, in the order given (unnest keeps array order),
+ * in one statement. (Wrapped in a count: Prisma cannot read the function's void result.)
+ */
+async function lockInTx(tx: Tx, keys: string[]): Promise<void> {
+  await tx.$queryRaw`SELECT count(*) AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(${keys}::text[]) AS k) AS l`;
 }
 
 /** The advisory-lock keys of an intake, sorted: two requests sharing keys take them in the same order (no deadlock). */
@@ -238,12 +254,12 @@ export class IntakeService {
     const { latest, matchedOn } = found;
     return this.db.$transaction(
       async (tx) => {
-        // (Wrapped in a count: Prisma cannot read the function's void result.)
-        await tx.$queryRaw`SELECT count(*) AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended(${intakeKey}, 0))) AS l`;
+        await lockInTx(tx, [intakeKey]);
         if (await tx.inquiry.findUnique({ where: { intakeKey }, select: { intakeKey: true } })) return undefined; // a replay
         const inquiry: RepeatInquiry = { intakeKey, sourceChannel: body.source.channel, partnerId: body.source.partnerId, matchedOn };
-        if (!(await this.deliver(tx, latest, inquiry))) return undefined; // ended after all
-        const decided: Decided = await this.attach(tx, body, latest, intakeKey, matchedOn);
+        const told = await this.deliverOnce(tx, latest, inquiry);
+        if (!told) return undefined; // ended after all
+        const decided: Decided = await this.attach(tx, body, latest, intakeKey, matchedOn, told.coalescedInto);
         if (audit) decided.audited = await auditIn(tx, audit, latest.id, expectedStatus(decided));
         return decided;
       },
@@ -269,7 +285,14 @@ export class IntakeService {
   }
 
   /** The inquiry recorded as a repeat of the open `lead`. */
-  private async attach(tx: Tx, body: LeadIntake, lead: LeadRow, intakeKey: string, matchedOn: string): Promise<Decided> {
+  private async attach(
+    tx: Tx,
+    body: LeadIntake,
+    lead: LeadRow,
+    intakeKey: string,
+    matchedOn: string,
+    coalescedInto?: string,
+  ): Promise<Decided> {
     await tx.inquiry.create({
       data: {
         intakeKey,
@@ -278,6 +301,9 @@ export class IntakeService {
         partnerId: body.source.partnerId ?? null,
         duplicate: true,
         matchedOn,
+        // Set here, not by the column's default: `deliverOnce` compares it with this process's clock.
+        receivedAt: new Date(),
+        coalescedInto: coalescedInto ?? null,
       },
     });
     return { lead, status: 'attached', replayed: false, matchedOn };
@@ -298,9 +324,8 @@ export class IntakeService {
   private async decideIn(tx: Tx, body: LeadIntake, intakeKey: string): Promise<Decided> {
     const keys = dedupeKeys(body);
     const lockKeys = lockKeysOf(intakeKey, keys);
-    // One statement takes every lock, in the keys' sorted order (unnest keeps array order), so
-    // two requests sharing keys never deadlock.
-    await tx.$queryRaw`SELECT count(*) AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(${lockKeys}::text[]) AS k) AS l`;
+    // Every lock in the keys' sorted order, so two requests sharing keys never deadlock.
+    await lockInTx(tx, lockKeys);
     const seen = await tx.inquiry.findUnique({ where: { intakeKey }, include: { lead: true } });
     if (seen) {
       return { lead: seen.lead, status: seen.duplicate ? 'attached' : 'created', replayed: true, matchedOn: seen.matchedOn ?? undefined };
@@ -311,13 +336,42 @@ export class IntakeService {
     const { latest, matchedOn } = found;
 
     const inquiry: RepeatInquiry = { intakeKey, sourceChannel: body.source.channel, partnerId: body.source.partnerId, matchedOn };
-    if (!TERMINAL.has(latest.stage as Stage) && (await this.deliver(tx, latest, inquiry))) {
-      return this.attach(tx, body, latest, intakeKey, matchedOn);
-    }
+    const told = TERMINAL.has(latest.stage as Stage) ? false : await this.deliverOnce(tx, latest, inquiry);
+    if (told) return this.attach(tx, body, latest, intakeKey, matchedOn, told.coalescedInto);
     // Ended: the read model as it is now (a workflow completes only once its transitions are written).
     const ended = await tx.lead.findUniqueOrThrow({ where: { id: latest.id } });
     const lead = await this.register(tx, body, intakeKey, { previousLeadId: ended.id, returnedAfterOptOut: ended.optedOut }, matchedOn);
     return { lead, status: 'created', replayed: false, matchedOn };
+  }
+
+  /**
+   * Tells the open lead once per burst: a repeat inquiry from the same source (channel and
+   * partner) as one signalled to this lead less than `REPEAT_COALESCE_MS` ago is folded into that
+   * one — recorded and answered `attached` like any other, but not signalled again. Temporal
+   * serialises every change of one workflow under a lock and answers a stream of signals to one
+   * execution with RESOURCE_EXHAUSTED (BUSY_WORKFLOW): 100 form submissions from one phone at once
+   * got three 503s that way on a loaded CI machine. And for the lead's owner, a client who pressed
+   * "send" five times asked again once: one history event, one call-back task. A different source
+   * is always signalled (a partner's inquiry may earn it credit). The lead's own lock serialises
+   * the choice, so a burst signals exactly once; the others wait only for that one signal.
+   * Returns false when Temporal says the workflow has ended (as `deliver`).
+   */
+  private async deliverOnce(tx: Tx, lead: LeadRow, inquiry: RepeatInquiry): Promise<{ coalescedInto?: string } | false> {
+    await lockInTx(tx, [`inquiries:${lead.id}`]);
+    const told = await tx.inquiry.findFirst({
+      where: {
+        leadId: lead.id,
+        duplicate: true,
+        coalescedInto: null,
+        sourceChannel: inquiry.sourceChannel,
+        partnerId: inquiry.partnerId ?? null,
+        receivedAt: { gt: new Date(Date.now() - REPEAT_COALESCE_MS) },
+      },
+      orderBy: { receivedAt: 'desc' },
+      select: { intakeKey: true },
+    });
+    if (told) return { coalescedInto: told.intakeKey };
+    return (await this.deliver(tx, lead, inquiry)) && {};
   }
 
   /**

@@ -200,7 +200,7 @@ test(
   },
 );
 
-test('inquiries racing in after the lead ended, some matched by phone and some by e-mail, open one new episode between them', async () => {
+test('inquiries racing in after the lead ended, some matched by phone and some by e-mail, open one new episode between them; it is told of the rest once', async () => {
   const { body, leadId: old } = await optedOut();
   const answers = await Promise.all(
     [0, 1, 2, 3, 4, 5].map((i) =>
@@ -210,10 +210,69 @@ test('inquiries racing in after the lead ended, some matched by phone and some b
   expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 200, 200, 200, 200, 201]);
   const next = await s.db.lead.findUniqueOrThrow({ where: { previousLeadId: old } });
   expect(new Set(answers.map((a) => a.json().leadId))).toEqual(new Set([next.id]));
+  // All six came from the web form within a minute: one signal, the other four folded into it.
   await until(
-    'five repeat inquiries on the new episode',
-    async () => (await s.db.leadEvent.count({ where: { leadId: next.id, type: 'repeat_inquiry' } })) === 5,
+    'the repeat inquiry on the new episode',
+    async () => (await s.db.leadEvent.count({ where: { leadId: next.id, type: 'repeat_inquiry' } })) === 1,
   );
   expect(await s.db.inquiry.count({ where: { leadId: next.id } })).toBe(6);
+  expect(await s.db.inquiry.count({ where: { leadId: next.id, duplicate: true, coalescedInto: { not: null } } })).toBe(4);
   expect(await s.db.inquiry.count({ where: { leadId: old } })).toBe(1);
 });
+
+test(
+  'a burst of repeat inquiries from one source tells the open lead once: every one is attached and recorded, ' +
+    'one signal, one call-back task; another source is told at once, the same source again after a minute',
+  async () => {
+    const first = lead();
+    const created = await s.inject({ method: 'POST', url: '/leads', payload: first });
+    expect(created.statusCode).toBe(201);
+    const { leadId } = created.json();
+    await until('a manager assigned', async () => (await s.db.task.count({ where: { leadId, kind: 'first_contact' } })) > 0);
+    const handle = s.temporal.workflow.getHandle(leadWorkflowId(leadId));
+
+    const burst = await Promise.all(
+      Array.from({ length: 30 }, () => s.inject({ method: 'POST', url: '/leads', payload: { ...lead(), phone: first.phone } })),
+    );
+    expect(burst.map((a) => a.statusCode)).toEqual(Array(30).fill(200));
+    expect(new Set(burst.map((a) => `${a.json().leadId} ${a.json().status} ${a.json().matchedOn}`))).toEqual(
+      new Set([`${leadId} attached phone`]),
+    );
+    const rows = await s.db.inquiry.findMany({ where: { leadId, duplicate: true } });
+    expect(rows).toHaveLength(30);
+    const signalled = rows.filter((r) => r.coalescedInto === null);
+    expect(signalled).toHaveLength(1);
+    expect(new Set(rows.filter((r) => r.coalescedInto).map((r) => r.coalescedInto))).toEqual(new Set([signalled[0]!.intakeKey]));
+    await until('the repeat inquiry in the history', async () =>
+      (await s.db.leadEvent.count({ where: { leadId, type: 'repeat_inquiry' } })) === 1 ? true : undefined,
+    );
+    expect(await handle.query(M.getState)).toMatchObject({ repeatInquiries: 1 });
+    expect(await s.db.task.count({ where: { leadId, kind: 'repeat_inquiry' } })).toBe(1);
+
+    // The same contact through a partner within the minute: a source of its own, told at once.
+    const [partnerId] = s.partnerIds;
+    if (!(await s.db.partner.findUnique({ where: { id: partnerId } }))) await seedPartner(s.db, { id: partnerId, expertise: ['crm'] });
+    const viaPartner = await s.inject({
+      who: 'partner',
+      method: 'POST',
+      url: '/leads',
+      payload: { ...lead(), phone: first.phone, source: { channel: 'partner', partnerId, externalId: `again-${randomUUID()}` } },
+    });
+    expect(viaPartner.json()).toMatchObject({ leadId, status: 'attached' });
+    await until('the partner’s inquiry signalled', async () => ((await handle.query(M.getState)).repeatInquiries === 2 ? true : undefined));
+
+    // A minute on (the signalled inquiry's time moved back), the web form again is news again.
+    await s.db.inquiry.update({ where: { intakeKey: signalled[0]!.intakeKey }, data: { receivedAt: new Date(Date.now() - 61_000) } });
+    await s.db.inquiry.updateMany({
+      where: { coalescedInto: signalled[0]!.intakeKey },
+      data: { receivedAt: new Date(Date.now() - 61_000) },
+    });
+    const later = await s.inject({ method: 'POST', url: '/leads', payload: { ...lead(), phone: first.phone } });
+    expect(later.json()).toMatchObject({ leadId, status: 'attached' });
+    expect(await s.db.inquiry.count({ where: { leadId, duplicate: true, coalescedInto: null } })).toBe(3);
+    await until('the later inquiry signalled', async () => ((await handle.query(M.getState)).repeatInquiries === 3 ? true : undefined));
+    await until('three repeat inquiries in the history', async () =>
+      (await s.db.leadEvent.count({ where: { leadId, type: 'repeat_inquiry' } })) === 3 ? true : undefined,
+    );
+  },
+);

@@ -431,7 +431,7 @@ describe('fault suite (issue 11)', () => {
         v.check(
           `${race.name}: every answer 2xx, none past the deadline`,
           sent.every(accepted) && bad.length === 0,
-          bad.length ? describeSent(bad, 3) : summary(sent),
+          [summary(sent), describeSent([...bad, ...sent.filter((s) => !accepted(s))], 3)].filter(Boolean).join('\n'),
         );
         v.check(`${race.name}: one lead, created once`, ids.size === 1 && created === 1, `${ids.size} lead ids, ${created} × 201`);
         const leadId = [...ids][0];
@@ -450,6 +450,20 @@ describe('fault suite (issue 11)', () => {
         `key:${key}`,
       ]);
       v.check('three races, three lead rows', rows === 3, `${rows} rows`);
+      // The 99 repeats of one phone tell its lead once (api/intake.ts `deliverOnce`), every one recorded.
+      const told = await count(
+        'SELECT count(*) AS n FROM inquiries i JOIN leads l ON l.id = i.lead_id WHERE l.phone = $1 AND i.duplicate AND i.coalesced_into IS NULL',
+        [phone],
+      );
+      const folded = await count(
+        'SELECT count(*) AS n FROM inquiries i JOIN leads l ON l.id = i.lead_id WHERE l.phone = $1 AND i.coalesced_into IS NOT NULL',
+        [phone],
+      );
+      v.check(
+        'same phone: 99 repeats recorded, the lead signalled once',
+        told === 1 && folded === 98,
+        `${told} signalled, ${folded} folded into it`,
+      );
     },
     240_000,
   );
