@@ -328,7 +328,14 @@ async function main(): Promise<number> {
     }
 
     // Issue 16 (bench/scale.ts): processing rate vs its floor, an intake burst at twice that rate, memory.
-    const scaleStack = { client, pool: poolOf(db), taskQueue, temporalAddress: stack.temporalAddress, rssMiB: stack.rssMiB };
+    const scaleStack = {
+      client,
+      pool: poolOf(db),
+      taskQueue,
+      temporalAddress: stack.temporalAddress,
+      rssMiB: stack.rssMiB,
+      pids: stack.pids,
+    };
     let processing: ProcessingFigures | undefined;
     if (phases.has('processing')) processing = await measureProcessing(scaleStack, n, concurrency, log);
     let burst: BurstFigures | undefined;
@@ -338,6 +345,7 @@ async function main(): Promise<number> {
         : Math.max(10, Math.round(2 * (processing?.lead.perSecond ?? 25)));
       burst = await measureBurst({
         http,
+        client,
         rate,
         seconds: positiveInt('BENCH_BURST_SECONDS', 20),
         updateRate: 5,

@@ -10,14 +10,17 @@ import { performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Pool } from 'pg';
+import { LEAD_PRIORITY } from '../platform/lead-priority';
 import { child, stopChild, waitForLine } from '../scripts/lib/processes';
 import { leadWorkflow, type LeadWorkflowInput } from '../workflows/lead';
 import * as M from '../workflows/messages';
 import { LeadSource, LeadStage } from '../workflows/search-attributes';
+import { cpuPer, type CpuSnapshot, describeCpu, groupCpu, readProcs } from './cpu';
 import { processingFloorWorkflow, processingShapeFloorWorkflow } from './floor/workflow';
 import type { HttpClient } from './http';
 import { figuresOf, runClosedLoop, runOpenLoop, type PathFigures } from './load';
 import { waitForQuiet } from './quiet';
+import { type SentUpdate, type UpdateBreakdown, updateBreakdown } from './update-breakdown';
 
 export const SCALE_TARGETS = {
   /** Leads processed per second vs the floor workflow of the same shape. */
@@ -42,6 +45,7 @@ export interface ScaleStack {
   taskQueue: string;
   temporalAddress: string;
   rssMiB(): { worker?: number; api?: number };
+  pids(): { worker?: number; api?: number };
 }
 
 type Log = (m: string) => void;
@@ -67,6 +71,7 @@ export function startLead(client: Client, taskQueue: string, leadId: string) {
     workflowId: `lead-${leadId}`,
     taskQueue,
     args: [input],
+    priority: LEAD_PRIORITY.arriving, // as intake starts a lead (platform/lead-start.ts)
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     typedSearchAttributes: [
@@ -74,6 +79,24 @@ export function startLead(client: Client, taskQueue: string, leadId: string) {
       { key: LeadSource, value: input.sourceChannel },
     ],
   });
+}
+
+/** A staff Update from a bare Temporal client: a missed call recorded on the lead. */
+const missedCall = (client: Client, leadId: string, updateId?: string): Promise<void> =>
+  client.workflow
+    .getHandle(`lead-${leadId}`)
+    .executeUpdate(M.recordContact, {
+      args: [{ actor: 'sales:bench', input: { outcome: 'no_answer' } }],
+      ...(updateId ? { updateId } : {}),
+    })
+    .then(() => undefined);
+
+/** A bare-client missed call that keeps its id and times in `sent`, for the breakdown from its lead's history. */
+async function tracedMissedCall(client: Client, leadId: string, sent: SentUpdate[]): Promise<void> {
+  const u: SentUpdate = { leadId, updateId: randomUUID(), sentAt: Date.now() };
+  sent.push(u);
+  await missedCall(client, leadId, u.updateId);
+  u.answeredAt = Date.now();
 }
 
 /** Resolves when `done()` reaches `n` (polled), with the time from `t0`; gives up after WAIT_LIMIT_MS. */
@@ -106,6 +129,12 @@ export interface ProcessingFigures {
   lowestFloor: { seconds: number; perSecond: number; processed: number };
   ratio: number;
   ratioVsLowest: number;
+  /**
+   * CPU ms per lead and per floor workflow, by process (bench/cpu.ts): the ratio is one of CPU per
+   * workflow on shared cores, and this says in which process the lead spends more. Empty off Linux.
+   */
+  cpuPerLead: CpuSnapshot;
+  cpuPerFloor: CpuSnapshot;
   pass: boolean;
 }
 
@@ -126,9 +155,12 @@ export async function measureProcessing(s: ScaleStack, n: number, concurrency: n
   const ids = await registerLeads(s.pool, n);
   await waitForQuiet({ timeoutMs: QUIET_WAIT_MS });
   log(`processing: ${n} leads started at concurrency ${concurrency}, timed until each is assigned with its first task`);
+  const cpuBefore = groupCpu(readProcs(), s.pids());
   const t0 = performance.now();
   await runClosedLoop(n, concurrency, (i) => startLead(s.client, s.taskQueue, ids[i]!).then(() => undefined));
   const lead = rateOf(await until(n, () => processedCount(s.pool, ids), t0));
+  const cpuPerLead = cpuPer(cpuBefore, groupCpu(readProcs(), s.pids()), lead.processed);
+  log(`processing: CPU ms per lead by process: ${describeCpu(cpuPerLead)}`);
 
   const floorQueue = `${s.taskQueue}-processing-floor`;
   const worker = child(
@@ -139,19 +171,23 @@ export async function measureProcessing(s: ScaleStack, n: number, concurrency: n
   );
   try {
     await waitForLine(worker, /floor worker polling/, 180_000); // it bundles its workflow first: slow on a busy machine
-    const floorOf = async (workflow: typeof processingFloorWorkflow, what: string): Promise<Rate> => {
+    const floorPids = () => ({ ...s.pids(), floorWorker: worker.pid });
+    const floorOf = async (workflow: typeof processingFloorWorkflow, what: string): Promise<{ rate: Rate; cpu: CpuSnapshot }> => {
       await waitForQuiet({ timeoutMs: QUIET_WAIT_MS });
       log(`processing floor: ${n} bare workflows of the same shape, ${what}, timed until each has completed`);
       const run = randomUUID().slice(0, 8);
+      const cpuBefore = groupCpu(readProcs(), floorPids());
       const started = performance.now();
       await runClosedLoop(n, concurrency, async (i) => {
         await s.client.workflow.start(workflow, { workflowId: `floor-processing-${run}-${i}`, taskQueue: floorQueue });
       });
       const query = `TaskQueue="${floorQueue}" AND WorkflowType="${workflow.name}" AND ExecutionStatus="Completed"`;
-      return rateOf(await until(n, async () => (await s.client.workflow.count(query)).count, started));
+      const rate = rateOf(await until(n, async () => (await s.client.workflow.count(query)).count, started));
+      return { rate, cpu: cpuPer(cpuBefore, groupCpu(readProcs(), floorPids()), rate.processed) };
     };
-    const floor = await floorOf(processingShapeFloorWorkflow, 'regular activities as the lead has');
-    const lowestFloor = await floorOf(processingFloorWorkflow, 'local activities');
+    const { rate: floor, cpu: cpuPerFloor } = await floorOf(processingShapeFloorWorkflow, 'regular activities as the lead has');
+    log(`processing floor: CPU ms per workflow by process: ${describeCpu(cpuPerFloor)}`);
+    const { rate: lowestFloor } = await floorOf(processingFloorWorkflow, 'local activities');
     const ratio = Math.round((lead.perSecond / floor.perSecond) * 1000) / 1000;
     const ratioVsLowest = Math.round((lead.perSecond / lowestFloor.perSecond) * 1000) / 1000;
     return {
@@ -162,6 +198,8 @@ export async function measureProcessing(s: ScaleStack, n: number, concurrency: n
       lowestFloor,
       ratio,
       ratioVsLowest,
+      cpuPerLead,
+      cpuPerFloor,
       pass: ratio >= SCALE_TARGETS.processingRatio && lead.processed === n,
     };
   } finally {
@@ -178,6 +216,8 @@ export interface MemoryFigures {
   rssMiBAt20k?: number;
   extrapolated: boolean;
   evictedUpdate: PathFigures;
+  /** Where those Updates spent their time, from their leads' histories (bench/update-breakdown.ts). */
+  evictedUpdateBreakdown: UpdateBreakdown;
   pass: { rss: boolean; evictedUpdate: boolean };
 }
 
@@ -207,12 +247,10 @@ export async function measureMemory(s: ScaleStack, openLeads: number, maxCachedW
   log(
     `memory: ${serial} Updates one at a time on the first leads (evicted: ${openLeads > maxCachedWorkflows ? 'yes' : 'no, fewer leads than the cache holds'})`,
   );
-  const update = (i: number) =>
-    s.client.workflow
-      .getHandle(`lead-${ids[i]}`)
-      .executeUpdate(M.recordContact, { args: [{ actor: 'sales:bench', input: { outcome: 'no_answer' } }] })
-      .then(() => undefined);
+  const sent: SentUpdate[] = [];
+  const update = (i: number) => tracedMissedCall(s.client, ids[i]!, sent);
   const evictedUpdate = figuresOf(await runClosedLoop(serial, 1, update));
+  const evictedUpdateBreakdown = await updateBreakdown(s.client, sent);
   const last = rss[rss.length - 1]!.worker;
   const extrapolated = ids.length < OPEN_LEADS_TARGET;
   return {
@@ -222,6 +260,7 @@ export async function measureMemory(s: ScaleStack, openLeads: number, maxCachedW
     rssMiBAt20k: last,
     extrapolated,
     evictedUpdate,
+    evictedUpdateBreakdown,
     pass: {
       rss: last !== undefined && last <= SCALE_TARGETS.rssMiBAt20k && (ids.length >= OPEN_LEADS_TARGET || ids.length > maxCachedWorkflows),
       evictedUpdate: evictedUpdate.latencyMs.p99 <= SCALE_TARGETS.evictedUpdateP99Ms && evictedUpdate.failures === 0,
@@ -234,6 +273,10 @@ export interface BurstFigures {
   seconds: number;
   intake: { offered: number; created: number; deferred: number; failed: number; samples: string[] };
   update: PathFigures;
+  /** The same Update from a bare Temporal client, alongside at the same rate: what the lead's workflow takes. */
+  updateRaw: PathFigures;
+  /** Where the bare client's Updates spent their time, from their leads' histories (bench/update-breakdown.ts). */
+  updateRawBreakdown: UpdateBreakdown;
   updateRatePerSecond: number;
   pass: boolean;
 }
@@ -241,10 +284,13 @@ export interface BurstFigures {
 /**
  * POST /leads at `rate` for `seconds` (open loop: a 429 is deferred work, counted, not retried)
  * while staff Updates (a missed call through the API) arrive at `updateRate` on leads taken in
- * before the burst; the Updates' latency counts from when each was due.
+ * before the burst, and as many from a bare Temporal client (the lead's own share of the latency,
+ * without the API) — on every other lead of the same list, so both find their leads as often in
+ * the worker's cache; the Updates' latency counts from when each was due.
  */
 export async function measureBurst(opts: {
   http: HttpClient;
+  client: Client;
   rate: number;
   seconds: number;
   updateRate: number;
@@ -273,18 +319,28 @@ export async function measureBurst(opts: {
       if (intake.samples.length < 3) intake.samples.push(`HTTP ${status}: ${text.slice(0, 200)}`);
     }
   };
-  const updates = Math.min(opts.updateLeadIds.length, Math.round(updateRate * seconds));
+  const updates = Math.min(Math.floor(opts.updateLeadIds.length / 2), Math.round(updateRate * seconds));
   const update = async (i: number) => {
-    const { status, text } = await http.call('POST', `/leads/${opts.updateLeadIds[i]}/contact`, { outcome: 'no_answer' });
+    const { status, text } = await http.call('POST', `/leads/${opts.updateLeadIds[2 * i]}/contact`, { outcome: 'no_answer' });
     if (status !== 200) throw new Error(`HTTP ${status}: ${text.slice(0, 200)}`);
   };
-  const [, updateRun] = await Promise.all([runOpenLoop(offered, rate, post), runOpenLoop(updates, updateRate, update)]);
+  // The bare client's Updates carry an id the breakdown finds in their leads' histories afterwards.
+  const sent: SentUpdate[] = [];
+  const rawUpdate = (i: number) => tracedMissedCall(opts.client, opts.updateLeadIds[2 * i + 1]!, sent);
+  const [, updateRun, rawRun] = await Promise.all([
+    runOpenLoop(offered, rate, post),
+    runOpenLoop(updates, updateRate, update),
+    runOpenLoop(updates, updateRate, rawUpdate),
+  ]);
   const updateFigures = figuresOf(updateRun);
+  const breakdown = await updateBreakdown(opts.client, sent);
   return {
     ratePerSecond: rate,
     seconds,
     intake,
     update: updateFigures,
+    updateRaw: figuresOf(rawRun),
+    updateRawBreakdown: breakdown,
     updateRatePerSecond: updateRate,
     pass: updateFigures.latencyMs.p99 <= SCALE_TARGETS.burstUpdateP99Ms && updateFigures.failures === 0 && intake.failed === 0,
   };

@@ -45,6 +45,8 @@ export interface BenchStack {
   baselineApiUrl?: string;
   /** Resident memory of the worker and the API processes, in MiB (from ps; undefined if unknown). */
   rssMiB(): { worker?: number; api?: number };
+  /** The worker's and the API's process ids (bench/cpu.ts tells their CPU apart). */
+  pids(): { worker?: number; api?: number };
   /** Stops everything that was started, last started first; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -133,7 +135,8 @@ export async function startStack(log: (m: string) => void, opts: StackOptions = 
       { ...env, ...WORKER_ENV },
       {
         quiet: true,
-        nodeArgs: WORKER_NODE_ARGS,
+        // BENCH_WORKER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the worker (one file per thread).
+        nodeArgs: [...WORKER_NODE_ARGS, ...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean)],
       },
     );
     onStop('stop worker', () => stopChild(worker));
@@ -170,6 +173,7 @@ export async function startStack(log: (m: string) => void, opts: StackOptions = 
       apiKey,
       baselineApiUrl,
       rssMiB,
+      pids: () => ({ worker: worker.pid, api: api.pid }),
       stop,
     };
   } catch (err) {
