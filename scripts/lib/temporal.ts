@@ -39,6 +39,11 @@ export async function startTemporalDevServer(opts: {
   // The priority matcher (1.32 orders by priority without it; its default changed between releases): a lead's task priority
   // (platform/lead-priority.ts) puts the staff's actions before a burst of new leads.
   args.push('--dynamic-config-value', 'matching.useNewMatcher=true');
+  // Priority is kept within a task queue partition, not across them: with the default four, a poll
+  // on a light partition took new leads while a staff Update waited on another (31 of 40 went
+  // first once, under load). One node needs one partition to write to; reads stay at four, so
+  // tasks an older server wrote to the others are still drained (their polls forward to the root).
+  args.push('--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1');
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
   else args.push('--headless');
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);

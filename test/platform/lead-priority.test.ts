@@ -81,9 +81,9 @@ test('a staff Update on a lead taken in earlier runs ahead of a backlog of new l
     expect((await update).stage).toBe('awaiting_first_contact');
 
     // When the server handed out the Update's workflow task, against each new lead's first one.
-    // FIFO it came after all 40 (22 measured with every lead at one priority). Polls take what is there
-    // when they ask (several pollers, likely several partitions each ordered on its own), so a few
-    // new leads are handed out with it: 2 measured in quiet runs, 5 once in CI under load.
+    // FIFO it came after all 40 (22 measured with every lead at one priority). Priority holds within a
+    // partition: with four, a poll on a lighter one took 31 new leads first under load; with the dev
+    // server's one write partition, 0-1 were handed out with it (polls already in flight).
     const events = (await handle.fetchHistory()).events ?? [];
     const accepted = events.findIndex((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED);
     const updateTask = events
