@@ -85,7 +85,12 @@ function recordParams(leadId: string, transitions: Transition[], model: ReadMode
   ];
 }
 
-/** `temporal`: the worker's client, which raises a lead's task priority at its first flush (platform/lead-priority.ts). */
+/** The transition whose flush ends a lead's first steps: its first after `received`. */
+const SETTLED_AT_SEQ = 2;
+/** A flush carries a run of consecutive sequence numbers; each number is flushed once (retries aside). */
+const carries = (transitions: Transition[], seq: number) => transitions[0]!.seq <= seq && transitions.at(-1)!.seq >= seq;
+
+/** `temporal`: the worker's client, which raises a lead's task priority once its first steps are flushed (platform/lead-priority.ts). */
 export function registryActivities(db: Db, temporal?: { client: Client }) {
   return {
     /**
@@ -99,8 +104,11 @@ export function registryActivities(db: Db, temporal?: { client: Client }) {
       // Most flushes close no task: one statement, no transaction around it.
       if (closes.length === 0) await write;
       else await db.$transaction([write, ...closes]);
-      // The lead is no longer arriving: from now on its tasks run with the staff's, ahead of new leads'.
-      if (temporal && transitions[0]!.seq === 1) await settleLeadPriority(temporal.client, leadId);
+      // Its first steps are done (the flush that carries its second transition: the manager's pick,
+      // or "nobody free", written beside its first task): from now on its tasks run with the staff's,
+      // ahead of new leads'. Raised at the first flush instead, a burst's leads ran the rest of their
+      // first steps at the staff's priority, and a staff Update queued behind them.
+      if (temporal && carries(transitions, SETTLED_AT_SEQ)) await settleLeadPriority(temporal.client, leadId);
     },
 
     /**

@@ -1,10 +1,12 @@
 // A lead's task priority (issue 16, backpressure). A burst of intake must not stand in front of
 // the staff's actions: an Update is a workflow task on the lead's task queue like any other, and
 // Temporal's matcher hands out tasks in priority order (1 first, 3 when none is set), FIFO within
-// a priority. So a lead is started at `arriving`, below everything else, and its first flush to the
-// read model (activities/registry.ts) — the moment intake's admission stops counting it as waiting
-// (api/admission.ts) — raises it to `settled`, where the staff's Updates, timers and activities of
-// every lead already taken in run. A backlog of new leads then waits behind them, not in front.
+// a priority. So a lead is started at `arriving`, below everything else, and runs its first steps
+// there (first flush, the manager's pick, the first task); the flush that ends them, the one carrying
+// its second transition (activities/registry.ts), raises it to `settled`, where the staff's Updates,
+// timers and activities of every lead already taken in run. A backlog of new leads then waits behind
+// them, not in front — all of its first steps, not only the first workflow task: raised at the first
+// flush, a burst's leads ran the rest of their first steps at the staff's priority.
 //
 // The priority is the workflow's, kept by Temporal across continue-as-new; the raise is one
 // WorkflowExecutionOptionsUpdated event in the lead's history, and schedules no workflow task.
@@ -17,7 +19,7 @@ import { leadWorkflowId } from '../workflows/lead';
 export const LEAD_PRIORITY = {
   /** A new lead's first workflow task: after everything already running. */
   arriving: { priorityKey: 4 },
-  /** From the first flush on: Temporal's default, as every other workflow of the engine. */
+  /** Once its first steps are flushed: Temporal's default, as every other workflow of the engine. */
   settled: { priorityKey: 3 },
 } as const satisfies Record<string, Priority>;
 
