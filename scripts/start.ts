@@ -2,14 +2,14 @@
 //   Temporal dev server + Web UI (SQLite file under the data folder)  unless TEMPORAL_ADDRESS is set
 //   PostgreSQL (embedded, under the data folder)                       unless DATABASE_URL is set
 //   a mail catcher (SMTP, writes .data/mail/*.eml)                      unless SMTP_URL is set
-//   migrations, then the worker and the API as child processes.
+//   migrations, then the worker and the API as child processes (one that dies is started again).
 // Ctrl-C stops every child cleanly; the next start finds all data and running leads again.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { startMailCatcher } from './lib/mail-catcher';
 import { migrate } from './lib/migrate';
-import { child, stopChild, waitForHttp } from './lib/processes';
+import { child, supervise, waitForHttp } from './lib/processes';
 import { startEmbeddedPostgres, type RunningPostgres } from './lib/postgres';
 import { startTemporalDevServer, type RunningTemporal } from './lib/temporal';
 import { newPayloadKeyEntry } from '../platform/payload-keys';
@@ -107,19 +107,19 @@ async function main(): Promise<void> {
       // The console links each lead to its workflow in the Web UI.
       ...(uiUrl ? { TEMPORAL_UI_URL: uiUrl } : {}),
     };
-    const worker = child('worker', 'worker/main.ts', { ...env, ...WORKER_ENV }, { nodeArgs: WORKER_NODE_ARGS });
-    stops.push(() => stopChild(worker));
-    const api = child('api', 'api/main.ts', env);
-    stops.push(() => stopChild(api));
-    for (const c of [worker, api])
-      c.once('exit', (code) => {
-        if (!stopping) {
-          log(`a child exited (${code}); stopping`);
-          void shutdown(1);
-        }
-      });
+    // A worker or API that dies is started again (a crash loop stops everything); Temporal and
+    // PostgreSQL keep what was accepted, so a restarted worker picks up where the dead one was.
+    const restart = { log, onGiveUp: (code: number) => void shutdown(code || 1), stopping: () => stopping };
+    const worker = supervise(
+      'worker',
+      () => child('worker', 'worker/main.ts', { ...env, ...WORKER_ENV }, { nodeArgs: WORKER_NODE_ARGS }),
+      restart,
+    );
+    stops.push(worker.stop);
+    const api = supervise('api', () => child('api', 'api/main.ts', env), restart);
+    stops.push(api.stop);
 
-    await waitForHttp(`${apiUrl}/health`, { process: api });
+    await waitForHttp(`${apiUrl}/health`, { process: api.current() });
     console.log(
       [
         '',

@@ -34,6 +34,72 @@ export function child(
   return c;
 }
 
+export interface Supervised {
+  /** The child running now (a new one after each restart). */
+  current(): ChildProcess;
+  /** Stops it and starts no other. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Keeps a child running, as a process manager would: a worker or API that dies (a crash, an OOM
+ * kill, a `kill -9` from a curious ops engineer) is started again, so one dead process does not take
+ * the whole local stack down. It is started again 1 s after it exits, the delay doubling up to 30 s
+ * while it keeps dying; one that ran `quickMs` or longer is healthy again. `maxQuickExits` exits in
+ * a row, each within `quickMs` of its start, is a crash loop (a bad configuration, a port in use):
+ * `onGiveUp` is called with the last exit code instead of starting it once more.
+ */
+export function supervise(
+  name: string,
+  start: () => ChildProcess,
+  opts: {
+    log: (m: string) => void;
+    onGiveUp: (code: number) => void;
+    /** True once the launcher is stopping (a Ctrl-C reaches the children too): an exit then is no crash. */
+    stopping?: () => boolean;
+    firstDelayMs?: number;
+    quickMs?: number;
+    maxQuickExits?: number;
+  },
+): Supervised {
+  const firstDelayMs = opts.firstDelayMs ?? 1_000;
+  const quickMs = opts.quickMs ?? 30_000;
+  const maxQuickExits = opts.maxQuickExits ?? 5;
+  let c = start();
+  let startedAt = Date.now();
+  let quickExits = 0;
+  let delayMs = firstDelayMs;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const watch = () =>
+    c.once('exit', (code, signal) => {
+      if (stopped || opts.stopping?.()) return;
+      if (Date.now() - startedAt < quickMs) quickExits++;
+      else [quickExits, delayMs] = [0, firstDelayMs];
+      if (quickExits >= maxQuickExits) {
+        opts.log(`${name} exited ${quickExits} times in a row within ${quickMs / 1000} s of starting (${signal ?? code}); giving up`);
+        return opts.onGiveUp(code ?? 1);
+      }
+      opts.log(`${name} exited (${signal ?? code}); starting it again in ${delayMs / 1000} s`);
+      timer = setTimeout(() => {
+        if (stopped || opts.stopping?.()) return;
+        c = start();
+        startedAt = Date.now();
+        watch();
+      }, delayMs);
+      delayMs = Math.min(delayMs * 2, 30_000);
+    });
+  watch();
+  return {
+    current: () => c,
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await stopChild(c);
+    },
+  };
+}
+
 /** SIGTERM (the child drains and exits), SIGKILL if it has not after 15 s. */
 export function stopChild(c: ChildProcess): Promise<void> {
   return new Promise((done) => {
