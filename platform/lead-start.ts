@@ -44,7 +44,7 @@ export async function startLeadWorkflow(temporal: Client, taskQueue: string, inp
     workflowId: leadWorkflowId(input.leadId),
     taskQueue,
     args: [input],
-    // Behind every lead already taken in, until its first flush raises it (platform/lead-priority.ts).
+    // Behind every lead already taken in, until the flush that ends its first steps raises it (platform/lead-priority.ts).
     priority: LEAD_PRIORITY.arriving,
     typedSearchAttributes: [
       { key: LeadStage, value: 'received' },

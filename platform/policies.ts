@@ -20,9 +20,18 @@ export const DEFAULT_SCOPE = 'default';
 export const teamScope = (teamId: string) => `team:${teamId}`;
 export const teamOfScope = (scope: string) => (scope.startsWith('team:') ? scope.slice(5) : undefined);
 
-/** The scope's version in force at `at`: the highest version that has taken effect. */
+/** Each scope's version in force at `at`: the highest version that has taken effect (one query for all). */
+export async function versionsInForce(db: Db, scopes: string[], at = new Date()): Promise<PolicyVersion[]> {
+  return db.policyVersion.findMany({
+    where: { scope: { in: scopes }, effectiveFrom: { lte: at } },
+    orderBy: [{ scope: 'asc' }, { version: 'desc' }],
+    distinct: ['scope'],
+  });
+}
+
+/** The scope's version in force at `at`. */
 export async function versionInForce(db: Db, scope: string, at = new Date()): Promise<PolicyVersion | null> {
-  return db.policyVersion.findFirst({ where: { scope, effectiveFrom: { lte: at } }, orderBy: { version: 'desc' } });
+  return (await versionsInForce(db, [scope], at))[0] ?? null;
 }
 
 /**
@@ -30,14 +39,8 @@ export async function versionInForce(db: Db, scope: string, at = new Date()): Pr
  * merged over it, named after both ("default v3 + team vlad v1").
  */
 export async function policyInForce(db: Db, teamId: string | null | undefined, at = new Date()): Promise<PolicyInForce> {
-  // Both scopes' versions in force in one query: every lead's assignment asks this.
-  const scopes = teamId ? [DEFAULT_SCOPE, teamScope(teamId)] : [DEFAULT_SCOPE];
-  const rows = await db.$queryRawUnsafe<Array<Pick<PolicyVersion, 'scope' | 'version' | 'body'>>>(
-    `SELECT DISTINCT ON (scope) scope, version, body FROM policy_versions
-     WHERE scope = ANY($1::text[]) AND effective_from <= $2::timestamp ORDER BY scope, version DESC`,
-    scopes,
-    at.toISOString(),
-  );
+  // Both scopes in one query: every lead's assignment asks this.
+  const rows = await versionsInForce(db, teamId ? [DEFAULT_SCOPE, teamScope(teamId)] : [DEFAULT_SCOPE], at);
   const of = (scope: string) => rows.find((r) => r.scope === scope) ?? null;
   return resolved(of(DEFAULT_SCOPE), teamId ? of(teamScope(teamId)) : null, teamId);
 }
