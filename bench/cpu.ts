@@ -64,16 +64,25 @@ export interface CpuGroups {
   worker?: number;
   floorWorker?: number;
   api?: number;
+  /** A second API process (the bench's intake without admission control), counted as API too. */
+  openApi?: number;
 }
 
 export type CpuSnapshot = Record<'worker' | 'floorWorker' | 'api' | 'bench' | 'temporal' | 'postgres', number>;
 
+export const zeroCpu = (): CpuSnapshot => ({ worker: 0, floorWorker: 0, api: 0, bench: 0, temporal: 0, postgres: 0 });
+
+/** Adds the CPU spent between two snapshots to `into`. */
+export function addCpu(into: CpuSnapshot, before: CpuSnapshot, after: CpuSnapshot): void {
+  for (const k of Object.keys(into) as Array<keyof CpuSnapshot>) into[k] += after[k] - before[k];
+}
+
 export function groupCpu(procs: ProcStat[], pids: CpuGroups, benchPid = process.pid): CpuSnapshot {
-  const snap: CpuSnapshot = { worker: 0, floorWorker: 0, api: 0, bench: 0, temporal: 0, postgres: 0 };
+  const snap = zeroCpu();
   for (const p of procs) {
     if (p.pid === pids.worker) snap.worker += p.cpuMs;
     else if (p.pid === pids.floorWorker) snap.floorWorker += p.cpuMs;
-    else if (p.pid === pids.api) snap.api += p.cpuMs;
+    else if (p.pid === pids.api || p.pid === pids.openApi) snap.api += p.cpuMs;
     else if (p.pid === benchPid) snap.bench += p.cpuMs;
     else if (p.comm.startsWith('temporal')) snap.temporal += p.cpuMs;
     else if (p.comm === 'postgres') snap.postgres += p.cpuMs;

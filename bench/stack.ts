@@ -43,10 +43,12 @@ export interface BenchStack {
   apiKey: string;
   /** The API of an earlier commit (`StackOptions.baselineRoot`), on the same database and Temporal, with the same key. */
   baselineApiUrl?: string;
+  /** The same API with admission control off (`StackOptions.openApi`): what intake itself costs, whatever the worker's backlog. */
+  openApiUrl?: string;
   /** Resident memory of the worker and the API processes, in MiB (from ps; undefined if unknown). */
   rssMiB(): { worker?: number; api?: number };
   /** The worker's and the API's process ids (bench/cpu.ts tells their CPU apart). */
-  pids(): { worker?: number; api?: number };
+  pids(): { worker?: number; api?: number; openApi?: number };
   /** Stops everything that was started, last started first; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -58,6 +60,8 @@ export interface StackOptions {
   baselineRoot?: string;
   /** `off`: the worker and the API from bench/plain/ and a bare client without the codec (default `on`). */
   codec?: BenchCodec;
+  /** Also start this tree's API with INTAKE_MAX_BACKLOG=0 beside the deployed one (the intake phase's "own cost" path). */
+  openApi?: boolean;
 }
 
 export async function startStack(log: (m: string) => void, opts: StackOptions = {}): Promise<BenchStack> {
@@ -153,11 +157,34 @@ export async function startStack(log: (m: string) => void, opts: StackOptions = 
     let baselineApiUrl: string | undefined;
     if (opts.baselineRoot) {
       const port = await freePort();
-      const baseline = child('api-baseline', 'api/main.ts', { ...env, API_PORT: String(port) }, { quiet: true, root: opts.baselineRoot });
+      // Without admission control, like this tree's "own cost" path it is read against (bench/run.ts).
+      const baseline = child(
+        'api-baseline',
+        'api/main.ts',
+        { ...env, API_PORT: String(port), INTAKE_MAX_BACKLOG: '0' },
+        { quiet: true, root: opts.baselineRoot },
+      );
       onStop('stop baseline API', () => stopChild(baseline));
       baselineApiUrl = `http://127.0.0.1:${port}`;
       await waitForHttp(`${baselineApiUrl}/health`, { process: baseline });
       log(`baseline API process ${baseline.pid} (${opts.baselineRoot}) on ${baselineApiUrl}`);
+    }
+
+    let openApi: ReturnType<typeof child> | undefined;
+    let openApiUrl: string | undefined;
+    if (opts.openApi) {
+      const port = await freePort();
+      const api = child(
+        'api-open',
+        codec === 'on' ? 'api/main.ts' : 'bench/plain/api.ts',
+        { ...env, API_PORT: String(port), INTAKE_MAX_BACKLOG: '0' },
+        { quiet: true, nodeArgs },
+      );
+      openApi = api;
+      onStop('stop the API without admission control', () => stopChild(api));
+      openApiUrl = `http://127.0.0.1:${port}`;
+      await waitForHttp(`${openApiUrl}/health`, { process: api });
+      log(`API process ${api.pid} without admission control on ${openApiUrl}`);
     }
 
     const rssMiB = () => ({ worker: rssOf(worker.pid), api: rssOf(api.pid) });
@@ -172,8 +199,9 @@ export async function startStack(log: (m: string) => void, opts: StackOptions = 
       apiUrl,
       apiKey,
       baselineApiUrl,
+      openApiUrl,
       rssMiB,
-      pids: () => ({ worker: worker.pid, api: api.pid }),
+      pids: () => ({ worker: worker.pid, api: api.pid, openApi: openApi?.pid }),
       stop,
     };
   } catch (err) {

@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     requestDeadlineMs: cfg.REQUEST_DEADLINE_MS,
     temporalUiUrl: cfg.TEMPORAL_UI_URL,
     temporalNamespace: cfg.TEMPORAL_NAMESPACE,
+    intakeMaxBacklog: cfg.INTAKE_MAX_BACKLOG,
   });
   await app.listen({ host: cfg.API_HOST, port: cfg.API_PORT });
   const stop = async () => {
