@@ -59,6 +59,7 @@ export async function createWorker(opts: {
     stickyQueueScheduleToStartTimeout: '2 seconds',
     // Sized on purpose, not from the heap limit (worker/sandbox.ts).
     maxCachedWorkflows: opts.maxCachedWorkflows ?? workerSizing().maxCachedWorkflows,
+    workflowThreadPoolSize: workerSizing().workflowThreads,
     // Local activities (the lead's were tried and withdrawn, README "Performance") each take a database
     // connection: no more run at once than the pool has connections, so the rest queue here, not in the pool
     // (where a transaction that waits 2 s for a connection fails and retries, and a burst thrashes).

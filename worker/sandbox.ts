@@ -10,6 +10,7 @@
 // workflow API, no per-lead state), so they are loaded once, before any workflow, and shared.
 // What stays per workflow is @temporalio/workflow's own state and workflows/*.
 // test/unit/workflow-sandbox.test.ts holds the per-sandbox cost under a limit.
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 /** The domain modules the workflows import (directly or not), loaded once per worker. */
@@ -50,6 +51,16 @@ const Sizing = z.object({
    * an Update on a cached lead skips the history fetch — for memory: raise it with the heap.
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
+  /**
+   * Threads that run workflow code, each with its own V8 isolate and its share of the cache. The
+   * SDK's default with a reused context is one: every activation of every lead (a replay after an
+   * eviction, a burst's first steps, a staff Update) then waits its turn on one thread, while the
+   * codec, the activities and the SDK's core run on others. Measured in the bench's full run
+   * (README "Performance"): two threads halved a staff Update's wait at the worker during an intake
+   * burst, for ≈ 100 MiB more resident (a second isolate with its own copy of the bundle). More
+   * threads than cores buy nothing, so the default is two where there are two cores.
+   */
+  WORKER_WORKFLOW_THREADS: z.coerce.number().int().min(1).max(16).optional(),
 });
 
 /**
@@ -71,9 +82,12 @@ export const WORKER_NODE_ARGS = [`--max-old-space-size=${WORKER_HEAP_MIB}`];
  */
 export const WORKER_ENV = { MALLOC_ARENA_MAX: '2' };
 
-export function workerSizing(env: NodeJS.ProcessEnv = process.env): { maxCachedWorkflows: number } {
+export function workerSizing(env: NodeJS.ProcessEnv = process.env): { maxCachedWorkflows: number; workflowThreads: number } {
   const parsed = Sizing.safeParse(env);
   if (!parsed.success)
     throw new Error(`bad configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return { maxCachedWorkflows: parsed.data.WORKER_MAX_CACHED_WORKFLOWS };
+  return {
+    maxCachedWorkflows: parsed.data.WORKER_MAX_CACHED_WORKFLOWS,
+    workflowThreads: parsed.data.WORKER_WORKFLOW_THREADS ?? Math.min(2, availableParallelism()),
+  };
 }
