@@ -25,6 +25,7 @@ import { arch, cpus, loadavg, platform, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { poolOf, type Db } from '../platform/db';
+import { policyInForce } from '../platform/policies';
 import { measureActions, PACED_RATE, type ActionFigures } from './actions';
 import { exportBaseline, type BaselineTree } from './baseline';
 import { measureFloor } from './floor/measure';
@@ -197,10 +198,9 @@ async function main(): Promise<number> {
     // raw: the lead rows intake would have written, inserted before any timing, so the raw
     // path's workflows find their lead and do the same worker-side work as the API's.
     const rawIds = Array.from({ length: warmup + n }, () => randomUUID());
-    // Like for like: the same id policies and initial search attributes intake starts with.
-    const rawStart = async (i: number) => {
-      await startLead(client, taskQueue, rawIds[i]!);
-    };
+    // Like for like: the start call and the input intake makes (bench/scale.ts startLead).
+    const policy = await policyInForce(db, null);
+    const rawStart = (i: number) => startLead(client, taskQueue, rawIds[i]!, policy);
 
     // api: unique contacts, or de-duplication would attach (200) instead of create (201). The
     // random phone base keeps a reused external database from matching an earlier run's leads.
@@ -429,6 +429,7 @@ async function main(): Promise<number> {
       temporalAddress: stack.temporalAddress,
       rssMiB: stack.rssMiB,
       pids: stack.pids,
+      policy,
     };
     let processing: ProcessingFigures | undefined;
     if (phases.has('processing')) processing = await measureProcessing(scaleStack, n, concurrency, log);

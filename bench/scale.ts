@@ -8,13 +8,11 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Pool } from 'pg';
-import { LEAD_PRIORITY } from '../platform/lead-priority';
+import { type LeadStartRow, leadWorkflowInput, startLeadWorkflow } from '../platform/lead-start';
+import type { PolicyInForce } from '../platform/policies';
 import { child, stopChild, waitForLine } from '../scripts/lib/processes';
-import { leadWorkflow, type LeadWorkflowInput } from '../workflows/lead';
 import * as M from '../workflows/messages';
-import { LeadSource, LeadStage } from '../workflows/search-attributes';
 import { cpuPer, type CpuSnapshot, describeCpu, groupCpu, readProcs } from './cpu';
 import { processingFloorWorkflow, processingShapeFloorWorkflow } from './floor/workflow';
 import type { HttpClient } from './http';
@@ -46,6 +44,8 @@ export interface ScaleStack {
   temporalAddress: string;
   rssMiB(): { worker?: number; api?: number };
   pids(): { worker?: number; api?: number };
+  /** The policy in force when the run began, which intake puts in a new lead's input too. */
+  policy: PolicyInForce;
 }
 
 type Log = (m: string) => void;
@@ -64,21 +64,23 @@ async function registerLeads(pool: Pool, n: number): Promise<string[]> {
   return ids;
 }
 
-/** A lead started as intake starts it (the same id policies and initial search attributes), from a bare client. */
-export function startLead(client: Client, taskQueue: string, leadId: string) {
-  const input: LeadWorkflowInput = { leadId, kind: 'lead', sourceChannel: 'web_form', topic: 'crm' };
-  return client.workflow.start(leadWorkflow, {
-    workflowId: `lead-${leadId}`,
-    taskQueue,
-    args: [input],
-    priority: LEAD_PRIORITY.arriving, // as intake starts a lead (platform/lead-start.ts)
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    typedSearchAttributes: [
-      { key: LeadStage, value: 'received' },
-      { key: LeadSource, value: input.sourceChannel },
-    ],
-  });
+/**
+ * A lead started from a bare client exactly as intake starts it: the same start call
+ * (platform/lead-start.ts: id policies, priority, search attributes, the Web UI's summary and
+ * details) and the same input, with the policy in force and its version — only the API is missing.
+ */
+export function startLead(client: Client, taskQueue: string, leadId: string, policy: PolicyInForce): Promise<void> {
+  const row: LeadStartRow = {
+    id: leadId,
+    kind: 'lead',
+    sourceChannel: 'web_form',
+    sourcePartnerId: null,
+    region: null,
+    topic: 'crm',
+    previousLeadId: null,
+    returnedAfterOptOut: false,
+  };
+  return startLeadWorkflow(client, taskQueue, leadWorkflowInput(row, policy.policy, policy.version));
 }
 
 /** A staff Update from a bare Temporal client: a missed call recorded on the lead. */
@@ -157,7 +159,7 @@ export async function measureProcessing(s: ScaleStack, n: number, concurrency: n
   log(`processing: ${n} leads started at concurrency ${concurrency}, timed until each is assigned with its first task`);
   const cpuBefore = groupCpu(readProcs(), s.pids());
   const t0 = performance.now();
-  await runClosedLoop(n, concurrency, (i) => startLead(s.client, s.taskQueue, ids[i]!).then(() => undefined));
+  await runClosedLoop(n, concurrency, (i) => startLead(s.client, s.taskQueue, ids[i]!, s.policy));
   const lead = rateOf(await until(n, () => processedCount(s.pool, ids), t0));
   const cpuPerLead = cpuPer(cpuBefore, groupCpu(readProcs(), s.pids()), lead.processed);
   log(`processing: CPU ms per lead by process: ${describeCpu(cpuPerLead)}`);
@@ -237,7 +239,7 @@ export async function measureMemory(s: ScaleStack, openLeads: number, maxCachedW
     const batch = await registerLeads(s.pool, count);
     ids.push(...batch);
     const t0 = performance.now();
-    await runClosedLoop(batch.length, 20, (i) => startLead(s.client, s.taskQueue, batch[i]!).then(() => undefined));
+    await runClosedLoop(batch.length, 20, (i) => startLead(s.client, s.taskQueue, batch[i]!, s.policy));
     await until(batch.length, () => processedCount(s.pool, batch), t0);
     rss.push({ openLeads: ids.length, worker: s.rssMiB().worker });
     log(`memory: ${ids.length} leads open, worker RSS ${rss[rss.length - 1]!.worker} MiB`);
