@@ -45,12 +45,13 @@ const Sizing = z.object({
    * task, which replays its (short) history: milliseconds. The SDK's default is derived from the
    * heap limit (600 per GiB), which on a large machine let the cache grow to gigabytes. Measured
    * by the bench's memory phase (2 cores, 5,000+ leads opened, so the cache is full): 2,000 cached
-   * held the worker at 1,126 MiB resident, over the 1 GiB target; 1,000 keeps it under. (Each
+   * held the worker at 1,126 MiB resident, over the 1 GiB target; 1,000 kept it under with one
+   * workflow thread (853 MiB at 20,000 open leads) but not with two (1,025 MiB), so 800. (Each
    * cached lead is ≈ 0.11 MiB live in the workflow isolate, per --trace-gc; the rest is heap
    * headroom, malloc arenas and the core's state for the run.) A bigger cache buys fewer replays —
    * an Update on a cached lead skips the history fetch — for memory: raise it with the heap.
    */
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(800),
   /**
    * Threads that run workflow code, each with its own V8 isolate and its share of the cache. The
    * SDK's default with a reused context is one: every activation of every lead (a replay after an

@@ -3,8 +3,8 @@ import { availableParallelism } from 'node:os';
 import { workerSizing } from '../../worker/sandbox';
 
 describe('workerSizing', () => {
-  it('defaults to 1,000 cached workflows and one workflow thread per core, at most two', () => {
-    expect(workerSizing({})).toEqual({ maxCachedWorkflows: 1000, workflowThreads: Math.min(2, availableParallelism()) });
+  it('defaults to 800 cached workflows and one workflow thread per core, at most two', () => {
+    expect(workerSizing({})).toEqual({ maxCachedWorkflows: 800, workflowThreads: Math.min(2, availableParallelism()) });
   });
 
   it('takes WORKER_MAX_CACHED_WORKFLOWS and WORKER_WORKFLOW_THREADS from the environment', () => {
