@@ -148,44 +148,43 @@ export async function startStack(log: (m: string) => void, opts: StackOptions = 
     log(`worker process ${worker.pid} polling ${taskQueue}`);
     // BENCH_API_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the API under load.
     const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const api = child('api', codec === 'on' ? 'api/main.ts' : 'bench/plain/api.ts', env, { quiet: true, nodeArgs });
-    onStop('stop API', () => stopChild(api));
-    const apiUrl = `http://127.0.0.1:${apiPort}`;
-    await waitForHttp(`${apiUrl}/health`, { process: api });
-    log(`API process ${api.pid} on ${apiUrl}`);
-
-    let baselineApiUrl: string | undefined;
-    if (opts.baselineRoot) {
-      const port = await freePort();
-      // Without admission control, like this tree's "own cost" path it is read against (bench/run.ts).
-      const baseline = child(
-        'api-baseline',
-        'api/main.ts',
-        { ...env, API_PORT: String(port), INTAKE_MAX_BACKLOG: '0' },
-        { quiet: true, root: opts.baselineRoot },
+    const apiScript = codec === 'on' ? 'api/main.ts' : 'bench/plain/api.ts';
+    /** An API process on `port`, stopped with the stack, ready once its /health answers. */
+    const startApi = async (
+      what: string,
+      name: string,
+      port: number,
+      apiEnv: NodeJS.ProcessEnv,
+      childOpts: { root?: string; script?: string; nodeArgs?: string[] } = {},
+    ) => {
+      const proc = child(
+        name,
+        childOpts.script ?? apiScript,
+        { ...apiEnv, API_PORT: String(port) },
+        {
+          quiet: true,
+          nodeArgs: childOpts.nodeArgs ?? nodeArgs,
+          root: childOpts.root,
+        },
       );
-      onStop('stop baseline API', () => stopChild(baseline));
-      baselineApiUrl = `http://127.0.0.1:${port}`;
-      await waitForHttp(`${baselineApiUrl}/health`, { process: baseline });
-      log(`baseline API process ${baseline.pid} (${opts.baselineRoot}) on ${baselineApiUrl}`);
-    }
-
-    let openApi: ReturnType<typeof child> | undefined;
-    let openApiUrl: string | undefined;
-    if (opts.openApi) {
-      const port = await freePort();
-      const api = child(
-        'api-open',
-        codec === 'on' ? 'api/main.ts' : 'bench/plain/api.ts',
-        { ...env, API_PORT: String(port), INTAKE_MAX_BACKLOG: '0' },
-        { quiet: true, nodeArgs },
-      );
-      openApi = api;
-      onStop('stop the API without admission control', () => stopChild(api));
-      openApiUrl = `http://127.0.0.1:${port}`;
-      await waitForHttp(`${openApiUrl}/health`, { process: api });
-      log(`API process ${api.pid} without admission control on ${openApiUrl}`);
-    }
+      onStop(`stop ${what}`, () => stopChild(proc));
+      const url = `http://127.0.0.1:${port}`;
+      await waitForHttp(`${url}/health`, { process: proc });
+      log(`${what} process ${proc.pid} on ${url}`);
+      return { proc, url };
+    };
+    const { proc: api, url: apiUrl } = await startApi('API', 'api', apiPort, env);
+    // The other two run without admission control: the intake phase's "own cost" path (bench/run.ts)
+    // and the baseline read against it.
+    const unadmitted = { ...env, INTAKE_MAX_BACKLOG: '0' };
+    const baseline = opts.baselineRoot
+      ? await startApi(`baseline API (${opts.baselineRoot})`, 'api-baseline', await freePort(), unadmitted, {
+          root: opts.baselineRoot,
+          script: 'api/main.ts',
+          nodeArgs: [],
+        })
+      : undefined;
+    const openApi = opts.openApi ? await startApi('API without admission control', 'api-open', await freePort(), unadmitted) : undefined;
 
     const rssMiB = () => ({ worker: rssOf(worker.pid), api: rssOf(api.pid) });
     return {
@@ -198,10 +197,10 @@ export async function startStack(log: (m: string) => void, opts: StackOptions = 
       client,
       apiUrl,
       apiKey,
-      baselineApiUrl,
-      openApiUrl,
+      baselineApiUrl: baseline?.url,
+      openApiUrl: openApi?.url,
       rssMiB,
-      pids: () => ({ worker: worker.pid, api: api.pid, openApi: openApi?.pid }),
+      pids: () => ({ worker: worker.pid, api: api.pid, openApi: openApi?.proc.pid }),
       stop,
     };
   } catch (err) {

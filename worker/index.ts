@@ -47,6 +47,7 @@ export async function createWorker(opts: {
     interceptors: tracingClientInterceptors(opts.tracing),
   });
   const temporal = { client, taskQueue: opts.taskQueue };
+  const sizing = workerSizing();
   return Worker.create({
     connection: opts.connection,
     namespace,
@@ -58,8 +59,8 @@ export async function createWorker(opts: {
     // replay from history when the cached worker is merely busy.
     stickyQueueScheduleToStartTimeout: '2 seconds',
     // Sized on purpose, not from the heap limit (worker/sandbox.ts).
-    maxCachedWorkflows: opts.maxCachedWorkflows ?? workerSizing().maxCachedWorkflows,
-    workflowThreadPoolSize: workerSizing().workflowThreads,
+    maxCachedWorkflows: opts.maxCachedWorkflows ?? sizing.maxCachedWorkflows,
+    workflowThreadPoolSize: sizing.workflowThreads,
     // Local activities (the lead's were tried and withdrawn, README "Performance") each take a database
     // connection: no more run at once than the pool has connections, so the rest queue here, not in the pool
     // (where a transaction that waits 2 s for a connection fails and retries, and a burst thrashes).
