@@ -11,13 +11,62 @@ import type { LeadWorkflowInput, leadWorkflow } from './lead';
 import { leadVisibility } from './lead-visibility';
 import type * as M from './messages';
 
-export const acts = wf.proxyActivities<LeadActivities>({
+const activityOptions = {
   // Every activity of a lead is a short database write (milliseconds). A worker killed mid-write
   // is noticed when this runs out, so it is seconds, not the minute it was: the read model then
   // catches up within seconds of a restart instead of a minute.
   startToCloseTimeout: '5 seconds',
   // Activities are idempotent, so they retry until the database is back.
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['UnknownLead', 'NoConsent', 'NotAccepted'] },
+} satisfies wf.ActivityOptions & wf.LocalActivityOptions;
+const remoteActs = wf.proxyActivities<LeadActivities>(activityOptions);
+const localActs = wf.proxyLocalActivities<LeadActivities>(activityOptions);
+
+/**
+ * The lead's local activities, one at a time in the order the lead asks for them. Two side by side
+ * finish in any order, and a replay resolves them in another order than the first run saw: the
+ * lead's two strands (its process, and its read model written in the background) then resume in
+ * another order and publish its search attributes at another point of the history — a
+ * nondeterminism error, which the simulated year found (`test/bench/year.test.ts`). Each write takes
+ * milliseconds, so queueing them costs the lead nothing it would notice. (Module state is the
+ * workflow's own: the SDK gives each workflow its own copy of this module.)
+ */
+let lastLocal: Promise<unknown> = Promise.resolve();
+let localInFlight = 0;
+function queuedLocal<K extends keyof LeadActivities>(name: K): LeadActivities[K] {
+  const call = async (...args: unknown[]) => {
+    localInFlight += 1;
+    const result = lastLocal.then(() => (localActs[name] as (...a: unknown[]) => Promise<unknown>)(...args));
+    lastLocal = result.catch(() => undefined); // a failure is its caller's; the next write still runs
+    try {
+      return await result;
+    } finally {
+      localInFlight -= 1;
+    }
+  };
+  return call as LeadActivities[K];
+}
+
+/**
+ * No local activity of the lead is queued or running: the step that asked for them is done. The
+ * read model is flushed then (lead-visibility.ts), so one write carries all of a step's transitions
+ * — a new lead's `received` and `assigned` together — instead of one write per transition.
+ */
+export const localWritesSettled = () => localInFlight === 0;
+
+/**
+ * A lead's activities. Since the 'local-activities' patch they run as local activities, inside the
+ * workflow task that asks for them (issue 16, throughput): a new lead is recorded, assigned and
+ * given its first task in one workflow task, with a marker event per write, instead of four workflow
+ * tasks and four activity tasks — each a round trip through the server and three events. A run
+ * from before the patch replays its scheduled activities as they were and takes local ones from its
+ * next new step on.
+ */
+export const acts: LeadActivities = new Proxy({} as LeadActivities, {
+  get: (_, name: string) => {
+    const k = name as keyof LeadActivities;
+    return wf.patched('local-activities') ? queuedLocal(k) : remoteActs[k];
+  },
 });
 
 /**
@@ -44,7 +93,7 @@ export class LeadRun {
   constructor(readonly input: LeadWorkflowInput) {
     this.policy = LeadPolicy.parse(input.policy ?? {});
     this.s = input.carried ?? initialState({ ...input, now: Date.now() });
-    this.visibility = leadVisibility(this.s, input, acts);
+    this.visibility = leadVisibility(this.s, input, acts, localWritesSettled);
   }
 
   /** The business calendar of the policy in force. */

@@ -23,6 +23,8 @@ export function leadVisibility(
   s: LeadState,
   input: LeadStartFacts & { policyVersion?: string; carried?: LeadState },
   acts: Pick<LeadActivities, 'recordTransitions'>,
+  /** The lead's other writes of the step under way are done (workflows/lead-run.ts): flush then. */
+  settled: () => boolean = () => true,
 ) {
   let flushed = input.carried ? s.seq : 0;
   // Since this patch the lead names its timers after what they wait for, and publishes the deadline
@@ -63,10 +65,13 @@ export function leadVisibility(
       sla = next;
       publish();
     },
-    /** Appends new transitions to PostgreSQL with the read model, then publishes; for ever, in the background. */
+    /**
+     * Appends new transitions to PostgreSQL with the read model, then publishes; for ever, in the
+     * background, each time the lead's step under way has done its own writes.
+     */
     async persist(): Promise<void> {
       for (;;) {
-        await wf.condition(() => s.seq > flushed);
+        await wf.condition(() => s.seq > flushed && settled());
         const upto = s.seq;
         const batch: Transition[] = s.history.filter((t) => t.seq > flushed);
         await acts.recordTransitions(s.leadId, batch, readModel(s, input.policyVersion));

@@ -55,7 +55,17 @@ function payloadsOf(node: unknown, out: Payload[] = []): Payload[] {
   if (!node || typeof node !== 'object' || node instanceof Uint8Array) return out;
   const o = node as Record<string, unknown>;
   if (o.metadata && typeof o.metadata === 'object' && o.data instanceof Uint8Array) out.push(o as Payload);
-  else for (const [k, v] of Object.entries(o)) if (k !== 'searchAttributes' && !isPatchMarker(v)) payloadsOf(v, out);
+  else {
+    for (const [k, v] of Object.entries(o)) {
+      if (k === 'searchAttributes' || isPatchMarker(v)) continue;
+      // A local activity's marker: its `data` is the SDK's own record (activity type, attempt, times), no codec sees it; its `result` is ours.
+      if (k === 'details' && o.markerName === 'core_local_activity' && v && typeof v === 'object') {
+        for (const [dk, dv] of Object.entries(v)) if (dk !== 'data') payloadsOf(dv, out);
+        continue;
+      }
+      payloadsOf(v, out);
+    }
+  }
   return out;
 }
 

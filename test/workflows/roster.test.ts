@@ -2,6 +2,7 @@
 // workflow reassigns it, with the reason in the history, and the open tasks go with it. Production
 // durations under time-skipping.
 import { randomUUID } from 'node:crypto';
+import { WorkflowUpdateStage } from '@temporalio/client';
 import { rosterActivities } from '../../activities/roster';
 import { reassignLeadsOf } from '../../platform/roster';
 import { createActivities } from '../../activities';
@@ -134,9 +135,15 @@ test('a reassignment made while the automatic pick is under way stands: the pick
       args: [{ leadId, kind: 'lead', sourceChannel: 'web_form' }],
     });
     await pickStarted;
-    const after = await act(handle, 'reassign', { managerId: chosen, reason: 'knows the client' }, 'team_lead:tl');
-    expect(after.managerId).toBe(chosen);
+    // The pick is a local activity: the lead takes the reassignment once its workflow task has
+    // outlived 80 % of its timeout with the pick still running (the SDK then completes the task and
+    // the server sends the next, with the Update). Its own task write queues behind the pick.
+    const reassigned = await handle.startUpdate(M.reassign, {
+      args: [{ actor: 'team_lead:tl', input: { managerId: chosen, reason: 'knows the client' } }],
+      waitForStage: WorkflowUpdateStage.ACCEPTED,
+    });
     release();
+    expect((await reassigned.result()).managerId).toBe(chosen);
     await idle(handle);
     const s = await handle.query(M.getState);
     expect(s.managerId).toBe(chosen);

@@ -1,0 +1,81 @@
+// A new lead's first steps cost one workflow task (issue 16, throughput): since the
+// 'local-activities' patch its read model, its assignment and its first task are written by local
+// activities inside the workflow task that starts it, instead of four activity tasks and the
+// workflow tasks between them — each a round trip through the server. On the dev server, started
+// as intake starts it (its arrival priority, raised once its first steps are written).
+import type { temporal } from '@temporalio/proto';
+import { leadWorkflowInput, startLeadWorkflow } from '../../platform/lead-start';
+import { leadWorkflowId } from '../../workflows/lead';
+import { seedLead, seedManager, testDb, uid } from '../helpers/db';
+import { devServerPair, type DevServerPair } from '../helpers/temporal';
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+const db = testDb();
+let t: DevServerPair;
+beforeAll(async () => {
+  t = await devServerPair(db);
+});
+afterAll(async () => {
+  await t?.close();
+  await db.$disconnect();
+});
+
+/** The activity a local activity's marker records (the SDK's own record, plain JSON; the result is encrypted). */
+function markedActivity(e: HistoryEvent): string | undefined {
+  const m = e.markerRecordedEventAttributes;
+  if (m?.markerName !== 'core_local_activity') return undefined;
+  const data = m.details?.data?.payloads?.[0]?.data;
+  return data ? (JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type: string }).activity_type : undefined;
+}
+
+test('a new lead is recorded, assigned and given its first task in one workflow task, with no activity task', async () => {
+  const topic = uid('crm');
+  await seedManager(db, { expertise: [topic] });
+  const leadId = await seedLead(db, { sourceChannel: 'web_form', topic });
+  const row = {
+    id: leadId,
+    kind: 'lead',
+    sourceChannel: 'web_form',
+    sourcePartnerId: null,
+    region: null,
+    topic,
+    previousLeadId: null,
+    returnedAfterOptOut: false,
+  };
+  await startLeadWorkflow(t.temporal, t.worker.taskQueue, leadWorkflowInput(row));
+  const handle = t.temporal.workflow.getHandle(leadWorkflowId(leadId));
+
+  // Done when its first task is in and the SLA clock runs.
+  let events: HistoryEvent[] = [];
+  for (let i = 0; i < 200 && !events.some((e) => e.timerStartedEventAttributes); i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    events = (await handle.fetchHistory()).events ?? [];
+  }
+  await new Promise((r) => setTimeout(r, 500)); // anything that would follow the first task has time to show
+  events = (await handle.fetchHistory()).events ?? [];
+  expect(await db.task.count({ where: { leadId, kind: 'first_contact' } })).toBe(1);
+  expect((await db.lead.findUniqueOrThrow({ where: { id: leadId } })).managerId).not.toBeNull();
+
+  expect(events.filter((e) => e.activityTaskScheduledEventAttributes)).toEqual([]);
+  // The first workflow task wrote everything and started the SLA clock. Each write is one marker,
+  // one at a time in the order the lead asked for them: the manager's pick, the first task, then
+  // the read model with both transitions (received, assigned) in one flush.
+  const [first, ...later] = events.filter((e) => e.workflowTaskCompletedEventAttributes);
+  const byFirst = events.filter(
+    (e) =>
+      String(
+        e.markerRecordedEventAttributes?.workflowTaskCompletedEventId ?? e.timerStartedEventAttributes?.workflowTaskCompletedEventId,
+      ) === String(first!.eventId),
+  );
+  expect(byFirst.map(markedActivity).filter(Boolean)).toEqual(['assignManager', 'createTask', 'recordTransitions']);
+  expect(byFirst.filter((e) => e.timerStartedEventAttributes)).toHaveLength(1);
+  // The flush raised the lead's priority: one options event, written while that task ran,
+  // so the server sends one more workflow task, which has nothing to do (no command follows it).
+  const raised = events.findIndex((e) => e.workflowExecutionOptionsUpdatedEventAttributes);
+  expect(raised).toBeGreaterThan(events.indexOf(first!));
+  expect(later).toHaveLength(1);
+  expect(events.at(-1)).toBe(later[0]);
+  expect(events.filter((e) => e.workflowTaskScheduledEventAttributes)).toHaveLength(2);
+  await handle.terminate('test done');
+});
