@@ -61,7 +61,8 @@ export async function createWorker(opts: {
     // Sized on purpose, not from the heap limit (worker/sandbox.ts).
     maxCachedWorkflows: opts.maxCachedWorkflows ?? sizing.maxCachedWorkflows,
     workflowThreadPoolSize: sizing.workflowThreads,
-    // Local activities (the lead's were tried and withdrawn, README "Performance") each take a database
+    maxConcurrentWorkflowTaskExecutions: sizing.workflowTaskSlots,
+    // Local activities (a lead's database writes, workflows/lead-run.ts) each take a database
     // connection: no more run at once than the pool has connections, so the rest queue here, not in the pool
     // (where a transaction that waits 2 s for a connection fails and retries, and a burst thrashes).
     maxConcurrentLocalActivityExecutions: connectionsOf(opts.db),

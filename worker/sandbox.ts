@@ -62,6 +62,16 @@ const Sizing = z.object({
    * threads than cores buy nothing, so the default is two where there are two cores.
    */
   WORKER_WORKFLOW_THREADS: z.coerce.number().int().min(1).max(16).optional(),
+  /**
+   * Workflow tasks the worker holds at once (the SDK's maxConcurrentWorkflowTaskExecutions, 40 by
+   * default). A lead's task now runs its database writes inside it (local activities,
+   * workflows/lead-run.ts), so a task held is a task waiting for the CPU and the local-activity
+   * slots, in arrival order. Held 40 at a time, a staff Update waited behind 39 new leads' first
+   * steps at the worker (p50 1.3 s, p99 2.6 s during the bench's intake burst); held 10, the rest
+   * wait in the server's queue, where task priority puts the Update first (p99 0.69 s, twice). The
+   * leads processed per second were within the runs' spread either way (README "Performance").
+   */
+  WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).max(1000).default(10),
 });
 
 /**
@@ -83,12 +93,17 @@ export const WORKER_NODE_ARGS = [`--max-old-space-size=${WORKER_HEAP_MIB}`];
  */
 export const WORKER_ENV = { MALLOC_ARENA_MAX: '2' };
 
-export function workerSizing(env: NodeJS.ProcessEnv = process.env): { maxCachedWorkflows: number; workflowThreads: number } {
+export function workerSizing(env: NodeJS.ProcessEnv = process.env): {
+  maxCachedWorkflows: number;
+  workflowThreads: number;
+  workflowTaskSlots: number;
+} {
   const parsed = Sizing.safeParse(env);
   if (!parsed.success)
     throw new Error(`bad configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return {
     maxCachedWorkflows: parsed.data.WORKER_MAX_CACHED_WORKFLOWS,
     workflowThreads: parsed.data.WORKER_WORKFLOW_THREADS ?? Math.min(2, availableParallelism()),
+    workflowTaskSlots: parsed.data.WORKER_WORKFLOW_TASK_SLOTS,
   };
 }
