@@ -49,7 +49,7 @@ export function scaleTargets(f: {
       value: p.ratio,
       target: `≥ ${SCALE_TARGETS.processingRatio}`,
       pass: p.pass,
-      against: `lead ${p.lead.perSecond}/s vs floor of the same shape ${p.floor.perSecond}/s (${p.n} each); as local activities the floor is ${p.lowestFloor.perSecond}/s (${p.ratioVsLowest}×)`,
+      against: `lead ${p.lead.perSecond}/s vs floor of the same shape ${p.floor.perSecond}/s (${p.n} each); the lead's own shape, local activities one after another, ${p.lowestFloor.perSecond}/s bare (${p.ratioVsLowest}×)`,
     });
   }
   if (f.intakeRatio !== undefined) {

@@ -127,7 +127,7 @@ export interface ProcessingFigures {
   lead: { seconds: number; perSecond: number; processed: number };
   /** The floor of the target: a bare workflow of the lead's shape (regular activities that do nothing). */
   floor: { seconds: number; perSecond: number; processed: number };
-  /** The same steps as local activities: what the shape itself could come down to. */
+  /** The lead's own shape since its local activities: the same steps, one local activity after another. */
   lowestFloor: { seconds: number; perSecond: number; processed: number };
   ratio: number;
   ratioVsLowest: number;
@@ -149,8 +149,8 @@ const rateOf = (x: { seconds: number; reached: number }): Rate => ({
 
 /**
  * Starts n leads from a bare client (concurrency c) and times until every one is processed; then
- * the same for n floor workflows of the lead's shape, and n of the same steps as local activities,
- * on a worker of their own. The lead's figure includes its database writes, the codec and the
+ * the same for n floor workflows of the lead's shape (one activity per step), and n of the lead's
+ * own (the same steps, one local activity after another), on a worker of their own. The lead's figure includes its database writes, the codec and the
  * business logic; the floors' are Temporal alone.
  */
 export async function measureProcessing(s: ScaleStack, n: number, concurrency: number, log: Log): Promise<ProcessingFigures> {
@@ -187,9 +187,9 @@ export async function measureProcessing(s: ScaleStack, n: number, concurrency: n
       const rate = rateOf(await until(n, async () => (await s.client.workflow.count(query)).count, started));
       return { rate, cpu: cpuPer(cpuBefore, groupCpu(readProcs(), floorPids()), rate.processed) };
     };
-    const { rate: floor, cpu: cpuPerFloor } = await floorOf(processingShapeFloorWorkflow, 'regular activities as the lead has');
+    const { rate: floor, cpu: cpuPerFloor } = await floorOf(processingShapeFloorWorkflow, 'one activity per step');
     log(`processing floor: CPU ms per workflow by process: ${describeCpu(cpuPerFloor)}`);
-    const { rate: lowestFloor } = await floorOf(processingFloorWorkflow, 'local activities');
+    const { rate: lowestFloor } = await floorOf(processingFloorWorkflow, 'local activities one after another, as the lead has');
     const ratio = Math.round((lead.perSecond / floor.perSecond) * 1000) / 1000;
     const ratioVsLowest = Math.round((lead.perSecond / lowestFloor.perSecond) * 1000) / 1000;
     return {

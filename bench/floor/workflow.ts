@@ -33,25 +33,26 @@ export async function floorWorkflow(): Promise<void> {
   }
 }
 
-// The platform's floor for taking a lead in (bench/scale.ts): the shape of a new lead's first
-// steps as local activities (tried in the lead and withdrawn, so this is the floor at its lowest) — the read model written and a manager picked side by
-// side, then the first task made, each a local activity — and then a wait on a timer (the SLA
-// clock), with no business logic, no database and activities that do nothing.
+// The platform's floor for taking a lead in (bench/scale.ts), as the lead takes its first steps
+// since its 'local-activities' patch (workflows/lead-run.ts): one local activity after another in
+// one workflow task — a manager picked, the read model written, the first task made, the read
+// model written again — with no business logic, no database and activities that do nothing.
 const local = wf.proxyLocalActivities<{ record(n: number): Promise<void>; assign(): Promise<string>; task(): Promise<void> }>({
   startToCloseTimeout: '5 seconds',
 });
 
 export async function processingFloorWorkflow(): Promise<void> {
-  await Promise.all([local.record(1), local.assign()]);
+  await local.assign();
+  await local.record(1);
   await local.task();
   await local.record(2);
   // Done: the bench counts completed runs (the lead would wait on its SLA timer here).
 }
 
-// The same first steps as the lead takes them — regular activities (the lead's are, see above), the
-// read model written beside the manager's pick, then the first task beside the second read-model
-// write — with activities that do nothing. This is the floor of issue 16's target "a bare workflow
-// of the same shape"; the local-activity one above is what the shape could come down to.
+// The same first steps as a bare workflow takes them, one activity per step — the read model
+// written beside the manager's pick, then the first task beside the second read-model write (as the
+// lead took them before its local activities) — with activities that do nothing. This is the floor
+// of issue 16's target "a bare workflow of the same shape"; the one above is the lead's own shape.
 const remote = wf.proxyActivities<{ record(n: number): Promise<void>; assign(): Promise<string>; task(): Promise<void> }>({
   startToCloseTimeout: '1 minute',
 });
