@@ -24,3 +24,11 @@ for (const id of Object.keys(__webpack_modules__)) {
 }
 
 export const sealedModules = sealed;
+
+// Frames kept per stack trace in the workflow sandbox: 6, not V8's 10. The SDK captures a stack for
+// every promise a workflow makes (for the `__stack_trace` query, the Web UI's "Stack Trace" tab) and
+// maps each frame through the bundle's source map: on a replay of a lead's stored histories that was
+// a quarter of the CPU — 80–84 ms a replay with 10 frames, 62–65 with 6 (README, "Performance"). The
+// frames dropped are the deepest; the trace still names the line where the lead waits
+// (test/workflows/stack-trace.test.ts). Set here, before the SDK freezes the sandbox's globals.
+Error.stackTraceLimit = 6;
