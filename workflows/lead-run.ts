@@ -57,8 +57,8 @@ export const localWritesSettled = () => localInFlight === 0;
 /**
  * A lead's activities. Since the 'local-activities' patch they run as local activities, inside the
  * workflow task that asks for them (issue 16, throughput): a new lead is recorded, assigned and
- * given its first task in one workflow task, with a marker event per write, instead of four workflow
- * tasks and four activity tasks — each a round trip through the server and three events. A run
+ * given its first task in one workflow task, with a marker event per write, instead of seven workflow
+ * tasks and four activity tasks — each a round trip through the server, an activity three events. A run
  * from before the patch replays its scheduled activities as they were and takes local ones from its
  * next new step on.
  */
