@@ -150,8 +150,9 @@ const rateOf = (x: { seconds: number; reached: number }): Rate => ({
 /**
  * Starts n leads from a bare client (concurrency c) and times until every one is processed; then
  * the same for n floor workflows of the lead's shape (one activity per step), and n of the lead's
- * own (the same steps, one local activity after another), on a worker of their own. The lead's figure includes its database writes, the codec and the
- * business logic; the floors' are Temporal alone.
+ * own (the same steps, one local activity after another), on a worker of their own. The lead's
+ * figure includes its database writes, the codec and the business logic; the floors' are Temporal
+ * alone.
  */
 export async function measureProcessing(s: ScaleStack, n: number, concurrency: number, log: Log): Promise<ProcessingFigures> {
   const ids = await registerLeads(s.pool, n);

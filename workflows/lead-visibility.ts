@@ -24,7 +24,7 @@ export function leadVisibility(
   input: LeadStartFacts & { policyVersion?: string; carried?: LeadState },
   acts: Pick<LeadActivities, 'recordTransitions'>,
   /** The lead's other writes of the step under way are done (workflows/lead-run.ts): flush then. */
-  settled: () => boolean = () => true,
+  settled: () => boolean,
 ) {
   let flushed = input.carried ? s.seq : 0;
   // Since this patch the lead names its timers after what they wait for, and publishes the deadline

@@ -17,6 +17,7 @@ import { waitForLine } from '../../scripts/lib/processes';
 import { leadWorkflow } from '../../workflows/lead';
 import * as M from '../../workflows/messages';
 import { seedLead, seedManager } from '../helpers/db';
+import { localActivityOf } from '../helpers/lead';
 import { testCodec } from '../helpers/temporal';
 import { buildDist, runtimeImageDir } from './dockerfile';
 
@@ -118,16 +119,8 @@ test('a SIGTERM during an activity lets it finish and report, then the worker ex
     // attempt, and no workflow task failed or timed out to be run again elsewhere.
     const accepted = Number(events.find((e) => e.workflowExecutionUpdateAcceptedEventAttributes)!.eventId);
     const after = events.filter((e) => Number(e.eventId) > accepted);
-    const writes = after
-      .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')
-      .map(
-        (e) =>
-          JSON.parse(Buffer.from(e.markerRecordedEventAttributes!.details!.data!.payloads![0]!.data!).toString('utf8')) as {
-            activity_type: string;
-            attempt: number;
-          },
-      );
-    expect(writes.map((w) => w.activity_type)).toContain('recordTransitions');
+    const writes = after.map(localActivityOf).filter((w) => w !== undefined);
+    expect(writes.map((w) => w.activityType)).toContain('recordTransitions');
     expect(writes.filter((w) => w.attempt !== 1)).toEqual([]);
     expect(after.filter((e) => e.workflowTaskFailedEventAttributes || e.workflowTaskTimedOutEventAttributes)).toEqual([]);
     expect(after.filter((e) => e.workflowExecutionUpdateCompletedEventAttributes)).toHaveLength(1);

@@ -1,6 +1,7 @@
 // Starting a lead the way intake does (registry row first, then its workflow) and small waits.
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { Duration, UpdateDefinition } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Db } from '../../platform/db';
 import type { Action } from '../../domain/lifecycle';
@@ -131,4 +132,17 @@ export async function refusal(p: Promise<unknown>): Promise<string> {
     throw err;
   }
   throw new Error('the update was accepted, expected a refusal');
+}
+
+/**
+ * The write a local activity's marker records: the SDK's own record in the marker's `data`
+ * (plain JSON — the activity's type and attempt); its result, in `result`, is encrypted.
+ * Undefined for any other event.
+ */
+export function localActivityOf(e: temporal.api.history.v1.IHistoryEvent): { activityType: string; attempt: number } | undefined {
+  const m = e.markerRecordedEventAttributes;
+  const data = m?.markerName === 'core_local_activity' ? m.details?.data?.payloads?.[0]?.data : undefined;
+  if (!data) return undefined;
+  const record = JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type: string; attempt: number };
+  return { activityType: record.activity_type, attempt: record.attempt };
 }

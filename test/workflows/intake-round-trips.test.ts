@@ -7,6 +7,7 @@ import type { temporal } from '@temporalio/proto';
 import { leadWorkflowInput, startLeadWorkflow } from '../../platform/lead-start';
 import { leadWorkflowId } from '../../workflows/lead';
 import { seedLead, seedManager, testDb, uid } from '../helpers/db';
+import { localActivityOf } from '../helpers/lead';
 import { devServerPair, type DevServerPair } from '../helpers/temporal';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -20,14 +21,6 @@ afterAll(async () => {
   await t?.close();
   await db.$disconnect();
 });
-
-/** The activity a local activity's marker records (the SDK's own record, plain JSON; the result is encrypted). */
-function markedActivity(e: HistoryEvent): string | undefined {
-  const m = e.markerRecordedEventAttributes;
-  if (m?.markerName !== 'core_local_activity') return undefined;
-  const data = m.details?.data?.payloads?.[0]?.data;
-  return data ? (JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type: string }).activity_type : undefined;
-}
 
 test('a new lead is recorded, assigned and given its first task in one workflow task, with no activity task', async () => {
   const topic = uid('crm');
@@ -68,7 +61,11 @@ test('a new lead is recorded, assigned and given its first task in one workflow 
         e.markerRecordedEventAttributes?.workflowTaskCompletedEventId ?? e.timerStartedEventAttributes?.workflowTaskCompletedEventId,
       ) === String(first!.eventId),
   );
-  expect(byFirst.map(markedActivity).filter(Boolean)).toEqual(['assignManager', 'createTask', 'recordTransitions']);
+  expect(byFirst.map((e) => localActivityOf(e)?.activityType).filter(Boolean)).toEqual([
+    'assignManager',
+    'createTask',
+    'recordTransitions',
+  ]);
   expect(byFirst.filter((e) => e.timerStartedEventAttributes)).toHaveLength(1);
   // The flush raised the lead's priority: one options event, written while that task ran,
   // so the server sends one more workflow task, which has nothing to do (no command follows it).

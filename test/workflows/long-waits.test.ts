@@ -65,9 +65,9 @@ test('with nobody free a lead waits for a roster change, not an hourly poll, and
   expect(types.filter((x) => x === 'not_distributed')).toHaveLength(1);
   expect(await t.db.task.count({ where: { leadId, kind: 'not_distributed' } })).toBe(1);
   const { events } = await handle.fetchHistory();
-  // Since the local-activities patch the tries are local activities, whose markers do not name
-  // their activity (the payload is encrypted): every one of the month's is counted — the first
-  // try with its read-model writes and ops' task, and the weekly safety net, not 720 hourly tries.
+  // Since the local-activities patch the tries are local activities: every local-activity marker of
+  // the month is counted (an upper bound) — the first try with its read-model writes and ops' task,
+  // and the weekly safety net, not 720 hourly tries.
   const tries = (events ?? []).filter(
     (e) =>
       e.activityTaskScheduledEventAttributes?.activityType?.name === 'assignManager' ||
