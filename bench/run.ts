@@ -16,6 +16,8 @@
 // BENCH_ROUNDS (intake in rounds, the paths in rotating order: 5 with a baseline, else 1),
 // BENCH_CODEC (on: the payload codec in the worker, the API and the bare client alike, as in production;
 // off: none of them encrypts — run both to see what encryption costs);
+// BENCH_RUNTIME (dist: the worker and the API compiled after `npm run build`, as the image runs them;
+// tsx: from the sources, as npm start — bench/stack.ts);
 // issue 16's phases (bench/scale.ts): processing (BENCH_N leads vs the floor), burst (BENCH_BURST_SECONDS,
 // 20, at twice the processing rate, or BENCH_BURST_RATE), memory (BENCH_OPEN_LEADS more leads, 3000).
 import { execFileSync } from 'node:child_process';
@@ -33,7 +35,7 @@ import { httpClient, type HttpClient } from './http';
 import { figuresOf, runClosedLoop, type LoadRun, type PathFigures } from './load';
 import { measureDelivery, startReceivers, type DeliveryFigures, type DeliveryPhase } from './notifications';
 import { addCpu, cpuPer, describeCpu, groupCpu, readProcs, zeroCpu, type CpuSnapshot } from './cpu';
-import { benchCodecOf, startStack } from './stack';
+import { benchCodecOf, benchRuntimeOf, startStack } from './stack';
 import {
   measureBurst,
   measureMemory,
@@ -168,6 +170,7 @@ async function main(): Promise<number> {
   const notifyN = positiveInt('BENCH_NOTIFY_N', 2000);
   const phases = phasesOf(process.env.BENCH_PHASES);
   const codec = benchCodecOf(process.env.BENCH_CODEC);
+  const runtime = benchRuntimeOf(process.env.BENCH_RUNTIME);
   // A baseline commit's API runs its own api/main.ts, which encrypts: not comparable without the codec.
   if (codec === 'off' && process.env.BENCH_BASELINE) throw new Error('BENCH_CODEC=off measures this tree only: unset BENCH_BASELINE');
 
@@ -176,13 +179,17 @@ async function main(): Promise<number> {
   const baseline: BaselineTree | undefined = process.env.BENCH_BASELINE ? exportBaseline(process.env.BENCH_BASELINE) : undefined;
   // The SMTP server and the webhook receiver run in this process; the worker is told where (SMTP_URL).
   const receivers = await startReceivers();
-  const stack = await startStack(log, { env: receivers.env, baselineRoot: baseline?.root, codec, openApi: phases.has('intake') }).catch(
-    async (err: unknown) => {
-      await receivers.close();
-      baseline?.remove();
-      throw err;
-    },
-  );
+  const stack = await startStack(log, {
+    env: receivers.env,
+    baselineRoot: baseline?.root,
+    codec,
+    runtime,
+    openApi: phases.has('intake'),
+  }).catch(async (err: unknown) => {
+    await receivers.close();
+    baseline?.remove();
+    throw err;
+  });
   process.once('SIGINT', () => {
     log('interrupted; stopping');
     void stack.stop().finally(() => process.exit(130));
@@ -474,7 +481,8 @@ async function main(): Promise<number> {
     const gitNow = gitState();
     console.log(
       `Benchmark: N=${n}, concurrency=${concurrency}, ${cpus().length} CPUs, node ${process.version}, ${stack.database} PostgreSQL, ` +
-        `load average ${loadBefore[0]} before; commit ${gitNow.gitCommit?.slice(0, 7) ?? '?'}${gitNow.gitDirty ? ' (dirty)' : ''}`,
+        `load average ${loadBefore[0]} before; commit ${gitNow.gitCommit?.slice(0, 7) ?? '?'}${gitNow.gitDirty ? ' (dirty)' : ''}; ` +
+        (stack.runtime === 'dist' ? 'worker and API compiled (dist/, as the image)' : 'worker and API from the sources (tsx)'),
     );
     console.log(
       codec === 'on'
@@ -569,6 +577,7 @@ async function main(): Promise<number> {
         phases: [...phases],
         database: stack.database,
         payloadCodec: codec,
+        runtime: stack.runtime,
         ...gitNow,
         ...(baseline ? { baselineCommit: baseline.commit } : {}),
       },

@@ -12,6 +12,7 @@ import { createDb, type Db } from '../platform/db';
 import { migrate } from '../scripts/lib/migrate';
 import { freePort } from '../scripts/lib/ports';
 import { ensureDatabase, startEmbeddedPostgres } from '../scripts/lib/postgres';
+import { buildDist } from '../scripts/lib/build';
 import { child, stopChild, waitForHttp, waitForLine } from '../scripts/lib/processes';
 import { startTemporalDevServer } from '../scripts/lib/temporal';
 import { codecFor, dataConverterOf } from '../platform/payload-codec';
@@ -27,8 +28,23 @@ export function benchCodecOf(raw: string | undefined): BenchCodec {
   throw new Error(`BENCH_CODEC must be on or off, got ${JSON.stringify(raw)}`);
 }
 
+/**
+ * BENCH_RUNTIME: `dist` (the default) runs the worker and the API compiled, as the Dockerfile's
+ * image does, after `npm run build`; `tsx` runs them from the sources, as `npm start` does (tsx
+ * turns Node's source maps on: the worker's workflow thread took ~13 % more CPU per evicted Update).
+ */
+export type BenchRuntime = 'dist' | 'tsx';
+
+export function benchRuntimeOf(raw: string | undefined): BenchRuntime {
+  if (raw === undefined || raw === '' || raw === 'dist') return 'dist';
+  if (raw === 'tsx') return 'tsx';
+  throw new Error(`BENCH_RUNTIME must be dist or tsx, got ${JSON.stringify(raw)}`);
+}
+
 export interface BenchStack {
   database: 'embedded' | 'external';
+  /** How the worker and the API run: compiled (dist/) or from the sources (tsx). */
+  runtime: BenchRuntime;
   /** Whether payloads are encrypted — by the worker, the API and the bare client alike. */
   codec: BenchCodec;
   databaseUrl: string;
@@ -60,6 +76,8 @@ export interface StackOptions {
   baselineRoot?: string;
   /** `off`: the worker and the API from bench/plain/ and a bare client without the codec (default `on`). */
   codec?: BenchCodec;
+  /** `dist` (default) or `tsx`; the plaintext processes of `codec: 'off'` (bench/plain/, not in the build) always run from the sources. */
+  runtime?: BenchRuntime;
   /** Also start this tree's API with INTAKE_MAX_BACKLOG=0 beside the deployed one (the intake phase's "own cost" path). */
   openApi?: boolean;
 }
@@ -112,6 +130,17 @@ export async function startStack(log: (m: string) => void, opts: StackOptions = 
     const payloadKeys = (process.env.PAYLOAD_KEYS ??= newPayloadKeyEntry('bench'));
     const dataConverter = codec === 'on' ? dataConverterOf(codecFor(db, { ...process.env, PAYLOAD_KEYS: payloadKeys })) : undefined;
     const client = new Client({ connection, dataConverter });
+    const runtime: BenchRuntime = codec === 'on' ? (opts.runtime ?? 'dist') : 'tsx';
+    if (runtime === 'dist') {
+      const t0 = Date.now();
+      await buildDist();
+      log(`npm run build done in ${((Date.now() - t0) / 1000).toFixed(1)} s: the worker and the API run compiled, from dist/`);
+    }
+    const compiled = runtime === 'dist';
+    // The bench's own processes — this load generator (the bare client) and the floor's workers,
+    // which inherit this variable — run like the product's: source maps off when it runs compiled.
+    process.env.BENCH_RUNTIME = runtime;
+    process.setSourceMapsEnabled(!compiled);
 
     // A queue of its own, so an external cluster's other workers never pick up bench tasks.
     const taskQueue = `bench-${randomUUID()}`;
@@ -139,6 +168,7 @@ export async function startStack(log: (m: string) => void, opts: StackOptions = 
       { ...env, ...WORKER_ENV },
       {
         quiet: true,
+        compiled,
         // BENCH_WORKER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the worker (one file per thread).
         nodeArgs: [...WORKER_NODE_ARGS, ...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean)],
       },
@@ -165,6 +195,8 @@ export async function startStack(log: (m: string) => void, opts: StackOptions = 
           quiet: true,
           nodeArgs: childOpts.nodeArgs ?? nodeArgs,
           root: childOpts.root,
+          // An earlier commit's tree (the baseline) is run from its sources: it has no build of its own.
+          compiled: compiled && !childOpts.root,
         },
       );
       onStop(`stop ${what}`, () => stopChild(proc));
@@ -189,6 +221,7 @@ export async function startStack(log: (m: string) => void, opts: StackOptions = 
     const rssMiB = () => ({ worker: rssOf(worker.pid), api: rssOf(api.pid) });
     return {
       database,
+      runtime,
       codec,
       databaseUrl: url,
       temporalAddress: temporal.address,

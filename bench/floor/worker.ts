@@ -4,6 +4,10 @@ import { memoryLeadKeyStore } from '../../platform/lead-keys';
 import { dataConverterOf, encryptionCodec } from '../../platform/payload-codec';
 import { loadPayloadKeys } from '../../platform/payload-keys';
 
+// Run like the lead's worker (bench/stack.ts, BENCH_RUNTIME): compiled, it has no source maps,
+// which tsx's loader turns on for this process.
+process.setSourceMapsEnabled(process.env.BENCH_RUNTIME === 'tsx');
+
 async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   const worker = await Worker.create({

@@ -6,17 +6,30 @@ import { join } from 'node:path';
 const root = join(__dirname, '..', '..');
 
 /**
- * Starts `entry` (a .ts file under the repo, or under `opts.root`: the benchmark runs an earlier
- * commit's API beside this one) with tsx's loader; its output is prefixed with `[name]`.
+ * The node arguments that run `entry` (a .ts file under the repo, or under `root`): with tsx's
+ * loader from the sources, or — `compiled` — its output under dist/ as the Dockerfile's image runs
+ * it (`npm run build` first). tsx turns Node's source maps on, which the compiled processes leave
+ * off: each function the workflow sandbox compiles and each stack it formats pays for them.
+ */
+export function entryArgs(entry: string, opts: { root?: string; compiled?: boolean } = {}): string[] {
+  const base = opts.root ?? root;
+  if (!opts.compiled) return ['--import', 'tsx', join(base, entry)];
+  if (!entry.endsWith('.ts')) throw new Error(`a compiled entry is built from a .ts source, not ${entry}`);
+  return [join(base, 'dist', `${entry.slice(0, -'.ts'.length)}.js`)];
+}
+
+/**
+ * Starts `entry` (see entryArgs: from the sources with tsx's loader, or compiled); its output is
+ * prefixed with `[name]`. `root`: the benchmark runs an earlier commit's API beside this one.
  */
 export function child(
   name: string,
   entry: string,
   env: NodeJS.ProcessEnv,
-  opts: { quiet?: boolean; nodeArgs?: string[]; root?: string } = {},
+  opts: { quiet?: boolean; nodeArgs?: string[]; root?: string; compiled?: boolean } = {},
 ): ChildProcess {
-  // Plain node with tsx's loader (no wrapper process), so signals reach the child itself.
-  const c = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', join(opts.root ?? root, entry)], {
+  // Plain node, with tsx's loader or none (no wrapper process), so signals reach the child itself.
+  const c = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...entryArgs(entry, opts)], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -16,7 +16,8 @@ import { freePort } from '../../scripts/lib/ports';
 import { ensureDatabase } from '../../scripts/lib/postgres';
 import { waitForHttp, waitForLine } from '../../scripts/lib/processes';
 import { seedManager } from '../helpers/db';
-import { buildDist, runtimeImageDir } from './dockerfile';
+import { buildDist } from '../../scripts/lib/build';
+import { runtimeImageDir } from './dockerfile';
 import { otlpReceiver, type OtlpReceiver } from '../helpers/tracing';
 
 const run = promisify(execFile);

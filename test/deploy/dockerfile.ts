@@ -1,10 +1,8 @@
 // The Dockerfile read without a Docker engine: its stages and instructions, and the runtime
 // image's /app rebuilt on disk from its COPY --from=build lines, to run the build as the image would.
-import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -59,23 +57,4 @@ export function runtimeImageDir(): string {
     }
   }
   return app;
-}
-
-/**
- * The build stage's product step as `npm run build` runs it: tsc (incremental: seconds when nothing
- * changed), then the workflow bundles (kept by their code's hash: nothing to do when unchanged).
- */
-export async function buildDist(): Promise<void> {
-  const run = promisify(execFile);
-  const steps: string[][] = [
-    [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-    [join(ROOT, 'dist/worker/bundle-cli.js'), '--all'],
-  ];
-  for (const args of steps) {
-    await run(process.execPath, args, { cwd: ROOT, timeout: 600_000 }).catch(
-      (err: { stdout?: string; stderr?: string; message: string }) => {
-        throw new Error(`npm run build failed at ${args.join(' ')}:\n${err.stdout ?? ''}${err.stderr ?? err.message}`);
-      },
-    );
-  }
 }

@@ -19,7 +19,8 @@ import * as M from '../../workflows/messages';
 import { seedLead, seedManager } from '../helpers/db';
 import { localActivityOf } from '../helpers/lead';
 import { testCodec } from '../helpers/temporal';
-import { buildDist, runtimeImageDir } from './dockerfile';
+import { buildDist } from '../../scripts/lib/build';
+import { runtimeImageDir } from './dockerfile';
 
 jest.setTimeout(300_000);
 
