@@ -3,6 +3,7 @@
 // `workflow_started_at IS NULL` and the sweeper (Schedule `intake-sweep`) starts it.
 import { log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
+import { clearDueRaises, overdueRaises, settleLeadPriority } from '../platform/lead-priority';
 import { leadWorkflowInput, startLeadWorkflow } from '../platform/lead-start';
 import { policyInForce } from '../platform/policies';
 import type { Db } from '../platform/db';
@@ -15,6 +16,12 @@ export async function markWorkflowStarted(db: Db, leadId: string): Promise<void>
 /** started: leads whose workflow now exists (started now, or found running or closed). */
 export interface SweepOutcome {
   started: number;
+  failed: number;
+}
+
+/** raised: leads past their first steps whose priority the worker had not raised (platform/lead-priority.ts). */
+export interface RaiseOutcome {
+  raised: number;
   failed: number;
 }
 
@@ -48,6 +55,32 @@ export function intakeActivities(db: Db, temporal?: { client: Client; taskQueue:
         }
       }
       if (rows.length) log.info('intake sweep', { ...outcome });
+      return outcome;
+    },
+
+    /**
+     * The sweeper's second half: raises the task priority of every lead past its first steps that
+     * the worker did not raise (it stopped in the moment between the flush and the raise, or
+     * Temporal was unreachable), and clears it from the due list. Idempotent: a raise of a closed
+     * lead is a no-op.
+     */
+    async raiseStrandedLeads(opts: { olderThanMs: number; limit: number }): Promise<RaiseOutcome> {
+      if (!temporal) throw new Error('raiseStrandedLeads needs a Temporal client (createActivities opts.temporal)');
+      const due = await overdueRaises(db, opts.olderThanMs, opts.limit);
+      const outcome: RaiseOutcome = { raised: 0, failed: 0 };
+      const raised: string[] = [];
+      for (const id of due) {
+        try {
+          await settleLeadPriority(temporal.client, id);
+          raised.push(id);
+        } catch (err) {
+          outcome.failed += 1;
+          log.warn('intake sweep: could not raise a lead', { leadId: id, error: err instanceof Error ? err.message : String(err) });
+        }
+      }
+      if (raised.length) await clearDueRaises(db, raised);
+      outcome.raised = raised.length;
+      if (due.length) log.info('intake sweep: lead priorities raised', { ...outcome });
       return outcome;
     },
   };

@@ -3,7 +3,7 @@
 import type { ClosedReason, Transition } from '../domain/lifecycle';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../platform/db';
-import { settleLeadPriority } from '../platform/lead-priority';
+import { PriorityRaiser } from '../platform/lead-priority';
 import { createAnnouncedTask } from '../platform/repos/tasks';
 import { closeTasksDoneBy } from './tasks';
 
@@ -30,7 +30,10 @@ export interface ReadModel {
 // start (a round trip on every intake); a lead whose first flush is more than a sweep interval
 // late is started again by the sweeper, which finds it running (idempotent). That mark is set
 // even when the read model is already ahead ($17, the last UPDATE), the two never both.
-const RECORD_SQL = `WITH events AS (
+const RECORD_SQL = `WITH due AS (
+  INSERT INTO lead_priority_raises (lead_id, requested_at) SELECT $1, now() AT TIME ZONE 'UTC' WHERE $18::boolean
+  ON CONFLICT (lead_id) DO NOTHING
+), events AS (
   INSERT INTO lead_events (lead_id, seq, type, stage, actor, reason, at)
   SELECT $1, e.seq, e.type, e.stage, e.actor, e.reason, e.at::timestamp
   FROM jsonb_to_recordset($2::jsonb) AS e(seq int, type text, stage text, actor text, reason text, at text)
@@ -92,6 +95,7 @@ const carries = (transitions: Transition[], seq: number) => transitions[0]!.seq 
 
 /** `temporal`: the worker's client, which raises a lead's task priority once its first steps are flushed (platform/lead-priority.ts). */
 export function registryActivities(db: Db, temporal?: { client: Client }) {
+  const raiser = temporal && new PriorityRaiser(temporal.client, db);
   return {
     /**
      * Appends transitions to the audit trail and refreshes the lead's read model; the open tasks
@@ -99,16 +103,19 @@ export function registryActivities(db: Db, temporal?: { client: Client }) {
      */
     async recordTransitions(leadId: string, transitions: Transition[], model: ReadModel): Promise<void> {
       if (transitions.length === 0) return;
-      const write = db.$executeRawUnsafe(RECORD_SQL, ...recordParams(leadId, transitions, model));
+      // Its first steps are done (the flush that carries its second transition: the manager's pick,
+      // or "nobody free", written beside its first task): its priority raise is due, recorded with
+      // the write (platform/lead-priority.ts).
+      const raiseDue = !!raiser && carries(transitions, SETTLED_AT_SEQ);
+      const write = db.$executeRawUnsafe(RECORD_SQL, ...recordParams(leadId, transitions, model), raiseDue);
       const closes = closeTasksDoneBy(db, leadId, transitions);
       // Most flushes close no task: one statement, no transaction around it.
       if (closes.length === 0) await write;
       else await db.$transaction([write, ...closes]);
-      // Its first steps are done (the flush that carries its second transition: the manager's pick,
-      // or "nobody free", written beside its first task): from now on its tasks run with the staff's,
-      // ahead of new leads'. Raised at the first flush instead, a burst's leads ran the rest of their
-      // first steps at the staff's priority, and a staff Update queued behind them.
-      if (temporal && carries(transitions, SETTLED_AT_SEQ)) await settleLeadPriority(temporal.client, leadId);
+      // From now on its tasks run with the staff's, ahead of new leads'. Raised at the first flush
+      // instead, a burst's leads ran the rest of their first steps at the staff's priority, and a
+      // staff Update queued behind them. Raised once this workflow task has completed, not inside it.
+      if (raiseDue) raiser!.raiseSoon(leadId);
     },
 
     /**

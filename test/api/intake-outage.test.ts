@@ -104,7 +104,7 @@ test(
     expect(await db.lead.count()).toBe(1);
 
     // Temporal is back: the sweep starts the workflow and marks the lead.
-    expect(await sweep()).toEqual({ started: 1, failed: 0 });
+    expect(await sweep()).toMatchObject({ started: 1, failed: 0, raiseFailed: 0 });
     const handle = client.workflow.getHandle(leadWorkflowId(taken.leadId));
     const first = await handle.describe();
     expect(first.status.name).toBe('RUNNING');
@@ -112,11 +112,11 @@ test(
 
     // A second sweep has nothing to do; a lead whose mark was lost is swept into the same run. (Its
     // workflow's first read-model write marks it too: waited for, so it cannot mark it meanwhile.)
-    expect(await sweep()).toEqual({ started: 0, failed: 0 });
+    expect(await sweep()).toMatchObject({ started: 0, failed: 0, raiseFailed: 0 });
     const received = await waitFor(() => db.leadEvent.findMany({ where: { leadId: taken.leadId, type: 'received' } }));
     expect(received).toHaveLength(1);
     await db.lead.update({ where: { id: taken.leadId }, data: { workflowStartedAt: null } });
-    expect(await sweep()).toEqual({ started: 1, failed: 0 });
+    expect(await sweep()).toMatchObject({ started: 1, failed: 0, raiseFailed: 0 });
     const after = await handle.describe();
     expect([after.runId, after.status.name]).toEqual([first.runId, 'RUNNING']);
     expect(await db.leadEvent.count({ where: { leadId: taken.leadId, type: 'received' } })).toBe(1);

@@ -14,6 +14,7 @@ import { LEAD_PRIORITY } from '../../platform/lead-priority';
 import { leadWorkflowInput, startLeadWorkflow } from '../../platform/lead-start';
 import { dataConverterOf } from '../../platform/payload-codec';
 import type { leadWorkflow } from '../../workflows/lead';
+import { intakeSweepWorkflow } from '../../workflows/intake-sweep';
 import { seedLead, seedTeam, testDb } from '../helpers/db';
 import { act, until, waitFor } from '../helpers/lead';
 import { runWorker, testCodec } from '../helpers/temporal';
@@ -95,11 +96,43 @@ test('a staff Update on a lead taken in earlier runs ahead of a backlog of new l
     expect(ahead).toBeLessThanOrEqual(8);
 
     // The backlog is then taken: every new lead assigned in the read model, then raised (the raise
-    // follows the write of its second transition, in the same activity).
+    // follows the write of its second transition, once the workflow task that wrote it has completed).
     await waitFor(async () => (await assigned(backlog)) === BACKLOG, 60_000);
     const settled = async () => new Set(await Promise.all(backlog.map(priorityOf)));
     await waitFor(async () => (await settled()).size === 1, 10_000).catch(() => undefined);
     expect(await settled()).toEqual(new Set([LEAD_PRIORITY.settled.priorityKey]));
+  } finally {
+    await worker.stop();
+  }
+});
+
+test('a lead the worker did not raise (it stopped between the flush and the raise) is raised by the intake sweeper', async () => {
+  const taskQueue = `priority-${randomUUID()}`;
+  const worker = await runWorker(native, db, 'default', { codec: testCodec(db), taskQueue });
+  const sweep = () =>
+    client.workflow.execute(intakeSweepWorkflow, { workflowId: `sweep-${randomUUID()}`, taskQueue, args: [{ olderThanMs: 0 }] });
+  const due = (leadId: string) => db.leadPriorityRaise.count({ where: { leadId } });
+  try {
+    // The flush that ends its first steps lists the raise as due; the worker raises it and clears it.
+    const leadId = await intake(taskQueue);
+    await waitFor(async () => (await priorityOf(leadId)) === LEAD_PRIORITY.settled.priorityKey);
+    await waitFor(async () => (await due(leadId)) === 0);
+
+    // As if the worker had stopped in between: the lead at its arrival priority, its raise still due.
+    await client.workflowService.updateWorkflowExecutionOptions({
+      namespace: 'default',
+      workflowExecution: { workflowId: `lead-${leadId}` },
+      workflowExecutionOptions: { priority: LEAD_PRIORITY.arriving },
+      updateMask: { paths: ['priority'] },
+    });
+    await db.leadPriorityRaise.create({ data: { leadId } });
+    expect(await priorityOf(leadId)).toBe(LEAD_PRIORITY.arriving.priorityKey);
+
+    const outcome = await sweep();
+    expect(outcome).toMatchObject({ failed: 0, raiseFailed: 0 });
+    expect(outcome.raised).toBeGreaterThanOrEqual(1);
+    expect(await priorityOf(leadId)).toBe(LEAD_PRIORITY.settled.priorityKey);
+    expect(await due(leadId)).toBe(0);
   } finally {
     await worker.stop();
   }
