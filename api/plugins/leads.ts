@@ -9,6 +9,7 @@ import { IsoDateTime } from '../../domain/time';
 import { poolOf, type Db } from '../../platform/db';
 import { ACTION_NAMES, LEAD_ACTIONS, type LeadActionRow } from '../../domain/actions';
 import { stopContactOrders } from '../../platform/repos/stop-contact-orders';
+import { executeLeadUpdate, isAbortedByTaskFailure } from '../../platform/lead-update';
 import { LeadIntake } from '../../domain/intake';
 import { text } from '../../domain/text';
 import * as M from '../../workflows/messages';
@@ -24,6 +25,7 @@ import { RETRY_AFTER_S } from '../outage';
 import {
   badRequest,
   conflict,
+  dependencyUnavailable,
   HttpProblem,
   notFound,
   Problem,
@@ -404,7 +406,7 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
         const actor = p.actor;
         const timer = metrics?.updateSeconds.startTimer({ action: action.path });
         try {
-          const state = await handleOf(req.params.id).executeUpdate(M.actionUpdate(name), {
+          const state = await executeLeadUpdate(handleOf(req.params.id), M.actionUpdate(name), {
             args: [{ actor, input: req.body }],
             updateId: req.headers['idempotency-key'],
           });
@@ -440,5 +442,7 @@ function updateProblem(err: unknown, leadId: string): unknown {
   if (err instanceof WorkflowNotFoundError) return conflict(`lead ${leadId} has no running workflow (it is closed)`);
   if (err instanceof Error && /already completed|workflow execution.*(completed|closed)/i.test(err.message))
     return conflict(`lead ${leadId} is closed`);
+  // Aborted each time it was sent (platform/lead-update.ts): nothing was applied; a retry is safe.
+  if (isAbortedByTaskFailure(err)) return dependencyUnavailable('temporal');
   return err;
 }

@@ -9,6 +9,7 @@ import type { LeadPolicyInput } from '../../domain/policy';
 import { leadWorkflow } from '../../workflows/lead';
 import * as M from '../../workflows/messages';
 import { seedLead } from './db';
+import { executeLeadUpdate } from '../../platform/lead-update';
 
 export type LeadHandle = WorkflowHandle<typeof leadWorkflow>;
 
@@ -120,7 +121,8 @@ export async function act<A extends ActionName>(
 ): Promise<M.LeadView> {
   const update = M[action] as UpdateDefinition<M.LeadView, [M.Command<InputOf<A>>]>;
   const actor = typeof by === 'string' ? by : by.actor;
-  return handle.executeUpdate(update, { args: [{ actor, input }], ...opts });
+  // As the API sends it: again when Temporal aborted it beneath its workflow task (platform/lead-update.ts).
+  return executeLeadUpdate(handle, update, { args: [{ actor, input }], ...opts });
 }
 
 /** The reason a refused Update gave (validators reject with an ApplicationFailure). */
