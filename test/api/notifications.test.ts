@@ -25,6 +25,7 @@ import { notificationsDeliverWorkflow } from '../../workflows/notifications';
 import { apiStack, leadBody, timeSkippingApi, type ApiStack, type TimeSkippingApi } from '../helpers/api';
 import { seedLead, seedManager, seedPartner, uid } from '../helpers/db';
 import { act, skip, until, waitFor, type LeadHandle } from '../helpers/lead';
+import { offeredLead } from '../helpers/offered-lead';
 
 jest.setTimeout(60_000);
 
@@ -68,30 +69,7 @@ const deliver = (leadId: string, on: { temporal: Client; worker: { taskQueue: st
     workflowId: uid('deliver'),
   });
 
-const anna = { actor: 'sales:anna' };
 const CAL = defaultPolicy().calendar;
-const consent = {
-  given: true,
-  askedBy: 'sales:anna',
-  channel: 'phone' as const,
-  wording: 'May a colleague call you? The consultation is free.',
-};
-
-/** A lead taken in through the API and brought to the offer stage (the partners with `topic` are offered it). */
-async function offeredLead(on: { inject: ApiStack['inject']; temporal: Client; db: ApiStack['db'] }, topic: string, compare = 1) {
-  const res = await on.inject({ method: 'POST', url: '/leads', payload: leadBody({ topic }) });
-  expect(res.statusCode).toBe(201);
-  const { leadId } = res.json() as { leadId: string };
-  const handle: LeadHandle = on.temporal.workflow.getHandle(leadWorkflowId(leadId));
-  await until(handle, (x) => x.stage === 'awaiting_first_contact' || x.stage === 'qualifying');
-  await act(handle, 'recordContact', { outcome: 'reached' }, anna);
-  const qualified = { target: true as const, route: 'partner' as const, reason: 'not our expertise', budgetMinor: 600_000_00, compare };
-  await act(handle, 'qualify', qualified, anna);
-  await act(handle, 'recordConsent', consent, anna);
-  await until(handle, (x) => x.offers.length === compare);
-  await waitFor(async () => (await on.db.task.count({ where: { leadId, kind: 'offer' } })) === compare);
-  return { leadId, handle };
-}
 
 /** A partner in the registry with `topic` among its expertise (made, or given the topic). */
 async function partnerFor(db: ApiStack['db'], id: string, topic: string, grade = 5) {

@@ -10,16 +10,15 @@ import { ServiceError } from '@temporalio/client';
 import { LEAD_PRIORITY } from '../../platform/lead-priority';
 import { isAbortedByTaskFailure } from '../../platform/lead-update';
 import { leadWorkflowId } from '../../workflows/lead';
-import { apiStack, leadBody, type ApiStack } from '../helpers/api';
+import { apiStack, type ApiStack } from '../helpers/api';
 import { seedManager, seedPartner, uid } from '../helpers/db';
-import { act, until, type LeadHandle } from '../helpers/lead';
+import { act, type LeadHandle } from '../helpers/lead';
+import { offeredLead } from '../helpers/offered-lead';
 
 const { EventType, WorkflowTaskFailedCause } = temporal.api.enums.v1;
 jest.setTimeout(120_000);
 
 let s: ApiStack;
-const anna = { actor: 'sales:anna' };
-const consent = { given: true, askedBy: 'sales:anna', channel: 'phone' as const, wording: 'May a colleague call you?' };
 
 beforeAll(async () => {
   s = await apiStack();
@@ -29,17 +28,9 @@ afterAll(async () => s?.close());
 
 /** A lead taken in through the API, offered to `partnerId` and accepted by it: its consent can be withdrawn. */
 async function handedOffLead(partnerId: string, topic: string): Promise<{ leadId: string; handle: LeadHandle }> {
-  const res = await s.inject({ method: 'POST', url: '/leads', payload: leadBody({ topic }) });
-  expect(res.statusCode).toBe(201);
-  const { leadId } = res.json() as { leadId: string };
-  const handle: LeadHandle = s.temporal.workflow.getHandle(leadWorkflowId(leadId));
-  await until(handle, (x) => x.stage === 'awaiting_first_contact' || x.stage === 'qualifying');
-  await act(handle, 'recordContact', { outcome: 'reached' }, anna);
-  await act(handle, 'qualify', { target: true, route: 'partner', reason: 'not our expertise', budgetMinor: 600_000_00, compare: 1 }, anna);
-  await act(handle, 'recordConsent', consent, anna);
-  await until(handle, (x) => x.offers.length === 1);
-  await act(handle, 'partnerRespond', { partnerId, accepted: true }, `partner:${partnerId}`);
-  return { leadId, handle };
+  const offered = await offeredLead(s, topic);
+  await act(offered.handle, 'partnerRespond', { partnerId, accepted: true }, `partner:${partnerId}`);
+  return offered;
 }
 
 test('a consent withdrawn while the lead is being raised is answered 200 and closes the lead, each time', async () => {
