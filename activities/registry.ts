@@ -29,7 +29,9 @@ export interface ReadModel {
 // workflow exists, so the intake sweeper leaves it alone. Intake no longer writes this after the
 // start (a round trip on every intake); a lead whose first flush is more than a sweep interval
 // late is started again by the sweeper, which finds it running (idempotent). That mark is set
-// even when the read model is already ahead ($17, the last UPDATE), the two never both.
+// even when the read model is already ahead ($17, the last UPDATE), the two never both. The flush
+// that ends a lead's first steps also lists its priority raise as due ($18, `due`), which the worker
+// makes once this workflow task has completed (platform/lead-priority.ts).
 const RECORD_SQL = `WITH due AS (
   INSERT INTO lead_priority_raises (lead_id, requested_at) SELECT $1, now() AT TIME ZONE 'UTC' WHERE $18::boolean
   ON CONFLICT (lead_id) DO NOTHING

@@ -39,11 +39,10 @@ const GRPC_UNIMPLEMENTED = 12;
 const FINAL = new Set([GRPC_INVALID_ARGUMENT, GRPC_NOT_FOUND, GRPC_FAILED_PRECONDITION]);
 
 /**
- * Raises the lead to `settled`. Idempotent (a retried activity sets the same key again). A lead
- * already closed or erased needs no priority, and a priority is never worth failing the read-model
- * write it rides with: final answers are taken as they are. A server that has no priority
- * (UNIMPLEMENTED) is remembered per client, so it is asked once. An outage throws: the activity
- * retries, as its write would.
+ * Raises the lead to `settled`. Idempotent (a second raise sets the same key again). A lead
+ * already closed or erased needs no priority: final answers are taken as they are. A server that
+ * has no priority (UNIMPLEMENTED) is remembered per client, so it is asked once. An outage throws:
+ * the lead's raise stays due, and the intake sweeper tries again.
  */
 export async function settleLeadPriority(client: Client, leadId: string): Promise<void> {
   if (unsupported.has(client)) return;
@@ -67,7 +66,7 @@ const unsupported = new WeakSet<Client>();
  * completes as soon as the workflow has taken the write's result (a few milliseconds; tens under a
  * burst); a raise that still lands inside it costs one empty workflow task, nothing else.
  */
-export const RAISE_DELAY_MS = 250;
+const RAISE_DELAY_MS = 250;
 /** Raised leads are cleared together, at most this long after their raise: one statement for many. */
 const RECORD_DELAY_MS = 100;
 
@@ -79,14 +78,12 @@ export class PriorityRaiser {
   constructor(
     private readonly client: Client,
     private readonly db: Db,
-    private readonly log: (message: string, meta: Record<string, unknown>) => void = (m, meta) => console.warn(m, meta),
-    private readonly delayMs = RAISE_DELAY_MS,
   ) {}
 
-  /** Raises the lead `delayMs` from now. A retried flush asks twice: the raise is idempotent. */
+  /** Raises the lead `RAISE_DELAY_MS` from now. A retried flush asks twice: the raise is idempotent. */
   raiseSoon(leadId: string): void {
     // unref: a pending raise never keeps a stopping worker alive; the sweeper makes it instead.
-    setTimeout(() => void this.raise(leadId), this.delayMs).unref();
+    setTimeout(() => void this.raise(leadId), RAISE_DELAY_MS).unref();
   }
 
   private async raise(leadId: string): Promise<void> {
@@ -94,7 +91,10 @@ export class PriorityRaiser {
       await settleLeadPriority(this.client, leadId);
     } catch (err) {
       // Temporal unreachable: the lead keeps its arrival priority until the intake sweeper raises it.
-      this.log('lead priority not raised; the intake sweeper will', { leadId, error: err instanceof Error ? err.message : String(err) });
+      console.warn('lead priority not raised; the intake sweeper will', {
+        leadId,
+        error: err instanceof Error ? err.message : String(err),
+      });
       return;
     }
     this.raised.add(leadId);
@@ -110,7 +110,7 @@ export class PriorityRaiser {
       await clearDueRaises(this.db, ids);
     } catch (err) {
       // Raised but still listed as due: the sweeper raises them once more (idempotent) and clears them.
-      this.log('lead priority raised but still listed as due', {
+      console.warn('lead priority raised but still listed as due', {
         leads: ids.length,
         error: err instanceof Error ? err.message : String(err),
       });
