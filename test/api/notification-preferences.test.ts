@@ -204,9 +204,19 @@ test('bad input: unknown time zone or kind, quiet hours of zero length or all da
 
 // --- delivery --------------------------------------------------------------------------------------
 
-/** 23:00 in Moscow on a Tuesday (after the machine's "now", so rows written now are due). */
-const NIGHT = '2026-12-01T20:00:00.000Z';
-const MORNING = '2026-12-02T06:00:00.000Z'; // 09:00 Moscow
+/**
+ * The tests' instants, written for the week of 2026-12-01 and moved on by whole 52-week years until
+ * they are after the machine's "now" (rows written now must be due at them): the same weekdays and
+ * Moscow hours, and early December, far from any public holiday of the calendar. (Fixed, they ran
+ * out at 20:00 UTC on 2026-12-01.)
+ */
+const YEAR_OF_WEEKS_MS = 364 * 86_400_000;
+const shift =
+  Math.max(0, Math.ceil((Date.now() + 3_600_000 - Date.parse('2026-12-01T20:00:00.000Z')) / YEAR_OF_WEEKS_MS)) * YEAR_OF_WEEKS_MS;
+const at = (iso: string) => new Date(Date.parse(iso) + shift).toISOString();
+/** 23:00 in Moscow on a Tuesday. */
+const NIGHT = at('2026-12-01T20:00:00.000Z');
+const MORNING = at('2026-12-02T06:00:00.000Z'); // 09:00 Moscow
 const acts = () => notificationActivities(s.db, () => ({ smtpUrl: mail.url, from: 'engine@example.test' }));
 
 /** A manager with an e-mail address and a task for them; returns the lead and the manager. */
@@ -247,7 +257,7 @@ test('a mail in the quiet hours is held, not dropped, and goes out when they end
     }),
   ]);
 
-  expect(await a.claimDueNotifications({ leadId, now: '2026-12-02T05:59:00.000Z' })).toEqual([]); // 08:59: still quiet
+  expect(await a.claimDueNotifications({ leadId, now: at('2026-12-02T05:59:00.000Z') })).toEqual([]); // 08:59: still quiet
   expect(await a.claimDueNotifications({ leadId, now: MORNING })).toEqual([id]);
   expect(await a.deliverNotification(id!, MORNING)).toMatchObject({ status: 'sent' });
   const got = mailsAbout(leadId);
@@ -260,10 +270,10 @@ test('a mail in the quiet hours is held, not dropped, and goes out when they end
 test('"only in working hours": a task on a Friday evening waits for Monday 09:00 Moscow', async () => {
   const { leadId, managerId } = await managerWithTask();
   await setFor(managerId, { workingHoursOnly: true });
-  const friday = '2026-12-04T16:00:00.000Z'; // 19:00
+  const friday = at('2026-12-04T16:00:00.000Z'); // 19:00
   const [id] = await acts().claimDueNotifications({ leadId, now: friday });
   expect(await acts().deliverNotification(id!, friday)).toMatchObject({ status: 'held' });
-  expect(await row(leadId)).toMatchObject({ heldUntil: new Date('2026-12-07T06:00:00.000Z') });
+  expect(await row(leadId)).toMatchObject({ heldUntil: new Date(at('2026-12-07T06:00:00.000Z')) });
 });
 
 test('a channel turned off or a muted task kind is not sent: suppressed, with the reason, listed for ops', async () => {
