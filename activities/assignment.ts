@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { isAway, isFull, LOAD_STAGES } from '../domain/roster';
 import { policyInForce, type PolicyInForce } from '../platform/policies';
 import type { Db } from '../platform/db';
+import { settleDecision } from '../platform/decisions';
 
 export type AssignmentScheme = 'round_robin' | 'least_loaded' | 'expertise';
 export interface Assignment {
@@ -21,16 +22,18 @@ const OPEN_STAGES = LOAD_STAGES;
 // Everything a pick needs, in one round trip: the lead (its topic and region, and the manager who
 // already owns an open lead of its company), and each active manager not excluded with what makes
 // them present (absences) and their load (open leads, this one aside). One row per manager; a
-// lead with no candidate is one row without a manager; an unknown lead is no row.
+// lead with no candidate is one row without a manager; an unknown lead is no row. `decided`: the
+// pick already recorded under this request's key (platform/decisions.ts), which then stands.
 const CANDIDATES_SQL = `WITH lead AS (
   SELECT l.topic, l.region,
     (SELECT o.manager_id FROM leads o
       WHERE l.company_key IS NOT NULL AND o.company_key = l.company_key AND o.id <> l.id
         AND o.manager_id IS NOT NULL AND o.stage = ANY($3::text[])
-      ORDER BY o.created_at LIMIT 1) AS owner
+      ORDER BY o.created_at LIMIT 1) AS owner,
+    (SELECT jsonb_build_object('result', d.result) FROM lead_decisions d WHERE d.lead_id = l.id AND d.key = $4) AS decided
   FROM leads l WHERE l.id = $1
 )
-SELECT lead.topic, lead.region, lead.owner, m.*
+SELECT lead.topic, lead.region, lead.owner, lead.decided, m.*
 FROM lead LEFT JOIN LATERAL (
   SELECT m.id, m.team_lead_id AS "teamLeadId", m.team_id AS "teamId", t.lead_id AS "teamsLead", m.capacity,
     m.expertise, m.territory,
@@ -48,6 +51,7 @@ interface CandidateRow {
   topic: string | null;
   region: string | null;
   owner: string | null;
+  decided: { result: ManagerPick | null } | null;
   id: string | null;
   teamLeadId: string | null;
   teamId: string | null;
@@ -71,9 +75,24 @@ const candidate = (r: CandidateRow & { id: string }) => ({
   absences: (r.absences ?? []).map((a) => ({ fromAt: new Date(a.fromAt), untilAt: at(a.untilAt), endedAt: null })),
 });
 
+/** A pick as recorded: the assignment and the manager's team (whose policy the lead adopts). */
+type ManagerPick = Omit<Assignment, 'policy'> & { teamId: string | null };
+
+/** What the workflow asks: the lead, managers it must not go to, and the pick's key (platform/decisions.ts). */
+export interface AssignRequest {
+  leadId: string;
+  exclude?: string[];
+  /**
+   * Names this pick among the lead's: a second run of the same workflow step (its workflow task
+   * was lost with the worker) asks with the same key and gets the manager picked the first time.
+   * Absent from activities scheduled before keys were given: picked afresh.
+   */
+  decision?: string;
+}
+
 export function assignmentActivities(db: Db, scheme: AssignmentScheme = 'least_loaded') {
   return {
-    async assignManager(req: { leadId: string; exclude?: string[] }): Promise<Assignment | null> {
+    async assignManager(req: AssignRequest): Promise<Assignment | null> {
       const a = await choose(req);
       if (!a) return null;
       const { teamId, ...assignment } = a;
@@ -90,11 +109,18 @@ export function assignmentActivities(db: Db, scheme: AssignmentScheme = 'least_l
     },
   };
 
-  async function choose(req: { leadId: string; exclude?: string[] }): Promise<(Assignment & { teamId: string | null }) | null> {
-    const now = new Date();
-    const rows = await db.$queryRawUnsafe<CandidateRow[]>(CANDIDATES_SQL, req.leadId, req.exclude ?? [], OPEN_STAGES);
+  /** The pick for `req`: the one recorded under its key, else a new one, recorded under it. */
+  async function choose(req: AssignRequest): Promise<ManagerPick | null> {
+    const rows = await db.$queryRawUnsafe<CandidateRow[]>(CANDIDATES_SQL, req.leadId, req.exclude ?? [], OPEN_STAGES, req.decision ?? null);
     const lead = rows[0];
     if (!lead) throw ApplicationFailure.nonRetryable(`lead ${req.leadId} is not in the registry`, 'UnknownLead');
+    if (lead.decided) return lead.decided.result;
+    const a = await pickAmong(req, lead, rows);
+    return req.decision ? settleDecision(db, req.leadId, req.decision, a ?? null) : a;
+  }
+
+  async function pickAmong(req: AssignRequest, lead: CandidateRow, rows: CandidateRow[]): Promise<ManagerPick | null> {
+    const now = new Date();
     const candidates = rows.filter((r): r is CandidateRow & { id: string } => r.id !== null).map(candidate);
     const present = candidates.filter((m) => !isAway(m, now));
     if (present.length === 0) return null;

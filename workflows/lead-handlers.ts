@@ -33,7 +33,7 @@ export function handleMessages(run: LeadRun): void {
     if (!wf.patched('manager-unavailable')) return;
     const old = n.managerId;
     const reason = String(n.reason).slice(0, 200);
-    const a = await acts.assignManager({ leadId: s.leadId, exclude: [old] });
+    const a = await acts.assignManager({ leadId: s.leadId, exclude: [old], decision: run.decisionKey('unavailable') });
     if (s.managerId !== old || TERMINAL.has(s.stage)) return; // reassigned or closed meanwhile
     if (!a) {
       transition(s, { type: 'manager_unavailable', actor: SYSTEM, reason: `${old}: ${reason}; no other manager free`, now: Date.now() });

@@ -117,6 +117,18 @@ export class LeadRun {
     return `${this.s.leadId}:${this.s.seq}`;
   }
 
+  /**
+   * The key of a decision that reads the world as it is (a manager's pick, a partner's), so that a
+   * second run of this step — its workflow task lost with a killed worker — gets the first run's
+   * answer, which that run may already have written down (platform/decisions.ts). Deterministic:
+   * the step replays with the same run, sequence number and attempt. `attempt` tells apart the
+   * tries of one step (a lead waiting for a manager asks again at the same sequence number); the
+   * run id, the same step in a run continued as new.
+   */
+  decisionKey(kind: string, attempt = 0): string {
+    return `${kind}@${this.s.seq}.${attempt}/${wf.workflowInfo().runId}`;
+  }
+
   /** Who works the lead: its manager, else ops. */
   owner(): string {
     return this.s.managerId ? `manager:${this.s.managerId}` : 'ops';

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { assignmentActivities } from '../../activities/assignment';
 import type { Db } from '../../platform/db';
+import { recordedDecision, settleDecision } from '../../platform/decisions';
 import { isolatedDb, seedLead, seedManager } from '../helpers/db';
 
 let db: Db;
@@ -155,4 +156,43 @@ test("a manager's team lead is their own, else their team's lead", async () => {
   await db.manager.update({ where: { id: m }, data: { teamId } });
   const l = await openLead(null);
   expect(await assignmentActivities(db).assignManager({ leadId: l })).toMatchObject({ managerId: m, teamLeadId: lead });
+});
+
+// A lead's activities run inside its workflow task: a worker killed before that task completes
+// loses their results, not their writes (the read model at this step's sequence number, the first
+// task keyed by it), and the next worker runs the step again. The second run must get the manager
+// the first one wrote down, although the loads have moved meanwhile (platform/decisions.ts).
+test('a pick made under a key stands: the same step run again gets the same manager, whatever the loads say now', async () => {
+  const a = await seedManager(db, { id: `a-${randomUUID().slice(0, 4)}` });
+  const b = await seedManager(db, { id: `b-${randomUUID().slice(0, 4)}` });
+  await openLead(b);
+  const lead = await openLead(null);
+  const acts = assignmentActivities(db, 'least_loaded');
+  const first = await acts.assignManager({ leadId: lead, decision: 'assign@1.0/run' });
+  expect(first).toMatchObject({ managerId: a, reason: 'least loaded' });
+
+  // Meanwhile a takes two more leads: a fresh pick would now name b.
+  await openLead(a);
+  await openLead(a);
+  expect(await acts.assignManager({ leadId: lead })).toMatchObject({ managerId: b });
+  expect(await acts.assignManager({ leadId: lead, decision: 'assign@1.0/run' })).toEqual(first);
+  // Another step (another key) is a decision of its own.
+  expect(await acts.assignManager({ leadId: lead, decision: 'assign@1.1/run' })).toMatchObject({ managerId: b });
+  expect(await db.leadDecision.count({ where: { leadId: lead } })).toBe(2);
+});
+
+test('"nobody free" under a key is a decision too; two attempts racing on one key agree', async () => {
+  const lead = await openLead(null);
+  const acts = assignmentActivities(db, 'least_loaded');
+  expect(await acts.assignManager({ leadId: lead, decision: 'assign@1.0/run' })).toBeNull();
+  const m = await seedManager(db);
+  expect(await acts.assignManager({ leadId: lead, decision: 'assign@1.0/run' })).toBeNull();
+  expect(await acts.assignManager({ leadId: lead, decision: 'assign@1.1/run' })).toMatchObject({ managerId: m });
+
+  // Two attempts of one step at once (the first outlived its timeout) deciding differently: the
+  // first recorded stands, and both answer it.
+  const racing = await Promise.all(['a', 'b', 'c', 'd', 'e', 'f'].map((m) => settleDecision(db, lead, 'assign@2.0/run', { managerId: m })));
+  expect(new Set(racing.map((r) => r.managerId)).size).toBe(1);
+  expect(await recordedDecision(db, lead, 'assign@2.0/run')).toEqual({ result: racing[0] });
+  expect(await db.leadDecision.count({ where: { leadId: lead, key: 'assign@2.0/run' } })).toBe(1);
 });

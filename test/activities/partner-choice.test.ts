@@ -81,3 +81,20 @@ test('a rival offer left pending on a lead the client gave to another partner ho
   await h.recordOffer({ leadId: open, partnerId: rival, status: 'pending', at: new Date().toISOString() });
   expect(await h.pickPartners({ leadId: lead, topic, exclude: [], count: 1 })).toEqual([]);
 });
+
+test('partners picked under a key stand: the same step run again gets the partners it already offered the lead', async () => {
+  const topic = uid('t');
+  const first = await seedPartner(db, { expertise: [topic], grade: 5, capacity: 1 });
+  const second = await seedPartner(db, { expertise: [topic], grade: 4 });
+  const lead = await seedLead(db, { topic });
+  const h = handoffActivities(db);
+  expect(await h.pickPartners({ leadId: lead, topic, exclude: [], count: 1, decision: 'offer@4.0/run' })).toEqual([first]);
+
+  // `first` fills up meanwhile (its capacity of one taken by another lead's deal): a fresh pick names `second`.
+  const busy = await seedLead(db, { topic });
+  await db.lead.update({ where: { id: busy }, data: { stage: 'deal' } });
+  await h.recordOffer({ leadId: busy, partnerId: first, status: 'accepted', at: new Date().toISOString() });
+  expect(await h.pickPartners({ leadId: lead, topic, exclude: [], count: 1 })).toEqual([second]);
+  expect(await h.pickPartners({ leadId: lead, topic, exclude: [], count: 1, decision: 'offer@4.0/run' })).toEqual([first]);
+  expect(await h.pickPartners({ leadId: lead, topic, exclude: [], count: 1, decision: 'offer@9.0/run' })).toEqual([second]);
+});

@@ -187,20 +187,24 @@ describe('fault suite (issue 11)', () => {
       const pollingAt = Date.now();
       const confirmed = new Set<string>();
       let tasked = 0;
-      const done = await v.step('every lead assigned, its first-contact task created, its read model caught up', () =>
+      const done = await v.step('every lead assigned, its first-contact task created for its manager, its read model caught up', () =>
         waitUntil(
           'recovery',
           async () => {
             await caughtUp(stack.db, stack.temporal, leads, confirmed, (s) => s.stage === 'awaiting_first_contact' && !!s.managerId);
-            tasked = await count(`SELECT count(DISTINCT lead_id) AS n FROM tasks WHERE kind = 'first_contact' AND lead_id = ANY($1)`, [
-              leads,
-            ]);
+            // The task is the manager's the workflow names (the read model is checked against it):
+            // a step run again after the kill picks the manager its first run gave the task to.
+            tasked = await count(
+              `SELECT count(DISTINCT t.lead_id) AS n FROM tasks t JOIN leads l ON l.id = t.lead_id
+                WHERE t.kind = 'first_contact' AND t.lead_id = ANY($1) AND t.assignee = 'manager:' || l.manager_id`,
+              [leads],
+            );
             return confirmed.size === leads.length && tasked === leads.length;
           },
           120_000,
           250,
         ).catch((err: Error) => {
-          throw new Error(`${err.message}: ${confirmed.size}/${leads.length} caught up, ${tasked} with a task`);
+          throw new Error(`${err.message}: ${confirmed.size}/${leads.length} caught up, ${tasked} with a task for their manager`);
         }),
       );
       const caughtUpAt = Date.now();

@@ -14,11 +14,16 @@ export function testDb(): Db {
  * (e.g. assignment over all managers), so test files running side by side cannot disturb them.
  */
 export async function isolatedDb(): Promise<Db> {
+  return (await isolatedDatabase()).db;
+}
+
+/** A database of its own, migrated, with its URL (for a process the test starts on it). */
+export async function isolatedDatabase(): Promise<{ db: Db; url: string }> {
   const url = new URL(process.env.DATABASE_URL!);
   url.pathname = `/iso_${randomUUID().slice(0, 8)}`;
   await ensureDatabase(url.toString());
   await migrate(url.toString());
-  return createDb(url.toString(), 4);
+  return { db: createDb(url.toString(), 4), url: url.toString() };
 }
 
 export const uid = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;

@@ -22,6 +22,7 @@ export async function handOff(run: LeadRun): Promise<void> {
         region: s.region,
         budgetMinor: s.qualification?.budgetMinor,
         ...offerRound(s),
+        decision: run.decisionKey('offer'),
       });
       if (picked.length === 0) {
         await acts.createTask({

@@ -14,9 +14,9 @@ export async function assign(run: LeadRun, exclude: string[]): Promise<void> {
   const { s } = run;
   const { named } = run.visibility;
   let told = false;
-  for (;;) {
+  for (let attempt = 0; ; attempt++) {
     const before = s.managerId;
-    const a = await acts.assignManager({ leadId: s.leadId, exclude });
+    const a = await acts.assignManager({ leadId: s.leadId, exclude, decision: run.decisionKey('assign', attempt) });
     // Staff reassigned the lead while the pick was under way: their choice stands, and their
     // reassignment made the new owner's task. Before this patch the pick overwrote it.
     if (s.managerId !== before && wf.patched('staff-assignment-stands')) return;

@@ -1,0 +1,50 @@
+// A lead's decisions that read the world as it is: which manager takes it (least loaded, round
+// robin), which partners are offered it (grade, capacity). They run as local activities, inside
+// the workflow task that asks for them; a worker killed before that task completes loses their
+// results but not what the task had already written with them — the read model flushed at the
+// step's sequence number, the first task keyed by it. The next worker runs the step again, and a
+// fresh pick, on a roster whose loads moved meanwhile, could name another manager: the workflow
+// would say B while the read model (which only moves forward in sequence) and the task said A, for
+// good. The fault suite's worker SIGKILL found two such leads of forty.
+//
+// So a decision is recorded under a key the workflow gives it (deterministic: the same step asks
+// with the same key on replay), and a second run of the step answers the recorded decision.
+import type { Db } from './db';
+import { poolOf } from './db';
+
+/** The decision recorded under `key` for the lead, if any: `{ result }` (a recorded null is a decision too). */
+export async function recordedDecision<T>(db: Db, leadId: string, key: string): Promise<{ result: T } | undefined> {
+  const { rows } = await poolOf(db).query<{ result: T }>('SELECT result FROM lead_decisions WHERE lead_id = $1 AND key = $2', [
+    leadId,
+    key,
+  ]);
+  return rows[0];
+}
+
+// One statement whichever way it goes: the insert's row when it is new, else the one already there
+// (the statement's snapshot does not see its own insert, so exactly one of the two has a row).
+const SETTLE_SQL = `WITH ins AS (
+  INSERT INTO lead_decisions (lead_id, key, result) VALUES ($1, $2, $3::jsonb)
+  ON CONFLICT (lead_id, key) DO NOTHING RETURNING result
+)
+SELECT result FROM ins UNION ALL SELECT result FROM lead_decisions WHERE lead_id = $1 AND key = $2`;
+
+/**
+ * Records `result` as the lead's decision `key` and answers the decision that stands: `result`,
+ * or the one an earlier attempt recorded first (two attempts racing each other).
+ */
+export async function settleDecision<T>(db: Db, leadId: string, key: string, result: T): Promise<T> {
+  const { rows } = await poolOf(db).query<{ result: T }>(SETTLE_SQL, [leadId, key, JSON.stringify(result)]);
+  return rows[0]!.result;
+}
+
+/**
+ * `decide()` once per key: the recorded decision when there is one, else a new one, recorded.
+ * Without a key (an activity scheduled by a run from before keys were given) it just decides.
+ */
+export async function decideOnce<T>(db: Db, leadId: string, key: string | undefined, decide: () => Promise<T>): Promise<T> {
+  if (!key) return decide();
+  const prior = await recordedDecision<T>(db, leadId, key);
+  if (prior) return prior.result;
+  return settleDecision(db, leadId, key, await decide());
+}
