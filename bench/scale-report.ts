@@ -103,6 +103,8 @@ export function printScale(
       `  ${what} Updates by part from history (p50 / p90 ms, ${bd.found} of ${bd.sent}): before their task ${part(bd.before)}, ` +
         `task queued ${part(bd.queue)}, at the worker ${part(bd.worker)}, reply ${part(bd.reply)}`,
     );
+    const slow = (bd.slowest ?? []).map((x) => `${x.totalMs} (${x.before} + ${x.queue} + ${x.worker} + ${x.reply})`);
+    if (slow.length) console.log(`    the slowest, ms (before + queued + worker + reply): ${slow.join(', ')}`);
   }
   for (const s of f.burst?.intake.samples ?? []) console.log(`  burst intake failure: ${s}`);
 }

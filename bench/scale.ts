@@ -221,6 +221,8 @@ export interface MemoryFigures {
   evictedUpdate: PathFigures;
   /** Where those Updates spent their time, from their leads' histories (bench/update-breakdown.ts). */
   evictedUpdateBreakdown: UpdateBreakdown;
+  /** Each of those Updates' latency (ms) in the order sent: where the slow ones fall (the first? one every so often?). */
+  evictedUpdateInOrderMs: number[];
   pass: { rss: boolean; evictedUpdate: boolean };
 }
 
@@ -251,9 +253,20 @@ export async function measureMemory(s: ScaleStack, openLeads: number, maxCachedW
     `memory: ${serial} Updates one at a time on the first leads (evicted: ${openLeads > maxCachedWorkflows ? 'yes' : 'no, fewer leads than the cache holds'})`,
   );
   const sent: SentUpdate[] = [];
-  const update = (i: number) => tracedMissedCall(s.client, ids[i]!, sent);
-  const evictedUpdate = figuresOf(await runClosedLoop(serial, 1, update));
+  const sentAt: number[] = [];
+  const update = (i: number) => {
+    sentAt[i] = Date.now();
+    return tracedMissedCall(s.client, ids[i]!, sent);
+  };
+  const run = await runClosedLoop(serial, 1, update);
+  const evictedUpdate = figuresOf(run);
   const evictedUpdateBreakdown = await updateBreakdown(s.client, sent);
+  const evictedUpdateInOrderMs = run.latenciesMs.map((x) => Math.round(x));
+  // One at a time, so the i-th latency is the i-th Update's; the instant lines them up with the processes' logs.
+  const slow = evictedUpdateInOrderMs.flatMap((x, i) =>
+    x > SCALE_TARGETS.evictedUpdateP99Ms ? [`#${i + 1} sent ${new Date(sentAt[i]!).toISOString().slice(11, 23)}: ${x} ms`] : [],
+  );
+  log(`memory: Updates over ${SCALE_TARGETS.evictedUpdateP99Ms} ms: ${slow.join(', ') || 'none'}`);
   const last = rss[rss.length - 1]!.worker;
   const extrapolated = ids.length < OPEN_LEADS_TARGET;
   return {
@@ -264,6 +277,7 @@ export async function measureMemory(s: ScaleStack, openLeads: number, maxCachedW
     extrapolated,
     evictedUpdate,
     evictedUpdateBreakdown,
+    evictedUpdateInOrderMs,
     pass: {
       rss: last !== undefined && last <= SCALE_TARGETS.rssMiBAt20k && (ids.length >= OPEN_LEADS_TARGET || ids.length > maxCachedWorkflows),
       evictedUpdate: evictedUpdate.latencyMs.p99 <= SCALE_TARGETS.evictedUpdateP99Ms && evictedUpdate.failures === 0,

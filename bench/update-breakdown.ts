@@ -32,6 +32,8 @@ export interface UpdateBreakdown {
   queue: { p50: number; p90: number };
   worker: { p50: number; p90: number };
   reply: { p50: number; p90: number };
+  /** The three slowest Updates found, part by part (ms): where a tail comes from. */
+  slowest?: Array<{ totalMs: number; before: number; queue: number; worker: number; reply: number }>;
 }
 
 const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined): number | undefined =>
@@ -78,5 +80,9 @@ export async function updateBreakdown(client: Client, sent: SentUpdate[]): Promi
     const xs = parts.map((p) => Math.max(0, p[k]!)).sort((a, b) => a - b);
     return { p50: Math.round(percentile(xs, 50)), p90: Math.round(percentile(xs, 90)) };
   };
-  return { found: parts.length, sent: sent.length, before: stat(0), queue: stat(1), worker: stat(2), reply: stat(3) };
+  const slowest = [...parts]
+    .sort((a, b) => b.reduce((x, y) => x + y, 0) - a.reduce((x, y) => x + y, 0))
+    .slice(0, 3)
+    .map(([before, queue, worker, reply]) => ({ totalMs: before + queue + worker + reply, before, queue, worker, reply }));
+  return { found: parts.length, sent: sent.length, before: stat(0), queue: stat(1), worker: stat(2), reply: stat(3), slowest };
 }
