@@ -15,6 +15,16 @@ import { retentionSweepWorkflow } from '../workflows/retention';
 /** Business time zone of the schedules (the calendar of domain/calendar.ts is Moscow's too). */
 const TIMEZONE = 'Europe/Moscow';
 
+/**
+ * Where in its interval each frequent sweep fires. Left at zero they all started on the minute
+ * (the intake sweep and the outbox every minute, reminders every 5, the roster every 15, the
+ * hourly alarms), new workflows side by side on the same worker: a staff Update arriving then
+ * waited behind them — the bench saw two evicted Updates in a row at 114 and 127 ms, sent at
+ * hh:mm:59.97 and hh:mm:00.09, against a p50 of 51. Spread over the minute, each costs the worker
+ * a moment of its own. The intake sweep keeps the minute.
+ */
+const SWEEP_OFFSETS = { notifications: '30 seconds', reminders: '15 seconds', roster: '45 seconds' } as const;
+
 export function scheduleSpecs(taskQueue: string): ScheduleOptions[] {
   return [
     {
@@ -94,7 +104,7 @@ export function scheduleSpecs(taskQueue: string): ScheduleOptions[] {
       // The notification outbox: e-mails and webhooks written with their tasks go out within about
       // a minute; failures are retried with backoff by later runs (notifications/deliver.ts).
       scheduleId: 'notifications-deliver',
-      spec: { intervals: [{ every: '1 minute' }] },
+      spec: { intervals: [{ every: '1 minute', offset: SWEEP_OFFSETS.notifications }] },
       action: {
         type: 'startWorkflow',
         workflowType: notificationsDeliverWorkflow,
@@ -109,7 +119,7 @@ export function scheduleSpecs(taskQueue: string): ScheduleOptions[] {
       // A vacation booked ahead begins and ends by its dates: its manager's open leads go to others
       // when it begins, leads waiting for a manager are woken when it is over (activities/roster.ts).
       scheduleId: 'roster-sweep',
-      spec: { intervals: [{ every: '15 minutes' }] },
+      spec: { intervals: [{ every: '15 minutes', offset: SWEEP_OFFSETS.roster }] },
       action: { type: 'startWorkflow', workflowType: rosterSweepWorkflow, args: [], taskQueue, workflowId: 'roster-sweep' },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
     },
@@ -117,7 +127,7 @@ export function scheduleSpecs(taskQueue: string): ScheduleOptions[] {
       // DOMAIN: the system reminds a person when the task they set falls due. Each due task is
       // reminded once (`remindedAt`), so a sweep every 5 minutes is late by at most that.
       scheduleId: 'task-reminders',
-      spec: { intervals: [{ every: '5 minutes' }] },
+      spec: { intervals: [{ every: '5 minutes', offset: SWEEP_OFFSETS.reminders }] },
       action: { type: 'startWorkflow', workflowType: taskReminderWorkflow, args: [], taskQueue, workflowId: 'task-reminders' },
       // After an outage one sweep reminds of everything that fell due; never two at once.
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '5 minutes' },

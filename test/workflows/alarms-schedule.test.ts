@@ -174,6 +174,19 @@ async function triggerOnce<T>(scheduleId: string): Promise<T> {
   throw new Error('the triggered run did not start');
 }
 
+test('the frequent sweeps fire at instants of their own in the minute, not side by side on the minute', async () => {
+  const described = await Promise.all(
+    ['intake-sweep', 'notifications-deliver', 'task-reminders', 'roster-sweep'].map(async (id) => {
+      const [interval] = (await client.schedule.getHandle(id).describe()).spec.intervals ?? [];
+      return { id, every: Number(interval?.every), offset: Number(interval?.offset ?? 0) };
+    }),
+  );
+  expect(described.map((d) => d.offset < d.every)).toEqual([true, true, true, true]);
+  // The second of the minute each fires at (the hourly alarms fire on the minute, as the intake sweep).
+  const seconds = described.map((d) => (d.offset % 60_000) / 1000);
+  expect(new Set(seconds).size).toBe(described.length);
+});
+
 test('task-reminders runs every 5 minutes and reminds each due task once', async () => {
   const schedule = await client.schedule.getHandle('task-reminders').describe();
   expect(schedule.spec.intervals).toEqual([expect.objectContaining({ every: 5 * 60_000 })]);
