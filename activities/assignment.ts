@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { isAway, isFull, LOAD_STAGES } from '../domain/roster';
 import { policyInForce, type PolicyInForce } from '../platform/policies';
 import type { Db } from '../platform/db';
-import { settleDecision } from '../platform/decisions';
+import { decideOnce } from '../platform/decisions';
 
 export type AssignmentScheme = 'round_robin' | 'least_loaded' | 'expertise';
 export interface Assignment {
@@ -22,18 +22,16 @@ const OPEN_STAGES = LOAD_STAGES;
 // Everything a pick needs, in one round trip: the lead (its topic and region, and the manager who
 // already owns an open lead of its company), and each active manager not excluded with what makes
 // them present (absences) and their load (open leads, this one aside). One row per manager; a
-// lead with no candidate is one row without a manager; an unknown lead is no row. `decided`: the
-// pick already recorded under this request's key (platform/decisions.ts), which then stands.
+// lead with no candidate is one row without a manager; an unknown lead is no row.
 const CANDIDATES_SQL = `WITH lead AS (
   SELECT l.topic, l.region,
     (SELECT o.manager_id FROM leads o
       WHERE l.company_key IS NOT NULL AND o.company_key = l.company_key AND o.id <> l.id
         AND o.manager_id IS NOT NULL AND o.stage = ANY($3::text[])
-      ORDER BY o.created_at LIMIT 1) AS owner,
-    (SELECT jsonb_build_object('result', d.result) FROM lead_decisions d WHERE d.lead_id = l.id AND d.key = $4) AS decided
+      ORDER BY o.created_at LIMIT 1) AS owner
   FROM leads l WHERE l.id = $1
 )
-SELECT lead.topic, lead.region, lead.owner, lead.decided, m.*
+SELECT lead.topic, lead.region, lead.owner, m.*
 FROM lead LEFT JOIN LATERAL (
   SELECT m.id, m.team_lead_id AS "teamLeadId", m.team_id AS "teamId", t.lead_id AS "teamsLead", m.capacity,
     m.expertise, m.territory,
@@ -51,7 +49,6 @@ interface CandidateRow {
   topic: string | null;
   region: string | null;
   owner: string | null;
-  decided: { result: ManagerPick | null } | null;
   id: string | null;
   teamLeadId: string | null;
   teamId: string | null;
@@ -109,14 +106,12 @@ export function assignmentActivities(db: Db, scheme: AssignmentScheme = 'least_l
     },
   };
 
-  /** The pick for `req`: the one recorded under its key, else a new one, recorded under it. */
+  /** The pick for `req`: the one recorded first under its key (platform/decisions.ts). */
   async function choose(req: AssignRequest): Promise<ManagerPick | null> {
-    const rows = await db.$queryRawUnsafe<CandidateRow[]>(CANDIDATES_SQL, req.leadId, req.exclude ?? [], OPEN_STAGES, req.decision ?? null);
+    const rows = await db.$queryRawUnsafe<CandidateRow[]>(CANDIDATES_SQL, req.leadId, req.exclude ?? [], OPEN_STAGES);
     const lead = rows[0];
     if (!lead) throw ApplicationFailure.nonRetryable(`lead ${req.leadId} is not in the registry`, 'UnknownLead');
-    if (lead.decided) return lead.decided.result;
-    const a = await pickAmong(req, lead, rows);
-    return req.decision ? settleDecision(db, req.leadId, req.decision, a ?? null) : a;
+    return decideOnce(db, req.leadId, req.decision, () => pickAmong(req, lead, rows));
   }
 
   async function pickAmong(req: AssignRequest, lead: CandidateRow, rows: CandidateRow[]): Promise<ManagerPick | null> {

@@ -9,17 +9,7 @@
 //
 // So a decision is recorded under a key the workflow gives it (deterministic: the same step asks
 // with the same key on replay), and a second run of the step answers the recorded decision.
-import type { Db } from './db';
-import { poolOf } from './db';
-
-/** The decision recorded under `key` for the lead, if any: `{ result }` (a recorded null is a decision too). */
-export async function recordedDecision<T>(db: Db, leadId: string, key: string): Promise<{ result: T } | undefined> {
-  const { rows } = await poolOf(db).query<{ result: T }>('SELECT result FROM lead_decisions WHERE lead_id = $1 AND key = $2', [
-    leadId,
-    key,
-  ]);
-  return rows[0];
-}
+import { poolOf, type Db } from './db';
 
 // One statement whichever way it goes: the insert's row when it is new, else the one already there
 // (the statement's snapshot does not see its own insert, so exactly one of the two has a row).
@@ -31,7 +21,7 @@ SELECT result FROM ins UNION ALL SELECT result FROM lead_decisions WHERE lead_id
 
 /**
  * Records `result` as the lead's decision `key` and answers the decision that stands: `result`,
- * or the one an earlier attempt recorded first (two attempts racing each other).
+ * or the one recorded first — by the step's earlier run, or by an attempt racing this one.
  */
 export async function settleDecision<T>(db: Db, leadId: string, key: string, result: T): Promise<T> {
   const { rows } = await poolOf(db).query<{ result: T }>(SETTLE_SQL, [leadId, key, JSON.stringify(result)]);
@@ -39,12 +29,11 @@ export async function settleDecision<T>(db: Db, leadId: string, key: string, res
 }
 
 /**
- * `decide()` once per key: the recorded decision when there is one, else a new one, recorded.
- * Without a key (an activity scheduled by a run from before keys were given) it just decides.
+ * `decide()` once per key: the decision recorded first under it stands, and a second run of the
+ * step (which decides again, on a world that may have moved) answers that one. Without a key (an
+ * activity scheduled by a run from before keys were given) it just decides.
  */
 export async function decideOnce<T>(db: Db, leadId: string, key: string | undefined, decide: () => Promise<T>): Promise<T> {
-  if (!key) return decide();
-  const prior = await recordedDecision<T>(db, leadId, key);
-  if (prior) return prior.result;
-  return settleDecision(db, leadId, key, await decide());
+  const decided = await decide();
+  return key ? settleDecision(db, leadId, key, decided) : decided;
 }

@@ -25,7 +25,7 @@ export function isAbortedByTaskFailure(err: unknown): boolean {
 }
 
 /** How often an aborted Update is sent: each abort needs an event to land inside its task, so a second try nearly always runs. */
-export const UPDATE_ATTEMPTS = 3;
+const UPDATE_ATTEMPTS = 3;
 
 /**
  * `handle.executeUpdate`, sent again (at most `UPDATE_ATTEMPTS` times in all) when Temporal aborts
