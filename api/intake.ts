@@ -18,6 +18,8 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Pool } from 'pg';
 import { poolOf, type Db } from '../platform/db';
+import type { LeadKeyRing } from '../platform/lead-keys';
+import { codecOf } from '../platform/payload-codec';
 import { leadWorkflowInput, type LeadStartRow, startLeadWorkflow } from '../platform/lead-start';
 import { companyKey } from '../domain/contact';
 import { dedupeKeys, leadKind, type LeadIntake } from '../domain/intake';
@@ -121,6 +123,8 @@ export interface IntakeOptions {
 export class IntakeService {
   private readonly deadlineMs: number;
   private readonly pool: Pool;
+  /** The API client's lead keys: a new lead's key is stored by its registering statement. */
+  private readonly keys?: LeadKeyRing;
 
   constructor(
     private readonly db: Db,
@@ -132,6 +136,7 @@ export class IntakeService {
   ) {
     this.deadlineMs = opts.temporalDeadlineMs ?? 3_000;
     this.pool = poolOf(db);
+    this.keys = codecOf(temporal)?.keys;
   }
 
   /** The new lead's workflow input, with the default policy in force and its version. */
@@ -186,6 +191,9 @@ export class IntakeService {
    * `intake_register_new` (migration 20261201030000) takes the same locks, makes the same checks
    * and writes the same rows as `decide` → `register`, with the audit row, in its statement's own
    * transaction. Undefined when anything is known: nothing was written, and `decide` takes over.
+   * With the payload codec, the statement stores the lead's data key too (migration
+   * 20261207010000): the workflow start that follows encrypts from the key cache, with no INSERT
+   * of its own on the key store's pool.
    */
   private async registerNew(body: LeadIntake, intakeKey: string, audit?: IntakeAudit): Promise<Decided | undefined> {
     const keys = dedupeKeys(body);
@@ -202,11 +210,12 @@ export class IntakeService {
       lastSeq: 0,
     };
     const status = expectedStatus({ status: 'created', replayed: false });
+    const minted = this.keys?.mint(lead.id);
     const { rows } = await this.pool.query<{ created: boolean; audit_id: string | null }>({
       name: 'intake-register-new',
       text:
         'SELECT created, audit_id::text AS audit_id FROM intake_register_new(' +
-        '$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)',
+        '$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)',
       values: [
         lockKeysOf(intakeKey, keys),
         intakeKey,
@@ -231,10 +240,13 @@ export class IntakeService {
         audit?.path ?? null,
         audit?.requestId ?? null,
         status,
+        minted?.stored.masterKeyId ?? null,
+        minted?.stored.wrapped ?? null,
       ],
     });
     const row = rows[0];
     if (!row?.created) return undefined;
+    if (minted) this.keys!.adopt(lead.id, minted.key);
     return { lead, status: 'created', replayed: false, ...(row.audit_id ? { audited: { id: row.audit_id, status } } : {}) };
   }
 

@@ -85,6 +85,22 @@ export class LeadKeyRing {
     return key;
   }
 
+  /**
+   * A data key for a lead that does not exist yet, and its wrapped form for the caller to store
+   * with the lead's own row (intake's registering statement, migration 20261207010000) — then
+   * `adopt` it, so the lead's first encryption needs no round trip to the key store.
+   */
+  mint(leadId: string): { key: Buffer; stored: StoredLeadKey & { wrapped: Buffer } } {
+    const master = this.masters.current;
+    const key = randomBytes(32);
+    return { key, stored: { masterKeyId: master.id, wrapped: sealAesGcm(master.key, key, leadKeyId(leadId)) } };
+  }
+
+  /** The key `mint` made for `leadId` is stored (committed): this process encrypts with it from its cache. */
+  adopt(leadId: string, key: Buffer): void {
+    this.remember(leadId, key);
+  }
+
   /** Erases the lead's key in the store and in this process's cache at once. */
   async erase(leadId: string): Promise<void> {
     await this.store.erase(leadId);
@@ -107,11 +123,7 @@ export class LeadKeyRing {
     // its workflow): one INSERT that returns the stored key, whether ours or one made before.
     let stored: StoredLeadKey | undefined;
     if (create) {
-      const master = this.masters.current;
-      stored = await this.store.insertOrGet(leadId, {
-        masterKeyId: master.id,
-        wrapped: sealAesGcm(master.key, randomBytes(32), leadKeyId(leadId)),
-      });
+      stored = await this.store.insertOrGet(leadId, this.mint(leadId).stored);
     } else {
       stored = await this.store.find(leadId);
     }

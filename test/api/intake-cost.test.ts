@@ -10,10 +10,13 @@ import { NativeConnection } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import type { PoolClient } from 'pg';
 import { createDb, poolOf, type Db } from '../../platform/db';
+import { pgLeadKeyStore, type LeadKeyStore } from '../../platform/lead-keys';
+import { dataConverterOf, encryptionCodec } from '../../platform/payload-codec';
+import { loadPayloadKeys } from '../../platform/payload-keys';
 import { buildApp } from '../../api/app';
 import { leadBody } from '../helpers/api';
 import { seedManager, testDb } from '../helpers/db';
-import { runWorker, testDataConverter, type RunningWorker } from '../helpers/temporal';
+import { runWorker, type RunningWorker } from '../helpers/temporal';
 
 const sales = { key: `sales-key-${randomUUID()}`, role: 'sales' as const, subject: 'anna' };
 const partner = { key: `partner-key-${randomUUID()}`, role: 'partner' as const, subject: `ptn-${randomUUID().slice(0, 8)}` };
@@ -25,6 +28,8 @@ let worker: RunningWorker;
 let app: FastifyInstance;
 /** Every statement the API's pool sent, in order (the worker has a pool of its own). */
 const statements: string[] = [];
+/** What the API's codec asked of its key store (a pool of its own), by call. */
+const keyStoreCalls: string[] = [];
 
 beforeAll(async () => {
   workerDb = testDb();
@@ -43,7 +48,7 @@ beforeAll(async () => {
   });
   app = await buildApp({
     db: apiDb,
-    temporal: new Client({ connection, dataConverter: testDataConverter(apiDb) }),
+    temporal: new Client({ connection, dataConverter: dataConverterOf(encryptionCodec(loadPayloadKeys(), countingKeyStore(apiDb))) }),
     taskQueue: worker.taskQueue,
     apiKeys: [sales, partner],
     logLevel: 'silent',
@@ -57,9 +62,20 @@ afterAll(async () => {
   await Promise.all([native?.close(), connection?.close(), apiDb?.$disconnect(), workerDb?.$disconnect()]);
 });
 
+/** The key store of the API's codec, in PostgreSQL as in production, noting each call. */
+function countingKeyStore(db: Db): LeadKeyStore {
+  const store = pgLeadKeyStore(db);
+  return {
+    find: (leadId) => (keyStoreCalls.push('find'), store.find(leadId)),
+    insertOrGet: (leadId, candidate) => (keyStoreCalls.push('insertOrGet'), store.insertOrGet(leadId, candidate)),
+    erase: (leadId) => (keyStoreCalls.push('erase'), store.erase(leadId)),
+  };
+}
+
 /** The statements one request made, its onResponse hooks included. */
 async function statementsOf(run: () => Promise<unknown>): Promise<string[]> {
   statements.length = 0;
+  keyStoreCalls.length = 0;
   await run();
   await new Promise((r) => setTimeout(r, 300)); // onResponse runs after inject has its answer
   return [...statements];
@@ -78,9 +94,14 @@ test('an intake is one transaction with its audit row in it, and nothing is writ
 
   // A contact never seen: one statement (locks, checks, lead, inquiry, audit row; migration
   // 20261201030000) and nothing else — no audit INSERT before it, no UPDATE after the start.
-  // (The lead's payload key is made by the start's encryption: one INSERT on the key store's own
-  // pool, platform/lead-keys.ts, not on this one.)
   expect(sent).toEqual([expect.stringMatching(/^SELECT .* FROM intake_register_new\(/)]);
+  // The lead's payload key went with it (migration 20261207010000): the workflow start encrypted
+  // from the codec's cache and asked the key store nothing.
+  expect(keyStoreCalls).toEqual([]);
+  const keyRows = await workerDb.$queryRaw<
+    Array<{ wrapped: Uint8Array | null }>
+  >`SELECT wrapped FROM lead_data_keys WHERE lead_id = ${leadId}`;
+  expect(keyRows.map((r) => r.wrapped?.length)).toEqual([12 + 32 + 16]); // iv, the wrapped key, tag
 
   // The row says who, what, the answer, and — now that it is written with the lead — which lead.
   const audit = await workerDb.auditLog.findMany({ where: { requestId: res!.headers['x-request-id'] as string } });
@@ -92,6 +113,28 @@ test('an intake is one transaction with its audit row in it, and nothing is writ
   // The workflow marks its lead started with its first read-model write, so the intake sweeper leaves it alone.
   const started = await eventually(async () => (await workerDb.lead.findUniqueOrThrow({ where: { id: leadId } })).workflowStartedAt);
   expect(started).toBeInstanceOf(Date);
+});
+
+test('an API of the release before (a rolling deploy) still registers through the 23-argument form, without a key', async () => {
+  const id = randomUUID();
+  const key = `key:${randomUUID()}`;
+  const rows = await workerDb.$queryRawUnsafe<Array<{ created: boolean }>>(
+    'SELECT created FROM intake_register_new($1::text[], $2, NULL, NULL, $3, $4, $5, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, $6, ' +
+      'NULL, NULL, NULL, NULL, NULL, 201)',
+    [key],
+    key,
+    id,
+    'interest',
+    'web_form',
+    'RUB',
+  );
+  expect(rows).toEqual([{ created: true }]);
+  expect(await workerDb.lead.findUnique({ where: { id }, select: { intakeKey: true } })).toEqual({ intakeKey: key });
+  // Its key is made by its workflow start's first encryption, as that release expects.
+  expect(await workerDb.$queryRaw`SELECT 1 FROM lead_data_keys WHERE lead_id = ${id}`).toEqual([]);
+  // No workflow was started for it: removed, so no other test counts it as a lead waiting for one.
+  await workerDb.$executeRaw`DELETE FROM inquiries WHERE lead_id = ${id}`;
+  await workerDb.$executeRaw`DELETE FROM leads WHERE id = ${id}`;
 });
 
 test('a replayed intake (same Idempotency-Key) of a running lead starts nothing and is audited as 200 in its transaction', async () => {

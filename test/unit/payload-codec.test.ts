@@ -1,7 +1,7 @@
 // The payload codec alone: AES-256-GCM per payload, the key id in the metadata, lead data keys,
 // rotation of the master key, pass-through of payloads written before the codec, erasure.
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { LeadDataErased, LeadKeyRing, memoryLeadKeyStore } from '../../platform/lead-keys';
+import { LeadDataErased, LeadKeyRing, memoryLeadKeyStore, type StoredLeadKey } from '../../platform/lead-keys';
 import { ENCODING, EncryptionCodec, KEY_ID } from '../../platform/payload-codec';
 import { newPayloadKeyEntry, parsePayloadKeys } from '../../platform/payload-keys';
 
@@ -35,6 +35,24 @@ test('a lead’s payload is encrypted with its own data key, named in the metada
   expect(meta(other!, KEY_ID)).toBe('k1');
   expect(store.rows.size).toBe(1); // one data key for the lead, stored wrapped
   expect(Buffer.from(store.rows.get('L1')!.wrapped!).length).toBe(12 + 32 + 16);
+});
+
+test('a key minted for a new lead and stored with it encrypts from the cache; another process reads it from the store', async () => {
+  const store = memoryLeadKeyStore();
+  const keys = parsePayloadKeys(k1);
+  const asked: string[] = [];
+  const watched = { ...store, insertOrGet: (id: string, c: StoredLeadKey) => (asked.push(id), store.insertOrGet(id, c)) };
+  const api = new EncryptionCodec(new LeadKeyRing(keys, watched));
+  const minted = api.keys.mint('L9');
+  expect(minted.stored.masterKeyId).toBe('k1');
+  store.rows.set('L9', minted.stored); // stored by intake's own statement (migration 20261207010000)
+  api.keys.adopt('L9', minted.key);
+  const [enc] = await api.encode([toPayload(note)], leadContext('L9'));
+  expect(asked).toEqual([]); // adopted: the key store is not asked for a key of its own
+  const worker = new EncryptionCodec(new LeadKeyRing(keys, store));
+  expect(fromPayload((await worker.decode([enc!]))[0]!)).toEqual(note);
+  // Each mint is a fresh key: one never stored (its lead was not registered) is nobody's key.
+  expect(api.keys.mint('L9').key.equals(minted.key)).toBe(false);
 });
 
 test('payloads written before the codec pass through decode unchanged', async () => {
