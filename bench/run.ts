@@ -13,7 +13,7 @@
 // BENCH_PHASES (intake,actions,floor,notifications: which to run; actions need intake),
 // BENCH_NOTIFY_N (2000 outbox rows per delivery phase),
 // BENCH_BASELINE (a commit, e.g. main: its API also takes in BENCH_N leads in the same run, bench/baseline.ts),
-// BENCH_ROUNDS (intake in rounds, the paths in rotating order: 5 with a baseline, else 1),
+// BENCH_ROUNDS (intake in rounds, the paths in rotating order, the CPUs quiet before each: 5),
 // BENCH_CODEC (on: the payload codec in the worker, the API and the bare client alike, as in production;
 // off: none of them encrypts — run both to see what encryption costs);
 // BENCH_RUNTIME (dist: the worker and the API compiled after `npm run build`, as the image runs them;
@@ -36,6 +36,7 @@ import { figuresOf, runClosedLoop, type LoadRun, type PathFigures } from './load
 import { measureDelivery, startReceivers, type DeliveryFigures, type DeliveryPhase } from './notifications';
 import { addCpu, cpuPer, describeCpu, groupCpu, readProcs, zeroCpu, type CpuSnapshot } from './cpu';
 import { benchCodecOf, benchRuntimeOf, startStack } from './stack';
+import { waitForQuiet } from './quiet';
 import {
   measureBurst,
   measureMemory,
@@ -51,6 +52,8 @@ import { workerSizing } from '../worker/sandbox';
 const TARGET_RATIO = 0.85;
 const TARGET_API_P99_MS = 100;
 const SETTLE_TIMEOUT_MS = 300_000;
+/** At most this long waiting for quiet CPUs before each intake path: a shared machine may never be. */
+const PATH_QUIET_WAIT_MS = 10_000;
 const RESULTS_DIR = join(__dirname, 'results');
 
 const log = (m: string) => console.log(`[bench] ${m}`);
@@ -291,9 +294,13 @@ async function main(): Promise<number> {
       openIds.length = 0;
 
       // In rounds, each path taking n/rounds requests per round in a rotating order, the worker
-      // settled after each: a machine whose load drifts during the run (other work, the worker's
-      // growing cache and tables) then weighs on every path alike instead of on whichever ran last.
-      const rounds = Math.min(n, positiveInt('BENCH_ROUNDS', basePost ? 5 : 1));
+      // settled and the CPUs quiet before each: a machine whose load drifts during the run (other
+      // work, the worker's growing cache and tables, the last path's leads still being processed)
+      // then weighs on every path alike instead of on whichever ran after another. Five rounds by
+      // default: in one, the bare client always went first, straight after the warm-up had
+      // settled, and a change of load on the shared machine could fall on one path alone (three
+      // single-round runs of one tree read 0.62–0.88×).
+      const rounds = Math.min(n, positiveInt('BENCH_ROUNDS', 5));
       type Path = {
         name: 'raw' | 'base' | 'open' | 'api';
         op: (i: number) => Promise<void>;
@@ -334,6 +341,7 @@ async function main(): Promise<number> {
           // they are done). Left running, it would process earlier leads inside their window, and
           // the slower path would be billed more of that processing the longer it took. The API as
           // deployed needs the worker (admission control waits for it), so it runs with it.
+          await waitForQuiet({ timeoutMs: PATH_QUIET_WAIT_MS });
           const pause = path.name !== 'api' ? pauseWorker(stack.pids().worker) : undefined;
           const cpuFrom = groupCpu(readProcs(), stack.pids());
           try {
