@@ -9,7 +9,7 @@ import { IsoDateTime } from '../../domain/time';
 import { poolOf, type Db } from '../../platform/db';
 import { ACTION_NAMES, LEAD_ACTIONS, type LeadActionRow } from '../../domain/actions';
 import { stopContactOrders } from '../../platform/repos/stop-contact-orders';
-import { executeLeadUpdate, isAbortedByTaskFailure } from '../../platform/lead-update';
+import { executeLeadUpdate, isNotApplied } from '../../platform/lead-update';
 import { LeadIntake } from '../../domain/intake';
 import { text } from '../../domain/text';
 import * as M from '../../workflows/messages';
@@ -413,7 +413,7 @@ export const leadsPlugin: FastifyPluginAsyncZod<LeadsPluginOptions> = async (app
           timer?.({ outcome: 'accepted' });
           return state;
         } catch (err) {
-          const refused = err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure;
+          const refused = err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && !isNotApplied(err);
           timer?.({ outcome: refused ? 'refused' : 'error' });
           if (refused) metrics?.updateRefusals.inc({ action: action.path, reason: (err.cause as ApplicationFailure).type ?? 'refused' });
           if (err instanceof WorkflowNotFoundError && !(await db.lead.findUnique({ where: { id: req.params.id }, select: { id: true } })))
@@ -435,6 +435,8 @@ function ownSource(req: FastifyRequest, source: { channel: string; partnerId?: s
 
 /** A refused Update becomes a 409 with the workflow's reason; a closed lead is a 409 too. */
 function updateProblem(err: unknown, leadId: string): unknown {
+  // Aborted or left unprocessed each time it was sent (platform/lead-update.ts): nothing was applied; a retry is safe.
+  if (isNotApplied(err)) return dependencyUnavailable('temporal');
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     if (err.cause.type === 'InvalidInput') return badRequest([{ path: 'body', message: err.cause.message }]);
     return conflict(err.cause.message);
@@ -442,7 +444,5 @@ function updateProblem(err: unknown, leadId: string): unknown {
   if (err instanceof WorkflowNotFoundError) return conflict(`lead ${leadId} has no running workflow (it is closed)`);
   if (err instanceof Error && /already completed|workflow execution.*(completed|closed)/i.test(err.message))
     return conflict(`lead ${leadId} is closed`);
-  // Aborted each time it was sent (platform/lead-update.ts): nothing was applied; a retry is safe.
-  if (isAbortedByTaskFailure(err)) return dependencyUnavailable('temporal');
   return err;
 }
