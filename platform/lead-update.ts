@@ -46,9 +46,9 @@ const UPDATE_ATTEMPTS = 3;
 
 /**
  * `handle.executeUpdate`, sent again (at most `UPDATE_ATTEMPTS` times in all) when Temporal aborts
- * it because its workflow task failed beneath it, or rejects it as unprocessed. Without an `updateId` one is made, so every
- * attempt is the same Update. Any other failure — a refusal by its validator, the lead closed —
- * is thrown at once.
+ * it because its workflow task failed beneath it, or rejects it as unprocessed. Without an
+ * `updateId` one is made, so every attempt is the same Update. Any other failure — a refusal by
+ * its validator, the lead closed — is thrown at once.
  */
 export async function executeLeadUpdate<Ret, Args extends [unknown, ...unknown[]]>(
   handle: WorkflowHandle,
