@@ -35,18 +35,27 @@ export function registerStrictJson(app: FastifyInstance): void {
 
 /** The first string (or key) that cannot be stored as given, with why: NUL, or a lone surrogate. */
 export function unstorableTextPath(value: unknown, path = ''): { path: string; message: string } | undefined {
-  const check = (s: string, at: string) => {
-    if (s.includes('\u0000')) return { path: at, message: 'must not contain NUL characters' };
-    if (LONE_SURROGATE.test(s)) return { path: at, message: 'must be valid Unicode (it has a lone UTF-16 surrogate)' };
-    return undefined;
-  };
-  if (typeof value === 'string') return check(value, path);
+  if (typeof value === 'string') {
+    const message = unstorableText(value);
+    return message ? { path, message } : undefined;
+  }
   if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      const at = path ? `${path}.${k}` : k;
-      const found = check(k, at) ?? unstorableTextPath(v, at);
-      if (found) return found;
+    // Runs on every request's body: nothing is allocated for a key's path unless it is reported or descended into.
+    for (const k of Object.keys(value)) {
+      const v = (value as Record<string, unknown>)[k];
+      const message = unstorableText(k) ?? (typeof v === 'string' ? unstorableText(v) : undefined);
+      if (message) return { path: path ? `${path}.${k}` : k, message };
+      if (v && typeof v === 'object') {
+        const found = unstorableTextPath(v, path ? `${path}.${k}` : k);
+        if (found) return found;
+      }
     }
   }
+  return undefined;
+}
+
+function unstorableText(s: string): string | undefined {
+  if (s.includes('\u0000')) return 'must not contain NUL characters';
+  if (LONE_SURROGATE.test(s)) return 'must be valid Unicode (it has a lone UTF-16 surrogate)';
   return undefined;
 }

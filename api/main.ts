@@ -15,7 +15,12 @@ async function main(): Promise<void> {
   const temporalOptions = temporalConnectionOptions(cfg);
   // OpenTelemetry traces when an OTLP endpoint is configured (platform/tracing.ts); nothing at all otherwise.
   const tracing = startTracing('leads-api');
-  const db = createDb(requireDatabaseUrl(cfg), 10, databaseTimeouts(cfg.REQUEST_DEADLINE_MS));
+  const db = createDb(
+    requireDatabaseUrl(cfg),
+    cfg.DATABASE_POOL_SIZE,
+    databaseTimeouts(cfg.REQUEST_DEADLINE_MS),
+    cfg.DATABASE_POOL_KEEP_OPEN,
+  );
   // Lazy: the API comes up (and answers 503 for Temporal, /ready says so) while Temporal is down.
   const connection = Connection.lazy({ ...temporalOptions, interceptors: [deadlineAwareRetryInterceptor()] });
   // Every payload the API sends or reads is encrypted (platform/payload-codec.ts); with tracing, each call is a span of its request.

@@ -70,6 +70,9 @@ function positiveInt(name: string, fallback: number): number {
  * Waits until the worker has assigned every given lead (the read model gets its manager), so one
  * phase's workflows do not run on the worker — on the same few cores — during the next phase.
  */
+/** A run's throughput, req/s to one decimal. */
+const rateOf = (run: LoadRun): string => (run.requests / (run.wallMs / 1000)).toFixed(1);
+
 async function settle(db: Db, leadIds: string[]): Promise<{ seconds: number; settled: boolean }> {
   const t0 = performance.now();
   for (;;) {
@@ -261,6 +264,8 @@ async function main(): Promise<number> {
           settled: { warmup: number; raw: number; api: number; base?: number; open?: number };
           allSettled: boolean;
           rounds: number;
+          /** Each path's throughput (req/s) round by round: how much the machine's load moved under the run. */
+          perRound: Record<string, number[]>;
           cpuPerRequest: Record<string, { requests: CpuSnapshot; settled: CpuSnapshot }>;
           failureSamples: Record<string, string[]>;
         }
@@ -349,6 +354,8 @@ async function main(): Promise<number> {
           } finally {
             pause?.resume();
           }
+          const run = path.runs[path.runs.length - 1]!;
+          log(`  ${label}: ${rateOf(run)}/s (${(run.wallMs / 1000).toFixed(2)} s)`);
           const cpuRequests = groupCpu(readProcs(), stack.pids());
           if (path.name === 'raw') rawStarted = from + count;
           const settled = await settle(db, path.ids());
@@ -411,6 +418,7 @@ async function main(): Promise<number> {
         },
         allSettled,
         rounds,
+        perRound: Object.fromEntries(paths.map((x) => [x.name, x.runs.map((r) => Number(rateOf(r)))])),
         cpuPerRequest,
         failureSamples: {
           raw: rawRun.failureSamples,
@@ -605,6 +613,7 @@ async function main(): Promise<number> {
             // How long the worker took to assign each path's leads once its requests ended (summed over the rounds).
             workerSettleSeconds: intake.settled,
             rounds: intake.rounds,
+            perRoundThroughput: intake.perRound,
             settled: intake.allSettled,
             failureSamples: intake.failureSamples,
             cpuPerRequest: intake.cpuPerRequest,

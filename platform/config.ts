@@ -19,6 +19,9 @@ const Env = z
     TEMPORAL_API_KEY_FILE: z.string().min(1).optional(),
     TASK_QUEUE: z.string().default('leads'),
     DATABASE_URL: z.string().url().optional(),
+    /** Connections to PostgreSQL per process (the API's, the worker's), and how many of them stay open while idle (default: all). */
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+    DATABASE_POOL_KEEP_OPEN: z.coerce.number().int().min(0).max(1000).optional(),
     API_HOST: z.string().default('127.0.0.1'),
     API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     ASSIGNMENT_SCHEME: z.enum(['round_robin', 'least_loaded', 'expertise']).default('least_loaded'),

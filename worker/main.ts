@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const temporalOptions = temporalConnectionOptions(cfg);
   // OpenTelemetry traces when an OTLP endpoint is configured (platform/tracing.ts); nothing at all otherwise.
   const tracing = startTracing('leads-worker');
-  const db = createDb(requireDatabaseUrl(cfg));
+  const db = createDb(requireDatabaseUrl(cfg), cfg.DATABASE_POOL_SIZE, {}, cfg.DATABASE_POOL_KEEP_OPEN);
   const connection = await NativeConnection.connect(temporalOptions);
   const codec = codecFor(db);
   const worker = await createWorker({

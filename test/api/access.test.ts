@@ -176,6 +176,8 @@ test('a partner sees only leads offered to it, and the contact only after accept
 test('security headers and rate-limit headers are on every response', async () => {
   const res = await s.inject({ method: 'GET', url: '/leads?limit=1' });
   expect(res.headers['x-content-type-options']).toBe('nosniff');
-  expect(res.headers['content-security-policy']).toBeDefined();
+  expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+  expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+  expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
   expect(res.headers['x-ratelimit-limit']).toBeDefined();
 });
