@@ -78,3 +78,12 @@ test('a caller whose role may not use a route gets 403 whatever its body: malfor
   const own = await s.inject({ who: 'ops', method: 'POST', url: '/partners', headers: json, payload: '{"broken' });
   expect(own.statusCode).toBe(400);
 });
+
+test('a path parameter longer than the router would take by default reaches its schema: a 400 naming it, not a bare 414', async () => {
+  const res = await s.inject({ method: 'GET', url: `/leads/${'a'.repeat(300)}` });
+  expect([res.statusCode, res.headers['content-type'], res.json().errors]).toEqual([
+    400,
+    expect.stringContaining('application/problem+json'),
+    [expect.objectContaining({ path: 'params.id' })],
+  ]);
+});
