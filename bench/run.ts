@@ -70,9 +70,6 @@ function positiveInt(name: string, fallback: number): number {
  * Waits until the worker has assigned every given lead (the read model gets its manager), so one
  * phase's workflows do not run on the worker — on the same few cores — during the next phase.
  */
-/** A run's throughput, req/s to one decimal. */
-const rateOf = (run: LoadRun): string => (run.requests / (run.wallMs / 1000)).toFixed(1);
-
 async function settle(db: Db, leadIds: string[]): Promise<{ seconds: number; settled: boolean }> {
   const t0 = performance.now();
   for (;;) {
@@ -354,8 +351,8 @@ async function main(): Promise<number> {
           } finally {
             pause?.resume();
           }
-          const run = path.runs[path.runs.length - 1]!;
-          log(`  ${label}: ${rateOf(run)}/s (${(run.wallMs / 1000).toFixed(2)} s)`);
+          const done = figuresOf(path.runs[path.runs.length - 1]!);
+          log(`  ${label}: ${done.throughput}/s (${done.wallSeconds} s)`);
           const cpuRequests = groupCpu(readProcs(), stack.pids());
           if (path.name === 'raw') rawStarted = from + count;
           const settled = await settle(db, path.ids());
@@ -418,7 +415,7 @@ async function main(): Promise<number> {
         },
         allSettled,
         rounds,
-        perRound: Object.fromEntries(paths.map((x) => [x.name, x.runs.map((r) => Number(rateOf(r)))])),
+        perRound: Object.fromEntries(paths.map((x) => [x.name, x.runs.map((r) => figuresOf(r).throughput)])),
         cpuPerRequest,
         failureSamples: {
           raw: rawRun.failureSamples,
