@@ -47,6 +47,8 @@ import { registerRequestSpans } from './tracing';
 export interface AppDeps {
   db: Db;
   temporal: Client;
+  /** The client intake starts new leads' workflows with while it is up (api/core-starts.ts); `temporal` otherwise. */
+  startClient?: () => Client | undefined;
   taskQueue: string;
   apiKeys: ApiKey[];
   policy?: LeadPolicyInput;
@@ -210,7 +212,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await policies.start();
     app.addHook('onClose', async () => policies.stop());
   }
-  const intake = new IntakeService(deps.db, deps.temporal, deps.taskQueue, deps.policy ?? policies);
+  const intake = new IntakeService(deps.db, deps.temporal, deps.taskQueue, deps.policy ?? policies, { startClient: deps.startClient });
   await app.register(healthPlugin, { db: deps.db, temporal: deps.temporal });
   const metrics = createMetrics(deps.db);
   await app.register(metricsPlugin, { metrics });

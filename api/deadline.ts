@@ -35,6 +35,9 @@ type GrpcInterceptor = NonNullable<ConnectionOptions['interceptors']>[number];
 /** The request's dependency deadline, for the interceptor (which runs in the caller's context). */
 const requestDeadline = new AsyncLocalStorage<number>();
 
+/** The dependency deadline of the request being handled (epoch ms), for calls the interceptor does not see (api/core-starts.ts). */
+export const currentRequestDeadline = (): number | undefined => requestDeadline.getStore();
+
 /**
  * The SDK's retry of UNAVAILABLE (and other transient codes), which keeps retrying a dead server for
  * about 20 s and sleeps between attempts regardless of the call's deadline — so a call could end

@@ -20,6 +20,7 @@ import type { Pool } from 'pg';
 import { poolOf, type Db } from '../platform/db';
 import type { LeadKeyRing } from '../platform/lead-keys';
 import { codecOf } from '../platform/payload-codec';
+import { currentRequestDeadline } from './deadline';
 import { leadWorkflowInput, type LeadStartRow, startLeadWorkflow } from '../platform/lead-start';
 import { companyKey } from '../domain/contact';
 import { dedupeKeys, leadKind, type LeadIntake } from '../domain/intake';
@@ -118,6 +119,34 @@ function lockKeysOf(intakeKey: string, keys: { phone?: string; email?: string })
 export interface IntakeOptions {
   /** How long one call to Temporal may take before intake answers without it (ms). */
   temporalDeadlineMs?: number;
+  /** The client new workflows are started with when it is up (api/core-starts.ts); else the API's own. */
+  startClient?: () => Client | undefined;
+}
+
+/** A workflow start that had not answered by intake's deadline: the lead stays registered for the sweep. */
+export class StartDeadlineExceeded extends Error {
+  constructor(ms: number) {
+    super(`the workflow start had not answered after ${ms} ms`);
+  }
+}
+
+/**
+ * `start` bounded by `deadline` (epoch ms) whatever its transport does: the core connection retries
+ * an unavailable server past any deadline (api/core-starts.ts). A start still running is left to
+ * finish or fail on its own (it is idempotent: USE_EXISTING); its outcome is not waited for.
+ */
+async function startBy(deadline: number, start: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const ms = Math.max(0, deadline - Date.now());
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StartDeadlineExceeded(ms)), ms);
+  });
+  start.catch(() => undefined); // lost the race: its failure is no one's to handle
+  try {
+    await Promise.race([start, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export class IntakeService {
@@ -125,6 +154,7 @@ export class IntakeService {
   private readonly pool: Pool;
   /** The API client's lead keys: a new lead's key is stored by its registering statement. */
   private readonly keys?: LeadKeyRing;
+  private readonly startClient: () => Client | undefined;
 
   constructor(
     private readonly db: Db,
@@ -135,6 +165,7 @@ export class IntakeService {
     opts: IntakeOptions = {},
   ) {
     this.deadlineMs = opts.temporalDeadlineMs ?? 3_000;
+    this.startClient = opts.startClient ?? (() => undefined);
     this.pool = poolOf(db);
     this.keys = codecOf(temporal)?.keys;
   }
@@ -174,7 +205,14 @@ export class IntakeService {
     if (decided.status === 'created' && !lead.workflowStartedAt && lead.lastSeq === 0) {
       try {
         const input = await this.workflowInput(lead);
-        await this.temporal.withDeadline(Date.now() + this.deadlineMs, () => startLeadWorkflow(this.temporal, this.taskQueue, input));
+        // Within the request's deadline too: the core connection's calls are not cut to it by the
+        // API connection's interceptor (api/deadline.ts).
+        const deadline = Math.min(Date.now() + this.deadlineMs, currentRequestDeadline() ?? Infinity);
+        const client = this.startClient() ?? this.temporal;
+        await startBy(
+          deadline,
+          client.withDeadline(deadline, () => startLeadWorkflow(client, this.taskQueue, input)),
+        );
       } catch (err) {
         return { ...result, status: 'registered', startError: err };
       }

@@ -1,11 +1,13 @@
 // API entry point: `npm run api` (scale out behind a load balancer).
 import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
 import { createDb } from '../platform/db';
 import { loadConfig, requireDatabaseUrl } from '../platform/config';
 import { codecFor, dataConverterOf } from '../platform/payload-codec';
 import { temporalConnectionOptions } from '../platform/temporal-connection';
 import { startTracing, tracingClientInterceptors } from '../platform/tracing';
 import { buildApp } from './app';
+import { CoreStarts } from './core-starts';
 import { parseApiKeys } from './auth';
 import { databaseTimeouts, deadlineAwareRetryInterceptor } from './deadline';
 
@@ -24,17 +26,27 @@ async function main(): Promise<void> {
   // Lazy: the API comes up (and answers 503 for Temporal, /ready says so) while Temporal is down.
   const connection = Connection.lazy({ ...temporalOptions, interceptors: [deadlineAwareRetryInterceptor()] });
   // Every payload the API sends or reads is encrypted (platform/payload-codec.ts); with tracing, each call is a span of its request.
-  const temporal = new Client({
-    connection,
+  const clientOptions = {
     namespace: cfg.TEMPORAL_NAMESPACE,
     dataConverter: dataConverterOf(codecFor(db)),
     interceptors: tracingClientInterceptors(tracing),
-  });
+  };
+  const temporal = new Client({ connection, ...clientOptions });
+  // New leads' workflows start through the Rust core's connection once it is up (api/core-starts.ts):
+  // the same options, the same codec (one key cache). Uncompressed, as grpc-js sends.
+  const coreStarts =
+    cfg.TEMPORAL_START_CONNECTION === 'core'
+      ? new CoreStarts(
+          () => NativeConnection.connect({ ...temporalOptions, grpcCompression: { codec: 'none' } }),
+          (core) => new Client({ connection: core, ...clientOptions }),
+        )
+      : undefined;
   const apiKeys = parseApiKeys(cfg.API_KEYS);
   if (apiKeys.length === 0) throw new Error('API_KEYS is empty: no caller could authenticate (format <key>:<role>:<subject>,…)');
   const app = await buildApp({
     db,
     temporal,
+    ...(coreStarts ? { startClient: () => coreStarts.client() } : {}),
     taskQueue: cfg.TASK_QUEUE,
     apiKeys,
     logLevel: cfg.LOG_LEVEL,
@@ -53,6 +65,7 @@ async function main(): Promise<void> {
         }
       : {}),
   });
+  coreStarts?.start(app.log);
   await app.listen({ host: cfg.API_HOST, port: cfg.API_PORT });
   if (tracing) app.log.info({ url: tracing.url, service: tracing.serviceName }, 'exporting traces over OTLP');
 
@@ -60,6 +73,7 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
     await app.close();
+    await coreStarts?.close();
     await connection.close();
     await db.$disconnect();
     await tracing?.shutdown().catch((err: unknown) => app.log.warn({ err }, 'traces not exported'));

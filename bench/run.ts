@@ -1,7 +1,9 @@
 // `npm run bench`: what the API costs on top of Temporal, path by path.
 // Against one freshly started stack (PostgreSQL, Temporal dev server, the worker and the API each
 // in its own process) it measures intake —
-//   raw  client.workflow.start(leadWorkflow) with a bare Temporal client, and
+//   raw  client.workflow.start(leadWorkflow) with a bare Temporal client (the SDK's default
+//        connection; beside it, for information, the same client over the core connection the API
+//        starts new leads on — api/core-starts.ts), and
 //   api  POST /leads over real HTTP (validate, de-duplicate, register, start the workflow),
 // each at the same fixed concurrency (targets: API throughput ≥ 85 % of raw, API p99 ≤ 100 ms) —
 // then staff actions, reads and list pages (bench/actions.ts), and last the platform's floor for
@@ -207,10 +209,12 @@ async function main(): Promise<number> {
 
     // raw: the lead rows intake would have written, inserted before any timing, so the raw
     // path's workflows find their lead and do the same worker-side work as the API's.
-    const rawIds = Array.from({ length: warmup + n }, () => randomUUID());
+    // The ids after the first warmup + n are the core-connection client's (information, not the target).
+    const rawIds = Array.from({ length: 2 * (warmup + n) }, () => randomUUID());
     // Like for like: the start call and the input intake makes (bench/scale.ts startLead).
     const policy = await policyInForce(db, null);
     const rawStart = (i: number) => startLead(client, taskQueue, rawIds[i]!, policy);
+    const coreStart = (i: number) => startLead(stack.coreClient, taskQueue, rawIds[warmup + n + i]!, policy);
 
     // api: unique contacts, or de-duplication would attach (200) instead of create (201). The
     // random phone base keeps a reused external database from matching an earlier run's leads.
@@ -247,6 +251,10 @@ async function main(): Promise<number> {
     let intake:
       | {
           raw: PathFigures;
+          /** The bare client over the core connection the API starts on: the same-transport comparison (information). */
+          rawCore: PathFigures;
+          /** The API (admission off) against `rawCore`. */
+          coreRatio: number;
           api: PathFigures;
           base?: PathFigures;
           /** This API with admission control off: what intake itself costs, the target's path. */
@@ -258,7 +266,7 @@ async function main(): Promise<number> {
           baseRatio?: number;
           ratioPass: boolean;
           p99Pass: boolean;
-          settled: { warmup: number; raw: number; api: number; base?: number; open?: number };
+          settled: { warmup: number; raw: number; rawCore: number; api: number; base?: number; open?: number };
           allSettled: boolean;
           rounds: number;
           /** Each path's throughput (req/s) round by round: how much the machine's load moved under the run. */
@@ -283,14 +291,24 @@ async function main(): Promise<number> {
         })),
       });
       log(`warming up: ${warmup} requests per path (not measured)`);
-      const warm = [await runClosedLoop(warmup, concurrency, rawStart), await runClosedLoop(warmup, concurrency, (i) => apiPost(n + i))];
+      const warm = [
+        await runClosedLoop(warmup, concurrency, rawStart),
+        await runClosedLoop(warmup, concurrency, coreStart),
+        await runClosedLoop(warmup, concurrency, (i) => apiPost(n + i)),
+      ];
       if (basePost) warm.push(await runClosedLoop(warmup, concurrency, (i) => basePost(n + i)));
       if (openPost) warm.push(await runClosedLoop(warmup, concurrency, (i) => openPost(n + i)));
       // A warm-up request that failed only for the machine's load (a 202: the start missed its 3 s
       // deadline) is said, not fatal: the measured phases count their own failures.
       const warmFailures = warm.flatMap((w) => w.failureSamples);
       if (warmFailures.length) log(`WARNING: warm-up requests failed: ${warmFailures.slice(0, 3).join(' | ').slice(0, 600)}`);
-      const settledWarmup = await settle(db, [...rawIds.slice(0, warmup), ...apiIds, ...baseIds, ...openIds]);
+      const settledWarmup = await settle(db, [
+        ...rawIds.slice(0, warmup),
+        ...rawIds.slice(warmup + n, 2 * warmup + n),
+        ...apiIds,
+        ...baseIds,
+        ...openIds,
+      ]);
       apiIds.length = 0;
       baseIds.length = 0;
       openIds.length = 0;
@@ -304,12 +322,13 @@ async function main(): Promise<number> {
       // single-round runs of one tree read 0.62–0.88×).
       const rounds = Math.min(n, positiveInt('BENCH_ROUNDS', 5));
       type Path = {
-        name: 'raw' | 'base' | 'open' | 'api';
+        name: 'raw' | 'rawCore' | 'base' | 'open' | 'api';
         op: (i: number) => Promise<void>;
         ids: () => string[];
       };
       const pathList: Path[] = [
         { name: 'raw', op: (i) => rawStart(warmup + i), ids: () => rawIds.slice(warmup, warmup + rawStarted) },
+        { name: 'rawCore', op: (i) => coreStart(warmup + i), ids: () => rawIds.slice(2 * warmup + n, 2 * warmup + n + coreStarted) },
         ...(basePost ? [{ name: 'base' as const, op: basePost, ids: () => baseIds }] : []),
         ...(openPost ? [{ name: 'open' as const, op: openPost, ids: () => openIds }] : []),
         { name: 'api', op: apiPost, ids: () => apiIds },
@@ -324,6 +343,7 @@ async function main(): Promise<number> {
       > = pathList.map((x) => ({ ...x, runs: [], settled: [], cpu: { requests: zeroCpu(), settled: zeroCpu() } }));
       let allSettled = settledWarmup.settled;
       let rawStarted = 0;
+      let coreStarted = 0;
       for (let r = 0; r < rounds; r++) {
         const from = Math.floor((r * n) / rounds);
         const count = Math.floor(((r + 1) * n) / rounds) - from;
@@ -334,9 +354,11 @@ async function main(): Promise<number> {
               ? `api baseline ${baseline!.commit.slice(0, 7)}`
               : path.name === 'open'
                 ? 'api, admission control off'
-                : path.name;
+                : path.name === 'rawCore'
+                  ? 'raw, core connection'
+                  : path.name;
           log(
-            `round ${r + 1}/${rounds} ${label}: ${count} ${path.name === 'raw' ? 'workflow starts' : 'POST /leads'} at concurrency ${concurrency}`,
+            `round ${r + 1}/${rounds} ${label}: ${count} ${path.name.startsWith('raw') ? 'workflow starts' : 'POST /leads'} at concurrency ${concurrency}`,
           );
           // The bare client and the API without admission control are measured on what they do
           // themselves: the worker is paused while their requests run (it takes their leads up once
@@ -355,6 +377,7 @@ async function main(): Promise<number> {
           log(`  ${label}: ${done.throughput}/s (${done.wallSeconds} s)`);
           const cpuRequests = groupCpu(readProcs(), stack.pids());
           if (path.name === 'raw') rawStarted = from + count;
+          if (path.name === 'rawCore') coreStarted = from + count;
           const settled = await settle(db, path.ids());
           addCpu(path.cpu.requests, cpuFrom, cpuRequests);
           addCpu(path.cpu.settled, cpuFrom, groupCpu(readProcs(), stack.pids()));
@@ -371,6 +394,7 @@ async function main(): Promise<number> {
       });
       const pathOf = (name: string) => paths.find((x) => x.name === name);
       const rawRun = joined(pathOf('raw')!.runs);
+      const rawCoreRun = joined(pathOf('rawCore')!.runs);
       const apiRun = joined(pathOf('api')!.runs);
       const baseRun = pathOf('base') && joined(pathOf('base')!.runs);
       const openRun = pathOf('open') && joined(pathOf('open')!.runs);
@@ -388,6 +412,7 @@ async function main(): Promise<number> {
       }
 
       const raw = figuresOf(rawRun);
+      const rawCore = figuresOf(rawCoreRun);
       const api = figuresOf(apiRun);
       const base = baseRun && figuresOf(baseRun);
       const open = openRun && figuresOf(openRun);
@@ -398,6 +423,8 @@ async function main(): Promise<number> {
       const ratio = ratioOf(open ?? api);
       intake = {
         raw,
+        rawCore,
+        coreRatio: Math.round(((open ?? api).throughput / rawCore.throughput) * 1000) / 1000,
         api,
         base,
         open,
@@ -409,6 +436,7 @@ async function main(): Promise<number> {
         settled: {
           warmup: settledWarmup.seconds,
           raw: settledOf('raw'),
+          rawCore: settledOf('rawCore'),
           api: settledOf('api'),
           ...(baseRun ? { base: settledOf('base') } : {}),
           ...(openRun ? { open: settledOf('open') } : {}),
@@ -419,6 +447,7 @@ async function main(): Promise<number> {
         cpuPerRequest,
         failureSamples: {
           raw: rawRun.failureSamples,
+          rawCore: rawCoreRun.failureSamples,
           api: apiRun.failureSamples,
           ...(baseRun ? { base: baseRun.failureSamples } : {}),
           ...(openRun ? { open: openRun.failureSamples } : {}),
@@ -505,6 +534,7 @@ async function main(): Promise<number> {
     if (intake) {
       console.log(`\nIntake (${intake.rounds} round${intake.rounds > 1 ? 's' : ''}, paths in rotating order)`);
       printPath('raw', intake.raw);
+      printPath('raw, core conn.', intake.rawCore);
       if (intake.base) printPath(`api ${baseline!.commit.slice(0, 7)}`, intake.base);
       if (intake.open) printPath('api, no admission', intake.open);
       printPath('api', intake.api);
@@ -517,6 +547,9 @@ async function main(): Promise<number> {
       const which = intake.open ? 'API (admission off)' : 'API';
       console.log(
         `  ${which}/raw throughput ratio ${intake.ratio.toFixed(3)}  (target ≥ ${TARGET_RATIO}): ${intake.ratioPass ? 'PASS' : 'MISS'}`,
+      );
+      console.log(
+        `  ${which}/raw over the core connection ${intake.coreRatio.toFixed(3)}  (information: the same transport as the API's starts, api/core-starts.ts)`,
       );
       if (intake.open) {
         console.log(
@@ -597,6 +630,9 @@ async function main(): Promise<number> {
       ...(intake
         ? {
             raw: intake.raw,
+            // The bare client over the core connection the API starts on (information; the target's bare client is `raw`).
+            rawCore: intake.rawCore,
+            apiNoAdmissionRawCoreThroughputRatio: intake.coreRatio,
             api: intake.api,
             apiRawThroughputRatio: intake.admittedRatio,
             // This API with admission control off (INTAKE_MAX_BACKLOG=0): the throughput target's path.
@@ -648,8 +684,9 @@ async function main(): Promise<number> {
       ...(floor ? [floor.updateSerial, floor.updatePaced] : []),
     ].reduce((a, f) => a + f.failures, 0);
     const intakeFailures =
-      (intake ? intake.api.failures + intake.raw.failures + (intake.base?.failures ?? 0) + (intake.open?.failures ?? 0) : 0) +
-      (burst?.intake.failed ?? 0);
+      (intake
+        ? intake.api.failures + intake.raw.failures + intake.rawCore.failures + (intake.base?.failures ?? 0) + (intake.open?.failures ?? 0)
+        : 0) + (burst?.intake.failed ?? 0);
     const notSent = notifications ? notifications.email.notSent + notifications.emailAndWebhook.notSent : 0;
     if (intakeFailures || actionFailures || notSent) {
       console.error(

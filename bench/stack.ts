@@ -8,6 +8,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
 import { createDb, type Db } from '../platform/db';
 import { migrate } from '../scripts/lib/migrate';
 import { freePort } from '../scripts/lib/ports';
@@ -52,8 +53,13 @@ export interface BenchStack {
   taskQueue: string;
   /** The bench's own pool: seeding, and watching the read model the worker keeps. */
   db: Db;
-  /** The bare Temporal client of the raw paths. */
+  /** The bare Temporal client of the raw paths: the SDK's default connection (grpc-js). */
   client: Client;
+  /**
+   * The same bare client over the Rust core's connection (NativeConnection, uncompressed): the
+   * transport the API starts new leads on (api/core-starts.ts), for a same-transport figure beside the target's.
+   */
+  coreClient: Client;
   /** The API process, e.g. http://127.0.0.1:PORT, and a sales caller's key for it. */
   apiUrl: string;
   apiKey: string;
@@ -130,6 +136,9 @@ export async function startStack(log: (m: string) => void, opts: StackOptions = 
     const payloadKeys = (process.env.PAYLOAD_KEYS ??= newPayloadKeyEntry('bench'));
     const dataConverter = codec === 'on' ? dataConverterOf(codecFor(db, { ...process.env, PAYLOAD_KEYS: payloadKeys })) : undefined;
     const client = new Client({ connection, dataConverter });
+    const core = await NativeConnection.connect({ address: temporal.address, grpcCompression: { codec: 'none' } });
+    onStop('close core client connection', () => core.close());
+    const coreClient = new Client({ connection: core, dataConverter });
     const runtime: BenchRuntime = codec === 'on' ? (opts.runtime ?? 'dist') : 'tsx';
     if (runtime === 'dist') {
       const t0 = Date.now();
@@ -228,6 +237,7 @@ export async function startStack(log: (m: string) => void, opts: StackOptions = 
       taskQueue,
       db,
       client,
+      coreClient,
       apiUrl,
       apiKey,
       baselineApiUrl: baseline?.url,

@@ -17,6 +17,12 @@ const Env = z
     TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
     TEMPORAL_API_KEY: z.string().min(1).optional(),
     TEMPORAL_API_KEY_FILE: z.string().min(1).optional(),
+    /**
+     * What the API starts new leads' workflows through (api/core-starts.ts): `core`, the Rust core's
+     * connection the worker uses (less CPU per start), falling back to `grpc-js` — the API client's
+     * own connection, which every other call uses — while the core one is not up.
+     */
+    TEMPORAL_START_CONNECTION: z.enum(['core', 'grpc-js']).default('core'),
     TASK_QUEUE: z.string().default('leads'),
     DATABASE_URL: z.string().url().optional(),
     /** Connections to PostgreSQL per process (the API's, the worker's), and how many of them stay open while idle (default: all). */

@@ -11,6 +11,7 @@ import { NativeConnection } from '@temporalio/worker';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createDb, type Db } from '../../platform/db';
 import { buildApp } from '../../api/app';
+import { CoreStarts } from '../../api/core-starts';
 import { databaseTimeouts, deadlineAwareRetryInterceptor } from '../../api/deadline';
 import * as M from '../../workflows/messages';
 import { leadWorkflowId } from '../../workflows/lead';
@@ -39,10 +40,17 @@ const newLead = () => ({
   topic: 'crm',
 });
 
-async function appOn(db: Db, temporal: Client, taskQueue: string, extra?: (app: FastifyInstance) => void): Promise<FastifyInstance> {
+async function appOn(
+  db: Db,
+  temporal: Client,
+  taskQueue: string,
+  extra?: (app: FastifyInstance) => void,
+  startClient?: () => Client | undefined,
+): Promise<FastifyInstance> {
   const app = await buildApp({
     db,
     temporal,
+    ...(startClient ? { startClient } : {}),
     taskQueue,
     logLevel: 'silent',
     rateLimitPerMinute: 100_000,
@@ -81,6 +89,7 @@ function expectUnavailable(
 describe('Temporal is down', () => {
   let temporal: RunningTemporal;
   let connection: Connection;
+  let core: CoreStarts;
   let db: Db;
   let app: FastifyInstance;
   let port: number;
@@ -92,13 +101,27 @@ describe('Temporal is down', () => {
     connection = await Connection.connect({ address: temporal.address, interceptors: [deadlineAwareRetryInterceptor()] });
     db = testDb();
     // No worker: nothing here needs the lead to move, only Temporal to answer or not.
-    const client = new Client({ connection, dataConverter: testDataConverter(db) });
-    app = await appOn(db, client, `outage-${port}`, (a) => {
-      // Code that sets a deadline of its own (as intake does) is still held to the request's.
-      a.get('/probe/own-deadline', async () =>
-        client.connection.withDeadline(Date.now() + 60_000, () => client.workflowService.getSystemInfo({})),
-      );
-    });
+    const dataConverter = testDataConverter(db);
+    const client = new Client({ connection, dataConverter });
+    // Intake starts through the core connection, as api/main.ts does by default: its retries of a
+    // dead server outlast any deadline, so intake must end the wait itself.
+    core = new CoreStarts(
+      () => NativeConnection.connect({ address: temporal.address }),
+      (c) => new Client({ connection: c, dataConverter }),
+    ).start({ info: () => undefined, warn: () => undefined });
+    await waitFor(async () => core.client() !== undefined, 10_000);
+    app = await appOn(
+      db,
+      client,
+      `outage-${port}`,
+      (a) => {
+        // Code that sets a deadline of its own (as intake does) is still held to the request's.
+        a.get('/probe/own-deadline', async () =>
+          client.connection.withDeadline(Date.now() + 60_000, () => client.workflowService.getSystemInfo({})),
+        );
+      },
+      () => core.client(),
+    );
     const created = await timed(app, { method: 'POST', url: '/leads', payload: newLead() });
     expect(created.res.statusCode).toBe(201);
     leadId = created.res.json().leadId;
@@ -107,6 +130,7 @@ describe('Temporal is down', () => {
   });
   afterAll(async () => {
     await app?.close();
+    await core?.close();
     await connection?.close();
     await db?.$disconnect();
     // Killed above: stop() would wait for an exit that has already happened.
@@ -135,6 +159,17 @@ describe('Temporal is down', () => {
     // sweeper starts it later: api/intake.ts); otherwise the outage is a 503 like everywhere else.
     if (res.statusCode === 503) expectUnavailable({ res, ms }, 'temporal', port);
     else expect({ status: res.statusCode < 300, leadId: typeof res.json().leadId }).toEqual({ status: true, leadId: 'string' });
+  });
+
+  test('through the core connection, a new lead is registered (202) by the request deadline, and its row kept for the sweep', async () => {
+    expect(core.client()).toBeDefined();
+    const { res, ms } = await timed(app, { method: 'POST', url: '/leads', payload: newLead() });
+    // Not the backstop's 503 at the deadline's end: intake gave up on the start at the dependency
+    // budget (2.7 s of 3) and answered for itself.
+    expect({ status: res.statusCode, body: res.json() }).toMatchObject({ status: 202, body: { status: 'registered' } });
+    expect(ms).toBeLessThan(ANSWERED_BY_MS);
+    const row = await db.lead.findUniqueOrThrow({ where: { id: res.json().leadId }, select: { workflowStartedAt: true } });
+    expect(row.workflowStartedAt).toBeNull();
   });
 
   test('/ready says Temporal is unavailable, without its address or the error text', async () => {
