@@ -11,7 +11,7 @@
 // races the start against its deadline (api/intake.ts) rather than trusting the transport to end
 // it: an unanswered start leaves the lead registered (202), and the intake sweep starts it.
 import { Client } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, type LogEntry, NativeConnection, Runtime } from '@temporalio/worker';
 
 /** How long after a failed attempt the core connection is tried again. */
 export const CORE_RETRY_MS = 5_000;
@@ -19,6 +19,23 @@ export const CORE_RETRY_MS = 5_000;
 interface Log {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
+}
+
+/**
+ * The core's runtime for the API process: its log lines (a retried start, a lost connection) go
+ * to the API's own JSON log instead of the core's console format, and it installs no signal
+ * handlers — the API drains itself on SIGTERM (api/main.ts). Call once, before the first connect.
+ */
+export function installCoreRuntime(log: Log & { error(obj: object, msg: string): void; debug(obj: object, msg: string): void }): void {
+  const write = (e: LogEntry) => {
+    const level = e.level === 'ERROR' ? 'error' : e.level === 'WARN' ? 'warn' : e.level === 'INFO' ? 'info' : 'debug';
+    log[level]({ ...e.meta, from: 'temporal-core' }, e.message);
+  };
+  Runtime.install({
+    logger: new DefaultLogger('WARN', write),
+    telemetryOptions: { logging: { forward: {}, filter: { core: 'WARN', other: 'ERROR' } } },
+    shutdownSignals: [],
+  });
 }
 
 export class CoreStarts {

@@ -7,7 +7,7 @@ import { codecFor, dataConverterOf } from '../platform/payload-codec';
 import { temporalConnectionOptions } from '../platform/temporal-connection';
 import { startTracing, tracingClientInterceptors } from '../platform/tracing';
 import { buildApp } from './app';
-import { CoreStarts } from './core-starts';
+import { CoreStarts, installCoreRuntime } from './core-starts';
 import { parseApiKeys } from './auth';
 import { databaseTimeouts, deadlineAwareRetryInterceptor } from './deadline';
 
@@ -65,7 +65,10 @@ async function main(): Promise<void> {
         }
       : {}),
   });
-  coreStarts?.start(app.log);
+  if (coreStarts) {
+    installCoreRuntime(app.log);
+    coreStarts.start(app.log);
+  }
   await app.listen({ host: cfg.API_HOST, port: cfg.API_PORT });
   if (tracing) app.log.info({ url: tracing.url, service: tracing.serviceName }, 'exporting traces over OTLP');
 

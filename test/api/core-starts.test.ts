@@ -1,8 +1,12 @@
 // Intake starts new leads' workflows through the Rust core's connection once it is up, on the API
 // client's own connection until then (api/core-starts.ts). Against the real dev server: which
 // client started a lead is told by a client interceptor on each, and the started workflow is
-// read back; the connection is retried until it comes up, and closing stops it.
+// read back; the connection is retried until it comes up, and closing stops it; the core's own log
+// lines go to the API's logger.
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
@@ -132,4 +136,46 @@ test('closed while connecting: the connection made afterwards is closed, never h
   expect(closing.client()).toBeUndefined();
   // A closed NativeConnection refuses calls.
   await expect(made!.workflowService.getSystemInfo({})).rejects.toThrow();
+});
+
+test("the core's log lines reach the API's logger as JSON (a retried start while Temporal is unreachable), not the core's console", async () => {
+  // A TCP proxy to the dev server, closed once the core has connected through it.
+  const sockets = new Set<Socket>();
+  const proxy = createServer((c) => {
+    const [host, port] = address.split(':');
+    const up = connect(Number(port), host);
+    for (const s of [c, up]) {
+      sockets.add(s);
+      s.on('error', () => undefined).on('close', () => sockets.delete(s));
+    }
+    c.pipe(up).pipe(c);
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../helpers/core-log-child.ts')], {
+    env: { ...process.env, CORE_ADDRESS: `127.0.0.1:${(proxy.address() as AddressInfo).port}` },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', r));
+  try {
+    await waitFor(async () => out.includes('connected\n'), 30_000);
+    const closed = new Promise<void>((r) => proxy.close(() => r()));
+    for (const s of sockets) s.destroy();
+    await closed;
+    child.stdin.write('start\n');
+    expect(await exited).toBe(0);
+  } finally {
+    child.kill();
+    if (proxy.listening) proxy.close();
+  }
+  const lines = out
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { level: string; from?: string; msg: string });
+  expect(lines).toContainEqual(expect.objectContaining({ level: 'warn', from: 'temporal-core', msg: expect.stringMatching(/retried/) }));
+  // Nothing in the core's own console format (its ANSI-coloured `WARN temporalio_client::retry` lines).
+  expect(err).not.toMatch(/temporalio_client::retry/);
 });
