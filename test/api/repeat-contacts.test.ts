@@ -79,6 +79,12 @@ test(
     expect(firstTask.title).toBe(
       `Call the lead (NB: the client opted out in lead ${old} and wrote again by themselves: contact them about this inquiry only)`,
     );
+    // The step's own writes (the task) come first, its transitions are flushed after them
+    // (workflows/lead-visibility.ts): the task can be read a moment before the history has them.
+    await until(
+      'the new episode’s first transitions flushed',
+      async () => (await s.db.leadEvent.count({ where: { leadId: episode.leadId } })) >= 2,
+    );
     const history = (await s.inject({ method: 'GET', url: `/leads/${episode.leadId}/history` })).json();
     expect(history.previousLeadId).toBe(old);
     expect(history.items.slice(0, 2)).toEqual([
