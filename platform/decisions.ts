@@ -12,7 +12,9 @@
 import { poolOf, type Db } from './db';
 
 // One statement whichever way it goes: the insert's row when it is new, else the one already there
-// (the statement's snapshot does not see its own insert, so exactly one of the two has a row).
+// (the statement's snapshot does not see its own insert, so at most one of the two has a row).
+// Neither has one when a racing attempt's insert was still uncommitted as this statement began:
+// the insert waits for it and then does nothing, and the select's snapshot predates its commit.
 const SETTLE_SQL = `WITH ins AS (
   INSERT INTO lead_decisions (lead_id, key, result) VALUES ($1, $2, $3::jsonb)
   ON CONFLICT (lead_id, key) DO NOTHING RETURNING result
@@ -24,8 +26,14 @@ SELECT result FROM ins UNION ALL SELECT result FROM lead_decisions WHERE lead_id
  * or the one recorded first — by the step's earlier run, or by an attempt racing this one.
  */
 export async function settleDecision<T>(db: Db, leadId: string, key: string, result: T): Promise<T> {
-  const { rows } = await poolOf(db).query<{ result: T }>(SETTLE_SQL, [leadId, key, JSON.stringify(result)]);
-  return rows[0]!.result;
+  for (let attempt = 1; ; attempt++) {
+    const { rows } = await poolOf(db).query<{ result: T }>(SETTLE_SQL, [leadId, key, JSON.stringify(result)]);
+    if (rows[0]) return rows[0].result;
+    // Lost a race to an attempt whose row committed after this statement's snapshot: the next
+    // statement sees it. (The row is never deleted while its lead lives, so once is enough; a
+    // third empty answer would be a bug, said as such rather than as a TypeError.)
+    if (attempt === 3) throw new Error(`decision ${key} of lead ${leadId} neither recorded nor found`);
+  }
 }
 
 /**

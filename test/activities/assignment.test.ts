@@ -2,7 +2,7 @@
 // managers, so this file keeps other test files' managers out of the way).
 import { randomUUID } from 'node:crypto';
 import { assignmentActivities } from '../../activities/assignment';
-import type { Db } from '../../platform/db';
+import { poolOf, type Db } from '../../platform/db';
 import { settleDecision } from '../../platform/decisions';
 import { isolatedDb, seedLead, seedManager } from '../helpers/db';
 
@@ -197,4 +197,30 @@ test('"nobody free" under a key is a decision too; two attempts racing on one ke
     racing[0],
   );
   expect(await db.leadDecision.count({ where: { leadId: lead, key: 'assign@2.0/run' } })).toBe(1);
+});
+
+test("an attempt that waited on a racing attempt's uncommitted decision answers that decision once it commits", async () => {
+  const lead = await openLead(null);
+  const key = 'assign@3.0/run';
+  // The racing attempt's insert, held uncommitted while this one settles: its INSERT waits on the
+  // row, then does nothing, and its SELECT's snapshot is older than the commit.
+  const racing = await poolOf(db).connect();
+  try {
+    await racing.query('BEGIN');
+    await racing.query('INSERT INTO lead_decisions (lead_id, key, result) VALUES ($1, $2, $3::jsonb)', [
+      lead,
+      key,
+      JSON.stringify({ managerId: 'first' }),
+    ]);
+    const settling = settleDecision(db, lead, key, { managerId: 'second' });
+    await new Promise((r) => setTimeout(r, 300));
+    const waiting = await poolOf(db).query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO lead_decisions%'",
+    );
+    expect(waiting.rows[0]!.n).toBe(1); // the race is on: this attempt waits for the other's row
+    await racing.query('COMMIT');
+    expect(await settling).toEqual({ managerId: 'first' });
+  } finally {
+    racing.release();
+  }
 });
