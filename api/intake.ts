@@ -124,7 +124,7 @@ export interface IntakeOptions {
 }
 
 /** A workflow start that had not answered by intake's deadline: the lead stays registered for the sweep. */
-export class StartDeadlineExceeded extends Error {
+class StartDeadlineExceeded extends Error {
   constructor(ms: number) {
     super(`the workflow start had not answered after ${ms} ms`);
   }

@@ -213,8 +213,11 @@ async function main(): Promise<number> {
     const rawIds = Array.from({ length: 2 * (warmup + n) }, () => randomUUID());
     // Like for like: the start call and the input intake makes (bench/scale.ts startLead).
     const policy = await policyInForce(db, null);
-    const rawStart = (i: number) => startLead(client, taskQueue, rawIds[i]!, policy);
-    const coreStart = (i: number) => startLead(stack.coreClient, taskQueue, rawIds[warmup + n + i]!, policy);
+    // A bare client's i-th start, on the ids from `first` on: the default client's from 0, the core connection's after them.
+    const bareStart = (c: typeof client, first: number) => (i: number) => startLead(c, taskQueue, rawIds[first + i]!, policy);
+    const coreFirst = warmup + n;
+    const rawStart = bareStart(client, 0);
+    const coreStart = bareStart(stack.coreClient, coreFirst);
 
     // api: unique contacts, or de-duplication would attach (200) instead of create (201). The
     // random phone base keeps a reused external database from matching an earlier run's leads.
@@ -304,7 +307,7 @@ async function main(): Promise<number> {
       if (warmFailures.length) log(`WARNING: warm-up requests failed: ${warmFailures.slice(0, 3).join(' | ').slice(0, 600)}`);
       const settledWarmup = await settle(db, [
         ...rawIds.slice(0, warmup),
-        ...rawIds.slice(warmup + n, 2 * warmup + n),
+        ...rawIds.slice(coreFirst, coreFirst + warmup),
         ...apiIds,
         ...baseIds,
         ...openIds,
@@ -326,9 +329,21 @@ async function main(): Promise<number> {
         op: (i: number) => Promise<void>;
         ids: () => string[];
       };
+      // A bare path's leads so far: the measured starts it has made, after its warm-up's.
+      const barePath = (name: 'raw' | 'rawCore', start: (i: number) => Promise<void>, first: number): Path => {
+        let started = 0;
+        return {
+          name,
+          op: (i) => {
+            started = Math.max(started, i + 1);
+            return start(warmup + i);
+          },
+          ids: () => rawIds.slice(first + warmup, first + warmup + started),
+        };
+      };
       const pathList: Path[] = [
-        { name: 'raw', op: (i) => rawStart(warmup + i), ids: () => rawIds.slice(warmup, warmup + rawStarted) },
-        { name: 'rawCore', op: (i) => coreStart(warmup + i), ids: () => rawIds.slice(2 * warmup + n, 2 * warmup + n + coreStarted) },
+        barePath('raw', rawStart, 0),
+        barePath('rawCore', coreStart, coreFirst),
         ...(basePost ? [{ name: 'base' as const, op: basePost, ids: () => baseIds }] : []),
         ...(openPost ? [{ name: 'open' as const, op: openPost, ids: () => openIds }] : []),
         { name: 'api', op: apiPost, ids: () => apiIds },
@@ -342,8 +357,6 @@ async function main(): Promise<number> {
         }
       > = pathList.map((x) => ({ ...x, runs: [], settled: [], cpu: { requests: zeroCpu(), settled: zeroCpu() } }));
       let allSettled = settledWarmup.settled;
-      let rawStarted = 0;
-      let coreStarted = 0;
       for (let r = 0; r < rounds; r++) {
         const from = Math.floor((r * n) / rounds);
         const count = Math.floor(((r + 1) * n) / rounds) - from;
@@ -376,8 +389,6 @@ async function main(): Promise<number> {
           const done = figuresOf(path.runs[path.runs.length - 1]!);
           log(`  ${label}: ${done.throughput}/s (${done.wallSeconds} s)`);
           const cpuRequests = groupCpu(readProcs(), stack.pids());
-          if (path.name === 'raw') rawStarted = from + count;
-          if (path.name === 'rawCore') coreStarted = from + count;
           const settled = await settle(db, path.ids());
           addCpu(path.cpu.requests, cpuFrom, cpuRequests);
           addCpu(path.cpu.settled, cpuFrom, groupCpu(readProcs(), stack.pids()));
@@ -416,7 +427,7 @@ async function main(): Promise<number> {
       const api = figuresOf(apiRun);
       const base = baseRun && figuresOf(baseRun);
       const open = openRun && figuresOf(openRun);
-      const ratioOf = (f: PathFigures) => Math.round((f.throughput / raw.throughput) * 1000) / 1000;
+      const ratioOf = (f: PathFigures, of = raw) => Math.round((f.throughput / of.throughput) * 1000) / 1000;
       // The target reads the API's own cost: the bare client starts workflows with no admission
       // control, so the deployed API (which defers new leads while 100 wait for the worker) is
       // read beside it, not against it — its rate is the worker's processing rate by design.
@@ -424,7 +435,7 @@ async function main(): Promise<number> {
       intake = {
         raw,
         rawCore,
-        coreRatio: Math.round(((open ?? api).throughput / rawCore.throughput) * 1000) / 1000,
+        coreRatio: ratioOf(open ?? api, rawCore),
         api,
         base,
         open,
